@@ -1,0 +1,3 @@
+"""Analytic toolkit."""
+
+__version__ = "0.1.0"

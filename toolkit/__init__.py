@@ -1,3 +1,45 @@
-"""Analytic toolkit."""
+"""Analytic toolkit: a sourced data pack, a scenario engine, charts and offline reports.
+
+The public API is small and verb-first. Heavy libraries load on first use, so `import toolkit` is cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# public name -> module that defines it
+_API = {
+    "load_pack": "toolkit.pack",
+    "check_pack": "toolkit.pack",
+    "Pack": "toolkit.pack",
+    "simulate": "toolkit.simulate",
+    "render_report": "toolkit.report",
+    "sweep": "toolkit.sweep",
+    "explore": "toolkit.explore",
+}
+
+__all__ = [
+    "Pack",
+    "__version__",
+    "check_pack",
+    "explore",
+    "load_pack",
+    "render_report",
+    "simulate",
+    "sweep",
+]
+
+if TYPE_CHECKING:
+    from toolkit.pack import Pack, check_pack, load_pack
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

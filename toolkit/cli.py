@@ -1,0 +1,105 @@
+"""The `toolkit` command line. Commands are thin: they parse, call the package, print.
+
+Heavy libraries are imported inside commands so `toolkit --help` stays fast. A `ToolkitError` becomes one
+line on stderr and exit status 2; `toolkit validate` prints one line per problem and exits 1.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from toolkit.errors import PackError, ToolkitError
+
+app = typer.Typer(
+    name="toolkit",
+    help="Sourced, quantified assessments of the North Korea–Russia troops-for-technology story.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+PackOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--pack", help="Pack directory (default: the project's seeds/).", show_default=False
+    ),
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_errors(func: F) -> F:
+    """Turn a ToolkitError into one line on stderr and exit status 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ToolkitError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+def validate(pack: PackOption = None) -> None:
+    """Check a pack: one line per problem (file [record] field: message (value)); exit 1 if any."""
+    from toolkit.pack import default_pack_path, load_pack
+
+    path = pack or default_pack_path()
+    try:
+        loaded = load_pack(path)
+    except PackError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
+        raise typer.Exit(1) from None
+    counts = ", ".join(
+        f"{len(loaded.frames[name])} {name}"
+        for name in ("entities", "mentions", "relations", "events", "claims", "parameters")
+    )
+    typer.echo(f"{path}: valid ({counts}); content hash {loaded.content_hash[:12]}")
+
+
+@app.command()
+@handles_errors
+def frames(
+    pack: PackOption = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Export every frame into this directory.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Export format: parquet, csv or json.")] = (
+        "parquet"
+    ),
+    show: Annotated[
+        str | None, typer.Option(help="Print this frame in full (e.g. --show claims).")
+    ] = None,
+    schema: Annotated[bool, typer.Option("--schema", help="Print the declared schemas.")] = False,
+) -> None:
+    """Summarise the pack's frames; print one (--show), the schemas (--schema), or export (--out)."""
+    from toolkit.frames import describe_frames, export_frames, print_frame, print_schemas
+    from toolkit.pack import load_pack
+
+    if schema:
+        print_schemas()
+        return
+    loaded = load_pack(pack)
+    if show is not None:
+        print_frame(loaded, show)
+    else:
+        typer.echo(describe_frames(loaded))
+    if out is not None:
+        for path in export_frames(loaded, out, fmt):
+            typer.echo(f"wrote {path}")
+
+
+def main() -> None:
+    """Entry point of the `toolkit` script and `python -m toolkit`."""
+    app()

@@ -1,0 +1,131 @@
+"""The article as text: residue stripped, sentences, quote spans and alias mentions.
+
+Everything here works on plain strings and returns plain tuples, so the pack loader can turn the results
+into frames and the rules stay testable on their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the article, by character span into the article body."""
+
+    id: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of an entity alias in the article body."""
+
+    entity: str
+    alias: str
+    sentence: str
+    start: int
+    end: int
+
+
+def split_residue(raw: str, marker: str | None) -> tuple[str, str]:
+    """Split the file text into (article body, trailing web residue).
+
+    The residue starts at the last line that begins with `marker` (e.g. "Most Commented"); the body is
+    everything before it with trailing whitespace removed. With no marker or no such line, there is no
+    residue.
+    """
+    if marker:
+        lines = raw.splitlines(keepends=True)
+        offset = len(raw)
+        for line in reversed(lines):
+            offset -= len(line)
+            if line.startswith(marker):
+                return raw[:offset].rstrip(), raw[offset:]
+    return raw.rstrip(), ""
+
+
+_BOUNDARY = re.compile(r"[.!?][\"”’]?(?=\s+[\"“‘]?[A-Z0-9])")
+
+
+def split_sentences(body: str, abbreviations: Iterable[str] = ()) -> list[Sentence]:
+    """Split the article body into sentences within paragraphs (one paragraph per line).
+
+    A full stop ends a sentence when whitespace and a capital follow, unless the token it ends is a
+    listed abbreviation ("U.S.", "D.C.").
+    """
+    abbrev = tuple(abbreviations)
+    sentences: list[Sentence] = []
+    offset = 0
+    for paragraph, line in enumerate(body.split("\n"), start=1):
+        start = 0
+        for match in _BOUNDARY.finditer(line):
+            end = match.end()
+            token = line[:end].rsplit(maxsplit=1)[-1]
+            if token.rstrip('"”’') in abbrev:
+                continue
+            _append(sentences, paragraph, line, offset, start, end)
+            start = end
+        _append(sentences, paragraph, line, offset, start, len(line))
+        offset += len(line) + 1
+    return sentences
+
+
+def _append(
+    out: list[Sentence], paragraph: int, line: str, offset: int, start: int, end: int
+) -> None:
+    chunk = line[start:end]
+    lead = len(chunk) - len(chunk.lstrip())
+    text = chunk.strip()
+    if text:
+        begin = offset + start + lead
+        out.append(Sentence(f"s{len(out) + 1:02d}", paragraph, begin, begin + len(text), text))
+
+
+def sentence_at(sentences: Sequence[Sentence], position: int) -> str | None:
+    """The id of the sentence holding character `position`, if any."""
+    for sentence in sentences:
+        if sentence.start <= position < sentence.end:
+            return sentence.id
+    return None
+
+
+def find_quote(body: str, quote: str) -> tuple[int, int] | None:
+    """The (start, end) span of the first verbatim occurrence of `quote`, or None."""
+    if not quote:
+        return None
+    start = body.find(quote)
+    return None if start < 0 else (start, start + len(quote))
+
+
+def find_mentions(
+    body: str, aliases: Mapping[str, str], sentences: Sequence[Sentence]
+) -> list[Mention]:
+    """Every alias occurrence on word boundaries, leftmost-longest across all aliases.
+
+    `aliases` maps a surface form to its entity id. Matching is case-sensitive.
+    """
+    if not aliases:
+        return []
+    forms = sorted(aliases, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in forms) + r")(?!\w)")
+    return [
+        Mention(
+            entity=aliases[m.group(0)],
+            alias=m.group(0),
+            sentence=sentence_at(sentences, m.start()) or "",
+            start=m.start(),
+            end=m.end(),
+        )
+        for m in pattern.finditer(body)
+    ]
+
+
+def contains_word(text: str, word: str) -> bool:
+    """Whether `word` occurs in `text` as a whole word or phrase, ignoring case."""
+    return re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text, re.IGNORECASE) is not None

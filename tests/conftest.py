@@ -1,0 +1,27 @@
+"""Shared fixtures. Tests write only to pytest's temporary directories."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from toolkit.pack import Pack, default_pack_path, load_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def pack() -> Pack:
+    """The default pack, loaded once."""
+    return load_pack(SEEDS)
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    """A writable copy of the default pack, to break on purpose."""
+    target = tmp_path / "pack"
+    shutil.copytree(default_pack_path(), target)
+    return target

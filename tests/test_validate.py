@@ -1,0 +1,177 @@
+"""`toolkit validate` on broken packs: one line per problem naming file, record, field and value;
+non-zero exit; nothing changed on disk."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.errors import PackError
+from toolkit.pack import check_pack, load_pack
+
+runner = CliRunner()
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def validate(pack_dir: Path) -> tuple[int, list[str]]:
+    before = tree_digest(pack_dir)
+    result = runner.invoke(app, ["validate", "--pack", str(pack_dir)])
+    assert tree_digest(pack_dir) == before, "validate must change nothing"
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output.strip().splitlines()
+
+
+def edit_yaml(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_default_pack_is_valid() -> None:
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output
+
+
+def test_article_that_lost_a_quoted_sentence(pack_dir: Path) -> None:
+    article = pack_dir / "article.txt"
+    sentence = "We will support Ukraine in stages depending on North Korea’s movements."
+    text = article.read_text(encoding="utf-8")
+    assert sentence in text
+    article.write_text(text.replace(sentence, ""), encoding="utf-8")
+    code, lines = validate(pack_dir)
+    assert code == 1
+    hits = [line for line in lines if "quote not found verbatim" in line]
+    assert hits, lines
+    assert any(line.startswith("claims.yaml [c_support_in_stages] evidence:") for line in hits)
+    assert any(sentence[:40] in line for line in hits)
+
+
+def test_dangling_reference(pack_dir: Path) -> None:
+    def change(data: dict) -> None:
+        data["relations"][0]["subject"] = "atlantis"
+
+    edit_yaml(pack_dir / "relations.yaml", change)
+    rel_id = yaml.safe_load((pack_dir / "relations.yaml").read_text())["relations"][0]["id"]
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert f"relations.yaml [{rel_id}] subject: unknown entity id (value: 'atlantis')" in lines
+
+
+def test_probability_above_one(pack_dir: Path) -> None:
+    path = pack_dir / "parameters.yaml"
+    params = yaml.safe_load(path.read_text())["parameters"]
+    target = next(p for p in params if p["unit"].startswith("probability"))
+
+    def change(data: dict) -> None:
+        for p in data["parameters"]:
+            if p["id"] == target["id"]:
+                p["value"] = 1.5
+
+    edit_yaml(path, change)
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(
+        line.startswith(f"parameters.yaml [{target['id']}] value: out of the valid range")
+        and "(value: 1.5)" in line
+        for line in lines
+    ), lines
+
+
+def test_band_with_low_above_high(pack_dir: Path) -> None:
+    def change(data: dict) -> None:
+        data["yardstick"][0]["low"], data["yardstick"][0]["high"] = 0.5, 0.1
+
+    edit_yaml(pack_dir / "estimative.yaml", change)
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any("estimative.yaml [" in line and "above high" in line for line in lines), lines
+
+
+def test_malformed_yaml(pack_dir: Path) -> None:
+    (pack_dir / "events.yaml").write_text("events:\n  - id: x\n   label: [unclosed\n")
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(line.startswith("events.yaml [line ") and "malformed YAML" in line for line in lines)
+
+
+def test_malformed_csv_like_content_is_not_a_mapping(pack_dir: Path) -> None:
+    (pack_dir / "claims.yaml").write_text("id,source,statement\nc1,x,y\n")
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(line.startswith("claims.yaml: expected a mapping at top level") for line in lines)
+
+
+def test_missing_file(pack_dir: Path) -> None:
+    (pack_dir / "technologies.yaml").unlink()
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(line.startswith("technologies.yaml: file not found") for line in lines)
+
+
+def test_empty_article(pack_dir: Path) -> None:
+    (pack_dir / "article.txt").write_text("Most Commented", encoding="utf-8")
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(line.startswith("article.txt: article is empty") for line in lines)
+
+
+def test_typo_in_a_field_name_is_caught(pack_dir: Path) -> None:
+    def change(data: dict) -> None:
+        data["entities"][0]["alias"] = data["entities"][0].pop("aliases")
+
+    edit_yaml(pack_dir / "entities.yaml", change)
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any("entities.yaml [" in line and " alias: Extra inputs" in line for line in lines)
+    assert any(" aliases: Field required" in line for line in lines)
+
+
+def test_duplicate_id_and_unmentioned_entity(pack_dir: Path) -> None:
+    def change(data: dict) -> None:
+        data["entities"].append(dict(data["entities"][0]))
+        data["entities"].append(
+            {
+                "id": "atlantis",
+                "kind": "state",
+                "name": "Atlantis",
+                "aliases": ["Atlantis"],
+                "evidence": "Washington",
+            }
+        )
+
+    edit_yaml(pack_dir / "entities.yaml", change)
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any("duplicate id in entities" in line for line in lines)
+    assert any(
+        line.startswith("entities.yaml [atlantis] aliases: entity is never mentioned") for line in lines
+    )
+
+
+def test_missing_pack_directory(tmp_path: Path) -> None:
+    code = runner.invoke(app, ["validate", "--pack", str(tmp_path / "nope")]).exit_code
+    assert code == 1
+    with pytest.raises(PackError, match="no such pack"):
+        load_pack(tmp_path / "nope")
+
+
+def test_check_pack_lists_every_problem(pack_dir: Path) -> None:
+    (pack_dir / "technologies.yaml").unlink()
+    (pack_dir / "indicators.yaml").write_text("indicators: []\n")
+    problems = check_pack(pack_dir)
+    files = {p.file for p in problems}
+    assert {"technologies.yaml", "indicators.yaml"} <= files

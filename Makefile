@@ -7,7 +7,10 @@ UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: setup report test lint typecheck browser clean
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+
+.PHONY: setup report test lint chromium clean
 
 setup: $(VENV)/.synced
 
@@ -18,14 +21,20 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	touch $@
 
 report: setup
-	$(BIN)/toolkit report
+	$(BIN)/toolkit validate
+	$(BIN)/toolkit frames
 
 lint: setup
 	$(BIN)/ruff check toolkit tests benchmarks
 	$(BIN)/ruff format --check toolkit tests benchmarks
 	$(BIN)/mypy
 
-test: setup lint
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: setup lint chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 clean:

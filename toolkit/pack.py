@@ -122,7 +122,11 @@ class _Loader:
         raw = self._read_article(meta)
         for name, sections in SECTIONS.items():
             self.data[name] = self._read_sections(name, sections)
-        if meta is None or self.problems:
+        # A missing, unreadable or misshapen file stops here: cross-file checks would only echo it.
+        # Problems inside single records do not: the checks below still report what else is wrong.
+        if meta is None or any(
+            p.record is None or p.message == "malformed YAML" for p in self.problems
+        ):
             raise PackError(self.problems)
         enums = self._enums()
         frames = _FrameBuilder(self, enums).build()

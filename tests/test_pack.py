@@ -1,0 +1,175 @@
+"""The default pack pins the article's facts, and every row traces to the article's words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from toolkit.pack import Pack
+from toolkit.schema import SCHEMAS
+
+STATES = {"South Korea", "United States", "Japan", "North Korea", "Russia", "Ukraine", "China", "Poland"}
+
+
+def rows(frame: pl.DataFrame, **where: object) -> list[dict]:
+    for column, value in where.items():
+        frame = frame.filter(pl.col(column) == value)
+    return frame.to_dicts()
+
+
+def test_every_frame_has_its_declared_schema(pack: Pack) -> None:
+    assert set(pack.frames) == set(SCHEMAS)
+    for name, columns in SCHEMAS.items():
+        assert pack.frames[name].columns == [c for c, _, _ in columns], name
+
+
+def test_article_is_byte_exact_and_residue_is_not_article(pack: Pack) -> None:
+    raw = (pack.path / "article.txt").read_bytes().decode("utf-8")
+    assert pack.raw_text == raw
+    assert pack.residue.strip() == "Most Commented"
+    assert pack.text.startswith("Top security officials from South Korea")
+    assert "Most Commented" not in pack.text
+
+
+def test_states_and_people_with_titles(pack: Pack) -> None:
+    states = pack.entities.filter(pl.col("kind") == "state")
+    assert {name.split(" (")[0] for name in states["name"]} == STATES
+    people = {r["name"]: r for r in rows(pack.entities, kind="person")}
+    assert "National Security Advisor" in people["Shin Won Sik"]["title"]
+    assert people["Shin Won Sik"]["affiliation"] == "south_korea"
+    assert people["Jake Sullivan"]["title"] == "U.S. National Security Advisor"
+    assert "Japan" in people["Akiba Takeo"]["title"]
+    assert "President" in people["Yoon Suk Yeol"]["title"]
+    assert "Polish President" in people["Andrzej Duda"]["title"]
+    assert any("official" in name.lower() for name in people)
+
+
+def test_every_entity_is_mentioned_and_mentions_point_at_their_alias(pack: Pack) -> None:
+    assert pack.entities["mention_count"].min() >= 1  # type: ignore[operator]
+    for m in pack.mentions.iter_rows(named=True):
+        assert pack.text[m["start"] : m["end"]] == m["alias"]
+        assert m["sentence"].startswith("s")
+    counts = pack.mentions.group_by("entity").len()
+    assert dict(counts.iter_rows())["north_korea"] >= 10
+
+
+def test_every_quote_is_verbatim_at_its_span(pack: Pack) -> None:
+    evidence = pack.sources.filter(pl.col("kind") == "evidence")
+    assert evidence.height > 50
+    for s in evidence.iter_rows(named=True):
+        assert pack.text[s["start"] : s["end"]] == s["text"], s["record"]
+    assumptions = pack.sources.filter(pl.col("kind") == "assumption")
+    assert assumptions["start"].null_count() == assumptions.height
+
+
+def test_technologies_and_tiers(pack: Pack) -> None:
+    assert list(pack.enums["tech_tier"].categories) == ["conventional", "strategic"]
+    tiers = dict(pack.technologies.select("id", pl.col("tier").cast(pl.String)).iter_rows())
+    assert tiers == {
+        "satellite": "strategic",
+        "nuclear": "strategic",
+        "icbm": "strategic",
+        "conventional_strategy": "conventional",
+        "air_defence": "conventional",
+        "aircraft": "conventional",
+    }
+
+
+def test_deployment_ladder_order(pack: Pack) -> None:
+    order = list(pack.enums["phase"].categories)
+    assert order[:2] == ["adaptation_training", "westward_movement"]
+    assert set(order[2:4]) == {"rear_support", "frontline_combat"}
+    assert order.index("rear_support") < order.index("frontline_combat")
+    esc = dict(pack.phases.select(pl.col("id").cast(pl.String), "escalation").iter_rows())
+    assert esc["adaptation_training"] < esc["westward_movement"] < esc["frontline_combat"]
+    assert esc["rear_support"] < esc["frontline_combat"]
+    training = rows(pack.phases.with_columns(pl.col("id").cast(pl.String)), id="adaptation_training")[0]
+    assert "adaptation training in eastern Russia" in (training["evidence"] or "")
+
+
+def test_lethal_weapons_need_actual_combat_and_troops_are_ruled_out(pack: Pack) -> None:
+    tiers = pack.response_tiers.with_columns(pl.col("id").cast(pl.String))
+    status = dict(tiers.select("id", pl.col("status").cast(pl.String)).iter_rows())
+    assert status["personnel_troops"] == "ruled_out"
+    assert status["lethal_weapons"] == "considered"
+    order = list(pack.enums["response_tier"].categories)
+    assert order.index("diplomatic_pressure") < order.index("lethal_weapons")
+    lethal = pack.triggers.filter(pl.col("tier") == "lethal_weapons")
+    assert ("frontline_combat" in set(lethal["target"].to_list())) and set(
+        lethal["kind"].cast(pl.String)
+    ) <= {"phase_at_least", "reached"}
+    assert pack.triggers.filter(pl.col("tier") == "personnel_troops").height == 0
+    claim = rows(pack.claims, id="c_lethal_if_combat")[0]
+    assert claim["evidence"].endswith("if North Korean troops engage in actual combat in Ukraine.")
+    ruled = rows(pack.claims, id="c_lethal_not_on_table")[0]
+    assert "lethal weapons, personnel, or troops" in ruled["evidence"]
+
+
+def test_icd_203_yardstick(pack: Pack) -> None:
+    bands = {
+        r["id"]: (r["low"], r["high"])
+        for r in pack.yardstick.with_columns(pl.col("id").cast(pl.String)).iter_rows(named=True)
+    }
+    assert bands == {
+        "almost_no_chance": (0.01, 0.05),
+        "very_unlikely": (0.05, 0.20),
+        "unlikely": (0.20, 0.45),
+        "roughly_even_chance": (0.45, 0.55),
+        "likely": (0.55, 0.80),
+        "very_likely": (0.80, 0.95),
+        "almost_certain": (0.95, 0.99),
+    }
+    assert list(pack.enums["band"].categories) == list(bands)
+
+
+def test_estimative_words_are_on_the_yardstick_or_flagged_vague(pack: Pack) -> None:
+    phrases = {r["phrase"]: r for r in pack.phrases.iter_rows(named=True)}
+    assert phrases["likely"]["on_yardstick"] and phrases["likely"]["band"] == "likely"
+    for word in ("may", "could", "might", "inevitable", "potentially"):
+        assert phrases[word]["vague"], word
+        assert phrases[word]["rationale"]
+    claims = {r["id"]: r for r in pack.claims.iter_rows(named=True)}
+    assert claims["c_linked_to_agreement"]["band"] == "likely"
+    assert claims["c_compensation_inevitable"]["vague"]
+    assert claims["c_compensation_sensitive"]["phrase"] == "could"
+    assert claims["c_support_in_stages"]["phrase"] is None
+
+
+def test_events_resolve_dates_with_precision_and_notes(pack: Pack) -> None:
+    events = pack.events
+    by_date = {r["date"]: r for r in events.iter_rows(named=True)}
+    meeting = by_date[dt.date(2024, 10, 25)]
+    assert meeting["precision"] == "day"
+    assert "Saturday" in meeting["date_note"]
+    assert dt.date(2024, 10, 24) in by_date
+    june = [r for r in events.iter_rows(named=True) if r["date"].month == 6]
+    assert june and june[0]["precision"] in {"month", "span"}
+    assert events["cameo"].null_count() == 0
+    assert events["plover"].null_count() == 0
+    assert pack.gdelt.height == events.height
+    assert set(pack.gdelt["Actor1Code"].drop_nulls()) & {"KOR", "KORGOV", "USA", "USAGOV"}
+
+
+def test_parameters_are_sourced_or_assumed_and_in_range(pack: Pack) -> None:
+    params = pack.parameters
+    assert params.filter(pl.col("claim").is_null() & pl.col("assumption").is_null()).height == 0
+    for p in params.iter_rows(named=True):
+        assert p["min"] <= p["value"] <= p["max"], p["id"]
+        if p["low"] is not None:
+            assert p["min"] <= p["low"] <= p["high"] <= p["max"], p["id"]
+        if p["unit"].startswith("probability"):
+            assert 0 <= p["value"] <= 1
+
+
+def test_scenarios_start_with_baseline_and_override_known_parameters(pack: Pack) -> None:
+    assert pack.scenarios["id"][0] == "baseline"
+    assert pack.scenarios.height >= 4
+    assert set(pack.overrides["parameter"]) <= set(pack.parameters["id"])
+
+
+def test_relations_cover_the_article_core(pack: Pack) -> None:
+    predicates = set(pack.relations["predicate"])
+    assert {"meets", "urges-to-halt"} <= predicates
+    assert any("transfer" in p for p in predicates)
+    assert any("lethal" in p for p in predicates)

@@ -1,0 +1,20 @@
+"""Charts: pure functions from pack frames and engine results to Altair charts.
+
+Every function returns an Altair chart in the `toolkit` theme (registered on import), with a title that
+says what it shows and a caption naming its source or assumption. Data is aggregated first and inlined in
+the spec (no files, no URLs). Phases, tiers and bands keep their ladder order (the pack's Enum order) on
+every axis and legend.
+"""
+
+from __future__ import annotations
+
+from toolkit.charts.pack_charts import chart_actor_network, chart_claims, chart_event_timeline
+from toolkit.charts.theme import THEME_NAME, toolkit_theme
+
+__all__ = [
+    "THEME_NAME",
+    "chart_actor_network",
+    "chart_claims",
+    "chart_event_timeline",
+    "toolkit_theme",
+]

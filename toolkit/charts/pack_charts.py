@@ -1,0 +1,611 @@
+"""Charts of the pack itself: who is in the article, what happened when, and how sure the speakers are."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import textwrap
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, cast
+
+import altair as alt
+import networkx as nx
+import numpy as np
+import polars as pl
+
+from toolkit.charts.theme import (
+    MUTED,
+    NEUTRAL,
+    OKABE_ITO,
+    enum_categories,
+    order_of,
+    plain,
+    scale_domain,
+    titled,
+)
+
+if TYPE_CHECKING:
+    from toolkit.pack import Pack
+
+AFFILIATION = "affiliation"
+# Edge colours: dark, saturated and distinct from the node fills; the dash pattern carries the same
+# information for readers who cannot tell the colours apart.
+_MODALITY_STYLE: dict[str, tuple[str, list[float]]] = {
+    "asserted": ("#333333", [1, 0]),
+    "possible": ("#0072B2", [6, 3]),
+    "conditional": ("#882255", [2, 2]),
+    "planned": ("#117733", [8, 3, 2, 3]),
+    "denied": ("#D55E00", [12, 4]),
+    AFFILIATION: (NEUTRAL, [1, 0]),
+}
+_KIND_SHAPES = ("circle", "square", "diamond", "triangle-up", "cross", "triangle-down")
+
+
+def _short_name(name: str) -> str:
+    """ "North Korea (Democratic People's Republic of Korea)" -> "North Korea"."""
+    return name.split(" (", 1)[0]
+
+
+def _node_label(name: str) -> str:
+    """A short name wrapped on two lines at most (Vega breaks text on newlines)."""
+    return "\n".join(textwrap.wrap(_short_name(name), width=28, max_lines=2, placeholder="…"))
+
+
+def network_layout(pack: Pack, *, seed: int = 0, tries: int = 4) -> dict[str, tuple[float, float]]:
+    """Node positions for the actor network, scaled to [-1, 1]; deterministic for a seed.
+
+    networkx's ForceAtlas2 (LinLog mode, strong gravity) keeps hubs apart and pulls leaves in; relations
+    and affiliations both count as links. Of `tries` seeds from `seed` on, the layout with the fewest
+    nodes close enough for their labels to collide is kept.
+    """
+    graph: nx.Graph[str] = nx.Graph()
+    graph.add_nodes_from(pack.entities["id"].to_list())
+    for row in pack.relations.select("subject", "object").iter_rows():
+        graph.add_edge(row[0], row[1])
+    for ent, aff in pack.entities.select("id", "affiliation").drop_nulls().iter_rows():
+        graph.add_edge(ent, aff)
+    best: tuple[int, dict[str, tuple[float, float]]] | None = None
+    for s in range(seed, seed + tries):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = nx.forceatlas2_layout(
+                graph,
+                seed=s,
+                max_iter=400,
+                scaling_ratio=2.0,
+                gravity=3.0,
+                linlog=True,
+                node_size=dict.fromkeys(graph, 0.5),
+            )
+        pos = {
+            str(n): (float(xy[0]), float(xy[1]))
+            for n, xy in nx.rescale_layout_dict(raw, scale=1.0).items()
+        }
+        crowding = _crowding(pos)
+        if best is None or crowding < best[0]:
+            best = (crowding, pos)
+    assert best is not None
+    return best[1]
+
+
+def _crowding(pos: dict[str, tuple[float, float]]) -> int:
+    """Pairs of nodes whose labels would overlap (labels are wide and short)."""
+    xy = np.array(list(pos.values()))
+    dx = np.abs(xy[:, None, 0] - xy[None, :, 0])
+    dy = np.abs(xy[:, None, 1] - xy[None, :, 1])
+    return int(((dx < 0.35) & (dy < 0.07)).sum() - len(xy)) // 2
+
+
+def _edge_rows(
+    pack: Pack, pos: dict[str, tuple[float, float]], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    edges: list[dict[str, Any]] = [
+        {
+            "source": s,
+            "target": t,
+            "predicate": p,
+            "modality": str(m),
+            "evidence": ev,
+        }
+        for s, p, t, m, ev in pack.relations.select(
+            "subject", "predicate", "object", "modality", "evidence"
+        ).iter_rows()
+    ]
+    edges += [
+        {
+            "source": e,
+            "target": a,
+            "predicate": "belongs-to",
+            "modality": AFFILIATION,
+            "evidence": None,
+        }
+        for e, a in pack.entities.select("id", "affiliation").drop_nulls().iter_rows()
+    ]
+    # parallel edges between the same two nodes are fanned out sideways so each stays visible
+    groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+    for edge in edges:
+        groups[frozenset((edge["source"], edge["target"]))].append(edge)
+    rows: list[dict[str, Any]] = []
+    for group in groups.values():
+        for i, edge in enumerate(group):
+            (x1, y1), (x2, y2) = pos[edge["source"]], pos[edge["target"]]
+            dx, dy = x2 - x1, y2 - y1
+            length = math.hypot(dx, dy) or 1.0
+            ux, uy = dx / length, dy / length
+            shift = (i - (len(group) - 1) / 2) * 0.025
+            # perpendicular offset, same side for both directions of a pair
+            sign = 1.0 if edge["source"] < edge["target"] else -1.0
+            ox, oy = -uy * shift * sign, ux * shift * sign
+            head = max(length - 0.07, length * 0.5)  # stop short of the target marker
+            rows.append(
+                {
+                    **edge,
+                    "from": names[edge["source"]],
+                    "to": names[edge["target"]],
+                    "x": x1 + ox,
+                    "y": y1 + oy,
+                    "x2": x2 + ox,
+                    "y2": y2 + oy,
+                    "hx": x1 + ux * head + ox,
+                    "hy": y1 + uy * head + oy,
+                    "mx": x1 + dx / 2 + ox,
+                    "my": y1 + dy / 2 + oy,
+                    # Vega's angle is clockwise from "up"; x and y scales are equal, so this holds
+                    "angle": math.degrees(math.atan2(ux, uy)) % 360,
+                }
+            )
+    return rows
+
+
+def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.LayerChart:
+    """The article's actors and how they relate.
+
+    Nodes are entities (shape and colour by kind, size by mentions in the article), edges are
+    relations (colour and dash by modality: asserted, possible, conditional, planned, denied; grey =
+    affiliation), with an arrowhead at the object. Positions come from a networkx spring layout.
+    """
+    pos = network_layout(pack, seed=seed)
+    ents = pack.entities
+    names = {i: _short_name(n) for i, n in ents.select("id", "name").iter_rows()}
+    kinds = order_of(ents, "kind")
+    modalities = [*enum_categories(pack.relations.schema["modality"]), AFFILIATION]
+    nodes = plain(
+        ents.select(
+            "id",
+            pl.col("name").map_elements(_node_label, return_dtype=pl.String).alias("label"),
+            "name",
+            "kind",
+            "title",
+            "mention_count",
+            "evidence",
+        ).with_columns(
+            x=pl.col("id").replace_strict(
+                {k: v[0] for k, v in pos.items()}, return_dtype=pl.Float64
+            ),
+            y=pl.col("id").replace_strict(
+                {k: v[1] for k, v in pos.items()}, return_dtype=pl.Float64
+            ),
+        ),
+        digits=4,
+    )
+    edges = plain(pl.DataFrame(_edge_rows(pack, pos, names)), digits=4)
+
+    lo = min(min(x, y) for x, y in pos.values()) - 0.15
+    hi = max(max(x, y) for x, y in pos.values()) + 0.15
+    xs = alt.Scale(domain=[lo, hi], nice=False, zero=False)
+    ys = alt.Scale(domain=[lo, hi], nice=False, zero=False)
+    no_axis = None
+    edge_scale = alt.Scale(domain=modalities, range=[_MODALITY_STYLE[m][0] for m in modalities])
+    modality_colour = alt.Color(
+        "modality:N",
+        title="Relation (modality)",
+        scale=edge_scale,
+        sort=modalities,
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=3, symbolType="stroke"),
+    )
+    modality_dash = alt.StrokeDash(
+        "modality:N",
+        scale=alt.Scale(domain=modalities, range=[_MODALITY_STYLE[m][1] for m in modalities]),
+        sort=modalities,
+        legend=alt.Legend(orient="bottom", direction="horizontal", columns=3),
+        title="Relation (modality)",
+    )
+    edge_tip = [
+        alt.Tooltip("from:N", title="subject"),
+        alt.Tooltip("predicate:N"),
+        alt.Tooltip("to:N", title="object"),
+        alt.Tooltip("modality:N"),
+        alt.Tooltip("evidence:N", title="article"),
+    ]
+    base_e = alt.Chart(edges)
+    lines = base_e.mark_rule(strokeWidth=1.4, opacity=0.85).encode(
+        x=alt.X("x:Q", scale=xs, axis=no_axis),
+        y=alt.Y("y:Q", scale=ys, axis=no_axis),
+        x2="x2:Q",
+        y2="y2:Q",
+        color=modality_colour,
+        strokeDash=modality_dash,
+        tooltip=edge_tip,
+    )
+    heads = (
+        base_e.transform_filter(alt.datum.modality != AFFILIATION)
+        .mark_point(shape="triangle-up", filled=True, size=45, opacity=0.9)
+        .encode(
+            x=alt.X("hx:Q", scale=xs, axis=no_axis),
+            y=alt.Y("hy:Q", scale=ys, axis=no_axis),
+            angle=alt.Angle("angle:Q", scale=None),
+            color=alt.Color("modality:N", scale=edge_scale, legend=None),
+            tooltip=edge_tip,
+        )
+    )
+    node_shape = alt.Shape(
+        "kind:N",
+        title="Entity kind",
+        scale=scale_domain(kinds, range=list(_KIND_SHAPES[: len(kinds)])),
+        sort=kinds,
+        legend=alt.Legend(orient="right"),
+    )
+    points = (
+        alt.Chart(nodes)
+        .mark_point(filled=True, opacity=1, stroke="white", strokeWidth=1.2)
+        .encode(
+            x=alt.X("x:Q", scale=xs, axis=no_axis),
+            y=alt.Y("y:Q", scale=ys, axis=no_axis),
+            fill=alt.Fill(
+                "kind:N",
+                title="Entity kind",
+                scale=scale_domain(kinds, range=list(_node_fills(len(kinds)))),
+                sort=kinds,
+                legend=alt.Legend(orient="right"),
+            ),
+            shape=node_shape,
+            size=alt.Size(
+                "mention_count:Q",
+                title="Mentions in article",
+                scale=alt.Scale(type="sqrt", range=[60, 520]),
+                legend=alt.Legend(orient="right", values=_legend_values(nodes["mention_count"])),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N"),
+                alt.Tooltip("kind:N"),
+                alt.Tooltip("title:N"),
+                alt.Tooltip("mention_count:Q", title="mentions"),
+                alt.Tooltip("evidence:N", title="article"),
+            ],
+        )
+    )
+    # label lines stacked upwards from the node (Vega's baseline does not lift a multi-line text)
+    labels = [
+        alt.Chart(nodes)
+        .transform_calculate(line=expr)
+        .transform_filter("isValid(datum.line)")
+        .mark_text(baseline="bottom", dy=dy, fontSize=10.5, color="#111111")
+        .encode(
+            x=alt.X("x:Q", scale=xs, axis=no_axis),
+            y=alt.Y("y:Q", scale=ys, axis=no_axis),
+            text="line:N",
+        )
+        for expr, dy in (
+            ("peek(split(datum.label, '\\n'))", -8),
+            ("length(split(datum.label, '\\n')) > 1 ? split(datum.label, '\\n')[0] : null", -20),
+        )
+    ]
+    return titled(
+        alt.LayerChart(layer=[lines, heads, points, *labels]),
+        "Who the article names and how they relate",
+        "Nodes: entities by kind, sized by mentions; edges: relations, subject → object, styled by modality (grey: affiliation).",
+        f"Source: entities.yaml, relations.yaml (each relation quotes the article). Layout: networkx ForceAtlas2 (seed {seed}); positions carry no meaning.",
+        width=size,
+        height=size,
+    )
+
+
+def _legend_values(counts: pl.Series) -> list[int]:
+    lo, hi = int(cast(int, counts.min())), int(cast(int, counts.max()))
+    return sorted({lo, (lo + hi) // 2, hi})
+
+
+def _node_fills(n: int) -> list[str]:
+    # sky blue, orange, green, yellow, purple, vermillion, ... : none of them the edge colours' dark ink
+    order = [OKABE_ITO[i] for i in (4, 1, 2, 6, 5, 3, 0, 7)]
+    return [order[i % len(order)] for i in range(n)]
+
+
+# --------------------------------------------------------------------------------------------
+def chart_event_timeline(pack: Pack) -> alt.LayerChart:
+    """The article's events on a time line, with their date precision shown.
+
+    A day-precision event is a point; a month-, year- or span-precision event is a bar over the whole
+    period it may have happened in, labelled with that period. A rule marks the assumed publication date.
+    """
+    ev = pack.events
+    present = set(ev["precision"].cast(pl.String).to_list())
+    precisions = [p for p in order_of(ev, "precision") if p in present]
+    end = (
+        pl.when(pl.col("date_end").is_not_null())
+        .then(pl.col("date_end"))
+        .when(pl.col("precision") == "month")
+        .then(pl.col("date").dt.month_end())
+        .when(pl.col("precision") == "year")
+        .then(pl.date(pl.col("date").dt.year(), 12, 31))
+        .otherwise(pl.col("date"))
+    )
+    short = (
+        pl.when(pl.col("precision") == "day")
+        .then(pl.col("date").dt.to_string("%a %-d %b"))
+        .when(pl.col("precision") == "month")
+        .then(pl.col("date").dt.to_string("%B %Y"))
+        .when(pl.col("precision") == "year")
+        .then(pl.col("date").dt.to_string("%Y"))
+        .otherwise(
+            pl.col("date").dt.to_string("%-d %b")
+            + pl.lit("–")
+            + pl.col("end").dt.to_string("%-d %b")
+        )
+    )
+    rows = (
+        ev.with_columns(end=end)
+        .with_columns(
+            bar_end=pl.col("end") + pl.duration(days=1),
+            short=short,
+            when=pl.when(pl.col("end") == pl.col("date"))
+            .then(pl.col("date").dt.to_string("%a %-d %b %Y"))
+            .otherwise(
+                pl.col("date").dt.to_string("%-d %b %Y")
+                + pl.lit(" – ")
+                + pl.col("end").dt.to_string("%-d %b %Y")
+            ),
+            row=pl.col("label").map_elements(_wrap_label, return_dtype=pl.String),
+        )
+        .sort("date", "end", "id")
+    )
+    order = rows["row"].to_list()
+    first = cast(dt.date, rows["date"].min())
+    last = cast(dt.date, rows["bar_end"].max())
+    data = plain(
+        rows.select(
+            "id",
+            "row",
+            "label",
+            "date",
+            "bar_end",
+            "short",
+            "when",
+            "precision",
+            "date_note",
+            "evidence",
+        )
+    )
+    published = pack.meta.publication.date
+    utc = alt.Scale(
+        type="utc",
+        domain=[
+            (first - dt.timedelta(days=28)).isoformat(),
+            (max(last, published) + dt.timedelta(days=6)).isoformat(),
+        ],
+    )
+    x_axis = alt.Axis(title=None, format="%b %Y", labelAngle=0, tickCount="month")
+    y = alt.Y(
+        "row:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(
+            labelExpr="split(datum.label, '\\n')",
+            labelLimit=420,
+            labelFontSize=10.5,
+            grid=True,
+            domain=False,
+            ticks=False,
+        ),
+    )
+    colour = alt.Color(
+        "precision:N",
+        title="Date known to the",
+        scale=scale_domain(precisions, range=list(OKABE_ITO[: len(precisions)])),
+        sort=precisions,
+        legend=alt.Legend(orient="bottom", direction="horizontal"),
+    )
+    tip = [
+        alt.Tooltip("label:N", title="event"),
+        alt.Tooltip("when:N", title="date"),
+        alt.Tooltip("precision:N"),
+        alt.Tooltip("date_note:N", title="how dated"),
+        alt.Tooltip("evidence:N", title="article"),
+    ]
+    base = alt.Chart(data)
+    x = alt.X("date:T", scale=utc, axis=x_axis)
+    bars = (
+        base.transform_filter(alt.datum.precision != "day")
+        .mark_bar(height=12, opacity=0.8, cornerRadius=2)
+        .encode(x=x, x2="bar_end:T", y=y, color=colour, tooltip=tip)
+    )
+    points = (
+        base.transform_filter(alt.datum.precision == "day")
+        .mark_point(filled=True, size=90, opacity=1)
+        .encode(x=x, y=y, color=colour, tooltip=tip)
+    )
+    dates = base.mark_text(align="right", dx=-8, fontSize=10, color=MUTED).encode(
+        x=x, y=y, text="short:N"
+    )
+    pub = alt.Chart(
+        alt.Data(values=[{"date": published.isoformat(), "label": "published (assumed)"}])
+    )
+    rule = pub.mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x=alt.X("date:T", scale=utc))
+    rule_label = pub.mark_text(align="right", dx=-4, dy=-4, fontSize=10, color=MUTED).encode(
+        x=alt.X("date:T", scale=utc), y=alt.value(0), text="label:N"
+    )
+    return titled(
+        alt.LayerChart(layer=[bars, points, dates, rule, rule_label]),
+        "What happened when: the article's events",
+        "Point: the day is known; bar: only the month (or span) is known, drawn over all of it.",
+        f"Source: events.yaml; relative dates resolved against an assumed publication date of {published:%-d %b %Y} ({pack.meta.publication.timezone}), see pack.yaml.",
+        width=440,
+        height=alt.Step(34),
+    )
+
+
+def _wrap_label(text: str, width: int = 58) -> str:
+    return "\n".join(textwrap.wrap(text, width=width, max_lines=2, placeholder="…"))
+
+
+# --------------------------------------------------------------------------------------------
+def chart_claims(pack: Pack) -> alt.LayerChart:
+    """Every estimative claim on the ICD 203 probability yardstick.
+
+    The yardstick's bands are background rectangles in their order; each claim is a bar over the
+    probability range its wording supports. Words on the yardstick take their band; vague words (off
+    the yardstick) are drawn hollow and dashed over the range the pack maps them to.
+    """
+    bands = pack.yardstick
+    claims = pack.claims.filter(pl.col("phrase").is_not_null())
+    n_flat = pack.claims.height - claims.height
+    names = dict(pack.entities.select("id", "name").iter_rows())
+    claims = (
+        claims.with_columns(
+            band_rank=pl.col("band").to_physical(),
+            who=pl.col("source").replace_strict(names, return_dtype=pl.String),
+        )
+        .sort("band_rank", "low", "high", "id")
+        .with_columns(
+            who=pl.col("who").map_elements(_short_name, return_dtype=pl.String),
+            word=pl.when(pl.col("vague"))
+            .then(pl.lit("“") + pl.col("phrase") + pl.lit("” (vague)"))
+            .otherwise(pl.lit("“") + pl.col("phrase") + pl.lit("”")),
+            kind=pl.when(pl.col("vague"))
+            .then(pl.lit("vague word, pack's mapping"))
+            .otherwise(pl.lit("ICD 203 word")),
+            row=pl.col("statement").map_elements(
+                lambda t: _wrap_label(t, 64), return_dtype=pl.String
+            ),
+        )
+    )
+    order = claims["row"].to_list()
+    data = plain(
+        claims.select(
+            "id",
+            "row",
+            "who",
+            "phrase",
+            "word",
+            "kind",
+            "vague",
+            "band",
+            "low",
+            "high",
+            "topic",
+            "evidence",
+        )
+    )
+    band_data = plain(
+        bands.select("id", "label", "low", "high").with_columns(
+            mid=(pl.col("low") + pl.col("high")) / 2, shade=pl.col("id").to_physical() % 2
+        )
+    )
+    mids = band_data["mid"].to_list()
+    prob = alt.Scale(domain=[0, 1], nice=False)
+    # bottom axis: the band edges as percentages; top axis: the band names at the band centres
+    edges = sorted({0.0, *band_data["low"].to_list(), *band_data["high"].to_list()} - {0.01, 0.99})
+    x_axis = alt.Axis(format=".0%", values=edges, grid=False, labelOverlap=False, labelFontSize=10)
+    top_axis = alt.Axis(
+        orient="top",
+        values=mids,
+        labelExpr=f"{_js_list(band_data['label'].to_list())}[indexof({json.dumps(mids)}, datum.value)]",
+        labelAngle=-30,
+        labelAlign="left",
+        labelOverlap=False,
+        labelFontSize=10,
+        ticks=True,
+        domain=False,
+        title="ICD 203 band",
+    )
+    background = (
+        alt.Chart(band_data)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("low:Q", scale=prob, axis=top_axis),
+            x2="high:Q",
+            color=alt.Color(
+                "shade:N", scale=alt.Scale(domain=[0, 1], range=["#EFEFEF", "#E0E0E0"]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="band"),
+                alt.Tooltip("low:Q", format=".0%"),
+                alt.Tooltip("high:Q", format=".0%"),
+            ],
+        )
+    )
+    y = alt.Y(
+        "row:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(
+            labelExpr="split(datum.label, '\\n')",
+            labelLimit=420,
+            labelFontSize=10.5,
+            domain=False,
+            ticks=False,
+        ),
+    )
+    tip = [
+        alt.Tooltip("who:N", title="who"),
+        alt.Tooltip("word:N", title="word"),
+        alt.Tooltip("band:N", title="band"),
+        alt.Tooltip("low:Q", format=".0%"),
+        alt.Tooltip("high:Q", format=".0%"),
+        alt.Tooltip("evidence:N", title="article"),
+    ]
+    kinds = ["ICD 203 word", "vague word, pack's mapping"]
+    ranges = (
+        alt.Chart(data)
+        .mark_bar(height=12, strokeWidth=1.5, color="#333333")
+        .encode(
+            x=alt.X("low:Q", scale=prob, axis=x_axis, title="Probability"),
+            x2="high:Q",
+            y=y,
+            fillOpacity=alt.FillOpacity(
+                "kind:N",
+                title="Claim wording",
+                scale=alt.Scale(domain=kinds, range=[0.85, 0.0]),
+                sort=kinds,
+                legend=alt.Legend(orient="bottom"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "kind:N",
+                title="Claim wording",
+                scale=alt.Scale(domain=kinds, range=[[1, 0], [4, 2]]),
+                sort=kinds,
+            ),
+            stroke=alt.value("#333333"),
+            tooltip=tip,
+        )
+    )
+    words = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=5, fontSize=10.5)
+        .encode(
+            x=alt.X("high:Q", scale=prob, axis=None),
+            y=y,
+            text="word:N",
+            color=alt.condition(alt.datum.vague, alt.value("#882255"), alt.value("#111111")),
+            tooltip=tip,
+        )
+    )
+    return titled(
+        alt.LayerChart(layer=[background, ranges, words]).resolve_axis(x="independent"),
+        "How sure are the speakers? Estimative claims on the ICD 203 yardstick",
+        "Bar: the probability range the wording supports. Solid: an ICD 203 term (its band's bounds); hollow, dashed: a vague word, placed by the pack's mapping.",
+        f"Source: claims.yaml, estimative.yaml (yardstick: ICD 203; mapping of vague words: pack rationale). {n_flat} flat assertions without an estimative word are not shown.",
+        width=500,
+        height=alt.Step(32),
+    )
+
+
+def _label_expr(frame: pl.DataFrame, key: str, label: str) -> str:
+    """A Vega labelExpr mapping ids to labels (legends show words, the domain keeps ids' order)."""
+    keys = [str(k) for k in frame[key].cast(pl.String).to_list()]
+    labels = [str(v) for v in frame[label].to_list()]
+    return f"{_js_list(labels)}[indexof({_js_list(keys)}, datum.label)]"
+
+
+def _js_list(values: list[str]) -> str:
+    return json.dumps(values, ensure_ascii=False)

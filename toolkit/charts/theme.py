@@ -1,0 +1,212 @@
+"""The toolkit's chart theme and the helpers every chart shares.
+
+One look for every chart: the Okabe–Ito colour-blind-safe palette for categories, a colour-blind-safe
+sequential ramp for ordered ladders, quiet axes, titles that say what the chart shows and a caption line
+(the title's subtitle) that names the source or the assumption. Importing this module registers and
+enables the `toolkit` Altair theme; the theme's config is written into every spec at `to_dict()`, so an
+exported spec looks the same wherever it is rendered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, TypeVar
+
+import altair as alt
+import polars as pl
+
+THEME_NAME: Final = "toolkit"
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable under the common colour-vision
+# deficiencies. Black is left out of the category cycle (it is the text colour).
+OKABE_ITO: Final[tuple[str, ...]] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#999999",  # grey
+)
+NEUTRAL: Final = "#BBBBBB"  # "none" / no response / background
+INK: Final = "#222222"
+MUTED: Final = "#666666"
+# Ordered ladders (response tiers, ICD 203 bands) use a single-hue-family sequential Vega scheme
+# that stays ordered in lightness for every colour-vision type.
+SEQUENTIAL_SCHEME: Final = "yelloworangebrown"
+# ColorBrewer YlOrBr (Brewer, Harrower & Penn State), 9 classes: colour-blind safe, ordered in
+# lightness. Used where a ladder needs explicit colours next to a neutral "none".
+YLORBR: Final[tuple[str, ...]] = (
+    "#ffffe5",
+    "#fff7bc",
+    "#fee391",
+    "#fec44f",
+    "#fe9929",
+    "#ec7014",
+    "#cc4c02",
+    "#993404",
+    "#662506",
+)
+FONT: Final = "Liberation Sans, Arial, Helvetica, sans-serif"
+MAX_ROWS: Final = 5000  # Altair's default limit; charts aggregate well below it
+
+WIDTH: Final = 560
+HEIGHT: Final = 300
+
+
+@alt.theme.register(THEME_NAME, enable=True)
+def toolkit_theme() -> alt.theme.ThemeConfig:
+    """The toolkit theme: Okabe–Ito categories, sequential ordinal ramp, quiet axes."""
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "padding": 8,
+            "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": HEIGHT},
+            "title": {
+                "anchor": "start",
+                "fontSize": 15,
+                "fontWeight": "bold",
+                "color": INK,
+                "subtitleFontSize": 11,
+                "subtitleColor": MUTED,
+                "subtitlePadding": 4,
+                "offset": 10,
+            },
+            "axis": {
+                "labelFontSize": 11,
+                "titleFontSize": 12,
+                "titleFontWeight": "normal",
+                "titleColor": INK,
+                "labelColor": INK,
+                "gridColor": "#E6E6E6",
+                "domainColor": "#888888",
+                "tickColor": "#888888",
+            },
+            "legend": {
+                "labelFontSize": 11,
+                "titleFontSize": 12,
+                "titleFontWeight": "normal",
+                "orient": "right",
+                "labelLimit": 260,
+            },
+            "range": {"category": list(OKABE_ITO)},
+            "area": {"opacity": 0.9},
+            "line": {"strokeWidth": 2},
+            "text": {"font": FONT, "fontSize": 11, "color": INK},
+        }
+    }
+
+
+# --------------------------------------------------------------------------------------------
+ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart, alt.HConcatChart, alt.VConcatChart)
+
+
+def titled(chart: ChartT, title: str, *caption: str, **properties: Any) -> ChartT:
+    """Give a chart its title (what it shows), caption lines (source, assumptions) and properties."""
+    return chart.properties(title=alt.Title(text=title, subtitle=list(caption)), **properties)
+
+
+def order_of(frame: pl.DataFrame, column: str, fallback: Sequence[str] | None = None) -> list[str]:
+    """The order of an ordinal column: its `polars.Enum` categories, never alphabetical.
+
+    A plain string column takes `fallback` (e.g. the pack's Enum) when given, else the order of first
+    appearance in the frame.
+    """
+    dtype = frame.schema[column]
+    if isinstance(dtype, pl.Enum):
+        return [str(c) for c in dtype.categories.to_list()]
+    if fallback is not None:
+        present = set(frame[column].cast(pl.String).unique().to_list())
+        missing = present - set(fallback)
+        if missing:
+            raise ValueError(f"{column}: values {sorted(missing)} are not in the declared order")
+        return [str(c) for c in fallback]
+    return [str(c) for c in frame[column].cast(pl.String).unique(maintain_order=True).to_list()]
+
+
+def enum_categories(dtype: pl.DataType) -> list[str]:
+    """The categories of an Enum dtype, in order."""
+    if not isinstance(dtype, pl.Enum):
+        raise TypeError(f"expected a polars Enum, got {dtype}")
+    return [str(c) for c in dtype.categories.to_list()]
+
+
+def plain(frame: pl.DataFrame, digits: int = 4) -> pl.DataFrame:
+    """A frame ready to inline in a spec: enums/categoricals and dates as strings, floats rounded."""
+    exprs: list[pl.Expr] = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Enum | pl.Categorical):
+            exprs.append(col.cast(pl.String))
+        elif isinstance(dtype, pl.Date | pl.Datetime):
+            exprs.append(col.dt.to_string("%Y-%m-%d"))
+        elif dtype.is_float():
+            exprs.append(col.round(digits))
+        else:
+            exprs.append(col)
+    out = frame.select(exprs)
+    if out.height > MAX_ROWS:
+        raise ValueError(f"{out.height} rows: aggregate before charting (limit {MAX_ROWS})")
+    return out
+
+
+def rank_column(order: Sequence[str], column: str, name: str) -> pl.Expr:
+    """An integer column giving each value's position in `order` (for stack/sort order)."""
+    return (
+        pl.col(column)
+        .cast(pl.String)
+        .replace_strict(list(order), list(range(len(order))), return_dtype=pl.Int32)
+        .alias(name)
+    )
+
+
+def percent_axis(title: str) -> alt.Axis:
+    """A 0–100 % axis for probabilities."""
+    return alt.Axis(title=title, format=".0%")
+
+
+def scale_domain(order: Sequence[str], **kwargs: Any) -> alt.Scale:
+    """A scale whose domain is `order`, explicitly (legend and axis follow it)."""
+    return alt.Scale(domain=list(order), **kwargs)
+
+
+def ordinal_scale(order: Sequence[str]) -> alt.Scale:
+    """A colour scale for an ordered ladder: explicit domain, lightness rising with the order."""
+    return alt.Scale(
+        domain=list(order), scheme=alt.SchemeParams(name=SEQUENTIAL_SCHEME, extent=[0.12, 0.95])
+    )
+
+
+def sequential_colours(n: int) -> list[str]:
+    """`n` colours of the sequential ramp, light to dark, skipping the near-white end."""
+    usable = YLORBR[2:]
+    if n <= 0:
+        return []
+    if n == 1:
+        return [usable[len(usable) // 2]]
+    return [usable[round(i * (len(usable) - 1) / (n - 1))] for i in range(n)]
+
+
+def label_expr(keys: Sequence[str], labels: Sequence[str]) -> str:
+    """A Vega `labelExpr` showing `labels` for the ids in `keys` (the domain keeps the ids' order)."""
+    return (
+        f"{json.dumps(list(labels), ensure_ascii=False)}"
+        f"[indexof({json.dumps(list(keys), ensure_ascii=False)}, datum.label)] || datum.label"
+    )
+
+
+def legend(
+    title: str, order: Sequence[str], labels: Mapping[str, str] | None = None, **kwargs: Any
+) -> alt.Legend:
+    """A legend titled `title`, showing `labels` (plain words) for the ids of `order` when given."""
+    if labels:
+        kwargs["labelExpr"] = label_expr(order, [labels.get(k, k) for k in order])
+    return alt.Legend(title=title, **kwargs)
+
+
+def category_scale(order: Sequence[str]) -> alt.Scale:
+    """A colour scale for categories in a fixed order, Okabe–Ito colours in that order."""
+    return alt.Scale(domain=list(order), range=list(OKABE_ITO[: max(len(order), 1)]))

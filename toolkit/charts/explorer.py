@@ -1,0 +1,165 @@
+"""The in-report explorer: Vega-bound sliders pick a slice of a precomputed grid of engine runs.
+
+The whole grid travels inside the spec once, as compact inline CSV; each slider is a Vega-Lite
+parameter bound to an HTML input, and every panel filters the rows of the chosen slice. A reader of a
+static HTML file moves the sliders and the charts follow, with no kernel and no network.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import altair as alt
+import polars as pl
+
+from toolkit.charts.model_charts import MONTH_TITLE
+from toolkit.charts.theme import (
+    MAX_ROWS,
+    NEUTRAL,
+    OKABE_ITO,
+    legend,
+    percent_axis,
+    sequential_colours,
+    titled,
+)
+
+if TYPE_CHECKING:
+    from toolkit.grid import ExplorerGrid, GridAxis
+
+# per panel: title, y title, stacked area (True) or lines
+_PANELS: dict[str, tuple[str, str, bool]] = {
+    "phases": ("Deployment phase (share of paths)", "Share of paths", True),
+    "transfers": ("Technology transferred by tier (cumulative)", "P(transferred)", False),
+    "responses": ("Highest response decided (share of paths)", "Share of paths", True),
+}
+
+
+def _signal(axis: GridAxis) -> str:
+    return f"slider_{axis.parameter}"
+
+
+def _binding(axis: GridAxis) -> alt.BindRange | alt.BindRadioSelect:
+    name = f"{axis.label} ({axis.unit}) "
+    step = axis.step
+    if step is not None:
+        return alt.binding_range(min=axis.values[0], max=axis.values[-1], step=step, name=name)
+    return alt.binding_select(options=list(axis.values), name=name)
+
+
+def _slice_filter(axes: tuple[GridAxis, ...]) -> str:
+    """Rows of the slice the sliders select (with a tolerance: slider steps are floats)."""
+    parts = []
+    for axis in axes:
+        gaps = [b - a for a, b in zip(axis.values, axis.values[1:], strict=False)]
+        tol = min(gaps) / 2 if gaps else 0.5
+        parts.append(f"abs(datum['{axis.parameter}'] - {_signal(axis)}) < {tol!r}")
+    return " && ".join(parts)
+
+
+def _wide_csv(grid: ExplorerGrid) -> tuple[str, dict[str, list[str]]]:
+    """One CSV row per grid point and month; one column per panel series (`panel:series`)."""
+    keys = [a.parameter for a in grid.axes]
+    frame = grid.frame.with_columns(
+        column=pl.col("panel").cast(pl.String) + pl.lit(":") + pl.col("series").cast(pl.String)
+    )
+    columns = {panel: [f"{panel}:{s}" for s in grid.series(panel)] for panel in _PANELS}
+    ordered = [c for cols in columns.values() for c in cols]
+    wide = (
+        frame.pivot(on="column", index=[*keys, "month"], values="probability")
+        .sort([*keys, "month"])
+        .select(*keys, "month", *ordered)
+    )
+    if wide.height > MAX_ROWS:
+        raise ValueError(f"explorer grid has {wide.height} rows; keep it under {MAX_ROWS}")
+    ints = [a.parameter for a in grid.axes if a.integer]
+    wide = wide.with_columns(pl.col(c).round(0).cast(pl.Int64) for c in ints)
+    # compact numbers: 0.380 -> .38, 1.000 -> 1, 0.000 -> 0 (Vega parses them as numbers)
+    compact = wide.with_columns(
+        pl.col(c)
+        .round(3)
+        .cast(pl.String)
+        .str.replace(r"\.0$", "")
+        .str.replace(r"^0\.", ".")
+        .str.replace(r"^-0\.", "-.")
+        for c in ordered
+    )
+    return compact.write_csv(), columns
+
+
+def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
+    """Three stacked panels (phases, transfers by tier, highest response) for the slice the sliders pick.
+
+    The grid (see `toolkit.grid.compute_explorer_grid`) is inlined once as CSV; one slider per grid
+    parameter (a range slider for evenly spaced values, else a drop-down) starts at the scenario's value.
+    """
+    csv, columns = _wide_csv(grid)
+    keys = [a.parameter for a in grid.axes]
+    parse = dict.fromkeys(
+        [*keys, "month", *[c for cols in columns.values() for c in cols]], "number"
+    )
+    data = alt.InlineData(values=csv, format=alt.DataFormat(type="csv", parse=parse))
+    params = [alt.param(name=_signal(a), value=a.default, bind=_binding(a)) for a in grid.axes]
+    where = _slice_filter(grid.axes)
+    labels = {f"{p}:{s}": grid.labels.get(s, s) for p in _PANELS for s in grid.series(p)}
+    panels = []
+    last = [p for p in _PANELS if columns[p]][-1]
+    for panel, (title, y_title, stacked) in _PANELS.items():
+        fields: list[Any] = columns[panel]
+        if not fields:
+            continue
+        colours = _colours(panel, fields)
+        base = (
+            alt.Chart(title=alt.Title(title, fontSize=12, fontWeight="normal", anchor="start"))
+            .transform_filter(where)
+            .transform_fold(fields, as_=["series", "probability"])
+            .transform_calculate(rank=f"indexof({json.dumps(fields)}, datum.series)")
+        )
+        encoding = {
+            "x": alt.X(
+                "month:Q",
+                title=MONTH_TITLE if panel == last else None,
+                scale=alt.Scale(domain=[0, grid.months], nice=False),
+            ),
+            "y": alt.Y(
+                "probability:Q",
+                stack="zero" if stacked else None,
+                scale=alt.Scale(domain=[0, 1]),
+                axis=percent_axis(y_title),
+            ),
+            "color": alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=fields, range=colours),
+                sort=fields,
+                legend=legend(panel.capitalize(), fields, labels, labelLimit=300),
+            ),
+            "tooltip": [
+                alt.Tooltip("month:Q"),
+                alt.Tooltip("series:N"),
+                alt.Tooltip("probability:Q", format=".1%"),
+            ],
+        }
+        if stacked:
+            mark = base.mark_area(interpolate="step-after")
+            chart = mark.encode(order=alt.Order("rank:Q", sort="descending"), **encoding)
+        else:
+            chart = base.mark_line(interpolate="step-after", strokeWidth=2.5).encode(**encoding)
+        panels.append(chart.properties(width=480, height=130))
+    explorer = alt.VConcatChart(vconcat=panels, data=data, spacing=14).add_params(*params)
+    explorer = explorer.resolve_scale(color="independent")
+    names = " and ".join(a.label for a in grid.axes)
+    n_points = grid.frame.select(keys).unique().height
+    return titled(
+        explorer,
+        f"Explore: move the sliders to change {names}",
+        f"Precomputed: {n_points} engine runs ({grid.paths:,} paths, {grid.months} months, seed {grid.seed}, scenario “{grid.scenario}”); the sliders pick a run, nothing is recomputed in the page.",
+        "The slider parameters are fixed at each grid point; every other parameter keeps its scenario value or band. Analyst assumptions: parameters.yaml.",
+    )
+
+
+def _colours(panel: str, fields: list[str]) -> list[str]:
+    if panel == "responses" and fields and fields[0].endswith(":none"):
+        return [NEUTRAL, *sequential_colours(len(fields) - 1)]
+    if panel == "responses":
+        return sequential_colours(len(fields))
+    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(fields))]

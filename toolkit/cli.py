@@ -100,6 +100,46 @@ def frames(
             typer.echo(f"wrote {path}")
 
 
+# --- charts (issue 4): `toolkit chart`; implementation in toolkit/cli_chart.py ---
+@app.command()
+@handles_errors
+def chart(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Chart: network, timeline, claims, phases, transfers, responses, policy, "
+            "tornado, explorer."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Image to write: FILE.png or FILE.svg.")],
+    scenario: Annotated[str, typer.Option(help="Scenario (preset) for model charts.")] = (
+        "baseline"
+    ),
+    pack: PackOption = None,
+    paths: Annotated[int, typer.Option(help="Simulated paths for model charts.")] = 20_000,
+    months: Annotated[int, typer.Option(help="Horizon in months for model charts.")] = 36,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    scale: Annotated[float, typer.Option(help="PNG scale factor (2 = retina).")] = 2.0,
+) -> None:
+    """Render one chart to PNG or SVG for slides (offline, via vl-convert)."""
+    from toolkit.cli_chart import export_chart
+
+    path = export_chart(
+        name,
+        out,
+        pack_path=pack,
+        scenario=scenario,
+        paths=paths,
+        months=months,
+        seed=seed,
+        scale=scale,
+    )
+    typer.echo(f"wrote {path}")
+
+
+# --- end charts ---
+
+
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`."""
     app()

@@ -9,7 +9,13 @@ every axis and legend.
 from __future__ import annotations
 
 from toolkit.charts.explorer import chart_explorer_grid
-from toolkit.charts.model_charts import chart_phases, chart_responses, chart_transfers
+from toolkit.charts.model_charts import (
+    chart_phases,
+    chart_policy_table,
+    chart_responses,
+    chart_tornado,
+    chart_transfers,
+)
 from toolkit.charts.pack_charts import chart_actor_network, chart_claims, chart_event_timeline
 from toolkit.charts.theme import THEME_NAME, toolkit_theme
 
@@ -20,7 +26,9 @@ __all__ = [
     "chart_event_timeline",
     "chart_explorer_grid",
     "chart_phases",
+    "chart_policy_table",
     "chart_responses",
+    "chart_tornado",
     "chart_transfers",
     "toolkit_theme",
 ]

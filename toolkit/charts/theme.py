@@ -10,6 +10,7 @@ exported spec looks the same wherever it is rendered.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar
 
@@ -190,12 +191,26 @@ def sequential_colours(n: int) -> list[str]:
     return [usable[round(i * (len(usable) - 1) / (n - 1))] for i in range(n)]
 
 
-def label_expr(keys: Sequence[str], labels: Sequence[str]) -> str:
-    """A Vega `labelExpr` showing `labels` for the ids in `keys` (the domain keeps the ids' order)."""
+def label_expr(keys: Sequence[str], labels: Sequence[str], *, wrap: int | None = None) -> str:
+    """A Vega `labelExpr` showing `labels` for the ids in `keys` (the domain keeps the ids' order).
+
+    With `wrap`, each label is broken into lines of at most that many characters.
+    """
+    if wrap is not None:
+        lines = [textwrap.wrap(label, width=wrap) or [""] for label in labels]
+        return (
+            f"({json.dumps(lines, ensure_ascii=False)}"
+            f"[indexof({json.dumps(list(keys), ensure_ascii=False)}, datum.label)] || datum.label)"
+        )
     return (
         f"{json.dumps(list(labels), ensure_ascii=False)}"
         f"[indexof({json.dumps(list(keys), ensure_ascii=False)}, datum.label)] || datum.label"
     )
+
+
+def wrap_text(text: str, width: int, max_lines: int = 3) -> str:
+    """`text` broken into lines (joined by newlines, for marks with `lineBreak="\\n"`)."""
+    return "\n".join(textwrap.wrap(text, width=width, max_lines=max_lines, placeholder="…"))
 
 
 def legend(

@@ -140,6 +140,13 @@ def chart(
 # --- end charts ---
 
 
+# --- scenario engine (issue 3): `toolkit params`, `toolkit simulate`; in toolkit/cli_engine.py ---
+from toolkit import cli_engine  # noqa: E402
+
+cli_engine.register(app)
+# --- end scenario engine ---
+
+
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`."""
     app()

@@ -1,0 +1,450 @@
+"""Charts: every chart builds a valid Vega-Lite spec, keeps ladder order, names its source, inlines its data.
+
+Model charts are tested on small frames built here (independent of the engine's numbers) and once on a
+real engine run. A few charts are rendered to SVG/PNG with vl-convert (offline). Files go to tmp_path only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import polars as pl
+import pytest
+import vl_convert as vlc
+
+from toolkit import charts
+from toolkit.charts.theme import MAX_ROWS, OKABE_ITO, THEME_NAME, order_of
+from toolkit.cli_chart import CHARTS, export_chart
+from toolkit.errors import ToolkitError
+from toolkit.grid import ExplorerGrid, GridAxis
+from toolkit.pack import Pack
+
+# a ladder whose order is NOT alphabetical: an alphabetical sort anywhere would show up
+LADDER = ["training", "westward", "rear", "frontline", "withdrawn"]
+TIERS = ["conventional", "strategic"]
+LEVELS = ["none", "diplomatic", "economic", "lethal", "troops"]
+
+
+@dataclass(frozen=True)
+class FakeResult:
+    scenario: str
+    paths: int
+    months: int
+    seed: int
+    phases: pl.DataFrame
+    transfers: pl.DataFrame
+    transfer_tiers: pl.DataFrame
+    responses: pl.DataFrame
+
+
+def _grid(months: int, items: list[str], key: str) -> pl.DataFrame:
+    rows = [
+        (m, item, (i + 1 + m) / sum(j + 1 + m for j in range(len(items))))
+        for m in range(months + 1)
+        for i, item in enumerate(items)
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"month": pl.Int32, key: pl.Enum(items), "probability": pl.Float64},
+        orient="row",
+    )
+
+
+@pytest.fixture(scope="module")
+def fake() -> FakeResult:
+    months = 12
+    techs = ["satellite", "aircraft"]
+    transfers = pl.DataFrame(
+        [
+            (m, t, tier, min(1.0, 0.05 * m * (k + 1)))
+            for m in range(months + 1)
+            for k, (t, tier) in enumerate(zip(techs, ["strategic", "conventional"], strict=True))
+        ],
+        schema={
+            "month": pl.Int32,
+            "technology": pl.Enum(techs),
+            "tier": pl.Enum(TIERS),
+            "probability": pl.Float64,
+        },
+        orient="row",
+    )
+    return FakeResult(
+        scenario="baseline",
+        paths=1000,
+        months=months,
+        seed=3,
+        phases=_grid(months, LADDER, "phase"),
+        transfers=transfers,
+        transfer_tiers=_grid(months, TIERS, "tier"),
+        responses=_grid(months, LEVELS, "level"),
+    )
+
+
+# -- spec helpers ------------------------------------------------------------------------------
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _encodings(spec: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    """Every channel definition in the spec that encodes `field`."""
+    found = []
+    for node in _walk(spec):
+        enc = node.get("encoding")
+        if isinstance(enc, dict):
+            found += [
+                ch for ch in enc.values() if isinstance(ch, dict) and ch.get("field") == field
+            ]
+    return found
+
+
+def _assert_ordered(spec: dict[str, Any], field: str, order: list[str]) -> None:
+    """Every encoding of `field` with a sort or a scale domain uses exactly `order`."""
+    channels = _encodings(spec, field)
+    assert channels, f"{field} is not encoded"
+    checked = 0
+    for ch in channels:
+        if "sort" in ch:
+            assert ch["sort"] == order
+            checked += 1
+        domain = ch.get("scale", {}).get("domain")
+        if domain is not None:
+            assert domain == order
+            checked += 1
+    assert checked, f"{field}: no explicit sort or domain"
+
+
+def _caption(spec: dict[str, Any]) -> str:
+    title = spec["title"]
+    assert title["text"]
+    return " ".join(title["subtitle"])
+
+
+def _datasets(spec: dict[str, Any]) -> list[Any]:
+    """Inline data: the top-level datasets and any `values` left in place."""
+    found = list(spec.get("datasets", {}).values())
+    found += [n["values"] for n in _walk(spec) if "values" in n and "mark" not in n]
+    return found
+
+
+def _rows(spec: dict[str, Any]) -> list[int]:
+    """Row counts of every inline dataset (a CSV string counts its lines, less the header)."""
+    return [
+        len(v) if isinstance(v, list) else len(str(v).strip().splitlines()) - 1
+        for v in _datasets(spec)
+    ]
+
+
+def _check_common(spec: dict[str, Any]) -> None:
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+    assert all(n <= MAX_ROWS for n in _rows(spec))
+    for node in _walk(spec):
+        assert "url" not in node, "data must be inline, not fetched"
+    assert spec["config"]["range"]["category"] == list(OKABE_ITO)  # the toolkit theme is applied
+
+
+# -- theme -------------------------------------------------------------------------------------
+def test_theme_is_registered_and_enabled() -> None:
+    assert THEME_NAME in alt.theme.names()
+    assert alt.theme.active == THEME_NAME
+
+
+def test_order_of_uses_enum_order_not_alphabetical() -> None:
+    frame = pl.DataFrame({"x": pl.Series(["rear", "training"], dtype=pl.Enum(LADDER))})
+    assert order_of(frame, "x") == LADDER
+    with pytest.raises(ValueError, match="not in the declared order"):
+        order_of(pl.DataFrame({"x": ["bogus"]}), "x", fallback=LADDER)
+
+
+# -- pack charts -------------------------------------------------------------------------------
+def test_actor_network(pack: Pack) -> None:
+    spec = charts.chart_actor_network(pack).to_dict()
+    _check_common(spec)
+    assert "entities.yaml" in _caption(spec)
+    assert "networkx" in _caption(spec)
+    kinds = order_of(pack.entities, "kind")
+    _assert_ordered(spec, "kind", kinds)
+    modalities = [*order_of(pack.relations, "modality"), "affiliation"]
+    _assert_ordered(spec, "modality", modalities)
+    nodes = [d for d in spec["datasets"].values() if d and "mention_count" in d[0]]
+    assert len(nodes) == 1
+    assert {n["id"] for n in nodes[0]} == set(pack.entities["id"])
+    assert all(-1.5 < n["x"] < 1.5 and -1.5 < n["y"] < 1.5 for n in nodes[0])
+
+
+def test_network_layout_is_deterministic(pack: Pack) -> None:
+    from toolkit.charts.pack_charts import network_layout
+
+    assert network_layout(pack, seed=5, tries=1) == network_layout(pack, seed=5, tries=1)
+
+
+def test_event_timeline_shows_precision(pack: Pack) -> None:
+    spec = charts.chart_event_timeline(pack).to_dict()
+    _check_common(spec)
+    assert "events.yaml" in _caption(spec)
+    marks = [n["mark"]["type"] for n in _walk(spec) if isinstance(n.get("mark"), dict)]
+    assert "point" in marks  # day precision
+    assert "bar" in marks  # month precision, drawn over the month
+    (events,) = [d for d in spec["datasets"].values() if d and "precision" in d[0]]
+    june = next(e for e in events if e["id"] == "june_agreement_signed")
+    assert (june["precision"], june["date"], june["bar_end"]) == (
+        "month",
+        "2024-06-01",
+        "2024-07-01",
+    )
+    order = [e["row"] for e in sorted(events, key=lambda e: (e["date"], e["bar_end"], e["id"]))]
+    _assert_ordered(spec, "row", order)
+
+
+def test_claims_on_icd203_yardstick(pack: Pack) -> None:
+    spec = charts.chart_claims(pack).to_dict()
+    _check_common(spec)
+    assert "ICD 203" in _caption(spec)
+    (bands,) = [d for d in spec["datasets"].values() if d and "mid" in d[0]]
+    assert [b["id"] for b in bands] == order_of(pack.yardstick, "id")
+    (claims,) = [d for d in spec["datasets"].values() if d and "vague" in d[0]]
+    with_phrase = pack.claims.filter(pl.col("phrase").is_not_null())
+    assert len(claims) == with_phrase.height
+    may = next(c for c in claims if c["id"] == "c_may_receive_strategic")
+    likely = next(c for c in claims if c["id"] == "c_linked_to_agreement")
+    assert may["vague"]
+    assert may["word"] == "“may” (vague)"
+    assert not likely["vague"]
+    assert (likely["low"], likely["high"]) == (0.55, 0.8)
+    # vague words are drawn differently (hollow + dashed)
+    (fill,) = _encodings(spec, "kind")[:1]
+    assert fill["scale"]["range"] == [0.85, 0.0]
+
+
+# -- model charts on small frames --------------------------------------------------------------
+def test_phases_keep_ladder_order(fake: FakeResult) -> None:
+    spec = charts.chart_phases(fake).to_dict()
+    _check_common(spec)
+    _assert_ordered(spec, "phase", LADDER)
+    assert "Analyst assumptions" in _caption(spec)
+    assert "1,000 simulated paths" in _caption(spec)
+    assert _encodings(spec, "probability")[0]["stack"] == "zero"
+    # stack order follows the ladder (rank 0 = first phase), not the alphabet
+    (data,) = spec["datasets"].values()
+    ranks = {r["phase"]: r["rank"] for r in data}
+    assert [ranks[p] for p in LADDER] == list(range(len(LADDER)))
+
+
+def test_transfers_keep_tier_order(fake: FakeResult) -> None:
+    spec = charts.chart_transfers(fake).to_dict()
+    _check_common(spec)
+    _assert_ordered(spec, "tier", TIERS)
+    assert "Analyst assumptions" in _caption(spec)
+
+
+def test_responses_keep_level_order_none_first(fake: FakeResult) -> None:
+    spec = charts.chart_responses(fake).to_dict()
+    _check_common(spec)
+    _assert_ordered(spec, "level", LEVELS)
+    colour = next(c for c in _encodings(spec, "level") if "scale" in c)
+    assert colour["scale"]["range"][0] == "#BBBBBB"  # none is neutral grey
+    assert len(set(colour["scale"]["range"])) == len(LEVELS)
+
+
+def test_model_charts_use_pack_labels(pack: Pack) -> None:
+    from toolkit.simulation import simulate
+
+    result = simulate(pack, "baseline", paths=300, months=6, seed=1)
+    phases = [str(p) for p in pack.phases["id"]]
+    spec = charts.chart_phases(result, pack).to_dict()
+    _assert_ordered(spec, "phase", phases)
+    legend = next(c for c in _encodings(spec, "phase") if "legend" in c)["legend"]
+    assert pack.phases["label"][0] in legend["labelExpr"]
+    levels = ["none", *[str(t) for t in pack.response_tiers["id"]]]
+    _assert_ordered(charts.chart_responses(result, pack).to_dict(), "level", levels)
+    tiers = [str(t) for t in pack.tech_tiers["id"]]
+    _assert_ordered(charts.chart_transfers(result, pack).to_dict(), "tier", tiers)
+
+
+def test_policy_table_heatmap_order(pack: Pack) -> None:
+    tiers = ["none", *TIERS]
+    rows = [
+        (p, t, LEVELS[min(i + j, len(LEVELS) - 1)])
+        for i, p in enumerate(LADDER)
+        for j, t in enumerate(tiers)
+    ]
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "phase": pl.Enum(LADDER),
+            "transferred": pl.Enum(tiers),
+            "response": pl.Enum(LEVELS),
+        },
+        orient="row",
+    )
+    spec = charts.chart_policy_table(table).to_dict()
+    _check_common(spec)
+    _assert_ordered(spec, "phase", LADDER)
+    _assert_ordered(spec, "transferred", tiers)
+    _assert_ordered(spec, "response", LEVELS)
+    assert "responses.yaml" in _caption(spec)
+
+
+def test_tornado_sorted_by_swing() -> None:
+    table = pl.DataFrame(
+        {
+            "parameter": ["a", "b", "c"],
+            "label": ["A small", "B big", "C middle"],
+            "low": [0.0, 0.1, 1.0],
+            "high": [1.0, 0.5, 9.0],
+            "outcome_low": [0.40, 0.10, 0.30],
+            "outcome_high": [0.45, 0.90, 0.60],
+            "baseline": [0.42] * 3,
+        }
+    )
+    spec = charts.chart_tornado(table, "lethal aid within 12 months").to_dict()
+    _check_common(spec)
+    _assert_ordered(spec, "label", ["B big", "C middle", "A small"])
+    assert "lethal aid within 12 months" in spec["title"]["text"]
+    assert "parameters.yaml" in _caption(spec)
+
+
+# -- explorer ------------------------------------------------------------------------------------
+def _small_grid() -> ExplorerGrid:
+    troops = (5000.0, 10000.0, 15000.0)
+    front = (0.1, 0.25, 0.5)  # not evenly spaced: a drop-down
+    parts = []
+    for t in troops:
+        for f in front:
+            for panel, items in (("phases", LADDER), ("transfers", TIERS), ("responses", LEVELS)):
+                g = _grid(4, items, "series").with_columns(
+                    pl.col("series").cast(pl.String),
+                    pl.lit(panel).alias("panel"),
+                    pl.lit(t).alias("troops"),
+                    pl.lit(f).alias("p_front"),
+                )
+                parts.append(g)
+    frame = (
+        pl.concat(parts)
+        .with_columns(
+            pl.col("panel").cast(pl.Enum(["phases", "transfers", "responses"])),
+            pl.col("series").cast(pl.Enum([*LADDER, *TIERS, *LEVELS])),
+        )
+        .select("troops", "p_front", "month", "panel", "series", "probability")
+    )
+    axes = (
+        GridAxis("troops", "Troops", "troops", True, troops, 10000.0),
+        GridAxis("p_front", "Westward → frontline", "probability/month", False, front, 0.25),
+    )
+    return ExplorerGrid(frame, axes, {"training": "Training"}, "baseline", 500, 4, 1)
+
+
+def test_explorer_grid_sliders_and_inline_csv() -> None:
+    grid = _small_grid()
+    assert grid.series("phases") == LADDER
+    spec = charts.chart_explorer_grid(grid).to_dict()
+    _check_common(spec)
+    params = {p["name"]: p for p in spec["params"]}
+    troops, front = params["slider_troops"], params["slider_p_front"]
+    assert troops["bind"]["input"] == "range"
+    assert (troops["bind"]["min"], troops["bind"]["max"], troops["bind"]["step"]) == (
+        5000.0,
+        15000.0,
+        5000.0,
+    )
+    assert troops["value"] == 10000.0
+    assert front["bind"]["input"] == "select"
+    assert front["bind"]["options"] == [0.1, 0.25, 0.5]
+    assert spec["data"]["format"]["type"] == "csv"
+    (csv,) = [d for d in _datasets(spec) if isinstance(d, str)]
+    header, *lines = csv.strip().splitlines()
+    assert len(lines) == 3 * 3 * 5  # grid points x months
+    columns = header.split(",")
+    assert columns[:3] == ["troops", "p_front", "month"]
+    assert columns[3:8] == [f"phases:{p}" for p in LADDER]  # ladder order, not alphabetical
+    filters = [n["filter"] for n in _walk(spec) if isinstance(n.get("filter"), str)]
+    assert filters
+    assert all("slider_troops" in f and "slider_p_front" in f for f in filters)
+    folds = [n["fold"] for n in _walk(spec) if "fold" in n]
+    assert [f"phases:{p}" for p in LADDER] in folds
+    assert "nothing is recomputed" in _caption(spec)
+
+
+def test_default_explorer_grid_is_small(pack: Pack) -> None:
+    from toolkit.grid import compute_explorer_grid
+
+    grid = compute_explorer_grid(pack, "baseline", paths=200, months=24, seed=1)
+    assert [a.parameter for a in grid.axes] == ["troops", "p_westward_to_frontline"]
+    baseline = dict(zip(pack.parameters["id"], pack.parameters["value"], strict=True))
+    assert grid.axes[0].default == baseline["troops"]
+    spec = charts.chart_explorer_grid(grid).to_dict()
+    size = len(json.dumps(spec, separators=(",", ":")))
+    assert size < 90_000, size
+
+
+def test_explorer_grid_rejects_bad_grids(pack: Pack) -> None:
+    from toolkit.errors import ParameterError
+    from toolkit.grid import compute_explorer_grid
+
+    with pytest.raises(ParameterError, match="unknown parameter 'nope'"):
+        compute_explorer_grid(pack, grid={"nope": [1, 2]}, paths=10, months=2)
+    with pytest.raises(ParameterError, match="1 or 2 parameters"):
+        compute_explorer_grid(pack, grid={}, paths=10, months=2)
+    with pytest.raises(ParameterError, match="at most"):
+        compute_explorer_grid(
+            pack,
+            grid={"troops": list(range(0, 8000, 1000)), "lethal_lag": list(range(8))},
+            paths=10,
+            months=2,
+        )
+
+
+# -- rendering and export ------------------------------------------------------------------------
+def test_render_svg(pack: Pack, fake: FakeResult) -> None:
+    for chart in (
+        charts.chart_claims(pack),
+        charts.chart_phases(fake),
+        charts.chart_explorer_grid(_small_grid()),
+    ):
+        svg = vlc.vegalite_to_svg(chart.to_dict(), allowed_base_urls=[])
+        assert svg.startswith("<svg")
+        assert len(svg) > 5_000
+
+
+def test_cli_exports_png_and_svg(tmp_path: Path) -> None:
+    png = export_chart("timeline", tmp_path / "timeline.png", scale=1)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = export_chart("phases", tmp_path / "phases.svg", paths=500, months=6)
+    assert svg.read_text(encoding="utf-8").startswith("<svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["phases.svg", "timeline.png"]
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ToolkitError, match=r"unknown chart 'pie' \(choose from: network"):
+        export_chart("pie", tmp_path / "x.png")
+    with pytest.raises(ToolkitError, match=r"--out must end in \.png or \.svg"):
+        export_chart("claims", tmp_path / "x.pdf")
+    with pytest.raises(ToolkitError, match="does not exist"):
+        export_chart("claims", tmp_path / "missing" / "x.svg")
+    assert list(tmp_path.iterdir()) == []
+    assert set(CHARTS) >= {"network", "timeline", "claims", "phases", "policy", "tornado"}
+
+
+def test_cli_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from toolkit.cli import app
+
+    out = tmp_path / "claims.svg"
+    res = CliRunner().invoke(app, ["chart", "claims", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.read_text(encoding="utf-8").startswith("<svg")
+    bad = CliRunner().invoke(app, ["chart", "nope", "--out", str(tmp_path / "n.png")])
+    assert bad.exit_code == 2
+    assert "unknown chart 'nope'" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1

@@ -298,13 +298,13 @@ def test_policy_table_heatmap_order(pack: Pack) -> None:
 def test_tornado_sorted_by_swing() -> None:
     table = pl.DataFrame(
         {
-            "parameter": ["a", "b", "c"],
-            "label": ["A small", "B big", "C middle"],
-            "low": [0.0, 0.1, 1.0],
-            "high": [1.0, 0.5, 9.0],
-            "outcome_low": [0.40, 0.10, 0.30],
-            "outcome_high": [0.45, 0.90, 0.60],
-            "baseline": [0.42] * 3,
+            "parameter": ["a", "b", "c", "d"],
+            "label": ["A small", "B big", "C middle", "D none"],
+            "low": [0.0, 0.1, 1.0, 0.0],
+            "high": [1.0, 0.5, 9.0, 1.0],
+            "outcome_low": [0.40, 0.10, 0.30, 0.42],
+            "outcome_high": [0.45, 0.90, 0.60, 0.42],
+            "baseline": [0.42] * 4,
         }
     )
     spec = charts.chart_tornado(table, "lethal aid within 12 months").to_dict()
@@ -312,6 +312,29 @@ def test_tornado_sorted_by_swing() -> None:
     _assert_ordered(spec, "label", ["B big", "C middle", "A small"])
     assert "lethal aid within 12 months" in spec["title"]["text"]
     assert "parameters.yaml" in _caption(spec)
+    assert "1 parameters with a smaller or no effect are not shown" in _caption(spec)
+
+
+def test_engine_policy_table_and_tornado(pack: Pack) -> None:
+    from toolkit.analysis import compute_tornado, tabulate_policy
+
+    spec = charts.chart_policy_table(tabulate_policy(pack), pack).to_dict()
+    _check_common(spec)
+    _assert_ordered(spec, "phase", [str(p) for p in pack.phases["id"]])
+    _assert_ordered(spec, "transferred", ["none", *[str(t) for t in pack.tech_tiers["id"]]])
+    (cells,) = [d for d in spec["datasets"].values() if d and "opened" in d[0]]
+    assert len(cells) == pack.phases.height * (pack.tech_tiers.height + 1)
+    table = compute_tornado(
+        pack,
+        "lethal_weapons",
+        12,
+        parameters=["lethal_will", "p_westward_to_frontline", "transfer_strategic"],
+        paths=300,
+        seed=1,
+    )
+    spec = charts.chart_tornado(table, pack=pack).to_dict()
+    _check_common(spec)
+    assert "Lethal weapons for Ukraine by month 12" in spec["title"]["text"]
 
 
 # -- explorer ------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ CHARTS: Final[dict[str, str]] = {
     "transfers": "cumulative technology-transfer probability by tier",
     "responses": "highest trilateral response tier month by month",
     "policy": "policy table: phase x technology tier -> response tier",
-    "tornado": "sensitivity of P(lethal weapons within 12 months) to each parameter",
+    "tornado": "sensitivity of P(lethal weapons within 12 months) to each parameter (<= 5,000 paths a run)",
     "explorer": "precomputed grid with sliders (the image shows the starting slice)",
 }
 FORMATS: Final = (".png", ".svg")
@@ -78,28 +78,21 @@ def build_chart(
     return run_charts[name](result, pack)
 
 
-def _engine(name: str) -> Any:
-    """A function of the scenario engine, or a one-line error naming what is missing."""
-    import importlib
-
-    module = importlib.import_module("toolkit.simulation")
-    func = getattr(module, name, None)
-    if func is None:
-        raise ToolkitError(f"this version of the engine has no {name}() (toolkit.simulation)")
-    return func
-
-
 def _policy_table(pack: Pack, scenario: str) -> Any:
-    from toolkit.model import compile_model
+    from toolkit.analysis import tabulate_policy
 
-    return _engine("policy_table")(compile_model(pack, scenario, {}))
+    return tabulate_policy(pack, scenario)
 
 
 def _tornado(pack: Pack, scenario: str, *, paths: int, months: int, seed: int) -> Any:
     from toolkit import charts
+    from toolkit.analysis import compute_tornado
 
-    table = _engine("sensitivity")(pack, scenario, paths=paths, months=months, seed=seed)
-    return charts.chart_tornado(table, "lethal weapons within 12 months")
+    within = min(12, months)
+    table = compute_tornado(
+        pack, "lethal_weapons", within, scenario, paths=min(paths, 5_000), seed=seed
+    )
+    return charts.chart_tornado(table, pack=pack)
 
 
 def export_chart(

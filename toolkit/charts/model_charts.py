@@ -30,6 +30,7 @@ from toolkit.charts.theme import (
 if TYPE_CHECKING:
     from toolkit.pack import Pack
 
+NO_EFFECT = 0.0005  # a tornado leaves out parameters that move the outcome less than this
 MONTH_TITLE = "Months after the article (month 0 = the situation it reports)"
 
 
@@ -258,11 +259,17 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
     phase_labels = _labels(pack, "phases")
     tier_labels = {"none": "nothing transferred", **_labels(pack, "tech_tiers")}
     resp_labels = {"none": "no response", **_labels(pack, "response_tiers")}
+    opened = (
+        pl.col("opened").list.eval(pl.element().replace(resp_labels)).list.join(", ")
+        if "opened" in table.columns and table.schema["opened"] == pl.List(pl.String)
+        else pl.lit("")
+    )
     data = plain(
         table.select(
             pl.col(phase_col).alias("phase"),
             pl.col(tier_col).alias("transferred"),
             pl.col(resp_col).alias("response"),
+            opened.alias("opened"),
         ).with_columns(
             response_label=pl.col("response").cast(pl.String).replace(resp_labels),
             cell=pl.col("response")
@@ -311,6 +318,7 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
                 alt.Tooltip("phase_label:N", title="phase"),
                 alt.Tooltip("tier_label:N", title="transferred"),
                 alt.Tooltip("response_label:N", title="response"),
+                alt.Tooltip("opened:N", title="all tiers open"),
             ],
         )
     )
@@ -342,25 +350,55 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
     )
 
 
+def _outcome_words(frame: pl.DataFrame, pack: Pack | None) -> str:
+    """ "Lethal weapons for Ukraine by month 12" from the frame's `outcome`/`within` columns."""
+    if "outcome" not in frame.columns:
+        return "the outcome"
+    outcome = str(frame["outcome"][0])
+    words = outcome
+    if pack is not None:
+        for name in ("response_tiers", "phases", "tech_tiers"):
+            labels = _labels(pack, name)
+            if outcome in labels:
+                words = labels[outcome]
+                break
+        names = dict(zip(pack.technologies["id"], pack.technologies["name"], strict=True))
+        words = names.get(outcome, words)
+    if "within" in frame.columns:
+        words += f" by month {int(frame['within'][0])}"
+    return words
+
+
 def chart_tornado(
-    sensitivity: pl.DataFrame, outcome: str = "the outcome", *, top: int = 12
+    sensitivity: pl.DataFrame,
+    outcome: str | None = None,
+    *,
+    pack: Pack | None = None,
+    top: int = 12,
 ) -> alt.LayerChart:
     """One-at-a-time sensitivity: how far the outcome moves when each parameter goes from the low to
-    the high end of its range, largest swing on top.
+    the high end of its range, largest swing on top (the `top` largest shown).
 
-    `sensitivity` has `parameter` (and optionally `label`), `low`/`high` (the parameter values tried),
-    `outcome_low`/`outcome_high` (the outcome there) and `baseline` (the outcome at the scenario's
-    values; one value for all rows).
+    `sensitivity` is `toolkit.analysis.compute_tornado`'s frame: `parameter` (and optionally `label`),
+    `low`/`high` (the parameter values tried), `outcome_low`/`outcome_high` (the outcome there),
+    `baseline` (the outcome at the scenario's values) and optionally `outcome`/`within`, which name
+    the outcome when `outcome` is not given.
     """
     frame = sensitivity
+    if outcome is None:
+        outcome = _outcome_words(frame, pack)
     if "label" not in frame.columns:
         frame = frame.with_columns(label=pl.col("parameter"))
     base = float(frame["baseline"][0])
-    ranked = (
-        frame.with_columns(swing=(pl.col("outcome_high") - pl.col("outcome_low")).abs())
-        .sort("swing", "parameter", descending=[True, False])
-        .head(top)
+    scored = frame.with_columns(
+        swing=(pl.col("outcome_high") - pl.col("outcome_low")).abs(),
+        effect=pl.max_horizontal(
+            (pl.col("outcome_low") - base).abs(), (pl.col("outcome_high") - base).abs()
+        ),
     )
+    moved = scored.filter(pl.col("effect") >= NO_EFFECT)
+    ranked = moved.sort("swing", "effect", "parameter", descending=[True, True, False]).head(top)
+    left_out = scored.height - ranked.height
     order = ranked["label"].to_list()
     ends = ["low end", "high end"]
     long = pl.concat(
@@ -429,7 +467,10 @@ def chart_tornado(
         alt.LayerChart(layer=[bars, *values, rule]),
         f"Which assumptions matter most for P({outcome})",
         "Each bar: the outcome with one parameter at the low (blue) or high (vermillion) end of its range (value at the bar's end), all others at the scenario's values; dashed line: the scenario.",
-        "Analyst assumptions: parameter ranges from parameters.yaml (bands or valid ranges).",
+        "Analyst assumptions: parameter ranges from parameters.yaml (bands or valid ranges)."
+        + (
+            f" {left_out} parameters with a smaller or no effect are not shown." if left_out else ""
+        ),
         width=460,
         height=alt.Step(24),
     )

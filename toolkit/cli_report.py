@@ -1,0 +1,149 @@
+"""`toolkit report` and `toolkit sweep`: thin command functions (registered on the app in toolkit/cli.py).
+
+Only typer is imported here; papermill, nbconvert and Altair load inside the commands, so
+`toolkit --help` stays fast. A `ToolkitError` becomes one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from toolkit.errors import ToolkitError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+NotebookArgument = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Parameterized notebook (default: the project's notebooks/report.ipynb).",
+        show_default=False,
+    ),
+]
+ScenarioOption = Annotated[
+    str | None, typer.Option("--scenario", help="Scenario id from the pack.", show_default=False)
+]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-p",
+        "--param",
+        help="Notebook parameter as name=value (repeatable); checked before any kernel starts.",
+        show_default=False,
+    ),
+]
+ShowCodeOption = Annotated[
+    bool, typer.Option("--show-code", help="Keep the code cells in the HTML (hidden by default).")
+]
+PackOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--pack", help="Pack directory (default: the project's seeds/).", show_default=False
+    ),
+]
+
+
+def _one_line_errors(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ToolkitError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_one_line_errors
+def report_command(
+    notebook: NotebookArgument = None,
+    scenario: ScenarioOption = None,
+    param: ParamOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Report file (default: reports/<notebook>[-<scenario>].html).",
+            show_default=False,
+        ),
+    ] = None,
+    show_code: ShowCodeOption = False,
+    pack: PackOption = None,
+) -> None:
+    """Render a notebook into one self-contained, offline HTML report; print its path."""
+    from toolkit.kernel_state import block_slow_optional_imports
+
+    block_slow_optional_imports()
+    from toolkit.nbparams import parse_assignments
+    from toolkit.report import render_report
+
+    path = render_report(
+        notebook,
+        scenario=scenario,
+        parameters=parse_assignments(param or []),
+        out=out,
+        show_code=show_code,
+        pack=pack,
+        from_text=True,
+    )
+    typer.echo(str(path))
+
+
+@_one_line_errors
+def sweep_command(
+    grid: Annotated[
+        list[str],
+        typer.Option(
+            "--grid",
+            help="name=v1,v2,... (repeatable): one report per combination of the values.",
+        ),
+    ],
+    notebook: NotebookArgument = None,
+    scenario: ScenarioOption = None,
+    param: ParamOption = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Reports rendered at once (one kernel each).")
+    ] = 1,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output directory (default: reports/sweep-<notebook>/).",
+            show_default=False,
+        ),
+    ] = None,
+    show_code: ShowCodeOption = False,
+    pack: PackOption = None,
+) -> None:
+    """Render one report per combination of --grid values, and an index.html listing them."""
+    from toolkit.kernel_state import block_slow_optional_imports
+
+    block_slow_optional_imports()
+    from toolkit.nbparams import parse_assignments, split_values
+    from toolkit.sweep import sweep
+
+    parsed = parse_assignments(grid)
+    result = sweep(
+        {name: split_values(values) for name, values in parsed.items()},
+        notebook=notebook,
+        scenario=scenario,
+        parameters=parse_assignments(param or []),
+        workers=workers,
+        out_dir=out,
+        show_code=show_code,
+        pack=pack,
+        from_text=True,
+        progress=True,
+    )
+    typer.echo(str(result.index))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `report` and `sweep` to the toolkit's typer app."""
+    app.command("report")(report_command)
+    app.command("sweep")(sweep_command)

@@ -1,0 +1,283 @@
+"""Report kernels: started by the toolkit, handed to papermill, reused across a sweep.
+
+- The kernel is this interpreter's own ipykernel (`python3` from a `KernelSpecManager` that searches no
+  kernelspec directory, so jupyter_client falls back to `ipykernel.kernelspec`, i.e. `sys.executable`):
+  a `python3` kernelspec in the user's home can never redirect a report to another environment.
+- It talks over IPC sockets in a private temporary directory (no TCP ports, no connection file or
+  IPython history in the home directory, no user IPython profile or startup files).
+- `warm_up()` sends the notebook's imports as soon as the kernel starts, so kernel start-up and imports
+  overlap the parent's own work; papermill's first request simply queues behind it.
+- `papermill.execute_notebook(..., engine_name=ENGINE, km=kernel.km)` runs a notebook on the kernel;
+  the engine (papermill's nbclient engine) closes its client afterwards and leaves the kernel running.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from queue import Empty
+from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import ToolkitError
+from toolkit.offline import REPORT_MODE_ENV
+
+if TYPE_CHECKING:
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from nbformat import NotebookNode
+
+ENGINE = "toolkit-kernel"
+STARTUP_TIMEOUT = 120.0
+COMMAND_TIMEOUT = 300.0
+
+
+class KernelError(ToolkitError):
+    """The kernel failed to start, died, or a toolkit command in it failed."""
+
+
+def notebook_imports(nb: NotebookNode) -> list[str]:
+    """Modules a notebook imports (absolute `import x.y` / `from x.y import z`), in order, once each."""
+    found: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(
+            line
+            for line in str(cell.source).splitlines()
+            if not line.lstrip().startswith(("%", "!"))
+        )
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                if name not in found:
+                    found.append(name)
+    return found
+
+
+def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The report kernel's environment: ours, in report mode, with deterministic str hashing."""
+    env = dict(os.environ)
+    env[REPORT_MODE_ENV] = "1"
+    env["PYTHONHASHSEED"] = "0"  # set/dict-of-str iteration order is the same in every run
+    env.pop("JPY_PARENT_PID", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+class Kernel:
+    """One report kernel (see the module docstring)."""
+
+    def __init__(self, *, cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.cwd = cwd
+        self.env = kernel_env(env)
+        self.km: AsyncKernelManager | None = None
+        self.kc: AsyncKernelClient | None = None
+        self._dir: str | None = None
+        self._pending: list[str] = []
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> Kernel:
+        """Launch the kernel process (returns at once; it finishes booting in the background)."""
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self._dir = tempfile.mkdtemp(prefix="toolkit-kernel-")
+        os.makedirs(os.path.join(self._dir, "ipython"), exist_ok=True)
+        self.env["IPYTHONDIR"] = os.path.join(self._dir, "ipython")
+        km = AsyncKernelManager(
+            kernel_name="python3",
+            kernel_spec_manager=KernelSpecManager(kernel_dirs=[]),
+            transport="ipc",
+            connection_file=os.path.join(self._dir, "kernel.json"),
+        )
+        try:
+            run_sync(km.start_kernel)(
+                cwd=str(self.cwd),
+                env=self.env,
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            )
+        except Exception as exc:
+            self._remove_dir()
+            raise KernelError(f"could not start a Python kernel: {exc}") from exc
+        self.km = km
+        return self
+
+    def _client(self) -> AsyncKernelClient:
+        # Made on first use, in the thread that uses it (a sweep worker), not in the launcher's.
+        if self.kc is None:
+            if self.km is None:
+                raise KernelError("the kernel is not running")
+            from jupyter_client.session import Session
+
+            # Our own session (same key): the kernel routes replies by the session's identity, and
+            # papermill's client, made from the manager's session, would otherwise take ours over.
+            session = Session(
+                key=self.km.session.key, signature_scheme=self.km.session.signature_scheme
+            )
+            kc = self.km.client(session=session)
+            kc.start_channels()
+            self.kc = kc
+        return self.kc
+
+    def shutdown(self) -> None:
+        """Stop the kernel and remove its private directory (safe to call twice)."""
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc = None
+        if self.km is not None:
+            with contextlib.suppress(Exception):  # the process may already be gone
+                run_sync(self.km.shutdown_kernel)(now=True)
+            self.km = None
+        self._remove_dir()
+
+    def _remove_dir(self) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def is_alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    # -- commands ---------------------------------------------------------------------------
+    def send(self, code: str) -> str:
+        """Queue `code` (silently: no history, no outputs recorded); returns the request id."""
+        msg_id: str = self._client().execute(
+            code, silent=True, store_history=False, allow_stdin=False
+        )
+        self._pending.append(msg_id)
+        return msg_id
+
+    def wait(self, msg_id: str, timeout: float = COMMAND_TIMEOUT) -> dict[str, Any]:
+        """Wait for the reply to `msg_id`; raise KernelError if the code raised."""
+        from jupyter_core.utils import run_sync
+
+        kc = self._client()
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise KernelError(f"the kernel did not answer within {timeout:.0f} s")
+            try:
+                msg = run_sync(kc.get_shell_msg)(timeout=min(left, 1.0))
+            except Empty:  # nothing yet: check the kernel is still there
+                if not self.is_alive():
+                    raise KernelError("the kernel died") from None
+                continue
+            parent = msg.get("parent_header", {}).get("msg_id")
+            if parent in self._pending:
+                self._pending.remove(parent)
+            if parent == msg_id:
+                content: dict[str, Any] = msg["content"]
+                if content.get("status") != "ok":
+                    raise KernelError(
+                        f"{content.get('ename', 'error')}: {content.get('evalue', '')}".strip()
+                    )
+                return content
+
+    def run(self, code: str, timeout: float = COMMAND_TIMEOUT) -> dict[str, Any]:
+        return self.wait(self.send(code), timeout)
+
+    def drain(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Wait for every request sent so far (e.g. the warm-up)."""
+        for msg_id in list(self._pending):
+            self.wait(msg_id, timeout)
+
+    def warm_up(self, modules: list[str], *, snapshot: bool = False) -> str:
+        """Queue the notebook's imports (and, for reuse, a state snapshot); returns the request id."""
+        code = (
+            "import importlib as _tk_il\n"
+            "_tk_ks = _tk_il.import_module('toolkit.kernel_state')\n"
+            f"_tk_ks.warm_up({json.dumps(modules)})\n"
+            + ("_tk_ks.snapshot()\n" if snapshot else "")
+            + "del _tk_il, _tk_ks\n"
+        )
+        return self.send(code)
+
+    def reset(self) -> None:
+        """Back to the warm-up baseline (fresh namespace and module state; see kernel_state)."""
+        self.run("__import__('importlib').import_module('toolkit.kernel_state').restore()")
+
+
+# -- papermill engine -----------------------------------------------------------------------------
+_registered = False
+
+
+def register_engine() -> None:
+    """Register papermill engine `toolkit-kernel`: nbclient on a kernel we own, client closed after."""
+    global _registered  # noqa: PLW0603 - register once per process
+    if _registered:
+        return
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class _Client(PapermillNotebookClient):
+        def execute(self, **kwargs: Any) -> Any:
+            try:
+                return super().execute(**kwargs)
+            finally:
+                kc: Any = getattr(self, "kc", None)
+                if not self.owns_km and kc is not None:
+                    kc.stop_channels()
+                    self.kc = None
+
+    class _Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: float = 60,
+            execution_timeout: float | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            # As papermill's NBClientEngine, with a client that lets go of a kernel it does not own.
+            holder = kwargs.pop("toolkit_result", None)
+            if holder is not None:
+                holder.append(nb_man.nb)  # executed in place: the caller keeps it even on failure
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            return _Client(nb_man, **final_kwargs).execute()
+
+    papermill_engines.register(ENGINE, _Engine)
+    _registered = True

@@ -1,0 +1,478 @@
+"""`toolkit report`: validate parameters, execute a notebook with papermill, publish offline HTML.
+
+    render_report(notebook=None, *, scenario=None, parameters=None, out=None, show_code=False,
+                  pack=None) -> Path
+
+1. Plan (no kernel yet): read the notebook's `parameters` cell (papermill's inspection), reject unknown
+   names and wrong types, load the pack (its content hash goes into the footer), check the scenario and
+   let the engine check ranges (`toolkit.model.validate_overrides(pack, scenario, overrides)`, when the
+   engine provides it). Any problem is a one-line `ParameterError`/`ToolkitError`.
+2. Start this interpreter's kernel (`toolkit.kernels`) and queue the notebook's imports at once; while it
+   boots, the parent imports nbconvert and loads the chart library.
+3. Execute with `papermill.execute_notebook` on that kernel, export in-process (`toolkit.html_export`),
+   write to a temporary file in the target directory and `os.replace` it into place.
+4. On failure nothing is published, an existing report stays as it was, papermill's error-annotated
+   notebook is kept under `<out dir>/failed/`, and the `ReportError` names the failing cell and error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import platform
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import ParameterError, ToolkitError
+from toolkit.nbparams import NotebookParameter, coerce_parameters, render_value
+
+if TYPE_CHECKING:
+    from nbconvert.exporters import HTMLExporter
+    from nbformat import NotebookNode
+
+    from toolkit.html_export import Provenance
+    from toolkit.kernels import Kernel
+    from toolkit.pack import Pack
+
+DEFAULT_NOTEBOOK = "report.ipynb"
+NOTEBOOK_ENV = "TOOLKIT_NOTEBOOK"
+CELL_TIMEOUT = 900  # seconds per cell
+
+
+class ReportError(ToolkitError):
+    """A report could not be produced; nothing was published."""
+
+    def __init__(self, message: str, failed_notebook: Path | None = None) -> None:
+        super().__init__(message)
+        self.failed_notebook = failed_notebook
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def default_notebook_path() -> Path:
+    """$TOOLKIT_NOTEBOOK, else the project's `notebooks/report.ipynb`."""
+    env = os.environ.get(NOTEBOOK_ENV)
+    return Path(env) if env else project_root() / "notebooks" / DEFAULT_NOTEBOOK
+
+
+def default_output_path(notebook: Path, scenario: str | None = None) -> Path:
+    """`reports/<notebook>[-<scenario>].html` under the current directory."""
+    suffix = f"-{slug(scenario)}" if scenario else ""
+    return Path.cwd() / "reports" / f"{notebook.stem}{suffix}.html"
+
+
+def slug(value: object, limit: int = 40) -> str:
+    text = re.sub(r"[^A-Za-z0-9.+-]+", "_", str(value)).strip("_") or "x"
+    if len(text) > limit:
+        digest = hashlib.sha256(str(value).encode()).hexdigest()[:8]
+        text = f"{text[: limit - 9]}~{digest}"
+    return text
+
+
+# -- the notebook, read once ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NotebookInfo:
+    path: Path
+    sha256: str
+    parameters: dict[str, NotebookParameter]
+    imports: list[str]
+    title: str
+
+    @classmethod
+    def read(cls, notebook: str | os.PathLike[str] | None) -> NotebookInfo:
+        import nbformat
+
+        from toolkit.kernels import notebook_imports
+        from toolkit.nbparams import inspect_parameters
+
+        path = Path(notebook) if notebook is not None else default_notebook_path()
+        path = path.resolve()
+        if not path.is_file():
+            raise ToolkitError(f"notebook not found: {path}")
+        data = path.read_bytes()
+        try:
+            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        except Exception as exc:  # any parse error: one line
+            raise ToolkitError(f"{path.name}: not a readable notebook ({exc})") from None
+        return cls(
+            path=path,
+            sha256=hashlib.sha256(data).hexdigest(),
+            parameters=inspect_parameters(path),
+            imports=notebook_imports(nb),
+            title=_title(nb, path),
+        )
+
+
+def _title(nb: NotebookNode, path: Path) -> str:
+    title = nb.metadata.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in str(cell.source).splitlines():
+                if line.startswith("# "):
+                    return re.sub(r"[*_`]", "", line[2:]).strip()
+    return path.stem
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    path: Path
+    pack: Pack
+    title: str | None
+    content_hash: str
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None) -> PackInfo:
+        from toolkit.pack import default_pack_path, load_pack
+
+        resolved = Path(path).resolve() if path is not None else default_pack_path().resolve()
+        pack = load_pack(resolved)
+        title = getattr(pack.meta, "title", None)
+        return cls(resolved, pack, str(title) if title else None, pack.content_hash)
+
+
+# -- a validated report -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReportPlan:
+    """Everything a report needs, checked before a kernel starts."""
+
+    notebook: NotebookInfo
+    pack: PackInfo
+    overrides: dict[str, Any]  # what papermill injects
+    scenario: str | None
+    pack_given: bool
+    extra_provenance: tuple[tuple[str, str], ...] = field(default=())
+
+    def kernel_env(self) -> dict[str, str]:
+        return {"TOOLKIT_PACK": str(self.pack.path)} if self.pack_given else {}
+
+    def provenance(self) -> Provenance:
+        import sys
+
+        import toolkit
+        from toolkit.html_export import ParameterValue, Provenance, generated_at, library_versions
+
+        params = tuple(
+            ParameterValue(
+                name=p.name,
+                value=render_value(self.overrides[p.name])
+                if p.name in self.overrides
+                else p.default,
+                type_name=p.shown_type,
+                overridden=p.name in self.overrides,
+            )
+            for p in self.notebook.parameters.values()
+        )
+        seed = next((p.value for p in params if p.name == "seed"), None)
+        return Provenance(
+            notebook=self.notebook.path.name,
+            notebook_sha256=self.notebook.sha256,
+            toolkit_version=str(getattr(toolkit, "__version__", "unknown")),
+            pack_title=self.pack.title,
+            pack_hash=self.pack.content_hash,
+            scenario=self.scenario,
+            seed=seed,
+            parameters=params,
+            python=f"{platform.python_implementation()} {platform.python_version()}"
+            + f" ({sys.platform})",
+            libraries=library_versions(),
+            generated_at=generated_at(),
+            extra=self.extra_provenance,
+        )
+
+
+def plan_report(
+    notebook: NotebookInfo,
+    pack: PackInfo,
+    *,
+    scenario: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    pack_given: bool = False,
+    from_text: bool = False,
+) -> ReportPlan:
+    """Check every parameter (names, types, scenario, engine ranges); no kernel involved."""
+    given = dict(parameters or {})
+    declared = notebook.parameters
+    name = notebook.path.name
+    if scenario is not None:
+        if "scenario" not in declared:
+            raise ParameterError(f"{name} has no 'scenario' parameter")
+        if "scenario" in given and str(given["scenario"]) != scenario:
+            raise ParameterError(f"scenario given twice: {scenario!r} and {given['scenario']!r}")
+        given["scenario"] = scenario
+    if pack_given and "pack" in declared and "pack" not in given:
+        given["pack"] = str(pack.path)
+    overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
+    effective_scenario = overrides.get("scenario")
+    if effective_scenario is None and "scenario" in declared:
+        with contextlib.suppress(ValueError, SyntaxError):
+            import ast
+
+            default = ast.literal_eval(declared["scenario"].default)
+            effective_scenario = default if isinstance(default, str) else None
+    _check_scenario(pack.pack, effective_scenario)
+    model_overrides = _model_overrides(pack.pack, overrides)
+    if effective_scenario is not None or model_overrides:
+        _engine_check(pack.pack, effective_scenario, model_overrides)
+    return ReportPlan(
+        notebook=notebook,
+        pack=pack,
+        overrides=overrides,
+        scenario=effective_scenario,
+        pack_given=pack_given,
+    )
+
+
+def _check_scenario(pack: Pack, scenario: object) -> None:
+    if not isinstance(scenario, str):
+        return
+    frame = pack.frames.get("scenarios")
+    if frame is None or "id" not in frame.columns:
+        return
+    known = [str(s) for s in frame["id"].to_list()]
+    if scenario not in known:
+        raise ParameterError(f"unknown scenario {scenario!r} (the pack has: {', '.join(known)})")
+
+
+def _model_overrides(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The values that override model parameters: notebook parameters named like a parameter of the
+    pack (`parameters.yaml` ids), plus the entries of a dict parameter named `overrides`."""
+    frame = pack.frames.get("parameters")
+    ids = (
+        set(frame["id"].cast(str).to_list())
+        if frame is not None and "id" in frame.columns
+        else set()
+    )
+    result = {k: v for k, v in overrides.items() if k in ids}
+    nested = overrides.get("overrides")
+    if isinstance(nested, Mapping):
+        result.update({str(k): v for k, v in nested.items()})
+    return result
+
+
+def _engine_check(pack: Pack, scenario: object, overrides: dict[str, Any]) -> None:
+    """Range checks belong to the engine: `toolkit.model.validate_overrides`, if it exists."""
+    try:
+        from toolkit import model
+    except ModuleNotFoundError as exc:
+        if exc.name in {"toolkit.model", "toolkit"}:
+            return
+        raise
+    validate = getattr(model, "validate_overrides", None)
+    if validate is None:
+        return
+    try:
+        validate(pack, scenario, overrides)
+    except ToolkitError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ParameterError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from None
+
+
+# -- execution and publication ----------------------------------------------------------------------
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _one_line(text: object, limit: int = 200) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _first_code_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            return _one_line(line.strip(), 60)
+    return ""
+
+
+def execute_plan(
+    plan: ReportPlan,
+    kernel: Kernel,
+    out: Path,
+    *,
+    show_code: bool = False,
+    exporter: HTMLExporter | None = None,
+) -> Path:
+    """Run `plan` on `kernel` and publish `out` atomically; see the module docstring for failures."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from toolkit.html_export import export_html
+    from toolkit.kernels import ENGINE, register_engine
+
+    register_engine()
+    holder: list[NotebookNode] = []
+    name = plan.notebook.path.name
+    try:
+        nb = papermill.execute_notebook(
+            str(plan.notebook.path),
+            None,
+            parameters=plan.overrides,
+            engine_name=ENGINE,
+            kernel_name="python3",
+            language="python",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=CELL_TIMEOUT,
+            km=kernel.km,
+            toolkit_result=holder,
+        )
+    except PapermillExecutionError:  # pragma: no cover - output_path=None: raised below instead
+        raise
+    except Exception as exc:  # a dead kernel, a timeout, a broken notebook
+        failed = _keep_failed(holder, out)
+        where = f"; partial notebook kept at {failed}" if failed else ""
+        raise ReportError(
+            f"{name}: execution stopped: {type(exc).__name__}: {_one_line(exc)}{where}; "
+            "no report written",
+            failed,
+        ) from None
+    try:
+        _raise_for_errors(nb, out)
+    except PapermillExecutionError as err:
+        failed = _failed_path(out)
+        cell = _source_cell_number(nb, err.cell_index)
+        code = _first_code_line(err.source)
+        raise ReportError(
+            f"{name} failed in cell {cell}"
+            + (f" ({code})" if code else "")
+            + f": {err.ename}: {_one_line(err.evalue)}"
+            + f" | error-annotated notebook: {failed} | no report written",
+            failed,
+        ) from None
+    document = export_html(
+        nb,
+        title=plan.notebook.title,
+        provenance=plan.provenance(),
+        show_code=show_code,
+        exporter=exporter,
+    )
+    write_atomic(out, document.encode("utf-8"))
+    return out
+
+
+def _failed_path(out: Path) -> Path:
+    return out.parent / "failed" / f"{out.stem}.ipynb"
+
+
+def _raise_for_errors(nb: NotebookNode, out: Path) -> None:
+    """papermill's own check; on error it writes the annotated notebook (atomically here)."""
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
+
+    failed = _failed_path(out)
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{failed.name}.", suffix=".ipynb", dir=failed.parent)
+    os.close(fd)
+    try:
+        raise_for_execution_errors(nb, tmp)
+    except PapermillExecutionError:
+        os.replace(tmp, failed)
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    # no error: leave no trace (remove the failed/ directory if we just created it empty)
+    with contextlib.suppress(OSError):
+        failed.parent.rmdir()
+
+
+def _keep_failed(holder: list[NotebookNode], out: Path) -> Path | None:
+    if not holder:
+        return None
+    import nbformat
+
+    failed = _failed_path(out)
+    try:
+        write_atomic(failed, nbformat.writes(holder[0]).encode("utf-8"))
+    except Exception:  # keeping the partial notebook is best effort
+        return None
+    return failed
+
+
+def _source_cell_number(nb: NotebookNode, index: int) -> int:
+    """1-based number of the failing cell in the *source* notebook (papermill inserts one)."""
+    injected = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", [])
+    ]
+    return index + 1 - sum(1 for i in injected if i < index)
+
+
+def render_report(
+    notebook: str | os.PathLike[str] | None = None,
+    *,
+    scenario: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    show_code: bool = False,
+    pack: str | os.PathLike[str] | None = None,
+    from_text: bool = False,
+) -> Path:
+    """Render `notebook` (default: the project's report notebook) to one offline HTML file.
+
+    `parameters` are checked against the notebook's `parameters` cell before any kernel starts
+    (`from_text=True`: the values are command-line text, parsed by declared type). Returns the path
+    written (default `reports/<notebook>[-<scenario>].html`).
+    """
+    from toolkit.kernel_state import block_slow_optional_imports
+    from toolkit.kernels import Kernel
+
+    block_slow_optional_imports()
+    info = NotebookInfo.read(notebook)
+    pack_info = PackInfo.load(pack if pack is not None else _pack_parameter(info, parameters))
+    plan = plan_report(
+        info,
+        pack_info,
+        scenario=scenario,
+        parameters=parameters,
+        pack_given=pack is not None,
+        from_text=from_text,
+    )
+    target = Path(out).resolve() if out is not None else default_output_path(info.path, scenario)
+    kernel = Kernel(cwd=info.path.parent, env=plan.kernel_env()).start()
+    try:
+        kernel.warm_up(info.imports)
+        exporter = _prepare_export(show_code)  # overlaps the kernel's start-up
+        return execute_plan(plan, kernel, target, show_code=show_code, exporter=exporter)
+    finally:
+        kernel.shutdown()
+
+
+def _pack_parameter(info: NotebookInfo, parameters: Mapping[str, Any] | None) -> Any:
+    value = (parameters or {}).get("pack")
+    return value if isinstance(value, str | os.PathLike) and "pack" in info.parameters else None
+
+
+def _prepare_export(show_code: bool) -> HTMLExporter:
+    """Import nbconvert, compile the template and load the chart library ahead of execution."""
+    from toolkit import offline
+    from toolkit.html_export import make_exporter
+
+    exporter = make_exporter(show_code=show_code)
+    with contextlib.suppress(Exception):
+        offline.javascript_bundle(None)
+    return exporter

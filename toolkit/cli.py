@@ -140,6 +140,46 @@ def chart(
 # --- end charts ---
 
 
+# --- live explorer (issue 5): `toolkit lab`, `toolkit serve`; implementations in toolkit/cli_live.py ---
+NoBrowserOption = Annotated[
+    bool, typer.Option("--no-browser", help="Do not open a web browser.", show_default=False)
+]
+
+
+@app.command()
+@handles_errors
+def lab(
+    pack: PackOption = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: JupyterLab's, 8888 or the next free one).")
+    ] = None,
+    no_browser: NoBrowserOption = False,
+) -> None:
+    """Start JupyterLab on notebooks/ (explore.ipynb is the interactive explorer)."""
+    from toolkit.cli_live import run_lab
+
+    run_lab(port=port, open_browser=not no_browser, pack=pack)
+
+
+@app.command()
+@handles_errors
+def serve(
+    pack: PackOption = None,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8866,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; 0.0.0.0 shares it on your network.")
+    ] = "127.0.0.1",
+    no_browser: NoBrowserOption = False,
+) -> None:
+    """Serve the explorer as a Voilà dashboard (code hidden, works without internet)."""
+    from toolkit.cli_live import run_serve
+
+    run_serve(port=port, host=host, open_browser=not no_browser, pack=pack)
+
+
+# --- end live explorer ---
+
+
 # --- scenario engine (issue 3): `toolkit params`, `toolkit simulate`; in toolkit/cli_engine.py ---
 from toolkit import cli_engine  # noqa: E402
 

@@ -1,0 +1,356 @@
+"""The interactive explorer, driven from Python: sliders, reset, presets, invalid input, debouncing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pytest
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.cli_live import (
+    EXPLORE_CELLS,
+    VOILA_TEMPLATE,
+    explore_notebook_json,
+    lab_argv,
+    voila_argv,
+)
+from toolkit.errors import ParameterError
+from toolkit.explore import CHART_NAMES, VEGALITE_MIME, Explorer, explore, preset_settings
+from toolkit.pack import Pack
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHS = 2_000  # small and fast; the same seed keeps every comparison free of Monte Carlo noise
+
+
+@pytest.fixture
+def ex(pack: Pack) -> Explorer:
+    return Explorer(pack, paths=PATHS, debounce=0)
+
+
+def headline_percent(ex: Explorer) -> int:
+    """The % in 'Under these assumptions the … tier is reached within 12 months in 23 % of paths'."""
+    first = ex.readout.splitlines()[0]
+    match = re.search(r"within 12 months in (\d+) % of paths", first)
+    assert match, first
+    return int(match.group(1))
+
+
+def datasets(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """All inline rows of a Vega-Lite spec (Altair puts them under top-level `datasets`)."""
+    rows = [row for values in spec.get("datasets", {}).values() for row in values]
+    assert rows, "spec has no inline data"
+    return rows
+
+
+def share(spec: dict[str, Any], key: str, value: str, month: int) -> float:
+    rows = [r for r in datasets(spec) if r.get(key) == value and r.get("month") == month]
+    return sum(r["probability"] for r in rows)
+
+
+# -- building the app --------------------------------------------------------------------------
+def test_explore_returns_the_app_with_charts_and_readout(pack: Pack) -> None:
+    app_widget = explore(pack)
+    assert isinstance(app_widget, widgets.Widget)
+    ex = app_widget.explorer
+    assert ex.message == ""
+    assert ex.readout.startswith("Under these assumptions the “Lethal weapons for Ukraine” tier")
+    assert "median is month" in ex.readout.splitlines()[0]
+    assert set(ex.specs) == set(CHART_NAMES)
+    for name in CHART_NAMES:
+        (output,) = ex.outputs[name].outputs
+        assert output["output_type"] == "display_data"
+        spec = output["data"][VEGALITE_MIME]
+        assert spec["$schema"].endswith("/vega-lite/v5.json")  # what the bundled renderers draw
+        assert spec["datasets"] == ex.specs[name]["datasets"]
+        json.dumps(output)  # plain JSON, as a widget message must be
+    assert "Lethal weapons" in ex.readout_html.value
+
+
+def test_every_parameter_has_a_labelled_slider_with_unit_and_source(
+    ex: Explorer, pack: Pack
+) -> None:
+    ids = pack.parameters["id"].to_list()
+    assert set(ex.sliders) == set(ids)
+    for row in pack.parameters.iter_rows(named=True):
+        slider, note, knob = ex.sliders[row["id"]], ex.notes[row["id"]], ex.knobs[row["id"]]
+        assert slider.min == row["min"]
+        assert slider.max == row["max"]
+        assert slider.value == pytest.approx(row["value"])
+        assert knob.label == row["label"]
+        assert row["unit"] in note.value
+        if row["claim"]:
+            assert "sourced claim" in note.value
+            assert row["claim"] in note.value
+        else:
+            assert "analyst assumption" in note.value
+        if row["low"] is not None and row["high"] is not None and row["low"] < row["high"]:
+            assert "sampled" in note.value
+    claim = pack.claims.filter(pack.claims["id"] == "c_may_receive_strategic").row(0, named=True)
+    assert claim["evidence"] in ex.knobs["transfer_strategic"].tooltip
+    assert ex.knobs["p_training_to_westward"].group == "deployment"
+    assert ex.knobs["lethal_will"].group == "responses"
+    assert ex.knobs["troops"].group == "compensation"
+
+
+def test_preset_values_sit_on_the_slider_grid(ex: Explorer, pack: Pack) -> None:
+    """A value off a slider's step grid would be moved by the browser and trigger a spurious run."""
+    for preset in pack.scenarios["id"].to_list():
+        for pid, setting in preset_settings(pack, preset).items():
+            knob = ex.knobs[pid]
+            steps = (setting.value - knob.minimum) / knob.step
+            assert steps == pytest.approx(round(steps), abs=1e-6), (preset, pid, knob.step)
+
+
+# -- moving sliders ----------------------------------------------------------------------------
+def test_raising_political_will_raises_the_headline_and_changes_only_dependent_charts(
+    ex: Explorer,
+) -> None:
+    before = headline_percent(ex)
+    specs = dict(ex.specs)
+    assert ex.set("lethal_will", 0.6) is True
+    assert headline_percent(ex) > before
+    assert ex.overrides == {"lethal_will": 0.6}
+    assert "You fixed Lethal weapons, political will (per month) = 0.60." in ex.readout
+    assert "fixed by you" in ex.notes["lethal_will"].value
+    assert datasets(ex.specs["responses"]) != datasets(specs["responses"])
+    top = "lethal_weapons"
+    assert share(ex.specs["responses"], "level", top, 24) > share(
+        specs["responses"], "level", top, 24
+    )
+    # same seed: a response slider does not touch deployment or transfers
+    assert ex.specs["phases"] == specs["phases"]
+    assert ex.specs["transfers"] == specs["transfers"]
+
+
+def test_closing_the_way_to_the_front_empties_frontline_and_lethal_aid(ex: Explorer) -> None:
+    assert share(ex.specs["phases"], "phase", "frontline_combat", 24) > 0.3
+    ex.set("p_westward_to_frontline", 0.0)
+    ex.set("p_rear_to_frontline", 0.0)
+    assert ex.message == ""
+    assert share(ex.specs["phases"], "phase", "frontline_combat", 24) == 0
+    assert headline_percent(ex) == 0
+    assert "in 0 % of paths (0 % within 24 months)." in ex.readout.splitlines()[0]
+
+
+def test_transfer_slider_changes_the_transfer_chart(ex: Explorer) -> None:
+    before = share(ex.specs["transfers"], "tier", "strategic", 12)
+    ex.set("transfer_strategic", 0.9)
+    assert share(ex.specs["transfers"], "tier", "strategic", 12) > before + 0.2
+
+
+def test_horizon_and_paths_sliders(ex: Explorer) -> None:
+    ex.set("months", 6)
+    assert "within 6 months in" in ex.readout.splitlines()[0]
+    assert max(r["month"] for r in datasets(ex.specs["phases"])) == 6
+    ex.set("paths", 1_000)
+    assert ex.result is not None
+    assert ex.result.paths == 1_000
+    assert "1,000 paths × 6 months" in ex.readout
+
+
+def test_moving_back_to_the_preset_value_restores_the_band(ex: Explorer) -> None:
+    first = ex.readout
+    ex.set("p_training_to_westward", 0.5)
+    assert ex.overrides == {"p_training_to_westward": 0.5}
+    ex.set("p_training_to_westward", 0.35)
+    assert ex.overrides == {}
+    assert ex.readout == first
+
+
+def test_ui_events_drive_the_same_logic(ex: Explorer) -> None:
+    """What the browser does: change a widget's value, click the button, pick in the dropdown."""
+    first, specs, updates = ex.readout, dict(ex.specs), ex.updates
+    ex.sliders["lethal_lag"].value = 0
+    assert ex.updates == updates + 1
+    assert ex.readout != first
+    ex.reset_button.click()
+    assert ex.readout == first
+    assert ex.specs == specs
+    ex.preset_dropdown.value = "lethal_on_table"
+    assert ex.preset == "lethal_on_table"
+    assert ex.sliders["lethal_will"].value == pytest.approx(0.5)
+    assert "Lethal aid on the table" in ex.readout
+
+
+# -- reset and presets -------------------------------------------------------------------------
+def test_reset_returns_to_the_preset(ex: Explorer) -> None:
+    first, specs = ex.readout, dict(ex.specs)
+    ex.set("troops", 30_000)
+    ex.set("lethal_will", 0.4)
+    assert ex.readout != first
+    assert ex.reset() is True
+    assert ex.overrides == {}
+    assert ex.readout == first
+    assert ex.specs == specs
+    assert ex.sliders["troops"].value == 11_000
+
+
+def test_pick_a_preset_moves_the_sliders_and_the_results(ex: Explorer, pack: Pack) -> None:
+    baseline = headline_percent(ex)
+    assert ex.pick("rear_support_only") is True
+    assert ex.preset_dropdown.value == "rear_support_only"
+    assert ex.sliders["p_westward_to_frontline"].value == 0
+    assert ex.sliders["p_westward_to_rear"].value == pytest.approx(0.35)
+    assert ex.overrides == {}
+    assert headline_percent(ex) == 0
+    assert "Preset “Rear support only”" in ex.readout
+    description = pack.scenarios.filter(pack.scenarios["id"] == "rear_support_only")["description"][
+        0
+    ]
+    assert description.split()[0] in ex.preset_note.value
+    ex.pick("lethal_on_table")
+    assert headline_percent(ex) > baseline
+    ex.pick("baseline")
+    assert headline_percent(ex) == baseline
+    with pytest.raises(ParameterError, match="unknown preset"):
+        ex.pick("no_such_preset")
+
+
+def test_explorer_can_start_from_another_preset(pack: Pack) -> None:
+    ex = Explorer(pack, "strategic_transfer", paths=PATHS, debounce=0)
+    assert ex.preset_dropdown.value == "strategic_transfer"
+    assert ex.sliders["troops"].value == 15_000
+
+
+# -- invalid input -----------------------------------------------------------------------------
+def test_invalid_combination_shows_a_message_and_keeps_the_last_good_charts(ex: Explorer) -> None:
+    ex.set("lethal_will", 0.3)
+    readout, specs, outputs = ex.readout, dict(ex.specs), ex.outputs["phases"].outputs
+    # westward -> rear (0.9) plus westward -> frontline (band up to 0.35) exceeds 1
+    assert ex.set("p_westward_to_rear", 0.9) is False
+    assert "westward_movement" in ex.message
+    assert "> 1" in ex.message
+    assert ex.message_html.layout.display != "none"
+    assert "cannot be simulated" in ex.message_html.value
+    assert "last valid settings" in ex.message_html.value
+    assert ex.readout == readout
+    assert ex.specs == specs
+    assert ex.outputs["phases"].outputs == outputs
+    # fixing it clears the message
+    assert ex.set("p_westward_to_frontline", 0.05) is True
+    assert ex.message == ""
+    assert ex.message_html.layout.display == "none"
+    assert ex.specs["phases"] != specs["phases"]
+
+
+def test_invalid_combination_through_the_widget_never_raises(ex: Explorer) -> None:
+    ex.sliders["p_rear_to_frontline"].value = 0.99  # with rear -> withdrawal up to 0.05
+    assert "rear_support" in ex.message
+
+
+def test_unexpected_failure_is_shown_not_raised(
+    ex: Explorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import toolkit.charts
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("chart exploded")
+
+    monkeypatch.setattr(toolkit.charts, "chart_phases", broken)
+    specs = dict(ex.specs)
+    assert ex.set("p_training_to_westward", 0.5) is False
+    assert "chart exploded" in ex.message
+    assert ex.specs == specs
+
+
+def test_python_api_rejects_unknown_names_and_out_of_range_values(ex: Explorer) -> None:
+    with pytest.raises(ParameterError, match="unknown parameter 'no_such'"):
+        ex.set("no_such", 1)
+    with pytest.raises(ParameterError, match=r"out of its valid range \[0.00, 1.00\]"):
+        ex.set("lethal_will", 1.5)
+    with pytest.raises(ParameterError, match="months"):
+        ex.set("months", 0)
+    with pytest.raises(ParameterError, match="paths"):
+        ex.set("paths", 123)
+
+
+# -- debouncing --------------------------------------------------------------------------------
+def test_slider_events_are_debounced_on_the_event_loop(pack: Pack) -> None:
+    ex = Explorer(pack, paths=PATHS, debounce=0.05)
+
+    async def drag() -> tuple[int, int]:
+        start = ex.updates
+        for value in (0.2, 0.3, 0.4, 0.5):
+            ex.sliders["lethal_will"].value = value
+            await asyncio.sleep(0.005)
+        during = ex.updates - start
+        await asyncio.sleep(0.3)
+        return during, ex.updates - start
+
+    during, after = asyncio.run(drag())
+    assert during == 0
+    assert after == 1
+    assert ex.overrides == {"lethal_will": 0.5}
+
+
+def test_set_flushes_a_pending_update(pack: Pack) -> None:
+    ex = Explorer(pack, paths=PATHS, debounce=10)
+
+    async def go() -> None:
+        ex.set("lethal_will", 0.5)
+
+    asyncio.run(go())
+    assert ex.overrides == {"lethal_will": 0.5}
+    assert "= 0.50" in ex.readout
+
+
+# -- notebook and commands ---------------------------------------------------------------------
+def test_explore_notebook_is_two_stripped_cells() -> None:
+    import nbformat
+
+    path = ROOT / "notebooks" / "explore.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert [c.source for c in nb.cells] == list(EXPLORE_CELLS)
+    for cell in nb.cells:
+        assert cell.cell_type == "code"
+        assert cell.outputs == []
+        assert cell.execution_count is None
+    assert json.loads(path.read_text(encoding="utf-8")) == explore_notebook_json()
+
+
+def test_voila_runs_offline_with_code_hidden() -> None:
+    argv = voila_argv(Path("nb.ipynb"), port=9999, host="127.0.0.1", open_browser=False)
+    assert "--port=9999" in argv
+    assert "--Voila.ip=127.0.0.1" in argv
+    assert f"--template={VOILA_TEMPLATE}" in argv
+    assert "--VoilaConfiguration.strip_sources=True" in argv
+    assert "--no-browser" in argv
+    template = ROOT / "toolkit" / "share" / "voila" / "templates" / VOILA_TEMPLATE
+    assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
+    text = (template / "index.html.j2").read_text()
+    assert "//cdn." in text  # the filter that drops the base template's CDN links
+    assert "https://" not in text
+    lab = lab_argv(ROOT / "notebooks", port=8899, open_browser=False)
+    assert "--LabApp.news_url=None" in lab
+    assert "--ServerApp.port=8899" in lab
+    assert "--no-browser" in lab
+
+
+def test_cli_lists_lab_and_serve() -> None:
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "lab" in result.output
+    assert "serve" in result.output
+    result = CliRunner().invoke(app, ["serve", "--help"])
+    assert "--port" in result.output
+    assert "--no-browser" in result.output
+
+
+def test_widgets_extension_is_prebuilt_for_jupyterlab() -> None:
+    """ipywidgets 8 ships its JupyterLab 4 extension in the `jupyterlab_widgets` wheel: no build step."""
+    from jupyter_core.paths import jupyter_path
+
+    found = [
+        Path(p) / "@jupyter-widgets" / "jupyterlab-manager" / "package.json"
+        for p in jupyter_path("labextensions")
+    ]
+    manifests = [p for p in found if p.is_file()]
+    assert manifests, "ipywidgets' JupyterLab extension is not installed"
+    assert json.loads(manifests[0].read_text())["name"] == "@jupyter-widgets/jupyterlab-manager"

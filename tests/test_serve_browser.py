@@ -1,0 +1,210 @@
+"""`toolkit serve` in a real browser: the Voilà dashboard loads offline, a slider moves the results.
+
+Starts `toolkit serve` on a free 127.0.0.1 port (its own process group, stopped in teardown), opens it in
+Debian's headless Chromium through Playwright with every request that does not go to 127.0.0.1 aborted
+and recorded, moves a slider with the keyboard and waits for the readout and a chart to change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+START_TIMEOUT = 30.0
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    started: float
+    listening: float = field(default=0.0)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_listening(server: Server, port: int) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"toolkit serve exited early:\n{server.log_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                server.listening = time.monotonic()
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"toolkit serve did not listen within {START_TIMEOUT} s:\n{server.log_text()}")
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, start time) of a live process, from /proc; None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), fields[19]
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Child processes of `pid`, recursively, with their start times (e.g. the kernel Voilà runs)."""
+    parents: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            parents.setdefault(stat[0], []).append((int(entry.name), stat[1]))
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        for child, started in parents.get(todo.pop(), []):
+            found[child] = started
+            todo.append(child)
+    return found
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server we started: its process group, then any kernel it started in another session
+    (only processes that are still the ones we saw: same pid and start time)."""
+    if process.poll() is not None:
+        return
+    kids = descendants(process.pid)
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+    for pid, started in kids.items():
+        stat = _stat(pid)
+        if stat is not None and stat[1] == started:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {
+        **os.environ,
+        # everything Jupyter and IPython write goes to the test's temporary directory
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "IPYTHONDIR": str(tmp_path / "ipython"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "-m", "toolkit", "serve", "--port", str(port), "--no-browser"]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
+    srv = Server(f"http://127.0.0.1:{port}/", process, log, time.monotonic())
+    try:
+        wait_listening(srv, port)
+        yield srv
+    finally:
+        stop(process)
+
+
+def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import Route, sync_playwright
+
+    external: list[str] = []
+    errors: list[str] = []
+
+    def route(r: Route) -> None:
+        url = r.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            r.continue_()
+        else:
+            external.append(url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.route("**/*", route)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server.url)
+            headline = page.locator(".tk-headline")
+            headline.wait_for(timeout=45_000)
+            chart = page.locator(".tk-chart-phases .vega-embed svg").first
+            chart.wait_for(timeout=20_000)
+            for name in ("transfers", "responses", "policy"):
+                page.locator(f".tk-chart-{name} .vega-embed svg").first.wait_for(timeout=20_000)
+            ready = time.monotonic() - server.started
+            before_text = headline.inner_text()
+            before_chart = chart.inner_html()
+            assert "Under these assumptions" in before_text
+            assert page.locator(".tk-message").count() == 0
+            assert "from toolkit import explore" not in page.inner_text("body")  # code hidden
+
+            # Move "Westward → frontline" up with the keyboard (ten steps of 0.01).
+            handle = page.locator(".tk-knob-p_westward_to_frontline .noUi-handle")
+            handle.focus()
+            for _ in range(10):
+                handle.press("ArrowRight")
+            page.wait_for_function(
+                "before => document.querySelector('.tk-headline').innerText !== before",
+                arg=before_text,
+                timeout=20_000,
+            )
+            page.wait_for_function(
+                "before => { const s = document.querySelector('.tk-chart-phases .vega-embed svg');"
+                " return s && s.innerHTML !== before; }",
+                arg=before_chart,
+                timeout=20_000,
+            )
+            after_text = headline.inner_text()
+            assert after_text != before_text
+            readout = page.locator(".tk-readout").inner_text()
+            assert "Westward → frontline (per month) = 0.30" in readout
+            page.screenshot(path=str(tmp_path / "explorer.png"), full_page=False)
+        finally:
+            browser.close()
+
+    assert external == [], f"requests left 127.0.0.1: {external}"
+    assert errors == [], errors
+    assert (tmp_path / "explorer.png").stat().st_size > 10_000
+    listening = server.listening - server.started
+    print(f"toolkit serve: listening after {listening:.1f} s, dashboard drawn after {ready:.1f} s")

@@ -42,8 +42,14 @@ def headline_percent(ex: Explorer) -> int:
 
 
 def datasets(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """All inline rows of a Vega-Lite spec (Altair puts them under top-level `datasets`)."""
-    rows = [row for values in spec.get("datasets", {}).values() for row in values]
+    """The inline probability rows of a Vega-Lite spec (Altair puts inline data under top-level
+    `datasets`; label lookup tables there have no `probability`)."""
+    rows = [
+        row
+        for values in spec.get("datasets", {}).values()
+        for row in values
+        if "probability" in row
+    ]
     assert rows, "spec has no inline data"
     return rows
 

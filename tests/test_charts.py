@@ -235,9 +235,9 @@ def test_phases_keep_ladder_order(fake: FakeResult) -> None:
     assert "1,000 simulated paths" in _caption(spec)
     assert _encodings(spec, "probability")[0]["stack"] == "zero"
     # stack order follows the ladder (rank 0 = first phase), not the alphabet
-    (data,) = spec["datasets"].values()
-    ranks = {r["phase"]: r["rank"] for r in data}
-    assert [ranks[p] for p in LADDER] == list(range(len(LADDER)))
+    ranks = [n["calculate"] for n in _walk(spec) if n.get("as") == "rank"]
+    assert ranks == [f'indexof({json.dumps(LADDER)}, datum["phase"])']
+    assert _encodings(spec, "rank")[0]["sort"] == "descending"
 
 
 def test_transfers_keep_tier_order(fake: FakeResult) -> None:

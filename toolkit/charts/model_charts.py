@@ -7,6 +7,7 @@ plain-word labels for legends (ids otherwise).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -21,7 +22,6 @@ from toolkit.charts.theme import (
     order_of,
     percent_axis,
     plain,
-    rank_column,
     sequential_colours,
     titled,
     wrap_text,
@@ -30,6 +30,7 @@ from toolkit.charts.theme import (
 if TYPE_CHECKING:
     from toolkit.pack import Pack
 
+PROB_DIGITS = 3  # probabilities in specs: 0.1 % resolution is finer than any chart shows
 NO_EFFECT = 0.0005  # a tornado leaves out parameters that move the outcome less than this
 MONTH_TITLE = "Months after the article (month 0 = the situation it reports)"
 
@@ -62,6 +63,22 @@ def _labels(pack: Pack | None, frame_name: str) -> dict[str, str]:
     return dict(zip(frame["id"].cast(pl.String), frame["label"], strict=True))
 
 
+def _rank(key: str, order: Sequence[str]) -> str:
+    """A Vega expression: the position of `datum[key]` in the ladder (for stack order)."""
+    return f"indexof({json.dumps(list(order), ensure_ascii=False)}, datum[{json.dumps(key)}])"
+
+
+def _lookup_labels(chart: alt.Chart, key: str, labels: Mapping[str, str], as_: str) -> alt.Chart:
+    """Add the plain-words label of `key` as field `as_` (a small inline lookup, not a column)."""
+    table = [{key: k, as_: v} for k, v in labels.items()]
+    if not table:
+        return chart.transform_calculate(**{as_: f"datum[{json.dumps(key)}]"})
+    return chart.transform_lookup(
+        lookup=key,
+        from_=alt.LookupData(data=alt.InlineData(values=table), key=key, fields=[as_]),
+    ).transform_calculate(**{as_: f"datum[{json.dumps(as_)}] || datum[{json.dumps(key)}]"})
+
+
 def _month_x() -> alt.X:
     return alt.X(
         "month:Q", title=MONTH_TITLE, scale=alt.Scale(nice=False), axis=alt.Axis(tickMinStep=1)
@@ -77,33 +94,30 @@ def _stacked_area(
     labels: Mapping[str, str],
 ) -> alt.Chart:
     """Probability of each ladder step per month, stacked in ladder order (first step on top)."""
-    data = plain(
-        frame.select("month", key, "probability").with_columns(rank_column(order, key, "rank"))
+    data = plain(frame.select("month", key, "probability"), digits=PROB_DIGITS)
+    base = _lookup_labels(
+        alt.Chart(data).transform_calculate(rank=_rank(key, order)), key, labels, "name"
     )
-    return (
-        alt.Chart(data)
-        .mark_area(line=False, interpolate="step-after")
-        .encode(
-            x=_month_x(),
-            y=alt.Y(
-                "probability:Q",
-                stack="zero",
-                scale=alt.Scale(domain=[0, 1]),
-                axis=percent_axis("Share of paths"),
-            ),
-            color=alt.Color(
-                f"{key}:N",
-                scale=colour,
-                sort=list(order),
-                legend=legend(legend_title, order, labels),
-            ),
-            order=alt.Order("rank:Q", sort="descending"),
-            tooltip=[
-                alt.Tooltip("month:Q"),
-                alt.Tooltip(f"{key}:N"),
-                alt.Tooltip("probability:Q", format=".1%"),
-            ],
-        )
+    return base.mark_area(line=False, interpolate="step-after").encode(
+        x=_month_x(),
+        y=alt.Y(
+            "probability:Q",
+            stack="zero",
+            scale=alt.Scale(domain=[0, 1]),
+            axis=percent_axis("Share of paths"),
+        ),
+        color=alt.Color(
+            f"{key}:N",
+            scale=colour,
+            sort=list(order),
+            legend=legend(legend_title, order, labels),
+        ),
+        order=alt.Order("rank:Q", sort="descending"),
+        tooltip=[
+            alt.Tooltip("month:Q"),
+            alt.Tooltip("name:N", title=legend_title),
+            alt.Tooltip("probability:Q", format=".1%"),
+        ],
     )
 
 
@@ -136,16 +150,8 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
         if pack is not None
         else {}
     )
-    tier_data = plain(
-        tiers_frame.select("month", "tier", "probability").with_columns(
-            label=pl.col("tier").cast(pl.String).replace(tier_labels)
-        )
-    )
-    tech_data = plain(
-        tech.select("month", "technology", "tier", "probability").with_columns(
-            name=pl.col("technology").cast(pl.String).replace(tech_names)
-        )
-    )
+    tier_data = plain(tiers_frame.select("month", "tier", "probability"), digits=PROB_DIGITS)
+    tech_data = plain(tech.select("month", "technology", "tier", "probability"), digits=PROB_DIGITS)
     colour_scale = category_scale(tiers)
     tier_legend = legend(
         "Technology tier", tiers, tier_labels, orient="bottom", direction="vertical", labelLimit=640
@@ -156,7 +162,7 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
         axis=percent_axis("P(transferred by this month)"),
     )
     per_tech = (
-        alt.Chart(tech_data)
+        _lookup_labels(alt.Chart(tech_data), "technology", tech_names, "name")
         .mark_line(strokeWidth=1, strokeDash=[3, 2], opacity=0.7, interpolate="step-after")
         .encode(
             x=_month_x(),
@@ -172,7 +178,7 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
         )
     )
     per_tier = (
-        alt.Chart(tier_data)
+        _lookup_labels(alt.Chart(tier_data), "tier", tier_labels, "label")
         .mark_line(strokeWidth=3, interpolate="step-after")
         .encode(
             x=_month_x(),

@@ -509,7 +509,7 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
     top_axis = alt.Axis(
         orient="top",
         values=mids,
-        labelExpr=f"{_js_list(band_data['label'].to_list())}[indexof({json.dumps(mids)}, datum.value)]",
+        labelExpr=f"{json.dumps(band_data['label'].to_list())}[indexof({json.dumps(mids)}, datum.value)]",
         labelAngle=-30,
         labelAlign="left",
         labelOverlap=False,
@@ -598,14 +598,3 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
         width=500,
         height=alt.Step(32),
     )
-
-
-def _label_expr(frame: pl.DataFrame, key: str, label: str) -> str:
-    """A Vega labelExpr mapping ids to labels (legends show words, the domain keeps ids' order)."""
-    keys = [str(k) for k in frame[key].cast(pl.String).to_list()]
-    labels = [str(v) for v in frame[label].to_list()]
-    return f"{_js_list(labels)}[indexof({_js_list(keys)}, datum.label)]"
-
-
-def _js_list(values: list[str]) -> str:
-    return json.dumps(values, ensure_ascii=False)

@@ -34,11 +34,8 @@ OKABE_ITO: Final[tuple[str, ...]] = (
 NEUTRAL: Final = "#BBBBBB"  # "none" / no response / background
 INK: Final = "#222222"
 MUTED: Final = "#666666"
-# Ordered ladders (response tiers, ICD 203 bands) use a single-hue-family sequential Vega scheme
-# that stays ordered in lightness for every colour-vision type.
-SEQUENTIAL_SCHEME: Final = "yelloworangebrown"
-# ColorBrewer YlOrBr (Brewer, Harrower & Penn State), 9 classes: colour-blind safe, ordered in
-# lightness. Used where a ladder needs explicit colours next to a neutral "none".
+# Ordered ladders (response tiers) use ColorBrewer YlOrBr (Brewer, Harrower & Penn State), 9 classes:
+# colour-blind safe and ordered in lightness for every colour-vision type; `none` stays neutral grey.
 YLORBR: Final[tuple[str, ...]] = (
     "#ffffe5",
     "#fff7bc",
@@ -154,16 +151,6 @@ def plain(frame: pl.DataFrame, digits: int = 4) -> pl.DataFrame:
     return out
 
 
-def rank_column(order: Sequence[str], column: str, name: str) -> pl.Expr:
-    """An integer column giving each value's position in `order` (for stack/sort order)."""
-    return (
-        pl.col(column)
-        .cast(pl.String)
-        .replace_strict(list(order), list(range(len(order))), return_dtype=pl.Int32)
-        .alias(name)
-    )
-
-
 def percent_axis(title: str) -> alt.Axis:
     """A 0–100 % axis for probabilities."""
     return alt.Axis(title=title, format=".0%")
@@ -172,13 +159,6 @@ def percent_axis(title: str) -> alt.Axis:
 def scale_domain(order: Sequence[str], **kwargs: Any) -> alt.Scale:
     """A scale whose domain is `order`, explicitly (legend and axis follow it)."""
     return alt.Scale(domain=list(order), **kwargs)
-
-
-def ordinal_scale(order: Sequence[str]) -> alt.Scale:
-    """A colour scale for an ordered ladder: explicit domain, lightness rising with the order."""
-    return alt.Scale(
-        domain=list(order), scheme=alt.SchemeParams(name=SEQUENTIAL_SCHEME, extent=[0.12, 0.95])
-    )
 
 
 def sequential_colours(n: int) -> list[str]:

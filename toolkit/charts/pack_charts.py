@@ -567,13 +567,14 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
                 title="Claim wording",
                 scale=alt.Scale(domain=kinds, range=[0.85, 0.0]),
                 sort=kinds,
-                legend=alt.Legend(orient="bottom"),
+                legend=None,  # the caption says it, and each vague word is labelled "(vague)"
             ),
             strokeDash=alt.StrokeDash(
                 "kind:N",
                 title="Claim wording",
                 scale=alt.Scale(domain=kinds, range=[[1, 0], [4, 2]]),
                 sort=kinds,
+                legend=None,
             ),
             stroke=alt.value("#333333"),
             tooltip=tip,

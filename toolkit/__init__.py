@@ -15,7 +15,7 @@ _API = {
     "load_pack": "toolkit.pack",
     "check_pack": "toolkit.pack",
     "Pack": "toolkit.pack",
-    "simulate": "toolkit.simulate",
+    "simulate": "toolkit.simulation",
     "render_report": "toolkit.report",
     "sweep": "toolkit.sweep",
     "explore": "toolkit.explore",

@@ -1,0 +1,71 @@
+"""Report prose: numbers in words, sources in full, pack text escaped."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from toolkit import narrative
+from toolkit.pack import Pack
+from toolkit.simulation import SimulationResult, simulate
+
+
+@pytest.fixture(scope="module")
+def result(pack: Pack) -> SimulationResult:
+    return simulate(pack, paths=2000, months=24, seed=3)
+
+
+def test_percent_words() -> None:
+    assert narrative.percent(0.234) == "23 %"
+    assert narrative.percent(0.001) == "<1 %"
+    assert narrative.percent(0.999) == ">99 %"
+    assert narrative.percent(0.0) == "0 %"
+    assert narrative.percent(1.0) == "100 %"
+    assert narrative.percent(None) == "n/a"
+
+
+def test_escaping_neutralises_markup_and_table_breaks() -> None:
+    cell = narrative.esc("<script>alert(1)</script> a|b\nc")
+    assert "<script>" not in cell
+    assert "&lt;script&gt;" in cell
+    assert "|" not in cell
+    assert "\n" not in cell
+
+
+def test_findings_state_the_run_and_match_the_summary(pack: Pack, result: SimulationResult) -> None:
+    text = narrative.describe_findings(result, pack, within=12)
+    assert "2,000 simulated paths" in text
+    lethal = next(r for r in result.summary(12)["responses"] if r["tier"] == "lethal_weapons")
+    assert f"{narrative.percent(lethal['p_within'])} of paths" in text
+    assert "Lethal weapons" in text
+    assert "ruled out in the article" in text
+
+
+def test_parameter_table_names_every_source(pack: Pack, result: SimulationResult) -> None:
+    text = narrative.describe_parameters(result)
+    rows = text.splitlines()[2:]
+    assert len(rows) == pack.parameters.height
+    assert all(("claim " in r) or ("analyst assumption" in r) for r in rows)
+
+
+def test_claims_table_quotes_verbatim(pack: Pack) -> None:
+    text = narrative.describe_claims(pack)
+    for quote in pack.claims["evidence"].head(5):
+        assert narrative.esc(quote) in text
+    assert "vague; mapped to" in text
+    assert "ICD 203: likely" in text
+
+
+def test_ladder_table_keeps_ladder_order(pack: Pack) -> None:
+    text = narrative.describe_ladders(pack)
+    labels = pack.response_tiers.sort("order")["label"].to_list()
+    positions = [text.index(narrative.esc(label)) for label in labels]
+    assert positions == sorted(positions)
+    assert "ruled out" in text
+
+
+def test_assumptions_cover_dates_and_pack_assumptions(pack: Pack) -> None:
+    text = narrative.describe_assumptions(pack)
+    assert "week_of_publication" in text
+    assumed = pack.sources.filter(pl.col("kind") == "assumption").height
+    assert len(text.splitlines()) == 2 + len(pack.meta.date_assumptions) + assumed

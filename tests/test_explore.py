@@ -335,6 +335,7 @@ def test_voila_runs_offline_with_code_hidden() -> None:
     assert "https://" not in text
     lab = lab_argv(ROOT / "notebooks", port=8899, open_browser=False)
     assert "--LabApp.news_url=None" in lab
+    assert "--LabApp.extension_manager=readonly" in lab
     assert "--ServerApp.port=8899" in lab
     assert "--no-browser" in lab
 

@@ -102,13 +102,18 @@ def voila_argv(
 
 
 def lab_argv(root: Path, port: int | None = None, open_browser: bool = True) -> list[str]:
-    """JupyterLab's command line on `root`; the news feed and update check (both online) are off."""
+    """JupyterLab's command line on `root`, local only. Everything that would go online is off: the
+    news feed, the update check, and the PyPI-backed extension manager (read-only instead). As root
+    (containers, CI) JupyterLab refuses to start unless told it may."""
     argv = [
         f"--ServerApp.root_dir={root}",
         "--ServerApp.ip=127.0.0.1",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
     ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--ServerApp.allow_root=True")
     if port is not None:
         argv += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     if not open_browser:

@@ -320,6 +320,6 @@ def iter_chart_specs(document: str) -> Iterator[dict[str, Any]]:
     import re
 
     for match in re.finditer(
-        r'<script type="application/json" id="tk-chart-\d+-spec">(.*?)</script>', document, re.S
+        r'<script[^>]*\sid="tk-chart-\d+-spec"[^>]*>(.*?)</script>', document, re.S
     ):
         yield json.loads(match.group(1))

@@ -73,7 +73,18 @@ def inspect_parameters(notebook: Path) -> dict[str, NotebookParameter]:
     level = log.level
     log.setLevel(logging.ERROR)  # "Unable to parse line": we recover those names below
     try:
-        inspected = papermill.inspect_notebook(str(notebook))
+        try:
+            inspected = {
+                name: dict(p) for name, p in papermill.inspect_notebook(str(notebook)).items()
+            }
+        except ValueError:  # no kernelspec in the notebook: inspect it as the python3 kernel would
+            from papermill.translators import papermill_translators
+
+            translator = papermill_translators.find_translator("python3", "python")
+            cell = _parameters_cell(notebook)
+            inspected = {
+                p.name: p._asdict() for p in (translator.inspect(cell) if cell is not None else [])
+            }
     finally:
         log.setLevel(level)
     found = {
@@ -97,17 +108,24 @@ def inspect_parameters(notebook: Path) -> dict[str, NotebookParameter]:
     return ordered | found
 
 
-def _parameters_cell_tree(notebook: Path) -> ast.Module | None:
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    for cell in nb.get("cells", []):
+def _parameters_cell(notebook: Path) -> Any:
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
-            source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else str(source)
-            try:
-                return ast.parse(source)
-            except SyntaxError:
-                return None
+            return cell
     return None
+
+
+def _parameters_cell_tree(notebook: Path) -> ast.Module | None:
+    cell = _parameters_cell(notebook)
+    if cell is None:
+        return None
+    try:
+        return ast.parse(str(cell.source))
+    except SyntaxError:
+        return None
 
 
 def _cell_order(notebook: Path) -> list[str]:

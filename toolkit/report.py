@@ -323,7 +323,7 @@ def execute_plan(
     from toolkit.kernels import ENGINE, register_engine
 
     register_engine()
-    holder: list[NotebookNode] = []
+    holder: list[NotebookNode] = []  # the executed notebook, also when execution fails
     name = plan.notebook.path.name
     try:
         nb = papermill.execute_notebook(
@@ -339,27 +339,25 @@ def execute_plan(
             km=kernel.km,
             toolkit_result=holder,
         )
-    except PapermillExecutionError:  # pragma: no cover - output_path=None: raised below instead
-        raise
+    except PapermillExecutionError as err:
+        # papermill has put its error markers into the executed notebook: keep it, publish nothing
+        failed = _keep_failed(holder, out)
+        cell = _source_cell_number(holder[0], err.cell_index) if holder else err.cell_index + 1
+        code = _first_code_line(err.source)
+        raise ReportError(
+            f"{name} failed in cell {cell}"
+            + (f" ({code})" if code else "")
+            + f": {err.ename}: {_one_line(err.evalue)}"
+            + (f" | error-annotated notebook: {failed}" if failed else "")
+            + " | no report written",
+            failed,
+        ) from None
     except Exception as exc:  # a dead kernel, a timeout, a broken notebook
         failed = _keep_failed(holder, out)
         where = f"; partial notebook kept at {failed}" if failed else ""
         raise ReportError(
             f"{name}: execution stopped: {type(exc).__name__}: {_one_line(exc)}{where}; "
             "no report written",
-            failed,
-        ) from None
-    try:
-        _raise_for_errors(nb, out)
-    except PapermillExecutionError as err:
-        failed = _failed_path(out)
-        cell = _source_cell_number(nb, err.cell_index)
-        code = _first_code_line(err.source)
-        raise ReportError(
-            f"{name} failed in cell {cell}"
-            + (f" ({code})" if code else "")
-            + f": {err.ename}: {_one_line(err.evalue)}"
-            + f" | error-annotated notebook: {failed} | no report written",
             failed,
         ) from None
     document = export_html(
@@ -377,28 +375,6 @@ def _failed_path(out: Path) -> Path:
     return out.parent / "failed" / f"{out.stem}.ipynb"
 
 
-def _raise_for_errors(nb: NotebookNode, out: Path) -> None:
-    """papermill's own check; on error it writes the annotated notebook (atomically here)."""
-    from papermill.exceptions import PapermillExecutionError
-    from papermill.execute import raise_for_execution_errors
-
-    failed = _failed_path(out)
-    failed.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{failed.name}.", suffix=".ipynb", dir=failed.parent)
-    os.close(fd)
-    try:
-        raise_for_execution_errors(nb, tmp)
-    except PapermillExecutionError:
-        os.replace(tmp, failed)
-        raise
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    # no error: leave no trace (remove the failed/ directory if we just created it empty)
-    with contextlib.suppress(OSError):
-        failed.parent.rmdir()
-
-
 def _keep_failed(holder: list[NotebookNode], out: Path) -> Path | None:
     if not holder:
         return None
@@ -413,13 +389,16 @@ def _keep_failed(holder: list[NotebookNode], out: Path) -> Path | None:
 
 
 def _source_cell_number(nb: NotebookNode, index: int) -> int:
-    """1-based number of the failing cell in the *source* notebook (papermill inserts one)."""
-    injected = [
-        i
-        for i, cell in enumerate(nb.cells)
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", [])
-    ]
-    return index + 1 - sum(1 for i in injected if i < index)
+    """1-based number of the failing cell in the *source* notebook.
+
+    `index` counts the executed notebook's cells, which hold papermill's injected-parameters cell; the
+    error-marker cells papermill adds afterwards are left out of the count.
+    """
+    from papermill.execute import ERROR_MARKER_TAG
+
+    tags = [c.get("metadata", {}).get("tags", []) for c in nb.cells]
+    executed = [t for t in tags if ERROR_MARKER_TAG not in t]
+    return index + 1 - sum(1 for t in executed[:index] if "injected-parameters" in t)
 
 
 def render_report(

@@ -1,0 +1,151 @@
+"""Open a report in headless Chromium, offline, and say what is wrong with it.
+
+    findings = check_report(path)          # Debian's /usr/bin/chromium, driven by Playwright
+    assert findings.problems() == []
+
+Every request that is not `file:` is aborted and recorded. The checks: no external request, no console
+error, no page error, no dialog (an `alert()` means a script from data ran), every chart drawn (an SVG
+or canvas of non-zero size, no error), and moving an in-report Vega-bound slider changes its chart.
+Adding a report to the browser tests is one line: `assert check_report(path).problems() == []`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+CHART_TIMEOUT_MS = 30_000
+
+# Page-side: one record per chart placeholder.
+_CHARTS_JS = """() => Array.from(document.querySelectorAll('.tk-chart')).map(el => {
+  const g = el.querySelector('svg.marks, canvas.marks, svg, canvas');
+  const r = g ? g.getBoundingClientRect() : {width: 0, height: 0};
+  return {id: el.id, drawn: !!g, width: r.width, height: r.height,
+          error: el.getAttribute('data-tk-error'),
+          marks: el.querySelectorAll('svg .mark-rect path, svg path, svg text').length};
+})"""
+_ALL_DRAWN_JS = """() => {
+  const charts = document.querySelectorAll('.tk-chart');
+  return Array.from(charts).every(el =>
+    el.hasAttribute('data-tk-error') || el.querySelector('svg.marks, canvas.marks'));
+}"""
+
+
+@dataclass
+class Findings:
+    """What the browser saw."""
+
+    path: Path
+    external_requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    charts: list[dict[str, Any]] = field(default_factory=list)
+    sliders: int = 0
+    slider_changed: bool | None = None  # None: the report has no slider
+    body_text: str = ""
+    svg_text: str = ""
+
+    def problems(self, *, expect_charts: bool = True, expect_slider: bool = True) -> list[str]:
+        found = [f"external request: {u}" for u in self.external_requests]
+        found += [f"console error: {m}" for m in self.console_errors]
+        found += [f"page error: {m}" for m in self.page_errors]
+        found += [f"dialog opened (a script ran): {m}" for m in self.dialogs]
+        if expect_charts and not self.charts:
+            found.append("no charts in the report")
+        for chart in self.charts:
+            if chart["error"]:
+                found.append(f"chart {chart['id']} failed: {chart['error']}")
+            elif not chart["drawn"] or chart["width"] <= 0 or chart["height"] <= 0:
+                found.append(f"chart {chart['id']} not drawn ({chart['width']}x{chart['height']})")
+        if expect_slider and self.slider_changed is None:
+            found.append("no Vega-bound slider in the report")
+        if self.slider_changed is False:
+            found.append("moving the slider did not change its chart")
+        return found
+
+
+def check_report(path: Path, *, timeout_ms: int = CHART_TIMEOUT_MS) -> Findings:
+    """Load `path` offline in headless Chromium and collect findings (see the module docstring)."""
+    from playwright.sync_api import sync_playwright
+
+    findings = Findings(path=path)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+
+            def route(route: Any) -> None:
+                url = route.request.url
+                if url.startswith("file:"):
+                    route.continue_()
+                else:
+                    findings.external_requests.append(url)
+                    route.abort()
+
+            page.route("**/*", route)
+            page.on(
+                "console",
+                lambda msg: (
+                    findings.console_errors.append(msg.text) if msg.type == "error" else None
+                ),
+            )
+            page.on("pageerror", lambda exc: findings.page_errors.append(str(exc)))
+
+            def dialog(d: Any) -> None:
+                findings.dialogs.append(d.message)
+                d.dismiss()
+
+            page.on("dialog", dialog)
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
+            page.wait_for_timeout(200)  # let any late error surface
+            findings.charts = page.evaluate(_CHARTS_JS)
+            findings.body_text = page.inner_text("body")
+            findings.svg_text = " ".join(page.locator(".tk-chart svg text").all_text_contents())
+            _move_slider(page, findings, timeout_ms)
+        finally:
+            browser.close()
+    return findings
+
+
+def _move_slider(page: Any, findings: Findings, timeout_ms: int) -> None:
+    sliders = page.locator(".tk-chart input[type=range]")
+    findings.sliders = sliders.count()
+    if not findings.sliders:
+        return
+    chart_id = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.tk-chart'))"
+        ".find(c => c.querySelector('input[type=range]')).id"
+    )
+    chart = page.locator(f"#{chart_id}")
+    graphic = chart.locator("svg.marks, canvas.marks").first
+    before = graphic.evaluate(_GRAPHIC_STATE_JS)
+    chart.locator("input[type=range]").first.evaluate(
+        """el => { el.value = el.value === el.max ? el.min : el.max;
+                   el.dispatchEvent(new Event('input', {bubbles: true}));
+                   el.dispatchEvent(new Event('change', {bubbles: true})); }"""
+    )
+    try:
+        page.wait_for_function(
+            "([el, before]) => (" + _GRAPHIC_STATE_JS + ")(el) !== before",
+            arg=[graphic.element_handle(), before],
+            timeout=min(timeout_ms, 5_000),
+        )
+        findings.slider_changed = True
+    except Exception:  # playwright TimeoutError: the chart stayed as it was
+        findings.slider_changed = False
+
+
+# An SVG's markup or a canvas's pixels: what the reader sees.
+_GRAPHIC_STATE_JS = "el => el.tagName.toLowerCase() === 'canvas' ? el.toDataURL() : el.innerHTML"

@@ -1,0 +1,78 @@
+"""Reports in headless Chromium (Debian's), offline: every non-file request aborted and recorded.
+
+The fixture report has two Altair charts and a Vega-bound slider over a precomputed grid; it is
+rendered with a pack whose entity name is `<script>alert(1)</script>`, which must show as text.
+The checks live in tests/browser_check.py; a new report needs one line:
+`assert check_report(path).problems() == []`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser_check import CHROMIUM, check_report
+from toolkit import offline
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+XSS = "<script>alert(1)</script>"
+
+pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.xdist_group("browser")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(offline.CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+        mp.delenv("TOOLKIT_PACK", raising=False)
+        yield
+
+
+@pytest.fixture(scope="module")
+def xss_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from toolkit.pack import default_pack_path
+
+    target = tmp_path_factory.mktemp("xss") / "pack"
+    shutil.copytree(default_pack_path(), target)
+    entities = target / "entities.yaml"
+    text = entities.read_text(encoding="utf-8")
+    old = "    name: North Korea (Democratic People's Republic of Korea)\n"
+    assert old in text
+    entities.write_text(text.replace(old, f'    name: "{XSS}"\n', 1), encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def xss_report(xss_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from toolkit.report import render_report
+
+    return render_report(
+        FIXTURES / "charts_report.ipynb",
+        pack=xss_pack,
+        out=tmp_path_factory.mktemp("browser") / "xss.html",
+    )
+
+
+def test_report_works_offline_in_chromium(xss_report: Path) -> None:
+    findings = check_report(xss_report)
+    assert findings.problems() == []
+    assert findings.external_requests == []
+    assert len(findings.charts) == 2
+    assert findings.sliders == 1
+    assert findings.slider_changed is True
+
+
+def test_script_in_data_renders_as_text(xss_report: Path) -> None:
+    findings = check_report(xss_report)
+    assert findings.dialogs == []  # alert(1) never ran
+    assert XSS in findings.svg_text  # chart title and label: SVG text
+    assert XSS in findings.body_text  # the table cell (a Markdown output is sanitised: no script)
+    document = xss_report.read_text(encoding="utf-8")
+    assert document.count("<script>alert(1)") == 0  # nowhere as markup
+    assert document.lower().count("<script") == 2 + 2 + 1  # 2 specs, bundle + renderer, provenance

@@ -1,0 +1,428 @@
+"""The rendering pipeline on small fixture notebooks (tests/fixtures/): parameters checked before any
+kernel starts, atomic publication and the failure path, byte-identical output, offline HTML, sweeps on
+warm kernels that leak nothing between reports. Everything is written under pytest's tmp dirs."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from toolkit import offline
+from toolkit.errors import ParameterError, ToolkitError
+from toolkit.html_export import iter_chart_specs, prepare_notebook
+from toolkit.nbparams import NotebookParameter, coerce_value, inspect_parameters, split_values
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CHARTS = FIXTURES / "charts_report.ipynb"
+ISOLATION = FIXTURES / "isolation.ipynb"
+FAILING = FIXTURES / "failing.ipynb"
+EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+
+pytestmark = pytest.mark.xdist_group("report")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Bundle cache in a tmp dir; a fixed SOURCE_DATE_EPOCH (reports are compared byte for byte)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(offline.CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        mp.delenv("TOOLKIT_PACK", raising=False)
+        yield
+
+
+@pytest.fixture
+def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to start a kernel fails the test."""
+    from toolkit.kernels import Kernel
+
+    def refuse(self: Kernel) -> Kernel:
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(Kernel, "start", refuse)
+
+
+def _cli() -> typer.Typer:
+    from toolkit.cli_report import register
+
+    app = typer.Typer(add_completion=False)
+    register(app)
+
+    @app.callback()
+    def _root() -> None:
+        """Test app."""
+
+    return app
+
+
+def _seen(document: str) -> dict[str, Any]:
+    match = re.search(r"SEEN (\{.*?\})\n", document)
+    assert match, "the isolation probe printed nothing"
+    return json.loads(match.group(1).replace("&quot;", '"'))
+
+
+# -- parameters: checked before any kernel starts -----------------------------------------------------
+def test_parameters_inspected_with_papermill() -> None:
+    params = inspect_parameters(CHARTS)
+    assert list(params) == [
+        "scenario", "n_points", "scale", "seed", "entity", "troops", "fail",
+    ]  # fmt: skip
+    assert params["n_points"].type_name == "int"
+    assert params["n_points"].default == "12"
+    assert params["n_points"].help == "points per series"
+
+
+def test_annotation_papermill_cannot_read_is_still_declared(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("label: str | None = None  # optional label\nn: int = 2")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    params = inspect_parameters(path)
+    assert list(params) == ["label", "n"]
+    assert coerce_value(params["label"], "none", from_text=True) is None
+    assert coerce_value(params["label"], "x", from_text=True) == "x"
+
+
+@pytest.mark.parametrize(
+    ("type_name", "text", "expected"),
+    [
+        ("int", "12", 12),
+        ("float", "2", 2.0),
+        ("float", "1e-3", 0.001),
+        ("bool", "yes", True),
+        ("bool", "False", False),
+        ("str", "12", "12"),
+        ("Optional[int]", "null", None),
+        ("Optional[int]", "7", 7),
+        ("int | str", "7", 7),
+        ("list[float]", "[1, 2.5]", [1.0, 2.5]),
+        ("dict", '{"troops": 5}', {"troops": 5}),
+        ("Literal['a', 'b']", "b", "b"),
+        ("None", "3", 3),  # unannotated: the default's type (int)
+    ],
+)
+def test_command_line_values_parsed_by_declared_type(
+    type_name: str, text: str, expected: object
+) -> None:
+    param = NotebookParameter("x", type_name, "0", "")
+    value = coerce_value(param, text, from_text=True)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "value"),
+    [
+        ("int", 1.5),
+        ("int", True),
+        ("int", "3"),
+        ("float", "x"),
+        ("bool", 1),
+        ("list[int]", [1, "a"]),
+    ],
+)
+def test_wrong_types_rejected(type_name: str, value: object) -> None:
+    with pytest.raises(ParameterError, match=r"parameter 'x': expected"):
+        coerce_value(NotebookParameter("x", type_name, "0", ""), value)
+
+
+def test_split_values_keeps_brackets_and_quotes() -> None:
+    assert split_values("1,2, [3,4],'a,b'") == ["1", "2", "[3,4]", "'a,b'"]
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"parameters": {"nope": 1}}, r"unknown parameter 'nope' for charts_report\.ipynb"),
+        ({"parameters": {"n_points": 1.5}}, r"parameter 'n_points': expected int, got 1\.5"),
+        ({"parameters": {"n_points": "many"}, "from_text": True}, r"'n_points': expected int"),
+        ({"parameters": {"fail": "maybe"}, "from_text": True}, r"'fail': expected bool"),
+        ({"scenario": "no_such_scenario"}, r"unknown scenario 'no_such_scenario'"),
+    ],
+)
+def test_bad_parameters_fail_before_a_kernel_starts(
+    tmp_path: Path, kwargs: dict[str, Any], message: str
+) -> None:
+    from toolkit.report import render_report
+
+    with pytest.raises(ParameterError, match=message) as info:
+        render_report(CHARTS, out=tmp_path / "r.html", **kwargs)
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_model_parameter_ranges_come_from_the_engine(tmp_path: Path) -> None:
+    from toolkit import model
+
+    if not hasattr(model, "validate_overrides"):
+        pytest.skip("the engine has no validate_overrides yet")
+    from toolkit.report import render_report
+
+    with pytest.raises(ParameterError, match="troops") as info:
+        render_report(CHARTS, out=tmp_path / "r.html", parameters={"troops": -5})
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_scenario_needs_a_scenario_parameter(tmp_path: Path) -> None:
+    from toolkit.report import render_report
+
+    with pytest.raises(ParameterError, match="has no 'scenario' parameter"):
+        render_report(ISOLATION, scenario="baseline", out=tmp_path / "r.html")
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_missing_notebook_is_one_line(tmp_path: Path) -> None:
+    from toolkit.report import render_report
+
+    with pytest.raises(ToolkitError, match="notebook not found"):
+        render_report(tmp_path / "nope.ipynb")
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_cli_bad_parameter_one_line_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        _cli(), ["report", str(CHARTS), "-p", "n_points=many", "--out", str(tmp_path / "r.html")]
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: parameter 'n_points': expected int")
+
+
+# -- chart outputs and export, without a kernel ---------------------------------------------------
+def test_spec_json_cannot_end_its_script_element() -> None:
+    spec = {"title": "</script><script>alert(1)</script><!--", "x": "a & b"}
+    text = offline.spec_json(spec)
+    assert "<" not in text
+    assert ">" not in text
+    assert json.loads(text) == spec
+
+
+def test_bundle_is_wrapped_once_and_never_escaped() -> None:
+    version, bundle = offline.javascript_bundle("6.4")
+    script = offline.bundle_script(version)
+    assert bundle in script  # verbatim: its regex literals hold "</" and must stay as they are
+    assert script.lower().count("</script") == 1
+    assert "if (!window.vegaEmbed) { (function () {" in script
+
+
+def test_live_renderer_output_is_valid_nbformat_and_carries_the_library_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(offline.REPORT_MODE_ENV, raising=False)
+    monkeypatch.setattr(offline, "_live_bundle_shown", False)
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", "mark": "point"}
+    first = offline.offline_renderer(spec)
+    second = offline.offline_renderer(spec)
+    assert 'data-toolkit="vega-bundle"' in first["text/html"]
+    assert 'data-toolkit="vega-bundle"' not in second["text/html"]
+    for data in (first, second):
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("chart")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
+        nb.cells = [cell]
+        nbformat.validate(nb)
+
+
+def test_report_mode_output_has_no_javascript(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(offline.REPORT_MODE_ENV, "1")
+    out = offline.offline_renderer({"mark": "point"})
+    assert out[offline.MIMETYPE] == {"mark": "point"}
+    assert "<script" not in out["text/html"]
+
+
+def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() -> None:
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", "mark": "bar"}
+    nb = nbformat.v4.new_notebook()
+    cells = [nbformat.v4.new_code_cell(f"cell {i}", execution_count=40 + i) for i in range(3)]
+    cells[0].outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": "<script>lib</script>"},
+            metadata={offline.BUNDLE_OUTPUT_KEY: offline.BUNDLE_OUTPUT_VALUE},
+        )
+    ]  # fmt: skip
+    cells[1].outputs = [
+        nbformat.v4.new_output(
+            "execute_result", data={offline.MIMETYPE: spec, "text/plain": "c"}, execution_count=41
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": "w"},
+        ),
+    ]
+    nb.cells = cells
+    prepared, versions = prepare_notebook(nb, show_code=False)
+    assert versions == ["6.4"]
+    assert [c.id for c in prepared.cells] == ["cell-0"]  # cells showing nothing are dropped
+    outputs = prepared.cells[0].outputs
+    assert 'id="tk-chart-1"' in outputs[0].data["text/html"]
+    assert outputs[0].execution_count is None
+    assert outputs[1].data == {"text/plain": "w"}
+    assert prepared.cells[0].execution_count is None
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from toolkit.report import render_report
+
+    out = tmp_path_factory.mktemp("api") / "charts.html"
+    return render_report(CHARTS, parameters={"n_points": 12}, out=out)
+
+
+@pytest.mark.notebook
+def test_render_writes_one_offline_document(rendered: Path) -> None:
+    document = rendered.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", document)
+    assert "<link" not in document
+    assert "require.js" not in document
+    assert "MathJax" not in document
+    assert document.count('data-toolkit="vega-bundle"') == 1
+    specs = list(iter_chart_specs(document))
+    assert len(specs) == 2
+    assert any("params" in s and s["params"][0]["bind"]["input"] == "range" for s in specs)
+    assert "jp-CodeMirrorEditor" not in document  # code hidden by default
+    assert "use_offline_renderer" not in document
+    assert not list(rendered.parent.glob(".*.tmp"))
+    assert rendered.stat().st_size < 1_100_000
+
+
+@pytest.mark.notebook
+def test_provenance_footer(rendered: Path) -> None:
+    from toolkit.pack import load_pack
+
+    document = rendered.read_text(encoding="utf-8")
+    match = re.search(r'<script[^>]*\sid="tk-provenance"[^>]*>(.*?)</script>', document)
+    assert match
+    prov = json.loads(match.group(1))
+    assert prov["pack_hash"] == load_pack().content_hash
+    assert prov["generated_at"] == "2023-11-14T22:13:20Z"
+    assert prov["seed"] == "7"
+    assert prov["toolkit_version"]
+    assert prov["python"].startswith("CPython 3.")
+    assert {"altair", "papermill", "nbconvert", "polars"} <= set(prov["libraries"])
+    values = {p["name"]: (p["value"], p["overridden"]) for p in prov["parameters"]}
+    assert values["n_points"] == ("12", True)
+    assert values["scale"] == ("1.0", False)
+    assert set(values) == set(inspect_parameters(CHARTS))
+    assert prov["pack_hash"] in document.split('id="provenance"')[1]  # shown, not only embedded
+
+
+@pytest.mark.notebook
+def test_same_inputs_give_identical_bytes_api_and_cli(rendered: Path, tmp_path: Path) -> None:
+    out = tmp_path / "again.html"
+    result = CliRunner().invoke(
+        _cli(), ["report", str(CHARTS), "-p", "n_points=12", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    assert out.read_bytes() == rendered.read_bytes()
+
+
+@pytest.mark.notebook
+def test_show_code_keeps_the_code(tmp_path: Path) -> None:
+    from toolkit.report import render_report
+
+    path = render_report(CHARTS, out=tmp_path / "code.html", show_code=True, scenario="baseline")
+    document = path.read_text(encoding="utf-8")
+    assert "jp-CodeMirrorEditor" in document
+    assert "use_offline_renderer" in document
+
+
+@pytest.mark.notebook
+def test_failure_publishes_nothing_and_keeps_the_annotated_notebook(tmp_path: Path) -> None:
+    from toolkit.report import ReportError, render_report
+
+    out = tmp_path / "failing.html"
+    out.write_text("previous report", encoding="utf-8")
+    with pytest.raises(ReportError) as info:
+        render_report(FAILING, out=out)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("failing.ipynb failed in cell 4 (ratio = 1 / divisor)")
+    assert "ZeroDivisionError: division by zero" in message
+    failed = tmp_path / "failed" / "failing.ipynb"
+    assert str(failed) in message
+    assert out.read_text(encoding="utf-8") == "previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["failed", "failing.html"]
+    assert [p.name for p in failed.parent.iterdir()] == ["failing.ipynb"]
+    nb = nbformat.read(failed, as_version=4)
+    assert "papermill-error-cell-tag" in nb.cells[0].metadata["tags"]
+    assert any(
+        o.get("ename") == "ZeroDivisionError" for c in nb.cells for o in c.get("outputs", [])
+    )
+
+
+@pytest.mark.notebook
+def test_cli_failure_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_cli(), ["report", str(FAILING), "--out", str(tmp_path / "f.html")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "ZeroDivisionError" in lines[0]
+
+
+# -- sweeps ------------------------------------------------------------------------------------------
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_sweep_reports_equal_single_reports(rendered: Path, tmp_path: Path) -> None:
+    from toolkit.sweep import sweep
+
+    result = sweep({"n_points": [5, 12]}, notebook=CHARTS, out_dir=tmp_path, workers=2)
+    assert [p.name for p in result.reports] == [
+        "charts_report-n_points-5.html",
+        "charts_report-n_points-12.html",
+    ]
+    # a report rendered on a reused kernel is byte-identical to one from a cold kernel
+    assert result.reports[1].read_bytes() == rendered.read_bytes()
+    index = result.index.read_text(encoding="utf-8")
+    for path in result.reports:
+        assert f'href="{path.name}"' in index
+    assert "<th>n_points</th>" in index
+    assert "<code>5</code>" in index
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_sweep_reports_do_not_leak_state(tmp_path: Path) -> None:
+    from toolkit.report import render_report
+    from toolkit.sweep import sweep
+
+    result = sweep({"value": [1, 2, 3]}, notebook=ISOLATION, out_dir=tmp_path, workers=1)
+    seen = [_seen(p.read_text(encoding="utf-8")) for p in result.reports]
+    # each report changed globals, env, cwd, sys.path, RNG seeds, Altair renderer and theme, a
+    # toolkit module attribute, warnings, NumPy and Polars options; the next one saw none of it
+    assert seen[0] == seen[1] == seen[2]
+    cold = _seen(render_report(ISOLATION, out=tmp_path / "cold.html").read_text(encoding="utf-8"))
+    for probe in (cold, seen[0]):
+        randomness = {probe.pop("random"), probe.pop("np_random")}
+        assert len(randomness) == 2
+    assert seen[0] == cold
+    assert cold["globals"] == []
+    assert cold["env"] is None
+    assert cold["module_attr"] is None
+    assert cold["renderer"] == offline.RENDERER_NAME
+    assert cold["executable"] == sys.executable  # the report kernel runs this interpreter
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_sweep_validates_every_combination_first(tmp_path: Path) -> None:
+    from toolkit.sweep import sweep
+
+    with pytest.raises(ParameterError, match="expected int"):
+        sweep({"n_points": ["5", "x"]}, notebook=CHARTS, out_dir=tmp_path, from_text=True)
+    assert not list(tmp_path.iterdir())

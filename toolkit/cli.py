@@ -187,6 +187,13 @@ cli_engine.register(app)
 # --- end scenario engine ---
 
 
+# --- rendering (issue 4): `toolkit report`, `toolkit sweep`; in toolkit/cli_report.py ---
+from toolkit import cli_report  # noqa: E402
+
+cli_report.register(app)
+# --- end rendering ---
+
+
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`."""
     app()

@@ -134,6 +134,19 @@ def test_raising_political_will_raises_the_headline_and_changes_only_dependent_c
     assert ex.specs["transfers"] == specs["transfers"]
 
 
+def test_specs_built_on_the_fast_path_are_valid_vega_lite(ex: Explorer) -> None:
+    """After the first (validated) build, charts are rebuilt with Altair's debug mode off."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    first = dict(ex.specs)
+    ex.set("p_westward_to_frontline", 0.3)  # every run chart is rebuilt
+    schema = load_schema()
+    for name in CHART_NAMES:
+        validate_jsonschema(ex.specs[name], schema)
+    assert all(ex.specs[name] != first[name] for name in ("phases", "transfers", "responses"))
+
+
 def test_closing_the_way_to_the_front_empties_frontline_and_lethal_aid(ex: Explorer) -> None:
     assert share(ex.specs["phases"], "phase", "frontline_combat", 24) > 0.3
     ex.set("p_westward_to_frontline", 0.0)

@@ -341,6 +341,7 @@ def test_voila_runs_offline_with_code_hidden() -> None:
     assert f"--template={VOILA_TEMPLATE}" in argv
     assert "--VoilaConfiguration.strip_sources=True" in argv
     assert "--no-browser" in argv
+    assert "--preheat_kernel=True" in argv
     template = ROOT / "toolkit" / "share" / "voila" / "templates" / VOILA_TEMPLATE
     assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
     text = (template / "index.html.j2").read_text()

@@ -163,6 +163,33 @@ def test_bad_parameters_fail_before_a_kernel_starts(
     assert not (tmp_path / "r.html").exists()
 
 
+def test_rejected_parameters_discard_the_prespawned_interpreter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interpreter started ahead (imports only, no sockets) never becomes a kernel."""
+    from toolkit.kernels import Kernel
+    from toolkit.report import render_report
+
+    spawned: list[Any] = []
+    original = Kernel.prespawn
+
+    def prespawn(self: Kernel, modules: list[str]) -> Kernel:
+        original(self, modules)
+        spawned.append(self._zygote)
+        return self
+
+    def refuse(self: Kernel) -> Kernel:
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(Kernel, "prespawn", prespawn)
+    monkeypatch.setattr(Kernel, "start", refuse)
+    with pytest.raises(ParameterError):
+        render_report(CHARTS, out=tmp_path / "r.html", parameters={"n_points": "x"})
+    assert len(spawned) == 1
+    assert spawned[0] is not None
+    assert spawned[0].poll() is not None  # gone
+
+
 @pytest.mark.usefixtures("no_kernel")
 def test_model_parameter_ranges_come_from_the_engine(tmp_path: Path) -> None:
     from toolkit import model

@@ -44,15 +44,21 @@ def block_slow_optional_imports() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
-def warm_up(modules: list[str], *, offline_charts: bool = True) -> list[str]:
+def import_modules(modules: list[str]) -> list[str]:
     """Import `modules` (a notebook's imports); returns those that failed (the notebook will say why)."""
-    block_slow_optional_imports()
     failed = []
     for name in modules:
         try:
             importlib.import_module(name)
         except Exception:  # the notebook itself reports import errors properly
             failed.append(name)
+    return failed
+
+
+def warm_up(modules: list[str], *, offline_charts: bool = True) -> list[str]:
+    """Import the notebook's modules and, if it uses Altair, enable the offline renderer."""
+    block_slow_optional_imports()
+    failed = import_modules(modules)
     if offline_charts and "altair" in sys.modules:
         from toolkit.offline import use_offline_renderer
 

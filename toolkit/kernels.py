@@ -3,6 +3,11 @@
 - The kernel is this interpreter's own ipykernel (`python3` from a `KernelSpecManager` that searches no
   kernelspec directory, so jupyter_client falls back to `ipykernel.kernelspec`, i.e. `sys.executable`):
   a `python3` kernelspec in the user's home can never redirect a report to another environment.
+- `prespawn(modules)` may be called before the report's parameters are checked: it starts a plain
+  Python process (`toolkit.kernel_zygote`) that imports ipykernel and the notebook's modules and then
+  waits. It is not a kernel: no sockets, no notebook code. `start()` (after the checks) turns it into
+  the kernel through a jupyter_client provisioner; if the checks fail, `shutdown()` discards it.
+  `TOOLKIT_PRESPAWN=0` turns this off (the kernel is then launched by `start()` as usual).
 - It talks over IPC sockets in a private temporary directory (no TCP ports, no connection file or
   IPython history in the home directory, no user IPython profile or startup files).
 - `warm_up()` sends the notebook's imports as soon as the kernel starts, so kernel start-up and imports
@@ -18,8 +23,11 @@ import contextlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from queue import Empty
 from typing import TYPE_CHECKING, Any
@@ -41,16 +49,19 @@ class KernelError(ToolkitError):
     """The kernel failed to start, died, or a toolkit command in it failed."""
 
 
-def notebook_imports(nb: NotebookNode) -> list[str]:
-    """Modules a notebook imports (absolute `import x.y` / `from x.y import z`), in order, once each."""
+def notebook_imports(nb: NotebookNode | dict[str, Any]) -> list[str]:
+    """Modules a notebook imports (absolute `import x.y` / `from x.y import z`), in order, once each.
+
+    Takes a NotebookNode or the notebook's plain JSON (so it runs before nbformat is imported).
+    """
     found: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "code":
             continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else str(text)
         source = "\n".join(
-            line
-            for line in str(cell.source).splitlines()
-            if not line.lstrip().startswith(("%", "!"))
+            line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))
         )
         try:
             tree = ast.parse(source)
@@ -79,6 +90,10 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def prespawn_enabled() -> bool:
+    return os.environ.get("TOOLKIT_PRESPAWN", "1") != "0"
+
+
 class Kernel:
     """One report kernel (see the module docstring)."""
 
@@ -89,23 +104,51 @@ class Kernel:
         self.kc: AsyncKernelClient | None = None
         self._dir: str | None = None
         self._pending: list[str] = []
+        self._zygote: subprocess.Popen[bytes] | None = None
+
+    def _private_dir(self) -> str:
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix="toolkit-kernel-")
+            os.makedirs(os.path.join(self._dir, "ipython"), exist_ok=True)
+            self.env["IPYTHONDIR"] = os.path.join(self._dir, "ipython")
+        return self._dir
 
     # -- lifecycle --------------------------------------------------------------------------
+    def prespawn(self, modules: list[str]) -> Kernel:
+        """Start the interpreter that will become the kernel; it imports `modules` meanwhile."""
+        if self._zygote is not None or self.km is not None or not prespawn_enabled():
+            return self
+        self._private_dir()
+        env = dict(self.env, JPY_PARENT_PID=str(os.getpid()))  # the kernel exits with us
+        try:
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-m", "toolkit.kernel_zygote", *modules],
+                stdin=subprocess.PIPE,
+                cwd=str(self.cwd),
+                env=env,
+                start_new_session=True,  # as jupyter_client launches kernels (interrupts)
+            )
+        except OSError:
+            self._zygote = None  # start() launches a kernel the usual way
+        return self
+
     def start(self) -> Kernel:
         """Launch the kernel process (returns at once; it finishes booting in the background)."""
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self._dir = tempfile.mkdtemp(prefix="toolkit-kernel-")
-        os.makedirs(os.path.join(self._dir, "ipython"), exist_ok=True)
-        self.env["IPYTHONDIR"] = os.path.join(self._dir, "ipython")
+        private = self._private_dir()
         km = AsyncKernelManager(
             kernel_name="python3",
             kernel_spec_manager=KernelSpecManager(kernel_dirs=[]),
             transport="ipc",
-            connection_file=os.path.join(self._dir, "kernel.json"),
+            connection_file=os.path.join(private, "kernel.json"),
         )
+        if self._zygote is not None:
+            km.kernel_id = str(uuid.uuid4())
+            km.provisioner = _adopting_provisioner(km, self._zygote)
+            self._zygote = None  # the manager owns it now
         try:
             run_sync(km.start_kernel)(
                 cwd=str(self.cwd),
@@ -136,7 +179,13 @@ class Kernel:
         return self.kc
 
     def shutdown(self) -> None:
-        """Stop the kernel and remove its private directory (safe to call twice)."""
+        """Stop the kernel (or discard the prespawned process); remove the private directory."""
+        if self._zygote is not None:
+            _discard(self._zygote)
+            self._zygote = None
+        if self.km is None and self.kc is None:
+            self._remove_dir()
+            return
         from jupyter_core.utils import run_sync
 
         if self.kc is not None:
@@ -222,6 +271,39 @@ class Kernel:
     def reset(self) -> None:
         """Back to the warm-up baseline (fresh namespace and module state; see kernel_state)."""
         self.run("__import__('importlib').import_module('toolkit.kernel_state').restore()")
+
+
+def _discard(proc: subprocess.Popen[bytes]) -> None:
+    """End a prespawned process that never became a kernel: end of input, then a kill if need be."""
+    with contextlib.suppress(OSError, ValueError):
+        if proc.stdin is not None:
+            proc.stdin.close()
+    try:
+        proc.wait(timeout=0.2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _adopting_provisioner(km: AsyncKernelManager, proc: subprocess.Popen[bytes]) -> Any:
+    """A LocalProvisioner whose launch hands the kernel command line to the prespawned process."""
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class _Adopting(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            launcher = cmd.index("ipykernel_launcher") if "ipykernel_launcher" in cmd else -1
+            if launcher < 0 or proc.poll() is not None or proc.stdin is None:
+                _discard(proc)
+                return await super().launch_kernel(cmd, **kwargs)
+            proc.stdin.write((json.dumps({"argv": cmd[launcher + 1 :]}) + "\n").encode())
+            proc.stdin.close()
+            self.process = proc
+            self.pid = proc.pid
+            self.pgid = os.getpgid(proc.pid) if hasattr(os, "getpgid") else None
+            self.cwd = kwargs.get("cwd", Path.cwd())
+            return self.connection_info
+
+    return _Adopting(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
 
 
 # -- papermill engine -----------------------------------------------------------------------------

@@ -87,10 +87,40 @@ class NotebookInfo:
 
     @classmethod
     def read(cls, notebook: str | os.PathLike[str] | None) -> NotebookInfo:
+        return cls.from_source(NotebookSource.read(notebook))
+
+    @classmethod
+    def from_source(cls, source: NotebookSource) -> NotebookInfo:
         import nbformat
 
-        from toolkit.kernels import notebook_imports
         from toolkit.nbparams import inspect_parameters
+
+        try:
+            nb = nbformat.reads(source.data.decode("utf-8"), as_version=4)
+        except Exception as exc:  # any parse error: one line
+            raise ToolkitError(f"{source.path.name}: not a readable notebook ({exc})") from None
+        return cls(
+            path=source.path,
+            sha256=hashlib.sha256(source.data).hexdigest(),
+            parameters=inspect_parameters(source.path),
+            imports=source.imports,
+            title=_title(nb, source.path),
+        )
+
+
+@dataclass(frozen=True)
+class NotebookSource:
+    """The notebook file and its imports, read with the standard library only (fast)."""
+
+    path: Path
+    data: bytes
+    imports: list[str]
+
+    @classmethod
+    def read(cls, notebook: str | os.PathLike[str] | None) -> NotebookSource:
+        import json
+
+        from toolkit.kernels import notebook_imports
 
         path = Path(notebook) if notebook is not None else default_notebook_path()
         path = path.resolve()
@@ -98,16 +128,10 @@ class NotebookInfo:
             raise ToolkitError(f"notebook not found: {path}")
         data = path.read_bytes()
         try:
-            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-        except Exception as exc:  # any parse error: one line
+            imports = notebook_imports(json.loads(data))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ToolkitError(f"{path.name}: not a readable notebook ({exc})") from None
-        return cls(
-            path=path,
-            sha256=hashlib.sha256(data).hexdigest(),
-            parameters=inspect_parameters(path),
-            imports=notebook_imports(nb),
-            title=_title(nb, path),
-        )
+        return cls(path, data, imports)
 
 
 def _title(nb: NotebookNode, path: Path) -> str:
@@ -152,7 +176,7 @@ class ReportPlan:
     extra_provenance: tuple[tuple[str, str], ...] = field(default=())
 
     def kernel_env(self) -> dict[str, str]:
-        return {"TOOLKIT_PACK": str(self.pack.path)} if self.pack_given else {}
+        return kernel_env_for(self.pack.path if self.pack_given else None)
 
     def provenance(self) -> Provenance:
         import sys
@@ -187,6 +211,11 @@ class ReportPlan:
             generated_at=generated_at(),
             extra=self.extra_provenance,
         )
+
+
+def kernel_env_for(pack: str | os.PathLike[str] | None) -> dict[str, str]:
+    """Extra environment of a report kernel: the pack named on the command line, if any."""
+    return {"TOOLKIT_PACK": str(Path(pack).resolve())} if pack is not None else {}
 
 
 def plan_report(
@@ -421,19 +450,25 @@ def render_report(
     from toolkit.kernels import Kernel
 
     block_slow_optional_imports()
-    info = NotebookInfo.read(notebook)
-    pack_info = PackInfo.load(pack if pack is not None else _pack_parameter(info, parameters))
-    plan = plan_report(
-        info,
-        pack_info,
-        scenario=scenario,
-        parameters=parameters,
-        pack_given=pack is not None,
-        from_text=from_text,
-    )
-    target = Path(out).resolve() if out is not None else default_output_path(info.path, scenario)
-    kernel = Kernel(cwd=info.path.parent, env=plan.kernel_env()).start()
+    source = NotebookSource.read(notebook)
+    # The interpreter that becomes the kernel starts now and imports the notebook's modules while
+    # the parameters are checked; it turns into a kernel only once they pass (toolkit.kernels).
+    kernel = Kernel(cwd=source.path.parent, env=kernel_env_for(pack)).prespawn(source.imports)
     try:
+        info = NotebookInfo.from_source(source)
+        pack_info = PackInfo.load(pack if pack is not None else _pack_parameter(info, parameters))
+        plan = plan_report(
+            info,
+            pack_info,
+            scenario=scenario,
+            parameters=parameters,
+            pack_given=pack is not None,
+            from_text=from_text,
+        )
+        target = (
+            Path(out).resolve() if out is not None else default_output_path(info.path, scenario)
+        )
+        kernel.start()
         kernel.warm_up(info.imports)
         exporter = _prepare_export(show_code)  # overlaps the kernel's start-up
         return execute_plan(plan, kernel, target, show_code=show_code, exporter=exporter)

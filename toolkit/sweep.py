@@ -29,7 +29,7 @@ from toolkit.nbparams import render_value
 
 if TYPE_CHECKING:
     from toolkit.kernels import Kernel
-    from toolkit.report import ReportPlan
+    from toolkit.report import NotebookSource, ReportPlan
 
 
 @dataclass(frozen=True)
@@ -100,17 +100,52 @@ def sweep(
 ) -> SweepResult:
     """Render one report per combination of `grid` into `out_dir` (+ `index.html`); see module doc."""
     from toolkit.kernel_state import block_slow_optional_imports
-    from toolkit.report import NotebookInfo, PackInfo, _pack_parameter, plan_report
+    from toolkit.kernels import Kernel
+    from toolkit.report import NotebookSource, kernel_env_for
 
     block_slow_optional_imports()
     if workers < 1:
         raise ParameterError(f"workers must be at least 1, got {workers}")
-    info = NotebookInfo.read(notebook)
     fixed = dict(parameters or {})
     overlap = set(fixed) & set(grid)
     if overlap:
         raise ParameterError(f"parameter(s) both fixed and swept: {', '.join(sorted(overlap))}")
     combos = combinations(grid)
+    source = NotebookSource.read(notebook)
+    # The worker interpreters start now and import the notebook's modules during the checks; they
+    # become kernels only once every combination has passed (toolkit.kernels).
+    kernels = [
+        Kernel(cwd=source.path.parent, env=kernel_env_for(pack)).prespawn(source.imports)
+        for _ in range(min(workers, len(combos)))
+    ]
+    try:
+        return _sweep(
+            kernels, source, combos, list(grid), fixed,
+            scenario=scenario, out_dir=out_dir, pack=pack, show_code=show_code,
+            progress=progress, from_text=from_text,
+        )  # fmt: skip
+    finally:
+        for kernel in kernels:
+            kernel.shutdown()
+
+
+def _sweep(
+    kernels: list[Kernel],
+    source: NotebookSource,
+    combos: list[dict[str, Any]],
+    names: list[str],
+    fixed: dict[str, Any],
+    *,
+    scenario: str | None,
+    out_dir: str | os.PathLike[str] | None,
+    pack: str | os.PathLike[str] | None,
+    show_code: bool,
+    progress: bool,
+    from_text: bool,
+) -> SweepResult:
+    from toolkit.report import NotebookInfo, PackInfo, _pack_parameter, plan_report
+
+    info = NotebookInfo.from_source(source)
     pack_info = PackInfo.load(pack if pack is not None else _pack_parameter(info, fixed))
     plans = [
         plan_report(
@@ -133,16 +168,9 @@ def sweep(
     for i, (plan, combo) in enumerate(zip(plans, combos, strict=True)):
         values = plan_values(plan, combo)
         jobs.append((i, plan, target / _file_name(info.path.stem, values, taken), values))
-    items = _run(
-        jobs,
-        info.imports,
-        plans[0],
-        workers=min(workers, len(jobs)),
-        show_code=show_code,
-        progress=progress,
-    )
+    items = _run(kernels, jobs, info.imports, show_code=show_code, progress=progress)
     ordered = [items[i] for i in range(len(jobs))]
-    index = write_index(target, info.path.name, list(grid), plans[0], ordered)
+    index = write_index(target, info.path.name, names, plans[0], ordered)
     result = SweepResult(index=index, items=ordered)
     if result.failures:
         first = result.failures[0]
@@ -160,15 +188,13 @@ def plan_values(plan: ReportPlan, combo: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _run(
+    kernels: list[Kernel],
     jobs: list[tuple[int, ReportPlan, Path, dict[str, Any]]],
     imports: list[str],
-    first_plan: ReportPlan,
     *,
-    workers: int,
     show_code: bool,
     progress: bool,
 ) -> dict[int, SweepItem]:
-    from toolkit.kernels import Kernel
     from toolkit.report import _prepare_export
 
     todo: queue.Queue[tuple[int, ReportPlan, Path, dict[str, Any]]] = queue.Queue()
@@ -176,48 +202,38 @@ def _run(
         todo.put(job)
     results: dict[int, SweepItem] = {}
     lock = threading.Lock()
-    cwd = first_plan.notebook.path.parent
-    env = first_plan.kernel_env()
+    workers = len(kernels)
+    # The prespawned interpreters become kernels now; each worker then queues its kernel's warm-up
+    # (imports, offline renderer, state snapshot) from its own thread.
+    for kernel in kernels:
+        kernel.start()
+    _prepare_export(show_code)
+    bar = _Progress(len(jobs), enabled=progress)
 
-    def new_kernel() -> Kernel:
-        return Kernel(cwd=cwd, env=env).start()
+    def worker(slot: int) -> None:
+        kernels[slot].warm_up(imports, snapshot=True)
+        exporter = _prepare_export(show_code)
+        fresh = True
+        while True:
+            try:
+                index, plan, out, values = todo.get_nowait()
+            except queue.Empty:
+                return
+            item = _one(kernels, slot, plan, out, values, fresh, exporter, show_code, imports)
+            fresh = False
+            with lock:
+                results[index] = item
+            bar.advance(out.name, ok=item.error is None)
 
-    # All kernels start now and boot while this process imports nbconvert and loads the library;
-    # each worker then queues its kernel's warm-up (imports + state snapshot) from its own thread.
-    kernels: list[Kernel] = []
-    try:
-        kernels.extend(new_kernel() for _ in range(workers))  # appended one by one
-        _prepare_export(show_code)
-
-        bar = _Progress(len(jobs), enabled=progress)
-
-        def worker(slot: int) -> None:
-            kernels[slot].warm_up(imports, snapshot=True)
-            exporter = _prepare_export(show_code)
-            fresh = True
-            while True:
-                try:
-                    index, plan, out, values = todo.get_nowait()
-                except queue.Empty:
-                    return
-                item = _one(kernels, slot, plan, out, values, fresh, exporter, show_code, imports)
-                fresh = False
-                with lock:
-                    results[index] = item
-                bar.advance(out.name, ok=item.error is None)
-
-        threads = [
-            threading.Thread(target=worker, args=(slot,), name=f"toolkit-sweep-{slot}")
-            for slot in range(workers)
-        ]
-        with bar:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-    finally:
-        for kernel in kernels:
-            kernel.shutdown()
+    threads = [
+        threading.Thread(target=worker, args=(slot,), name=f"toolkit-sweep-{slot}")
+        for slot in range(workers)
+    ]
+    with bar:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     return results
 
 

@@ -2,7 +2,8 @@
 
 Starts `toolkit serve` on a free 127.0.0.1 port (its own process group, stopped in teardown), opens it in
 Debian's headless Chromium through Playwright with every request that does not go to 127.0.0.1 aborted
-and recorded, moves a slider with the keyboard and waits for the readout and a chart to change.
+and recorded, moves a slider with the keyboard and waits for the readout and a chart to change, then makes
+an impossible combination and checks the message appears while the last good readout and chart stay.
 """
 
 from __future__ import annotations
@@ -199,6 +200,18 @@ def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_pa
             assert after_text != before_text
             readout = page.locator(".tk-readout").inner_text()
             assert "Westward → frontline (per month) = 0.30" in readout
+
+            # An impossible combination: westward -> rear at 1.0 plus westward -> frontline 0.30.
+            good_chart = chart.inner_html()
+            page.locator(".tk-knob-p_westward_to_rear .noUi-handle").press("End")
+            message = page.locator(".tk-message")
+            message.wait_for(timeout=20_000)
+            assert "cannot be simulated" in message.inner_text()
+            assert "westward_movement" in message.inner_text()
+            assert headline.inner_text() == after_text  # last good readout and charts stay
+            assert chart.inner_html() == good_chart
+            page.locator(".tk-knob-p_westward_to_rear .noUi-handle").press("Home")
+            message.wait_for(state="detached", timeout=20_000)
             page.screenshot(path=str(tmp_path / "explorer.png"), full_page=False)
         finally:
             browser.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from toolkit.cli_live import (
     lab_argv,
     voila_argv,
 )
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, ToolkitError
 from toolkit.explore import CHART_NAMES, VEGALITE_MIME, Explorer, explore, preset_settings
 from toolkit.pack import Pack
 
@@ -352,6 +353,22 @@ def test_voila_runs_offline_with_code_hidden() -> None:
     assert "--LabApp.extension_manager=readonly" in lab
     assert "--ServerApp.port=8899" in lab
     assert "--no-browser" in lab
+
+
+def test_serve_environment_points_the_kernel_at_the_pack_and_jupyter_at_the_template(
+    pack_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolkit.cli_live import _environment
+
+    monkeypatch.setenv("TOOLKIT_PACK", "unset")
+    monkeypatch.setenv("JUPYTER_PATH", "/elsewhere")
+    _environment(pack_dir)
+    assert os.environ["TOOLKIT_PACK"] == str(pack_dir.resolve())
+    first, *rest = os.environ["JUPYTER_PATH"].split(os.pathsep)
+    assert (Path(first) / "voila" / "templates" / VOILA_TEMPLATE / "index.html.j2").is_file()
+    assert rest == ["/elsewhere"]
+    with pytest.raises(ToolkitError, match="not a directory"):
+        _environment(pack_dir / "missing")
 
 
 def test_cli_lists_lab_and_serve() -> None:

@@ -21,8 +21,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	touch $@
 
 report: setup
-	$(BIN)/toolkit validate
-	$(BIN)/toolkit frames
+	$(BIN)/toolkit report
 
 lint: setup
 	$(BIN)/ruff check toolkit tests benchmarks

@@ -284,6 +284,8 @@ def test_python_api_rejects_unknown_names_and_out_of_range_values(ex: Explorer) 
         ex.set("no_such", 1)
     with pytest.raises(ParameterError, match=r"out of its valid range \[0.00, 1.00\]"):
         ex.set("lethal_will", 1.5)
+    with pytest.raises(ParameterError, match="whole number"):
+        ex.set("troops", 11_000.5)
     with pytest.raises(ParameterError, match="months"):
         ex.set("months", 0)
     with pytest.raises(ParameterError, match="paths"):

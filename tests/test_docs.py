@@ -1,0 +1,49 @@
+"""Docs are checked like code: the README's commands exist and every CLI command is documented."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_readme_opens_with_exactly_two_make_commands() -> None:
+    first_block = re.search(r"```sh\n(.*?)```", README, re.S)
+    assert first_block is not None
+    lines = [
+        line.split("#")[0].strip() for line in first_block.group(1).splitlines() if line.strip()
+    ]
+    assert lines == ["make report", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^report:", makefile, re.M)
+    assert re.search(r"^test:", makefile, re.M)
+    assert "toolkit report" in makefile
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented_and_has_help(command: str) -> None:
+    assert f"`toolkit {command}" in README, f"README does not document `toolkit {command}`"
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_pack_option_is_everywhere_the_readme_says() -> None:
+    assert "Every command takes `--pack DIR`" in README
+    for command in COMMANDS:
+        output = CliRunner().invoke(app, [command, "--help"]).output
+        assert "--pack" in output, command

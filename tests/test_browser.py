@@ -76,3 +76,20 @@ def test_script_in_data_renders_as_text(xss_report: Path) -> None:
     document = xss_report.read_text(encoding="utf-8")
     assert document.count("<script>alert(1)") == 0  # nowhere as markup
     assert document.lower().count("<script") == 2 + 2 + 1  # 2 specs, bundle + renderer, provenance
+
+
+def _default_notebook() -> Path:
+    from toolkit.report import default_notebook_path
+
+    return default_notebook_path()
+
+
+@pytest.mark.skipif(
+    not _default_notebook().exists(), reason="notebooks/report.ipynb not written yet"
+)
+def test_default_report_in_chromium(tmp_path: Path) -> None:
+    from toolkit.report import render_report
+
+    path = render_report(out=tmp_path / "report.html")
+    assert check_report(path).problems() == []
+    assert path.stat().st_size <= 1_300_000

@@ -302,6 +302,32 @@ def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() ->
     assert prepared.cells[0].execution_count is None
 
 
+def test_markdown_outputs_keep_markdown_and_lose_scripts() -> None:
+    from toolkit.html_export import clean_markdown_html
+
+    kept = "<h2>T</h2><p>a <strong>b</strong></p><table><thead><tr><th>x</th></tr></thead></table>"
+    assert clean_markdown_html(kept) == kept
+    dirty = '<p onclick="x()">t</p><script>alert(1)</script><iframe src="a"></iframe>'
+    cleaned = clean_markdown_html(dirty)
+    assert "<script" not in cleaned
+    assert "<iframe" not in cleaned
+    assert "onclick" not in cleaned
+    assert "&lt;script&gt;" in cleaned
+
+
+def test_outputs_that_load_from_a_cdn_are_refused() -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("chart")
+    cdn = '<div id="vis"></div><script src="https://cdn.jsdelivr.net/npm/vega@6"></script>'
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": cdn})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), cell]
+    with pytest.raises(ToolkitError, match=r"cell 2: loads from the network"):
+        prepare_notebook(nb, show_code=False)
+    nb.cells = [nbformat.v4.new_markdown_cell("![logo](https://example.org/logo.png)")]
+    with pytest.raises(ToolkitError, match=r"cell 1: loads from the network"):
+        prepare_notebook(nb, show_code=False)
+
+
 # -- rendering ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:

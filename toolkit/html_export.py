@@ -20,6 +20,7 @@ import html
 import itertools
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -166,7 +167,63 @@ def footer_html(prov: Provenance) -> str:
     )
 
 
+# -- Markdown outputs ---------------------------------------------------------------------------------
+# Markdown *outputs* may carry text from data, so their HTML is sanitised: the tags Markdown produces
+# stay, anything else (script, iframe, style, event handlers) is escaped and shows as text.
+# (nbconvert's own clean_html filter also drops <p>, headings and table headers.)
+MARKDOWN_TAGS = frozenset(
+    ("a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1",
+     "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span",
+     "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul")
+)  # fmt: skip
+MARKDOWN_ATTRIBUTES = {
+    "*": ["class", "id", "title"],
+    "a": ["href", "title"],
+    "img": ["src", "alt", "title", "width", "height"],
+    "td": ["align", "colspan", "rowspan"],
+    "th": ["align", "colspan", "rowspan"],
+}
+
+
+def clean_markdown_html(text: str) -> str:
+    """Sanitise the HTML of a Markdown output (bleach, with the tags Markdown produces)."""
+    import bleach
+
+    return bleach.clean(
+        text,
+        tags=MARKDOWN_TAGS,
+        attributes=MARKDOWN_ATTRIBUTES,
+        protocols=["http", "https", "mailto", "data"],
+    )
+
+
 # -- notebook clean-up ----------------------------------------------------------------------------
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|iframe|img)\b[^>]*?\s(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
+)
+
+
+_MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(?:https?:)?//", re.I)
+
+
+def _check_offline(data: dict[str, Any], cell_number: int) -> None:
+    """Anything that would load from the network breaks the offline promise: refuse it."""
+    found = []
+    for mimetype in ("text/html", "text/markdown"):
+        value = data.get(mimetype)
+        text = "".join(value) if isinstance(value, list) else str(value or "")
+        found += [m.group(0) for m in (_EXTERNAL.search(text), _MARKDOWN_IMAGE.search(text)) if m]
+    if found:
+        match = found[0]
+        from toolkit.errors import ToolkitError
+
+        raise ToolkitError(
+            f"cell {cell_number}: loads from the network ({match[:60]}...); "
+            "a report must work offline (for Altair charts call toolkit.offline."
+            "use_offline_renderer())"
+        )
+
+
 def _chart_spec(data: dict[str, Any]) -> dict[str, Any] | None:
     for mimetype in VEGALITE_MIMETYPES:
         spec = data.get(mimetype)
@@ -187,7 +244,7 @@ def prepare_notebook(nb: NotebookNode, *, show_code: bool) -> tuple[NotebookNode
     charts = itertools.count(1)
     versions: list[str] = []
     cells = []
-    for cell in nb.cells:
+    for number, cell in enumerate(nb.cells, 1):
         if cell.cell_type == "code":
             cell.execution_count = None
             outputs = []
@@ -214,10 +271,13 @@ def prepare_notebook(nb: NotebookNode, *, show_code: bool) -> tuple[NotebookNode
                             data.pop(mimetype, None)
                         if not data:
                             continue
+                        _check_offline(data, number)
                 outputs.append(out)
             cell.outputs = outputs
             if not show_code and not outputs:
                 continue
+        elif cell.cell_type == "markdown":
+            _check_offline({"text/markdown": cell.source}, number)
         cells.append(cell)
     for index, cell in enumerate(cells):
         cell["id"] = f"cell-{index}"
@@ -266,6 +326,7 @@ def make_exporter(*, show_code: bool) -> HTMLExporter:
         ),
         enabled=True,
     )
+    exporter.register_filter("tk_clean_markdown", clean_markdown_html)
     _ = exporter.template  # load and compile the template now
     return exporter
 
@@ -317,8 +378,6 @@ def export_html(
 
 def iter_chart_specs(document: str) -> Iterator[dict[str, Any]]:
     """The Vega-Lite specs embedded in a report (for tests and tools)."""
-    import re
-
     for match in re.finditer(
         r'<script[^>]*\sid="tk-chart-\d+-spec"[^>]*>(.*?)</script>', document, re.S
     ):

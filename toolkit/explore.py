@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import html
 import math
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from toolkit.errors import ParameterError, ToolkitError
+from toolkit.fastimport import block_slow_optional_imports
 
 if TYPE_CHECKING:
     from toolkit.model import Model
@@ -67,20 +67,6 @@ GROUPS: Final = {
     "responses": "Responses: decision lag and political will",
     "simulation": "Simulation",
 }
-
-
-# jsonschema's optional format checkers for "iri" (rfc3987_syntax builds a parser at import: 1.5-3 s
-# here) and "duration" (isoduration); neither format occurs in Vega-Lite's schema, and jsonschema skips a
-# checker whose library is missing. Marking them absent before Altair loads shortens the dashboard's
-# start-up (same measure as the report kernels, toolkit/kernel_state.py).
-SLOW_OPTIONAL_MODULES: Final = ("rfc3987_syntax", "isoduration")
-
-
-def _skip_slow_optional_imports() -> None:
-    if "jsonschema" in sys.modules:  # too late to matter, leave things as they are
-        return
-    for name in SLOW_OPTIONAL_MODULES:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
 # -- what a slider shows ------------------------------------------------------------------------
@@ -244,7 +230,7 @@ class Explorer:
     ) -> None:
         from toolkit.pack import load_pack
 
-        _skip_slow_optional_imports()
+        block_slow_optional_imports()
         self.pack = pack if pack is not None else load_pack()
         self.seed = seed
         self.debounce = debounce

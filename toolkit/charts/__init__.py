@@ -8,6 +8,12 @@ every axis and legend.
 
 from __future__ import annotations
 
+from toolkit.fastimport import block_slow_optional_imports
+
+block_slow_optional_imports()  # before Altair (and so jsonschema) loads
+
+# ruff: noqa: E402 - the imports below must follow that call
+
 from toolkit.charts.explorer import chart_explorer_grid
 from toolkit.charts.model_charts import (
     chart_phases,

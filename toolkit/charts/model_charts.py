@@ -36,16 +36,24 @@ MONTH_TITLE = "Months after the article (month 0 = the situation it reports)"
 
 
 class ResultLike(Protocol):
-    """What the month-by-month charts need from a `SimulationResult`."""
+    """What the month-by-month charts need from a `SimulationResult` (read-only)."""
 
-    scenario: str
-    paths: int
-    months: int
-    seed: int
-    phases: pl.DataFrame
-    transfers: pl.DataFrame
-    transfer_tiers: pl.DataFrame
-    responses: pl.DataFrame
+    @property
+    def scenario(self) -> str: ...
+    @property
+    def paths(self) -> int: ...
+    @property
+    def months(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def phases(self) -> pl.DataFrame: ...
+    @property
+    def transfers(self) -> pl.DataFrame: ...
+    @property
+    def transfer_tiers(self) -> pl.DataFrame: ...
+    @property
+    def responses(self) -> pl.DataFrame: ...
 
 
 def run_caption(result: ResultLike) -> str:

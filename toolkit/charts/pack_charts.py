@@ -10,7 +10,6 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any, cast
 
 import altair as alt
-import networkx as nx
 import numpy as np
 import polars as pl
 
@@ -59,6 +58,8 @@ def network_layout(pack: Pack, *, seed: int = 0, tries: int = 4) -> dict[str, tu
     and affiliations both count as links. Of `tries` seeds from `seed` on, the layout with the fewest
     nodes close enough for their labels to collide is kept.
     """
+    import networkx as nx  # ~0.9 s: loaded only when a network is drawn
+
     graph: nx.Graph[str] = nx.Graph()
     graph.add_nodes_from(pack.entities["id"].to_list())
     for row in pack.relations.select("subject", "object").iter_rows():

@@ -99,7 +99,7 @@ def simulate(
         raise ToolkitError(f"--out: expected a FILE.parquet, got {str(out)!r}")
     model = compile_model(load_pack(pack), scenario)
     model = model.with_overrides(parse_overrides(param or [], model))
-    with _Progress(paths * months) as progress:
+    with _Progress(paths, months) as progress:
         result = run(model, paths=paths, months=months, seed=seed, progress=progress)
     if out is not None:
         _write_parquet(result, out)
@@ -150,8 +150,9 @@ def _number(text: str) -> float | int | None:
 class _Progress:
     """A rich progress bar on stderr for long runs; a no-op context otherwise."""
 
-    def __init__(self, path_months: int) -> None:
-        self.enabled = path_months >= PROGRESS_MIN_PATH_MONTHS
+    def __init__(self, paths: int, months: int) -> None:
+        self.paths = paths
+        self.enabled = paths * months >= PROGRESS_MIN_PATH_MONTHS
         self.bar: Any = None
         self.task: Any = None
 
@@ -170,7 +171,7 @@ class _Progress:
             transient=True,
         )
         self.bar.start()
-        self.task = self.bar.add_task("simulate", total=None)
+        self.task = self.bar.add_task("simulate", total=self.paths)
 
         def update(done: int, total: int) -> None:
             self.bar.update(self.task, completed=done, total=total)

@@ -9,15 +9,17 @@ parameter and path is always consumed, so fixing one parameter leaves the others
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
 from toolkit.model import TRIANGULAR, UNIFORM, ParameterTable
 
-Values = list[float | NDArray[np.float64]]
+Values = list[float | NDArray[np.floating[Any]]]
 
 
-def sample_parameters(table: ParameterTable, uniforms: NDArray[np.float64]) -> Values:
+def sample_parameters(table: ParameterTable, uniforms: NDArray[np.floating[Any]]) -> Values:
     """Per parameter: a float (point) or an array of per-path values; `uniforms` is (params, n)."""
     sampled = table.sampled()
     out: Values = []
@@ -38,10 +40,15 @@ def sample_parameters(table: ParameterTable, uniforms: NDArray[np.float64]) -> V
     return out
 
 
-def triangular(u: NDArray[np.float64], low: float, mode: float, high: float) -> NDArray[np.float64]:
+def triangular(
+    u: NDArray[np.floating[Any]], low: float, mode: float, high: float
+) -> NDArray[np.floating[Any]]:
     """Inverse CDF of the triangular distribution on [low, high] with the given mode."""
     width = high - low
-    split = (mode - low) / width
-    left = low + np.sqrt(u * width * (mode - low))
-    right = high - np.sqrt((1.0 - u) * width * (high - mode))
-    return np.where(u < split, left, right)
+    left = np.sqrt(u * (width * (mode - low)))
+    left += low
+    right = np.subtract(1.0, u)
+    right *= width * (high - mode)
+    np.sqrt(right, out=right)
+    np.subtract(high, right, out=right)
+    return np.where(u < (mode - low) / width, left, right)

@@ -1,0 +1,120 @@
+"""Sensitivity (tornado) and the deterministic policy table."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tests.engine_factory import compile_fake, count, make_pack, param
+from toolkit.analysis import compute_tornado, tabulate_policy
+from toolkit.errors import ParameterError
+from toolkit.model import compile_model
+from toolkit.pack import Pack
+
+
+@pytest.fixture(scope="module")
+def tornado(pack: Pack) -> pl.DataFrame:
+    return compute_tornado(
+        pack,
+        "lethal_weapons",
+        12,
+        parameters=["lethal_will", "lethal_lag", "transfer_strategic", "p_westward_to_frontline"],
+        paths=3_000,
+        seed=5,
+    )
+
+
+def test_tornado_columns_and_order(tornado: pl.DataFrame) -> None:
+    assert tornado.columns == [
+        "parameter",
+        "label",
+        "low",
+        "high",
+        "range",
+        "outcome_low",
+        "outcome_high",
+        "outcome",
+        "within",
+        "baseline",
+        "swing",
+    ]
+    swings = tornado["swing"].to_list()
+    assert swings == sorted(swings, reverse=True)
+    assert set(tornado["range"]) == {"band"}
+
+
+def test_tornado_directions_and_common_random_numbers(tornado: pl.DataFrame) -> None:
+    rows = {r["parameter"]: r for r in tornado.iter_rows(named=True)}
+    assert rows["lethal_will"]["outcome_high"] > rows["lethal_will"]["outcome_low"]
+    assert rows["lethal_lag"]["outcome_high"] < rows["lethal_lag"]["outcome_low"]
+    assert (
+        rows["p_westward_to_frontline"]["outcome_high"]
+        > rows["p_westward_to_frontline"]["outcome_low"]
+    )
+    # lethal aid depends on reaching combat, not on transfers: with the same random numbers the
+    # outcome does not move at all
+    assert rows["transfer_strategic"]["swing"] == 0.0
+    assert (rows["lethal_will"]["low"], rows["lethal_will"]["high"]) == (0.04, 0.25)
+
+
+def test_tornado_without_a_band_uses_the_feasible_valid_range(pack: Pack) -> None:
+    table = compute_tornado(
+        pack,
+        "frontline_combat",
+        6,
+        "rear_support_only",
+        parameters=["p_westward_to_frontline"],
+        paths=1_000,
+    )
+    row = table.row(0, named=True)
+    assert row["range"] == "valid range"
+    # the sibling transition's band reaches 0.5, so this one can go up to 0.5 only
+    assert (row["low"], row["high"]) == pytest.approx((0.0, 0.5))
+    assert row["outcome_low"] == 0.0 < row["outcome_high"]
+    with pytest.raises(ParameterError, match="unknown outcome"):
+        compute_tornado(pack, "victory", parameters=["lethal_will"], paths=100)
+
+
+def test_policy_table_of_the_default_pack(pack: Pack) -> None:
+    table = tabulate_policy(pack)
+    model = compile_model(pack)
+    assert table.height == len(model.phases) * 3
+    assert table.schema["response"].categories.to_list() == ["none", *model.responses]  # type: ignore[attr-defined]
+    cell = {(r["phase"], r["transferred"]): r["response"] for r in table.iter_rows(named=True)}
+    assert cell[("adaptation_training", "none")] == "recovery_support"
+    assert cell[("adaptation_training", "strategic")] == "defensive_support"
+    assert cell[("rear_support", "none")] == "defensive_support"
+    for tier in ("none", "conventional", "strategic"):
+        assert cell[("frontline_combat", tier)] == "lethal_weapons"  # Seoul's "actual combat"
+    assert "personnel_troops" not in set(table["response"].cast(pl.String))
+    assert all("diplomatic_pressure" in opened for opened in table["opened"])
+
+
+def test_policy_table_reads_reached_as_the_phases_every_route_passes() -> None:
+    params = {
+        "troops": param(1, kind="int", lo=0, hi=10, unit="troops"),
+        "large_scale_troops": param(1, kind="int", lo=1, hi=10, unit="troops"),
+        "compensation_horizon": count(12, lo=1, hi=60),
+        "p": param(0.3),
+        "k": param(1.0, lo=0, hi=5, unit="ratio"),
+        "transfer_x": param(0.5, unit="probability"),
+        "lag": count(0),
+        "will": param(1.0),
+    }
+    # a -> b -> d and a -> c -> d: d is reached only via b or c, so `reached: b` does not hold in d
+    fake = make_pack(
+        phases=[("a", 0, "k"), ("b", 1, "k"), ("c", 1, "k"), ("d", 2, "k")],
+        transitions=[("a", "b", "p"), ("a", "c", "p"), ("b", "d", "p"), ("c", "d", "p")],
+        technologies={"x": ["t"]},
+        responses=[
+            {"id": "via_b", "lag": "lag", "will": "will", "conditions": [("reached", "b")]},
+            {"id": "via_a", "lag": "lag", "will": "will", "conditions": [("reached", "a")]},
+            {"id": "tech", "lag": "lag", "will": "will", "conditions": [("transferred", "t")]},
+        ],
+        params=params,
+    )
+    table = tabulate_policy(compile_fake(fake))
+    opened = {(r["phase"], r["transferred"]): r["opened"] for r in table.iter_rows(named=True)}
+    assert opened[("b", "none")] == ["via_b", "via_a"]
+    assert opened[("d", "none")] == ["via_a"]
+    assert opened[("d", "x")] == ["via_a", "tech"]

@@ -1,0 +1,114 @@
+"""`toolkit params` and `toolkit simulate` through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from toolkit import cli_engine
+from toolkit.cli import app
+
+runner = CliRunner()
+SMALL = ["--paths", "2000", "--months", "12"]
+
+
+def test_params_lists_every_parameter_with_its_source() -> None:
+    res = runner.invoke(app, ["params"])
+    assert res.exit_code == 0, res.output
+    assert "Parameters of scenario 'baseline' (27;" in res.stdout
+    line = next(x for x in res.stdout.splitlines() if x.startswith("transfer_strategic "))
+    assert "[0.2, 0.6]" in line
+    assert "triangular" in line
+    assert "claim c_may_receive_strategic (band from its phrase)" in line
+    lag = next(x for x in res.stdout.splitlines() if x.startswith("lethal_lag "))
+    assert "[1, 4]" in lag
+    assert "[0, 24]" in lag
+    assert "months" in lag
+    assert "analyst assumption" in lag
+
+
+def test_params_marks_what_a_scenario_sets() -> None:
+    res = runner.invoke(app, ["params", "--scenario", "rear_support_only"])
+    assert res.exit_code == 0
+    assert any(x.startswith("p_westward_to_frontline* ") for x in res.stdout.splitlines())
+    assert any(x.startswith("lethal_will ") for x in res.stdout.splitlines())
+
+
+def test_simulate_prints_a_readable_summary() -> None:
+    res = runner.invoke(app, ["simulate", *SMALL, "--seed", "3", "-p", "lethal_will=0.3"])
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert "Scenario 'baseline': 2,000 paths x 12 months" in out
+    assert "lethal_weapons (considered)" in out
+    assert "personnel_troops (ruled out)" in out
+    assert "lethal_will=0.3 (override)" in out
+
+
+def test_simulate_json_and_band_override() -> None:
+    res = runner.invoke(
+        app,
+        ["simulate", *SMALL, "--json", "-s", "rapid_frontline", "-p", "lethal_will=0.3,0.1,0.5"],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["scenario"] == "rapid_frontline"
+    assert data["paths"] == 2000
+    assert [r["tier"] for r in data["responses"]][-1] == "personnel_troops"
+    assert 0 <= data["responses"][4]["p_within"] <= 1
+
+
+def test_simulate_writes_parquet(tmp_path: Path) -> None:
+    out = tmp_path / "deep" / "run.parquet"
+    res = runner.invoke(app, ["simulate", *SMALL, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    frame = pl.read_parquet(out)
+    assert {"output", "month", "item", "probability", "scenario", "seed"} <= set(frame.columns)
+    assert set(frame["output"]) >= {"phases", "responses", "time_to_response"}
+    assert list(tmp_path.glob("deep/.*")) == []  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-p", "lethal_will=1.5"],
+            "parameter 'lethal_will' = 1.5 is out of its valid range [0, 1]",
+        ),
+        (["-p", "lethal_lag=2.5"], "parameter 'lethal_lag' expects a whole number in [0, 24]"),
+        (["-p", "lethal_will=abc"], "parameter 'lethal_will' expects a number in [0, 1]"),
+        (["-p", "lethal_will=0.5,0.6,0.9"], "band [0.6, 0.9] must contain the value 0.5"),
+        (["-p", "no_such=1"], "unknown parameter 'no_such'"),
+        (["-p", "lethal_will"], "-p expects NAME=VALUE"),
+        (["-s", "nope"], "unknown scenario 'nope'"),
+        (["-p", "p_westward_to_rear=0.9"], "out of phase 'westward_movement' can sum to"),
+        (["--months", "0"], "months = 0 is out of its valid range [1, 600]"),
+        (["--out", "x.csv"], "--out: expected a FILE.parquet"),
+    ],
+)
+def test_simulate_errors_are_one_line_and_exit_non_zero(args: list[str], message: str) -> None:
+    res = runner.invoke(app, ["simulate", *SMALL, *args])
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+
+
+def test_simulate_on_another_pack(pack_dir: Path) -> None:
+    res = runner.invoke(app, ["simulate", *SMALL, "--pack", str(pack_dir)])
+    assert res.exit_code == 0
+    missing = runner.invoke(app, ["params", "--pack", str(pack_dir / "nope")])
+    assert missing.exit_code == 2
+    assert "no such pack" in missing.stderr
+
+
+def test_long_runs_show_progress_on_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_engine, "PROGRESS_MIN_PATH_MONTHS", 0)
+    res = runner.invoke(app, ["simulate", "--paths", "40000", "--months", "6", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["paths"] == 40000  # the bar never mixes into stdout

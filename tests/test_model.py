@@ -1,0 +1,224 @@
+"""Compiling the pack into a numeric Model; validation of overrides."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+
+from tests.engine_factory import chain_pack, compile_fake
+from toolkit.errors import PackError, ParameterError
+from toolkit.model import (
+    Model,
+    compile_model,
+    feasible_range,
+    format_number,
+    validate_overrides,
+)
+from toolkit.pack import Pack, load_pack
+
+PHASES = (
+    "adaptation_training",
+    "westward_movement",
+    "rear_support",
+    "frontline_combat",
+    "withdrawal",
+)
+RESPONSES = (
+    "diplomatic_pressure",
+    "economic_measures",
+    "recovery_support",
+    "defensive_support",
+    "lethal_weapons",
+    "personnel_troops",
+)
+
+
+@pytest.fixture(scope="module")
+def model(pack: Pack) -> Model:
+    return compile_model(pack)
+
+
+def test_compiles_the_ladders_of_the_default_pack(model: Model) -> None:
+    assert model.phases == PHASES
+    assert model.escalation.tolist() == [0, 1, 2, 3, 0]
+    assert model.responses == RESPONSES
+    assert model.status == ("active", *["considered"] * 4, "ruled_out")
+    assert model.tech_tiers == ("conventional", "strategic")
+    tiers = dict(
+        zip(model.technologies, (model.tech_tiers[t] for t in model.technology_tier), strict=False)
+    )
+    assert tiers == {
+        "satellite": "strategic",
+        "nuclear": "strategic",
+        "icbm": "strategic",
+        "conventional_strategy": "conventional",
+        "air_defence": "conventional",
+        "aircraft": "conventional",
+    }
+    out_of_westward = {
+        model.phases[t] for f, t in zip(model.trans_from, model.trans_to, strict=False) if f == 1
+    }  # fmt: skip
+    assert out_of_westward == {"rear_support", "frontline_combat"}
+
+
+def test_lethal_weapons_trigger_is_reaching_frontline_combat(model: Model) -> None:
+    lethal = model.triggers[RESPONSES.index("lethal_weapons")]
+    assert lethal is not None
+    assert [(c.kind, model.phases[c.target]) for c in lethal.conditions] == [
+        ("reached", "frontline_combat")
+    ]
+    p = model.parameters
+    assert p.ids[model.lag_param[4]] == "lethal_lag"
+    assert p.ids[model.will_param[4]] == "lethal_will"
+    assert model.triggers[RESPONSES.index("personnel_troops")] is None
+
+
+def test_parameter_sources_and_claim_bands(model: Model, pack: Pack) -> None:
+    frame = model.parameters.to_frame()
+    strategic = frame.row(by_predicate=pl.col("id") == "transfer_strategic", named=True)
+    may = pack.phrases.row(by_predicate=pl.col("phrase") == "may", named=True)
+    assert strategic["claim"] == "c_may_receive_strategic"
+    assert strategic["source"] == "claim"
+    assert strategic["band_source"] == "claim"
+    assert (strategic["low"], strategic["high"]) == (may["low"], may["high"])
+    assert strategic["sampled"]
+    # nothing the article does not state is presented as sourced
+    unsourced = frame.filter(frame["claim"].is_null())
+    assert (unsourced["source"] == "analyst assumption").all()
+    assert unsourced["assumption"].is_not_null().all()
+    assert set(frame["origin"]) == {"pack"}
+
+
+def test_model_is_immutable(model: Model) -> None:
+    with pytest.raises(ValueError, match="read-only"):
+        model.parameters.value[0] = 0.5
+    with pytest.raises(ValueError, match="read-only"):
+        model.escalation[0] = 9
+    changed = model.with_overrides({"lethal_will": 0.5})
+    i = model.parameters.index("lethal_will")
+    assert changed.parameters.value[i] == 0.5
+    assert model.parameters.value[i] == 0.12
+    assert changed.parameters.origin[i] == "override"
+
+
+def test_scenarios_are_overrides_of_the_baseline(pack: Pack) -> None:
+    rear = compile_model(pack, "rear_support_only")
+    p = rear.parameters
+    i = p.index("p_westward_to_frontline")
+    assert p.value[i] == 0
+    assert math.isnan(p.low[i])
+    assert not p.sampled()[i]
+    assert p.origin[i] == "scenario:rear_support_only"
+    j = p.index("p_westward_to_rear")
+    assert (p.value[j], p.low[j], p.high[j]) == (0.35, 0.2, 0.5)
+    assert p.distribution[j] == 2  # the base parameter's triangular shape is kept
+    untouched = p.index("lethal_will")
+    assert p.origin[untouched] == "pack"
+    for scenario in pack.scenarios["id"]:
+        assert compile_model(pack, scenario).scenario == scenario
+
+
+@pytest.mark.parametrize(
+    ("overrides", "pattern"),
+    [
+        ({"lethal_wil": 0.3}, r"unknown parameter 'lethal_wil' \(did you mean 'lethal_will'\?"),
+        ({"lethal_will": 1.5}, r"'lethal_will' = 1.5 is out of its valid range \[0, 1\]"),
+        ({"lethal_will": -0.1}, r"'lethal_will' = -0.1 is out of its valid range \[0, 1\]"),
+        ({"lethal_will": "high"}, r"'lethal_will' expects a number in \[0, 1\], got 'high'"),
+        ({"lethal_will": True}, r"'lethal_will' expects a number in \[0, 1\], got True"),
+        ({"lethal_will": math.nan}, r"'lethal_will' expects a number in \[0, 1\]"),
+        ({"lethal_lag": 2.5}, r"'lethal_lag' expects a whole number in \[0, 24\], got 2.5"),
+        ({"troops": 200_000}, r"'troops' = 200000 is out of its valid range \[0, 100000\]"),
+        (
+            {"lethal_will": {"value": 0.5, "low": 0.6, "high": 0.9}},
+            r"'lethal_will': band \[0.6, 0.9\] must contain the value 0.5 \(valid range \[0, 1\]\)",
+        ),
+        (
+            {"lethal_will": {"value": 0.5, "low": 0.1}},
+            r"'lethal_will' expects a number in \[0, 1\]",
+        ),
+        (
+            {"p_westward_to_rear": 0.7},
+            r"phase 'westward_movement' can sum to 1.05 > 1 "
+            r"\(p_westward_to_rear 0.7 \+ p_westward_to_frontline 0.35\)",
+        ),
+    ],
+)
+def test_bad_overrides_raise_one_line_naming_the_parameter(
+    pack: Pack, overrides: dict[str, object], pattern: str
+) -> None:
+    with pytest.raises(ParameterError, match=pattern) as info:
+        compile_model(pack, "baseline", overrides)
+    assert "\n" not in str(info.value)
+
+
+def test_transition_bands_are_checked_at_their_upper_end(pack: Pack) -> None:
+    # point values sum to 0.6, but the band lets one path draw 0.35 + 0.7
+    with pytest.raises(ParameterError, match=r"can sum to 1\.05 > 1"):
+        compile_model(
+            pack, "baseline", {"p_westward_to_rear": {"value": 0.3, "low": 0.1, "high": 0.7}}
+        )
+    model = compile_model(pack, "baseline", {"p_westward_to_rear": 0.65})
+    assert feasible_range(model, "p_westward_to_frontline") == pytest.approx((0.0, 0.35))
+    assert feasible_range(model, "lethal_will") == (0.0, 1.0)
+
+
+def test_unknown_scenario(pack: Pack) -> None:
+    with pytest.raises(ParameterError, match=r"unknown scenario 'rear' .*rear_support_only"):
+        compile_model(pack, "rear")
+
+
+def test_validate_overrides_is_a_dry_run(pack: Pack) -> None:
+    assert validate_overrides(pack, None, {"lethal_will": 0.2}).scenario == "baseline"
+    with pytest.raises(ParameterError):
+        validate_overrides(pack, "rapid_frontline", {"lethal_will": 2})
+
+
+def _edit(pack_dir: Path, name: str, edit: object) -> None:
+    path = pack_dir / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_missing_engine_parameter_is_a_pack_error(pack_dir: Path) -> None:
+    def drop(data: dict) -> None:  # type: ignore[type-arg]
+        data["parameters"] = [p for p in data["parameters"] if p["id"] != "transfer_conventional"]
+
+    _edit(pack_dir, "parameters.yaml", drop)
+    with pytest.raises(PackError, match=r"transfer_conventional.*unknown parameter id"):
+        compile_model(load_pack(pack_dir))
+
+
+def test_unusable_valid_range_is_a_pack_error(pack_dir: Path) -> None:
+    def widen(data: dict) -> None:  # type: ignore[type-arg]
+        for p in data["parameters"]:
+            if p["id"] == "intensity_rear":
+                p["min"] = -1
+
+    _edit(pack_dir, "parameters.yaml", widen)
+    with pytest.raises(PackError, match=r"intensity_rear.*uses it as an intensity"):
+        compile_model(load_pack(pack_dir))
+
+
+def test_fake_packs_compile_too() -> None:
+    model = compile_fake(chain_pack(steps=4, lag=3))
+    assert model.phases == ("p0", "p1", "p2", "p3")
+    assert model.out_degree() == 1
+    assert not model.needs_visits
+    assert np.all(model.parameters.sampled() == False)  # noqa: E712
+
+
+def test_format_number() -> None:
+    assert [format_number(x) for x in (3.0, 0.25, 11000.0, 1e-5)] == ["3", "0.25", "11000", "1e-05"]
+
+
+def test_copy_of_the_pack_is_independent(pack_dir: Path) -> None:
+    shutil.rmtree(pack_dir / "__pycache__", ignore_errors=True)
+    assert compile_model(load_pack(pack_dir)).phases == PHASES

@@ -31,6 +31,17 @@ def test_params_lists_every_parameter_with_its_source() -> None:
     assert "analyst assumption" in lag
 
 
+def test_params_details_quote_the_claim_and_the_rationale() -> None:
+    res = runner.invoke(app, ["params", "--details"])
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())  # undo the wrapping
+    assert (
+        "claim c_may_receive_strategic: \u201cNorth Korea may receive satellite technology" in text
+    )
+    assert "Contemporaneous public reporting outside the article put the deployment" in text
+    assert "lethal_will: Lethal weapons, political will (per month)" in text
+
+
 def test_params_marks_what_a_scenario_sets() -> None:
     res = runner.invoke(app, ["params", "--scenario", "rear_support_only"])
     assert res.exit_code == 0

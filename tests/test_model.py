@@ -88,6 +88,7 @@ def test_parameter_sources_and_claim_bands(model: Model, pack: Pack) -> None:
     assert strategic["band_source"] == "claim"
     assert (strategic["low"], strategic["high"]) == (may["low"], may["high"])
     assert strategic["sampled"]
+    assert strategic["claim_evidence"].startswith("North Korea may receive satellite technology")
     # nothing the article does not state is presented as sourced
     unsourced = frame.filter(frame["claim"].is_null())
     assert (unsourced["source"] == "analyst assumption").all()

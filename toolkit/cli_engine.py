@@ -58,13 +58,22 @@ def register(app: typer.Typer) -> None:
 
 # --------------------------------------------------------------------------------------------
 @_one_line_errors
-def params(scenario: ScenarioOption = "baseline", pack: PackOption = None) -> None:
+def params(
+    scenario: ScenarioOption = "baseline",
+    details: Annotated[
+        bool,
+        typer.Option(
+            "--details", help="Also print each description, claim quote and assumption rationale."
+        ),
+    ] = False,
+    pack: PackOption = None,
+) -> None:
     """List the model parameters: value, band, distribution, valid range, unit and source."""
     from toolkit.model import compile_model
     from toolkit.pack import load_pack
 
     model = compile_model(load_pack(pack), scenario)
-    typer.echo(describe_parameters(model))
+    typer.echo(describe_parameters(model, details=details))
 
 
 @_one_line_errors
@@ -195,8 +204,11 @@ def _write_parquet(result: SimulationResult, out: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-def describe_parameters(model: Model) -> str:
-    """One line per parameter: value, band, distribution, valid range, unit, source."""
+def describe_parameters(model: Model, details: bool = False) -> str:
+    """One line per parameter: value, band, distribution, valid range, unit, source; with
+    `details`, then each parameter's label, description, claim quote and rationale."""
+    import textwrap
+
     from toolkit.model import format_number
 
     frame = model.parameters.to_frame()
@@ -205,6 +217,7 @@ def describe_parameters(model: Model) -> str:
         "bands are sampled once per path)"
     )
     rows = [("id", "value", "band", "distribution", "valid range", "unit", "source")]
+    notes: list[str] = []
     for r in frame.iter_rows(named=True):
         band = (
             "" if r["low"] is None else f"[{format_number(r['low'])}, {format_number(r['high'])}]"
@@ -227,14 +240,30 @@ def describe_parameters(model: Model) -> str:
                 source,
             )
         )
+        if details:
+            notes += ["", f"{r['id']}: {r['label']}", *_wrap(r["description"], textwrap)]
+            if r["claim"] is not None:
+                quote = r["claim_evidence"] or ""
+                notes += _wrap(f"claim {r['claim']}: \u201c{quote}\u201d", textwrap)
+            if r["assumption"] is not None:
+                notes += _wrap(f"assumption: {r['assumption']}", textwrap)
+            if r["origin"] != "pack":
+                notes.append(f"    set by {r['origin']}")
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     lines = [head, ""]
     lines += [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
-    lines += ["", "`toolkit frames --show parameters` prints the rationale of every assumption."]
+    if details:
+        lines += notes
+    else:
+        lines += ["", "`toolkit params --details` adds descriptions, claim quotes and rationales."]
     return "\n".join(lines)
+
+
+def _wrap(text: str, textwrap: Any) -> list[str]:
+    return list(textwrap.wrap(text, width=100, initial_indent="    ", subsequent_indent="    "))
 
 
 def describe_result(result: SimulationResult, within: int = 12) -> str:

@@ -175,6 +175,7 @@ class ParameterTable:
             "origin",
             "source",
             "claim",
+            "claim_evidence",
             "band_source",
             "assumption",
             "description",
@@ -286,7 +287,7 @@ def compile_model(
     pack: Pack, scenario: str = "baseline", overrides: Mapping[str, object] | None = None
 ) -> Model:
     """Compile the pack's frames, scenario `scenario` and `overrides` into a `Model`."""
-    params = _parameter_table(pack.parameters)
+    params = _parameter_table(pack.parameters, getattr(pack, "claims", None))
     phases = _strings(pack.phases, "id")
     phase_ix = {p: i for i, p in enumerate(phases)}
     tiers = _strings(pack.tech_tiers, "id")
@@ -427,8 +428,11 @@ def _ints(values: list[int]) -> IntArray:
     return _frozen(np.asarray(values, dtype=np.int64).reshape(-1))
 
 
-def _parameter_table(frame: pl.DataFrame) -> ParameterTable:
+def _parameter_table(frame: pl.DataFrame, claims: pl.DataFrame | None) -> ParameterTable:
     rows = list(frame.iter_rows(named=True))
+    quotes: dict[str, str] = {}
+    if claims is not None and {"id", "evidence"} <= set(claims.columns):
+        quotes = {str(k): str(v) for k, v in claims.select("id", "evidence").iter_rows()}
     low = np.array([np.nan if r["low"] is None else r["low"] for r in rows], dtype=np.float64)
     high = np.array([np.nan if r["high"] is None else r["high"] for r in rows], dtype=np.float64)
     dist = [
@@ -449,6 +453,9 @@ def _parameter_table(frame: pl.DataFrame) -> ParameterTable:
         .then(pl.lit("claim"))
         .otherwise(pl.lit("analyst assumption"))
         .alias("source"),
+        pl.col("claim")
+        .replace_strict(quotes, default=None, return_dtype=pl.String)
+        .alias("claim_evidence"),
     )
     return ParameterTable(
         ids=tuple(r["id"] for r in rows),

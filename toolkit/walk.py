@@ -35,7 +35,9 @@ def transfer_thresholds(model: Model, values: Values, exp1: FloatArray, n: int) 
             p = as_array(values[model.transfer_param[tier]], n)
             rate = -np.log1p(-p) / horizon / counts[tier]  # p = 1 -> inf -> threshold 0
             out[t] = np.where(rate > 0, exp1[t] / rate, np.inf)
-    return out
+    # a threshold is crossed in the first month the accrued hazard reaches it; keeping it above 0
+    # makes "not crossed yet" the same as "above what has accrued", even for p = 1
+    return np.maximum(out, np.finfo(np.float64).tiny, out=out)
 
 
 @dataclass
@@ -132,7 +134,7 @@ def walk_paths(
         if cross.size:
             record_transfers(
                 thresholds, transfer, nxt, cross, idx, accrued, new_accrued, g,
-                first_hazard, hazard_months, never,
+                first_hazard, hazard_months,
             )  # fmt: skip
         accrued = new_accrued
         end_key = end * n_ph
@@ -181,7 +183,6 @@ def record_transfers(
     gain: FloatArray,
     first_hazard: IntArray,
     hazard_months: IntArray,
-    never: int,
 ) -> None:
     """Every threshold crossed during this visit, for the rows `cross` of the active paths.
 
@@ -196,12 +197,12 @@ def record_transfers(
     n = thresholds.shape[1]
     paths = idx[cross]
     t = np.take(thresholds, paths, axis=1)
-    still_open = np.take(transfer, paths, axis=1) == never
     crossed = t <= after[cross]
-    hit = np.flatnonzero(still_open & crossed)  # flat index into (technologies, len(cross))
+    # thresholds <= `before` were crossed in earlier visits (thresholds are > 0, accrual only grows)
+    hit = np.flatnonzero(crossed & (t > before[cross]))  # flat index into (technologies, cross)
     tech, col = np.divmod(hit, cross.size)
     need = np.ceil((t.reshape(-1)[hit] - before[cross[col]]) / g[col])
     need = np.minimum(np.maximum(need, 1), months[col])
     month = first_hazard[cross[col]] + need.astype(MONTH) - 1
     transfer.reshape(-1)[tech * n + paths[col]] = month
-    nxt[cross] = np.minimum.reduce(np.where(still_open & ~crossed, t, np.inf), axis=0)
+    nxt[cross] = np.minimum.reduce(np.where(crossed, np.inf, t), axis=0)

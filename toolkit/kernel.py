@@ -86,13 +86,16 @@ def run_chunk(
     level = decided.copy()  # first month the level is >= tier r: min of decisions of tiers >= r
     for r in range(len(model.responses) - 2, -1, -1):
         np.minimum(level[r], level[r + 1], out=level[r])
+    reached, transfer, tier_transfer, decided_hist, level_hist = _histograms(
+        [walk.first, walk.transfer, tier_first, decided, level], never
+    )
     counts = Counts(
         occupancy=walk.occupancy,
-        reached=_histogram(walk.first, never),
-        transfer=_histogram(walk.transfer, never),
-        tier_transfer=_histogram(tier_first, never),
-        decided=_histogram(decided, never),
-        level=_histogram(level, never),
+        reached=reached,
+        transfer=transfer,
+        tier_transfer=tier_transfer,
+        decided=decided_hist,
+        level=level_hist,
     )
     samples = None
     if keep > 0:
@@ -113,9 +116,15 @@ def run_chunk(
     return counts, samples
 
 
-def _histogram(months: IntArray, never: int) -> IntArray:
-    """(items, n) event months -> (items, never + 1) counts."""
-    items = months.shape[0]
+def _histograms(blocks: Sequence[IntArray], never: int) -> list[IntArray]:
+    """Each (items, n) array of event months -> (items, never + 1) counts, in one bincount."""
     width = never + 1
-    keys = months + (np.arange(items, dtype=np.int64) * width)[:, None]
-    return np.bincount(keys.ravel(), minlength=items * width).reshape(items, width)
+    rows = [b.shape[0] for b in blocks]
+    keys = np.empty((sum(rows), blocks[0].shape[1]), dtype=np.int64)
+    offset = 0
+    for block, k in zip(blocks, rows, strict=True):
+        shift = (np.arange(offset, offset + k, dtype=np.int64) * width)[:, None]
+        np.add(block, shift, out=keys[offset : offset + k])
+        offset += k
+    counts = np.bincount(keys.reshape(-1), minlength=sum(rows) * width).reshape(-1, width)
+    return np.split(counts, np.cumsum(rows)[:-1])

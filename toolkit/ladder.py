@@ -15,7 +15,7 @@ import numpy as np
 from toolkit.draws import MONTH, FloatArray, IntArray
 from toolkit.model import Condition, Model, Trigger
 from toolkit.sampling import Values
-from toolkit.walk import Walk, as_array
+from toolkit.walk import Walk
 
 
 def first_tier_transfers(model: Model, transfer: IntArray, never: int) -> IntArray:
@@ -86,18 +86,20 @@ def decision_months(
     model: Model, values: Values, trigger: IntArray, exp1: FloatArray, months: int
 ) -> IntArray:
     """(responses, n): decision month = tau + lag + a geometric wait (never = M+1)."""
-    n, never = trigger.shape[1], months + 1
+    never = months + 1
     out = np.full_like(trigger, never)
     for r, status in enumerate(model.status):
         if status == "ruled_out" or model.triggers[r] is None:
             continue
-        lag = as_array(values[model.lag_param[r]], n) if model.lag_param[r] >= 0 else 0.0
-        will = as_array(values[model.will_param[r]], n) if model.will_param[r] >= 0 else 1.0
-        earliest = trigger[r] + lag
-        if status != "active":
-            earliest = np.maximum(earliest, 1)
+        lag = values[model.lag_param[r]] if model.lag_param[r] >= 0 else 0.0
+        will = np.asarray(values[model.will_param[r]] if model.will_param[r] >= 0 else 1.0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            wait = np.floor(exp1[r] / -np.log1p(-np.asarray(will)))  # will 1 -> 0, will 0 -> inf
-        month = np.fmin(earliest + wait, never)
-        out[r] = np.where(trigger[r] <= months, month, never).astype(MONTH)
+            # will 1 -> no wait; will 0 -> never (inf, capped below)
+            wait = np.floor(exp1[r] * (-1.0 / np.log1p(-will)))
+        # months after the trigger: the lag (a whole number), then the wait; never past M + 1
+        after = np.fmin(wait + lag, never)
+        month = trigger[r] + after.astype(MONTH)
+        if status != "active":  # a considered tier is decided in month 1 at the earliest
+            np.maximum(month, np.fmin(1 + wait, never).astype(MONTH), out=month)
+        out[r] = np.minimum(month, never)
     return out

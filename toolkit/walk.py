@@ -28,13 +28,17 @@ def as_array(x: float | FloatArray, n: int) -> FloatArray:
 def transfer_thresholds(model: Model, values: Values, exp1: FloatArray, n: int) -> FloatArray:
     """(technologies, n): accumulated intensity at which each technology is transferred."""
     counts = np.bincount(model.technology_tier, minlength=len(model.tech_tiers))
-    horizon = as_array(values[model.horizon_param], n)
+    horizon = values[model.horizon_param]
     out = np.empty((len(model.technologies), n))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for t, tier in enumerate(model.technology_tier):
-            p = as_array(values[model.transfer_param[tier]], n)
-            rate = -np.log1p(-p) / horizon / counts[tier]  # p = 1 -> inf -> threshold 0
-            out[t] = np.where(rate > 0, exp1[t] / rate, np.inf)
+        for x, param in enumerate(model.transfer_param):
+            if not counts[x]:
+                continue
+            p = np.asarray(values[param])
+            # mean months of hazard per technology: p = 1 -> 0 (threshold 0), p = 0 -> inf
+            scale = horizon * counts[x] / -np.log1p(-p)
+            for t in np.flatnonzero(model.technology_tier == x):
+                np.multiply(exp1[t], scale, out=out[t])
     # a threshold is crossed in the first month the accrued hazard reaches it; keeping it above 0
     # makes "not crossed yet" the same as "above what has accrued", even for p = 1
     return np.maximum(out, np.finfo(np.float64).tiny, out=out)

@@ -205,8 +205,9 @@ def record_transfers(
     # thresholds <= `before` were crossed in earlier visits (thresholds are > 0, accrual only grows)
     hit = np.flatnonzero(crossed & (t > before[cross]))  # flat index into (technologies, cross)
     tech, col = np.divmod(hit, cross.size)
-    need = np.ceil((t.reshape(-1)[hit] - before[cross[col]]) / g[col])
+    rows = cross[col]
+    need = np.ceil((t.reshape(-1)[hit] - before[rows]) / g[col])
     need = np.minimum(np.maximum(need, 1), months[col])
-    month = first_hazard[cross[col]] + need.astype(MONTH) - 1
-    transfer.reshape(-1)[tech * n + paths[col]] = month
-    nxt[cross] = np.minimum.reduce(np.where(crossed, np.inf, t), axis=0)
+    transfer.reshape(-1)[tech * n + paths[col]] = first_hazard[rows] + need.astype(MONTH) - 1
+    np.putmask(t, crossed, np.inf)
+    nxt[cross] = np.minimum.reduce(t, axis=0)

@@ -42,9 +42,16 @@ def simulate(
 ) -> SimulationResult:
     """Simulate `paths` paths of `months` months under `scenario` plus `overrides`.
 
+    Each path draws every banded parameter once (uniform, or triangular with mode `value`; int
+    parameters rounded), walks the monthly deployment chain from the first phase, accrues the
+    compensation hazard (transfers latch), and decides response tiers from latched triggers after
+    their lag with monthly probability `will` (see `toolkit.kernel` for the exact semantics).
+
     `pack` may be a loaded pack or an already compiled `Model` (then `scenario` must be the model's or
-    left at its default). `keep_samples` keeps path-level draws and event months for the first that
-    many paths. `progress(done, total)` is called after each chunk.
+    left at its default). `overrides` map parameter ids to a number (a point) or {value, low, high};
+    invalid ones raise `ParameterError`. `chunk_size` (rounded up to whole blocks of `BLOCK` paths)
+    bounds memory and never changes the numbers. `keep_samples` keeps path-level draws and event
+    months for the first that many paths. `progress(done, total)` is called after each chunk.
     """
     _check_int("paths", paths, 1, 10**9)
     _check_int("months", months, 1, MAX_MONTHS)
@@ -344,7 +351,7 @@ class _Frames:
         n = sum(p.final_phase.size for p in parts)
         cols["path"] = pl.Series(np.arange(n), dtype=pl.Int64)
         for pid in parts[0].values:
-            cols[f"param.{pid}"] = cat(pid, [p.values[pid] for p in parts])
+            cols[f"param.{pid}"] = cat(pid, [p.values[pid] for p in parts]).astype(np.float64)
         finals = cat("final", [p.final_phase for p in parts]).astype(np.int64)
         cols["final_phase"] = pl.Series([model.phases[i] for i in finals], dtype=self.phase)
         for label, attr, names in (

@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="reports in the sweep")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--param", default="seed", help="swept parameter (int)")
+    parser.add_argument("--skip-sweep", action="store_true", help="only the one-report comparison")
     args = parser.parse_args()
     nb = args.notebook.resolve()
     values = [str(i) for i in range(1, args.runs + 1)]
@@ -64,14 +65,14 @@ def main() -> None:
 
         grid = f"{args.param}=" + ",".join(values)
         sweeps = {}
-        for workers in sorted({1, args.workers}):
+        for workers in [] if args.skip_sweep else sorted({1, args.workers}):
             sweeps[workers] = run(
                 [*toolkit, "sweep", str(nb), "--grid", grid, "--workers", str(workers),
                  "--out", str(tmp / f"sweep{workers}")],
                 env,
             )  # fmt: skip
         loop = 0.0
-        for value in values:
+        for value in [] if args.skip_sweep else values:
             loop += run(
                 [*papermill, str(nb), str(tmp / f"pm-{value}.ipynb"), "-p", args.param, value], env
             )
@@ -88,6 +89,8 @@ def main() -> None:
     print(f"  ratio toolkit / peer                 {ours / peer:7.2f}x   (goal <= 0.30x)")
     print(f"  report size                          {size / 1e6:7.3f} MB (nbconvert lab: "
           f"{peer_size / 1e6:.3f} MB)")  # fmt: skip
+    if args.skip_sweep:
+        return
     print()
     print(f"sweep of {len(values)} reports ({args.param}=1..{len(values)})")
     print(f"  {len(values)} papermill runs                  {loop:7.2f} s")

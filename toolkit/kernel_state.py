@@ -171,7 +171,9 @@ def restore() -> None:
     os.chdir(snap.cwd)
     sys.path[:] = snap.sys_path
     warnings.filters[:] = snap.warning_filters  # type: ignore[index]
-    warnings._filters_mutated()  # type: ignore[attr-defined]  # invalidate the "once" caches
+    mutated = getattr(warnings, "_filters_mutated", None)  # invalidates the "once" caches
+    if callable(mutated):
+        mutated()
     sys.setrecursionlimit(snap.recursion_limit)
     random.setstate(snap.random_state)
     decimal.setcontext(copy.copy(snap.decimal_context))

@@ -484,9 +484,10 @@ def _pack_parameter(info: NotebookInfo, parameters: Mapping[str, Any] | None) ->
 def _prepare_export(show_code: bool) -> HTMLExporter:
     """Import nbconvert, compile the template and load the chart library ahead of execution."""
     from toolkit import offline
-    from toolkit.html_export import make_exporter
+    from toolkit.html_export import make_exporter, warm_exporter
 
     exporter = make_exporter(show_code=show_code)
+    warm_exporter(exporter)
     with contextlib.suppress(Exception):
         offline.javascript_bundle(None)
     return exporter

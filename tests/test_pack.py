@@ -9,7 +9,16 @@ import polars as pl
 from toolkit.pack import Pack
 from toolkit.schema import SCHEMAS
 
-STATES = {"South Korea", "United States", "Japan", "North Korea", "Russia", "Ukraine", "China", "Poland"}
+STATES = {
+    "South Korea",
+    "United States",
+    "Japan",
+    "North Korea",
+    "Russia",
+    "Ukraine",
+    "China",
+    "Poland",
+}
 
 
 def rows(frame: pl.DataFrame, **where: object) -> list[dict]:
@@ -84,7 +93,9 @@ def test_deployment_ladder_order(pack: Pack) -> None:
     esc = dict(pack.phases.select(pl.col("id").cast(pl.String), "escalation").iter_rows())
     assert esc["adaptation_training"] < esc["westward_movement"] < esc["frontline_combat"]
     assert esc["rear_support"] < esc["frontline_combat"]
-    training = rows(pack.phases.with_columns(pl.col("id").cast(pl.String)), id="adaptation_training")[0]
+    training = rows(
+        pack.phases.with_columns(pl.col("id").cast(pl.String)), id="adaptation_training"
+    )[0]
     assert "adaptation training in eastern Russia" in (training["evidence"] or "")
 
 
@@ -96,9 +107,8 @@ def test_lethal_weapons_need_actual_combat_and_troops_are_ruled_out(pack: Pack) 
     order = list(pack.enums["response_tier"].categories)
     assert order.index("diplomatic_pressure") < order.index("lethal_weapons")
     lethal = pack.triggers.filter(pl.col("tier") == "lethal_weapons")
-    assert ("frontline_combat" in set(lethal["target"].to_list())) and set(
-        lethal["kind"].cast(pl.String)
-    ) <= {"phase_at_least", "reached"}
+    assert "frontline_combat" in set(lethal["target"].to_list())
+    assert set(lethal["kind"].cast(pl.String)) <= {"phase_at_least", "reached"}
     assert pack.triggers.filter(pl.col("tier") == "personnel_troops").height == 0
     claim = rows(pack.claims, id="c_lethal_if_combat")[0]
     assert claim["evidence"].endswith("if North Korean troops engage in actual combat in Ukraine.")
@@ -125,7 +135,8 @@ def test_icd_203_yardstick(pack: Pack) -> None:
 
 def test_estimative_words_are_on_the_yardstick_or_flagged_vague(pack: Pack) -> None:
     phrases = {r["phrase"]: r for r in pack.phrases.iter_rows(named=True)}
-    assert phrases["likely"]["on_yardstick"] and phrases["likely"]["band"] == "likely"
+    assert phrases["likely"]["on_yardstick"]
+    assert phrases["likely"]["band"] == "likely"
     for word in ("may", "could", "might", "inevitable", "potentially"):
         assert phrases[word]["vague"], word
         assert phrases[word]["rationale"]
@@ -144,7 +155,8 @@ def test_events_resolve_dates_with_precision_and_notes(pack: Pack) -> None:
     assert "Saturday" in meeting["date_note"]
     assert dt.date(2024, 10, 24) in by_date
     june = [r for r in events.iter_rows(named=True) if r["date"].month == 6]
-    assert june and june[0]["precision"] in {"month", "span"}
+    assert june
+    assert june[0]["precision"] in {"month", "span"}
     assert events["cameo"].null_count() == 0
     assert events["plover"].null_count() == 0
     assert pack.gdelt.height == events.height

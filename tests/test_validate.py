@@ -158,7 +158,8 @@ def test_duplicate_id_and_unmentioned_entity(pack_dir: Path) -> None:
     assert code == 1
     assert any("duplicate id in entities" in line for line in lines)
     assert any(
-        line.startswith("entities.yaml [atlantis] aliases: entity is never mentioned") for line in lines
+        line.startswith("entities.yaml [atlantis] aliases: entity is never mentioned")
+        for line in lines
     )
 
 

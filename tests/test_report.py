@@ -387,6 +387,17 @@ def test_same_inputs_give_identical_bytes_api_and_cli(rendered: Path, tmp_path: 
 
 
 @pytest.mark.notebook
+def test_kernel_launched_without_prespawn_gives_the_same_report(
+    rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolkit.report import render_report
+
+    monkeypatch.setenv("TOOLKIT_PRESPAWN", "0")
+    path = render_report(CHARTS, parameters={"n_points": 12}, out=tmp_path / "plain.html")
+    assert path.read_bytes() == rendered.read_bytes()
+
+
+@pytest.mark.notebook
 def test_show_code_keeps_the_code(tmp_path: Path) -> None:
     from toolkit.report import render_report
 

@@ -208,13 +208,16 @@ def offline_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
         _live_bundle_shown = True
     parts.append(chart_markup(spec, chart_id))
     # Wait for the library (its output may still be rendering), then draw.
-    parts.append(
-        "<script>(function(){var n=0;function go(){if(window.vegaEmbed){"
-        f"{render_call_js()}"
-        "}else if(n++<400){setTimeout(go,50);}else{var el=document.getElementById("
-        f"{json.dumps(chart_id)});if(el){{el.textContent='The chart library is not on this page: "
-        "run toolkit.use_offline_renderer() again.';}}}}}go();})();</script>"
+    missing = "The chart library is not on this page: run toolkit.use_offline_renderer() again."
+    wait = (
+        "(function(){var n=0;function go(){"
+        "if(window.vegaEmbed){" + render_call_js() + "}"
+        "else if(n++<400){setTimeout(go,50);}"
+        "else{var el=document.getElementById(" + json.dumps(chart_id) + ");"
+        "if(el){el.textContent=" + json.dumps(missing) + ";}}"
+        "}go();})();"
     )
+    parts.append(f"<script>{wait}</script>")
     return {MIMETYPE: spec, "text/html": "\n".join(parts), "text/plain": text}
 
 

@@ -204,6 +204,27 @@ def test_model_parameter_ranges_come_from_the_engine(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("no_kernel")
+def test_run_parameters_go_to_the_engine_run_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`toolkit.model.validate_run(parameters)`, when the engine has it, sees the run parameters."""
+    from toolkit import model
+    from toolkit.report import render_report
+
+    seen: list[dict[str, Any]] = []
+
+    def validate_run(parameters: dict[str, Any]) -> None:
+        seen.append(dict(parameters))
+        if parameters.get("seed", 0) < 0:
+            raise ParameterError(f"seed = {parameters['seed']} is out of its valid range")
+
+    monkeypatch.setattr(model, "validate_run", validate_run, raising=False)
+    with pytest.raises(ParameterError, match="seed = -1 is out of its valid range"):
+        render_report(CHARTS, out=tmp_path / "r.html", parameters={"seed": -1, "troops": 5})
+    assert seen == [{"seed": -1}]  # troops is a model parameter: validate_overrides checks it
+
+
+@pytest.mark.usefixtures("no_kernel")
 def test_scenario_needs_a_scenario_parameter(tmp_path: Path) -> None:
     from toolkit.report import render_report
 

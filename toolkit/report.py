@@ -251,6 +251,13 @@ def plan_report(
     model_overrides = _model_overrides(pack.pack, overrides)
     if effective_scenario is not None or model_overrides:
         _engine_check(pack.pack, effective_scenario, model_overrides)
+    _run_check(
+        {
+            k: v
+            for k, v in overrides.items()
+            if k not in model_overrides and k not in {"scenario", "pack", "overrides"}
+        }
+    )
     return ReportPlan(
         notebook=notebook,
         pack=pack,
@@ -287,23 +294,38 @@ def _model_overrides(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]
     return result
 
 
-def _engine_check(pack: Pack, scenario: object, overrides: dict[str, Any]) -> None:
-    """Range checks belong to the engine: `toolkit.model.validate_overrides`, if it exists."""
+def _engine_hook(name: str) -> Any:
     try:
         from toolkit import model
     except ModuleNotFoundError as exc:
         if exc.name in {"toolkit.model", "toolkit"}:
-            return
+            return None
         raise
-    validate = getattr(model, "validate_overrides", None)
-    if validate is None:
-        return
+    return getattr(model, name, None)
+
+
+def _call_hook(hook: Any, *args: Any) -> None:
     try:
-        validate(pack, scenario, overrides)
+        hook(*args)
     except ToolkitError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
         raise ParameterError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from None
+
+
+def _engine_check(pack: Pack, scenario: object, overrides: dict[str, Any]) -> None:
+    """Range checks belong to the engine: `toolkit.model.validate_overrides`, if it exists."""
+    validate = _engine_hook("validate_overrides")
+    if validate is not None:
+        _call_hook(validate, pack, scenario, overrides)
+
+
+def _run_check(run_parameters: dict[str, Any]) -> None:
+    """`toolkit.model.validate_run(parameters)`, if the engine provides it: the notebook's other
+    parameters (paths, months, seed, ...); it checks those it knows and ignores the rest."""
+    validate = _engine_hook("validate_run")
+    if validate is not None and run_parameters:
+        _call_hook(validate, run_parameters)
 
 
 # -- execution and publication ----------------------------------------------------------------------

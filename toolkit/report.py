@@ -24,6 +24,7 @@ import platform
 import re
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -364,9 +365,12 @@ def execute_plan(
     out: Path,
     *,
     show_code: bool = False,
-    exporter: HTMLExporter | None = None,
+    exporter: HTMLExporter | Future[HTMLExporter] | None = None,
 ) -> Path:
-    """Run `plan` on `kernel` and publish `out` atomically; see the module docstring for failures."""
+    """Run `plan` on `kernel` and publish `out` atomically; see the module docstring for failures.
+
+    `exporter` may be a future: it is being prepared in another thread while the notebook runs.
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -416,7 +420,7 @@ def execute_plan(
         title=plan.notebook.title,
         provenance=plan.provenance(),
         show_code=show_code,
-        exporter=exporter,
+        exporter=exporter.result() if isinstance(exporter, Future) else exporter,
     )
     write_atomic(out, document.encode("utf-8"))
     return out
@@ -492,8 +496,11 @@ def render_report(
         )
         kernel.start()
         kernel.warm_up(info.imports)
-        exporter = _prepare_export(show_code)  # overlaps the kernel's start-up
-        return execute_plan(plan, kernel, target, show_code=show_code, exporter=exporter)
+        # nbconvert is imported and warmed in a thread while the kernel boots and runs the notebook
+        # (the main thread mostly waits on the kernel's messages).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="toolkit-export") as pool:
+            exporter = pool.submit(_prepare_export, show_code)
+            return execute_plan(plan, kernel, target, show_code=show_code, exporter=exporter)
     finally:
         kernel.shutdown()
 

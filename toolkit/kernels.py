@@ -50,7 +50,7 @@ class KernelError(ToolkitError):
 
 
 def notebook_imports(nb: NotebookNode | dict[str, Any]) -> list[str]:
-    """Modules a notebook imports (absolute `import x.y` / `from x.y import z`), in order, once each.
+    """Modules a notebook may import (`import x.y`; `from x.y import z`: x.y and x.y.z), in order.
 
     Takes a NotebookNode or the notebook's plain JSON (so it runs before nbformat is imported).
     """
@@ -72,7 +72,10 @@ def notebook_imports(nb: NotebookNode | dict[str, Any]) -> list[str]:
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                # `from toolkit import charts` imports the submodule toolkit.charts: try each name
+                # as a module too (names that are not modules simply fail to import, and are skipped)
                 names = [node.module]
+                names += [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
             for name in names:
                 if name not in found:
                     found.append(name)

@@ -30,18 +30,11 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-# Optional imports that cost time and that nothing in a report needs: jsonschema's format checkers
-# for "iri"/"iri-reference" (rfc3987_syntax builds a grammar at import: ~1.6-2 s here) and "duration"
-# (isoduration, which pulls in arrow: ~0.15 s). Neither Vega-Lite's schema (Altair) nor nbformat's
-# uses these formats; jsonschema simply skips a checker whose library is missing.
-SLOW_OPTIONAL_MODULES = ("rfc3987_syntax", "isoduration")
+from toolkit.fastimport import block_slow_optional_imports
+
+__all__ = ["block_slow_optional_imports", "import_modules", "restore", "snapshot", "warm_up"]
+
 KEEP_MODULES = ("toolkit.kernel_state",)
-
-
-def block_slow_optional_imports() -> None:
-    """Make the slow optional imports fail fast (as if not installed) in this process."""
-    for name in SLOW_OPTIONAL_MODULES:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
 def import_modules(modules: list[str]) -> list[str]:

@@ -223,3 +223,16 @@ def test_format_number() -> None:
 def test_copy_of_the_pack_is_independent(pack_dir: Path) -> None:
     shutil.rmtree(pack_dir / "__pycache__", ignore_errors=True)
     assert compile_model(load_pack(pack_dir)).phases == PHASES
+
+
+def test_validate_run_checks_run_settings_and_ignores_the_rest() -> None:
+    from toolkit.errors import ParameterError
+    from toolkit.model import validate_run
+
+    validate_run({"paths": 10, "months": 36, "seed": 0, "grid_paths": 5, "colour": "red"})
+    with pytest.raises(ParameterError, match=r"months = 0 is out of its valid range \[1, 600\]"):
+        validate_run({"months": 0})
+    with pytest.raises(ParameterError, match="sensitivity_paths expects a whole number"):
+        validate_run({"sensitivity_paths": 2.5})
+    with pytest.raises(ParameterError, match="seed"):
+        validate_run({"seed": -1})

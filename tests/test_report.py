@@ -192,10 +192,6 @@ def test_rejected_parameters_discard_the_prespawned_interpreter(
 
 @pytest.mark.usefixtures("no_kernel")
 def test_model_parameter_ranges_come_from_the_engine(tmp_path: Path) -> None:
-    from toolkit import model
-
-    if not hasattr(model, "validate_overrides"):
-        pytest.skip("the engine has no validate_overrides yet")
     from toolkit.report import render_report
 
     with pytest.raises(ParameterError, match="troops") as info:
@@ -511,3 +507,50 @@ def test_sweep_validates_every_combination_first(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match="expected int"):
         sweep({"n_points": ["5", "x"]}, notebook=CHARTS, out_dir=tmp_path, from_text=True)
     assert not list(tmp_path.iterdir())
+
+
+REPORT = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"troops": "-5"}, r"'troops' = -5 is out of its valid range \[0, 100000\]"),
+        ({"troops": "many"}, "'troops': expected a number, got 'many'"),
+        ({"paths": "0"}, r"paths = 0 is out of its valid range \[1, 1000000000\]"),
+        ({"grid_paths": "-1"}, "grid_paths = -1 is out of its valid range"),
+        ({"seed": "1.5"}, "parameter 'seed': expected int"),
+        ({"colour": "red"}, "unknown parameter 'colour' for report.ipynb"),
+    ],
+)
+def test_default_report_rejects_bad_parameters_before_a_kernel(
+    tmp_path: Path, given: dict[str, str], message: str
+) -> None:
+    from toolkit.report import render_report
+
+    out = tmp_path / "r.html"
+    with pytest.raises(ParameterError, match=message) as info:
+        render_report(REPORT, out=out, parameters=given, from_text=True)
+    assert "\n" not in str(info.value)
+    assert not out.exists()
+
+
+def test_model_parameters_on_the_command_line_fold_into_overrides() -> None:
+    from toolkit.report import NotebookInfo, PackInfo, plan_report
+
+    plan = plan_report(
+        NotebookInfo.read(REPORT),
+        PackInfo.load(None),
+        parameters={"troops": "15000", "lethal_will": "0.3", "paths": "500"},
+        from_text=True,
+    )
+    assert plan.overrides["overrides"] == {"troops": 15000, "lethal_will": 0.3}
+    assert plan.overrides["paths"] == 500
+    with pytest.raises(ParameterError, match="given twice"):
+        plan_report(
+            NotebookInfo.read(REPORT),
+            PackInfo.load(None),
+            parameters={"troops": "1", "overrides": '{"troops": 2}'},
+            from_text=True,
+        )

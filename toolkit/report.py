@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ParameterError, ToolkitError
-from toolkit.nbparams import NotebookParameter, coerce_parameters, render_value
+from toolkit.nbparams import NotebookParameter, coerce_parameters, coerce_value, render_value
 
 if TYPE_CHECKING:
     from nbconvert.exporters import HTMLExporter
@@ -240,6 +240,7 @@ def plan_report(
         given["scenario"] = scenario
     if pack_given and "pack" in declared and "pack" not in given:
         given["pack"] = str(pack.path)
+    given = _fold_model_parameters(declared, given, pack.pack, from_text=from_text)
     overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
     effective_scenario = overrides.get("scenario")
     if effective_scenario is None and "scenario" in declared:
@@ -266,6 +267,41 @@ def plan_report(
         scenario=effective_scenario,
         pack_given=pack_given,
     )
+
+
+def _fold_model_parameters(
+    declared: Mapping[str, NotebookParameter],
+    given: dict[str, Any],
+    pack: Pack,
+    *,
+    from_text: bool,
+) -> dict[str, Any]:
+    """`-p troops=15000`: a model parameter the notebook does not declare goes into its `overrides`
+    dict parameter (when it has one), as a number; the engine checks its range next."""
+    if "overrides" not in declared:
+        return given
+    ids = set(pack.parameters["id"].to_list())
+    folded = {k: v for k, v in given.items() if k not in declared and k in ids}
+    if not folded:
+        return given
+    rest = {k: v for k, v in given.items() if k not in folded}
+    nested = coerce_value(declared["overrides"], rest.get("overrides", {}), from_text=from_text)
+    if not isinstance(nested, dict):
+        return given
+    for key, raw in folded.items():
+        if key in nested:
+            raise ParameterError(f"parameter {key!r} given twice (also inside overrides)")
+        value = raw
+        if from_text:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ParameterError(
+                    f"parameter {key!r}: expected a number, got {value!r}"
+                ) from None
+        nested[key] = int(value) if isinstance(value, float) and value.is_integer() else value
+    rest["overrides"] = nested
+    return rest
 
 
 def _check_scenario(pack: Pack, scenario: object) -> None:

@@ -17,13 +17,12 @@ import polars as pl
 
 from toolkit.errors import ParameterError
 from toolkit.kernel import Counts, PathSamples, run_chunk
-from toolkit.model import Model, compile_model
+from toolkit.model import Model, check_whole, compile_model, validate_run
 
 if TYPE_CHECKING:
     from toolkit.pack import Pack
 
 BLOCK = 16_384
-MAX_MONTHS = 600
 MAX_SAMPLES = 1_000_000
 Progress = Callable[[int, int], None]
 
@@ -53,11 +52,9 @@ def simulate(
     bounds memory and never changes the numbers. `keep_samples` keeps path-level draws and event
     months for the first that many paths. `progress(done, total)` is called after each chunk.
     """
-    _check_int("paths", paths, 1, 10**9)
-    _check_int("months", months, 1, MAX_MONTHS)
-    _check_int("seed", seed, 0, 2**63 - 1)
-    _check_int("chunk_size", chunk_size, 1, 10**8)
-    _check_int("keep_samples", keep_samples, 0, MAX_SAMPLES)
+    validate_run({"paths": paths, "months": months, "seed": seed})
+    check_whole("chunk_size", chunk_size, 1, 10**8)
+    check_whole("keep_samples", keep_samples, 0, MAX_SAMPLES)
     model = _model(pack, scenario, overrides)
     n_blocks = -(-paths // BLOCK)
     per_chunk = max(1, -(-chunk_size // BLOCK))
@@ -85,13 +82,6 @@ def simulate(
             progress(done, paths)
     assert total is not None
     return SimulationResult.build(model, total, kept, paths=paths, months=months, seed=seed)
-
-
-def _check_int(name: str, value: object, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ParameterError(f"{name} expects a whole number in [{lo}, {hi}], got {value!r}")
-    if not lo <= int(value) <= hi:
-        raise ParameterError(f"{name} = {value} is out of its valid range [{lo}, {hi}]")
 
 
 def _model(pack: Pack | Model, scenario: str, overrides: Mapping[str, object]) -> Model:

@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
+export UV_COMPILE_BYTECODE := 1
 
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)

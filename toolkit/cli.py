@@ -6,14 +6,14 @@ line on stderr and exit status 2; `toolkit validate` prints one line per problem
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from toolkit.errors import PackError, ToolkitError
+from toolkit import cli_engine, cli_report
+from toolkit.cli_options import PackOption, handles_errors
+from toolkit.errors import PackError
 
 app = typer.Typer(
     name="toolkit",
@@ -23,29 +23,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-PackOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--pack", help="Pack directory (default: the project's seeds/).", show_default=False
-    ),
-]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def handles_errors(func: F) -> F:
-    """Turn a ToolkitError into one line on stderr and exit status 2 (no traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ToolkitError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @app.command()
@@ -100,7 +77,6 @@ def frames(
             typer.echo(f"wrote {path}")
 
 
-# --- charts (issue 4): `toolkit chart`; implementation in toolkit/cli_chart.py ---
 @app.command()
 @handles_errors
 def chart(
@@ -137,10 +113,6 @@ def chart(
     typer.echo(f"wrote {path}")
 
 
-# --- end charts ---
-
-
-# --- live explorer (issue 5): `toolkit lab`, `toolkit serve`; implementations in toolkit/cli_live.py ---
 NoBrowserOption = Annotated[
     bool, typer.Option("--no-browser", help="Do not open a web browser.", show_default=False)
 ]
@@ -177,21 +149,8 @@ def serve(
     run_serve(port=port, host=host, open_browser=not no_browser, pack=pack)
 
 
-# --- end live explorer ---
-
-
-# --- scenario engine (issue 3): `toolkit params`, `toolkit simulate`; in toolkit/cli_engine.py ---
-from toolkit import cli_engine  # noqa: E402
-
-cli_engine.register(app)
-# --- end scenario engine ---
-
-
-# --- rendering (issue 4): `toolkit report`, `toolkit sweep`; in toolkit/cli_report.py ---
-from toolkit import cli_report  # noqa: E402
-
-cli_report.register(app)
-# --- end rendering ---
+cli_engine.register(app)  # params, simulate
+cli_report.register(app)  # report, sweep
 
 
 def main() -> None:

@@ -7,47 +7,28 @@ type, value out of range, bad pack) becomes one line on stderr and exit status 2
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from toolkit.cli_options import PackOption, handles_errors
 from toolkit.errors import ParameterError, ToolkitError
 
 if TYPE_CHECKING:
     from toolkit.model import Model
     from toolkit.simulation import SimulationResult
 
-F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_PATH_MONTHS = 10_000_000
 
-PackOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--pack", help="Pack directory (default: the project's seeds/).", show_default=False
-    ),
-]
 ScenarioOption = Annotated[
     str, typer.Option("--scenario", "-s", help="Scenario (preset) from scenarios.yaml.")
 ]
-
-
-def _one_line_errors(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ToolkitError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-@_one_line_errors
+@handles_errors
 def params(
     scenario: ScenarioOption = "baseline",
     details: Annotated[
@@ -76,7 +57,7 @@ def params(
     typer.echo(describe_parameters(model, details=details))
 
 
-@_one_line_errors
+@handles_errors
 def simulate(
     scenario: ScenarioOption = "baseline",
     param: Annotated[

@@ -6,16 +6,12 @@ Only typer is imported here; papermill, nbconvert and Altair load inside the com
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from toolkit.errors import ToolkitError
-
-F = TypeVar("F", bound=Callable[..., Any])
+from toolkit.cli_options import PackOption, handles_errors
 
 NotebookArgument = Annotated[
     Path | None,
@@ -39,27 +35,9 @@ ParamOption = Annotated[
 ShowCodeOption = Annotated[
     bool, typer.Option("--show-code", help="Keep the code cells in the HTML (hidden by default).")
 ]
-PackOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--pack", help="Pack directory (default: the project's seeds/).", show_default=False
-    ),
-]
 
 
-def _one_line_errors(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ToolkitError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-@_one_line_errors
+@handles_errors
 def report_command(
     notebook: NotebookArgument = None,
     scenario: ScenarioOption = None,
@@ -94,7 +72,7 @@ def report_command(
     typer.echo(str(path))
 
 
-@_one_line_errors
+@handles_errors
 def sweep_command(
     grid: Annotated[
         list[str],

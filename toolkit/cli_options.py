@@ -1,0 +1,38 @@
+"""What every `toolkit` command shares: the `--pack` option and one-line errors.
+
+Only typer is imported here, so every command module can use it without slowing `toolkit --help`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from toolkit.errors import ToolkitError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PackOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--pack", help="Pack directory (default: the project's seeds/).", show_default=False
+    ),
+]
+
+
+def handles_errors(func: F) -> F:
+    """Turn a ToolkitError into one line on stderr and exit status 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ToolkitError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]

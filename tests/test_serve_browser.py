@@ -21,15 +21,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from .browser_check import CHROMIUM, CHROMIUM_ARGS
+
 START_TIMEOUT = 30.0
 
 pytestmark = [

@@ -11,7 +11,7 @@ export UV_COMPILE_BYTECODE := 1
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
-.PHONY: setup report test lint chromium clean
+.PHONY: setup report test lint chromium hooks clean
 
 setup: $(VENV)/.synced
 
@@ -36,6 +36,10 @@ chromium:
 
 test: setup lint chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# Strip notebook outputs on every `git add` (a git filter; tests also check notebooks are stripped).
+hooks: setup
+	$(BIN)/nbstripout --install --attributes .gitattributes
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/failed

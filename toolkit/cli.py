@@ -61,8 +61,17 @@ def frames(
     schema: Annotated[bool, typer.Option("--schema", help="Print the declared schemas.")] = False,
 ) -> None:
     """Summarise the pack's frames; print one (--show), the schemas (--schema), or export (--out)."""
-    from toolkit.frames import describe_frames, export_frames, print_frame, print_schemas
+    from toolkit.frames import (
+        check_format,
+        describe_frames,
+        export_frames,
+        print_frame,
+        print_schemas,
+    )
     from toolkit.pack import load_pack
+
+    if out is not None:
+        check_format(fmt)  # before any work or output
 
     if schema:
         print_schemas()

@@ -52,10 +52,15 @@ def print_schemas() -> None:
             print(f"  {column:<22} {dtype:<18} {meaning}")
 
 
-def export_frames(pack: Pack, out: Path, fmt: str) -> list[Path]:
-    """Write every frame to `out/NAME.FORMAT`; each file is written whole or not at all."""
+def check_format(fmt: str) -> None:
+    """An export format the toolkit writes, or a one-line ToolkitError."""
     if fmt not in FORMATS:
         raise ToolkitError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+
+
+def export_frames(pack: Pack, out: Path, fmt: str) -> list[Path]:
+    """Write every frame to `out/NAME.FORMAT`; each file is written whole or not at all."""
+    check_format(fmt)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in pack.frames.items():

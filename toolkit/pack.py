@@ -47,6 +47,8 @@ SECTIONS: dict[str, dict[str, type[r.Record]]] = {
     "scenarios.yaml": {"scenarios": r.Scenario},
 }
 META_FILE = "pack.yaml"
+# libyaml's safe loader where PyYAML was built with it (10x faster than the pure-Python one).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_pack_path() -> Path:
@@ -150,7 +152,7 @@ class _Loader:
             self.problem(name, None, None, str(path), "file not found")
             return None
         try:
-            return yaml.safe_load(path.read_text(encoding="utf-8"))
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506
         except UnicodeDecodeError as exc:
             self.problem(name, None, None, exc.reason, "not UTF-8 text")
         except yaml.YAMLError as exc:

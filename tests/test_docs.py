@@ -47,3 +47,23 @@ def test_pack_option_is_everywhere_the_readme_says() -> None:
     for command in COMMANDS:
         output = CliRunner().invoke(app, [command, "--help"]).output
         assert "--pack" in output, command
+
+
+def test_python_dash_m_toolkit_and_lazy_imports() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "toolkit", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "validate" in result.stdout
+    assert "report" in result.stdout
+    probe = (
+        "import sys, toolkit, toolkit.cli; "
+        "heavy = {'polars', 'numpy', 'altair', 'papermill', 'nbconvert', 'networkx'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

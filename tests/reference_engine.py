@@ -19,7 +19,7 @@ from toolkit.model import Model
 
 @dataclass
 class ReferenceCounts:
-    """Same layout as `toolkit.kernel.Counts`, as nested lists (index months+1 = never)."""
+    """Same layout as `toolkit.chunk.Counts`, as nested lists (index months+1 = never)."""
 
     occupancy: list[list[int]]  # [month][phase]
     reached: list[list[int]]  # [phase][month]

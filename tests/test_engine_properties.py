@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine_factory import chain_pack, compile_fake, count, make_pack, param
-from toolkit.kernel import PRE_DRAWN_VISITS
+from toolkit.chunk import PRE_DRAWN_VISITS
 from toolkit.model import Model, compile_model
 from toolkit.pack import Pack
 from toolkit.simulation import simulate

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from toolkit.chunk import Counts, PathSamples, run_chunk
 from toolkit.errors import ParameterError
-from toolkit.kernel import Counts, PathSamples, run_chunk
 from toolkit.model import Model, check_whole, compile_model, validate_run
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def simulate(
     Each path draws every banded parameter once (uniform, or triangular with mode `value`; int
     parameters rounded), walks the monthly deployment chain from the first phase, accrues the
     compensation hazard (transfers latch), and decides response tiers from latched triggers after
-    their lag with monthly probability `will` (see `toolkit.kernel` for the exact semantics).
+    their lag with monthly probability `will` (see `toolkit.chunk` for the exact semantics).
 
     `pack` may be a loaded pack or an already compiled `Model` (then `scenario` must be the model's or
     left at its default). `overrides` map parameter ids to a number (a point) or {value, low, high};

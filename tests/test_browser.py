@@ -17,6 +17,7 @@ import pytest
 
 from tests.browser_check import CHROMIUM, check_report
 from toolkit import offline
+from toolkit.cache import CACHE_ENV
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 XSS = "<script>alert(1)</script>"
@@ -29,7 +30,7 @@ def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(offline.CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+        mp.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
         mp.delenv("TOOLKIT_PACK", raising=False)
         yield
 

@@ -17,6 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from toolkit import offline
+from toolkit.cache import CACHE_ENV
 from toolkit.errors import ParameterError, ToolkitError
 from toolkit.html_export import iter_chart_specs, prepare_notebook
 from toolkit.nbparams import NotebookParameter, coerce_value, inspect_parameters, split_values
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.xdist_group("report")
 def _isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Bundle cache in a tmp dir; a fixed SOURCE_DATE_EPOCH (reports are compared byte for byte)."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(offline.CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+        mp.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         mp.delenv("TOOLKIT_PACK", raising=False)
         yield

@@ -23,17 +23,16 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Any, Final
+
+from toolkit.cache import cache_dir, write_atomic_text
 
 MIMETYPE: Final = "application/vnd.toolkit.vegalite+json"
 """Output mimetype carrying a chart's Vega-Lite spec."""
 RENDERER_NAME: Final = "toolkit"
 REPORT_MODE_ENV: Final = "TOOLKIT_REPORT_MODE"
 """Set to "1" in a report's kernel: chart outputs then carry no JavaScript (the exporter adds it)."""
-CACHE_ENV: Final = "TOOLKIT_CACHE_DIR"
 BUNDLE_OUTPUT_KEY: Final = "toolkit"
 BUNDLE_OUTPUT_VALUE: Final = "vega-bundle"
 """Output metadata `{"toolkit": "vega-bundle"}` marks the live-mode library output (dropped on export)."""
@@ -105,15 +104,6 @@ def vegalite_version(spec: dict[str, Any]) -> str | None:
 
 
 # -- the JavaScript bundle ------------------------------------------------------------------------
-def cache_dir() -> Path:
-    """Where the generated bundle is cached: $TOOLKIT_CACHE_DIR, else $XDG_CACHE_HOME/toolkit."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "toolkit"
-
-
 def _pick_version(wanted: str | None) -> str:
     import vl_convert
 
@@ -148,14 +138,7 @@ def javascript_bundle(vl_version: str | None = None) -> tuple[str, str]:
         bundle = None
     if not bundle or not bundle.rstrip().endswith(";"):
         bundle = vl_convert.javascript_bundle(BUNDLE_SNIPPET, vl_version=version)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(bundle)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only home is fine: the bundle is regenerated next time
+        write_atomic_text(path, bundle)  # a read-only cache is fine: regenerated next time
     _check_bundle(bundle)
     _bundle_memo[version] = bundle
     return version, bundle

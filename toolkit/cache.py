@@ -1,0 +1,55 @@
+"""A small on-disk cache for results that are slow to compute and fully determined by their key.
+
+Entries live in $TOOLKIT_CACHE_DIR, else $XDG_CACHE_HOME/toolkit (~/.cache/toolkit). Each is written to
+a temporary file and renamed, so a reader never sees half an entry; an unreadable or unwritable cache
+only means the value is computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
+
+CACHE_ENV: Final = "TOOLKIT_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """$TOOLKIT_CACHE_DIR, else $XDG_CACHE_HOME/toolkit."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "toolkit"
+
+
+def write_atomic_text(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all; a read-only cache is silently skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def cached_json(kind: str, key: object, compute: Callable[[], Any]) -> Any:
+    """`compute()`, or its earlier result for the same `key` (any JSON-able value).
+
+    JSON keeps floats exact (shortest round-trip repr), so a cached value equals a computed one.
+    """
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    path = cache_dir() / f"{kind}-{digest}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    value = compute()
+    write_atomic_text(path, json.dumps(value))
+    return value

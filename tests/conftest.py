@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from toolkit.cache import CACHE_ENV
 from toolkit.pack import Pack, default_pack_path, load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Caches (JS bundle, network layout) go to a temporary directory, never to the home directory;
+    subprocesses (report kernels, the Voilà server) inherit it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("toolkit-cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -41,14 +41,20 @@ from toolkit.simulation import simulate  # noqa: E402
 CHUNK = 65_536
 
 
-def bare_markov(model: Model, paths: int, months: int, seed: int) -> np.ndarray:
-    """Move `paths` paths through the phases month by month; return the final phase counts."""
+def cumulative_transitions(model: Model) -> np.ndarray:
+    """Row-cumulative monthly transition matrix at the parameters' point values."""
     n_ph = len(model.phases)
     probs = np.zeros((n_ph, n_ph))
     for f, t, p in zip(model.trans_from, model.trans_to, model.trans_param, strict=True):
         probs[f, t] = model.parameters.value[p]
     probs[np.arange(n_ph), np.arange(n_ph)] = 1.0 - probs.sum(axis=1)
-    cum = np.cumsum(probs, axis=1)
+    return np.cumsum(probs, axis=1)
+
+
+def bare_markov(model: Model, paths: int, months: int, seed: int) -> np.ndarray:
+    """Move `paths` paths through the phases month by month; return the final phase counts."""
+    n_ph = len(model.phases)
+    cum = cumulative_transitions(model)
     columns = [np.ascontiguousarray(cum[:, k]) for k in range(n_ph - 1)]
     rng = np.random.default_rng(seed)
     final = np.zeros(n_ph, dtype=np.int64)
@@ -68,11 +74,7 @@ def bare_markov(model: Model, paths: int, months: int, seed: int) -> np.ndarray:
 def textbook_markov(model: Model, paths: int, months: int, seed: int) -> np.ndarray:
     """The same step as usually written: gather the cumulative row, compare, sum (for context)."""
     n_ph = len(model.phases)
-    probs = np.zeros((n_ph, n_ph))
-    for f, t, p in zip(model.trans_from, model.trans_to, model.trans_param, strict=True):
-        probs[f, t] = model.parameters.value[p]
-    probs[np.arange(n_ph), np.arange(n_ph)] = 1.0 - probs.sum(axis=1)
-    cum = np.cumsum(probs, axis=1)
+    cum = cumulative_transitions(model)
     cum[:, -1] = np.inf
     rng = np.random.default_rng(seed)
     final = np.zeros(n_ph, dtype=np.int64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -107,16 +108,9 @@ class SimulationResult:
     paths: int
     months: int
     seed: int
-    parameters: pl.DataFrame
-    phases: pl.DataFrame
-    reached: pl.DataFrame
-    transfers: pl.DataFrame
-    transfer_tiers: pl.DataFrame
-    responses: pl.DataFrame
-    time_to_response: pl.DataFrame
-    samples: pl.DataFrame | None
     model: Model = field(repr=False)
     counts: Counts = field(repr=False)
+    kept: tuple[PathSamples, ...] = field(default=(), repr=False)
 
     @classmethod
     def build(
@@ -129,39 +123,81 @@ class SimulationResult:
         months: int,
         seed: int,
     ) -> SimulationResult:
-        frames = _Frames(model, months, paths)
         return cls(
             scenario=model.scenario,
             paths=paths,
             months=months,
             seed=seed,
-            parameters=model.parameters.to_frame(),
-            phases=frames.by_month(counts.occupancy.T, "phase", frames.phase),
-            reached=frames.cumulative(counts.reached, "phase", frames.phase),
-            transfers=frames.cumulative(counts.transfer, "technology", frames.tech)
+            model=model,
+            counts=counts,
+            kept=tuple(samples),
+        )
+
+    # Frames are built from the counts on first use: a run whose caller only wants a few numbers
+    # (the tornado's 50-odd runs, `probability_by`) never pays for them.
+    @cached_property
+    def _frames(self) -> _Frames:
+        return _Frames(self.model, self.months, self.paths)
+
+    @cached_property
+    def parameters(self) -> pl.DataFrame:
+        """The parameters used: values, bands, distributions and sources."""
+        return self.model.parameters.to_frame()
+
+    @cached_property
+    def phases(self) -> pl.DataFrame:
+        """month, phase, probability of being in the phase that month."""
+        f = self._frames
+        return f.by_month(self.counts.occupancy.T, "phase", f.phase)
+
+    @cached_property
+    def reached(self) -> pl.DataFrame:
+        """month, phase, probability of having reached the phase by that month."""
+        f = self._frames
+        return f.cumulative(self.counts.reached, "phase", f.phase)
+
+    @cached_property
+    def transfers(self) -> pl.DataFrame:
+        """month, technology, tier, cumulative probability of the technology's transfer."""
+        f, model = self._frames, self.model
+        tier_of = dict(
+            zip(
+                model.technologies,
+                [model.tech_tiers[t] for t in model.technology_tier],
+                strict=True,
+            )
+        )
+        return (
+            f.cumulative(self.counts.transfer, "technology", f.tech)
             .with_columns(
                 pl.col("technology")
                 .cast(pl.String)
-                .replace_strict(
-                    dict(
-                        zip(
-                            model.technologies,
-                            [model.tech_tiers[t] for t in model.technology_tier],
-                            strict=True,
-                        )
-                    ),
-                    return_dtype=frames.tech_tier,
-                )
+                .replace_strict(tier_of, return_dtype=f.tech_tier)
                 .alias("tier")
             )
-            .select("month", "technology", "tier", "probability"),
-            transfer_tiers=frames.cumulative(counts.tier_transfer, "tier", frames.tech_tier),
-            responses=frames.levels(counts.level),
-            time_to_response=frames.times(counts.decided),
-            samples=frames.samples(samples) if samples else None,
-            model=model,
-            counts=counts,
+            .select("month", "technology", "tier", "probability")
         )
+
+    @cached_property
+    def transfer_tiers(self) -> pl.DataFrame:
+        """month, tier, cumulative probability of any transfer in the tier."""
+        f = self._frames
+        return f.cumulative(self.counts.tier_transfer, "tier", f.tech_tier)
+
+    @cached_property
+    def responses(self) -> pl.DataFrame:
+        """month, level, probability that the highest response tier decided is `level`."""
+        return self._frames.levels(self.counts.level)
+
+    @cached_property
+    def time_to_response(self) -> pl.DataFrame:
+        """tier, month (null: not within the horizon), probability of first decision then."""
+        return self._frames.times(self.counts.decided)
+
+    @cached_property
+    def samples(self) -> pl.DataFrame | None:
+        """Path-level draws and event months of the kept paths, if any were kept."""
+        return self._frames.samples(list(self.kept)) if self.kept else None
 
     def probability_by(self, item: str, month: int) -> float:
         """P(event `item` by `month`): a response tier decided, a phase reached, a technology or a

@@ -65,7 +65,7 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int = 12) ->
         for p in s["phases"][1:]
     ]
     lines += [
-        f"- At least one **{esc(tier[t['tier']]).lower()}** technology is transferred within "
+        f"- At least one technology of the tier **{esc(tier[t['tier']])}** is transferred within "
         f"{w} months in {percent(t['p_within'])} of paths."
         for t in s["transfers"]
     ]

@@ -555,3 +555,31 @@ def test_model_parameters_on_the_command_line_fold_into_overrides() -> None:
             parameters={"troops": "1", "overrides": '{"troops": 2}'},
             from_text=True,
         )
+
+
+def test_report_kernel_displays_charts_without_schema_validation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In report mode the spec goes out unvalidated (tests validate every chart function instead)."""
+    import altair as alt
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        monkeypatch.setenv(offline.REPORT_MODE_ENV, "1")
+        offline.use_offline_renderer()
+        chart = alt.Chart(alt.Data(values=[{"x": 1}])).mark_point().encode(x="x:Q")
+        calls: list[bool] = []
+        real = alt.Chart.to_dict
+
+        def spy(self: alt.Chart, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs.get("validate", True))
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(alt.Chart, "to_dict", spy)
+        bundle, _ = shell.display_formatter.format(chart)
+        assert calls == [False]
+        assert bundle[offline.MIMETYPE]["mark"] == {"type": "point"}
+        assert "<script" not in bundle["text/html"]
+    finally:
+        InteractiveShell.clear_instance()

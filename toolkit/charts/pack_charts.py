@@ -108,6 +108,24 @@ def _compute_layout(
     return best[1]
 
 
+def _row_axis(order: list[str], *, grid: bool | None = None) -> alt.Y:
+    """The y encoding of one-row-per-item charts: rows in `order`, labels wrapped on newlines;
+    `grid` None keeps the theme's choice."""
+    return alt.Y(
+        "row:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(
+            labelExpr="split(datum.label, '\\n')",
+            labelLimit=420,
+            labelFontSize=10.5,
+            grid=alt.Undefined if grid is None else grid,
+            domain=False,
+            ticks=False,
+        ),
+    )
+
+
 def _crowding(pos: dict[str, tuple[float, float]]) -> int:
     """Pairs of nodes whose labels would overlap (labels are wide and short)."""
     xy = np.array(list(pos.values()))
@@ -405,19 +423,7 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
         ],
     )
     x_axis = alt.Axis(title=None, format="%b %Y", labelAngle=0, tickCount="month")
-    y = alt.Y(
-        "row:N",
-        sort=order,
-        title=None,
-        axis=alt.Axis(
-            labelExpr="split(datum.label, '\\n')",
-            labelLimit=420,
-            labelFontSize=10.5,
-            grid=True,
-            domain=False,
-            ticks=False,
-        ),
-    )
+    y = _row_axis(order, grid=True)
     colour = alt.Color(
         "precision:N",
         title="Date known to the",
@@ -554,18 +560,7 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
             ],
         )
     )
-    y = alt.Y(
-        "row:N",
-        sort=order,
-        title=None,
-        axis=alt.Axis(
-            labelExpr="split(datum.label, '\\n')",
-            labelLimit=420,
-            labelFontSize=10.5,
-            domain=False,
-            ticks=False,
-        ),
-    )
+    y = _row_axis(order)
     tip = [
         alt.Tooltip("who:N", title="who"),
         alt.Tooltip("word:N", title="word"),

@@ -54,9 +54,6 @@ def report_command(
     pack: PackOption = None,
 ) -> None:
     """Render a notebook into one self-contained, offline HTML report; print its path."""
-    from toolkit.kernel_state import block_slow_optional_imports
-
-    block_slow_optional_imports()
     from toolkit.nbparams import parse_assignments
     from toolkit.report import render_report
 
@@ -99,9 +96,6 @@ def sweep_command(
     pack: PackOption = None,
 ) -> None:
     """Render one report per combination of --grid values, and an index.html listing them."""
-    from toolkit.kernel_state import block_slow_optional_imports
-
-    block_slow_optional_imports()
     from toolkit.nbparams import parse_assignments, split_values
     from toolkit.sweep import sweep
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from toolkit.fastimport import block_slow_optional_imports
 
-__all__ = ["block_slow_optional_imports", "import_modules", "restore", "snapshot", "warm_up"]
+__all__ = ["import_modules", "restore", "snapshot", "warm_up"]
 
 KEEP_MODULES = ("toolkit.kernel_state",)
 

@@ -17,7 +17,8 @@ import sys
 
 
 def main(argv: list[str]) -> None:
-    from toolkit.kernel_state import block_slow_optional_imports, import_modules
+    from toolkit.fastimport import block_slow_optional_imports
+    from toolkit.kernel_state import import_modules
 
     block_slow_optional_imports()
     from ipykernel import kernelapp

@@ -508,10 +508,11 @@ def render_report(
     (`from_text=True`: the values are command-line text, parsed by declared type). Returns the path
     written (default `reports/<notebook>[-<scenario>].html`).
     """
-    from toolkit.kernel_state import block_slow_optional_imports
+    from toolkit.fastimport import block_slow_optional_imports
+
+    block_slow_optional_imports()  # before anything below can load jsonschema
     from toolkit.kernels import Kernel
 
-    block_slow_optional_imports()
     source = NotebookSource.read(notebook)
     # The interpreter that becomes the kernel starts now and imports the notebook's modules while
     # the parameters are checked; it turns into a kernel only once they pass (toolkit.kernels).

@@ -99,11 +99,12 @@ def sweep(
     from_text: bool = False,
 ) -> SweepResult:
     """Render one report per combination of `grid` into `out_dir` (+ `index.html`); see module doc."""
-    from toolkit.kernel_state import block_slow_optional_imports
+    from toolkit.fastimport import block_slow_optional_imports
+
+    block_slow_optional_imports()  # before anything below can load jsonschema
     from toolkit.kernels import Kernel
     from toolkit.report import NotebookSource, kernel_env_for
 
-    block_slow_optional_imports()
     if workers < 1:
         raise ParameterError(f"workers must be at least 1, got {workers}")
     fixed = dict(parameters or {})

@@ -19,7 +19,7 @@ import vl_convert as vlc
 
 from toolkit import charts
 from toolkit.charts.theme import MAX_ROWS, OKABE_ITO, THEME_NAME, order_of
-from toolkit.cli_chart import CHARTS, export_chart
+from toolkit.cli_chart import CHARTS, build_chart, export_chart
 from toolkit.errors import ToolkitError
 from toolkit.grid import ExplorerGrid, GridAxis
 from toolkit.pack import Pack
@@ -471,3 +471,27 @@ def test_cli_command(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     assert "unknown chart 'nope'" in bad.output
     assert len(bad.output.strip().splitlines()) == 1
+
+
+# -- speed guard ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_channels_are_built_as_classes(
+    name: str, pack: Pack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every encoding channel is passed as an Altair class (`alt.X2("x:Q")`, `alt.ColorValue(...)`),
+    never as a shorthand string or dict: Altair resolves those through the JSON schema, ~5 ms each,
+    which made the report's chart cells several times slower."""
+    from altair.utils import core
+    from altair.utils.schemapi import SchemaBase
+
+    wrap = core._ChannelCache._wrap_in_channel
+    loose: list[str] = []
+
+    def strict(self: Any, obj: Any, encoding: str) -> Any:
+        if not isinstance(obj, SchemaBase | list | tuple):
+            loose.append(f"{encoding}={obj!r:.60}")
+        return wrap(self, obj, encoding)
+
+    monkeypatch.setattr(core._ChannelCache, "_wrap_in_channel", strict)
+    build_chart(name, pack, paths=300, months=6)
+    assert not loose, f"chart {name!r} passes channels Altair must look up: {loose}"

@@ -345,11 +345,13 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
         .encode(
             x=x,
             y=y,
-            text="cell:N",
-            color=alt.condition(
-                alt.FieldOneOfPredicate(field="response", oneOf=sorted(dark)),
-                alt.value("white"),
-                alt.value("#111111"),
+            text=alt.Text("cell:N"),
+            color=alt.ColorValue(
+                "#111111",
+                condition={
+                    "test": alt.FieldOneOfPredicate(field="response", oneOf=sorted(dark)),
+                    "value": "white",
+                },
             ),
         )
         for n in (1, 2, 3)
@@ -442,7 +444,7 @@ def chart_tornado(
                 axis=percent_axis(f"P({outcome})"),
                 scale=alt.Scale(zero=False, padding=30),
             ),
-            x2="outcome:Q",
+            x2=alt.X2("outcome:Q"),
             y=y,
             color=alt.Color(
                 "end:N",
@@ -469,13 +471,13 @@ def chart_tornado(
         alt.Chart(data)
         .transform_filter(f"datum.outcome {op} datum.baseline")
         .mark_text(align=align, dx=dx, fontSize=9.5, color="#444444")
-        .encode(x="outcome:Q", y=y, text=alt.Text("value:Q", format=",.3~r"))
+        .encode(x=alt.X("outcome:Q"), y=y, text=alt.Text("value:Q", format=",.3~r"))
         for op, align, dx in sides
     ]
     rule = (
         alt.Chart(alt.Data(values=[{"baseline": round(base, 4)}]))
         .mark_rule(color="#111111", strokeDash=[4, 3])
-        .encode(x="baseline:Q")
+        .encode(x=alt.X("baseline:Q"))
     )
     return titled(
         alt.LayerChart(layer=[bars, *values, rule]),

@@ -259,8 +259,8 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
     lines = base_e.mark_rule(strokeWidth=1.4, opacity=0.85).encode(
         x=alt.X("x:Q", scale=xs, axis=no_axis),
         y=alt.Y("y:Q", scale=ys, axis=no_axis),
-        x2="x2:Q",
-        y2="y2:Q",
+        x2=alt.X2("x2:Q"),
+        y2=alt.Y2("y2:Q"),
         color=modality_colour,
         strokeDash=modality_dash,
         tooltip=edge_tip,
@@ -321,7 +321,7 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
         .encode(
             x=alt.X("x:Q", scale=xs, axis=no_axis),
             y=alt.Y("y:Q", scale=ys, axis=no_axis),
-            text="line:N",
+            text=alt.Text("line:N"),
         )
         for expr, dy in (
             ("peek(split(datum.label, '\\n'))", -8),
@@ -443,7 +443,7 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
     bars = (
         base.transform_filter(alt.datum.precision != "day")
         .mark_bar(height=12, opacity=0.8, cornerRadius=2)
-        .encode(x=x, x2="bar_end:T", y=y, color=colour, tooltip=tip)
+        .encode(x=x, x2=alt.X2("bar_end:T"), y=y, color=colour, tooltip=tip)
     )
     points = (
         base.transform_filter(alt.datum.precision == "day")
@@ -451,14 +451,14 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
         .encode(x=x, y=y, color=colour, tooltip=tip)
     )
     dates = base.mark_text(align="right", dx=-8, fontSize=10, color=MUTED).encode(
-        x=x, y=y, text="short:N"
+        x=x, y=y, text=alt.Text("short:N")
     )
     pub = alt.Chart(
         alt.Data(values=[{"date": published.isoformat(), "label": "published (assumed)"}])
     )
     rule = pub.mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x=alt.X("date:T", scale=utc))
     rule_label = pub.mark_text(align="right", dx=-4, dy=-4, fontSize=10, color=MUTED).encode(
-        x=alt.X("date:T", scale=utc), y=alt.value(0), text="label:N"
+        x=alt.X("date:T", scale=utc), y=alt.YValue(0), text=alt.Text("label:N")
     )
     return titled(
         alt.LayerChart(layer=[bars, points, dates, rule, rule_label]),
@@ -549,7 +549,7 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("low:Q", scale=prob, axis=top_axis),
-            x2="high:Q",
+            x2=alt.X2("high:Q"),
             color=alt.Color(
                 "shade:N", scale=alt.Scale(domain=[0, 1], range=["#EFEFEF", "#E0E0E0"]), legend=None
             ),
@@ -575,7 +575,7 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
         .mark_bar(height=12, strokeWidth=1.5, color="#333333")
         .encode(
             x=alt.X("low:Q", scale=prob, axis=x_axis, title="Probability"),
-            x2="high:Q",
+            x2=alt.X2("high:Q"),
             y=y,
             fillOpacity=alt.FillOpacity(
                 "kind:N",
@@ -591,7 +591,7 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
                 sort=kinds,
                 legend=None,
             ),
-            stroke=alt.value("#333333"),
+            stroke=alt.StrokeValue("#333333"),
             tooltip=tip,
         )
     )
@@ -601,8 +601,10 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
         .encode(
             x=alt.X("high:Q", scale=prob, axis=None),
             y=y,
-            text="word:N",
-            color=alt.condition(alt.datum.vague, alt.value("#882255"), alt.value("#111111")),
+            text=alt.Text("word:N"),
+            color=alt.ColorValue(
+                "#111111", condition={"test": alt.datum.vague, "value": "#882255"}
+            ),
             tooltip=tip,
         )
     )

@@ -560,14 +560,18 @@ def test_model_parameters_on_the_command_line_fold_into_overrides() -> None:
 def test_report_kernel_displays_charts_without_schema_validation(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """In report mode the spec goes out unvalidated (tests validate every chart function instead)."""
+    """In report mode the spec goes out unvalidated (tests validate every chart function instead), and
+    schema objects are not validated as they are built (Altair's debug mode is off)."""
     import altair as alt
+    from altair.utils import schemapi
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
+    monkeypatch.setattr(schemapi, "DEBUG_MODE", True)  # restored for the tests that follow
     try:
         monkeypatch.setenv(offline.REPORT_MODE_ENV, "1")
         offline.use_offline_renderer()
+        assert schemapi.DEBUG_MODE is False
         chart = alt.Chart(alt.Data(values=[{"x": 1}])).mark_point().encode(x="x:Q")
         calls: list[bool] = []
         real = alt.Chart.to_dict

@@ -8,8 +8,9 @@ before each report the kernel goes back to the state it had right after warm-up:
 - the toolkit's own modules (dropped from `sys.modules`, so their module state starts fresh);
 - process state a notebook commonly touches: environment variables, working directory, `sys.path`,
   warnings filters, recursion limit, `random` and NumPy's global RNG state, NumPy print/error options,
-  Altair's registries (renderer, theme, data transformer and their options), Polars' config, IPython's
-  display-formatter registrations, the root logger, Matplotlib's rcParams and figures if loaded.
+  Altair's registries (renderer, theme, data transformer and their options) and its debug mode,
+  Polars' config, IPython's display-formatter registrations, the root logger, Matplotlib's rcParams
+  and figures if loaded.
 
 Third-party modules a report imports for the first time stay imported (dropping C extensions from
 `sys.modules` is unsafe); their module-level state is the one thing a report could leak, and the
@@ -70,6 +71,7 @@ class _Snapshot:
     decimal_context: decimal.Context
     root_logger: tuple[int, list[logging.Handler]]
     registries: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    altair_debug: bool | None = None
     numpy: dict[str, Any] | None = None
     polars_config: str | None = None
     formatters: dict[str, tuple[dict[Any, Any], dict[Any, Any]]] = field(default_factory=dict)
@@ -120,6 +122,9 @@ def snapshot() -> None:
         root_logger=(root.level, list(root.handlers)),
         registries=[(reg, reg._get_state()) for reg in _altair_registries()],
     )
+    schemapi = sys.modules.get("altair.utils.schemapi")
+    if schemapi is not None:
+        snap.altair_debug = bool(schemapi.DEBUG_MODE)
     np = sys.modules.get("numpy")
     if np is not None:
         snap.numpy = {
@@ -175,6 +180,9 @@ def restore() -> None:
     root.handlers[:] = snap.root_logger[1]
     for registry, state in snap.registries:
         registry._set_state({k: (v.copy() if isinstance(v, dict) else v) for k, v in state.items()})
+    schemapi = sys.modules.get("altair.utils.schemapi")
+    if schemapi is not None and snap.altair_debug is not None:
+        setattr(schemapi, "DEBUG_MODE", snap.altair_debug)  # noqa: B010 - a module global
     np = sys.modules.get("numpy")
     if np is not None and snap.numpy is not None:
         np.random.set_state(snap.numpy["rng"])

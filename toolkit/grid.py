@@ -100,6 +100,7 @@ def compute_explorer_grid(
     progress: Progress | None = None,
 ) -> ExplorerGrid:
     """Run the engine at every point of `grid` (default `DEFAULT_GRID`) and collect the outputs."""
+    from toolkit.model import compile_model
     from toolkit.simulation import simulate
 
     spec = dict(DEFAULT_GRID if grid is None else grid)
@@ -135,12 +136,13 @@ def compute_explorer_grid(
 
     phase_enum = pack.enums["phase"]
     tier_enum = pack.enums["tech_tier"]
+    model = compile_model(pack, scenario)  # once; each point only overrides the grid's parameters
     parts: list[pl.DataFrame] = []
     for done, point in enumerate(itertools.product(*(a.values for a in axes)), start=1):
         overrides: dict[str, Any] = {
             a.parameter: int(v) if a.integer else v for a, v in zip(axes, point, strict=True)
         }
-        result = simulate(pack, scenario, paths=paths, months=months, seed=seed, **overrides)
+        result = simulate(model.with_overrides(overrides), paths=paths, months=months, seed=seed)
         long = pl.concat(
             [
                 _panel(result.phases, "phase", "phases"),

@@ -203,3 +203,39 @@ def test_all_trigger_with_a_lapsing_phase_condition(lag: int, months: int, seed:
     assert res.samples is not None
     assert res.samples["trigger.r"].to_list() == [1] * 100
     assert res.counts.decided[0, 1 + lag if 1 + lag <= months else months + 1] == 100
+
+
+COUNTS = ("occupancy", "reached", "transfer", "tier_transfer", "decided", "level")
+
+
+@SETTINGS
+@given(
+    variants=st.lists(pack_overrides(), min_size=1, max_size=3),
+    decision_only=st.lists(
+        st.sampled_from(["lethal_will", "lethal_lag", "economic_will", "defensive_lag"]),
+        max_size=3,
+    ),
+    months=st.integers(1, 60),
+    seed=st.integers(0, 2**32),
+    blocks=st.integers(1, 2),
+)
+def test_variants_equal_their_own_runs_exactly(
+    model: Model,
+    variants: list[dict[str, object]],
+    decision_only: list[str],
+    months: int,
+    seed: int,
+    blocks: int,
+) -> None:
+    """`simulate_variants` (shared draws, shared walk for lag/will changes) is `simulate`, run by run:
+    over several RNG blocks, and over long horizons where paths outlive their pre-drawn visits."""
+    from toolkit.simulation import BLOCK, simulate_variants
+
+    models = [model] + [model.with_overrides(v) for v in variants]
+    models += [model.with_overrides({name: 1 if "lag" in name else 0.5}) for name in decision_only]
+    paths = 300 if blocks == 1 else BLOCK + 200
+    together = simulate_variants(models, paths=paths, months=months, seed=seed)
+    for one, run in zip(models, together, strict=True):
+        alone = simulate(one, paths=paths, months=months, seed=seed)
+        for name in COUNTS:
+            assert np.array_equal(getattr(alone.counts, name), getattr(run.counts, name)), name

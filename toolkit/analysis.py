@@ -9,7 +9,7 @@ import polars as pl
 
 from toolkit.errors import ParameterError
 from toolkit.model import Model, compile_model, feasible_range
-from toolkit.simulation import simulate
+from toolkit.simulation import simulate_variants
 
 if TYPE_CHECKING:
     from toolkit.pack import Pack
@@ -33,30 +33,28 @@ def compute_tornado(
     (transferred). Each parameter is set to the low and then the high end of its band (or, without a
     band, of its valid range, narrowed so that transition probabilities still sum to at most 1) as a
     point value, all else as in the scenario (other bands still sampled). Every run uses the same seed
-    (common random numbers), so differences are due to the parameter, not to noise. Rows are sorted by
-    swing, largest first.
+    (common random numbers), so differences are due to the parameter, not to noise; all runs go through
+    the engine together (`toolkit.simulation.simulate_variants`), each equal to its own `simulate` run.
+    Rows are sorted by swing, largest first. `progress(paths done, paths)` is called after each chunk.
     """
     model = pack if isinstance(pack, Model) else compile_model(pack, scenario, overrides)
     if isinstance(pack, Model):
         model = model.with_overrides(overrides)
     months = max(within, 1)
-    base = simulate(model, paths=paths, months=months, seed=seed).probability_by(outcome, within)
     table = model.parameters
     names = list(parameters) if parameters is not None else list(table.ids)
-    rows = []
-    for done, name in enumerate(names):
+    sampled = table.sampled()
+    rows, variants = [], [model]
+    for name in names:
         i = table.index(name)
-        if table.sampled()[i]:
+        if sampled[i]:
             lo, hi, source = float(table.low[i]), float(table.high[i]), "band"
         else:
             lo, hi = feasible_range(model, name)
             source = "valid range"
-        ends = []
-        for x in (lo, hi):
-            value = round(x) if table.is_int[i] else x
-            varied = model.with_overrides({name: value})
-            run = simulate(varied, paths=paths, months=months, seed=seed)
-            ends.append(run.probability_by(outcome, within))
+        variants += [
+            model.with_overrides({name: round(x) if table.is_int[i] else x}) for x in (lo, hi)
+        ]
         rows.append(
             {
                 "parameter": name,
@@ -64,12 +62,14 @@ def compute_tornado(
                 "low": lo,
                 "high": hi,
                 "range": source,
-                "outcome_low": ends[0],
-                "outcome_high": ends[1],
             }
         )
-        if progress is not None:
-            progress(done + 1, len(names))
+    # all runs in one engine pass over the same random numbers (common random numbers)
+    runs = simulate_variants(variants, paths=paths, months=months, seed=seed, progress=progress)
+    outcomes = [run.probability_by(outcome, within) for run in runs]
+    base = outcomes[0]
+    for row, k in zip(rows, range(1, len(outcomes), 2), strict=True):
+        row["outcome_low"], row["outcome_high"] = outcomes[k], outcomes[k + 1]
     return (
         pl.DataFrame(rows)
         .with_columns(

@@ -25,16 +25,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from toolkit.draws import PRE_DRAWN_VISITS, Draws, FloatArray, IntArray
 from toolkit.ladder import decision_months, first_tier_transfers, trigger_months
 from toolkit.model import Model
-from toolkit.sampling import sample_parameters
-from toolkit.walk import as_array, transfer_thresholds, walk_paths
+from toolkit.sampling import Values, sample_parameter, sample_parameters
+from toolkit.walk import Walk, as_array, transfer_thresholds, walk_paths
 
-__all__ = ["PRE_DRAWN_VISITS", "Counts", "PathSamples", "run_chunk"]
+__all__ = ["PRE_DRAWN_VISITS", "Counts", "PathSamples", "run_chunk", "run_chunk_variants"]
 
 
 @dataclass
@@ -83,20 +85,7 @@ def run_chunk(
     tier_first = first_tier_transfers(model, walk.transfer, never)
     trigger = trigger_months(model, walk, tier_first, never)
     decided = decision_months(model, values, trigger, exponentials[n_tech:], months)
-    level = decided.copy()  # first month the level is >= tier r: min of decisions of tiers >= r
-    for r in range(len(model.responses) - 2, -1, -1):
-        np.minimum(level[r], level[r + 1], out=level[r])
-    reached, transfer, tier_transfer, decided_hist, level_hist = _histograms(
-        [walk.first, walk.transfer, tier_first, decided, level], never
-    )
-    counts = Counts(
-        occupancy=walk.occupancy,
-        reached=reached,
-        transfer=transfer,
-        tier_transfer=tier_transfer,
-        decided=decided_hist,
-        level=level_hist,
-    )
+    counts = _count(model, walk, tier_first, decided, never)
     samples = None
     if keep > 0:
         k = min(keep, n)
@@ -114,6 +103,113 @@ def run_chunk(
             final_phase=walk.final[:k].copy(),
         )
     return counts, samples
+
+
+def run_chunk_variants(
+    models: Sequence[Model],
+    rngs: Sequence[np.random.Generator],
+    sizes: Sequence[int],
+    months: int,
+) -> list[Counts]:
+    """`run_chunk` for each of `models` on the same paths and random numbers, sharing what they share.
+
+    The models must differ only in parameter values (`Model.with_overrides` of one model). The random
+    numbers are drawn once; a model samples again only the parameters whose entries differ from the
+    first model's, and reuses the first model's walk and triggers when those parameters only act on
+    decisions (lags and political will). Each result is exactly `run_chunk(model, ...)`'s: the block
+    generators are put back to their state after the initial draws before every walk.
+    """
+    base = models[0]
+    for model in models[1:]:
+        if model.parameters.ids != base.parameters.ids or model.technologies != base.technologies:
+            raise ValueError("run_chunk_variants: models must differ only in parameter values")
+    n, never = int(sum(sizes)), months + 1
+    n_par, n_tech = len(base.parameters.ids), len(base.technologies)
+    draws = Draws(rngs, sizes)
+    uniforms, exponentials = draws.initial(n_par, n_tech + len(base.responses))
+    states = [g.bit_generator.state for g in rngs]  # after the initial draws
+    walk_free = _decision_only(base)
+    base_values = sample_parameters(base.parameters, uniforms)
+    shared: tuple[Walk, IntArray, IntArray] | None = None
+    out = []
+    for model in models:
+        values: Values = list(base_values)
+        changed = _changed_parameters(model, base)
+        sampled = model.parameters.sampled()
+        for i in changed:
+            values[i] = sample_parameter(model.parameters, i, uniforms[i], bool(sampled[i]))
+        reuse = shared is not None and walk_free.issuperset(changed)
+        if reuse:
+            assert shared is not None
+            walk, tier_first, trigger = shared
+        else:
+            for g, state in zip(rngs, states, strict=True):
+                g.bit_generator.state = state
+            thresholds = transfer_thresholds(model, values, exponentials[:n_tech], n)
+            walk = walk_paths(model, values, thresholds, draws, n, months, want_final=False)
+            tier_first = first_tier_transfers(model, walk.transfer, never)
+            trigger = trigger_months(model, walk, tier_first, never)
+            if not changed:
+                shared = (walk, tier_first, trigger)
+        decided = decision_months(model, values, trigger, exponentials[n_tech:], months)
+        out.append(_count(model, walk, tier_first, decided, never))
+    return out
+
+
+def _decision_only(model: Model) -> frozenset[int]:
+    """Parameters that act on decisions only (lags, will), not on the walk or the triggers."""
+    n = len(model.parameters.ids)
+    walk = {
+        int(i) % n
+        for group in (
+            model.trans_param,
+            model.intensity_param,
+            model.transfer_param,
+            (model.troops_param, model.reference_param, model.horizon_param),
+        )
+        for i in group
+    }
+    decision = {int(i) for i in (*model.lag_param, *model.will_param) if i >= 0}
+    return frozenset(decision - walk)
+
+
+def _changed_parameters(model: Model, base: Model) -> list[int]:
+    """Indices whose value, band, distribution or type differ between the two models' tables."""
+    a, b = model.parameters, base.parameters
+    if a is b:
+        return []
+
+    def differs(x: NDArray[Any], y: NDArray[Any]) -> NDArray[np.bool_]:
+        same = x == y
+        if x.dtype.kind == "f":
+            same |= np.isnan(x) & np.isnan(y)
+        return ~same
+
+    mask = (
+        differs(a.value, b.value)
+        | differs(a.low, b.low)
+        | differs(a.high, b.high)
+        | differs(np.asarray(a.distribution), np.asarray(b.distribution))
+        | differs(np.asarray(a.is_int), np.asarray(b.is_int))
+    )
+    return [int(i) for i in np.flatnonzero(mask)]
+
+
+def _count(model: Model, walk: Walk, tier_first: IntArray, decided: IntArray, never: int) -> Counts:
+    level = decided.copy()  # first month the level is >= tier r: min of decisions of tiers >= r
+    for r in range(len(model.responses) - 2, -1, -1):
+        np.minimum(level[r], level[r + 1], out=level[r])
+    reached, transfer, tier_transfer, decided_hist, level_hist = _histograms(
+        [walk.first, walk.transfer, tier_first, decided, level], never
+    )
+    return Counts(
+        occupancy=walk.occupancy.copy(),  # a walk may be shared by several results' counts
+        reached=reached,
+        transfer=transfer,
+        tier_transfer=tier_transfer,
+        decided=decided_hist,
+        level=level_hist,
+    )
 
 
 def _histograms(blocks: Sequence[IntArray], never: int) -> list[IntArray]:

@@ -22,22 +22,21 @@ Values = list[float | NDArray[np.floating[Any]]]
 def sample_parameters(table: ParameterTable, uniforms: NDArray[np.floating[Any]]) -> Values:
     """Per parameter: a float (point) or an array of per-path values; `uniforms` is (params, n)."""
     sampled = table.sampled()
-    out: Values = []
-    for i in range(len(table.ids)):
-        if not sampled[i]:
-            out.append(float(table.value[i]))
-            continue
-        lo, hi, mode = float(table.low[i]), float(table.high[i]), float(table.value[i])
-        u = uniforms[i]
-        if table.is_int[i] and table.distribution[i] == UNIFORM:
-            out.append(np.minimum(np.floor(lo + u * (hi - lo + 1.0)), hi))
-            continue
-        if table.distribution[i] == TRIANGULAR:
-            x = triangular(u, lo, mode, hi)
-        else:
-            x = lo + u * (hi - lo)
-        out.append(np.rint(x) if table.is_int[i] else x)
-    return out
+    return [sample_parameter(table, i, uniforms[i], sampled[i]) for i in range(len(table.ids))]
+
+
+def sample_parameter(
+    table: ParameterTable, i: int, u: NDArray[np.floating[Any]], sampled: bool | None = None
+) -> float | NDArray[np.floating[Any]]:
+    """Parameter i: its point value, or its per-path draws from the uniforms `u`."""
+    if not (table.sampled()[i] if sampled is None else sampled):
+        return float(table.value[i])
+    lo, hi, mode = float(table.low[i]), float(table.high[i]), float(table.value[i])
+    if table.is_int[i] and table.distribution[i] == UNIFORM:
+        return np.minimum(np.floor(lo + u * (hi - lo + 1.0)), hi)
+    triangle = table.distribution[i] == TRIANGULAR
+    x = triangular(u, lo, mode, hi) if triangle else lo + u * (hi - lo)
+    return np.rint(x) if table.is_int[i] else x
 
 
 def triangular(

@@ -8,7 +8,7 @@ only histograms (and, when asked, the first `keep_samples` paths) outlive a chun
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from toolkit.chunk import Counts, PathSamples, run_chunk
+from toolkit.chunk import Counts, PathSamples, run_chunk, run_chunk_variants
 from toolkit.errors import ParameterError
 from toolkit.model import Model, check_whole, compile_model, validate_run
 
@@ -57,19 +57,11 @@ def simulate(
     check_whole("chunk_size", chunk_size, 1, 10**8)
     check_whole("keep_samples", keep_samples, 0, MAX_SAMPLES)
     model = _model(pack, scenario, overrides)
-    n_blocks = -(-paths // BLOCK)
-    per_chunk = max(1, -(-chunk_size // BLOCK))
     total: Counts | None = None
     kept: list[PathSamples] = []
     kept_n = 0
     done = 0
-    for first in range(0, n_blocks, per_chunk):
-        blocks = range(first, min(first + per_chunk, n_blocks))
-        sizes = [min(BLOCK, paths - b * BLOCK) for b in blocks]
-        rngs = [
-            np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
-            for b in blocks
-        ]
+    for sizes, rngs in _chunks(paths, seed, chunk_size):
         counts, samples = run_chunk(model, rngs, sizes, months, keep=keep_samples - kept_n)
         if total is None:
             total = counts
@@ -83,6 +75,61 @@ def simulate(
             progress(done, paths)
     assert total is not None
     return SimulationResult.build(model, total, kept, paths=paths, months=months, seed=seed)
+
+
+def simulate_variants(
+    models: Sequence[Model],
+    *,
+    paths: int = 10_000,
+    months: int = 36,
+    seed: int = 0,
+    chunk_size: int = BLOCK,
+    progress: Progress | None = None,
+) -> list[SimulationResult]:
+    """`simulate(model, paths=..., months=..., seed=...)` for each model, with the same random numbers.
+
+    The models differ only in parameter values (`Model.with_overrides` of one model), as in a
+    sensitivity analysis; each result equals its own `simulate` run exactly, but the random numbers
+    are drawn once and a walk is shared where only lags and political will differ
+    (`toolkit.chunk.run_chunk_variants`). `progress(done, paths)` is called after each chunk.
+    """
+    validate_run({"paths": paths, "months": months, "seed": seed})
+    check_whole("chunk_size", chunk_size, 1, 10**8)
+    if not models:
+        return []
+    totals: list[Counts] | None = None
+    done = 0
+    for sizes, rngs in _chunks(paths, seed, chunk_size):
+        counts = run_chunk_variants(models, rngs, sizes, months)
+        if totals is None:
+            totals = counts
+        else:
+            for total, more in zip(totals, counts, strict=True):
+                total.add(more)
+        done += sum(sizes)
+        if progress is not None:
+            progress(done, paths)
+    assert totals is not None
+    return [
+        SimulationResult.build(model, total, [], paths=paths, months=months, seed=seed)
+        for model, total in zip(models, totals, strict=True)
+    ]
+
+
+def _chunks(
+    paths: int, seed: int, chunk_size: int
+) -> Iterator[tuple[list[int], list[np.random.Generator]]]:
+    """Per chunk: the sizes of its RNG blocks and their generators (block b: spawn key (b,))."""
+    n_blocks = -(-paths // BLOCK)
+    per_chunk = max(1, -(-chunk_size // BLOCK))
+    for first in range(0, n_blocks, per_chunk):
+        blocks = range(first, min(first + per_chunk, n_blocks))
+        sizes = [min(BLOCK, paths - b * BLOCK) for b in blocks]
+        rngs = [
+            np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))
+            for b in blocks
+        ]
+        yield sizes, rngs
 
 
 def _model(pack: Pack | Model, scenario: str, overrides: Mapping[str, object]) -> Model:

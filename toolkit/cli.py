@@ -6,6 +6,7 @@ line on stderr and exit status 2; `toolkit validate` prints one line per problem
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -164,4 +165,10 @@ cli_report.register(app)  # report, sweep
 
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`."""
-    app()
+    try:
+        app()
+    finally:
+        # The process is about to exit: spare the interpreter's final garbage collection a walk over
+        # every object a report loaded (~0.3 s after `toolkit report`). Nothing is left to collect
+        # that exiting would not free anyway.
+        gc.freeze()

@@ -10,7 +10,8 @@
 Everything runs as the command-line tools a user would type, each in a new process, with the chart
 library's cache (vl-convert bundle, ~2 s to build) filled beforehand in a temporary directory; the
 first-ever report on a machine pays that once more (printed too). All output goes to a temporary
-directory. Default notebook: the test fixture (two charts and a slider); pass the real report later.
+directory. Default notebook: the project's report (`notebooks/report.ipynb`, what `make report`
+renders); `--notebook tests/fixtures/charts_report.ipynb` is a small one (two charts and a slider).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_NOTEBOOK = ROOT / "tests" / "fixtures" / "charts_report.ipynb"
+DEFAULT_NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
 
 
 def run(cmd: list[str], env: dict[str, str]) -> float:

@@ -271,6 +271,24 @@ def test_model_charts_use_pack_labels(pack: Pack) -> None:
     _assert_ordered(charts.chart_transfers(result, pack).to_dict(), "tier", tiers)
 
 
+def test_month_axis_reads_as_calendar_months_with_a_pack(pack: Pack, fake: FakeResult) -> None:
+    """Month 0 is the pack's publication date (27 Oct 2024): ticks read "Oct 2024", "Apr 2025"..."""
+    from toolkit.simulation import simulate
+
+    result = simulate(pack, "baseline", paths=300, months=12, seed=1)
+    for chart in (charts.chart_phases, charts.chart_transfers, charts.chart_responses):
+        spec = chart(result, pack).to_dict()
+        months = [e for e in _encodings(spec, "month") if "axis" in e]
+        assert months
+        for enc in months:
+            assert "datetime(2024, 9 + datum.value, 1)" in enc["axis"]["labelExpr"]
+            assert enc["axis"]["title"].startswith("Month (month 0 = October 2024")
+        svg = vlc.vegalite_to_svg(spec)
+        assert ">Oct 2024<" in svg
+    no_pack = charts.chart_phases(fake).to_dict()  # without a pack: plain month numbers
+    assert all("labelExpr" not in e.get("axis", {}) for e in _encodings(no_pack, "month"))
+
+
 def test_policy_table_heatmap_order(pack: Pack) -> None:
     tiers = ["none", *TIERS]
     rows = [

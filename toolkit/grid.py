@@ -10,6 +10,7 @@ need to know about each axis. `toolkit.charts.chart_explorer_grid` draws it.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -75,6 +76,7 @@ class ExplorerGrid:
     paths: int
     months: int
     seed: int
+    start: dt.date | None = None  # month 0: the pack's publication date (calendar labels)
 
     def series(self, panel: str) -> list[str]:
         """The series of one panel, in ladder order."""
@@ -190,6 +192,7 @@ def compute_explorer_grid(
         paths=paths,
         months=months,
         seed=seed,
+        start=pack.meta.publication.date,
     )
 
 

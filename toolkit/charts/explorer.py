@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 import altair as alt
 import polars as pl
 
-from toolkit.charts.model_charts import MONTH_TITLE
 from toolkit.charts.theme import (
     MAX_ROWS,
     NEUTRAL,
     OKABE_ITO,
     legend,
+    month_axis,
     percent_axis,
     sequential_colours,
     titled,
@@ -118,8 +118,8 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
         encoding = {
             "x": alt.X(
                 "month:Q",
-                title=MONTH_TITLE if panel == last else None,
                 scale=alt.Scale(domain=[0, grid.months], nice=False),
+                axis=month_axis(grid.start, title=panel == last),
             ),
             "y": alt.Y(
                 "probability:Q",

@@ -19,9 +19,11 @@ from toolkit.charts.theme import (
     category_scale,
     label_expr,
     legend,
+    month_axis,
     order_of,
     percent_axis,
     plain,
+    publication_date,
     sequential_colours,
     titled,
     wrap_text,
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
 
 PROB_DIGITS = 3  # probabilities in specs: 0.1 % resolution is finer than any chart shows
 NO_EFFECT = 0.0005  # a tornado leaves out parameters that move the outcome less than this
-MONTH_TITLE = "Months after the article (month 0 = the situation it reports)"
 
 
 class ResultLike(Protocol):
@@ -87,10 +88,8 @@ def _lookup_labels(chart: alt.Chart, key: str, labels: Mapping[str, str], as_: s
     ).transform_calculate(**{as_: f"datum[{json.dumps(as_)}] || datum[{json.dumps(key)}]"})
 
 
-def _month_x() -> alt.X:
-    return alt.X(
-        "month:Q", title=MONTH_TITLE, scale=alt.Scale(nice=False), axis=alt.Axis(tickMinStep=1)
-    )
+def _month_x(pack: Pack | None) -> alt.X:
+    return alt.X("month:Q", scale=alt.Scale(nice=False), axis=month_axis(publication_date(pack)))
 
 
 def _stacked_area(
@@ -100,6 +99,7 @@ def _stacked_area(
     colour: alt.Scale,
     legend_title: str,
     labels: Mapping[str, str],
+    pack: Pack | None,
 ) -> alt.Chart:
     """Probability of each ladder step per month, stacked in ladder order (first step on top)."""
     data = plain(frame.select("month", key, "probability"), digits=PROB_DIGITS)
@@ -107,7 +107,7 @@ def _stacked_area(
         alt.Chart(data).transform_calculate(rank=_rank(key, order)), key, labels, "name"
     )
     return base.mark_area(line=False, interpolate="step-after").encode(
-        x=_month_x(),
+        x=_month_x(pack),
         y=alt.Y(
             "probability:Q",
             stack="zero",
@@ -134,7 +134,13 @@ def chart_phases(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
     frame = result.phases
     order = order_of(frame, "phase")
     chart = _stacked_area(
-        frame, "phase", order, category_scale(order), "Deployment phase", _labels(pack, "phases")
+        frame,
+        "phase",
+        order,
+        category_scale(order),
+        "Deployment phase",
+        _labels(pack, "phases"),
+        pack,
     )
     return titled(
         chart,
@@ -173,7 +179,7 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
         _lookup_labels(alt.Chart(tech_data), "technology", tech_names, "name")
         .mark_line(strokeWidth=1, strokeDash=[3, 2], opacity=0.7, interpolate="step-after")
         .encode(
-            x=_month_x(),
+            x=_month_x(pack),
             y=y,
             color=alt.Color("tier:N", scale=colour_scale, sort=tiers, legend=tier_legend),
             detail=alt.Detail("technology:N"),
@@ -189,7 +195,7 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
         _lookup_labels(alt.Chart(tier_data), "tier", tier_labels, "label")
         .mark_line(strokeWidth=3, interpolate="step-after")
         .encode(
-            x=_month_x(),
+            x=_month_x(pack),
             y=y,
             color=alt.Color("tier:N", scale=colour_scale, sort=tiers, legend=tier_legend),
             tooltip=[
@@ -229,7 +235,7 @@ def chart_responses(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
         }
         labels.setdefault("none", "No response decided yet")
     colour = _response_scale(order)
-    chart = _stacked_area(frame, "level", order, colour, "Highest response decided", labels)
+    chart = _stacked_area(frame, "level", order, colour, "Highest response decided", labels, pack)
     return titled(
         chart,
         "How far the trilateral response goes, month by month",

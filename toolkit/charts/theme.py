@@ -9,6 +9,7 @@ exported spec looks the same wherever it is rendered.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -149,6 +150,32 @@ def plain(frame: pl.DataFrame, digits: int = 4) -> pl.DataFrame:
     if out.height > MAX_ROWS:
         raise ValueError(f"{out.height} rows: aggregate before charting (limit {MAX_ROWS})")
     return out
+
+
+MONTH_TITLE: Final = "Months after the article (month 0 = the situation it reports)"
+
+
+def month_axis(start: dt.date | None, *, title: bool = True) -> alt.Axis:
+    """The axis of a month-index field (0 = the article's date, whole months after it).
+
+    With the article's date (`start`, the pack's publication date) ticks are labelled with calendar
+    months ("Nov 2024"); the data and tooltips keep the month number.
+    """
+    if start is None:
+        return alt.Axis(title=MONTH_TITLE if title else None, tickMinStep=1)
+    return alt.Axis(
+        title=f"Month (month 0 = {start:%B %Y}, the article's date)" if title else None,
+        tickMinStep=1,
+        labelExpr=(
+            f"timeFormat(datetime({start.year}, {start.month - 1} + datum.value, 1), '%b %Y')"
+        ),
+    )
+
+
+def publication_date(pack: Any) -> dt.date | None:
+    """The pack's (assumed) publication date, month 0 of the engine; None without a pack."""
+    date = getattr(getattr(getattr(pack, "meta", None), "publication", None), "date", None)
+    return date if isinstance(date, dt.date) else None
 
 
 def percent_axis(title: str) -> alt.Axis:

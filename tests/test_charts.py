@@ -182,6 +182,21 @@ def test_actor_network(pack: Pack) -> None:
     assert all(-1.5 < n["x"] < 1.5 and -1.5 < n["y"] < 1.5 for n in nodes[0])
 
 
+def test_network_labels_move_below_a_node_to_avoid_a_collision() -> None:
+    from toolkit.charts.pack_charts import _labels_below
+
+    nodes = pl.DataFrame(
+        {
+            "label": ["Russia", "Russia–North Korea\nComprehensive Strategic…", "Japan"],
+            "x": [0.0, 0.1, 0.9],
+            "y": [0.0, 0.0, -0.9],
+            "mention_count": [10, 2, 3],
+        }
+    )
+    # side by side, the agreement's label would sit on Russia's: it goes below; Japan stays above
+    assert _labels_below(nodes, -1.2, 1.2, 620) == [False, True, False]
+
+
 def test_network_layout_is_deterministic(pack: Pack) -> None:
     from toolkit.charts.pack_charts import network_layout
 

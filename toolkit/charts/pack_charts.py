@@ -7,7 +7,7 @@ import json
 import math
 import textwrap
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import altair as alt
 import numpy as np
@@ -230,6 +230,8 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
 
     lo = min(min(x, y) for x, y in pos.values()) - 0.15
     hi = max(max(x, y) for x, y in pos.values()) + 0.15
+    below = _labels_below(nodes, lo, hi, size)  # where each label goes (see the labels below)
+    nodes = nodes.with_columns(pl.Series("below", below, dtype=pl.Boolean))
     xs = alt.Scale(domain=[lo, hi], nice=False, zero=False)
     ys = alt.Scale(domain=[lo, hi], nice=False, zero=False)
     no_axis = None
@@ -312,21 +314,32 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
             ],
         )
     )
-    # label lines stacked upwards from the node (Vega's baseline does not lift a multi-line text)
+    # Each label sits above its node, or below it where that collides less with the labels placed
+    # before it (bigger nodes first); a white halo keeps it readable over the edges. Vega's baseline
+    # does not lift a multi-line text, so each line is its own layer.
+    first = "split(datum.label, '\\n')[0]"
+    second = "length(split(datum.label, '\\n')) > 1 ? split(datum.label, '\\n')[1] : null"
+    last = "peek(split(datum.label, '\\n'))"
+    placements: tuple[tuple[bool, str, int, Literal["top", "bottom"]], ...] = (
+        # (is below, line expression, dy, baseline)
+        (False, last, -8, "bottom"),
+        (False, f"length(split(datum.label, '\\n')) > 1 ? {first} : null", -20, "bottom"),
+        (True, first, 9, "top"),
+        (True, second, 21, "top"),
+    )
     labels = [
         alt.Chart(nodes)
+        .transform_filter(f"{'' if is_below else '!'}datum.below")
         .transform_calculate(line=expr)
         .transform_filter("isValid(datum.line)")
-        .mark_text(baseline="bottom", dy=dy, fontSize=10.5, color="#111111")
+        .mark_text(baseline=baseline, dy=dy, fontSize=10.5, color="#111111", **halo)
         .encode(
             x=alt.X("x:Q", scale=xs, axis=no_axis),
             y=alt.Y("y:Q", scale=ys, axis=no_axis),
             text=alt.Text("line:N"),
         )
-        for expr, dy in (
-            ("peek(split(datum.label, '\\n'))", -8),
-            ("length(split(datum.label, '\\n')) > 1 ? split(datum.label, '\\n')[0] : null", -20),
-        )
+        for halo in (LABEL_HALO, {})
+        for is_below, expr, dy, baseline in placements
     ]
     return titled(
         alt.LayerChart(layer=[lines, heads, points, *labels]),
@@ -336,6 +349,59 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
         width=size,
         height=size,
     )
+
+
+LABEL_HALO: Final[dict[str, Any]] = {
+    "stroke": "white",
+    "strokeWidth": 3,
+    "strokeOpacity": 0.85,
+    "strokeJoin": "round",
+}
+CHAR_PX = 6.0  # mean width of a 10.5 px label character
+LINE_PX = 12.0
+
+
+def _labels_below(nodes: pl.DataFrame, lo: float, hi: float, size: int) -> list[bool]:
+    """For each node, whether its label goes below it: greedily, most-mentioned nodes first, the side
+    whose label box overlaps less with the labels already placed and with the other nodes."""
+
+    def px(v: float) -> float:
+        return (v - lo) / (hi - lo) * size
+
+    rows = nodes.select("label", "x", "y", "mention_count").rows()
+    centres = [(px(x), size - px(y)) for _, x, y, _ in rows]
+    placed: list[tuple[float, float, float, float]] = []
+    below = [False] * len(rows)
+    order = sorted(range(len(rows)), key=lambda i: (-rows[i][3], i))
+    for i in order:
+        text = str(rows[i][0]).split("\n")
+        width = max(len(t) for t in text) * CHAR_PX
+        height = len(text) * LINE_PX
+        cx, cy = centres[i]
+        boxes = {
+            False: (cx - width / 2, cy - 8 - height, cx + width / 2, cy - 8),
+            True: (cx - width / 2, cy + 9, cx + width / 2, cy + 9 + height),
+        }
+
+        def cost(box: tuple[float, float, float, float], me: int = i) -> float:
+            hit = sum(_overlap(box, other) for other in placed)
+            return hit + sum(
+                _overlap(box, (x - 6, y - 6, x + 6, y + 6)) * 4
+                for j, (x, y) in enumerate(centres)
+                if j != me
+            )
+
+        side = cost(boxes[True]) < cost(boxes[False])
+        below[i] = side
+        placed.append(boxes[side])
+    return below
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Area shared by two boxes (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
 
 
 def _legend_values(counts: pl.Series) -> list[int]:

@@ -195,6 +195,8 @@ class Kernel:
             self.kc.stop_channels()
             self.kc = None
         if self.km is not None:
+            # Kill and reap the process ourselves: jupyter_client polls for its end every 0.1 s
+            _kill(getattr(getattr(self.km, "provisioner", None), "process", None))
             with contextlib.suppress(Exception):  # the process may already be gone
                 run_sync(self.km.shutdown_kernel)(now=True)
             self.km = None
@@ -274,6 +276,14 @@ class Kernel:
     def reset(self) -> None:
         """Back to the warm-up baseline (fresh namespace and module state; see kernel_state)."""
         self.run("__import__('importlib').import_module('toolkit.kernel_state').restore()")
+
+
+def _kill(proc: object) -> None:
+    """SIGKILL a kernel process (a `Popen`) and wait for it; anything else is left alone."""
+    if isinstance(proc, subprocess.Popen):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait(timeout=5)
 
 
 def _discard(proc: subprocess.Popen[bytes]) -> None:

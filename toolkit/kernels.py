@@ -341,7 +341,9 @@ def _ready_client_class() -> type:
             while True:
                 msg_id = self.kernel_info()
                 reply = await _reply(self.shell_channel, msg_id, wait=1.0)
-                if reply is not None and await _idle(self.iopub_channel, msg_id, wait=1.0):
+                # a status published before IOPub's subscription took effect is lost (ZeroMQ's
+                # "slow joiner"): after 0.2 s without it, ask again (as jupyter_client does)
+                if reply is not None and await _idle(self.iopub_channel, msg_id, wait=0.2):
                     self._handle_kernel_info_reply(reply)
                     return
                 if not await self._async_is_alive():

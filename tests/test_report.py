@@ -587,3 +587,14 @@ def test_report_kernel_displays_charts_without_schema_validation(
         assert "<script" not in bundle["text/html"]
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_sweep_uses_one_worker_per_cpu_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    assert sweep_module.default_workers() == 2
+    monkeypatch.setattr(
+        sweep_module.os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False
+    )
+    assert sweep_module.default_workers() == sweep_module.MAX_DEFAULT_WORKERS

@@ -82,8 +82,14 @@ def sweep_command(
     scenario: ScenarioOption = None,
     param: ParamOption = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Reports rendered at once (one kernel each).")
-    ] = 1,
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Reports rendered at once, one kernel each (default: one per CPU, at most 4).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(

@@ -85,11 +85,23 @@ def _file_name(stem: str, values: Mapping[str, Any], taken: set[str]) -> str:
     return name
 
 
+MAX_DEFAULT_WORKERS = 4  # each worker is a kernel of a few hundred MB
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use, at most `MAX_DEFAULT_WORKERS`."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+
+
 def sweep(
     grid: Mapping[str, Sequence[Any]],
     *,
     scenario: str | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     notebook: str | os.PathLike[str] | None = None,
     parameters: Mapping[str, Any] | None = None,
@@ -98,13 +110,18 @@ def sweep(
     progress: bool = False,
     from_text: bool = False,
 ) -> SweepResult:
-    """Render one report per combination of `grid` into `out_dir` (+ `index.html`); see module doc."""
+    """Render one report per combination of `grid` into `out_dir` (+ `index.html`); see module doc.
+
+    `workers` kernels render at once (default `default_workers()`: one per CPU, at most 4).
+    """
     from toolkit.fastimport import block_slow_optional_imports
 
     block_slow_optional_imports()  # before anything below can load jsonschema
     from toolkit.kernels import Kernel
     from toolkit.report import NotebookSource, kernel_env_for
 
+    if workers is None:
+        workers = default_workers()
     if workers < 1:
         raise ParameterError(f"workers must be at least 1, got {workers}")
     fixed = dict(parameters or {})

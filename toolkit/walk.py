@@ -129,7 +129,9 @@ def walk_paths(
         else:
             inv_rate, g, splits = tab.inv_rate[pos], tab.gain[pos], [x[pos] for x in tab.split]
         visit += 1
-        stay = np.floor(e * inv_rate)  # geometric: months after the first
+        # geometric: months after the first (a stay past float range is past the horizon: capped)
+        with np.errstate(over="ignore"):
+            stay = np.floor(e * inv_rate)
         end = np.fmin(stay + (start + 1), never).astype(MONTH)
         first_hazard = np.maximum(start, 1)
         hazard_months = end - first_hazard

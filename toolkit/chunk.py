@@ -80,10 +80,7 @@ def run_chunk(
     draws = Draws(rngs, sizes)
     uniforms, exponentials = draws.initial(n_par, n_tech + len(model.responses))
     values = sample_parameters(model.parameters, uniforms)
-    thresholds = transfer_thresholds(model, values, exponentials[:n_tech], n)
-    walk = walk_paths(model, values, thresholds, draws, n, months, want_final=keep > 0)
-    tier_first = first_tier_transfers(model, walk.transfer, never)
-    trigger = trigger_months(model, walk, tier_first, never)
+    walk, tier_first, trigger = _walk(model, values, exponentials, draws, n, months, keep > 0)
     decided = decision_months(model, values, trigger, exponentials[n_tech:], months)
     counts = _count(model, walk, tier_first, decided, never)
     samples = None
@@ -145,10 +142,7 @@ def run_chunk_variants(
         else:
             for g, state in zip(rngs, states, strict=True):
                 g.bit_generator.state = state
-            thresholds = transfer_thresholds(model, values, exponentials[:n_tech], n)
-            walk = walk_paths(model, values, thresholds, draws, n, months, want_final=False)
-            tier_first = first_tier_transfers(model, walk.transfer, never)
-            trigger = trigger_months(model, walk, tier_first, never)
+            walk, tier_first, trigger = _walk(model, values, exponentials, draws, n, months)
             if not changed:
                 shared = (walk, tier_first, trigger)
         decided = decision_months(model, values, trigger, exponentials[n_tech:], months)
@@ -156,8 +150,27 @@ def run_chunk_variants(
     return out
 
 
+def _walk(
+    model: Model,
+    values: Values,
+    exponentials: FloatArray,
+    draws: Draws,
+    n: int,
+    months: int,
+    want_final: bool = False,
+) -> tuple[Walk, IntArray, IntArray]:
+    """Phase walk with transfers, first transfer per tier, and trigger months of `n` paths."""
+    never, n_tech = months + 1, len(model.technologies)
+    thresholds = transfer_thresholds(model, values, exponentials[:n_tech], n)
+    walk = walk_paths(model, values, thresholds, draws, n, months, want_final=want_final)
+    tier_first = first_tier_transfers(model, walk.transfer, never)
+    return walk, tier_first, trigger_months(model, walk, tier_first, never)
+
+
 def _decision_only(model: Model) -> frozenset[int]:
-    """Parameters that act on decisions only (lags, will), not on the walk or the triggers."""
+    """Parameters that act on decisions only (lags, will), not on the walk or the triggers.
+
+    An index of -1 (no parameter) is read by the walk as the last parameter, hence `% n`."""
     n = len(model.parameters.ids)
     walk = {
         int(i) % n

@@ -14,12 +14,15 @@
   overlap the parent's own work; papermill's first request simply queues behind it.
 - `papermill.execute_notebook(..., engine_name=ENGINE, km=kernel.km)` runs a notebook on the kernel;
   the engine (papermill's nbclient engine) closes its client afterwards and leaves the kernel running.
+  Clients of these kernels are ready as soon as their kernel_info request is answered (no idle wait
+  for IOPub to go quiet), and `shutdown()` kills and reaps the process without polling for its end.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -320,6 +323,7 @@ def _adopting_provisioner(km: AsyncKernelManager, proc: subprocess.Popen[bytes])
     return _Adopting(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
 
 
+@functools.cache  # made once, on first use (jupyter_client loads lazily)
 def _ready_client_class() -> type:
     """jupyter_client's async client, with a `wait_for_ready` that does not sit idle.
 
@@ -330,9 +334,6 @@ def _ready_client_class() -> type:
     subscription is live); if either is missing, it asks again, as jupyter_client does. Messages
     that belong to other requests need no flush: nbclient matches replies and outputs to its requests.
     """
-    global _READY_CLIENT  # noqa: PLW0603 - made once, on first use (jupyter_client loads lazily)
-    if _READY_CLIENT is not None:
-        return _READY_CLIENT
     from jupyter_client.asynchronous.client import AsyncKernelClient
 
     class ReadyClient(AsyncKernelClient):
@@ -351,11 +352,7 @@ def _ready_client_class() -> type:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
-    _READY_CLIENT = ReadyClient
     return ReadyClient
-
-
-_READY_CLIENT: type | None = None
 
 
 async def _reply(channel: Any, msg_id: str, *, wait: float) -> dict[str, Any] | None:

@@ -590,7 +590,9 @@ def test_report_kernel_displays_charts_without_schema_validation(
 
 
 def test_sweep_uses_one_worker_per_cpu_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    from toolkit import sweep as sweep_module
+    import importlib
+
+    sweep_module = importlib.import_module("toolkit.sweep")  # `toolkit.sweep` is also the function
 
     monkeypatch.setattr(sweep_module.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     assert sweep_module.default_workers() == 2

@@ -2,8 +2,8 @@
 
 `compute_explorer_grid(pack, scenario, grid={param: values, ...})` runs the engine once per grid point
 (one or two parameters fixed at each combination of values; every other parameter keeps its scenario
-value or band) with the same seed everywhere, so neighbouring slices differ by the assumption, not by
-Monte Carlo noise. The result is an `ExplorerGrid`: one long frame of month-by-month probabilities (phase
+value or band) on the same random numbers everywhere, so neighbouring slices differ by the assumption,
+not by Monte Carlo noise. The result is an `ExplorerGrid`: one long frame of month-by-month probabilities (phase
 occupancy, cumulative transfer by technology tier, highest response tier decided) plus what the sliders
 need to know about each axis. `toolkit.charts.chart_explorer_grid` draws it.
 """
@@ -15,7 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
@@ -101,9 +101,13 @@ def compute_explorer_grid(
     seed: int = 1,
     progress: Progress | None = None,
 ) -> ExplorerGrid:
-    """Run the engine at every point of `grid` (default `DEFAULT_GRID`) and collect the outputs."""
+    """Run the engine at every point of `grid` (default `DEFAULT_GRID`) and collect the outputs.
+
+    All points go through the engine in one pass on the same random numbers
+    (`toolkit.simulation.simulate_variants`); `progress(paths done, paths)` follows that pass.
+    """
     from toolkit.model import compile_model
-    from toolkit.simulation import simulate
+    from toolkit.simulation import simulate_variants
 
     spec = dict(DEFAULT_GRID if grid is None else grid)
     if not 1 <= len(spec) <= MAX_AXES:
@@ -139,12 +143,17 @@ def compute_explorer_grid(
     phase_enum = pack.enums["phase"]
     tier_enum = pack.enums["tech_tier"]
     model = compile_model(pack, scenario)  # once; each point only overrides the grid's parameters
+    points = list(itertools.product(*(a.values for a in axes)))
+    variants = [
+        model.with_overrides(
+            {a.parameter: int(v) if a.integer else v for a, v in zip(axes, point, strict=True)}
+        )
+        for point in points
+    ]
+    # one engine pass over the same random numbers (each run equal to its own `simulate`)
+    results = simulate_variants(variants, paths=paths, months=months, seed=seed, progress=progress)
     parts: list[pl.DataFrame] = []
-    for done, point in enumerate(itertools.product(*(a.values for a in axes)), start=1):
-        overrides: dict[str, Any] = {
-            a.parameter: int(v) if a.integer else v for a, v in zip(axes, point, strict=True)
-        }
-        result = simulate(model.with_overrides(overrides), paths=paths, months=months, seed=seed)
+    for point, result in zip(points, results, strict=True):
         long = pl.concat(
             [
                 _panel(result.phases, "phase", "phases"),
@@ -157,8 +166,6 @@ def compute_explorer_grid(
                 pl.lit(float(v)).alias(a.parameter) for a, v in zip(axes, point, strict=True)
             )
         )
-        if progress is not None:
-            progress(done, n_points)
         response_levels = result.responses.schema["level"]
 
     assert isinstance(response_levels, pl.Enum)

@@ -208,7 +208,7 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
     return titled(
         alt.LayerChart(layer=[per_tech, per_tier]),
         "Will Russia transfer technology? Cumulative probability by tier",
-        "Thick: any technology of the tier transferred by that month; thin dashed: each technology. Once transferred, it stays transferred.",
+        "Thick: any technology of the tier transferred by that month; thin dashed: each technology (a tier's hazard is split equally among its technologies, so their lines coincide). Once transferred, it stays transferred.",
         "Analyst assumptions: compensation hazards by phase and troop scale (parameters.yaml), bands from claims.yaml. "
         + run_caption(result),
         width=560,

@@ -1,4 +1,5 @@
-"""`simulate`: run the scenario engine and return tidy Polars frames.
+"""`simulate`: run the scenario engine and return tidy Polars frames; `simulate_variants`: many
+parameter variants of one model in one pass on the same random numbers (sensitivity, grids).
 
 Paths are grouped in fixed RNG blocks of `BLOCK` paths; block b draws from
 `PCG64(SeedSequence(seed, spawn_key=(b,)))`. A chunk is a whole number of blocks processed together, so

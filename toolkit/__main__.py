@@ -1,5 +1,5 @@
 """`python -m toolkit` is the `toolkit` command."""
 
-from toolkit.cli import main
+from toolkit.launch import main
 
 main()

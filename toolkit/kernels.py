@@ -282,6 +282,48 @@ class Kernel:
         self.run("__import__('importlib').import_module('toolkit.kernel_state').restore()")
 
 
+# -- a kernel started before the CLI loaded (toolkit.launch) ---------------------------------------
+_EarlyKey = tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]
+_early: tuple[_EarlyKey, Kernel] | None = None
+
+
+def _early_key(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> _EarlyKey:
+    return (str(cwd), tuple(sorted((env or {}).items())), tuple(modules))
+
+
+def prespawn_for_adoption(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> None:
+    """Prespawn a kernel interpreter now for `take_prespawned` to hand over later in this process;
+    if nobody takes it, it is discarded at exit."""
+    global _early  # noqa: PLW0603 - one early kernel per process, handed over once
+    if _early is not None or not prespawn_enabled():
+        return
+    import atexit
+
+    kernel = Kernel(cwd=cwd, env=env).prespawn(modules)
+    _early = (_early_key(cwd, env, modules), kernel)
+    atexit.register(_discard_early)
+
+
+def take_prespawned(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> Kernel:
+    """The kernel prespawned early for exactly this directory, environment and modules, else a new
+    prespawned one (an early kernel for anything else is discarded)."""
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        key, kernel = early
+        if key == _early_key(cwd, env, modules):
+            return kernel
+        kernel.shutdown()
+    return Kernel(cwd=cwd, env=env).prespawn(modules)
+
+
+def _discard_early() -> None:
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early[1].shutdown()
+
+
 def _kill(proc: object) -> None:
     """SIGKILL a kernel process (a `Popen`) and wait for it; anything else is left alone."""
     if isinstance(proc, subprocess.Popen):

@@ -511,12 +511,13 @@ def render_report(
     from toolkit.fastimport import block_slow_optional_imports
 
     block_slow_optional_imports()  # before anything below can load jsonschema
-    from toolkit.kernels import Kernel
+    from toolkit.kernels import take_prespawned
 
     source = NotebookSource.read(notebook)
-    # The interpreter that becomes the kernel starts now and imports the notebook's modules while
-    # the parameters are checked; it turns into a kernel only once they pass (toolkit.kernels).
-    kernel = Kernel(cwd=source.path.parent, env=kernel_env_for(pack)).prespawn(source.imports)
+    # The interpreter that becomes the kernel starts now (or started as the `toolkit` command did,
+    # toolkit.launch) and imports the notebook's modules while the parameters are checked; it turns
+    # into a kernel only once they pass (toolkit.kernels).
+    kernel = take_prespawned(source.path.parent, kernel_env_for(pack), source.imports)
     try:
         info = NotebookInfo.from_source(source)
         pack_info = PackInfo.load(pack if pack is not None else _pack_parameter(info, parameters))

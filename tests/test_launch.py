@@ -1,0 +1,97 @@
+"""`toolkit report` starts its kernel interpreter before the CLI loads (toolkit.launch), and
+`render_report` adopts it only when it was started for the same notebook directory, pack and modules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolkit import kernels
+from toolkit.launch import report_arguments
+
+ROOT = Path(__file__).resolve().parent.parent
+CHARTS = ROOT / "tests" / "fixtures" / "charts_report.ipynb"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["report"], (None, None)),
+        (["report", "nb.ipynb"], ("nb.ipynb", None)),
+        (["report", "--pack", "p", "nb.ipynb", "-p", "troops=1"], ("nb.ipynb", "p")),
+        (["report", "--out=x.html", "--pack=p", "--show-code"], (None, "p")),
+        (["report", "--scenario", "baseline", "--param", "seed=3"], (None, None)),
+    ],
+)
+def test_report_arguments_read(argv: list[str], expected: tuple[str | None, str | None]) -> None:
+    assert report_arguments(argv) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["sweep", "--grid", "seed=1,2"],
+        ["report", "--help"],
+        ["report", "--unknown", "x"],
+        ["report", "a.ipynb", "b.ipynb"],
+        ["report", "--pack"],  # value missing
+        ["report", "-p=seed=3"],
+    ],
+)
+def test_anything_else_is_left_to_the_cli(argv: list[str]) -> None:
+    assert report_arguments(argv) is None
+
+
+def test_an_early_kernel_is_adopted_only_for_the_same_run(tmp_path: Path) -> None:
+    kernels.prespawn_for_adoption(tmp_path, {}, ["json"])
+    assert kernels._early is not None
+    early = kernels._early[1]
+    same = kernels.take_prespawned(tmp_path, {}, ["json"])
+    try:
+        assert same is early
+        assert kernels._early is None  # handed over once
+    finally:
+        same.shutdown()
+
+    kernels.prespawn_for_adoption(tmp_path, {}, ["json"])
+    assert kernels._early is not None
+    early = kernels._early[1]
+    zygote = early._zygote
+    assert zygote is not None
+    other = kernels.take_prespawned(tmp_path, {"TOOLKIT_PACK": "/elsewhere"}, ["json"])
+    try:
+        assert other is not early
+        assert zygote.wait(timeout=10) is not None  # the unused interpreter was discarded
+    finally:
+        other.shutdown()
+
+
+def test_toolkit_report_command_renders(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "toolkit", "report", str(CHARTS), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    assert out.stat().st_size > 100_000
+
+
+def test_toolkit_report_command_with_a_missing_notebook_fails_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "toolkit", "report", str(tmp_path / "nope.ipynb")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "notebook not found" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

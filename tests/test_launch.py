@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,19 @@ def test_toolkit_report_command_with_a_missing_notebook_fails_in_one_line(tmp_pa
     assert done.returncode != 0
     assert "notebook not found" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_launcher_knows_every_option_of_report() -> None:
+    """An option the launcher does not know turns its early start off: keep the lists in step."""
+    import typer
+
+    from toolkit.cli import app
+    from toolkit.launch import FLAG_OPTIONS, VALUE_OPTIONS
+
+    group: Any = typer.main.get_command(app)  # typer's own (vendored) click group
+    report = group.commands["report"]
+    options = [p for p in report.params if p.param_type_name == "option" and p.name != "help"]
+    flags = {o for p in options if p.is_flag for o in p.opts}
+    values = {o for p in options if not p.is_flag for o in p.opts}
+    assert flags == set(FLAG_OPTIONS)
+    assert values == set(VALUE_OPTIONS)

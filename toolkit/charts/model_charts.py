@@ -23,7 +23,6 @@ from toolkit.charts.theme import (
     order_of,
     percent_axis,
     plain,
-    publication_date,
     sequential_colours,
     titled,
     wrap_text,
@@ -89,7 +88,8 @@ def _lookup_labels(chart: alt.Chart, key: str, labels: Mapping[str, str], as_: s
 
 
 def _month_x(pack: Pack | None) -> alt.X:
-    return alt.X("month:Q", scale=alt.Scale(nice=False), axis=month_axis(publication_date(pack)))
+    start = pack.meta.publication.date if pack is not None else None  # month 0 (assumed date)
+    return alt.X("month:Q", scale=alt.Scale(nice=False), axis=month_axis(start))
 
 
 def _stacked_area(

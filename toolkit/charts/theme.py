@@ -172,12 +172,6 @@ def month_axis(start: dt.date | None, *, title: bool = True) -> alt.Axis:
     )
 
 
-def publication_date(pack: Any) -> dt.date | None:
-    """The pack's (assumed) publication date, month 0 of the engine; None without a pack."""
-    date = getattr(getattr(getattr(pack, "meta", None), "publication", None), "date", None)
-    return date if isinstance(date, dt.date) else None
-
-
 def percent_axis(title: str) -> alt.Axis:
     """A 0–100 % axis for probabilities."""
     return alt.Axis(title=title, format=".0%")

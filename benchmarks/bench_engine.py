@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.reference_engine import run_reference  # noqa: E402
-from toolkit.model import Model, compile_model  # noqa: E402
-from toolkit.pack import load_pack  # noqa: E402
-from toolkit.simulation import simulate  # noqa: E402
+from toolkit.engine.model import Model, compile_model  # noqa: E402
+from toolkit.engine.simulation import simulate  # noqa: E402
+from toolkit.pack.load import load_pack  # noqa: E402
 
 CHUNK = 65_536
 

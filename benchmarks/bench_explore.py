@@ -23,9 +23,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.explore import Explorer  # noqa: E402
-from toolkit.pack import load_pack  # noqa: E402
-from toolkit.simulation import simulate  # noqa: E402
+from toolkit.engine.simulation import simulate  # noqa: E402
+from toolkit.explore.view import Explorer  # noqa: E402
+from toolkit.pack.load import load_pack  # noqa: E402
 
 BUDGET_MS = 50.0
 # one slider per group, and the values it is moved between (all valid with the baseline's bands)

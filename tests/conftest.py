@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.cache import CACHE_ENV
-from toolkit.pack import Pack, default_pack_path, load_pack
+from toolkit.pack.load import Pack, default_pack_path, load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -9,12 +9,12 @@ from typing import Any
 
 import polars as pl
 
-from toolkit.model import Model, compile_model
+from toolkit.engine.model import Model, compile_model
 
 
 @dataclass
 class FakePack:
-    """Duck-types the frames of `toolkit.pack.Pack` that the engine uses."""
+    """Duck-types the frames of `toolkit.pack.load.Pack` that the engine uses."""
 
     phases: pl.DataFrame
     transitions: pl.DataFrame

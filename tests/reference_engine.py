@@ -14,12 +14,12 @@ import math
 import random
 from dataclasses import dataclass
 
-from toolkit.model import Model
+from toolkit.engine.model import Model
 
 
 @dataclass
 class ReferenceCounts:
-    """Same layout as `toolkit.chunk.Counts`, as nested lists (index months+1 = never)."""
+    """Same layout as `toolkit.engine.chunk.Counts`, as nested lists (index months+1 = never)."""
 
     occupancy: list[list[int]]  # [month][phase]
     reached: list[list[int]]  # [phase][month]

@@ -6,10 +6,10 @@ import polars as pl
 import pytest
 
 from tests.engine_factory import compile_fake, count, make_pack, param
-from toolkit.analysis import compute_tornado, tabulate_policy
+from toolkit.engine.analysis import compute_tornado, tabulate_policy
+from toolkit.engine.model import compile_model
 from toolkit.errors import ParameterError
-from toolkit.model import compile_model
-from toolkit.pack import Pack
+from toolkit.pack.load import Pack
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser_check import CHROMIUM, check_report
-from toolkit import offline
 from toolkit.cache import CACHE_ENV
+from toolkit.jupyter import offline
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 XSS = "<script>alert(1)</script>"
@@ -37,7 +37,7 @@ def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def xss_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from toolkit.pack import default_pack_path
+    from toolkit.pack.load import default_pack_path
 
     target = tmp_path_factory.mktemp("xss") / "pack"
     shutil.copytree(default_pack_path(), target)
@@ -51,7 +51,7 @@ def xss_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def xss_report(xss_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     return render_report(
         FIXTURES / "charts_report.ipynb",
@@ -80,7 +80,7 @@ def test_script_in_data_renders_as_text(xss_report: Path) -> None:
 
 
 def _default_notebook() -> Path:
-    from toolkit.report import default_notebook_path
+    from toolkit.report.render import default_notebook_path
 
     return default_notebook_path()
 
@@ -89,7 +89,7 @@ def _default_notebook() -> Path:
     not _default_notebook().exists(), reason="notebooks/report.ipynb not written yet"
 )
 def test_default_report_in_chromium(tmp_path: Path) -> None:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     path = render_report(out=tmp_path / "report.html")
     assert check_report(path).problems() == []

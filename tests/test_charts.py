@@ -19,10 +19,10 @@ import vl_convert as vlc
 
 from toolkit import charts
 from toolkit.charts.theme import MAX_ROWS, OKABE_ITO, THEME_NAME, order_of
-from toolkit.cli_chart import CHARTS, build_chart, export_chart
+from toolkit.cli.chart import CHARTS, build_chart, export_chart
+from toolkit.engine.grid import ExplorerGrid, GridAxis
 from toolkit.errors import ToolkitError
-from toolkit.grid import ExplorerGrid, GridAxis
-from toolkit.pack import Pack
+from toolkit.pack.load import Pack
 
 # a ladder whose order is NOT alphabetical: an alphabetical sort anywhere would show up
 LADDER = ["training", "westward", "rear", "frontline", "withdrawn"]
@@ -272,7 +272,7 @@ def test_responses_keep_level_order_none_first(fake: FakeResult) -> None:
 
 
 def test_model_charts_use_pack_labels(pack: Pack) -> None:
-    from toolkit.simulation import simulate
+    from toolkit.engine.simulation import simulate
 
     result = simulate(pack, "baseline", paths=300, months=6, seed=1)
     phases = [str(p) for p in pack.phases["id"]]
@@ -288,7 +288,7 @@ def test_model_charts_use_pack_labels(pack: Pack) -> None:
 
 def test_month_axis_reads_as_calendar_months_with_a_pack(pack: Pack, fake: FakeResult) -> None:
     """Month 0 is the pack's publication date (27 Oct 2024): ticks read "Oct 2024", "Apr 2025"..."""
-    from toolkit.simulation import simulate
+    from toolkit.engine.simulation import simulate
 
     result = simulate(pack, "baseline", paths=300, months=12, seed=1)
     for chart in (charts.chart_phases, charts.chart_transfers, charts.chart_responses):
@@ -349,7 +349,7 @@ def test_tornado_sorted_by_swing() -> None:
 
 
 def test_engine_policy_table_and_tornado(pack: Pack) -> None:
-    from toolkit.analysis import compute_tornado, tabulate_policy
+    from toolkit.engine.analysis import compute_tornado, tabulate_policy
 
     spec = charts.chart_policy_table(tabulate_policy(pack), pack).to_dict()
     _check_common(spec)
@@ -432,7 +432,7 @@ def test_explorer_grid_sliders_and_inline_csv() -> None:
 
 
 def test_default_explorer_grid_is_small(pack: Pack) -> None:
-    from toolkit.grid import compute_explorer_grid
+    from toolkit.engine.grid import compute_explorer_grid
 
     grid = compute_explorer_grid(pack, "baseline", paths=200, months=24, seed=1)
     assert [a.parameter for a in grid.axes] == ["troops", "p_westward_to_frontline"]
@@ -444,8 +444,8 @@ def test_default_explorer_grid_is_small(pack: Pack) -> None:
 
 
 def test_explorer_grid_rejects_bad_grids(pack: Pack) -> None:
+    from toolkit.engine.grid import compute_explorer_grid
     from toolkit.errors import ParameterError
-    from toolkit.grid import compute_explorer_grid
 
     with pytest.raises(ParameterError, match="unknown parameter 'nope'"):
         compute_explorer_grid(pack, grid={"nope": [1, 2]}, paths=10, months=2)
@@ -494,7 +494,7 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
 def test_cli_command(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from toolkit.cli import app
+    from toolkit.cli.app import app
 
     out = tmp_path / "claims.svg"
     res = CliRunner().invoke(app, ["chart", "claims", "--out", str(out)])

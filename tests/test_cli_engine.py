@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from toolkit import cli_engine
-from toolkit.cli import app
+from toolkit.cli import engine as cli_engine
+from toolkit.cli.app import app
 
 runner = CliRunner()
 SMALL = ["--paths", "2000", "--months", "12"]

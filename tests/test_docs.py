@@ -8,7 +8,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from toolkit.cli import app
+from toolkit.cli.app import app
 
 from .conftest import ROOT
 
@@ -59,7 +59,7 @@ def test_python_dash_m_toolkit_and_lazy_imports() -> None:
     assert "validate" in result.stdout
     assert "report" in result.stdout
     probe = (
-        "import sys, toolkit, toolkit.cli; "
+        "import sys, toolkit, toolkit.cli.app; "
         "heavy = {'polars', 'numpy', 'altair', 'papermill', 'nbconvert', 'networkx'}; "
         "print(sorted(heavy & set(sys.modules)))"
     )

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.engine_factory import chain_pack, compile_fake, count, make_pack, param
-from toolkit.chunk import PRE_DRAWN_VISITS
-from toolkit.model import Model, compile_model
-from toolkit.pack import Pack
-from toolkit.simulation import simulate
+from toolkit.engine.chunk import PRE_DRAWN_VISITS
+from toolkit.engine.model import Model, compile_model
+from toolkit.engine.simulation import simulate
+from toolkit.pack.load import Pack
 
 SETTINGS = settings(
     max_examples=25,
@@ -229,7 +229,7 @@ def test_variants_equal_their_own_runs_exactly(
 ) -> None:
     """`simulate_variants` (shared draws, shared walk for lag/will changes) is `simulate`, run by run:
     over several RNG blocks, and over long horizons where paths outlive their pre-drawn visits."""
-    from toolkit.simulation import BLOCK, simulate_variants
+    from toolkit.engine.simulation import BLOCK, simulate_variants
 
     models = [model] + [model.with_overrides(v) for v in variants]
     models += [model.with_overrides({name: 1 if "lag" in name else 0.5}) for name in decision_only]

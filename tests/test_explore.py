@@ -13,17 +13,17 @@ import ipywidgets as widgets
 import pytest
 from typer.testing import CliRunner
 
-from toolkit.cli import app
-from toolkit.cli_live import (
+from toolkit.cli.app import app
+from toolkit.errors import ParameterError, ToolkitError
+from toolkit.explore.servers import (
     EXPLORE_CELLS,
     VOILA_TEMPLATE,
     explore_notebook_json,
     lab_argv,
     voila_argv,
 )
-from toolkit.errors import ParameterError, ToolkitError
-from toolkit.explore import CHART_NAMES, VEGALITE_MIME, Explorer, explore, preset_settings
-from toolkit.pack import Pack
+from toolkit.explore.view import CHART_NAMES, VEGALITE_MIME, Explorer, explore, preset_settings
+from toolkit.pack.load import Pack
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = 2_000  # small and fast; the same seed keeps every comparison free of Monte Carlo noise
@@ -345,7 +345,7 @@ def test_voila_runs_offline_with_code_hidden() -> None:
     assert "--VoilaConfiguration.strip_sources=True" in argv
     assert "--no-browser" in argv
     assert "--preheat_kernel=True" in argv
-    template = ROOT / "toolkit" / "share" / "voila" / "templates" / VOILA_TEMPLATE
+    template = ROOT / "toolkit" / "explore" / "share" / "voila" / "templates" / VOILA_TEMPLATE
     assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
     text = (template / "index.html.j2").read_text()
     assert "//cdn." in text  # the filter that drops the base template's CDN links
@@ -360,7 +360,7 @@ def test_voila_runs_offline_with_code_hidden() -> None:
 def test_serve_environment_points_the_kernel_at_the_pack_and_jupyter_at_the_template(
     pack_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from toolkit.cli_live import _environment
+    from toolkit.explore.servers import _environment
 
     monkeypatch.setenv("TOOLKIT_PACK", "unset")
     monkeypatch.setenv("JUPYTER_PATH", "/elsewhere")

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from toolkit.cli import app
-from toolkit.pack import Pack
-from toolkit.schema import SCHEMAS
+from toolkit.cli.app import app
+from toolkit.pack.load import Pack
+from toolkit.pack.schema import SCHEMAS
 
 from .conftest import ROOT
 

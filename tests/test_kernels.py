@@ -7,7 +7,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
-from toolkit.kernels import Kernel, _idle, _ready_client_class, _reply
+from toolkit.jupyter.kernels import Kernel, _idle, _ready_client_class, _reply
 
 
 class FakeChannel:

@@ -1,4 +1,4 @@
-"""`toolkit report` starts its kernel interpreter before the CLI loads (toolkit.launch), and
+"""`toolkit report` starts its kernel interpreter before the CLI loads (toolkit.cli.launch), and
 `render_report` adopts it only when it was started for the same notebook directory, pack and modules."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from toolkit import kernels
-from toolkit.launch import report_arguments
+from toolkit.cli.launch import report_arguments
+from toolkit.jupyter import kernels
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS = ROOT / "tests" / "fixtures" / "charts_report.ipynb"
@@ -102,8 +102,8 @@ def test_the_launcher_knows_every_option_of_report() -> None:
     """An option the launcher does not know turns its early start off: keep the lists in step."""
     import typer
 
-    from toolkit.cli import app
-    from toolkit.launch import FLAG_OPTIONS, VALUE_OPTIONS
+    from toolkit.cli.app import app
+    from toolkit.cli.launch import FLAG_OPTIONS, VALUE_OPTIONS
 
     group: Any = typer.main.get_command(app)  # typer's own (vendored) click group
     report = group.commands["report"]

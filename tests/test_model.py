@@ -12,15 +12,15 @@ import pytest
 import yaml
 
 from tests.engine_factory import chain_pack, compile_fake
-from toolkit.errors import PackError, ParameterError
-from toolkit.model import (
+from toolkit.engine.model import (
     Model,
     compile_model,
     feasible_range,
     format_number,
     validate_overrides,
 )
-from toolkit.pack import Pack, load_pack
+from toolkit.errors import PackError, ParameterError
+from toolkit.pack.load import Pack, load_pack
 
 PHASES = (
     "adaptation_training",
@@ -226,8 +226,8 @@ def test_copy_of_the_pack_is_independent(pack_dir: Path) -> None:
 
 
 def test_validate_run_checks_run_settings_and_ignores_the_rest() -> None:
+    from toolkit.engine.model import validate_run
     from toolkit.errors import ParameterError
-    from toolkit.model import validate_run
 
     validate_run({"paths": 10, "months": 36, "seed": 0, "grid_paths": 5, "colour": "red"})
     with pytest.raises(ParameterError, match=r"months = 0 is out of its valid range \[1, 600\]"):

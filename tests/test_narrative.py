@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from toolkit import narrative
-from toolkit.pack import Pack
-from toolkit.simulation import SimulationResult, simulate
+from toolkit.engine.simulation import SimulationResult, simulate
+from toolkit.pack.load import Pack
+from toolkit.report import narrative
 
 
 @pytest.fixture(scope="module")

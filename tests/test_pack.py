@@ -6,8 +6,8 @@ import datetime as dt
 
 import polars as pl
 
-from toolkit.pack import Pack
-from toolkit.schema import SCHEMAS
+from toolkit.pack.load import Pack
+from toolkit.pack.schema import SCHEMAS
 
 STATES = {
     "South Korea",

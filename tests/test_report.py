@@ -16,11 +16,16 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from toolkit import offline
 from toolkit.cache import CACHE_ENV
 from toolkit.errors import ParameterError, ToolkitError
-from toolkit.html_export import iter_chart_specs, prepare_notebook
-from toolkit.nbparams import NotebookParameter, coerce_value, inspect_parameters, split_values
+from toolkit.jupyter import offline
+from toolkit.jupyter.html_export import iter_chart_specs, prepare_notebook
+from toolkit.jupyter.nbparams import (
+    NotebookParameter,
+    coerce_value,
+    inspect_parameters,
+    split_values,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHARTS = FIXTURES / "charts_report.ipynb"
@@ -44,7 +49,7 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture
 def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any attempt to start a kernel fails the test."""
-    from toolkit.kernels import Kernel
+    from toolkit.jupyter.kernels import Kernel
 
     def refuse(self: Kernel) -> Kernel:
         raise AssertionError("a kernel was started")
@@ -53,7 +58,7 @@ def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _cli() -> typer.Typer:
-    from toolkit.cli_report import register
+    from toolkit.cli.report import register
 
     app = typer.Typer(add_completion=False)
     register(app)
@@ -156,7 +161,7 @@ def test_split_values_keeps_brackets_and_quotes() -> None:
 def test_bad_parameters_fail_before_a_kernel_starts(
     tmp_path: Path, kwargs: dict[str, Any], message: str
 ) -> None:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     with pytest.raises(ParameterError, match=message) as info:
         render_report(CHARTS, out=tmp_path / "r.html", **kwargs)
@@ -168,8 +173,8 @@ def test_rejected_parameters_discard_the_prespawned_interpreter(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The interpreter started ahead (imports only, no sockets) never becomes a kernel."""
-    from toolkit.kernels import Kernel
-    from toolkit.report import render_report
+    from toolkit.jupyter.kernels import Kernel
+    from toolkit.report.render import render_report
 
     spawned: list[Any] = []
     original = Kernel.prespawn
@@ -193,7 +198,7 @@ def test_rejected_parameters_discard_the_prespawned_interpreter(
 
 @pytest.mark.usefixtures("no_kernel")
 def test_model_parameter_ranges_come_from_the_engine(tmp_path: Path) -> None:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     with pytest.raises(ParameterError, match="troops") as info:
         render_report(CHARTS, out=tmp_path / "r.html", parameters={"troops": -5})
@@ -204,9 +209,9 @@ def test_model_parameter_ranges_come_from_the_engine(tmp_path: Path) -> None:
 def test_run_parameters_go_to_the_engine_run_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`toolkit.model.validate_run(parameters)`, when the engine has it, sees the run parameters."""
-    from toolkit import model
-    from toolkit.report import render_report
+    """`toolkit.engine.model.validate_run(parameters)`, when the engine has it, sees the run parameters."""
+    from toolkit.engine import model
+    from toolkit.report.render import render_report
 
     seen: list[dict[str, Any]] = []
 
@@ -223,7 +228,7 @@ def test_run_parameters_go_to_the_engine_run_check(
 
 @pytest.mark.usefixtures("no_kernel")
 def test_scenario_needs_a_scenario_parameter(tmp_path: Path) -> None:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     with pytest.raises(ParameterError, match="has no 'scenario' parameter"):
         render_report(ISOLATION, scenario="baseline", out=tmp_path / "r.html")
@@ -231,7 +236,7 @@ def test_scenario_needs_a_scenario_parameter(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("no_kernel")
 def test_missing_notebook_is_one_line(tmp_path: Path) -> None:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     with pytest.raises(ToolkitError, match="notebook not found"):
         render_report(tmp_path / "nope.ipynb")
@@ -321,7 +326,7 @@ def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() ->
 
 
 def test_markdown_outputs_keep_markdown_and_lose_scripts() -> None:
-    from toolkit.html_export import clean_markdown_html
+    from toolkit.jupyter.html_export import clean_markdown_html
 
     kept = "<h2>T</h2><p>a <strong>b</strong></p><table><thead><tr><th>x</th></tr></thead></table>"
     assert clean_markdown_html(kept) == kept
@@ -349,7 +354,7 @@ def test_outputs_that_load_from_a_cdn_are_refused() -> None:
 # -- rendering ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     out = tmp_path_factory.mktemp("api") / "charts.html"
     return render_report(CHARTS, parameters={"n_points": 12}, out=out)
@@ -374,7 +379,7 @@ def test_render_writes_one_offline_document(rendered: Path) -> None:
 
 @pytest.mark.notebook
 def test_provenance_footer(rendered: Path) -> None:
-    from toolkit.pack import load_pack
+    from toolkit.pack.load import load_pack
 
     document = rendered.read_text(encoding="utf-8")
     match = re.search(r'<script[^>]*\sid="tk-provenance"[^>]*>(.*?)</script>', document)
@@ -408,7 +413,7 @@ def test_same_inputs_give_identical_bytes_api_and_cli(rendered: Path, tmp_path: 
 def test_kernel_launched_without_prespawn_gives_the_same_report(
     rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     monkeypatch.setenv("TOOLKIT_PRESPAWN", "0")
     path = render_report(CHARTS, parameters={"n_points": 12}, out=tmp_path / "plain.html")
@@ -417,7 +422,7 @@ def test_kernel_launched_without_prespawn_gives_the_same_report(
 
 @pytest.mark.notebook
 def test_show_code_keeps_the_code(tmp_path: Path) -> None:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     path = render_report(CHARTS, out=tmp_path / "code.html", show_code=True, scenario="baseline")
     document = path.read_text(encoding="utf-8")
@@ -427,7 +432,7 @@ def test_show_code_keeps_the_code(tmp_path: Path) -> None:
 
 @pytest.mark.notebook
 def test_failure_publishes_nothing_and_keeps_the_annotated_notebook(tmp_path: Path) -> None:
-    from toolkit.report import ReportError, render_report
+    from toolkit.report.render import ReportError, render_report
 
     out = tmp_path / "failing.html"
     out.write_text("previous report", encoding="utf-8")
@@ -462,7 +467,7 @@ def test_cli_failure_is_one_line(tmp_path: Path) -> None:
 @pytest.mark.notebook
 @pytest.mark.slow
 def test_sweep_reports_equal_single_reports(rendered: Path, tmp_path: Path) -> None:
-    from toolkit.sweep import sweep
+    from toolkit.report.sweep import sweep
 
     result = sweep({"n_points": [5, 12]}, notebook=CHARTS, out_dir=tmp_path, workers=2)
     assert [p.name for p in result.reports] == [
@@ -481,8 +486,8 @@ def test_sweep_reports_equal_single_reports(rendered: Path, tmp_path: Path) -> N
 @pytest.mark.notebook
 @pytest.mark.slow
 def test_sweep_reports_do_not_leak_state(tmp_path: Path) -> None:
-    from toolkit.report import render_report
-    from toolkit.sweep import sweep
+    from toolkit.report.render import render_report
+    from toolkit.report.sweep import sweep
 
     result = sweep({"value": [1, 2, 3]}, notebook=ISOLATION, out_dir=tmp_path, workers=1)
     seen = [_seen(p.read_text(encoding="utf-8")) for p in result.reports]
@@ -503,7 +508,7 @@ def test_sweep_reports_do_not_leak_state(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("no_kernel")
 def test_sweep_validates_every_combination_first(tmp_path: Path) -> None:
-    from toolkit.sweep import sweep
+    from toolkit.report.sweep import sweep
 
     with pytest.raises(ParameterError, match="expected int"):
         sweep({"n_points": ["5", "x"]}, notebook=CHARTS, out_dir=tmp_path, from_text=True)
@@ -528,7 +533,7 @@ REPORT = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
 def test_default_report_rejects_bad_parameters_before_a_kernel(
     tmp_path: Path, given: dict[str, str], message: str
 ) -> None:
-    from toolkit.report import render_report
+    from toolkit.report.render import render_report
 
     out = tmp_path / "r.html"
     with pytest.raises(ParameterError, match=message) as info:
@@ -538,7 +543,7 @@ def test_default_report_rejects_bad_parameters_before_a_kernel(
 
 
 def test_model_parameters_on_the_command_line_fold_into_overrides() -> None:
-    from toolkit.report import NotebookInfo, PackInfo, plan_report
+    from toolkit.report.render import NotebookInfo, PackInfo, plan_report
 
     plan = plan_report(
         NotebookInfo.read(REPORT),
@@ -592,7 +597,9 @@ def test_report_kernel_displays_charts_without_schema_validation(
 def test_sweep_uses_one_worker_per_cpu_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    sweep_module = importlib.import_module("toolkit.sweep")  # `toolkit.sweep` is also the function
+    sweep_module = importlib.import_module(
+        "toolkit.report.sweep"
+    )  # `toolkit.report.sweep` is also the function
 
     monkeypatch.setattr(sweep_module.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     assert sweep_module.default_workers() == 2

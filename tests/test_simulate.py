@@ -7,10 +7,10 @@ import polars as pl
 import pytest
 
 from tests.reference_engine import run_reference
+from toolkit.engine.model import Model, compile_model
+from toolkit.engine.simulation import BLOCK, SimulationResult, simulate
 from toolkit.errors import ParameterError
-from toolkit.model import Model, compile_model
-from toolkit.pack import Pack
-from toolkit.simulation import BLOCK, SimulationResult, simulate
+from toolkit.pack.load import Pack
 
 
 @pytest.fixture(scope="module")

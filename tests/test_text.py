@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from toolkit.text import contains_word, find_mentions, find_quote, split_residue, split_sentences
+from toolkit.pack.text import (
+    contains_word,
+    find_mentions,
+    find_quote,
+    split_residue,
+    split_sentences,
+)
 
 from .conftest import SEEDS
 

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from toolkit.cli import app
+from toolkit.cli.app import app
 from toolkit.errors import PackError
-from toolkit.pack import check_pack, load_pack
+from toolkit.pack.load import check_pack, load_pack
 
 runner = CliRunner()
 

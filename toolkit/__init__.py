@@ -12,13 +12,13 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _API = {
-    "load_pack": "toolkit.pack",
-    "check_pack": "toolkit.pack",
-    "Pack": "toolkit.pack",
-    "simulate": "toolkit.simulation",
-    "render_report": "toolkit.report",
-    "sweep": "toolkit.sweep",
-    "explore": "toolkit.explore",
+    "load_pack": "toolkit.pack.load",
+    "check_pack": "toolkit.pack.load",
+    "Pack": "toolkit.pack.load",
+    "simulate": "toolkit.engine.simulation",
+    "render_report": "toolkit.report.render",
+    "sweep": "toolkit.report.sweep",
+    "explore": "toolkit.explore",  # the stage package itself is callable
 }
 
 __all__ = [
@@ -33,13 +33,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from toolkit.pack import Pack, check_pack, load_pack
+    from toolkit.pack.load import Pack, check_pack, load_pack
 
 
 def __getattr__(name: str) -> Any:
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    imported = import_module(module)
+    value = imported if module == f"{__name__}.{name}" else getattr(imported, name)
     globals()[name] = value
     return value

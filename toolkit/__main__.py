@@ -1,5 +1,5 @@
 """`python -m toolkit` is the `toolkit` command."""
 
-from toolkit.launch import main
+from toolkit.cli.launch import main
 
 main()

@@ -25,7 +25,7 @@ from toolkit.charts.theme import (
 )
 
 if TYPE_CHECKING:
-    from toolkit.grid import ExplorerGrid, GridAxis
+    from toolkit.engine.grid import ExplorerGrid, GridAxis
 
 # per panel: title, y title, stacked area (True) or lines
 _PANELS: dict[str, tuple[str, str, bool]] = {
@@ -90,7 +90,7 @@ def _wide_csv(grid: ExplorerGrid) -> tuple[str, dict[str, list[str]]]:
 def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
     """Three stacked panels (phases, transfers by tier, highest response) for the slice the sliders pick.
 
-    The grid (see `toolkit.grid.compute_explorer_grid`) is inlined once as CSV; one slider per grid
+    The grid (see `toolkit.engine.grid.compute_explorer_grid`) is inlined once as CSV; one slider per grid
     parameter (a range slider for evenly spaced values, else a drop-down) starts at the scenario's value.
     """
     csv, columns = _wide_csv(grid)

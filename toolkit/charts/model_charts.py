@@ -29,7 +29,7 @@ from toolkit.charts.theme import (
 )
 
 if TYPE_CHECKING:
-    from toolkit.pack import Pack
+    from toolkit.pack.load import Pack
 
 PROB_DIGITS = 3  # probabilities in specs: 0.1 % resolution is finer than any chart shows
 NO_EFFECT = 0.0005  # a tornado leaves out parameters that move the outcome less than this
@@ -401,7 +401,7 @@ def chart_tornado(
     """One-at-a-time sensitivity: how far the outcome moves when each parameter goes from the low to
     the high end of its range, largest swing on top (the `top` largest shown).
 
-    `sensitivity` is `toolkit.analysis.compute_tornado`'s frame: `parameter` (and optionally `label`),
+    `sensitivity` is `toolkit.engine.analysis.compute_tornado`'s frame: `parameter` (and optionally `label`),
     `low`/`high` (the parameter values tried), `outcome_low`/`outcome_high` (the outcome there),
     `baseline` (the outcome at the scenario's values) and optionally `outcome`/`within`, which name
     the outcome when `outcome` is not given.

@@ -26,7 +26,7 @@ from toolkit.charts.theme import (
 )
 
 if TYPE_CHECKING:
-    from toolkit.pack import Pack
+    from toolkit.pack.load import Pack
 
 AFFILIATION = "affiliation"
 # Edge colours: dark, saturated and distinct from the node fills; the dash pattern carries the same

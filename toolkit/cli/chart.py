@@ -1,0 +1,144 @@
+"""`toolkit chart NAME --out FILE.png|svg`: render one chart to an image for slides (vl-convert, offline).
+
+Kept free of heavy imports at module level: altair, vl-convert, polars and the engine load only when a
+chart is made, so `toolkit --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from toolkit.errors import ToolkitError
+
+if TYPE_CHECKING:
+    from toolkit.pack.load import Pack
+
+# name -> what it shows (the CLI's help lists these)
+CHARTS: Final[dict[str, str]] = {
+    "network": "actors and relations of the article (networkx layout)",
+    "timeline": "events with their date precision",
+    "claims": "estimative claims on the ICD 203 yardstick",
+    "phases": "deployment phase probability month by month",
+    "transfers": "cumulative technology-transfer probability by tier",
+    "responses": "highest trilateral response tier month by month",
+    "policy": "policy table: phase x technology tier -> response tier",
+    "tornado": "sensitivity of P(lethal weapons within 12 months) to each parameter (<= 5,000 paths a run)",
+    "explorer": "precomputed grid with sliders (the image shows the starting slice)",
+}
+FORMATS: Final = (".png", ".svg")
+
+
+def chart_help() -> str:
+    """One line per chart name, for `toolkit chart --help`."""
+    return "; ".join(f"{name}: {what}" for name, what in CHARTS.items())
+
+
+def build_chart(
+    name: str,
+    pack: Pack,
+    *,
+    scenario: str = "baseline",
+    paths: int = 20_000,
+    months: int = 36,
+    seed: int = 1,
+) -> Any:
+    """The Altair chart called `name`, computing engine outputs where it needs them."""
+    if name not in CHARTS:
+        raise ToolkitError(f"unknown chart {name!r} (choose from: {', '.join(CHARTS)})")
+    from toolkit import charts
+
+    pack_charts: dict[str, Callable[[Pack], Any]] = {
+        "network": charts.chart_actor_network,
+        "timeline": charts.chart_event_timeline,
+        "claims": charts.chart_claims,
+    }
+    if name in pack_charts:
+        return pack_charts[name](pack)
+    if name == "explorer":
+        from toolkit.engine.grid import compute_explorer_grid
+
+        grid = compute_explorer_grid(pack, scenario, paths=min(paths, 2_000), seed=seed)
+        return charts.chart_explorer_grid(grid)
+    if name == "policy":
+        return charts.chart_policy_table(_policy_table(pack, scenario), pack)
+    if name == "tornado":
+        return _tornado(pack, scenario, paths=paths, months=months, seed=seed)
+    from toolkit.engine.simulation import simulate
+
+    result = simulate(pack, scenario, paths=paths, months=months, seed=seed)
+    run_charts: dict[str, Callable[..., Any]] = {
+        "phases": charts.chart_phases,
+        "transfers": charts.chart_transfers,
+        "responses": charts.chart_responses,
+    }
+    return run_charts[name](result, pack)
+
+
+def _policy_table(pack: Pack, scenario: str) -> Any:
+    from toolkit.engine.analysis import tabulate_policy
+
+    return tabulate_policy(pack, scenario)
+
+
+def _tornado(pack: Pack, scenario: str, *, paths: int, months: int, seed: int) -> Any:
+    from toolkit import charts
+    from toolkit.engine.analysis import compute_tornado
+
+    within = min(12, months)
+    table = compute_tornado(
+        pack, "lethal_weapons", within, scenario, paths=min(paths, 5_000), seed=seed
+    )
+    return charts.chart_tornado(table, pack=pack)
+
+
+def export_chart(
+    name: str,
+    out: Path,
+    *,
+    pack_path: Path | None = None,
+    scenario: str = "baseline",
+    paths: int = 20_000,
+    months: int = 36,
+    seed: int = 1,
+    scale: float = 2.0,
+) -> Path:
+    """Render chart `name` to `out` (.png or .svg); write atomically; return the path written."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        raise ToolkitError(f"--out must end in .png or .svg, got {str(out)!r}")
+    if name not in CHARTS:
+        raise ToolkitError(f"unknown chart {name!r} (choose from: {', '.join(CHARTS)})")
+    if not out.parent.is_dir():
+        raise ToolkitError(f"output directory {str(out.parent)!r} does not exist")
+    from toolkit.pack.load import load_pack
+
+    pack = load_pack(pack_path)
+    chart = build_chart(name, pack, scenario=scenario, paths=paths, months=months, seed=seed)
+    data = render(chart.to_dict(), suffix, scale=scale)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def render(spec: dict[str, Any], suffix: str, *, scale: float = 2.0) -> bytes:
+    """A Vega-Lite spec as PNG or SVG bytes (vl-convert: bundled JavaScript, no network)."""
+    import vl_convert as vlc
+
+    try:
+        if suffix == ".png":
+            return bytes(vlc.vegalite_to_png(spec, scale=scale, allowed_base_urls=[]))
+        return str(vlc.vegalite_to_svg(spec, allowed_base_urls=[])).encode("utf-8")
+    except Exception as exc:  # vl-convert reports JavaScript errors as a plain ValueError
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ToolkitError(f"could not render the chart: {first}") from exc

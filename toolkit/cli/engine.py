@@ -1,0 +1,295 @@
+"""`toolkit params` and `toolkit simulate`: the scenario engine on the command line.
+
+`register(app)` adds both commands to the lead's Typer app. Heavy imports (numpy, polars, the engine)
+happen inside the commands, so `toolkit --help` stays fast. A `ToolkitError` (unknown parameter, wrong
+type, value out of range, bad pack) becomes one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from toolkit.cli.options import PackOption, handles_errors
+from toolkit.errors import ParameterError, ToolkitError
+
+if TYPE_CHECKING:
+    from toolkit.engine.model import Model
+    from toolkit.engine.simulation import SimulationResult
+
+PROGRESS_MIN_PATH_MONTHS = 10_000_000
+
+ScenarioOption = Annotated[
+    str, typer.Option("--scenario", "-s", help="Scenario (preset) from scenarios.yaml.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `params` and `simulate` to `app`."""
+    app.command("params")(params)
+    app.command("simulate")(simulate)
+
+
+# --------------------------------------------------------------------------------------------
+@handles_errors
+def params(
+    scenario: ScenarioOption = "baseline",
+    details: Annotated[
+        bool,
+        typer.Option(
+            "--details", help="Also print each description, claim quote and assumption rationale."
+        ),
+    ] = False,
+    pack: PackOption = None,
+) -> None:
+    """List the model parameters: value, band, distribution, valid range, unit and source."""
+    from toolkit.engine.model import compile_model
+    from toolkit.pack.load import load_pack
+
+    model = compile_model(load_pack(pack), scenario)
+    typer.echo(describe_parameters(model, details=details))
+
+
+@handles_errors
+def simulate(
+    scenario: ScenarioOption = "baseline",
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="Override a parameter: NAME=VALUE (a point) or NAME=VALUE,LOW,HIGH (a band). "
+            "Repeatable.",
+        ),
+    ] = None,
+    paths: Annotated[int, typer.Option(help="Simulated paths.")] = 100_000,
+    months: Annotated[int, typer.Option(help="Horizon in months after month 0.")] = 36,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")] = 0,
+    within: Annotated[int, typer.Option(help="Month of the 'within' column.")] = 12,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write every probability output, long format, to FILE.parquet."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    pack: PackOption = None,
+) -> None:
+    """Run the scenario engine and print a summary (P by month `within` and by the horizon)."""
+    from toolkit.engine.model import compile_model
+    from toolkit.engine.simulation import simulate as run
+    from toolkit.pack.load import load_pack
+
+    if out is not None and out.suffix.lower() != ".parquet":
+        raise ToolkitError(f"--out: expected a FILE.parquet, got {str(out)!r}")
+    model = compile_model(load_pack(pack), scenario)
+    model = model.with_overrides(parse_overrides(param or [], model))
+    with _Progress(paths, months) as progress:
+        result = run(model, paths=paths, months=months, seed=seed, progress=progress)
+    if out is not None:
+        _write_parquet(result, out)
+    if as_json:
+        typer.echo(json.dumps(result.summary(within), indent=2))
+    else:
+        typer.echo(describe_result(result, within))
+    if out is not None:
+        typer.echo(f"wrote {out}", err=as_json)
+
+
+# --------------------------------------------------------------------------------------------
+def parse_overrides(items: list[str], model: Model) -> dict[str, object]:
+    """`NAME=VALUE` or `NAME=VALUE,LOW,HIGH` strings -> overrides; errors name the parameter."""
+    out: dict[str, object] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParameterError(f"-p expects NAME=VALUE, got {item!r}")
+        i = model.parameters.index(name)  # unknown name -> ParameterError
+        numbers = [_number(part.strip()) for part in text.split(",")]
+        if len(numbers) not in (1, 3) or any(x is None for x in numbers):
+            kind = "a whole number" if model.parameters.is_int[i] else "a number"
+            raise ParameterError(
+                f"parameter {name!r} expects {kind} in {model.parameters.valid_range(i)} "
+                f"(or VALUE,LOW,HIGH), got {text!r}"
+            )
+        if len(numbers) == 1:
+            out[name] = numbers[0]
+        else:
+            out[name] = dict(zip(("value", "low", "high"), numbers, strict=True))
+    return out
+
+
+def _number(text: str) -> float | int | None:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        x = float(text)
+    except ValueError:
+        return None
+    return x if math.isfinite(x) else None
+
+
+class _Progress:
+    """A rich progress bar on stderr for long runs; a no-op context otherwise."""
+
+    def __init__(self, paths: int, months: int) -> None:
+        self.paths = paths
+        self.enabled = paths * months >= PROGRESS_MIN_PATH_MONTHS
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+        self.bar = Progress(
+            "simulating",
+            BarColumn(),
+            "{task.completed:,}/{task.total:,} paths",
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("simulate", total=self.paths)
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(self.task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _write_parquet(result: SimulationResult, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        result.to_long().write_parquet(tmp)
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------------
+def describe_parameters(model: Model, details: bool = False) -> str:
+    """One line per parameter: value, band, distribution, valid range, unit, source; with
+    `details`, then each parameter's label, description, claim quote and rationale."""
+    import textwrap
+
+    from toolkit.engine.model import format_number
+
+    frame = model.parameters.to_frame()
+    head = (
+        f"Parameters of scenario {model.scenario!r} ({frame.height}; * set by the scenario, "
+        "bands are sampled once per path)"
+    )
+    rows = [("id", "value", "band", "distribution", "valid range", "unit", "source")]
+    notes: list[str] = []
+    for r in frame.iter_rows(named=True):
+        band = (
+            "" if r["low"] is None else f"[{format_number(r['low'])}, {format_number(r['high'])}]"
+        )
+        mark = "*" if r["origin"] != "pack" else ""
+        if r["claim"] is not None:
+            source = f"claim {r['claim']}" + (
+                " (band from its phrase)" if r["band_source"] == "claim" else ""
+            )
+        else:
+            source = "analyst assumption"
+        rows.append(
+            (
+                r["id"] + mark,
+                format_number(r["value"]),
+                band,
+                r["distribution"] or "point",
+                f"[{format_number(r['min'])}, {format_number(r['max'])}]",
+                r["unit"],
+                source,
+            )
+        )
+        if details:
+            notes += ["", f"{r['id']}: {r['label']}", *_wrap(r["description"], textwrap)]
+            if r["claim"] is not None:
+                quote = r["claim_evidence"] or ""
+                notes += _wrap(f"claim {r['claim']}: \u201c{quote}\u201d", textwrap)
+            if r["assumption"] is not None:
+                notes += _wrap(f"assumption: {r['assumption']}", textwrap)
+            if r["origin"] != "pack":
+                notes.append(f"    set by {r['origin']}")
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = [head, ""]
+    lines += [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    if details:
+        lines += notes
+    else:
+        lines += ["", "`toolkit params --details` adds descriptions, claim quotes and rationales."]
+    return "\n".join(lines)
+
+
+def _wrap(text: str, textwrap: Any) -> list[str]:
+    return list(textwrap.wrap(text, width=100, initial_indent="    ", subsequent_indent="    "))
+
+
+def describe_result(result: SimulationResult, within: int = 12) -> str:
+    """A readable summary of a run."""
+    s = result.summary(within)
+    w, m = s["within"], s["months"]
+    se = 50 / math.sqrt(result.paths)
+
+    def table(title: str, rows: list[tuple[str, float, float, str]], extra: str = "") -> list[str]:
+        out = ["", f"{title:<34}{'by ' + str(w):>10}{'by ' + str(m):>10}{extra}"]
+        out += [f"  {a:<32}{b:>10.1%}{c:>10.1%}{'  ' + d if d else ''}" for a, b, c, d in rows]
+        return out
+
+    lines = [
+        f"Scenario {s['scenario']!r}: {s['paths']:,} paths x {m} months from the article's date "
+        f"(month 0), seed {s['seed']}",
+        f"Monte Carlo standard error at most {se:.2f} percentage points; parameter bands are "
+        "sampled per path.",
+    ]
+    lines += table(
+        "Deployment phase reached",
+        [(r["phase"], r["p_reached_within"], r["p_reached_horizon"], "") for r in s["phases"]],
+    )
+    lines += table(
+        "Technology transfer (any in tier)",
+        [(r["tier"], r["p_within"], r["p_horizon"], "") for r in s["transfers"]],
+    )
+    lines += table(
+        "Response decided",
+        [
+            (
+                f"{r['tier']} ({r['status'].replace('_', ' ')})",
+                r["p_within"],
+                r["p_horizon"],
+                "-" if r["median_month"] is None else str(r["median_month"]),
+            )
+            for r in s["responses"]
+        ],
+        "  median month",
+    )
+    ranked = sorted(s["level_at_horizon"].items(), key=lambda kv: -kv[1])
+    level = ", ".join(f"{k} {v:.1%}" for k, v in ranked if v >= 0.0005)
+    lines += ["", f"Highest response at month {m}: {level}"]
+    changed = result.parameters.filter(result.parameters["origin"] != "pack")
+    if changed.height:
+        parts = [f"{r['id']}={r['value']:g} ({r['origin']})" for r in changed.iter_rows(named=True)]
+        lines.append("Set by scenario/overrides: " + ", ".join(parts))
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,177 @@
+"""Sensitivity (tornado) of one outcome to each parameter, and the deterministic policy table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from toolkit.engine.model import Model, compile_model, feasible_range
+from toolkit.engine.simulation import simulate_variants
+from toolkit.errors import ParameterError
+
+if TYPE_CHECKING:
+    from toolkit.pack.load import Pack
+
+
+def compute_tornado(
+    pack: Pack | Model,
+    outcome: str = "lethal_weapons",
+    within: int = 12,
+    scenario: str = "baseline",
+    *,
+    parameters: Sequence[str] | None = None,
+    paths: int = 20_000,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    **overrides: object,
+) -> pl.DataFrame:
+    """One-at-a-time sensitivity of P(`outcome` by month `within`).
+
+    `outcome` names a response tier (decided), a phase (reached), a technology or a technology tier
+    (transferred). Each parameter is set to the low and then the high end of its band (or, without a
+    band, of its valid range, narrowed so that transition probabilities still sum to at most 1) as a
+    point value, all else as in the scenario (other bands still sampled). Every run uses the same seed
+    (common random numbers), so differences are due to the parameter, not to noise; all runs go through
+    the engine together (`toolkit.engine.simulation.simulate_variants`), each equal to its own `simulate` run.
+    Rows are sorted by swing, largest first. `progress(paths done, paths)` is called after each chunk.
+    """
+    model = pack if isinstance(pack, Model) else compile_model(pack, scenario, overrides)
+    if isinstance(pack, Model):
+        model = model.with_overrides(overrides)
+    months = max(within, 1)
+    table = model.parameters
+    names = list(parameters) if parameters is not None else list(table.ids)
+    sampled = table.sampled()
+    rows, variants = [], [model]
+    for name in names:
+        i = table.index(name)
+        if sampled[i]:
+            lo, hi, source = float(table.low[i]), float(table.high[i]), "band"
+        else:
+            lo, hi = feasible_range(model, name)
+            source = "valid range"
+        variants += [
+            model.with_overrides({name: round(x) if table.is_int[i] else x}) for x in (lo, hi)
+        ]
+        rows.append(
+            {
+                "parameter": name,
+                "label": table.info.row(i, named=True)["label"],
+                "low": lo,
+                "high": hi,
+                "range": source,
+            }
+        )
+    # all runs in one engine pass over the same random numbers (common random numbers)
+    runs = simulate_variants(variants, paths=paths, months=months, seed=seed, progress=progress)
+    outcomes = [run.probability_by(outcome, within) for run in runs]
+    base = outcomes[0]
+    for row, k in zip(rows, range(1, len(outcomes), 2), strict=True):
+        row["outcome_low"], row["outcome_high"] = outcomes[k], outcomes[k + 1]
+    return (
+        pl.DataFrame(rows)
+        .with_columns(
+            pl.lit(outcome).alias("outcome"),
+            pl.lit(within, dtype=pl.Int32).alias("within"),
+            pl.lit(base).alias("baseline"),
+            (pl.col("outcome_high") - pl.col("outcome_low")).abs().alias("swing"),
+        )
+        .sort("swing", descending=True, maintain_order=True)
+    )
+
+
+def tabulate_policy(pack: Pack | Model, scenario: str = "baseline") -> pl.DataFrame:
+    """Deployment phase x transferred technology tier -> highest response tier the triggers open.
+
+    Deterministic: lags and political will are ignored; the table says which tiers become decidable.
+    A path in phase k is taken to have reached k and every phase that lies on all routes from the
+    start to k (a `reached` condition on any other phase does not hold); `transferred` names the one
+    tier with a transfer (`none`: nothing transferred); a `transferred: TECH` condition holds when the
+    technology's tier is the transferred one. `active` tiers hold everywhere (under way already).
+    """
+    model = pack if isinstance(pack, Model) else compile_model(pack, scenario)
+    must_reach = _dominators(model)
+    tiers = ("none", *model.tech_tiers)
+    levels = ("none", *model.responses)
+    rows = []
+    for k, phase in enumerate(model.phases):
+        for x, tier in enumerate(tiers):
+            transferred = None if x == 0 else x - 1
+            opened = [
+                model.responses[r]
+                for r in range(len(model.responses))
+                if _opens(model, r, k, must_reach[k], transferred)
+            ]
+            rows.append(
+                {
+                    "phase": phase,
+                    "transferred": tier,
+                    "response": opened[-1] if opened else "none",
+                    "opened": opened,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "phase": pl.Enum(list(model.phases)),
+            "transferred": pl.Enum(list(tiers)),
+            "response": pl.Enum(list(levels)),
+            "opened": pl.List(pl.String),
+        },
+    )
+
+
+def _opens(model: Model, r: int, phase: int, reached: set[int], tier: int | None) -> bool:
+    if model.status[r] == "ruled_out":
+        return False
+    if model.status[r] == "active":
+        return True
+    trig = model.triggers[r]
+    if trig is None:
+        return False
+    results = []
+    for c in trig.conditions:
+        if c.kind == "always":
+            results.append(True)
+        elif c.kind == "phase_at_least":
+            results.append(bool(model.escalation[phase] >= model.escalation[c.target]))
+        elif c.kind == "reached":
+            results.append(c.target in reached)
+        elif c.kind == "tier_transferred":
+            results.append(tier == c.target)
+        elif c.kind == "transferred":
+            results.append(tier is not None and int(model.technology_tier[c.target]) == tier)
+        else:
+            raise ParameterError(f"unknown condition kind {c.kind!r}")
+    return all(results) if trig.combinator == "all" else any(results)
+
+
+def _dominators(model: Model) -> list[set[int]]:
+    """For each phase, the phases every route from the start phase to it passes through."""
+    n = len(model.phases)
+    preds: list[set[int]] = [set() for _ in range(n)]
+    for f, t in zip(model.trans_from, model.trans_to, strict=True):
+        preds[int(t)].add(int(f))
+    reachable = {0}
+    frontier = [0]
+    while frontier:
+        k = frontier.pop()
+        for f, t in zip(model.trans_from, model.trans_to, strict=True):
+            if int(f) == k and int(t) not in reachable:
+                reachable.add(int(t))
+                frontier.append(int(t))
+    dom = [set(range(n)) for _ in range(n)]
+    dom[0] = {0}
+    changed = True
+    while changed:
+        changed = False
+        for k in range(1, n):
+            ps = [dom[p] for p in preds[k] if p in reachable]
+            new = {k} | (set.intersection(*ps) if ps else set())
+            if k not in reachable:
+                new = {k}
+            if new != dom[k]:
+                dom[k], changed = new, True
+    return dom

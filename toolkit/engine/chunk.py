@@ -1,0 +1,239 @@
+"""The vectorized Monte Carlo kernel: one chunk of paths, start to horizon, as integer counts.
+
+Semantics (tests/reference_engine.py does exactly this, one path and one month at a time):
+
+- Month 0 is the start state: every path is in the first phase, nothing is transferred, and only
+  `active` response tiers can be decided. In each month m = 1..M the phase moves first (monthly
+  Markov chain: probability `p` per transition, what is left of 1 is staying), then technologies
+  are transferred, then triggers and decisions are evaluated on the state at the end of month m.
+- Compensation: while troops are in phase k during month m, technology t of tier X is transferred
+  with probability 1 - exp(-h), h = intensity_k * troops / large_scale_troops * r_X / n_X, where
+  r_X = -ln(1 - transfer_X) / compensation_horizon and n_X is the number of technologies in X (so
+  transfer_X is the chance of at least one transfer in the tier within the horizon at intensity 1
+  and the reference troop number). Transfers stay transferred.
+- Responses: a trigger latches the first month tau it holds. A tier becomes decidable in month
+  tau + lag (not before month 1 unless it is `active`) and is then decided in each month with
+  probability `will`. `ruled_out` tiers are never decided.
+
+How (no per-path Python loop, no month-by-month stepping): parameters are drawn per path
+(`toolkit.engine.sampling`), phases and transfers are simulated one phase visit per vectorized round
+(`toolkit.engine.walk`), trigger and decision months follow in closed form (`toolkit.engine.ladder`), and every
+output is a histogram of event months, so chunks add up exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from toolkit.engine.draws import PRE_DRAWN_VISITS, Draws, FloatArray, IntArray
+from toolkit.engine.ladder import decision_months, first_tier_transfers, trigger_months
+from toolkit.engine.model import Model
+from toolkit.engine.sampling import Values, sample_parameter, sample_parameters
+from toolkit.engine.walk import Walk, as_array, transfer_thresholds, walk_paths
+
+__all__ = ["PRE_DRAWN_VISITS", "Counts", "PathSamples", "run_chunk", "run_chunk_variants"]
+
+
+@dataclass
+class Counts:
+    """Histograms over months 0..M, with index M+1 meaning "not within the horizon"."""
+
+    occupancy: IntArray  # (M+1, phases): paths in each phase at each month
+    reached: IntArray  # (phases, M+2): first month in each phase
+    transfer: IntArray  # (technologies, M+2): transfer month
+    tier_transfer: IntArray  # (tech tiers, M+2): first transfer month in the tier
+    decided: IntArray  # (responses, M+2): decision month of each tier
+    level: IntArray  # (responses, M+2): first month the response level is >= the tier
+
+    def add(self, other: Counts) -> None:
+        for name in ("occupancy", "reached", "transfer", "tier_transfer", "decided", "level"):
+            getattr(self, name).__iadd__(getattr(other, name))
+
+
+@dataclass
+class PathSamples:
+    """Path-level draws and event months for the first paths of a chunk (NEVER = M+1)."""
+
+    values: dict[str, FloatArray]
+    reached: IntArray  # (n, phases)
+    transfer: IntArray  # (n, technologies)
+    trigger: IntArray  # (n, responses)
+    decided: IntArray  # (n, responses)
+    final_phase: IntArray  # (n,)
+
+
+def run_chunk(
+    model: Model,
+    rngs: Sequence[np.random.Generator],
+    sizes: Sequence[int],
+    months: int,
+    keep: int = 0,
+) -> tuple[Counts, PathSamples | None]:
+    """Simulate sum(sizes) paths (one RNG block each size) over `months`; counts and samples."""
+    n, never = int(sum(sizes)), months + 1
+    n_par, n_tech = len(model.parameters.ids), len(model.technologies)
+    draws = Draws(rngs, sizes)
+    uniforms, exponentials = draws.initial(n_par, n_tech + len(model.responses))
+    values = sample_parameters(model.parameters, uniforms)
+    walk, tier_first, trigger = _walk(model, values, exponentials, draws, n, months, keep > 0)
+    decided = decision_months(model, values, trigger, exponentials[n_tech:], months)
+    counts = _count(model, walk, tier_first, decided, never)
+    samples = None
+    if keep > 0:
+        k = min(keep, n)
+        sampled = model.parameters.sampled()
+        samples = PathSamples(
+            values={
+                pid: as_array(values[i], n)[:k].copy()
+                for i, pid in enumerate(model.parameters.ids)
+                if sampled[i]
+            },
+            reached=walk.first[:, :k].T.copy(),
+            transfer=walk.transfer[:, :k].T.copy(),
+            trigger=trigger[:, :k].T.copy(),
+            decided=decided[:, :k].T.copy(),
+            final_phase=walk.final[:k].copy(),
+        )
+    return counts, samples
+
+
+def run_chunk_variants(
+    models: Sequence[Model],
+    rngs: Sequence[np.random.Generator],
+    sizes: Sequence[int],
+    months: int,
+) -> list[Counts]:
+    """`run_chunk` for each of `models` on the same paths and random numbers, sharing what they share.
+
+    The models must differ only in parameter values (`Model.with_overrides` of one model). The random
+    numbers are drawn once; a model samples again only the parameters whose entries differ from the
+    first model's, and reuses the first model's walk and triggers when those parameters only act on
+    decisions (lags and political will). Each result is exactly `run_chunk(model, ...)`'s: the block
+    generators are put back to their state after the initial draws before every walk.
+    """
+    base = models[0]
+    for model in models[1:]:
+        if model.parameters.ids != base.parameters.ids or model.technologies != base.technologies:
+            raise ValueError("run_chunk_variants: models must differ only in parameter values")
+    n, never = int(sum(sizes)), months + 1
+    n_par, n_tech = len(base.parameters.ids), len(base.technologies)
+    draws = Draws(rngs, sizes)
+    uniforms, exponentials = draws.initial(n_par, n_tech + len(base.responses))
+    states = [g.bit_generator.state for g in rngs]  # after the initial draws
+    walk_free = _decision_only(base)
+    base_values = sample_parameters(base.parameters, uniforms)
+    shared: tuple[Walk, IntArray, IntArray] | None = None
+    out = []
+    for model in models:
+        values: Values = list(base_values)
+        changed = _changed_parameters(model, base)
+        sampled = model.parameters.sampled()
+        for i in changed:
+            values[i] = sample_parameter(model.parameters, i, uniforms[i], bool(sampled[i]))
+        reuse = shared is not None and walk_free.issuperset(changed)
+        if reuse:
+            assert shared is not None
+            walk, tier_first, trigger = shared
+        else:
+            for g, state in zip(rngs, states, strict=True):
+                g.bit_generator.state = state
+            walk, tier_first, trigger = _walk(model, values, exponentials, draws, n, months)
+            if not changed:
+                shared = (walk, tier_first, trigger)
+        decided = decision_months(model, values, trigger, exponentials[n_tech:], months)
+        out.append(_count(model, walk, tier_first, decided, never))
+    return out
+
+
+def _walk(
+    model: Model,
+    values: Values,
+    exponentials: FloatArray,
+    draws: Draws,
+    n: int,
+    months: int,
+    want_final: bool = False,
+) -> tuple[Walk, IntArray, IntArray]:
+    """Phase walk with transfers, first transfer per tier, and trigger months of `n` paths."""
+    never, n_tech = months + 1, len(model.technologies)
+    thresholds = transfer_thresholds(model, values, exponentials[:n_tech], n)
+    walk = walk_paths(model, values, thresholds, draws, n, months, want_final=want_final)
+    tier_first = first_tier_transfers(model, walk.transfer, never)
+    return walk, tier_first, trigger_months(model, walk, tier_first, never)
+
+
+def _decision_only(model: Model) -> frozenset[int]:
+    """Parameters that act on decisions only (lags, will), not on the walk or the triggers.
+
+    An index of -1 (no parameter) is read by the walk as the last parameter, hence `% n`."""
+    n = len(model.parameters.ids)
+    walk = {
+        int(i) % n
+        for group in (
+            model.trans_param,
+            model.intensity_param,
+            model.transfer_param,
+            (model.troops_param, model.reference_param, model.horizon_param),
+        )
+        for i in group
+    }
+    decision = {int(i) for i in (*model.lag_param, *model.will_param) if i >= 0}
+    return frozenset(decision - walk)
+
+
+def _changed_parameters(model: Model, base: Model) -> list[int]:
+    """Indices whose value, band, distribution or type differ between the two models' tables."""
+    a, b = model.parameters, base.parameters
+    if a is b:
+        return []
+
+    def differs(x: NDArray[Any], y: NDArray[Any]) -> NDArray[np.bool_]:
+        same = x == y
+        if x.dtype.kind == "f":
+            same |= np.isnan(x) & np.isnan(y)
+        return ~same
+
+    mask = (
+        differs(a.value, b.value)
+        | differs(a.low, b.low)
+        | differs(a.high, b.high)
+        | differs(np.asarray(a.distribution), np.asarray(b.distribution))
+        | differs(np.asarray(a.is_int), np.asarray(b.is_int))
+    )
+    return [int(i) for i in np.flatnonzero(mask)]
+
+
+def _count(model: Model, walk: Walk, tier_first: IntArray, decided: IntArray, never: int) -> Counts:
+    level = decided.copy()  # first month the level is >= tier r: min of decisions of tiers >= r
+    for r in range(len(model.responses) - 2, -1, -1):
+        np.minimum(level[r], level[r + 1], out=level[r])
+    reached, transfer, tier_transfer, decided_hist, level_hist = _histograms(
+        [walk.first, walk.transfer, tier_first, decided, level], never
+    )
+    return Counts(
+        occupancy=walk.occupancy.copy(),  # a walk may be shared by several results' counts
+        reached=reached,
+        transfer=transfer,
+        tier_transfer=tier_transfer,
+        decided=decided_hist,
+        level=level_hist,
+    )
+
+
+def _histograms(blocks: Sequence[IntArray], never: int) -> list[IntArray]:
+    """Each (items, n) array of event months -> (items, never + 1) counts, in one bincount."""
+    width = never + 1
+    rows = [b.shape[0] for b in blocks]
+    keys = np.empty((sum(rows), blocks[0].shape[1]), dtype=np.int64)
+    offset = 0
+    for block, k in zip(blocks, rows, strict=True):
+        shift = (np.arange(offset, offset + k, dtype=np.int64) * width)[:, None]
+        np.add(block, shift, out=keys[offset : offset + k])
+        offset += k
+    counts = np.bincount(keys.reshape(-1), minlength=sum(rows) * width).reshape(-1, width)
+    return np.split(counts, np.cumsum(rows)[:-1])

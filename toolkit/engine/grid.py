@@ -1,0 +1,229 @@
+"""A small precomputed grid of engine runs, for the in-report explorer (sliders without a kernel).
+
+`compute_explorer_grid(pack, scenario, grid={param: values, ...})` runs the engine once per grid point
+(one or two parameters fixed at each combination of values; every other parameter keeps its scenario
+value or band) on the same random numbers everywhere, so neighbouring slices differ by the assumption,
+not by Monte Carlo noise. The result is an `ExplorerGrid`: one long frame of month-by-month probabilities (phase
+occupancy, cumulative transfer by technology tier, highest response tier decided) plus what the sliders
+need to know about each axis. `toolkit.charts.chart_explorer_grid` draws it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import polars as pl
+
+from toolkit.errors import ParameterError
+
+if TYPE_CHECKING:
+    from toolkit.pack.load import Pack
+
+# The two assumptions the article turns on: how many troops (compensation scales with them) and how
+# fast troops in transit are sent to the front. Evenly spaced, baseline values on the grid.
+DEFAULT_GRID: Final[dict[str, tuple[float, ...]]] = {
+    "troops": (3_000, 7_000, 11_000, 15_000, 19_000),
+    "p_westward_to_frontline": (0.0, 0.1, 0.2, 0.3, 0.4),
+}
+MAX_AXES: Final = 2
+MAX_POINTS: Final = 49  # the explorer's data must stay small: it is inlined in the report
+PANELS: Final = ("phases", "transfers", "responses")
+
+
+@dataclass(frozen=True)
+class GridAxis:
+    """One slider: the parameter, its words and unit, the grid values and where the slider starts."""
+
+    parameter: str
+    label: str
+    unit: str
+    integer: bool
+    values: tuple[float, ...]
+    default: float
+
+    @property
+    def step(self) -> float | None:
+        """The spacing of evenly spaced values (a range slider), or None (a drop-down)."""
+        if len(self.values) < 2:
+            return None
+        gaps = [b - a for a, b in itertools.pairwise(self.values)]
+        first = gaps[0]
+        if first > 0 and all(math.isclose(g, first, rel_tol=1e-9, abs_tol=1e-12) for g in gaps):
+            return first
+        return None
+
+
+@dataclass(frozen=True)
+class ExplorerGrid:
+    """Engine outputs over a grid of one or two parameters.
+
+    `frame` has one Float64 column per axis (named by the parameter id), then `month` (Int32), `panel`
+    (Enum: phases, transfers, responses), `series` (Enum: phase ids, technology tier ids, `none` and
+    response tier ids, in ladder order within each panel) and `probability` (Float64). For `phases`,
+    the share of paths in the phase; for `transfers`, P(any technology of the tier transferred by the
+    month); for `responses`, the share of paths whose highest decided tier is the series.
+    """
+
+    frame: pl.DataFrame
+    axes: tuple[GridAxis, ...]
+    labels: Mapping[str, str]
+    scenario: str
+    paths: int
+    months: int
+    seed: int
+    start: dt.date | None = None  # month 0: the pack's publication date (calendar labels)
+
+    def series(self, panel: str) -> list[str]:
+        """The series of one panel, in ladder order."""
+        categories = self.frame.schema["series"]
+        assert isinstance(categories, pl.Enum)
+        present = set(
+            self.frame.filter(pl.col("panel") == panel)["series"].cast(pl.String).unique().to_list()
+        )
+        return [str(c) for c in categories.categories.to_list() if c in present]
+
+
+Progress = Callable[[int, int], None]
+
+
+def compute_explorer_grid(
+    pack: Pack,
+    scenario: str = "baseline",
+    *,
+    grid: Mapping[str, Sequence[float]] | None = None,
+    paths: int = 2_000,
+    months: int = 24,
+    seed: int = 1,
+    progress: Progress | None = None,
+) -> ExplorerGrid:
+    """Run the engine at every point of `grid` (default `DEFAULT_GRID`) and collect the outputs.
+
+    All points go through the engine in one pass on the same random numbers
+    (`toolkit.engine.simulation.simulate_variants`); `progress(paths done, paths)` follows that pass.
+    """
+    from toolkit.engine.model import compile_model
+    from toolkit.engine.simulation import simulate_variants
+
+    spec = dict(DEFAULT_GRID if grid is None else grid)
+    if not 1 <= len(spec) <= MAX_AXES:
+        raise ParameterError(f"an explorer grid has 1 or 2 parameters, got {len(spec)}")
+    params = {str(r["id"]): r for r in pack.parameters.iter_rows(named=True)}
+    scenario_values = _scenario_values(pack, scenario)
+    axes: list[GridAxis] = []
+    for name, raw in spec.items():
+        if name not in params:
+            known = ", ".join(sorted(params))
+            raise ParameterError(
+                f"unknown parameter {name!r} in the explorer grid (known: {known})"
+            )
+        values = tuple(sorted({float(v) for v in raw}))
+        if not values:
+            raise ParameterError(f"explorer grid parameter {name!r} has no values")
+        row = params[name]
+        base = scenario_values.get(name, float(row["value"]))
+        axes.append(
+            GridAxis(
+                parameter=name,
+                label=str(row["label"]),
+                unit=str(row["unit"]),
+                integer=row["type"] == "int",
+                values=values,
+                default=min(values, key=lambda v: (abs(v - base), v)),
+            )
+        )
+    n_points = math.prod(len(a.values) for a in axes)
+    if n_points > MAX_POINTS:
+        raise ParameterError(f"explorer grid has {n_points} points; at most {MAX_POINTS}")
+
+    phase_enum = pack.enums["phase"]
+    tier_enum = pack.enums["tech_tier"]
+    model = compile_model(pack, scenario)  # once; each point only overrides the grid's parameters
+    points = list(itertools.product(*(a.values for a in axes)))
+    variants = [
+        model.with_overrides(
+            {a.parameter: int(v) if a.integer else v for a, v in zip(axes, point, strict=True)}
+        )
+        for point in points
+    ]
+    # one engine pass over the same random numbers (each run equal to its own `simulate`)
+    results = simulate_variants(variants, paths=paths, months=months, seed=seed, progress=progress)
+    parts: list[pl.DataFrame] = []
+    for point, result in zip(points, results, strict=True):
+        long = pl.concat(
+            [
+                _panel(result.phases, "phase", "phases"),
+                _panel(result.transfer_tiers, "tier", "transfers"),
+                _panel(result.responses, "level", "responses"),
+            ]
+        )
+        parts.append(
+            long.with_columns(
+                pl.lit(float(v)).alias(a.parameter) for a, v in zip(axes, point, strict=True)
+            )
+        )
+        response_levels = result.responses.schema["level"]
+
+    assert isinstance(response_levels, pl.Enum)
+    series_order = _unique(
+        [
+            *[str(c) for c in phase_enum.categories.to_list()],
+            *[str(c) for c in tier_enum.categories.to_list()],
+            *[str(c) for c in response_levels.categories.to_list()],
+        ]
+    )
+    frame = (
+        pl.concat(parts)
+        .with_columns(
+            pl.col("panel").cast(pl.Enum(list(PANELS))),
+            pl.col("series").cast(pl.Enum(series_order)),
+            pl.col("month").cast(pl.Int32),
+        )
+        .select(*(a.parameter for a in axes), "month", "panel", "series", "probability")
+    )
+    labels = {
+        **_id_labels(pack.phases),
+        **_id_labels(pack.tech_tiers),
+        **_id_labels(pack.response_tiers),
+        "none": "No response decided yet",
+    }
+    return ExplorerGrid(
+        frame=frame,
+        axes=tuple(axes),
+        labels=labels,
+        scenario=scenario,
+        paths=paths,
+        months=months,
+        seed=seed,
+        start=pack.meta.publication.date,
+    )
+
+
+def _panel(frame: pl.DataFrame, key: str, panel: str) -> pl.DataFrame:
+    return frame.select(
+        pl.col("month").cast(pl.Int32),
+        pl.lit(panel).alias("panel"),
+        pl.col(key).cast(pl.String).alias("series"),
+        pl.col("probability").cast(pl.Float64),
+    )
+
+
+def _id_labels(frame: pl.DataFrame) -> dict[str, str]:
+    return dict(zip(frame["id"].cast(pl.String), frame["label"], strict=True))
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _scenario_values(pack: Pack, scenario: str) -> dict[str, float]:
+    """The point values a scenario sets (its overrides); unknown scenario -> ParameterError."""
+    known = pack.scenarios["id"].to_list()
+    if scenario not in known:
+        raise ParameterError(f"unknown scenario {scenario!r} (known: {', '.join(known)})")
+    rows = pack.overrides.filter(pl.col("scenario") == scenario)
+    return dict(zip(rows["parameter"], rows["value"], strict=True))

@@ -1,0 +1,149 @@
+"""`toolkit lab` and `toolkit serve`: the live explorer in JupyterLab, or as a Voilà dashboard.
+
+The typer commands in `toolkit.cli.app` only parse options and call `run_lab` / `run_serve` here. Both start
+their server in this process (JupyterLab's `LabApp`, Voilà's `Voila`) so Ctrl-C stops everything.
+
+Offline: ipywidgets 8 ships its JupyterLab extension prebuilt in the `jupyterlab_widgets` wheel, so
+widgets work in JupyterLab 4 with no build step; Voilà serves the same prebuilt extensions itself. The
+only external URLs on Voilà's "lab" page are Font Awesome style sheets (jsdelivr) and a lazy Mermaid
+import (cdnjs); the `toolkit` template under `toolkit/explore/share/voila/templates/` drops them. Charts are
+drawn by the Vega renderer bundled in JupyterLab and Voilà, not fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from toolkit.errors import ToolkitError
+from toolkit.paths import project_root
+
+#: The two cells of the analyst entry point, `notebooks/explore.ipynb`.
+EXPLORE_CELLS: tuple[str, ...] = ("from toolkit import explore", "explore()")
+#: Voilà template that serves the dashboard without any CDN link (see the module docstring).
+VOILA_TEMPLATE = "toolkit"
+DEFAULT_SERVE_PORT = 8866
+_HERE = Path(__file__).resolve().parent
+_SHARE = _HERE / "share"
+
+
+def notebooks_dir() -> Path:
+    """The project's `notebooks/` directory (next to `toolkit/` in a clone)."""
+    return project_root() / "notebooks"
+
+
+def explore_notebook_json() -> dict[str, object]:
+    """The explorer notebook as nbformat 4 JSON: two code cells, no outputs, no execution counts."""
+    cells: list[dict[str, object]] = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"explore-{index}",
+            "metadata": {},
+            "outputs": [],
+            "source": source,
+        }
+        for index, source in enumerate(EXPLORE_CELLS)
+    ]
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+            "title": "Explorer",
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def explore_notebook() -> Path:
+    """`notebooks/explore.ipynb` in a clone; elsewhere (an installed wheel) a generated copy in a temp dir."""
+    path = notebooks_dir() / "explore.ipynb"
+    if path.is_file():
+        return path
+    folder = Path(tempfile.mkdtemp(prefix="toolkit-explore-"))
+    path = folder / "explore.ipynb"
+    path.write_text(json.dumps(explore_notebook_json(), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def _environment(pack: Path | None) -> None:
+    """Make the kernel see the chosen pack, and Jupyter find the toolkit's Voilà template."""
+    if pack is not None:
+        if not pack.is_dir():
+            raise ToolkitError(f"--pack: not a directory: {pack}")
+        os.environ["TOOLKIT_PACK"] = str(pack.resolve())
+    paths = [str(_SHARE), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
+def voila_argv(
+    notebook: Path,
+    port: int = DEFAULT_SERVE_PORT,
+    host: str = "127.0.0.1",
+    open_browser: bool = True,
+) -> list[str]:
+    """Voilà's command line for the dashboard: code hidden, fixed port, offline template."""
+    argv = [
+        str(notebook),
+        f"--port={port}",
+        "--Voila.port_retries=0",  # fail on a busy port rather than silently pick another
+        f"--Voila.ip={host}",
+        f"--template={VOILA_TEMPLATE}",
+        "--theme=light",
+        "--VoilaConfiguration.strip_sources=True",  # code hidden
+        "--VoilaConfiguration.show_tracebacks=False",
+        # one kernel runs the notebook ahead of the next visitor: a page opens in ~3 s instead of ~10
+        "--preheat_kernel=True",
+        "--pool_size=1",
+    ]
+    if not open_browser:
+        argv.append("--no-browser")
+    return argv
+
+
+def lab_argv(root: Path, port: int | None = None, open_browser: bool = True) -> list[str]:
+    """JupyterLab's command line on `root`, local only. Everything that would go online is off: the
+    news feed, the update check, and the PyPI-backed extension manager (read-only instead). As root
+    (containers, CI) JupyterLab refuses to start unless told it may."""
+    argv = [
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.ip=127.0.0.1",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--ServerApp.allow_root=True")
+    if port is not None:
+        argv += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    if not open_browser:
+        argv.append("--no-browser")
+    return argv
+
+
+def run_serve(
+    port: int = DEFAULT_SERVE_PORT,
+    host: str = "127.0.0.1",
+    open_browser: bool = True,
+    pack: Path | None = None,
+) -> None:
+    """Serve `notebooks/explore.ipynb` as a Voilà dashboard until interrupted."""
+    _environment(pack)
+    from voila.app import Voila
+
+    Voila.launch_instance(argv=voila_argv(explore_notebook(), port, host, open_browser))
+
+
+def run_lab(port: int | None = None, open_browser: bool = True, pack: Path | None = None) -> None:
+    """Start JupyterLab on `notebooks/` until interrupted."""
+    root = notebooks_dir()
+    if not root.is_dir():
+        raise ToolkitError(f"no notebooks directory at {root} (toolkit lab runs from a clone)")
+    _environment(pack)
+    from jupyterlab.labapp import LabApp
+
+    LabApp.launch_instance(argv=lab_argv(root, port, open_browser))

@@ -1,0 +1,409 @@
+"""Executed notebook -> one self-contained, offline, deterministic HTML file (nbconvert, in-process).
+
+- Template `toolkit/jupyter/templates/toolkit_report` (nbconvert `lab` markup) with no CDN script: no require.js,
+  MathJax, Mermaid or widget manager; a small stylesheet instead of JupyterLab's.
+- Charts: every output carrying a Vega-Lite spec (`toolkit.jupyter.offline.MIMETYPE`, or Altair's own
+  `application/vnd.vegalite.v5+json`/`v6+json`) becomes a placeholder plus its spec; the vl-convert
+  library is inlined once at the end of the document and draws them all (`toolkit.jupyter.offline`).
+- Determinism: cell ids, chart ids and any template `uuid4()` are counters; execution counts, timings and
+  kernel metadata are cleared (nbconvert's `ClearMetadataPreprocessor`), so the same executed content
+  gives the same bytes.
+- Provenance footer: versions, pack hash, every parameter value, seed, generated-at (SOURCE_DATE_EPOCH).
+
+Text is escaped wherever this module writes it; Markdown outputs are sanitised (they may hold data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import itertools
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit.jupyter import offline
+
+if TYPE_CHECKING:
+    from nbconvert.exporters import HTMLExporter
+    from nbformat import NotebookNode
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "toolkit_report"
+VEGALITE_MIMETYPES = (
+    offline.MIMETYPE,
+    "application/vnd.vegalite.v6+json",
+    "application/vnd.vegalite.v5+json",
+)
+# Outputs a static page cannot use: widget views need a kernel (their text/plain fallback stays).
+DROPPED_MIMETYPES = ("application/vnd.jupyter.widget-view+json",)
+# Jupyter Book / nbconvert conventions for hiding parts of a report.
+REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
+REMOVE_INPUT_TAGS = ("remove-input", "remove_input", "hide-input", "hide_input")
+REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
+LIBRARIES = (
+    "altair",
+    "vl-convert-python",
+    "polars",
+    "numpy",
+    "networkx",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "nbclient",
+    "ipykernel",
+    "jupyter-client",
+)
+
+
+# -- provenance -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParameterValue:
+    """One notebook parameter as the report ran it."""
+
+    name: str
+    value: str  # Python source of the value
+    type_name: str
+    overridden: bool  # False: the notebook's default
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a report came from; rendered as its footer and embedded as JSON (`#tk-provenance`)."""
+
+    notebook: str
+    notebook_sha256: str
+    toolkit_version: str
+    pack_title: str | None
+    pack_hash: str | None
+    scenario: str | None
+    seed: str | None
+    parameters: tuple[ParameterValue, ...]
+    python: str
+    libraries: tuple[tuple[str, str], ...]
+    generated_at: str
+    vega_lite: str | None = None
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["parameters"] = [asdict(p) for p in self.parameters]
+        data["libraries"] = dict(self.libraries)
+        data["extra"] = dict(self.extra)
+        return data
+
+
+def generated_at(now: dt.datetime | None = None) -> str:
+    """UTC time of generation: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            from toolkit.errors import ToolkitError
+
+            raise ToolkitError(f"SOURCE_DATE_EPOCH is not a Unix time: {epoch!r}") from None
+    else:
+        stamp = now or dt.datetime.now(tz=dt.UTC)
+    return stamp.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def library_versions(names: Sequence[str] = LIBRARIES) -> tuple[tuple[str, str], ...]:
+    """Installed versions (the report's kernel runs this same interpreter and environment)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in names:
+        try:
+            found.append((name, version(name)))
+        except PackageNotFoundError:
+            continue
+    return tuple(found)
+
+
+def footer_html(prov: Provenance) -> str:
+    """The provenance footer (every value escaped) plus its machine-readable JSON copy."""
+    e = html.escape
+    rows: list[tuple[str, str]] = [
+        ("Notebook", f"<code>{e(prov.notebook)}</code> (sha256 {e(prov.notebook_sha256[:16])})"),
+        ("Toolkit", e(prov.toolkit_version)),
+    ]
+    if prov.pack_hash is not None:
+        title = f"{e(prov.pack_title)}, " if prov.pack_title else ""
+        rows.append(("Pack", f"{title}content hash <code>{e(prov.pack_hash)}</code>"))
+    if prov.scenario is not None:
+        rows.append(("Scenario", f"<code>{e(prov.scenario)}</code>"))
+    if prov.seed is not None:
+        rows.append(("Seed", f"<code>{e(prov.seed)}</code>"))
+    rows.append(("Generated", e(prov.generated_at) + " (UTC)"))
+    rows.append(("Python", e(prov.python)))
+    libs = [*prov.libraries]
+    if prov.vega_lite:
+        libs.append(("vega-lite (inlined)", prov.vega_lite))
+    rows.append(("Libraries", ", ".join(f"{e(n)} {e(v)}" for n, v in libs)))
+    rows.extend((e(k), e(v)) for k, v in prov.extra)
+    dl = "\n".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+    params = "\n".join(
+        f"<tr{' class=tk-override' if p.overridden else ''}><td><code>{e(p.name)}</code></td>"
+        f"<td><code>{e(p.value)}</code></td><td>{e(p.type_name)}</td>"
+        f"<td>{'set for this report' if p.overridden else 'notebook default'}</td></tr>"
+        for p in prov.parameters
+    )
+    table = (
+        "<table><thead><tr><th>parameter</th><th>value</th><th>type</th><th>source</th></tr>"
+        f"</thead><tbody>\n{params}\n</tbody></table>"
+        if prov.parameters
+        else "<p>The notebook declares no parameters.</p>"
+    )
+    data = offline.spec_json(prov.to_json())
+    return (
+        '<footer class="tk-provenance" id="provenance">\n<h2>Provenance</h2>\n'
+        f"<dl>\n{dl}\n</dl>\n<h3>Parameters</h3>\n{table}\n"
+        f'<script type="application/json" id="tk-provenance">{data}</script>\n</footer>'
+    )
+
+
+# -- Markdown outputs ---------------------------------------------------------------------------------
+# Markdown *outputs* may carry text from data, so their HTML is sanitised: the tags Markdown produces
+# stay, anything else (script, iframe, style, event handlers) is escaped and shows as text.
+# (nbconvert's own clean_html filter also drops <p>, headings and table headers.)
+MARKDOWN_TAGS = frozenset(
+    ("a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1",
+     "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "span",
+     "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul")
+)  # fmt: skip
+MARKDOWN_ATTRIBUTES = {
+    "*": ["class", "id", "title"],
+    "a": ["href", "title"],
+    "img": ["src", "alt", "title", "width", "height"],
+    "td": ["align", "colspan", "rowspan"],
+    "th": ["align", "colspan", "rowspan"],
+}
+
+
+def clean_markdown_html(text: str) -> str:
+    """Sanitise the HTML of a Markdown output (bleach, with the tags Markdown produces)."""
+    import bleach
+
+    return bleach.clean(
+        text,
+        tags=MARKDOWN_TAGS,
+        attributes=MARKDOWN_ATTRIBUTES,
+        protocols=["http", "https", "mailto", "data"],
+    )
+
+
+# -- notebook clean-up ----------------------------------------------------------------------------
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|iframe|img)\b[^>]*?\s(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
+)
+
+
+_MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(?:https?:)?//", re.I)
+
+
+def _check_offline(data: dict[str, Any], cell_number: int) -> None:
+    """Anything that would load from the network breaks the offline promise: refuse it."""
+    found = []
+    for mimetype in ("text/html", "text/markdown"):
+        value = data.get(mimetype)
+        text = "".join(value) if isinstance(value, list) else str(value or "")
+        found += [m.group(0) for m in (_EXTERNAL.search(text), _MARKDOWN_IMAGE.search(text)) if m]
+    if found:
+        match = found[0]
+        from toolkit.errors import ToolkitError
+
+        raise ToolkitError(
+            f"cell {cell_number}: loads from the network ({match[:60]}...); "
+            "a report must work offline (for Altair charts call toolkit.jupyter.offline."
+            "use_offline_renderer())"
+        )
+
+
+def _chart_spec(data: dict[str, Any]) -> dict[str, Any] | None:
+    for mimetype in VEGALITE_MIMETYPES:
+        spec = data.get(mimetype)
+        if isinstance(spec, dict):
+            return spec
+    return None
+
+
+def prepare_notebook(nb: NotebookNode, *, show_code: bool) -> tuple[NotebookNode, list[str]]:
+    """Charts to placeholders, deterministic ids, no counts; returns (nb, Vega-Lite versions).
+
+    Works on a copy. Outputs of the live-mode library are dropped; code cells that show nothing
+    (no outputs, code hidden) are dropped.
+    """
+    import copy
+
+    nb = copy.deepcopy(nb)
+    charts = itertools.count(1)
+    versions: list[str] = []
+    cells = []
+    for number, cell in enumerate(nb.cells, 1):
+        if cell.cell_type == "code":
+            cell.execution_count = None
+            outputs = []
+            for out in cell.get("outputs", []):
+                if out.get("metadata", {}).get(offline.BUNDLE_OUTPUT_KEY) == (
+                    offline.BUNDLE_OUTPUT_VALUE
+                ):
+                    continue
+                if "execution_count" in out:
+                    out["execution_count"] = None
+                data = out.get("data")
+                if data is not None:
+                    spec = _chart_spec(data)
+                    if spec is not None:
+                        version = offline.vegalite_version(spec)
+                        if version and version not in versions:
+                            versions.append(version)
+                        out["data"] = {
+                            "text/html": offline.chart_markup(spec, f"tk-chart-{next(charts)}")
+                        }
+                        out["metadata"] = {}
+                    else:
+                        for mimetype in DROPPED_MIMETYPES:
+                            data.pop(mimetype, None)
+                        if not data:
+                            continue
+                        _check_offline(data, number)
+                outputs.append(out)
+            cell.outputs = outputs
+            if not show_code and not outputs:
+                continue
+        elif cell.cell_type == "markdown":
+            _check_offline({"text/markdown": cell.source}, number)
+        cells.append(cell)
+    for index, cell in enumerate(cells):
+        cell["id"] = f"cell-{index}"
+    nb.cells = cells
+    return nb, versions
+
+
+class _Counter:
+    """Stands in for the template's `uuid4()`: deterministic element ids."""
+
+    def __init__(self) -> None:
+        self._next = itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"tk-output-{next(self._next)}"
+
+
+def make_exporter(*, show_code: bool) -> HTMLExporter:
+    """nbconvert's HTMLExporter with the offline template and the clean-up preprocessors."""
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=not show_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        sanitize_html=False,  # chart outputs carry the spec in a <script>; Markdown outputs are cleaned
+        # validate the notebook once, after all preprocessors, not after each of the 14 (~50 ms)
+        optimistic_validation=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_cell_tags=set(REMOVE_CELL_TAGS),
+            remove_input_tags=set(REMOVE_INPUT_TAGS),
+            remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS),
+        ),
+        enabled=True,
+    )
+    exporter.register_preprocessor(
+        ClearMetadataPreprocessor(
+            clear_cell_metadata=True,
+            clear_notebook_metadata=True,
+            preserve_cell_metadata_mask={"tags"},
+            preserve_nb_metadata_mask={"language_info"},
+        ),
+        enabled=True,
+    )
+    exporter.register_filter("tk_clean_markdown", clean_markdown_html)
+    _ = exporter.template  # load and compile the template now
+    return exporter
+
+
+def warm_exporter(exporter: HTMLExporter) -> None:
+    """Export a tiny notebook once, so the first real export does not pay for lazy imports and
+    compilation (Markdown, Pygments, bleach, BeautifulSoup: ~0.4 s here). Meant to run while the
+    kernel boots."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="x\n"),
+        nbformat.v4.new_output("display_data", data={"text/html": "<b>x</b>"}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "**x** <i>y</i>"}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title\n\nSome *text*."), cell]
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    resources = {
+        "metadata": {"name": "warm-up"},
+        "toolkit": {"footer_html": "", "scripts_html": "", "generator": ""},
+    }
+    exporter.from_notebook_node(prepare_notebook(nb, show_code=True)[0], resources=resources)
+
+
+def export_html(
+    nb: NotebookNode,
+    *,
+    title: str,
+    provenance: Provenance,
+    show_code: bool = False,
+    exporter: HTMLExporter | None = None,
+) -> str:
+    """The report's HTML (a str) from an executed notebook.
+
+    `exporter` (from `make_exporter(show_code=...)`, same `show_code`) may be reused across reports
+    in one thread; a new one is made otherwise.
+    """
+    import dataclasses
+
+    prepared, versions = prepare_notebook(nb, show_code=show_code)
+    scripts: list[str] = []
+    vl_version: str | None = None
+    if versions:
+        if len(versions) > 1:
+            from toolkit.errors import ToolkitError
+
+            raise ToolkitError(
+                f"charts use several Vega-Lite versions ({', '.join(versions)}); "
+                "one library is inlined per report"
+            )
+        vl_version, _ = offline.javascript_bundle(versions[0])
+        scripts.append(offline.bundle_script(vl_version))
+        scripts.append(f"<script>\n{offline.render_call_js()}\n</script>")
+    provenance = dataclasses.replace(provenance, vega_lite=vl_version)
+    if exporter is None:
+        exporter = make_exporter(show_code=show_code)
+    exporter.environment.globals["uuid4"] = _Counter()
+    resources = {
+        "metadata": {"name": title},
+        "toolkit": {
+            "footer_html": footer_html(provenance),
+            "scripts_html": "\n".join(scripts),
+            "generator": f"toolkit {provenance.toolkit_version} (nbconvert, offline template)",
+        },
+    }
+    body, _ = exporter.from_notebook_node(prepared, resources=resources)
+    return body
+
+
+def iter_chart_specs(document: str) -> Iterator[dict[str, Any]]:
+    """The Vega-Lite specs embedded in a report (for tests and tools)."""
+    for match in re.finditer(
+        r'<script[^>]*\sid="tk-chart-\d+-spec"[^>]*>(.*?)</script>', document, re.S
+    ):
+        yield json.loads(match.group(1))

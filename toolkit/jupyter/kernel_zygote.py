@@ -1,0 +1,36 @@
+"""`python -m toolkit.jupyter.kernel_zygote MODULE...`: import first, become an IPython kernel only when told.
+
+The toolkit starts this plain Python process before it checks a report's parameters, so that the
+interpreter start-up and the notebook's imports (seconds) overlap the checks. It opens no socket and
+runs no notebook code: it imports ipykernel and MODULE... (the notebook's own imports), then waits
+for one line on stdin:
+
+- `{"argv": [...]}` once the parameters are valid: it becomes the kernel, exactly as
+  `python -m ipykernel_launcher ARGV` would (jupyter_client's manager owns it from then on);
+- end of input (the parameters were rejected, or the parent died): it exits.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main(argv: list[str]) -> None:
+    from toolkit.fastimport import block_slow_optional_imports
+    from toolkit.jupyter.kernel_state import import_modules
+
+    block_slow_optional_imports()
+    from ipykernel import kernelapp
+
+    import_modules(argv)
+    line = sys.stdin.readline()
+    if not line.strip():
+        sys.exit(0)
+    kernel_argv = json.loads(line)["argv"]
+    sys.argv = ["ipykernel_launcher", *kernel_argv]
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

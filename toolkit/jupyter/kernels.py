@@ -1,0 +1,486 @@
+"""Report kernels: started by the toolkit, handed to papermill, reused across a sweep.
+
+- The kernel is this interpreter's own ipykernel (`python3` from a `KernelSpecManager` that searches no
+  kernelspec directory, so jupyter_client falls back to `ipykernel.kernelspec`, i.e. `sys.executable`):
+  a `python3` kernelspec in the user's home can never redirect a report to another environment.
+- `prespawn(modules)` may be called before the report's parameters are checked: it starts a plain
+  Python process (`toolkit.jupyter.kernel_zygote`) that imports ipykernel and the notebook's modules and then
+  waits. It is not a kernel: no sockets, no notebook code. `start()` (after the checks) turns it into
+  the kernel through a jupyter_client provisioner; if the checks fail, `shutdown()` discards it.
+  `TOOLKIT_PRESPAWN=0` turns this off (the kernel is then launched by `start()` as usual).
+- It talks over IPC sockets in a private temporary directory (no TCP ports, no connection file or
+  IPython history in the home directory, no user IPython profile or startup files).
+- `warm_up()` sends the notebook's imports as soon as the kernel starts, so kernel start-up and imports
+  overlap the parent's own work; papermill's first request simply queues behind it.
+- `papermill.execute_notebook(..., engine_name=ENGINE, km=kernel.km)` runs a notebook on the kernel;
+  the engine (papermill's nbclient engine) closes its client afterwards and leaves the kernel running.
+  Clients of these kernels are ready as soon as their kernel_info request is answered (no idle wait
+  for IOPub to go quiet), and `shutdown()` kills and reaps the process without polling for its end.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from queue import Empty
+from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import ToolkitError
+from toolkit.jupyter.offline import REPORT_MODE_ENV
+
+if TYPE_CHECKING:
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from nbformat import NotebookNode
+
+ENGINE = "toolkit-kernel"
+STARTUP_TIMEOUT = 120.0
+COMMAND_TIMEOUT = 300.0
+
+
+class KernelError(ToolkitError):
+    """The kernel failed to start, died, or a toolkit command in it failed."""
+
+
+def notebook_imports(nb: NotebookNode | dict[str, Any]) -> list[str]:
+    """Modules a notebook may import (`import x.y`; `from x.y import z`: x.y and x.y.z), in order.
+
+    Takes a NotebookNode or the notebook's plain JSON (so it runs before nbformat is imported).
+    """
+    found: list[str] = []
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else str(text)
+        source = "\n".join(
+            line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                # `from toolkit import charts` imports the submodule toolkit.charts: try each name
+                # as a module too (names that are not modules simply fail to import, and are skipped)
+                names = [node.module]
+                names += [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
+            for name in names:
+                if name not in found:
+                    found.append(name)
+    return found
+
+
+def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The report kernel's environment: ours, in report mode, with deterministic str hashing."""
+    env = dict(os.environ)
+    env[REPORT_MODE_ENV] = "1"
+    env["PYTHONHASHSEED"] = "0"  # set/dict-of-str iteration order is the same in every run
+    env.pop("JPY_PARENT_PID", None)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def prespawn_enabled() -> bool:
+    return os.environ.get("TOOLKIT_PRESPAWN", "1") != "0"
+
+
+class Kernel:
+    """One report kernel (see the module docstring)."""
+
+    def __init__(self, *, cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.cwd = cwd
+        self.env = kernel_env(env)
+        self.km: AsyncKernelManager | None = None
+        self.kc: AsyncKernelClient | None = None
+        self._dir: str | None = None
+        self._pending: list[str] = []
+        self._zygote: subprocess.Popen[bytes] | None = None
+
+    def _private_dir(self) -> str:
+        if self._dir is None:
+            self._dir = tempfile.mkdtemp(prefix="toolkit-kernel-")
+            os.makedirs(os.path.join(self._dir, "ipython"), exist_ok=True)
+            self.env["IPYTHONDIR"] = os.path.join(self._dir, "ipython")
+        return self._dir
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def prespawn(self, modules: list[str]) -> Kernel:
+        """Start the interpreter that will become the kernel; it imports `modules` meanwhile."""
+        if self._zygote is not None or self.km is not None or not prespawn_enabled():
+            return self
+        self._private_dir()
+        env = dict(self.env, JPY_PARENT_PID=str(os.getpid()))  # the kernel exits with us
+        try:
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-m", "toolkit.jupyter.kernel_zygote", *modules],
+                stdin=subprocess.PIPE,
+                cwd=str(self.cwd),
+                env=env,
+                start_new_session=True,  # as jupyter_client launches kernels (interrupts)
+            )
+        except OSError:
+            self._zygote = None  # start() launches a kernel the usual way
+        return self
+
+    def start(self) -> Kernel:
+        """Launch the kernel process (returns at once; it finishes booting in the background)."""
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        private = self._private_dir()
+        km = AsyncKernelManager(
+            kernel_name="python3",
+            kernel_spec_manager=KernelSpecManager(kernel_dirs=[]),
+            transport="ipc",
+            connection_file=os.path.join(private, "kernel.json"),
+        )
+        km.client_factory = _ready_client_class()
+        if self._zygote is not None:
+            km.kernel_id = str(uuid.uuid4())
+            km.provisioner = _adopting_provisioner(km, self._zygote)
+            self._zygote = None  # the manager owns it now
+        try:
+            run_sync(km.start_kernel)(
+                cwd=str(self.cwd),
+                env=self.env,
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            )
+        except Exception as exc:
+            self._remove_dir()
+            raise KernelError(f"could not start a Python kernel: {exc}") from exc
+        self.km = km
+        return self
+
+    def _client(self) -> AsyncKernelClient:
+        # Made on first use, in the thread that uses it (a sweep worker), not in the launcher's.
+        if self.kc is None:
+            if self.km is None:
+                raise KernelError("the kernel is not running")
+            from jupyter_client.session import Session
+
+            # Our own session (same key): the kernel routes replies by the session's identity, and
+            # papermill's client, made from the manager's session, would otherwise take ours over.
+            session = Session(
+                key=self.km.session.key, signature_scheme=self.km.session.signature_scheme
+            )
+            kc = self.km.client(session=session)
+            kc.start_channels()
+            self.kc = kc
+        return self.kc
+
+    def shutdown(self) -> None:
+        """Stop the kernel (or discard the prespawned process); remove the private directory."""
+        if self._zygote is not None:
+            _discard(self._zygote)
+            self._zygote = None
+        if self.km is None and self.kc is None:
+            self._remove_dir()
+            return
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc = None
+        if self.km is not None:
+            # Kill and reap the process ourselves: jupyter_client polls for its end every 0.1 s
+            _kill(getattr(getattr(self.km, "provisioner", None), "process", None))
+            with contextlib.suppress(Exception):  # the process may already be gone
+                run_sync(self.km.shutdown_kernel)(now=True)
+            self.km = None
+        self._remove_dir()
+
+    def _remove_dir(self) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def is_alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    # -- commands ---------------------------------------------------------------------------
+    def send(self, code: str) -> str:
+        """Queue `code` (silently: no history, no outputs recorded); returns the request id."""
+        msg_id: str = self._client().execute(
+            code, silent=True, store_history=False, allow_stdin=False
+        )
+        self._pending.append(msg_id)
+        return msg_id
+
+    def wait(self, msg_id: str, timeout: float = COMMAND_TIMEOUT) -> dict[str, Any]:
+        """Wait for the reply to `msg_id`; raise KernelError if the code raised."""
+        from jupyter_core.utils import run_sync
+
+        kc = self._client()
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise KernelError(f"the kernel did not answer within {timeout:.0f} s")
+            try:
+                msg = run_sync(kc.get_shell_msg)(timeout=min(left, 1.0))
+            except Empty:  # nothing yet: check the kernel is still there
+                if not self.is_alive():
+                    raise KernelError("the kernel died") from None
+                continue
+            parent = msg.get("parent_header", {}).get("msg_id")
+            if parent in self._pending:
+                self._pending.remove(parent)
+            if parent == msg_id:
+                content: dict[str, Any] = msg["content"]
+                if content.get("status") != "ok":
+                    raise KernelError(
+                        f"{content.get('ename', 'error')}: {content.get('evalue', '')}".strip()
+                    )
+                return content
+
+    def run(self, code: str, timeout: float = COMMAND_TIMEOUT) -> dict[str, Any]:
+        return self.wait(self.send(code), timeout)
+
+    def drain(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Wait for every request sent so far (e.g. the warm-up)."""
+        for msg_id in list(self._pending):
+            self.wait(msg_id, timeout)
+
+    def warm_up(self, modules: list[str], *, snapshot: bool = False) -> str:
+        """Queue the notebook's imports (and, for reuse, a state snapshot); returns the request id."""
+        code = (
+            "import importlib as _tk_il\n"
+            "_tk_ks = _tk_il.import_module('toolkit.jupyter.kernel_state')\n"
+            f"_tk_ks.warm_up({json.dumps(modules)})\n"
+            + ("_tk_ks.snapshot()\n" if snapshot else "")
+            + "del _tk_il, _tk_ks\n"
+        )
+        return self.send(code)
+
+    def reset(self) -> None:
+        """Back to the warm-up baseline (fresh namespace and module state; see kernel_state)."""
+        self.run("__import__('importlib').import_module('toolkit.jupyter.kernel_state').restore()")
+
+
+# -- a kernel started before the CLI loaded (toolkit.cli.launch) ---------------------------------------
+_EarlyKey = tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]
+_early: tuple[_EarlyKey, Kernel] | None = None
+
+
+def _early_key(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> _EarlyKey:
+    return (str(cwd), tuple(sorted((env or {}).items())), tuple(modules))
+
+
+def prespawn_for_adoption(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> None:
+    """Prespawn a kernel interpreter now for `take_prespawned` to hand over later in this process;
+    if nobody takes it, it is discarded at exit."""
+    global _early  # noqa: PLW0603 - one early kernel per process, handed over once
+    if _early is not None or not prespawn_enabled():
+        return
+    import atexit
+
+    kernel = Kernel(cwd=cwd, env=env).prespawn(modules)
+    _early = (_early_key(cwd, env, modules), kernel)
+    atexit.register(_discard_early)
+
+
+def take_prespawned(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> Kernel:
+    """The kernel prespawned early for exactly this directory, environment and modules, else a new
+    prespawned one (an early kernel for anything else is discarded)."""
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        key, kernel = early
+        if key == _early_key(cwd, env, modules):
+            return kernel
+        kernel.shutdown()
+    return Kernel(cwd=cwd, env=env).prespawn(modules)
+
+
+def _discard_early() -> None:
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early[1].shutdown()
+
+
+def _kill(proc: object) -> None:
+    """SIGKILL a kernel process (a `Popen`) and wait for it; anything else is left alone."""
+    if isinstance(proc, subprocess.Popen):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def _discard(proc: subprocess.Popen[bytes]) -> None:
+    """End a prespawned process that never became a kernel: end of input, then a kill if need be."""
+    with contextlib.suppress(OSError, ValueError):
+        if proc.stdin is not None:
+            proc.stdin.close()
+    try:
+        proc.wait(timeout=0.2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _adopting_provisioner(km: AsyncKernelManager, proc: subprocess.Popen[bytes]) -> Any:
+    """A LocalProvisioner whose launch hands the kernel command line to the prespawned process."""
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class _Adopting(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            launcher = cmd.index("ipykernel_launcher") if "ipykernel_launcher" in cmd else -1
+            if launcher < 0 or proc.poll() is not None or proc.stdin is None:
+                _discard(proc)
+                return await super().launch_kernel(cmd, **kwargs)
+            proc.stdin.write((json.dumps({"argv": cmd[launcher + 1 :]}) + "\n").encode())
+            proc.stdin.close()
+            self.process = proc
+            self.pid = proc.pid
+            self.pgid = os.getpgid(proc.pid) if hasattr(os, "getpgid") else None
+            self.cwd = kwargs.get("cwd", Path.cwd())
+            return self.connection_info
+
+    return _Adopting(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+
+
+@functools.cache  # made once, on first use (jupyter_client loads lazily)
+def _ready_client_class() -> type:
+    """jupyter_client's async client, with a `wait_for_ready` that does not sit idle.
+
+    jupyter_client's version, after the kernel_info reply, waits for IOPub to stay quiet for 0.2 s
+    (and up to 0.2 s more to see it connected): ~0.3 s of every report, papermill making a new client
+    per notebook. This one waits for exactly what proves the client ready: the reply to its
+    kernel_info request on the shell channel and that request's `idle` status on IOPub (so the IOPub
+    subscription is live); if either is missing, it asks again, as jupyter_client does. Messages
+    that belong to other requests need no flush: nbclient matches replies and outputs to its requests.
+    """
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+
+    class ReadyClient(AsyncKernelClient):
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                msg_id = self.kernel_info()
+                reply = await _reply(self.shell_channel, msg_id, wait=1.0)
+                # a status published before IOPub's subscription took effect is lost (ZeroMQ's
+                # "slow joiner"): after 0.2 s without it, ask again (as jupyter_client does)
+                if reply is not None and await _idle(self.iopub_channel, msg_id, wait=0.2):
+                    self._handle_kernel_info_reply(reply)
+                    return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    return ReadyClient
+
+
+async def _reply(channel: Any, msg_id: str, *, wait: float) -> dict[str, Any] | None:
+    """The message on `channel` whose parent is `msg_id`, within `wait` seconds (others skipped)."""
+    end = time.monotonic() + wait
+    while (left := end - time.monotonic()) > 0:
+        try:
+            msg: dict[str, Any] = await channel.get_msg(timeout=left)
+        except Empty:
+            return None
+        if msg.get("parent_header", {}).get("msg_id") == msg_id:
+            return msg
+    return None
+
+
+async def _idle(channel: Any, msg_id: str, *, wait: float) -> bool:
+    """True once IOPub shows request `msg_id` finished (`status: idle`), within `wait` seconds."""
+    end = time.monotonic() + wait
+    while (left := end - time.monotonic()) > 0:
+        try:
+            msg: dict[str, Any] = await channel.get_msg(timeout=left)
+        except Empty:
+            return False
+        if (
+            msg.get("parent_header", {}).get("msg_id") == msg_id
+            and msg.get("msg_type") == "status"
+            and msg.get("content", {}).get("execution_state") == "idle"
+        ):
+            return True
+    return False
+
+
+# -- papermill engine -----------------------------------------------------------------------------
+_registered = False
+
+
+def register_engine() -> None:
+    """Register papermill engine `toolkit-kernel`: nbclient on a kernel we own, client closed after."""
+    global _registered  # noqa: PLW0603 - register once per process
+    if _registered:
+        return
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class _Client(PapermillNotebookClient):
+        def execute(self, **kwargs: Any) -> Any:
+            try:
+                return super().execute(**kwargs)
+            finally:
+                kc: Any = getattr(self, "kc", None)
+                if not self.owns_km and kc is not None:
+                    kc.stop_channels()
+                    self.kc = None
+
+    class _Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: float = 60,
+            execution_timeout: float | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            # As papermill's NBClientEngine, with a client that lets go of a kernel it does not own.
+            holder = kwargs.pop("toolkit_result", None)
+            if holder is not None:
+                holder.append(nb_man.nb)  # executed in place: the caller keeps it even on failure
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            return _Client(nb_man, **final_kwargs).execute()
+
+    papermill_engines.register(ENGINE, _Engine)
+    _registered = True

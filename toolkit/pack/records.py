@@ -1,0 +1,294 @@
+"""The shape of each record in a pack's YAML files, as pydantic models.
+
+These models check one record at a time (types, enums, required fields, unknown fields). Checks that
+span records or files (references, quotes in the article, probability bands) live in `toolkit.pack.load`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Kebab = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+Text = Annotated[str, Field(min_length=1)]
+
+ENTITY_KINDS = ("state", "person", "organisation", "place", "agreement", "force")
+MODALITIES = ("asserted", "possible", "conditional", "planned", "denied")
+PRECISIONS = ("day", "month", "year", "span")
+CLAIM_TOPICS = ("compensation", "deployment", "response", "cooperation", "china", "diplomacy")
+RESPONSE_STATUSES = ("active", "considered", "ruled_out")
+CONDITION_KINDS = ("always", "phase_at_least", "reached", "tier_transferred", "transferred")
+DISTRIBUTIONS = ("uniform", "triangular")
+
+
+class Record(BaseModel):
+    """Base: unknown fields are errors (a typo in a field name must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(Record):
+    """A record backed by a verbatim quote, an analyst assumption, or both."""
+
+    evidence: Text | None = None
+    assumption: Text | None = None
+
+    @model_validator(mode="after")
+    def _has_source(self) -> Sourced:
+        if self.evidence is None and self.assumption is None:
+            raise ValueError("needs `evidence` (a verbatim quote) or `assumption` (a rationale)")
+        return self
+
+
+class DateAssumption(Record):
+    id: Id
+    text: Text
+
+
+class Source(Record):
+    publisher: str | None = None
+    url: str | None = None
+    retrieved: str | None = None
+
+
+class Publication(Record):
+    date: dt.date
+    timezone: Text
+    basis: Text
+
+
+class PackMeta(Record):
+    title: Text
+    language: Text
+    summary: Text
+    article: Text = "article.txt"
+    residue_marker: str | None = None
+    abbreviations: list[str] = Field(default_factory=list)
+    source: Source = Field(default_factory=Source)
+    publication: Publication
+    date_assumptions: list[DateAssumption] = Field(default_factory=list)
+
+
+class Entity(Record):
+    id: Id
+    kind: Literal["state", "person", "organisation", "place", "agreement", "force"]
+    name: Text
+    title: str | None = None
+    affiliation: Id | None = None
+    cameo_actor: str | None = None
+    aliases: list[Text] = Field(min_length=1)
+    evidence: Text
+
+
+class Relation(Record):
+    id: Id
+    subject: Id
+    predicate: Kebab
+    object: Id
+    modality: Literal["asserted", "possible", "conditional", "planned", "denied"]
+    evidence: Text
+
+
+class Event(Record):
+    id: Id
+    label: Text
+    date: dt.date
+    date_end: dt.date | None = None
+    precision: Literal["day", "month", "year", "span"]
+    date_note: str | None = None
+    location: Id | None = None
+    actors: list[Id] = Field(min_length=1)
+    cameo: Annotated[str, Field(pattern=r"^\d{2,4}$")]
+    plover: Annotated[str, Field(pattern=r"^[A-Z_]+$")]
+    evidence: Text
+
+    @model_validator(mode="after")
+    def _span(self) -> Event:
+        if self.date_end is not None and self.date_end < self.date:
+            raise ValueError(f"date_end {self.date_end} is before date {self.date}")
+        return self
+
+
+class Band(Record):
+    id: Id
+    label: Text
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+    terms: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.low > self.high:
+            raise ValueError(f"low {self.low} is above high {self.high}")
+        return self
+
+
+class Phrase(Record):
+    phrase: Text
+    on_yardstick: bool
+    band: Id | None = None
+    low: float | None = Field(default=None, ge=0, le=1)
+    high: float | None = Field(default=None, ge=0, le=1)
+    rationale: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Phrase:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low {self.low} is above high {self.high}")
+        return self
+
+
+class Claim(Record):
+    id: Id
+    source: Id
+    statement: Text
+    phrase: str | None = None
+    topic: Literal["compensation", "deployment", "response", "cooperation", "china", "diplomacy"]
+    about: list[Id] = Field(default_factory=list)
+    evidence: Text
+
+
+class TechTier(Record):
+    id: Id
+    label: Text
+    evidence: Text
+
+
+class Technology(Record):
+    id: Id
+    name: Text
+    tier: Id
+    evidence: Text
+
+
+class Phase(Sourced):
+    id: Id
+    label: Text
+    escalation: int
+    compensation_intensity: Id
+    description: str | None = None
+
+
+class Transition(Record):
+    from_: Id = Field(alias="from")
+    to: Id
+    parameter: Id
+
+
+class Indicator(Sourced):
+    id: Id
+    phase: Id
+    description: Text
+
+
+class Condition(Record):
+    always: Literal[True] | None = None
+    phase_at_least: Id | None = None
+    reached: Id | None = None
+    tier_transferred: Id | None = None
+    transferred: Id | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Condition:
+        set_ = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
+        if len(set_) != 1:
+            raise ValueError(f"a condition has exactly one of {', '.join(CONDITION_KINDS)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in CONDITION_KINDS if getattr(self, k) is not None)
+
+    @property
+    def target(self) -> str | None:
+        value = getattr(self, self.kind)
+        return None if value is True else str(value)
+
+
+class Trigger(Record):
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not ({"all", "any"} & set(data)):
+            return {"all": [data]}
+        return data
+
+    @model_validator(mode="after")
+    def _one_combinator(self) -> Trigger:
+        if (self.all is None) == (self.any is None):
+            raise ValueError("a trigger is {all: [...]} or {any: [...]} or a single condition")
+        if not (self.all or self.any):
+            raise ValueError("a trigger needs at least one condition")
+        return self
+
+    @property
+    def combinator(self) -> str:
+        return "all" if self.all is not None else "any"
+
+    @property
+    def conditions(self) -> list[Condition]:
+        return self.all if self.all is not None else (self.any or [])
+
+
+class ResponseTier(Sourced):
+    id: Id
+    label: Text
+    description: Text
+    status: Literal["active", "considered", "ruled_out"]
+    trigger: Trigger | None = None
+    lag: Id | None = None
+    will: Id | None = None
+
+    @model_validator(mode="after")
+    def _trigger_matches_status(self) -> ResponseTier:
+        if self.status == "ruled_out" and self.trigger is not None:
+            raise ValueError("a ruled_out tier has no trigger (the engine never reaches it)")
+        if self.status != "ruled_out" and (
+            self.trigger is None or self.lag is None or self.will is None
+        ):
+            raise ValueError("an active or considered tier needs trigger, lag and will")
+        return self
+
+
+class Parameter(Record):
+    id: Id
+    label: Text
+    description: Text
+    unit: Text
+    type: Literal["float", "int"] = "float"
+    min: float
+    max: float
+    value: float
+    low: float | None = None
+    high: float | None = None
+    distribution: Literal["uniform", "triangular"] | None = None
+    claim: Id | None = None
+    assumption: Text | None = None
+
+    @field_validator("value", "low", "high", "min", "max", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if isinstance(v, bool) or (v is not None and not isinstance(v, int | float)):
+            raise ValueError(f"must be a number, not {type(v).__name__}")
+        return v
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Parameter:
+        if self.claim is None and self.assumption is None:
+            raise ValueError("needs `claim` (a claim id) or `assumption` (a rationale)")
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both `low` and `high`, or neither")
+        return self
+
+
+class Scenario(Record):
+    id: Id
+    label: Text
+    description: Text
+    overrides: dict[Id, float | dict[str, float]] = Field(default_factory=dict)

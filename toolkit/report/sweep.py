@@ -1,0 +1,414 @@
+"""`toolkit sweep`: one report per combination of parameter values, on warm kernels, plus an index.
+
+Papermill starts and stops a kernel for every run and cannot reuse one (papermill#326); here each
+worker starts one kernel, imports the notebook's modules once, snapshots the kernel's state, and before
+every further report restores it (`toolkit.jupyter.kernel_state`: fresh namespace, fresh toolkit modules,
+process state reset), so a report sees nothing an earlier one did. Kernels of all workers start at once
+and boot while the parent validates, imports nbconvert and loads the chart library.
+
+Every combination is validated (names, types, scenario, engine ranges) before any kernel starts.
+A report that fails does not stop the sweep: it is listed as failed in `index.html` (its
+error-annotated notebook under `failed/`), and `SweepError` is raised at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import itertools
+import os
+import queue
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import ParameterError, ToolkitError
+from toolkit.jupyter.nbparams import render_value
+
+if TYPE_CHECKING:
+    from toolkit.jupyter.kernels import Kernel
+    from toolkit.report.render import NotebookSource, ReportPlan
+
+
+@dataclass(frozen=True)
+class SweepItem:
+    """One combination: its grid values, its report (if written) or its error."""
+
+    values: dict[str, Any]
+    path: Path
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    index: Path
+    items: list[SweepItem] = field(default_factory=list)
+
+    @property
+    def reports(self) -> list[Path]:
+        return [i.path for i in self.items if i.error is None]
+
+    @property
+    def failures(self) -> list[SweepItem]:
+        return [i for i in self.items if i.error is not None]
+
+
+class SweepError(ToolkitError):
+    """Some reports of a sweep failed (the others and the index were written)."""
+
+    def __init__(self, message: str, result: SweepResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the grid's values, in grid order (last name varies fastest)."""
+    if not grid:
+        raise ParameterError("the grid is empty: give at least one name=v1,v2")
+    for name, values in grid.items():
+        if not values:
+            raise ParameterError(f"grid parameter {name!r} has no values")
+    names = list(grid)
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
+
+
+def _file_name(stem: str, values: Mapping[str, Any], taken: set[str]) -> str:
+    from toolkit.report.render import slug
+
+    base = f"{stem}-" + "_".join(f"{slug(k, 20)}-{slug(v)}" for k, v in values.items())
+    name, n = f"{base}.html", 2
+    while name in taken:
+        name, n = f"{base}-{n}.html", n + 1
+    taken.add(name)
+    return name
+
+
+MAX_DEFAULT_WORKERS = 4  # each worker is a kernel of a few hundred MB
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use, at most `MAX_DEFAULT_WORKERS`."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+
+
+def sweep(
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    scenario: str | None = None,
+    workers: int | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    notebook: str | os.PathLike[str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    pack: str | os.PathLike[str] | None = None,
+    show_code: bool = False,
+    progress: bool = False,
+    from_text: bool = False,
+) -> SweepResult:
+    """Render one report per combination of `grid` into `out_dir` (+ `index.html`); see module doc.
+
+    `workers` kernels render at once (default `default_workers()`: one per CPU, at most 4).
+    """
+    from toolkit.fastimport import block_slow_optional_imports
+
+    block_slow_optional_imports()  # before anything below can load jsonschema
+    from toolkit.jupyter.kernels import Kernel
+    from toolkit.report.render import NotebookSource, kernel_env_for
+
+    if workers is None:
+        workers = default_workers()
+    if workers < 1:
+        raise ParameterError(f"workers must be at least 1, got {workers}")
+    fixed = dict(parameters or {})
+    overlap = set(fixed) & set(grid)
+    if overlap:
+        raise ParameterError(f"parameter(s) both fixed and swept: {', '.join(sorted(overlap))}")
+    combos = combinations(grid)
+    source = NotebookSource.read(notebook)
+    # The worker interpreters start now and import the notebook's modules during the checks; they
+    # become kernels only once every combination has passed (toolkit.jupyter.kernels).
+    kernels = [
+        Kernel(cwd=source.path.parent, env=kernel_env_for(pack)).prespawn(source.imports)
+        for _ in range(min(workers, len(combos)))
+    ]
+    try:
+        return _sweep(
+            kernels, source, combos, list(grid), fixed,
+            scenario=scenario, out_dir=out_dir, pack=pack, show_code=show_code,
+            progress=progress, from_text=from_text,
+        )  # fmt: skip
+    finally:
+        for kernel in kernels:
+            kernel.shutdown()
+
+
+def _sweep(
+    kernels: list[Kernel],
+    source: NotebookSource,
+    combos: list[dict[str, Any]],
+    names: list[str],
+    fixed: dict[str, Any],
+    *,
+    scenario: str | None,
+    out_dir: str | os.PathLike[str] | None,
+    pack: str | os.PathLike[str] | None,
+    show_code: bool,
+    progress: bool,
+    from_text: bool,
+) -> SweepResult:
+    from toolkit.report.render import NotebookInfo, PackInfo, _pack_parameter, plan_report
+
+    info = NotebookInfo.from_source(source)
+    pack_info = PackInfo.load(pack if pack is not None else _pack_parameter(info, fixed))
+    plans = [
+        plan_report(
+            info,
+            pack_info,
+            scenario=scenario,
+            parameters={**fixed, **combo},
+            pack_given=pack is not None,
+            from_text=from_text,
+        )
+        for combo in combos
+    ]
+    target = (
+        Path(out_dir).resolve()
+        if out_dir is not None
+        else Path.cwd() / "reports" / f"sweep-{info.path.stem}"
+    )
+    taken: set[str] = {"index.html"}
+    jobs = []
+    for i, (plan, combo) in enumerate(zip(plans, combos, strict=True)):
+        values = plan_values(plan, combo)
+        jobs.append((i, plan, target / _file_name(info.path.stem, values, taken), values))
+    items = _run(kernels, jobs, info.imports, show_code=show_code, progress=progress)
+    ordered = [items[i] for i in range(len(jobs))]
+    index = write_index(target, info.path.name, names, plans[0], ordered)
+    result = SweepResult(index=index, items=ordered)
+    if result.failures:
+        first = result.failures[0]
+        raise SweepError(
+            f"{len(result.failures)} of {len(ordered)} reports failed (index: {index}); "
+            f"first: {first.error}",
+            result,
+        )
+    return result
+
+
+def plan_values(plan: ReportPlan, combo: Mapping[str, Any]) -> dict[str, Any]:
+    """The combination's values as the notebook receives them (after type conversion)."""
+    return {k: plan.overrides.get(k, v) for k, v in combo.items()}
+
+
+def _run(
+    kernels: list[Kernel],
+    jobs: list[tuple[int, ReportPlan, Path, dict[str, Any]]],
+    imports: list[str],
+    *,
+    show_code: bool,
+    progress: bool,
+) -> dict[int, SweepItem]:
+    from toolkit.report.render import _prepare_export
+
+    todo: queue.Queue[tuple[int, ReportPlan, Path, dict[str, Any]]] = queue.Queue()
+    for job in jobs:
+        todo.put(job)
+    results: dict[int, SweepItem] = {}
+    lock = threading.Lock()
+    workers = len(kernels)
+    # The prespawned interpreters become kernels now; each worker then queues its kernel's warm-up
+    # (imports, offline renderer, state snapshot) from its own thread.
+    for kernel in kernels:
+        kernel.start()
+    _prepare_export(show_code)
+    bar = _Progress(len(jobs), enabled=progress)
+
+    def worker(slot: int) -> None:
+        kernels[slot].warm_up(imports, snapshot=True)
+        exporter = _prepare_export(show_code)
+        fresh = True
+        while True:
+            try:
+                index, plan, out, values = todo.get_nowait()
+            except queue.Empty:
+                return
+            item = _one(kernels, slot, plan, out, values, fresh, exporter, show_code, imports)
+            fresh = False
+            with lock:
+                results[index] = item
+            bar.advance(out.name, ok=item.error is None)
+
+    threads = [
+        threading.Thread(target=worker, args=(slot,), name=f"toolkit-sweep-{slot}")
+        for slot in range(workers)
+    ]
+    with bar:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return results
+
+
+def _one(
+    kernels: list[Kernel],
+    slot: int,
+    plan: ReportPlan,
+    out: Path,
+    values: dict[str, Any],
+    fresh: bool,
+    exporter: Any,
+    show_code: bool,
+    imports: list[str],
+) -> SweepItem:
+    from toolkit.jupyter.kernels import Kernel, KernelError
+    from toolkit.report.render import execute_plan
+
+    def replace_kernel() -> Kernel:
+        kernels[slot].shutdown()
+        kernel = Kernel(cwd=plan.notebook.path.parent, env=plan.kernel_env()).start()
+        kernel.warm_up(imports, snapshot=True)
+        kernels[slot] = kernel
+        return kernel
+
+    try:
+        kernel = kernels[slot]
+        if not kernel.is_alive():
+            kernel = replace_kernel()
+            fresh = True
+        kernel.drain()  # the warm-up (and its snapshot) has finished
+        if not fresh:
+            kernel.reset()
+        execute_plan(plan, kernel, out, show_code=show_code, exporter=exporter)
+    except KernelError as exc:
+        # A kernel that cannot be reset is replaced; this report is reported as failed.
+        with contextlib.suppress(ToolkitError):
+            replace_kernel()
+        return SweepItem(values, out, f"{out.name}: kernel problem: {exc}")
+    except ToolkitError as exc:
+        return SweepItem(values, out, str(exc))
+    return SweepItem(values, out)
+
+
+class _Progress:
+    """A rich progress bar on stderr (nothing when disabled)."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.enabled = enabled
+        self._progress: Any = None
+        self._task: Any = None
+        self.failed = 0
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("[bold]sweep"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[last]}"),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task("sweep", total=self.total, last="")
+        return self
+
+    def advance(self, name: str, *, ok: bool) -> None:
+        if not ok:
+            self.failed += 1
+        if self._progress is not None:
+            self._progress.update(
+                self._task, advance=1, last=name if ok else f"[red]failed: {name}"
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+
+
+def write_index(
+    target: Path,
+    notebook: str,
+    names: list[str],
+    plan: ReportPlan,
+    items: list[SweepItem],
+) -> Path:
+    """`index.html`: every report with its parameter values (escaped), deterministic, atomic."""
+    from toolkit.jupyter.html_export import generated_at
+    from toolkit.report.render import write_atomic
+
+    e = html.escape
+    prov = plan.provenance()
+    fixed = [p for p in prov.parameters if p.overridden and p.name not in names]
+    head = "".join(f"<th>{e(n)}</th>" for n in names)
+    rows = []
+    for i, item in enumerate(items, 1):
+        cells = "".join(
+            f"<td><code>{e(render_value(item.values.get(n)))}</code></td>" for n in names
+        )
+        if item.error is None:
+            link = f'<a href="{e(item.path.name)}">{e(item.path.name)}</a>'
+            status = "ok"
+        else:
+            link = e(item.path.name)
+            status = f'<span class="failed">failed: {e(item.error)}</span>'
+        rows.append(f"<tr><td>{i}</td>{cells}<td>{link}</td><td>{status}</td></tr>")
+    fixed_html = (
+        "<p>Fixed for every report: "
+        + ", ".join(f"<code>{e(p.name)} = {e(p.value)}</code>" for p in fixed)
+        + "</p>"
+        if fixed
+        else ""
+    )
+    pack = (
+        f"<p>Pack content hash <code>{e(prov.pack_hash or '')}</code>; toolkit "
+        f"{e(prov.toolkit_version)}; generated {e(generated_at())} (UTC).</p>"
+    )
+    document = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sweep of {e(notebook)}</title>
+<style>
+body {{ font: 15px/1.5 -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #222;
+  max-width: 1100px; margin: 0 auto; padding: 24px; }}
+table {{ border-collapse: collapse; font-variant-numeric: tabular-nums; }}
+th, td {{ text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid #ddd; }}
+thead th {{ border-bottom: 2px solid #bbb; }}
+.failed {{ color: #b22; }}
+a {{ color: #0072b2; }}
+</style>
+</head>
+<body>
+<h1>Sweep of <code>{e(notebook)}</code>: {len(items)} reports</h1>
+{fixed_html}
+{pack}
+<table>
+<thead><tr><th>#</th>{head}<th>report</th><th>status</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+</body>
+</html>
+"""
+    path = target / "index.html"
+    write_atomic(path, document.encode("utf-8"))
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from typer.main import get_command
@@ -67,3 +68,30 @@ def test_python_dash_m_toolkit_and_lazy_imports() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_readme_python_section_runs(tmp_path: Path) -> None:
+    """Every line of the README's Python section runs as written (reports land under a temp dir)."""
+    import subprocess
+    import sys
+
+    block = re.search(r"## Python\n\n```python\n(.*?)```", README, re.S)
+    assert block, "README has no Python section"
+    code = block.group(1) + (
+        "\nprint(type(pack.claims).__name__, type(result.phases).__name__)"
+        "\nprint(sorted(p.name for p in (Path.cwd() / 'reports').glob('*.html')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "from pathlib import Path\n" + code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    kinds, reports = result.stdout.strip().splitlines()[-2:]
+    assert kinds == "DataFrame DataFrame"
+    assert reports.startswith("['report")

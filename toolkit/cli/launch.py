@@ -63,8 +63,12 @@ def prespawn_report_kernel(argv: Sequence[str]) -> None:
 
 
 def main() -> None:
-    """Entry point of the `toolkit` script and `python -m toolkit`."""
-    prespawn_report_kernel(sys.argv[1:])
-    from toolkit.cli.app import main as cli_main
+    """Entry point of the `toolkit` script and `python -m toolkit`; Ctrl-C exits 130 without a traceback."""
+    try:
+        prespawn_report_kernel(sys.argv[1:])
+        from toolkit.cli.app import main as cli_main
 
-    cli_main()
+        cli_main()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

@@ -103,21 +103,25 @@ def sweep_command(
 ) -> None:
     """Render one report per combination of --grid values, and an index.html listing them."""
     from toolkit.jupyter.nbparams import parse_assignments, split_values
-    from toolkit.report.sweep import sweep
+    from toolkit.report.sweep import SweepInterrupted, sweep
 
     parsed = parse_assignments(grid)
-    result = sweep(
-        {name: split_values(values) for name, values in parsed.items()},
-        notebook=notebook,
-        scenario=scenario,
-        parameters=parse_assignments(param or []),
-        workers=workers,
-        out_dir=out,
-        show_code=show_code,
-        pack=pack,
-        from_text=True,
-        progress=True,
-    )
+    try:
+        result = sweep(
+            {name: split_values(values) for name, values in parsed.items()},
+            notebook=notebook,
+            scenario=scenario,
+            parameters=parse_assignments(param or []),
+            workers=workers,
+            out_dir=out,
+            show_code=show_code,
+            pack=pack,
+            from_text=True,
+            progress=True,
+        )
+    except SweepInterrupted as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(130) from None
     typer.echo(str(result.index))
 
 

@@ -26,6 +26,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -216,6 +217,24 @@ class Kernel:
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
+
+    def _process(self) -> subprocess.Popen[bytes] | None:
+        proc = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return proc if isinstance(proc, subprocess.Popen) else None
+
+    def interrupt(self) -> None:
+        """SIGINT to the kernel process (its own session, so a terminal's Ctrl-C never reaches it)."""
+        proc = self._process()
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.send_signal(signal.SIGINT)
+
+    def kill(self) -> None:
+        """Kill the kernel process now, from any thread; `shutdown` still cleans up after it."""
+        proc = self._process()
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
 
     def is_alive(self) -> bool:
         from jupyter_core.utils import run_sync

@@ -8,7 +8,12 @@ and boot while the parent validates, imports nbconvert and loads the chart libra
 
 Every combination is validated (names, types, scenario, engine ranges) before any kernel starts.
 A report that fails does not stop the sweep: it is listed as failed in `index.html` (its
-error-annotated notebook under `failed/`), and `SweepError` is raised at the end.
+error-annotated notebook under `failed/`), and `SweepError` is raised at the end. Any exception
+while rendering one report (a full disk, an unwritable file) is that report's failure, not the sweep's.
+
+Ctrl-C stops promptly: no new report starts, the running cells are interrupted, the reports already
+written stay, `index.html` lists what did not finish, every kernel is shut down, and
+`SweepInterrupted` (a KeyboardInterrupt) is raised. A second Ctrl-C kills the kernels at once.
 """
 
 from __future__ import annotations
@@ -61,6 +66,17 @@ class SweepError(ToolkitError):
     def __init__(self, message: str, result: SweepResult) -> None:
         super().__init__(message)
         self.result = result
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the sweep; the finished reports and the index were written."""
+
+    def __init__(self, message: str, result: SweepResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+NOT_RENDERED = "not rendered: the sweep was interrupted"
 
 
 def combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -186,10 +202,18 @@ def _sweep(
     for i, (plan, combo) in enumerate(zip(plans, combos, strict=True)):
         values = plan_values(plan, combo)
         jobs.append((i, plan, target / _file_name(info.path.stem, values, taken), values))
-    items = _run(kernels, jobs, info.imports, show_code=show_code, progress=progress)
-    ordered = [items[i] for i in range(len(jobs))]
+    items, interrupted = _run(kernels, jobs, info.imports, show_code=show_code, progress=progress)
+    ordered = [
+        items.get(i) or SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
+        for i, _, out, values in jobs
+    ]
     index = write_index(target, info.path.name, names, plans[0], ordered)
     result = SweepResult(index=index, items=ordered)
+    if interrupted:
+        done = len(result.reports)
+        raise SweepInterrupted(
+            f"interrupted: {done} of {len(ordered)} reports written (index: {index})", result
+        )
     if result.failures:
         first = result.failures[0]
         raise SweepError(
@@ -212,7 +236,8 @@ def _run(
     *,
     show_code: bool,
     progress: bool,
-) -> dict[int, SweepItem]:
+) -> tuple[dict[int, SweepItem], bool]:
+    """Render the jobs on the kernels; (results by job index, whether Ctrl-C stopped it)."""
     from toolkit.report.render import _prepare_export
 
     todo: queue.Queue[tuple[int, ReportPlan, Path, dict[str, Any]]] = queue.Queue()
@@ -220,6 +245,7 @@ def _run(
         todo.put(job)
     results: dict[int, SweepItem] = {}
     lock = threading.Lock()
+    stop = threading.Event()
     workers = len(kernels)
     # The prespawned interpreters become kernels now; each worker then queues its kernel's warm-up
     # (imports, offline renderer, state snapshot) from its own thread.
@@ -229,15 +255,23 @@ def _run(
     bar = _Progress(len(jobs), enabled=progress)
 
     def worker(slot: int) -> None:
-        kernels[slot].warm_up(imports, snapshot=True)
-        exporter = _prepare_export(show_code)
+        try:
+            kernels[slot].warm_up(imports, snapshot=True)
+            exporter = _prepare_export(show_code)
+        except Exception:  # this worker's kernel is unusable; the others go on
+            exporter = None
         fresh = True
-        while True:
+        while not stop.is_set():
             try:
                 index, plan, out, values = todo.get_nowait()
             except queue.Empty:
                 return
-            item = _one(kernels, slot, plan, out, values, fresh, exporter, show_code, imports)
+            if exporter is None:
+                item = SweepItem(values, out, f"{out.name}: the worker's kernel did not start")
+            else:
+                item = _one(kernels, slot, plan, out, values, fresh, exporter, show_code, imports)
+                if stop.is_set() and item.error is not None:
+                    item = SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
             fresh = False
             with lock:
                 results[index] = item
@@ -247,12 +281,32 @@ def _run(
         threading.Thread(target=worker, args=(slot,), name=f"toolkit-sweep-{slot}")
         for slot in range(workers)
     ]
+    interrupted = False
     with bar:
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
-    return results
+        try:
+            _join(threads)
+        except KeyboardInterrupt:
+            interrupted = True
+            stop.set()  # no new report starts
+            for kernel in kernels:
+                kernel.interrupt()  # the running cells raise KeyboardInterrupt
+            try:
+                _join(threads)
+            except KeyboardInterrupt:  # a second Ctrl-C: do not wait for the cells
+                for kernel in kernels:
+                    kernel.kill()
+                _join(threads)
+    return results, interrupted
+
+
+def _join(threads: list[threading.Thread]) -> None:
+    """Wait for the threads, waking every 0.1 s: a signal may land on another thread, and only the
+    main thread runs Python's handler, once it is back in the interpreter (an untimed join never is)."""
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.1)
 
 
 def _one(
@@ -292,6 +346,8 @@ def _one(
         return SweepItem(values, out, f"{out.name}: kernel problem: {exc}")
     except ToolkitError as exc:
         return SweepItem(values, out, str(exc))
+    except Exception as exc:  # e.g. OSError writing the file: this report failed
+        return SweepItem(values, out, f"{out.name}: {type(exc).__name__}: {exc}")
     return SweepItem(values, out)
 
 

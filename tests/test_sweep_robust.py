@@ -98,7 +98,7 @@ def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_kernel(tmp_pat
             "1",
             "--out",
             str(out),
-        ],  # fmt: skip
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

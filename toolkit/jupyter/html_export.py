@@ -298,7 +298,11 @@ class _Counter:
 def make_exporter(*, show_code: bool) -> HTMLExporter:
     """nbconvert's HTMLExporter with the offline template and the clean-up preprocessors."""
     from nbconvert.exporters import HTMLExporter
-    from nbconvert.preprocessors import ClearMetadataPreprocessor, TagRemovePreprocessor
+    from nbconvert.preprocessors import (
+        ClearMetadataPreprocessor,
+        CoalesceStreamsPreprocessor,
+        TagRemovePreprocessor,
+    )
 
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
@@ -328,6 +332,9 @@ def make_exporter(*, show_code: bool) -> HTMLExporter:
         ),
         enabled=True,
     )
+    # one print() can reach the notebook as two stream outputs (ipykernel flushes on a 0.2 s timer):
+    # merge consecutive ones so the same inputs give the same bytes
+    exporter.register_preprocessor(CoalesceStreamsPreprocessor(), enabled=True)
     exporter.register_filter("tk_clean_markdown", clean_markdown_html)
     _ = exporter.template  # load and compile the template now
     return exporter

@@ -153,11 +153,23 @@ def serve(
         str, typer.Option(help="Address to listen on; 0.0.0.0 shares it on your network.")
     ] = "127.0.0.1",
     no_browser: NoBrowserOption = False,
+    max_kernels: Annotated[
+        int, typer.Option(min=1, help="Most explorers open at once (one ~160 MB kernel each).")
+    ] = 8,
+    cull_idle: Annotated[
+        int, typer.Option(min=1, help="Seconds before an idle explorer's kernel is shut down.")
+    ] = 600,
 ) -> None:
-    """Serve the explorer as a Voilà dashboard (code hidden, works without internet)."""
+    """Serve the explorer as a Voilà dashboard (code hidden, works without internet).
+
+    Off loopback (--host 0.0.0.0) a token is required: open the URL with ?token= that it prints.
+    """
     from toolkit.explore.servers import run_serve
 
-    run_serve(port=port, host=host, open_browser=not no_browser, pack=pack)
+    run_serve(
+        port=port, host=host, open_browser=not no_browser, pack=pack,
+        max_kernels=max_kernels, cull_idle=cull_idle,
+    )  # fmt: skip
 
 
 cli_engine.register(app)  # params, simulate

@@ -25,6 +25,8 @@ EXPLORE_CELLS: tuple[str, ...] = ("from toolkit import explore", "explore()")
 #: Voilà template that serves the dashboard without any CDN link (see the module docstring).
 VOILA_TEMPLATE = "toolkit"
 DEFAULT_SERVE_PORT = 8866
+DEFAULT_MAX_KERNELS = 8  # explorers open at once (~160 MB each)
+DEFAULT_CULL_IDLE = 600  # seconds before an idle explorer's kernel is shut down
 _HERE = Path(__file__).resolve().parent
 _SHARE = _HERE / "share"
 
@@ -80,13 +82,28 @@ def _environment(pack: Path | None) -> None:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` is only reachable from this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
 def voila_argv(
     notebook: Path,
     port: int = DEFAULT_SERVE_PORT,
     host: str = "127.0.0.1",
     open_browser: bool = True,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
+    cull_idle: int = DEFAULT_CULL_IDLE,
 ) -> list[str]:
-    """Voilà's command line for the dashboard: code hidden, fixed port, offline template."""
+    """Voilà's command line for the dashboard: code hidden, fixed port, offline template; idle
+    kernels culled, at most `max_kernels` at once, and a token required off loopback."""
     argv = [
         str(notebook),
         f"--port={port}",
@@ -99,7 +116,14 @@ def voila_argv(
         # one kernel runs the notebook ahead of the next visitor: a page opens in ~3 s instead of ~10
         "--preheat_kernel=True",
         "--pool_size=1",
+        # every page load starts a ~160 MB kernel: cap them, and shut down those idle (a closed tab)
+        "--VoilaConfiguration.multi_kernel_manager_class=toolkit.explore.kernel_cap.CappedKernelManager",
+        f"--CappedKernelManager.max_kernels={max_kernels}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle))}",
     ]
+    if not is_loopback(host):
+        argv.append("--Voila.auto_token=True")  # others on the network need the printed URL's token
     if not open_browser:
         argv.append("--no-browser")
     return argv
@@ -130,12 +154,15 @@ def run_serve(
     host: str = "127.0.0.1",
     open_browser: bool = True,
     pack: Path | None = None,
+    max_kernels: int = DEFAULT_MAX_KERNELS,
+    cull_idle: int = DEFAULT_CULL_IDLE,
 ) -> None:
     """Serve `notebooks/explore.ipynb` as a Voilà dashboard until interrupted."""
     _environment(pack)
     from voila.app import Voila
 
-    Voila.launch_instance(argv=voila_argv(explore_notebook(), port, host, open_browser))
+    argv = voila_argv(explore_notebook(), port, host, open_browser, max_kernels, cull_idle)
+    Voila.launch_instance(argv=argv)
 
 
 def run_lab(port: int | None = None, open_browser: bool = True, pack: Path | None = None) -> None:

@@ -485,9 +485,11 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
         export_chart("pie", tmp_path / "x.png")
     with pytest.raises(ToolkitError, match=r"--out must end in \.png or \.svg"):
         export_chart("claims", tmp_path / "x.pdf")
-    with pytest.raises(ToolkitError, match="does not exist"):
-        export_chart("claims", tmp_path / "missing" / "x.svg")
-    assert list(tmp_path.iterdir()) == []
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    with pytest.raises(ToolkitError, match="cannot be written: .* is a file"):
+        export_chart("claims", plain / "x.svg")
+    assert list(tmp_path.iterdir()) == [plain]
     assert set(CHARTS) >= {"network", "timeline", "claims", "phases", "policy", "tornado"}
 
 

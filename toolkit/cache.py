@@ -7,13 +7,15 @@ only means the value is computed again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
+
+from toolkit.files import write_atomic
 
 CACHE_ENV: Final = "TOOLKIT_CACHE_DIR"
 
@@ -29,14 +31,8 @@ def cache_dir() -> Path:
 
 def write_atomic_text(path: Path, text: str) -> None:
     """Write `text` to `path` whole or not at all; a read-only cache is silently skipped."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        write_atomic(path, text.encode("utf-8"))
 
 
 def cached_json(kind: str, key: object, compute: Callable[[], Any]) -> Any:

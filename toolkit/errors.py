@@ -41,5 +41,9 @@ class PackError(ToolkitError):
         super().__init__(first + more)
 
 
+class OutputError(ToolkitError):
+    """An output path cannot be written (a directory, a path under a file, a read-only place)."""
+
+
 class ParameterError(ToolkitError):
     """A model or report parameter is unknown, of the wrong type, or out of range."""

@@ -63,6 +63,7 @@ def frames(
     schema: Annotated[bool, typer.Option("--schema", help="Print the declared schemas.")] = False,
 ) -> None:
     """Summarise the pack's frames; print one (--show), the schemas (--schema), or export (--out)."""
+    from toolkit.files import check_output_dir
     from toolkit.pack.export import (
         check_format,
         describe_frames,
@@ -74,6 +75,7 @@ def frames(
 
     if out is not None:
         check_format(fmt)  # before any work or output
+        check_output_dir(out)
 
     if schema:
         print_schemas()

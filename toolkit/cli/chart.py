@@ -6,13 +6,12 @@ chart is made, so `toolkit --help` stays fast.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from toolkit.errors import ToolkitError
+from toolkit.files import check_output_file, write_atomic
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -113,21 +112,13 @@ def export_chart(
         raise ToolkitError(f"--out must end in .png or .svg, got {str(out)!r}")
     if name not in CHARTS:
         raise ToolkitError(f"unknown chart {name!r} (choose from: {', '.join(CHARTS)})")
-    if not out.parent.is_dir():
-        raise ToolkitError(f"output directory {str(out.parent)!r} does not exist")
+    check_output_file(out)
     from toolkit.pack.load import load_pack
 
     pack = load_pack(pack_path)
     chart = build_chart(name, pack, scenario=scenario, paths=paths, months=months, seed=seed)
     data = render(chart.to_dict(), suffix, scale=scale)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(out, data)
     return out
 
 

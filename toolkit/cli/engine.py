@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,6 +17,7 @@ import typer
 
 from toolkit.cli.options import PackOption, handles_errors
 from toolkit.errors import ParameterError, ToolkitError
+from toolkit.files import atomic_path, check_output_file
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
@@ -87,6 +86,8 @@ def simulate(
 
     if out is not None and out.suffix.lower() != ".parquet":
         raise ToolkitError(f"--out: expected a FILE.parquet, got {str(out)!r}")
+    if out is not None:
+        check_output_file(out)
     model = compile_model(load_pack(pack), scenario)
     model = model.with_overrides(parse_overrides(param or [], model))
     with _Progress(paths, months) as progress:
@@ -174,14 +175,8 @@ class _Progress:
 
 
 def _write_parquet(result: SimulationResult, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         result.to_long().write_parquet(tmp)
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.paths import project_root
+from toolkit.files import project_root
 
 #: The two cells of the analyst entry point, `notebooks/explore.ipynb`.
 EXPLORE_CELLS: tuple[str, ...] = ("from toolkit import explore", "explore()")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from toolkit.errors import ToolkitError
+from toolkit.files import atomic_path, check_output_dir
 from toolkit.pack.load import Pack
 from toolkit.pack.schema import SCHEMAS
 
@@ -61,13 +60,12 @@ def check_format(fmt: str) -> None:
 def export_frames(pack: Pack, out: Path, fmt: str) -> list[Path]:
     """Write every frame to `out/NAME.FORMAT`; each file is written whole or not at all."""
     check_format(fmt)
+    check_output_dir(out, "frames directory")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in pack.frames.items():
         target = out / f"{name}.{fmt}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
-        os.close(fd)
-        try:
+        with atomic_path(target) as tmp:
             if fmt == "parquet":
                 frame.write_parquet(tmp)
             elif fmt == "json":
@@ -79,8 +77,5 @@ def export_frames(pack: Pack, out: Path, fmt: str) -> list[Path]:
                     if isinstance(dtype, pl.List)
                 )
                 flat.write_csv(tmp)
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
         written.append(target)
     return written

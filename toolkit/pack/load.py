@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import PackError, Problem
+from toolkit.files import PACKAGE_DIR, project_root
 from toolkit.pack import records as r
 from toolkit.pack.schema import FIXED_ENUMS, SCHEMAS
 from toolkit.pack.text import (
@@ -31,7 +32,6 @@ from toolkit.pack.text import (
     split_residue,
     split_sentences,
 )
-from toolkit.paths import PACKAGE_DIR, project_root
 
 # file -> section key -> record model (pack.yaml is a single mapping, handled apart)
 SECTIONS: dict[str, dict[str, type[r.Record]]] = {

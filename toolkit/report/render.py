@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ParameterError, ToolkitError
+from toolkit.files import project_root
 from toolkit.jupyter.nbparams import (
     NotebookParameter,
     coerce_parameters,
     coerce_value,
     render_value,
 )
-from toolkit.paths import project_root
 
 if TYPE_CHECKING:
     from nbconvert.exporters import HTMLExporter

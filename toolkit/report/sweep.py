@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ParameterError, ToolkitError
+from toolkit.files import check_output_dir, lock_dir
 from toolkit.jupyter.nbparams import render_value
 
 if TYPE_CHECKING:
@@ -146,6 +147,11 @@ def sweep(
         raise ParameterError(f"parameter(s) both fixed and swept: {', '.join(sorted(overlap))}")
     combos = combinations(grid)
     source = NotebookSource.read(notebook)
+    target = check_output_dir(
+        Path(out_dir).resolve()
+        if out_dir is not None
+        else Path.cwd() / "reports" / f"sweep-{source.path.stem}"
+    )
     # The worker interpreters start now and import the notebook's modules during the checks; they
     # become kernels only once every combination has passed (toolkit.jupyter.kernels).
     kernels = [
@@ -154,8 +160,8 @@ def sweep(
     ]
     try:
         return _sweep(
-            kernels, source, combos, list(grid), fixed,
-            scenario=scenario, out_dir=out_dir, pack=pack, show_code=show_code,
+            kernels, source, combos, list(grid), fixed, target,
+            scenario=scenario, pack=pack, show_code=show_code,
             progress=progress, from_text=from_text,
         )  # fmt: skip
     finally:
@@ -169,9 +175,9 @@ def _sweep(
     combos: list[dict[str, Any]],
     names: list[str],
     fixed: dict[str, Any],
+    target: Path,
     *,
     scenario: str | None,
-    out_dir: str | os.PathLike[str] | None,
     pack: str | os.PathLike[str] | None,
     show_code: bool,
     progress: bool,
@@ -192,22 +198,21 @@ def _sweep(
         )
         for combo in combos
     ]
-    target = (
-        Path(out_dir).resolve()
-        if out_dir is not None
-        else Path.cwd() / "reports" / f"sweep-{info.path.stem}"
-    )
     taken: set[str] = {"index.html"}
     jobs = []
     for i, (plan, combo) in enumerate(zip(plans, combos, strict=True)):
         values = plan_values(plan, combo)
         jobs.append((i, plan, target / _file_name(info.path.stem, values, taken), values))
-    items, interrupted = _run(kernels, jobs, info.imports, show_code=show_code, progress=progress)
-    ordered = [
-        items.get(i) or SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
-        for i, _, out, values in jobs
-    ]
-    index = write_index(target, info.path.name, names, plans[0], ordered)
+    target.mkdir(parents=True, exist_ok=True)
+    with lock_dir(target, "sweep"):  # two sweeps into one folder would interleave
+        items, interrupted = _run(
+            kernels, jobs, info.imports, show_code=show_code, progress=progress
+        )
+        ordered = [
+            items.get(i) or SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
+            for i, _, out, values in jobs
+        ]
+        index = write_index(target, info.path.name, names, plans[0], ordered)
     result = SweepResult(index=index, items=ordered)
     if interrupted:
         done = len(result.reports)

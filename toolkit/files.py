@@ -1,0 +1,114 @@
+"""Files: where the project's files are, checking an output path before any work, and writing a file
+whole or not at all with the mode the user's umask gives a new file."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from toolkit.errors import OutputError
+
+#: The installed `toolkit/` package directory.
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The directory that holds `toolkit/`, `seeds/` and `notebooks/` in a clone."""
+    return PACKAGE_DIR.parent
+
+
+@functools.cache
+def _umask() -> int:
+    """The process umask, read without changing it (Linux) or by setting it back at once."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _probe(folder: Path, what: str, path: Path) -> None:
+    """Fail unless files can be made in `folder`, or, if it does not exist yet, in its nearest
+    existing ancestor (a probe file is written and removed; nothing is left behind)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(f"{what} {str(path)!r} cannot be written: {str(existing)!r} is a file")
+    try:
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".toolkit-probe-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError(f"{what} {str(path)!r} cannot be written: {reason}") from None
+
+
+def check_output_file(path: str | os.PathLike[str], what: str = "--out") -> Path:
+    """`path` as a file the toolkit can write, checked before any work and creating nothing: a
+    directory, a path under a file or a read-only place raises a one-line OutputError naming it."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"{what} {str(path)!r} is a directory; give a file name")
+    _probe(path.parent, what, path)
+    return path
+
+
+def check_output_dir(path: str | os.PathLike[str], what: str = "--out") -> Path:
+    """`path` as a directory the toolkit can write into (it may not exist yet), checked likewise."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{what} {str(path)!r} is a file; give a directory")
+    _probe(path, what, path)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; when the block ends it is renamed over `path`
+    (mode 0666 less the umask, as a new file gets), and if the block raises it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (synced to disk before the rename)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@contextlib.contextmanager
+def lock_dir(folder: Path, what: str) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (a `.toolkit.lock` file in it) for the block, so two runs
+    never write into one folder at once; a second one gets a one-line OutputError. The operating
+    system releases the lock when the process ends, however it ends."""
+    import fcntl
+
+    with open(folder / ".toolkit.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(
+                f"another {what} is writing into {str(folder)!r}; wait for it or choose another --out"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -3,7 +3,8 @@
     findings = check_report(path)          # Debian's /usr/bin/chromium, driven by Playwright
     assert findings.problems() == []
 
-Every request that is not `file:` is aborted and recorded. The checks: no external request, no console
+Every request but the page itself is aborted and recorded (another local file, too: a report that
+needs a file beside it does not travel). The checks: no external request, no console
 error, no page error, no dialog (an `alert()` means a script from data ran), every chart drawn (an SVG
 or canvas of non-zero size, no error), and moving an in-report Vega-bound slider changes its chart.
 Adding a report to the browser tests is one line: `assert check_report(path).problems() == []`.
@@ -47,6 +48,7 @@ class Findings:
 
     path: Path
     external_requests: list[str] = field(default_factory=list)
+    file_requests: list[str] = field(default_factory=list)  # local files other than the page
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
@@ -58,6 +60,7 @@ class Findings:
 
     def problems(self, *, expect_charts: bool = True, expect_slider: bool = True) -> list[str]:
         found = [f"external request: {u}" for u in self.external_requests]
+        found += [f"local file request: {u}" for u in self.file_requests]
         found += [f"console error: {m}" for m in self.console_errors]
         found += [f"page error: {m}" for m in self.page_errors]
         found += [f"dialog opened (a script ran): {m}" for m in self.dialogs]
@@ -85,10 +88,15 @@ def check_report(path: Path, *, timeout_ms: int = CHART_TIMEOUT_MS) -> Findings:
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
 
+            page_url = path.resolve().as_uri()
+
             def route(route: Any) -> None:
                 url = route.request.url
-                if url.startswith("file:"):
+                if url == page_url:
                     route.continue_()
+                elif url.startswith("file:"):
+                    findings.file_requests.append(url)
+                    route.abort()
                 else:
                     findings.external_requests.append(url)
                     route.abort()
@@ -107,7 +115,7 @@ def check_report(path: Path, *, timeout_ms: int = CHART_TIMEOUT_MS) -> Findings:
                 d.dismiss()
 
             page.on("dialog", dialog)
-            page.goto(path.resolve().as_uri(), wait_until="load")
+            page.goto(page_url, wait_until="load")
             page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
             page.wait_for_timeout(200)  # let any late error surface
             findings.charts = page.evaluate(_CHARTS_JS)

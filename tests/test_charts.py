@@ -487,7 +487,7 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
         export_chart("claims", tmp_path / "x.pdf")
     plain = tmp_path / "plain.txt"
     plain.write_text("x")
-    with pytest.raises(ToolkitError, match="cannot be written: .* is a file"):
+    with pytest.raises(ToolkitError, match=r"cannot be written: .* is a file"):
         export_chart("claims", plain / "x.svg")
     assert list(tmp_path.iterdir()) == [plain]
     assert set(CHARTS) >= {"network", "timeline", "claims", "phases", "policy", "tornado"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import polars as pl
 import pytest
 
@@ -48,12 +51,21 @@ def test_parameter_table_names_every_source(pack: Pack, result: SimulationResult
     assert all(("claim " in r) or ("analyst assumption" in r) for r in rows)
 
 
+def _shown(markdown: str) -> str:
+    """What a reader sees: the Markdown rendered as nbconvert does, tags dropped, entities decoded."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return html.unescape(re.sub(r"<[^>]+>", "", markdown2html_mistune(markdown)))
+
+
 def test_claims_table_quotes_verbatim(pack: Pack) -> None:
     text = narrative.describe_claims(pack)
+    shown = _shown(text)
     for quote in pack.claims["evidence"].head(5):
         assert narrative.esc(quote) in text
-    assert "vague; mapped to" in text
-    assert "ICD 203: likely" in text
+        assert " ".join(quote.split()) in shown
+    assert "vague; mapped to" in shown
+    assert "ICD 203: likely" in shown
 
 
 def test_ladder_table_keeps_ladder_order(pack: Pack) -> None:
@@ -66,6 +78,6 @@ def test_ladder_table_keeps_ladder_order(pack: Pack) -> None:
 
 def test_assumptions_cover_dates_and_pack_assumptions(pack: Pack) -> None:
     text = narrative.describe_assumptions(pack)
-    assert "week_of_publication" in text
+    assert "week_of_publication" in _shown(text)
     assumed = pack.sources.filter(pl.col("kind") == "assumption").height
     assert len(text.splitlines()) == 2 + len(pack.meta.date_assumptions) + assumed

@@ -183,27 +183,50 @@ MARKDOWN_ATTRIBUTES = {
     "td": ["align", "colspan", "rowspan"],
     "th": ["align", "colspan", "rowspan"],
 }
+# What a URL attribute of a Markdown output may hold: nothing that leaves the file. A link may point
+# within the page, an image must be inline data; remote, scheme-relative (//host), slash-less
+# (http:host) and relative (a file beside the report) URLs are all dropped.
+_LOCAL_HREF = re.compile(r"#[^\s]*\Z")
+_INLINE_IMAGE = re.compile(r"data:image/(?:png|jpeg|gif|webp|svg\+xml)[;,]", re.I)
+
+
+def _markdown_attribute(tag: str, name: str, value: str) -> bool:
+    if name not in MARKDOWN_ATTRIBUTES.get(tag, []) and name not in MARKDOWN_ATTRIBUTES["*"]:
+        return False
+    if name == "href":
+        return bool(_LOCAL_HREF.match(value.strip()))
+    if name == "src":
+        return bool(_INLINE_IMAGE.match(value.strip()))
+    return True
 
 
 def clean_markdown_html(text: str) -> str:
-    """Sanitise the HTML of a Markdown output (bleach, with the tags Markdown produces)."""
+    """Sanitise the HTML of a Markdown output (bleach, with the tags Markdown produces and no URL
+    that leaves the file)."""
     import bleach
 
     return bleach.clean(
-        text,
-        tags=MARKDOWN_TAGS,
-        attributes=MARKDOWN_ATTRIBUTES,
-        protocols=["http", "https", "mailto", "data"],
+        text, tags=MARKDOWN_TAGS, attributes=_markdown_attribute, protocols=["data"]
     )
 
 
 # -- notebook clean-up ----------------------------------------------------------------------------
-_EXTERNAL = re.compile(
-    r"""<(?:script|link|iframe|img)\b[^>]*?\s(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
+# Anything a browser would fetch on opening the file: a URL attribute of any element but a link
+# (<a href> loads only when clicked), CSS url() and @import, a Markdown image or image reference.
+# Allowed values are inline data and in-page anchors; every other form (https://, //host, http:host,
+# a relative file name) is a request.
+_NOT_LOCAL = r"""(?!data:|#|["'>\s]|\Z)"""
+_LOADS = (
+    re.compile(
+        r"""<(?!a[\s>])[a-z][^>]*?\s(?:src|srcset|poster|background|data|action|formaction|"""
+        r"""(?:xlink:)?href)\s*=\s*["']?\s*""" + _NOT_LOCAL,
+        re.I,
+    ),
+    re.compile(r"""url\(\s*["']?\s*""" + _NOT_LOCAL, re.I),
+    re.compile(r"@import\b", re.I),
+    re.compile(r"!\[[^\]]*\]\(\s*<?\s*" + _NOT_LOCAL, re.I),
+    re.compile(r"!\[[^\]]*\]\s*\[[^\]]*\]", re.I),  # a reference image: its URL is elsewhere
 )
-
-
-_MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?(?:https?:)?//", re.I)
 
 
 def _check_offline(data: dict[str, Any], cell_number: int) -> None:
@@ -212,7 +235,7 @@ def _check_offline(data: dict[str, Any], cell_number: int) -> None:
     for mimetype in ("text/html", "text/markdown"):
         value = data.get(mimetype)
         text = "".join(value) if isinstance(value, list) else str(value or "")
-        found += [m.group(0) for m in (_EXTERNAL.search(text), _MARKDOWN_IMAGE.search(text)) if m]
+        found += [m.group(0) for m in (pattern.search(text) for pattern in _LOADS) if m]
     if found:
         match = found[0]
         from toolkit.errors import ToolkitError

@@ -1,7 +1,8 @@
 """Prose for reports: key findings in words, and tables that say where every number came from.
 
-Functions return Markdown strings. Text that comes from a pack is HTML-escaped (Markdown passes raw HTML
-through), so a pack can never inject markup or script into a report.
+Functions return Markdown strings. Text that comes from a pack is escaped for HTML and for Markdown
+(every character Markdown or its extensions could read as syntax becomes an entity), so pack text
+shows literally: it can never inject markup, script, a link or an image into a report.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ import polars as pl
 from toolkit.engine.simulation import SimulationResult
 from toolkit.pack.load import Pack
 
+# Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked URLs and e-mail addresses,
+# math) as numeric entities: rendered, they show the character itself.
+_MARKDOWN_SYNTAX = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$@=^"})
+
 
 def esc(value: object) -> str:
-    """Pack text made safe for Markdown tables: HTML-escaped, pipes and newlines neutralised."""
-    text = html.escape(str(value), quote=False)
-    return " ".join(text.replace("|", "&#124;").split())
+    """Pack text made literal in Markdown: HTML-escaped, Markdown syntax as entities, one line."""
+    text = html.escape(str(value), quote=True).translate(_MARKDOWN_SYNTAX)
+    return " ".join(text.split())
 
 
 def percent(p: float | None) -> str:

@@ -33,16 +33,15 @@ from __future__ import annotations
 
 import asyncio
 import html
-import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as widgets
 import polars as pl
 
 from toolkit.errors import ParameterError, ToolkitError
+from toolkit.explore.knobs import Knob, decimals, knobs, number, preset_settings
 from toolkit.fastimport import block_slow_optional_imports
 
 if TYPE_CHECKING:
@@ -67,134 +66,6 @@ GROUPS: Final = {
     "responses": "Responses: decision lag and political will",
     "simulation": "Simulation",
 }
-
-
-# -- what a slider shows ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Knob:
-    """One model parameter as a slider: plain-words label, unit, source, range and step."""
-
-    id: str
-    group: str
-    label: str
-    unit: str
-    integer: bool
-    minimum: float
-    maximum: float
-    step: float
-    sourced: bool
-    source: str  # one line: the claim and its estimative word, or "analyst assumption"
-    tooltip: str  # description, then the claim's evidence or the assumption's rationale
-
-    def clean(self, value: float) -> float:
-        """A slider value without float noise (0.35000000000000003 -> 0.35)."""
-        return float(round(value)) if self.integer else round(float(value), _decimals(self.step))
-
-
-def _decimals(step: float) -> int:
-    return max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
-
-
-def _step(minimum: float, maximum: float, integer: bool, values: list[float]) -> float:
-    """The coarsest step with enough positions that still lands on the range start and every preset
-    value (a slider snaps to its step grid; a value off the grid would move by itself)."""
-    span = maximum - minimum
-    candidates = (1000, 500, 100, 50, 10, 5, 1) if integer else (0.1, 0.05, 0.01, 0.005, 0.001)
-    for step in candidates:
-        if span / step < (20 if integer else 50):
-            continue
-        offsets = [(v - minimum) / step for v in values]
-        if all(abs(o - round(o)) < 1e-6 for o in offsets):
-            return float(step)
-    return 1.0 if integer else span / 1000
-
-
-def knobs(pack: Pack) -> list[Knob]:
-    """Every model parameter as a `Knob`, grouped by what it drives and in ladder order."""
-    params = {row["id"]: row for row in pack.parameters.iter_rows(named=True)}
-    claims = {row["id"]: row for row in pack.claims.iter_rows(named=True)}
-    preset_values: dict[str, list[float]] = {}
-    for row in pack.overrides.iter_rows(named=True):
-        preset_values.setdefault(row["parameter"], []).append(row["value"])
-
-    deployment = [p for p in pack.transitions.get_column("parameter").to_list() if p]
-    tiers = pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
-    responses = [p for pair in zip(tiers["lag"], tiers["will"], strict=True) for p in pair if p]
-    group_of = dict.fromkeys(deployment, "deployment") | dict.fromkeys(responses, "responses")
-    ordered = [
-        *dict.fromkeys(deployment),
-        *[p for p in params if group_of.get(p) is None],
-        *dict.fromkeys(responses),
-    ]
-    out = []
-    for pid in ordered:
-        row = params[pid]
-        integer = row["type"] == "int"
-        values = [row["value"], *preset_values.get(pid, [])]
-        claim = claims.get(row["claim"]) if row["claim"] else None
-        if claim is not None:
-            phrase = f" “{claim['phrase']}”" if claim.get("phrase") else ""
-            source = f"sourced claim{phrase} ({claim['id']})"
-            why = f"Claim: {claim['statement']}\nEvidence: “{claim['evidence']}”"
-            if row["assumption"]:
-                why += f"\nAnalyst's reading: {row['assumption']}"
-        else:
-            source = "analyst assumption"
-            why = f"Analyst assumption: {row['assumption'] or 'no rationale given'}"
-        out.append(
-            Knob(
-                id=pid,
-                group=group_of.get(pid, "compensation"),
-                label=row["label"],
-                unit=row["unit"],
-                integer=integer,
-                minimum=float(row["min"]),
-                maximum=float(row["max"]),
-                step=_step(float(row["min"]), float(row["max"]), integer, values),
-                sourced=bool(row["sourced"]),
-                source=source,
-                tooltip=f"{row['description']}\n\n{why}",
-            )
-        )
-    return out
-
-
-@dataclass(frozen=True)
-class Setting:
-    """A parameter's value in a preset: the point, and the band it is sampled from (if any)."""
-
-    value: float
-    low: float | None = None
-    high: float | None = None
-
-    def band(self, knob: Knob) -> str:
-        if self.low is None or self.high is None or self.low == self.high:
-            return ""
-        return f"{_number(self.low, knob)}–{_number(self.high, knob)}"
-
-
-def preset_settings(pack: Pack, preset: str) -> dict[str, Setting]:
-    """Every parameter's value and band under `preset` (the baseline plus the preset's overrides)."""
-    ids = pack.scenarios.get_column("id").cast(pl.String).to_list()
-    if preset not in ids:
-        raise ParameterError(f"unknown preset {preset!r} (presets: {', '.join(ids)})")
-    settings = {
-        row["id"]: Setting(row["value"], row["low"], row["high"])
-        for row in pack.parameters.iter_rows(named=True)
-    }
-    chain = ["baseline", preset] if preset != "baseline" else [preset]
-    for name in chain:
-        rows = pack.overrides.filter(pl.col("scenario").cast(pl.String) == name)
-        for row in rows.iter_rows(named=True):
-            settings[row["parameter"]] = Setting(row["value"], row["low"], row["high"])
-    return settings
-
-
-def _number(value: float, knob: Knob | None = None) -> str:
-    if knob is not None and knob.integer:
-        return f"{round(value):,}"
-    decimals = _decimals(knob.step) if knob is not None else 2
-    return f"{value:.{decimals}f}"
 
 
 def _percent(p: float) -> str:
@@ -303,7 +174,7 @@ class Explorer:
             if not knob.minimum <= value <= knob.maximum:
                 raise ParameterError(
                     f"parameter {name!r} = {value} is out of its valid range "
-                    f"[{_number(knob.minimum, knob)}, {_number(knob.maximum, knob)}]"
+                    f"[{number(knob.minimum, knob)}, {number(knob.maximum, knob)}]"
                 )
             self.sliders[name].value = int(value) if knob.integer else float(value)
         self.flush()
@@ -412,7 +283,7 @@ class Explorer:
         fixed = (
             "You fixed "
             + "; ".join(
-                f"{self.knobs[k].label} = {_number(v, self.knobs[k])}" for k, v in moved.items()
+                f"{self.knobs[k].label} = {number(v, self.knobs[k])}" for k, v in moved.items()
             )
             + "."
             if moved
@@ -605,7 +476,7 @@ class Explorer:
             slider = widgets.IntSlider(value=round(value), readout_format=",d", **common)
         else:
             slider = widgets.FloatSlider(
-                value=value, readout_format=f".{_decimals(knob.step)}f", **common
+                value=value, readout_format=f".{decimals(knob.step)}f", **common
             )
         slider.add_class(f"tk-knob-{knob.id}")
         return slider
@@ -634,7 +505,7 @@ class Explorer:
         value = knob.clean(self.sliders[pid].value)
         band = setting.band(knob)
         if abs(value - setting.value) > 1e-9:
-            preset = _number(setting.value, knob) + (f", sampled {band}" if band else "")
+            preset = number(setting.value, knob) + (f", sampled {band}" if band else "")
             parts.append(f'<span style="color:#D55E00">fixed by you (preset {preset})</span>')
         elif band:
             parts.append(f"sampled {band}")

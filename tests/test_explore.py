@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli.app import app
 from toolkit.errors import ParameterError, ToolkitError
+from toolkit.explore.knobs import preset_settings
 from toolkit.explore.servers import (
     EXPLORE_CELLS,
     VOILA_TEMPLATE,
@@ -22,7 +23,8 @@ from toolkit.explore.servers import (
     lab_argv,
     voila_argv,
 )
-from toolkit.explore.view import CHART_NAMES, VEGALITE_MIME, Explorer, explore, preset_settings
+from toolkit.explore.state import CHART_NAMES
+from toolkit.explore.view import VEGALITE_MIME, Explorer, explore
 from toolkit.pack.load import Pack
 
 ROOT = Path(__file__).resolve().parent.parent

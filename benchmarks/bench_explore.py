@@ -52,7 +52,7 @@ def main() -> None:
     started = time.perf_counter()
     ex = Explorer(pack, paths=args.paths, months=args.months, debounce=0)
     first = time.perf_counter() - started
-    model = ex._model()
+    model = ex.state.model()
     print(
         f"explorer: {args.paths:,} paths x {args.months} months, seed {ex.seed}; "
         f"first build (imports, compile, first charts) {first * 1000:.0f} ms"

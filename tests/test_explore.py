@@ -1,4 +1,5 @@
-"""The interactive explorer, driven from Python: sliders, reset, presets, invalid input, debouncing."""
+"""The interactive explorer, driven from Python: its headless state, then the app (sliders, reset,
+presets, invalid input, debouncing)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli.app import app
 from toolkit.errors import ParameterError, ToolkitError
+from toolkit.explore.knobs import preset_settings
 from toolkit.explore.servers import (
     EXPLORE_CELLS,
     VOILA_TEMPLATE,
@@ -22,8 +26,11 @@ from toolkit.explore.servers import (
     lab_argv,
     voila_argv,
 )
-from toolkit.explore.view import CHART_NAMES, VEGALITE_MIME, Explorer, explore, preset_settings
+from toolkit.explore.state import CHART_NAMES, ExplorerState
+from toolkit.explore.view import VEGALITE_MIME, Explorer, explore
 from toolkit.pack.load import Pack
+
+from .conftest import SEEDS
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = 2_000  # small and fast; the same seed keeps every comparison free of Monte Carlo noise
@@ -34,7 +41,7 @@ def ex(pack: Pack) -> Explorer:
     return Explorer(pack, paths=PATHS, debounce=0)
 
 
-def headline_percent(ex: Explorer) -> int:
+def headline_percent(ex: Explorer | ExplorerState) -> int:
     """The % in 'Under these assumptions the … tier is reached within 12 months in 23 % of paths'."""
     first = ex.readout.splitlines()[0]
     match = re.search(r"within 12 months in (\d+) % of paths", first)
@@ -58,6 +65,134 @@ def datasets(spec: dict[str, Any]) -> list[dict[str, Any]]:
 def share(spec: dict[str, Any], key: str, value: str, month: int) -> float:
     rows = [r for r in datasets(spec) if r.get(key) == value and r.get("month") == month]
     return sum(r["probability"] for r in rows)
+
+
+# -- the state, headless -----------------------------------------------------------------------
+@pytest.fixture
+def state(pack: Pack) -> ExplorerState:
+    return ExplorerState(pack, paths=PATHS)
+
+
+def test_state_imports_no_widgets(tmp_path: Path) -> None:
+    """The state runs in plain Python: building it and moving a parameter loads no ipywidgets or
+    IPython (checked in a fresh interpreter, where nothing else has loaded them)."""
+    probe = (
+        "import sys\n"
+        "from toolkit.explore.state import ExplorerState\n"
+        "from toolkit.pack.load import load_pack\n"
+        f"state = ExplorerState(load_pack({str(SEEDS)!r}), paths=1_000, months=6)\n"
+        "assert state.set('lethal_will', 0.6), state.message\n"
+        "assert state.specs and state.readout\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('ipywidgets', 'IPython')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
+
+
+def test_state_shows_what_the_app_shows(state: ExplorerState, pack: Pack) -> None:
+    ex = Explorer(pack, paths=PATHS, debounce=0)
+    assert state.message == ""
+    assert state.updates == 1
+    assert state.readout == ex.readout
+    assert state.specs == ex.specs
+    assert set(state.specs) == set(CHART_NAMES)
+    assert state.words is not None
+    assert state.readout == state.words.text
+    assert state.readout.splitlines()[0] == state.words.headline
+    assert state.words.headline in ex.readout_html.value
+    assert "All parameters at the preset." in state.words.basis
+
+
+def test_state_set_fixes_a_parameter_and_reuses_unchanged_charts(state: ExplorerState) -> None:
+    before = headline_percent(state)
+    specs = dict(state.specs)
+    assert state.set("lethal_will", 0.6) is True
+    assert state.values["lethal_will"] == 0.6
+    assert state.moved("lethal_will")
+    assert not state.moved("troops")
+    assert state.overrides == {"lethal_will": 0.6}
+    assert headline_percent(state) > before
+    assert "You fixed Lethal weapons, political will (per month) = 0.60." in state.readout
+    assert state.specs["responses"] != specs["responses"]
+    # a response parameter leaves the deployment and transfer frames as they were: same spec objects
+    assert state.specs["phases"] is specs["phases"]
+    assert state.specs["transfers"] is specs["transfers"]
+    assert state.specs["policy"] is specs["policy"]
+
+
+def test_state_assign_waits_for_update(state: ExplorerState) -> None:
+    """What a debounced view does: apply each slider event at once, run once later."""
+    readout, updates = state.readout, state.updates
+    for value in (0.2, 0.3, 0.4):
+        state.assign("lethal_will", value)
+    state.assign("troops", 12_000.0)
+    assert state.updates == updates
+    assert state.readout == readout
+    assert state.overrides == {"lethal_will": 0.4, "troops": 12_000}
+    assert isinstance(state.overrides["troops"], int)
+    assert state.update() is True
+    assert state.updates == updates + 1
+    assert "Lethal weapons, political will (per month) = 0.40" in state.readout
+
+
+def test_state_horizon_and_paths(state: ExplorerState) -> None:
+    assert state.set("months", 6) is True
+    assert state.set("paths", 1_000) is True
+    assert state.result is not None
+    assert (state.result.months, state.result.paths) == (6, 1_000)
+    assert "1,000 paths × 6 months" in state.readout
+    assert max(r["month"] for r in datasets(state.specs["phases"])) == 6
+
+
+def test_state_reset_and_pick(state: ExplorerState, pack: Pack) -> None:
+    first, specs = state.readout, dict(state.specs)
+    state.set("troops", 30_000)
+    assert state.reset() is True
+    assert state.overrides == {}
+    assert state.readout == first
+    assert state.specs == specs
+    assert state.pick("rear_support_only") is True
+    assert state.preset == "rear_support_only"
+    assert state.values["p_westward_to_frontline"] == 0
+    assert state.values == {
+        pid: state.knobs[pid].clean(s.value)
+        for pid, s in preset_settings(pack, "rear_support_only").items()
+    }
+    assert state.preset_row()["label"] == "Rear support only"
+    assert headline_percent(state) == 0
+    with pytest.raises(ParameterError, match="unknown preset"):
+        state.pick("no_such_preset")
+    assert state.preset == "rear_support_only"
+
+
+def test_state_rejects_invalid_combinations_and_keeps_the_last_good_outcome(
+    state: ExplorerState,
+) -> None:
+    result, readout, specs = state.result, state.readout, dict(state.specs)
+    assert state.set("p_westward_to_rear", 0.9) is False
+    assert "westward_movement" in state.message
+    assert (state.result, state.readout, state.specs) == (result, readout, specs)
+    assert state.set("p_westward_to_frontline", 0.05) is True
+    assert state.message == ""
+
+
+def test_state_check_rejects_values_no_slider_can_take(state: ExplorerState) -> None:
+    values, updates = dict(state.values), state.updates
+    for name, value, match in [
+        ("no_such", 1, "unknown parameter 'no_such'"),
+        ("lethal_will", 1.5, r"out of its valid range \[0.00, 1.00\]"),
+        ("troops", 11_000.5, "whole number"),
+        ("months", 0, "months"),
+        ("months", 6.0, "months"),
+        ("paths", 123, "paths"),
+    ]:
+        with pytest.raises(ParameterError, match=match):
+            state.set(name, value)
+    assert state.values == values
+    assert state.updates == updates
 
 
 # -- building the app --------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The explorer stage: sliders over the scenario engine, live in JupyterLab or Voilà.
 
-`state` holds the explorer's state and rules (presets, parameter values, the readout; no ipywidgets),
-`view` builds the ipywidgets around it, and `servers` starts JupyterLab or Voilà on the explorer
-notebook. `toolkit.explore` is also the public verb: the package is callable, so
+`knobs` describes the model parameters as sliders and the presets' settings, `state` holds the
+explorer's state and rules (parameter values, validation, the runs, the readout and chart specs; no
+ipywidgets), `view` builds the ipywidgets around it, and `servers` starts JupyterLab or Voilà on the
+explorer notebook. `toolkit.explore` is also the public verb: the package is callable, so
 `toolkit.explore()` and `from toolkit import explore; explore()` open the explorer as before.
 """
 

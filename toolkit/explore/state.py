@@ -1,0 +1,388 @@
+"""The explorer's state and rules, headless: what the sliders hold and what the app must show.
+
+`ExplorerState` holds the preset, every parameter's value, the horizon and the number of paths. `set`,
+`reset` and `pick` change them (checked against the knobs' ranges) and run the engine; the last good run
+leaves `result`, `readout` (text; `words` has its parts) and `specs` (Vega-Lite dicts by chart name). No
+widgets here: `toolkit.explore.view` builds the ipywidgets around a state, and tests drive one directly.
+
+- A preset is a scenario of the pack. A parameter keeps its preset value *and band* (sampled per path)
+  until it is moved; a moved parameter is fixed at the chosen point (the pack's rule for a numeric
+  override). Moving it back to the preset value restores the band.
+- Every run uses the same seed (common random numbers), so a change in the charts is the effect of the
+  change in assumptions, not Monte Carlo noise.
+- Invalid combinations (e.g. transition probabilities out of one phase summing above 1) are rejected by
+  the engine with a `ParameterError`; `update` then sets `message` to why and keeps the last good
+  readout and charts. No exception from an update escapes.
+
+Speed (budget: <= 50 ms median from a slider change to new specs at 10,000 paths x 24 months, see
+benchmarks/bench_explore.py): the model is compiled once per preset; a chart is rebuilt only when its input
+frames changed; after each chart's first, schema-validated build, Altair's debug mode (validation of every
+object at creation) is off while it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import polars as pl
+
+from toolkit.errors import ParameterError, ToolkitError
+from toolkit.explore.knobs import Setting, knobs, number, preset_settings
+from toolkit.fastimport import block_slow_optional_imports
+
+if TYPE_CHECKING:
+    from toolkit.engine.model import Model
+    from toolkit.engine.simulation import SimulationResult
+    from toolkit.pack.load import Pack
+
+DEFAULT_PATHS: Final = 10_000
+DEFAULT_MONTHS: Final = 24
+DEFAULT_SEED: Final = 1
+READOUT_MONTH: Final = 12
+PATH_CHOICES: Final = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
+MONTH_RANGE: Final = (1, 60)
+CHART_NAMES: Final = ("phases", "transfers", "responses", "policy")
+
+
+@dataclass(frozen=True)
+class Readout:
+    """The readout in words: one headline sentence, a few more, and the basis of the run."""
+
+    headline: str
+    details: tuple[str, ...]
+    basis: str
+
+    @property
+    def text(self) -> str:
+        return "\n".join([self.headline, *self.details, self.basis])
+
+
+class ExplorerState:
+    """The explorer's settings and the last good outcome; see the module docstring.
+
+    `set(name, value)` moves one control (`name` is a parameter id, `months` or `paths`), `reset()`
+    returns to the preset, `pick(preset)` chooses another preset; each runs the engine and returns
+    False when it rejects the combination. `check`, `assign`, `to_preset` and `choose` make the same
+    changes without running, for a view that runs `update` later (debounced).
+    """
+
+    def __init__(
+        self,
+        pack: Pack | None = None,
+        scenario: str = "baseline",
+        *,
+        paths: int = DEFAULT_PATHS,
+        months: int = DEFAULT_MONTHS,
+        seed: int = DEFAULT_SEED,
+    ) -> None:
+        from toolkit.pack.load import load_pack
+
+        block_slow_optional_imports()
+        self.pack = pack if pack is not None else load_pack()
+        self.seed = seed
+        self.knobs = {k.id: k for k in knobs(self.pack)}
+        self.preset = scenario
+        self.settings: dict[str, Setting] = preset_settings(self.pack, scenario)
+        self.values: dict[str, float] = {}  # every parameter's value, as its slider holds it
+        self.to_preset()
+        self.months = min(max(int(months), MONTH_RANGE[0]), MONTH_RANGE[1])
+        self.paths = paths if paths in PATH_CHOICES else DEFAULT_PATHS
+        self.result: SimulationResult | None = None
+        self.words: Readout | None = None
+        self.readout = ""  # `words` as text
+        self.specs: dict[str, dict[str, Any]] = {}
+        self.message = ""  # empty, or why the last change was rejected
+        self.latency: float | None = None  # seconds of the last successful update (to specs)
+        self.updates = 0
+        self._models: dict[str, Model] = {}
+        self._chart_cache: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]] = {}
+        self._validated: set[str] = set()  # charts whose spec passed schema validation once
+        self.update()
+
+    # -- settings ---------------------------------------------------------------------------------
+    def moved(self, pid: str) -> bool:
+        """Whether parameter `pid` is away from its preset value (then fixed, not sampled)."""
+        return abs(self.values[pid] - self.settings[pid].value) > 1e-9
+
+    @property
+    def overrides(self) -> dict[str, float]:
+        """The parameters moved away from the preset: fixed at their values."""
+        return {
+            pid: (int(v) if self.knobs[pid].integer else v)
+            for pid, v in self.values.items()
+            if self.moved(pid)
+        }
+
+    def check(self, name: str, value: float) -> None:
+        """Raise `ParameterError` unless control `name` (a parameter id, `months` or `paths`) can
+        take `value`."""
+        if name == "months":
+            lo, hi = MONTH_RANGE
+            if not (isinstance(value, int) and lo <= value <= hi):
+                raise ParameterError(
+                    f"months expects a whole number in [{lo}, {hi}], got {value!r}"
+                )
+        elif name == "paths":
+            if value not in PATH_CHOICES:
+                raise ParameterError(f"paths expects one of {list(PATH_CHOICES)}, got {value!r}")
+        else:
+            knob = self.knobs.get(name)
+            if knob is None:
+                raise ParameterError(
+                    f"unknown parameter {name!r} (sliders: {', '.join(self.knobs)})"
+                )
+            if knob.integer and not float(value).is_integer():
+                raise ParameterError(f"parameter {name!r} expects a whole number, got {value!r}")
+            if not knob.minimum <= value <= knob.maximum:
+                raise ParameterError(
+                    f"parameter {name!r} = {value} is out of its valid range "
+                    f"[{number(knob.minimum, knob)}, {number(knob.maximum, knob)}]"
+                )
+
+    def assign(self, name: str, value: float) -> None:
+        """Put control `name` at `value` (a value its slider holds) without running."""
+        if name == "months":
+            self.months = int(value)
+        elif name == "paths":
+            self.paths = int(value)
+        else:
+            self.values[name] = self.knobs[name].clean(value)
+
+    def to_preset(self) -> None:
+        """Every parameter back to the preset's value (bands restored), without running."""
+        self.values = {
+            pid: knob.clean(self.settings[pid].value) for pid, knob in self.knobs.items()
+        }
+
+    def choose(self, preset: str) -> None:
+        """Another preset, its values and bands, without running. Raises on an unknown preset."""
+        self.settings = preset_settings(self.pack, preset)
+        self.preset = preset
+        self.to_preset()
+
+    def set(self, name: str, value: float) -> bool:
+        """Move control `name` to `value` and run. An unknown name or a value its slider cannot take
+        raises `ParameterError`; False means the engine rejected the combination (see `message`)."""
+        self.check(name, value)
+        self.assign(name, value)
+        return self.update()
+
+    def reset(self) -> bool:
+        """Every parameter back to the preset, then run."""
+        self.to_preset()
+        return self.update()
+
+    def pick(self, preset: str) -> bool:
+        """Choose another preset, then run."""
+        self.choose(preset)
+        return self.update()
+
+    def preset_row(self) -> dict[str, Any]:
+        """The current preset's row of the pack's scenarios (id, label, description, ...)."""
+        rows = self.pack.scenarios.filter(pl.col("id").cast(pl.String) == self.preset)
+        return rows.row(0, named=True)
+
+    # -- the run ----------------------------------------------------------------------------------
+    def update(self) -> bool:
+        """Run now. On failure set `message` and keep the last good outcome; never raises."""
+        started = time.perf_counter()
+        try:
+            result, words, specs = self.compute()
+        except ToolkitError as exc:
+            self.message = str(exc)
+            return False
+        except Exception as exc:  # never raise into the notebook
+            self.message = f"unexpected error ({type(exc).__name__}): {exc}"
+            return False
+        self.latency = time.perf_counter() - started
+        self.result, self.words, self.readout, self.specs = result, words, words.text, specs
+        self.message = ""
+        self.updates += 1
+        return True
+
+    def compute(self) -> tuple[SimulationResult, Readout, dict[str, dict[str, Any]]]:
+        """Simulate the current settings: the result, the readout and the chart specs.
+
+        Raises what the engine raises (`ParameterError` for invalid combinations).
+        """
+        from toolkit.engine.simulation import simulate
+
+        overrides: dict[str, Any] = self.overrides
+        result = simulate(
+            self.model(), paths=self.paths, months=self.months, seed=self.seed, **overrides
+        )
+        return result, self._describe(result), self._chart_specs(result)
+
+    def model(self) -> Model:
+        """The preset's compiled model (compiled once per preset)."""
+        from toolkit.engine.model import compile_model
+
+        if self.preset not in self._models:
+            self._models[self.preset] = compile_model(self.pack, self.preset)
+        return self._models[self.preset]
+
+    # -- words --------------------------------------------------------------------------------------
+    def _describe(self, result: SimulationResult) -> Readout:
+        """The readout: one headline sentence, then a few more."""
+        within = min(READOUT_MONTH, result.months)
+        tiers = self.pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
+        labels = dict(zip(tiers["id"].cast(pl.String), tiers["label"], strict=True))
+        timing = _decision_times(result)
+        top = tiers["id"].cast(pl.String)[-1]
+        headline = _tier_sentence(result, top, labels[top], within, timing, headline=True)
+        phases = self.pack.phases.sort("escalation", descending=True, maintain_order=True)
+        highest = str(phases["id"][0])
+        details = [
+            f"Troops reach “{phases['label'][0]}” within {within} months in "
+            f"{_percent(result.probability_by(highest, within))} of paths "
+            f"({_percent(result.probability_by(highest, result.months))} within "
+            f"{result.months} months)."
+        ]
+        details += [
+            f"At least one {tier} technology is transferred within {within} months in "
+            f"{_percent(result.probability_by(tier, within))} of paths."
+            for tier in self.pack.tech_tiers["id"].cast(pl.String)
+        ]
+        details += [
+            _tier_sentence(result, tier, labels[tier], within, timing, headline=False)
+            for tier in reversed(list(labels)[:-1])
+        ]
+        moved = self.overrides
+        fixed = (
+            "You fixed "
+            + "; ".join(
+                f"{self.knobs[k].label} = {number(v, self.knobs[k])}" for k, v in moved.items()
+            )
+            + "."
+            if moved
+            else "All parameters at the preset."
+        )
+        basis = (
+            f"Preset “{self.preset_row()['label']}”. {fixed} {result.paths:,} paths × "
+            f"{result.months} months, seed {result.seed}; parameters with a band are sampled per path."
+        )
+        return Readout(headline, tuple(details), basis)
+
+    # -- charts -------------------------------------------------------------------------------------
+    def _chart_specs(self, result: SimulationResult) -> dict[str, dict[str, Any]]:
+        """Vega-Lite specs of the four charts.
+
+        A chart whose inputs did not change keeps its spec (with the same seed, moving a response
+        slider leaves the phase and transfer frames identical). The first spec of each chart is
+        validated against the Vega-Lite schema; later ones differ only in their data and are built
+        with Altair's debug mode off (no validation of every object at creation), which halves the
+        time Altair takes.
+        """
+        from altair.utils.schemapi import debug_mode
+
+        from toolkit import charts
+
+        # The chart module's `ResultLike` protocol declares plain (settable) attributes, which a
+        # frozen `SimulationResult` does not match for mypy; the charts only read them.
+        frames: Any = result
+        builders: dict[str, tuple[tuple[Any, ...], Callable[[], Any]]] = {
+            "phases": ((result.phases,), lambda: charts.chart_phases(frames, self.pack)),
+            "transfers": (
+                (result.transfers, result.transfer_tiers),
+                lambda: charts.chart_transfers(frames, self.pack),
+            ),
+            "responses": ((result.responses,), lambda: charts.chart_responses(frames, self.pack)),
+            "policy": ((), lambda: self._policy_chart(result)),  # triggers only: fixed per pack
+        }
+        run = (result.scenario, result.paths, result.months, result.seed)
+        specs = {}
+        for name, (inputs, build) in builders.items():
+            cached = self._chart_cache.get(name)
+            if cached is not None and cached[0] == run and _same(cached[1], inputs):
+                specs[name] = cached[2]
+                continue
+            if name in self._validated:
+                with debug_mode(False):
+                    specs[name] = _spec(build(), validate=False)
+            else:
+                specs[name] = _spec(build(), validate=True)
+                self._validated.add(name)
+            self._chart_cache[name] = (run, inputs, specs[name])
+        return specs
+
+    def _policy_chart(self, result: SimulationResult) -> Any:
+        from toolkit import charts
+        from toolkit.engine.analysis import tabulate_policy
+
+        return charts.chart_policy_table(tabulate_policy(result.model), self.pack)
+
+
+def _percent(p: float) -> str:
+    if 0 < p < 0.005:
+        return "under 1 %"
+    if 0.995 < p < 1:
+        return "over 99 %"
+    return f"{p * 100:.0f} %"
+
+
+def _decision_times(result: SimulationResult) -> dict[str, tuple[float, int | None]]:
+    """Per response tier: P(decided within the horizon) and the median decision month of those paths."""
+    frame = (
+        result.time_to_response.filter(pl.col("month").is_not_null())
+        .sort("tier", "month", maintain_order=True)
+        .group_by("tier", maintain_order=True)
+        .agg(
+            pl.col("probability").sum().alias("reached"),
+            pl.col("month")
+            .filter(pl.col("probability").cum_sum() >= 0.5 * pl.col("probability").sum() - 1e-12)
+            .first()
+            .alias("median"),
+        )
+    )
+    return {
+        str(row["tier"]): (float(row["reached"]), row["median"] if row["reached"] > 0 else None)
+        for row in frame.iter_rows(named=True)
+    }
+
+
+def _tier_sentence(
+    result: SimulationResult,
+    tier: str,
+    label: str,
+    within: int,
+    timing: Mapping[str, tuple[float, int | None]],
+    *,
+    headline: bool,
+) -> str:
+    """ "Under these assumptions the … tier is reached within 12 months in 23 % of paths …" """
+    reached, median = timing.get(tier, (0.0, None))
+    where = (
+        f"; where it is reached within {result.months} months, the median is month {median}"
+        if median is not None
+        else ""
+    )
+    start = "Under these assumptions the" if headline else "The"
+    return (
+        f"{start} “{label}” tier is reached within {within} months in "
+        f"{_percent(result.probability_by(tier, within))} of paths "
+        f"({_percent(reached)} within {result.months} months){where}."
+    )
+
+
+def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
+    """Equal chart inputs: frames by value, anything else by `==`."""
+    if len(old) != len(new):
+        return False
+    for a, b in zip(old, new, strict=True):
+        if isinstance(a, pl.DataFrame) and isinstance(b, pl.DataFrame):
+            if not a.equals(b):
+                return False
+        elif isinstance(a, pl.DataFrame) or isinstance(b, pl.DataFrame) or a != b:
+            return False
+    return True
+
+
+def _spec(chart: Any, *, validate: bool) -> dict[str, Any]:
+    """A chart (Altair object or spec dict) as a Vega-Lite dict."""
+    if isinstance(chart, dict):
+        return chart
+    spec: dict[str, Any] = chart.to_dict(validate=validate)
+    return spec

@@ -74,3 +74,36 @@ def test_quotes_and_words() -> None:
     assert find_quote("abc", "") is None
     assert contains_word("Compensation would be Inevitable.", "inevitable")
     assert not contains_word("mayor", "may")
+
+
+class _CountingList(list):  # type: ignore[type-arg]
+    """A list that counts element reads."""
+
+    reads = 0
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        _CountingList.reads += 1
+        return super().__getitem__(index)
+
+
+def test_sentence_lookup_reads_a_logarithmic_number_of_sentences() -> None:
+    """Issue 10, item 13: each mention looked up by scanning every sentence made validation quadratic."""
+    from toolkit.pack.text import Sentence, sentence_at
+
+    sentences = _CountingList(
+        Sentence(f"s{i}", i, 10 * i, 10 * i + 8, "x" * 8) for i in range(100_000)
+    )
+    _CountingList.reads = 0
+    assert sentence_at(sentences, 10 * 77_777 + 3) == "s77777"
+    assert sentence_at(sentences, 10 * 5 + 9) is None  # between sentences
+    assert sentence_at(sentences, -1) is None
+    assert sentence_at(sentences, 10**9) is None
+    assert _CountingList.reads <= 4 * 40
+
+
+def test_abbreviation_check_reads_only_the_token() -> None:
+    from toolkit.pack.text import split_sentences
+
+    body = "He met U.S. officials. They agreed. " + "Word. " * 5
+    texts = [s.text for s in split_sentences(body, ["U.S."])]
+    assert texts[:2] == ["He met U.S. officials.", "They agreed."]

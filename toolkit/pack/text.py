@@ -7,6 +7,7 @@ into frames and the rules stay testable on their own.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -66,14 +67,21 @@ def split_sentences(body: str, abbreviations: Iterable[str] = ()) -> list[Senten
         start = 0
         for match in _BOUNDARY.finditer(line):
             end = match.end()
-            token = line[:end].rsplit(maxsplit=1)[-1]
-            if token.rstrip('"”’') in abbrev:
+            if _token_before(line, end).rstrip('"”’') in abbrev:
                 continue
             _append(sentences, paragraph, line, offset, start, end)
             start = end
         _append(sentences, paragraph, line, offset, start, len(line))
         offset += len(line) + 1
     return sentences
+
+
+def _token_before(line: str, end: int) -> str:
+    """The whitespace-free token that ends at `end` (read backwards: linear in its length only)."""
+    start = end
+    while start > 0 and not line[start - 1].isspace():
+        start -= 1
+    return line[start:end]
 
 
 def _append(
@@ -88,10 +96,11 @@ def _append(
 
 
 def sentence_at(sentences: Sequence[Sentence], position: int) -> str | None:
-    """The id of the sentence holding character `position`, if any."""
-    for sentence in sentences:
-        if sentence.start <= position < sentence.end:
-            return sentence.id
+    """The id of the sentence holding character `position`, if any (`sentences` in article order,
+    as `split_sentences` returns them: a binary search, so a long article stays linear overall)."""
+    i = bisect_right(sentences, position, key=lambda s: s.start) - 1
+    if i >= 0 and position < sentences[i].end:
+        return sentences[i].id
     return None
 
 

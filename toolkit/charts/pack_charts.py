@@ -22,6 +22,7 @@ from toolkit.charts.theme import (
     order_of,
     plain,
     scale_domain,
+    short_name,
     titled,
 )
 
@@ -42,14 +43,9 @@ _MODALITY_STYLE: dict[str, tuple[str, list[float]]] = {
 _KIND_SHAPES = ("circle", "square", "diamond", "triangle-up", "cross", "triangle-down")
 
 
-def _short_name(name: str) -> str:
-    """ "North Korea (Democratic People's Republic of Korea)" -> "North Korea"."""
-    return name.split(" (", 1)[0]
-
-
 def _node_label(name: str) -> str:
     """A short name wrapped on two lines at most (Vega breaks text on newlines)."""
-    return "\n".join(textwrap.wrap(_short_name(name), width=28, max_lines=2, placeholder="…"))
+    return "\n".join(textwrap.wrap(short_name(name), width=28, max_lines=2, placeholder="…"))
 
 
 def network_layout(pack: Pack, *, seed: int = 0, tries: int = 4) -> dict[str, tuple[float, float]]:
@@ -204,7 +200,7 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
     """
     pos = network_layout(pack, seed=seed)
     ents = pack.entities
-    names = {i: _short_name(n) for i, n in ents.select("id", "name").iter_rows()}
+    names = {i: short_name(n) for i, n in ents.select("id", "name").iter_rows()}
     kinds = order_of(ents, "kind")
     modalities = [*enum_categories(pack.relations.schema["modality"]), AFFILIATION]
     nodes = plain(
@@ -559,7 +555,7 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
         )
         .sort("band_rank", "low", "high", "id")
         .with_columns(
-            who=pl.col("who").map_elements(_short_name, return_dtype=pl.String),
+            who=pl.col("who").map_elements(short_name, return_dtype=pl.String),
             word=pl.when(pl.col("vague"))
             .then(pl.lit("“") + pl.col("phrase") + pl.lit("” (vague)"))
             .otherwise(pl.lit("“") + pl.col("phrase") + pl.lit("”")),

@@ -183,7 +183,7 @@ def test_actor_network(pack: Pack) -> None:
 
 
 def test_network_labels_move_below_a_node_to_avoid_a_collision() -> None:
-    from toolkit.charts.pack_charts import _labels_below
+    from toolkit.charts.network import _labels_below
 
     nodes = pl.DataFrame(
         {
@@ -198,7 +198,7 @@ def test_network_labels_move_below_a_node_to_avoid_a_collision() -> None:
 
 
 def test_network_layout_is_deterministic(pack: Pack) -> None:
-    from toolkit.charts.pack_charts import network_layout
+    from toolkit.charts.network import network_layout
 
     assert network_layout(pack, seed=5, tries=1) == network_layout(pack, seed=5, tries=1)
 

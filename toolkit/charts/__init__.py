@@ -14,6 +14,7 @@ block_slow_optional_imports()  # before Altair (and so jsonschema) loads
 
 # ruff: noqa: E402 - the imports below must follow that call
 
+from toolkit.charts.article_charts import chart_claims, chart_event_timeline
 from toolkit.charts.explorer import chart_explorer_grid
 from toolkit.charts.model_charts import (
     chart_phases,
@@ -22,7 +23,7 @@ from toolkit.charts.model_charts import (
     chart_tornado,
     chart_transfers,
 )
-from toolkit.charts.pack_charts import chart_actor_network, chart_claims, chart_event_timeline
+from toolkit.charts.network import chart_actor_network
 from toolkit.charts.theme import THEME_NAME, toolkit_theme
 
 __all__ = [

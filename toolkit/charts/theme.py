@@ -214,6 +214,11 @@ def wrap_text(text: str, width: int, max_lines: int = 3) -> str:
     return "\n".join(textwrap.wrap(text, width=width, max_lines=max_lines, placeholder="…"))
 
 
+def short_name(name: str) -> str:
+    """ "North Korea (Democratic People's Republic of Korea)" -> "North Korea"."""
+    return name.split(" (", 1)[0]
+
+
 def legend(
     title: str, order: Sequence[str], labels: Mapping[str, str] | None = None, **kwargs: Any
 ) -> alt.Legend:

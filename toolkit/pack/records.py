@@ -1,7 +1,7 @@
 """The shape of each record in a pack's YAML files, as pydantic models.
 
 These models check one record at a time (types, enums, required fields, unknown fields). Checks that
-span records or files (references, quotes in the article, probability bands) live in `toolkit.pack.load`.
+span records or files (references, quotes in the article, probability bands) live in `toolkit.pack.frames`.
 """
 
 from __future__ import annotations

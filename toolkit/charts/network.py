@@ -1,9 +1,11 @@
-"""Charts of the pack itself: who is in the article, what happened when, and how sure the speakers are."""
+"""The actor network chart: who the article names and how they relate.
+
+`chart_actor_network` draws entities as nodes and relations (and affiliations) as edges; `network_layout`
+places the nodes (networkx ForceAtlas2, cached on disk) and `_labels_below` keeps their labels apart.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import math
 import textwrap
 from collections import defaultdict
@@ -15,13 +17,13 @@ import polars as pl
 
 from toolkit.cache import cached_json
 from toolkit.charts.theme import (
-    MUTED,
     NEUTRAL,
     OKABE_ITO,
     enum_categories,
     order_of,
     plain,
     scale_domain,
+    short_name,
     titled,
 )
 
@@ -42,14 +44,9 @@ _MODALITY_STYLE: dict[str, tuple[str, list[float]]] = {
 _KIND_SHAPES = ("circle", "square", "diamond", "triangle-up", "cross", "triangle-down")
 
 
-def _short_name(name: str) -> str:
-    """ "North Korea (Democratic People's Republic of Korea)" -> "North Korea"."""
-    return name.split(" (", 1)[0]
-
-
 def _node_label(name: str) -> str:
     """A short name wrapped on two lines at most (Vega breaks text on newlines)."""
-    return "\n".join(textwrap.wrap(_short_name(name), width=28, max_lines=2, placeholder="…"))
+    return "\n".join(textwrap.wrap(short_name(name), width=28, max_lines=2, placeholder="…"))
 
 
 def network_layout(pack: Pack, *, seed: int = 0, tries: int = 4) -> dict[str, tuple[float, float]]:
@@ -106,24 +103,6 @@ def _compute_layout(
             best = (crowding, pos)
     assert best is not None
     return best[1]
-
-
-def _row_axis(order: list[str], *, grid: bool | None = None) -> alt.Y:
-    """The y encoding of one-row-per-item charts: rows in `order`, labels wrapped on newlines;
-    `grid` None keeps the theme's choice."""
-    return alt.Y(
-        "row:N",
-        sort=order,
-        title=None,
-        axis=alt.Axis(
-            labelExpr="split(datum.label, '\\n')",
-            labelLimit=420,
-            labelFontSize=10.5,
-            grid=alt.Undefined if grid is None else grid,
-            domain=False,
-            ticks=False,
-        ),
-    )
 
 
 def _crowding(pos: dict[str, tuple[float, float]]) -> int:
@@ -204,7 +183,7 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
     """
     pos = network_layout(pack, seed=seed)
     ents = pack.entities
-    names = {i: _short_name(n) for i, n in ents.select("id", "name").iter_rows()}
+    names = {i: short_name(n) for i, n in ents.select("id", "name").iter_rows()}
     kinds = order_of(ents, "kind")
     modalities = [*enum_categories(pack.relations.schema["modality"]), AFFILIATION]
     nodes = plain(
@@ -413,272 +392,3 @@ def _node_fills(n: int) -> list[str]:
     # sky blue, orange, green, yellow, purple, vermillion, ... : none of them the edge colours' dark ink
     order = [OKABE_ITO[i] for i in (4, 1, 2, 6, 5, 3, 0, 7)]
     return [order[i % len(order)] for i in range(n)]
-
-
-# --------------------------------------------------------------------------------------------
-def chart_event_timeline(pack: Pack) -> alt.LayerChart:
-    """The article's events on a time line, with their date precision shown.
-
-    A day-precision event is a point; a month-, year- or span-precision event is a bar over the whole
-    period it may have happened in, labelled with that period. A rule marks the assumed publication date.
-    """
-    ev = pack.events
-    present = set(ev["precision"].cast(pl.String).to_list())
-    precisions = [p for p in order_of(ev, "precision") if p in present]
-    end = (
-        pl.when(pl.col("date_end").is_not_null())
-        .then(pl.col("date_end"))
-        .when(pl.col("precision") == "month")
-        .then(pl.col("date").dt.month_end())
-        .when(pl.col("precision") == "year")
-        .then(pl.date(pl.col("date").dt.year(), 12, 31))
-        .otherwise(pl.col("date"))
-    )
-    short = (
-        pl.when(pl.col("precision") == "day")
-        .then(pl.col("date").dt.to_string("%a %-d %b"))
-        .when(pl.col("precision") == "month")
-        .then(pl.col("date").dt.to_string("%B %Y"))
-        .when(pl.col("precision") == "year")
-        .then(pl.col("date").dt.to_string("%Y"))
-        .otherwise(
-            pl.col("date").dt.to_string("%-d %b")
-            + pl.lit("–")
-            + pl.col("end").dt.to_string("%-d %b")
-        )
-    )
-    rows = (
-        ev.with_columns(end=end)
-        .with_columns(
-            bar_end=pl.col("end") + pl.duration(days=1),
-            short=short,
-            when=pl.when(pl.col("end") == pl.col("date"))
-            .then(pl.col("date").dt.to_string("%a %-d %b %Y"))
-            .otherwise(
-                pl.col("date").dt.to_string("%-d %b %Y")
-                + pl.lit(" – ")
-                + pl.col("end").dt.to_string("%-d %b %Y")
-            ),
-            row=pl.col("label").map_elements(_wrap_label, return_dtype=pl.String),
-        )
-        .sort("date", "end", "id")
-    )
-    order = rows["row"].to_list()
-    first = cast(dt.date, rows["date"].min())
-    last = cast(dt.date, rows["bar_end"].max())
-    data = plain(
-        rows.select(
-            "id",
-            "row",
-            "label",
-            "date",
-            "bar_end",
-            "short",
-            "when",
-            "precision",
-            "date_note",
-            "evidence",
-        )
-    )
-    published = pack.meta.publication.date
-    utc = alt.Scale(
-        type="utc",
-        domain=[
-            (first - dt.timedelta(days=28)).isoformat(),
-            (max(last, published) + dt.timedelta(days=6)).isoformat(),
-        ],
-    )
-    x_axis = alt.Axis(title=None, format="%b %Y", labelAngle=0, tickCount="month")
-    y = _row_axis(order, grid=True)
-    colour = alt.Color(
-        "precision:N",
-        title="Date known to the",
-        scale=scale_domain(precisions, range=list(OKABE_ITO[: len(precisions)])),
-        sort=precisions,
-        legend=alt.Legend(orient="bottom", direction="horizontal"),
-    )
-    tip = [
-        alt.Tooltip("label:N", title="event"),
-        alt.Tooltip("when:N", title="date"),
-        alt.Tooltip("precision:N"),
-        alt.Tooltip("date_note:N", title="how dated"),
-        alt.Tooltip("evidence:N", title="article"),
-    ]
-    base = alt.Chart(data)
-    x = alt.X("date:T", scale=utc, axis=x_axis)
-    bars = (
-        base.transform_filter(alt.datum.precision != "day")
-        .mark_bar(height=12, opacity=0.8, cornerRadius=2)
-        .encode(x=x, x2=alt.X2("bar_end:T"), y=y, color=colour, tooltip=tip)
-    )
-    points = (
-        base.transform_filter(alt.datum.precision == "day")
-        .mark_point(filled=True, size=90, opacity=1)
-        .encode(x=x, y=y, color=colour, tooltip=tip)
-    )
-    dates = base.mark_text(align="right", dx=-8, fontSize=10, color=MUTED).encode(
-        x=x, y=y, text=alt.Text("short:N")
-    )
-    pub = alt.Chart(
-        alt.Data(values=[{"date": published.isoformat(), "label": "published (assumed)"}])
-    )
-    rule = pub.mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x=alt.X("date:T", scale=utc))
-    rule_label = pub.mark_text(align="right", dx=-4, dy=-4, fontSize=10, color=MUTED).encode(
-        x=alt.X("date:T", scale=utc), y=alt.YValue(0), text=alt.Text("label:N")
-    )
-    return titled(
-        alt.LayerChart(layer=[bars, points, dates, rule, rule_label]),
-        "What happened when: the article's events",
-        "Point: the day is known; bar: only the month (or span) is known, drawn over all of it.",
-        f"Source: events.yaml; relative dates resolved against an assumed publication date of {published:%-d %b %Y} ({pack.meta.publication.timezone}), see pack.yaml.",
-        width=440,
-        height=alt.Step(34),
-    )
-
-
-def _wrap_label(text: str, width: int = 58) -> str:
-    return "\n".join(textwrap.wrap(text, width=width, max_lines=2, placeholder="…"))
-
-
-# --------------------------------------------------------------------------------------------
-def chart_claims(pack: Pack) -> alt.LayerChart:
-    """Every estimative claim on the ICD 203 probability yardstick.
-
-    The yardstick's bands are background rectangles in their order; each claim is a bar over the
-    probability range its wording supports. Words on the yardstick take their band; vague words (off
-    the yardstick) are drawn hollow and dashed over the range the pack maps them to.
-    """
-    bands = pack.yardstick
-    claims = pack.claims.filter(pl.col("phrase").is_not_null())
-    n_flat = pack.claims.height - claims.height
-    names = dict(pack.entities.select("id", "name").iter_rows())
-    claims = (
-        claims.with_columns(
-            band_rank=pl.col("band").to_physical(),
-            who=pl.col("source").replace_strict(names, return_dtype=pl.String),
-        )
-        .sort("band_rank", "low", "high", "id")
-        .with_columns(
-            who=pl.col("who").map_elements(_short_name, return_dtype=pl.String),
-            word=pl.when(pl.col("vague"))
-            .then(pl.lit("“") + pl.col("phrase") + pl.lit("” (vague)"))
-            .otherwise(pl.lit("“") + pl.col("phrase") + pl.lit("”")),
-            kind=pl.when(pl.col("vague"))
-            .then(pl.lit("vague word, pack's mapping"))
-            .otherwise(pl.lit("ICD 203 word")),
-            row=pl.col("statement").map_elements(
-                lambda t: _wrap_label(t, 64), return_dtype=pl.String
-            ),
-        )
-    )
-    order = claims["row"].to_list()
-    data = plain(
-        claims.select(
-            "id",
-            "row",
-            "who",
-            "phrase",
-            "word",
-            "kind",
-            "vague",
-            "band",
-            "low",
-            "high",
-            "topic",
-            "evidence",
-        )
-    )
-    band_data = plain(
-        bands.select("id", "label", "low", "high").with_columns(
-            mid=(pl.col("low") + pl.col("high")) / 2, shade=pl.col("id").to_physical() % 2
-        )
-    )
-    mids = band_data["mid"].to_list()
-    prob = alt.Scale(domain=[0, 1], nice=False)
-    # bottom axis: the band edges as percentages; top axis: the band names at the band centres
-    edges = sorted({0.0, *band_data["low"].to_list(), *band_data["high"].to_list()} - {0.01, 0.99})
-    x_axis = alt.Axis(format=".0%", values=edges, grid=False, labelOverlap=False, labelFontSize=10)
-    top_axis = alt.Axis(
-        orient="top",
-        values=mids,
-        labelExpr=f"{json.dumps(band_data['label'].to_list())}[indexof({json.dumps(mids)}, datum.value)]",
-        labelAngle=-30,
-        labelAlign="left",
-        labelOverlap=False,
-        labelFontSize=10,
-        ticks=True,
-        domain=False,
-        title="ICD 203 band",
-    )
-    background = (
-        alt.Chart(band_data)
-        .mark_rect(stroke="white", strokeWidth=1)
-        .encode(
-            x=alt.X("low:Q", scale=prob, axis=top_axis),
-            x2=alt.X2("high:Q"),
-            color=alt.Color(
-                "shade:N", scale=alt.Scale(domain=[0, 1], range=["#EFEFEF", "#E0E0E0"]), legend=None
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="band"),
-                alt.Tooltip("low:Q", format=".0%"),
-                alt.Tooltip("high:Q", format=".0%"),
-            ],
-        )
-    )
-    y = _row_axis(order)
-    tip = [
-        alt.Tooltip("who:N", title="who"),
-        alt.Tooltip("word:N", title="word"),
-        alt.Tooltip("band:N", title="band"),
-        alt.Tooltip("low:Q", format=".0%"),
-        alt.Tooltip("high:Q", format=".0%"),
-        alt.Tooltip("evidence:N", title="article"),
-    ]
-    kinds = ["ICD 203 word", "vague word, pack's mapping"]
-    ranges = (
-        alt.Chart(data)
-        .mark_bar(height=12, strokeWidth=1.5, color="#333333")
-        .encode(
-            x=alt.X("low:Q", scale=prob, axis=x_axis, title="Probability"),
-            x2=alt.X2("high:Q"),
-            y=y,
-            fillOpacity=alt.FillOpacity(
-                "kind:N",
-                title="Claim wording",
-                scale=alt.Scale(domain=kinds, range=[0.85, 0.0]),
-                sort=kinds,
-                legend=None,  # the caption says it, and each vague word is labelled "(vague)"
-            ),
-            strokeDash=alt.StrokeDash(
-                "kind:N",
-                title="Claim wording",
-                scale=alt.Scale(domain=kinds, range=[[1, 0], [4, 2]]),
-                sort=kinds,
-                legend=None,
-            ),
-            stroke=alt.StrokeValue("#333333"),
-            tooltip=tip,
-        )
-    )
-    words = (
-        alt.Chart(data)
-        .mark_text(align="left", dx=5, fontSize=10.5)
-        .encode(
-            x=alt.X("high:Q", scale=prob, axis=None),
-            y=y,
-            text=alt.Text("word:N"),
-            color=alt.ColorValue(
-                "#111111", condition={"test": alt.datum.vague, "value": "#882255"}
-            ),
-            tooltip=tip,
-        )
-    )
-    return titled(
-        alt.LayerChart(layer=[background, ranges, words]).resolve_axis(x="independent"),
-        "How sure are the speakers? Estimative claims on the ICD 203 yardstick",
-        "Bar: the probability range the wording supports. Solid: an ICD 203 term (its band's bounds); hollow, dashed: a vague word, placed by the pack's mapping.",
-        f"Source: claims.yaml, estimative.yaml (yardstick: ICD 203; mapping of vague words: pack rationale). {n_flat} flat assertions without an estimative word are not shown.",
-        width=500,
-        height=alt.Step(32),
-    )

@@ -1,0 +1,460 @@
+"""Build a loaded pack's frames from its validated records, checking what spans records on the way.
+
+`FrameBuilder` turns the records `toolkit.pack.load` has read into the ~21 frames, each with exactly the
+columns and dtypes of `toolkit.pack.schema`. The same pass runs the checks that span records: references
+between files, every quote found verbatim in the article, every entity mentioned, probabilities in
+[0, 1] with low <= high; it reports each problem to the loader rather than raising.
+
+One module, longer than the others: each frame's builder and the checks on the rows it builds are the
+same loop, and their order (file by file) is the order problems are reported in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from toolkit.pack import records as r
+from toolkit.pack.schema import SCHEMAS
+from toolkit.pack.text import contains_word, find_mentions, find_quote, sentence_at
+
+if TYPE_CHECKING:
+    from toolkit.pack.load import Loader
+
+
+class FrameBuilder:
+    """Cross-record checks and frame construction, in one pass over the parsed records."""
+
+    def __init__(self, loader: Loader, enums: dict[str, pl.Enum]) -> None:
+        self.ld = loader
+        self.enums = enums
+        self.sources: list[dict[str, Any]] = []
+        d = loader.data
+        self.entities: list[r.Entity] = d["entities.yaml"]["entities"]
+        self.relations: list[r.Relation] = d["relations.yaml"]["relations"]
+        self.events: list[r.Event] = d["events.yaml"]["events"]
+        self.bands: list[r.Band] = d["estimative.yaml"]["yardstick"]
+        self.phrases: list[r.Phrase] = d["estimative.yaml"]["phrases"]
+        self.claims: list[r.Claim] = d["claims.yaml"]["claims"]
+        self.tiers: list[r.TechTier] = d["technologies.yaml"]["tiers"]
+        self.techs: list[r.Technology] = d["technologies.yaml"]["technologies"]
+        self.phases: list[r.Phase] = d["phases.yaml"]["phases"]
+        self.transitions: list[r.Transition] = d["phases.yaml"]["transitions"]
+        self.indicators: list[r.Indicator] = d["indicators.yaml"]["indicators"]
+        self.responses: list[r.ResponseTier] = d["responses.yaml"]["tiers"]
+        self.params: list[r.Parameter] = d["parameters.yaml"]["parameters"]
+        self.scenarios: list[r.Scenario] = d["scenarios.yaml"]["scenarios"]
+        self.ids = {
+            "entity": {e.id for e in self.entities},
+            "claim": {c.id for c in self.claims},
+            "tech": {t.id for t in self.techs},
+            "tech_tier": {t.id for t in self.tiers},
+            "phase": {p.id for p in self.phases},
+            "response_tier": {t.id for t in self.responses},
+            "parameter": {p.id for p in self.params},
+            "band": {b.id for b in self.bands},
+        }
+
+    # -- helpers --------------------------------------------------------------------------
+    def ref(self, file: str, record: str, fld: str, value: str | None, kind: str) -> None:
+        if value is not None and value not in self.ids[kind]:
+            self.ld.problem(file, record, fld, value, f"unknown {kind.replace('_', ' ')} id")
+
+    def src(
+        self, file: str, record: str, evidence: str | None, assumption: str | None = None
+    ) -> dict[str, Any]:
+        """Locate the quote, log the row's sources; return the evidence columns."""
+        cols: dict[str, Any] = {
+            "evidence": evidence,
+            "evidence_start": None,
+            "evidence_end": None,
+            "evidence_sentence": None,
+        }
+        if evidence is not None:
+            span = find_quote(self.ld.body, evidence)
+            if span is None:
+                self.ld.problem(
+                    file, record, "evidence", evidence, "quote not found verbatim in the article"
+                )
+            else:
+                sentence = sentence_at(self.ld.sentences, span[0])
+                cols.update(evidence_start=span[0], evidence_end=span[1])
+                cols["evidence_sentence"] = sentence
+                self.sources.append(
+                    {
+                        "file": file,
+                        "record": record,
+                        "kind": "evidence",
+                        "text": evidence,
+                        "start": span[0],
+                        "end": span[1],
+                        "sentence": sentence,
+                    }
+                )
+        if assumption is not None:
+            self.sources.append(
+                {
+                    "file": file,
+                    "record": record,
+                    "kind": "assumption",
+                    "text": assumption,
+                    "start": None,
+                    "end": None,
+                    "sentence": None,
+                }
+            )
+        return cols
+
+    def frame(self, name: str, rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+        schema = {col: _dtype(dt, self.enums) for col, dt, _ in SCHEMAS[name]}
+        data = [{c: row.get(c) for c in schema} for row in rows]
+        try:
+            return pl.DataFrame(data, schema=schema)
+        except (pl.exceptions.PolarsError, TypeError, ValueError):
+            if not self.ld.problems:  # a value the checks above should have caught: a bug here
+                raise
+            return pl.DataFrame(schema=schema)  # the problems already found explain it
+
+    # -- build ----------------------------------------------------------------------------
+    def build(self) -> dict[str, pl.DataFrame]:
+        frames: dict[str, pl.DataFrame] = {}
+        frames["sentences"] = self.frame("sentences", (vars(s) for s in self.ld.sentences))
+        frames.update(self._entities())
+        frames["relations"] = self.frame("relations", self._relations())
+        frames["events"] = self.frame("events", self._events())
+        frames["gdelt"] = self._gdelt()
+        frames.update(self._estimative())
+        frames["claims"] = self.frame("claims", self._claims())
+        frames.update(self._technologies())
+        frames.update(self._phases())
+        frames["indicators"] = self.frame("indicators", self._indicators())
+        frames.update(self._responses())
+        frames["parameters"] = self.frame("parameters", self._parameters())
+        frames.update(self._scenarios(frames["parameters"]))
+        frames["sources"] = self.frame("sources", self.sources)
+        return frames
+
+    def _entities(self) -> dict[str, pl.DataFrame]:
+        file = "entities.yaml"
+        alias_map: dict[str, str] = {}
+        for e in self.entities:
+            self.ref(file, e.id, "affiliation", e.affiliation, "entity")
+            for alias in e.aliases:
+                owner = alias_map.setdefault(alias, e.id)
+                if owner != e.id:
+                    self.ld.problem(file, e.id, "aliases", alias, f"alias already used by {owner}")
+        mentions = find_mentions(self.ld.body, alias_map, self.ld.sentences)
+        counts: dict[str, int] = {}
+        for m in mentions:
+            counts[m.entity] = counts.get(m.entity, 0) + 1
+        rows = []
+        for e in self.entities:
+            if not counts.get(e.id):
+                self.ld.problem(
+                    file, e.id, "aliases", e.aliases, "entity is never mentioned in the article"
+                )
+            rows.append(
+                e.model_dump()
+                | {"mention_count": counts.get(e.id, 0)}
+                | self.src(file, e.id, e.evidence)
+            )
+        return {
+            "entities": self.frame("entities", rows),
+            "aliases": self.frame(
+                "aliases", ({"alias": a, "entity": i} for a, i in alias_map.items())
+            ),
+            "mentions": self.frame("mentions", (vars(m) for m in mentions)),
+        }
+
+    def _relations(self) -> Iterator[dict[str, Any]]:
+        file = "relations.yaml"
+        for rel in self.relations:
+            self.ref(file, rel.id, "subject", rel.subject, "entity")
+            self.ref(file, rel.id, "object", rel.object, "entity")
+            yield rel.model_dump() | self.src(file, rel.id, rel.evidence)
+
+    def _events(self) -> Iterator[dict[str, Any]]:
+        file = "events.yaml"
+        for ev in self.events:
+            self.ref(file, ev.id, "location", ev.location, "entity")
+            for actor in ev.actors:
+                self.ref(file, ev.id, "actors", actor, "entity")
+            yield ev.model_dump() | self.src(file, ev.id, ev.evidence)
+
+    def _gdelt(self) -> pl.DataFrame:
+        names = {e.id: e for e in self.entities}
+        source_url = self.ld.meta.source.url if self.ld.meta else None
+        rows = []
+        for n, ev in enumerate(self.events, start=1):
+            a1 = names.get(ev.actors[0])
+            a2 = names.get(ev.actors[1]) if len(ev.actors) > 1 else None
+            root = int(ev.cameo[:2])
+            quad = 1 if root <= 5 else 2 if root <= 8 else 3 if root <= 13 else 4
+            place = names.get(ev.location) if ev.location else None
+            rows.append(
+                {
+                    "GLOBALEVENTID": n,
+                    "SQLDATE": int(ev.date.strftime("%Y%m%d")),
+                    "DatePrecision": ev.precision,
+                    "Actor1Code": a1.cameo_actor if a1 else None,
+                    "Actor1Name": a1.name if a1 else None,
+                    "Actor2Code": a2.cameo_actor if a2 else None,
+                    "Actor2Name": a2.name if a2 else None,
+                    "IsRootEvent": 1,
+                    "EventCode": ev.cameo,
+                    "EventBaseCode": ev.cameo[:3],
+                    "EventRootCode": ev.cameo[:2],
+                    "QuadClass": quad,
+                    "PLOVER": ev.plover,
+                    "ActionGeo_FullName": place.name if place else None,
+                    "SOURCEURL": source_url,
+                }
+            )
+        return self.frame("gdelt", rows)
+
+    def _estimative(self) -> dict[str, pl.DataFrame]:
+        file = "estimative.yaml"
+        bands = {b.id: b for b in self.bands}
+        for prev, cur in zip(self.bands, self.bands[1:], strict=False):
+            if cur.low < prev.low:
+                self.ld.problem(file, cur.id, "low", cur.low, f"bands must rise: below {prev.id}")
+        self.phrase_rows: dict[str, dict[str, Any]] = {}
+        for ph in self.phrases:
+            self.ref(file, ph.phrase, "band", ph.band, "band")
+            band = bands.get(ph.band) if ph.band else None
+            if ph.on_yardstick and band is None:
+                self.ld.problem(
+                    file, ph.phrase, "band", ph.band, "a yardstick phrase names its band"
+                )
+            low = ph.low if ph.low is not None else (band.low if band else None)
+            high = ph.high if ph.high is not None else (band.high if band else None)
+            if ph.on_yardstick and band and (low, high) != (band.low, band.high):
+                self.ld.problem(
+                    file, ph.phrase, "low/high", (low, high), f"differs from band {band.id}"
+                )
+            self.phrase_rows[ph.phrase.lower()] = {
+                "phrase": ph.phrase,
+                "on_yardstick": ph.on_yardstick,
+                "vague": not ph.on_yardstick,
+                "band": ph.band,
+                "low": low,
+                "high": high,
+                "rationale": ph.rationale,
+            }
+        return {
+            "yardstick": self.frame("yardstick", (b.model_dump() for b in self.bands)),
+            "phrases": self.frame("phrases", self.phrase_rows.values()),
+        }
+
+    def _claims(self) -> Iterator[dict[str, Any]]:
+        file = "claims.yaml"
+        any_ids = set().union(*(self.ids[k] for k in ("entity", "tech", "tech_tier", "phase")))
+        any_ids |= self.ids["response_tier"]
+        for c in self.claims:
+            self.ref(file, c.id, "source", c.source, "entity")
+            for target in c.about:
+                if target not in any_ids:
+                    self.ld.problem(file, c.id, "about", target, "unknown id")
+            row: dict[str, Any] = c.model_dump()
+            if c.phrase is not None:
+                ph = self.phrase_rows.get(c.phrase.lower())
+                if ph is None:
+                    self.ld.problem(
+                        file, c.id, "phrase", c.phrase, "phrase not listed in estimative.yaml"
+                    )
+                else:
+                    row |= {k: ph[k] for k in ("on_yardstick", "vague", "band", "low", "high")}
+                if not contains_word(c.evidence, c.phrase):
+                    self.ld.problem(file, c.id, "phrase", c.phrase, "phrase not in the evidence")
+            yield row | self.src(file, c.id, c.evidence)
+
+    def _technologies(self) -> dict[str, pl.DataFrame]:
+        file = "technologies.yaml"
+        tiers = [
+            t.model_dump() | {"order": i} | self.src(file, t.id, t.evidence)
+            for i, t in enumerate(self.tiers)
+        ]
+        techs = []
+        for i, t in enumerate(self.techs):
+            self.ref(file, t.id, "tier", t.tier, "tech_tier")
+            techs.append(t.model_dump() | {"order": i} | self.src(file, t.id, t.evidence))
+        if any(p.file == file and p.field == "tier" for p in self.ld.problems):
+            techs = [t for t in techs if t["tier"] in self.ids["tech_tier"]]
+        return {
+            "tech_tiers": self.frame("tech_tiers", tiers),
+            "technologies": self.frame("technologies", techs),
+        }
+
+    def _phases(self) -> dict[str, pl.DataFrame]:
+        file = "phases.yaml"
+        rows = []
+        for i, ph in enumerate(self.phases):
+            self.ref(file, ph.id, "compensation_intensity", ph.compensation_intensity, "parameter")
+            rows.append(
+                ph.model_dump() | {"order": i} | self.src(file, ph.id, ph.evidence, ph.assumption)
+            )
+        transitions = []
+        values = {p.id: p.value for p in self.params}
+        out_sum: dict[str, float] = {}
+        for t in self.transitions:
+            label = f"{t.from_}->{t.to}"
+            self.ref(file, label, "from", t.from_, "phase")
+            self.ref(file, label, "to", t.to, "phase")
+            self.ref(file, label, "parameter", t.parameter, "parameter")
+            if t.from_ == t.to:
+                self.ld.problem(file, label, "to", t.to, "a transition must change phase")
+            out_sum[t.from_] = out_sum.get(t.from_, 0.0) + values.get(t.parameter, 0.0)
+            if {t.from_, t.to} <= self.ids["phase"]:
+                transitions.append(
+                    {"from_phase": t.from_, "to_phase": t.to, "parameter": t.parameter}
+                )
+        for phase, total in out_sum.items():
+            if total > 1 + 1e-9:
+                self.ld.problem(
+                    file,
+                    phase,
+                    "transitions",
+                    round(total, 6),
+                    "probabilities out of a phase sum above 1",
+                )
+        return {
+            "phases": self.frame("phases", rows),
+            "transitions": self.frame("transitions", transitions),
+        }
+
+    def _indicators(self) -> Iterator[dict[str, Any]]:
+        file = "indicators.yaml"
+        for ind in self.indicators:
+            self.ref(file, ind.id, "phase", ind.phase, "phase")
+            if ind.phase in self.ids["phase"]:
+                yield ind.model_dump() | self.src(file, ind.id, ind.evidence, ind.assumption)
+
+    def _responses(self) -> dict[str, pl.DataFrame]:
+        file = "responses.yaml"
+        kinds = {
+            "phase_at_least": "phase",
+            "reached": "phase",
+            "tier_transferred": "tech_tier",
+            "transferred": "tech",
+        }
+        tiers, triggers = [], []
+        for i, t in enumerate(self.responses):
+            self.ref(file, t.id, "lag", t.lag, "parameter")
+            self.ref(file, t.id, "will", t.will, "parameter")
+            combinator = t.trigger.combinator if t.trigger else None
+            for cond in t.trigger.conditions if t.trigger else []:
+                if cond.kind in kinds:
+                    self.ref(file, t.id, f"trigger.{cond.kind}", cond.target, kinds[cond.kind])
+                triggers.append(
+                    {
+                        "tier": t.id,
+                        "combinator": combinator,
+                        "kind": cond.kind,
+                        "target": cond.target,
+                    }
+                )
+            row = t.model_dump(exclude={"trigger"}) | {"order": i, "combinator": combinator}
+            tiers.append(row | self.src(file, t.id, t.evidence, t.assumption))
+        return {
+            "response_tiers": self.frame("response_tiers", tiers),
+            "triggers": self.frame("triggers", triggers),
+        }
+
+    def _parameters(self) -> Iterator[dict[str, Any]]:
+        file = "parameters.yaml"
+        claim_bands = {c.id: c for c in self.claims}
+        for p in self.params:
+            self.ref(file, p.id, "claim", p.claim, "claim")
+            low, high, band_source = p.low, p.high, "explicit" if p.low is not None else None
+            if low is None and p.claim in claim_bands:
+                claim = claim_bands[p.claim]
+                ph = self.phrase_rows.get((claim.phrase or "").lower())
+                if ph and ph["low"] is not None:
+                    low, high, band_source = ph["low"], ph["high"], "claim"
+            self._check_parameter(file, p, low, high)
+            yield p.model_dump() | {
+                "low": low,
+                "high": high,
+                "band_source": band_source,
+                "distribution": p.distribution or ("uniform" if low is not None else None),
+                "sourced": p.claim is not None,
+            }
+
+    def _check_parameter(
+        self, file: str, p: r.Parameter, low: float | None, high: float | None
+    ) -> None:
+        lo, hi = p.min, p.max
+        if p.unit.startswith("probability"):
+            for name, v in (("min", p.min), ("max", p.max)):
+                if not 0 <= v <= 1:
+                    self.ld.problem(file, p.id, name, v, "a probability must lie in [0, 1]")
+            lo, hi = max(lo, 0.0), min(hi, 1.0)
+        if lo > hi:
+            self.ld.problem(file, p.id, "min", p.min, f"min is above max {p.max}")
+        checks: list[tuple[str, float | None]] = [("value", p.value), ("low", low), ("high", high)]
+        for name, x in checks:
+            if x is not None and not lo <= x <= hi:
+                self.ld.problem(file, p.id, name, x, f"out of the valid range [{p.min}, {p.max}]")
+        if p.type == "int" and p.value != int(p.value):
+            self.ld.problem(file, p.id, "value", p.value, "an int parameter needs a whole number")
+        if low is not None and high is not None:
+            if low > high:
+                self.ld.problem(file, p.id, "low", low, f"low is above high {high}")
+            elif p.distribution == "triangular" and not low <= p.value <= high:
+                self.ld.problem(file, p.id, "value", p.value, f"mode outside band [{low}, {high}]")
+
+    def _scenarios(self, params: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        file = "scenarios.yaml"
+        bounds = {row["id"]: row for row in params.iter_rows(named=True)}
+        if self.scenarios and self.scenarios[0].id != "baseline":
+            self.ld.problem(
+                file, self.scenarios[0].id, "id", self.scenarios[0].id, "first is baseline"
+            )
+        rows, overrides = [], []
+        for i, s in enumerate(self.scenarios):
+            rows.append(s.model_dump(exclude={"overrides"}) | {"order": i})
+            for pid, spec in s.overrides.items():
+                if pid not in bounds:
+                    self.ld.problem(file, s.id, f"overrides.{pid}", spec, "unknown parameter id")
+                    continue
+                b = bounds[pid]
+                ov = spec if isinstance(spec, dict) else {"value": spec}
+                extra = set(ov) - {"value", "low", "high"}
+                if extra or "value" not in ov:
+                    self.ld.problem(
+                        file,
+                        s.id,
+                        f"overrides.{pid}",
+                        spec,
+                        "expected a number or {value, low, high}",
+                    )
+                    continue
+                for key, v in ov.items():
+                    if not b["min"] <= v <= b["max"]:
+                        self.ld.problem(
+                            file, s.id, f"overrides.{pid}.{key}", v,
+                            f"out of the valid range [{b['min']}, {b['max']}]",
+                        )  # fmt: skip
+                if ("low" in ov) != ("high" in ov):
+                    self.ld.problem(file, s.id, f"overrides.{pid}", spec, "give both low and high")
+                overrides.append({"scenario": s.id, "parameter": pid} | ov)
+        return {
+            "scenarios": self.frame("scenarios", rows),
+            "overrides": self.frame("overrides", overrides),
+        }
+
+
+def _dtype(name: str, enums: Mapping[str, pl.Enum]) -> pl.DataType:
+    if name.startswith("enum:"):
+        return enums[name.removeprefix("enum:")]
+    simple: dict[str, pl.DataType] = {
+        "str": pl.String(),
+        "int": pl.Int64(),
+        "float": pl.Float64(),
+        "bool": pl.Boolean(),
+        "date": pl.Date(),
+        "list[str]": pl.List(pl.String()),
+    }
+    return simple[name]

@@ -123,7 +123,7 @@ class NotebookSource:
     def read(cls, notebook: str | os.PathLike[str] | None) -> NotebookSource:
         import json
 
-        from toolkit.jupyter.kernels import notebook_imports
+        from toolkit.jupyter.nbimports import notebook_imports
 
         path = Path(notebook) if notebook is not None else default_notebook_path()
         path = path.resolve()

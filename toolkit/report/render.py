@@ -518,12 +518,12 @@ def render_report(
     from toolkit.fastimport import block_slow_optional_imports
 
     block_slow_optional_imports()  # before anything below can load jsonschema
-    from toolkit.jupyter.kernels import take_prespawned
+    from toolkit.jupyter.prespawn import take_prespawned
 
     source = NotebookSource.read(notebook)
     # The interpreter that becomes the kernel starts now (or started as the `toolkit` command did,
     # toolkit.cli.launch) and imports the notebook's modules while the parameters are checked; it turns
-    # into a kernel only once they pass (toolkit.jupyter.kernels).
+    # into a kernel only once they pass (toolkit.jupyter.prespawn).
     kernel = take_prespawned(source.path.parent, kernel_env_for(pack), source.imports)
     try:
         info = NotebookInfo.from_source(source)

@@ -131,7 +131,7 @@ def sweep(
     combos = combinations(grid)
     source = NotebookSource.read(notebook)
     # The worker interpreters start now and import the notebook's modules during the checks; they
-    # become kernels only once every combination has passed (toolkit.jupyter.kernels).
+    # become kernels only once every combination has passed (toolkit.jupyter.prespawn).
     kernels = [
         Kernel(cwd=source.path.parent, env=kernel_env_for(pack)).prespawn(source.imports)
         for _ in range(min(workers, len(combos)))

@@ -10,10 +10,10 @@
   IPython history in the home directory, no user IPython profile or startup files).
 - `warm_up()` sends the notebook's imports as soon as the kernel starts, so kernel start-up and imports
   overlap the parent's own work; papermill's first request simply queues behind it.
-- `papermill.execute_notebook(..., engine_name=ENGINE, km=kernel.km)` runs a notebook on the kernel;
-  the engine (papermill's nbclient engine) closes its client afterwards and leaves the kernel running.
-  Clients of these kernels are ready as soon as their kernel_info request is answered (no idle wait
-  for IOPub to go quiet), and `shutdown()` kills and reaps the process without polling for its end.
+- `papermill.execute_notebook(..., engine_name=ENGINE, km=kernel.km)` runs a notebook on the kernel
+  (`toolkit.jupyter.papermill_engine`) and leaves it running. Clients of these kernels are ready as
+  soon as their kernel_info request is answered (no idle wait for IOPub to go quiet), and
+  `shutdown()` kills and reaps the process without polling for its end.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
-ENGINE = "toolkit-kernel"
 STARTUP_TIMEOUT = 120.0
 COMMAND_TIMEOUT = 300.0
 
@@ -310,62 +309,3 @@ async def _idle(channel: Any, msg_id: str, *, wait: float) -> bool:
         ):
             return True
     return False
-
-
-# -- papermill engine -----------------------------------------------------------------------------
-_registered = False
-
-
-def register_engine() -> None:
-    """Register papermill engine `toolkit-kernel`: nbclient on a kernel we own, client closed after."""
-    global _registered  # noqa: PLW0603 - register once per process
-    if _registered:
-        return
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-    from papermill.utils import merge_kwargs, remove_args
-
-    class _Client(PapermillNotebookClient):
-        def execute(self, **kwargs: Any) -> Any:
-            try:
-                return super().execute(**kwargs)
-            finally:
-                kc: Any = getattr(self, "kc", None)
-                if not self.owns_km and kc is not None:
-                    kc.stop_channels()
-                    self.kc = None
-
-    class _Engine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man: Any,
-            kernel_name: str,
-            log_output: bool = False,
-            stdout_file: Any = None,
-            stderr_file: Any = None,
-            start_timeout: float = 60,
-            execution_timeout: float | None = None,
-            **kwargs: Any,
-        ) -> Any:
-            # As papermill's NBClientEngine, with a client that lets go of a kernel it does not own.
-            holder = kwargs.pop("toolkit_result", None)
-            if holder is not None:
-                holder.append(nb_man.nb)  # executed in place: the caller keeps it even on failure
-            kwargs = remove_args(["input_path"], **kwargs)
-            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-            final_kwargs = merge_kwargs(
-                safe_kwargs,
-                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log=logger,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-            )
-            return _Client(nb_man, **final_kwargs).execute()
-
-    papermill_engines.register(ENGINE, _Engine)
-    _registered = True

@@ -418,7 +418,7 @@ def execute_plan(
     from papermill.exceptions import PapermillExecutionError
 
     from toolkit.jupyter.html_export import export_html
-    from toolkit.jupyter.kernels import ENGINE, register_engine
+    from toolkit.jupyter.papermill_engine import ENGINE, register_engine
 
     register_engine()
     holder: list[NotebookNode] = []  # the executed notebook, also when execution fails

@@ -366,7 +366,7 @@ class Explorer:
         return True
 
     def _model(self) -> Model:
-        from toolkit.engine.model import compile_model
+        from toolkit.engine.compile import compile_model
 
         if self.preset not in self._models:
             self._models[self.preset] = compile_model(self.pack, self.preset)

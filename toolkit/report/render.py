@@ -5,7 +5,7 @@
 
 1. Plan (no kernel yet): read the notebook's `parameters` cell (papermill's inspection), reject unknown
    names and wrong types, load the pack (its content hash goes into the footer), check the scenario and
-   let the engine check ranges (`toolkit.engine.model.validate_overrides(pack, scenario, overrides)`, when the
+   let the engine check ranges (`toolkit.engine.validate.validate_overrides(pack, scenario, overrides)`, when the
    engine provides it). Any problem is a one-line `ParameterError`/`ToolkitError`.
 2. Start this interpreter's kernel (`toolkit.jupyter.kernels`) and queue the notebook's imports at once; while it
    boots, the parent imports nbconvert and loads the chart library.
@@ -340,12 +340,12 @@ def _model_overrides(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]
 
 def _engine_hook(name: str) -> Any:
     try:
-        from toolkit.engine import model
+        from toolkit.engine import validate
     except ModuleNotFoundError as exc:
-        if exc.name in {"toolkit.engine.model", "toolkit"}:
+        if exc.name in {"toolkit.engine.validate", "toolkit"}:
             return None
         raise
-    return getattr(model, name, None)
+    return getattr(validate, name, None)
 
 
 def _call_hook(hook: Any, *args: Any) -> None:
@@ -358,14 +358,14 @@ def _call_hook(hook: Any, *args: Any) -> None:
 
 
 def _engine_check(pack: Pack, scenario: object, overrides: dict[str, Any]) -> None:
-    """Range checks belong to the engine: `toolkit.engine.model.validate_overrides`, if it exists."""
+    """Range checks belong to the engine: `toolkit.engine.validate.validate_overrides`, if it exists."""
     validate = _engine_hook("validate_overrides")
     if validate is not None:
         _call_hook(validate, pack, scenario, overrides)
 
 
 def _run_check(run_parameters: dict[str, Any]) -> None:
-    """`toolkit.engine.model.validate_run(parameters)`, if the engine provides it: the notebook's other
+    """`toolkit.engine.validate.validate_run(parameters)`, if the engine provides it: the notebook's other
     parameters (paths, months, seed, ...); it checks those it knows and ignores the rest."""
     validate = _engine_hook("validate_run")
     if validate is not None and run_parameters:

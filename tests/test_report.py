@@ -543,7 +543,8 @@ def test_default_report_rejects_bad_parameters_before_a_kernel(
 
 
 def test_model_parameters_on_the_command_line_fold_into_overrides() -> None:
-    from toolkit.report.render import NotebookInfo, PackInfo, plan_report
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, plan_report
 
     plan = plan_report(
         NotebookInfo.read(REPORT),

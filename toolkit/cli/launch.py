@@ -52,7 +52,8 @@ def prespawn_report_kernel(argv: Sequence[str]) -> None:
         return
     from toolkit.errors import ToolkitError
     from toolkit.jupyter.prespawn import prespawn_for_adoption
-    from toolkit.report.render import NotebookSource, kernel_env_for
+    from toolkit.report.notebook import NotebookSource
+    from toolkit.report.plan import kernel_env_for
 
     notebook, pack = parsed
     try:

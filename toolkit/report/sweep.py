@@ -29,7 +29,8 @@ from toolkit.jupyter.nbparams import render_value
 
 if TYPE_CHECKING:
     from toolkit.jupyter.kernels import Kernel
-    from toolkit.report.render import NotebookSource, ReportPlan
+    from toolkit.report.notebook import NotebookSource
+    from toolkit.report.plan import ReportPlan
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ def sweep(
 
     block_slow_optional_imports()  # before anything below can load jsonschema
     from toolkit.jupyter.kernels import Kernel
-    from toolkit.report.render import NotebookSource, kernel_env_for
+    from toolkit.report.notebook import NotebookSource
+    from toolkit.report.plan import kernel_env_for
 
     if workers is None:
         workers = default_workers()
@@ -161,10 +163,11 @@ def _sweep(
     progress: bool,
     from_text: bool,
 ) -> SweepResult:
-    from toolkit.report.render import NotebookInfo, PackInfo, _pack_parameter, plan_report
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, pack_parameter, plan_report
 
     info = NotebookInfo.from_source(source)
-    pack_info = PackInfo.load(pack if pack is not None else _pack_parameter(info, fixed))
+    pack_info = PackInfo.load(pack if pack is not None else pack_parameter(info, fixed))
     plans = [
         plan_report(
             info,

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.reference_engine import run_reference  # noqa: E402
-from toolkit.engine.model import Model, compile_model  # noqa: E402
+from toolkit.engine.compile import compile_model  # noqa: E402
+from toolkit.engine.model import Model  # noqa: E402
 from toolkit.engine.simulation import simulate  # noqa: E402
 from toolkit.pack.load import load_pack  # noqa: E402
 

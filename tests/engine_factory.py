@@ -9,7 +9,8 @@ from typing import Any
 
 import polars as pl
 
-from toolkit.engine.model import Model, compile_model
+from toolkit.engine.compile import compile_model
+from toolkit.engine.model import Model
 
 
 @dataclass

@@ -7,7 +7,7 @@ import pytest
 
 from tests.engine_factory import compile_fake, count, make_pack, param
 from toolkit.engine.analysis import compute_tornado, tabulate_policy
-from toolkit.engine.model import compile_model
+from toolkit.engine.compile import compile_model
 from toolkit.errors import ParameterError
 from toolkit.pack.load import Pack
 

@@ -80,7 +80,7 @@ def test_script_in_data_renders_as_text(xss_report: Path) -> None:
 
 
 def _default_notebook() -> Path:
-    from toolkit.report.render import default_notebook_path
+    from toolkit.report.notebook import default_notebook_path
 
     return default_notebook_path()
 

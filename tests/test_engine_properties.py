@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from tests.engine_factory import chain_pack, compile_fake, count, make_pack, param
 from toolkit.engine.chunk import PRE_DRAWN_VISITS
-from toolkit.engine.model import Model, compile_model
+from toolkit.engine.compile import compile_model
+from toolkit.engine.model import Model
 from toolkit.engine.simulation import simulate
 from toolkit.pack.load import Pack
 

@@ -35,7 +35,8 @@ def _poison(node: Any) -> Any:
 @pytest.fixture(scope="module")
 def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from toolkit.pack.load import default_pack_path, load_pack
-    from toolkit.report.render import default_notebook_path, render_report
+    from toolkit.report.notebook import default_notebook_path
+    from toolkit.report.render import render_report
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")

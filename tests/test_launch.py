@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from toolkit.cli.launch import report_arguments
-from toolkit.jupyter import kernels
+from toolkit.jupyter import prespawn
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARTS = ROOT / "tests" / "fixtures" / "charts_report.ipynb"
@@ -48,22 +48,22 @@ def test_anything_else_is_left_to_the_cli(argv: list[str]) -> None:
 
 
 def test_an_early_kernel_is_adopted_only_for_the_same_run(tmp_path: Path) -> None:
-    kernels.prespawn_for_adoption(tmp_path, {}, ["json"])
-    assert kernels._early is not None
-    early = kernels._early[1]
-    same = kernels.take_prespawned(tmp_path, {}, ["json"])
+    prespawn.prespawn_for_adoption(tmp_path, {}, ["json"])
+    assert prespawn._early is not None
+    early = prespawn._early[1]
+    same = prespawn.take_prespawned(tmp_path, {}, ["json"])
     try:
         assert same is early
-        assert kernels._early is None  # handed over once
+        assert prespawn._early is None  # handed over once
     finally:
         same.shutdown()
 
-    kernels.prespawn_for_adoption(tmp_path, {}, ["json"])
-    assert kernels._early is not None
-    early = kernels._early[1]
+    prespawn.prespawn_for_adoption(tmp_path, {}, ["json"])
+    assert prespawn._early is not None
+    early = prespawn._early[1]
     zygote = early._zygote
     assert zygote is not None
-    other = kernels.take_prespawned(tmp_path, {"TOOLKIT_PACK": "/elsewhere"}, ["json"])
+    other = prespawn.take_prespawned(tmp_path, {"TOOLKIT_PACK": "/elsewhere"}, ["json"])
     try:
         assert other is not early
         assert zygote.wait(timeout=10) is not None  # the unused interpreter was discarded

@@ -12,13 +12,10 @@ import pytest
 import yaml
 
 from tests.engine_factory import chain_pack, compile_fake
-from toolkit.engine.model import (
-    Model,
-    compile_model,
-    feasible_range,
-    format_number,
-    validate_overrides,
-)
+from toolkit.engine.compile import compile_model
+from toolkit.engine.model import Model, feasible_range
+from toolkit.engine.parameters import format_number
+from toolkit.engine.validate import validate_overrides
 from toolkit.errors import PackError, ParameterError
 from toolkit.pack.load import Pack, load_pack
 
@@ -226,7 +223,7 @@ def test_copy_of_the_pack_is_independent(pack_dir: Path) -> None:
 
 
 def test_validate_run_checks_run_settings_and_ignores_the_rest() -> None:
-    from toolkit.engine.model import validate_run
+    from toolkit.engine.validate import validate_run
     from toolkit.errors import ParameterError
 
     validate_run({"paths": 10, "months": 36, "seed": 0, "grid_paths": 5, "colour": "red"})

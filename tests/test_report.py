@@ -209,8 +209,8 @@ def test_model_parameter_ranges_come_from_the_engine(tmp_path: Path) -> None:
 def test_run_parameters_go_to_the_engine_run_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`toolkit.engine.model.validate_run(parameters)`, when the engine has it, sees the run parameters."""
-    from toolkit.engine import model
+    """`toolkit.engine.validate.validate_run(parameters)`, when the engine has it, sees the run parameters."""
+    from toolkit.engine import validate
     from toolkit.report.render import render_report
 
     seen: list[dict[str, Any]] = []
@@ -220,7 +220,7 @@ def test_run_parameters_go_to_the_engine_run_check(
         if parameters.get("seed", 0) < 0:
             raise ParameterError(f"seed = {parameters['seed']} is out of its valid range")
 
-    monkeypatch.setattr(model, "validate_run", validate_run, raising=False)
+    monkeypatch.setattr(validate, "validate_run", validate_run, raising=False)
     with pytest.raises(ParameterError, match="seed = -1 is out of its valid range"):
         render_report(CHARTS, out=tmp_path / "r.html", parameters={"seed": -1, "troops": 5})
     assert seen == [{"seed": -1}]  # troops is a model parameter: validate_overrides checks it
@@ -543,7 +543,8 @@ def test_default_report_rejects_bad_parameters_before_a_kernel(
 
 
 def test_model_parameters_on_the_command_line_fold_into_overrides() -> None:
-    from toolkit.report.render import NotebookInfo, PackInfo, plan_report
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, plan_report
 
     plan = plan_report(
         NotebookInfo.read(REPORT),

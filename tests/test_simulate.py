@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 
 from tests.reference_engine import run_reference
-from toolkit.engine.model import Model, compile_model
+from toolkit.engine.compile import compile_model
+from toolkit.engine.model import Model
 from toolkit.engine.simulation import BLOCK, SimulationResult, simulate
 from toolkit.errors import ParameterError
 from toolkit.pack.load import Pack

@@ -49,7 +49,7 @@ def params(
     pack: PackOption = None,
 ) -> None:
     """List the model parameters: value, band, distribution, valid range, unit and source."""
-    from toolkit.engine.model import compile_model
+    from toolkit.engine.compile import compile_model
     from toolkit.pack.load import load_pack
 
     model = compile_model(load_pack(pack), scenario)
@@ -80,7 +80,7 @@ def simulate(
     pack: PackOption = None,
 ) -> None:
     """Run the scenario engine and print a summary (P by month `within` and by the horizon)."""
-    from toolkit.engine.model import compile_model
+    from toolkit.engine.compile import compile_model
     from toolkit.engine.simulation import simulate as run
     from toolkit.pack.load import load_pack
 
@@ -185,7 +185,7 @@ def describe_parameters(model: Model, details: bool = False) -> str:
     `details`, then each parameter's label, description, claim quote and rationale."""
     import textwrap
 
-    from toolkit.engine.model import format_number
+    from toolkit.engine.parameters import format_number
 
     frame = model.parameters.to_frame()
     head = (

@@ -1,13 +1,13 @@
 """The `toolkit` command's entry point: a report's kernel interpreter starts before the CLI loads.
 
 The interpreter that becomes a report's kernel imports the notebook's modules for about a second
-(`toolkit.jupyter.kernels`, prespawn), and that is the longest path of a `toolkit report`. Loading the
+(`toolkit.jupyter.prespawn`), and that is the longest path of a `toolkit report`. Loading the
 command-line framework and parsing the arguments first would delay it by ~0.2 s. So, for `report`
 only, this module reads the two arguments the kernel depends on (the notebook and `--pack`) with the
 standard library, starts the interpreter at once, and leaves it for `render_report` to adopt
-(`toolkit.jupyter.kernels.take_prespawned`). It checks nothing: anything it does not recognise (`--help`, an
-unknown option, a second notebook) means no early start, and the CLI parses and checks every argument
-as before. An interpreter nobody adopts is discarded at exit.
+(`toolkit.jupyter.prespawn.take_prespawned`). It checks nothing: anything it does not recognise
+(`--help`, an unknown option, a second notebook) means no early start, and the CLI parses and checks
+every argument as before. An interpreter nobody adopts is discarded at exit.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ def prespawn_report_kernel(argv: Sequence[str]) -> None:
     if parsed is None:
         return
     from toolkit.errors import ToolkitError
-    from toolkit.jupyter.kernels import prespawn_for_adoption
-    from toolkit.report.render import NotebookSource, kernel_env_for
+    from toolkit.jupyter.prespawn import prespawn_for_adoption
+    from toolkit.report.notebook import NotebookSource
+    from toolkit.report.plan import kernel_env_for
 
     notebook, pack = parsed
     try:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from toolkit.engine.model import Model, compile_model, feasible_range
+from toolkit.engine.compile import compile_model
+from toolkit.engine.model import Model, feasible_range
 from toolkit.engine.simulation import simulate_variants
 from toolkit.errors import ParameterError
 

@@ -106,7 +106,7 @@ def compute_explorer_grid(
     All points go through the engine in one pass on the same random numbers
     (`toolkit.engine.simulation.simulate_variants`); `progress(paths done, paths)` follows that pass.
     """
-    from toolkit.engine.model import compile_model
+    from toolkit.engine.compile import compile_model
     from toolkit.engine.simulation import simulate_variants
 
     spec = dict(DEFAULT_GRID if grid is None else grid)

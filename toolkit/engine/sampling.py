@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from toolkit.engine.model import TRIANGULAR, UNIFORM, ParameterTable
+from toolkit.engine.parameters import TRIANGULAR, UNIFORM, ParameterTable
 
 Values = list[float | NDArray[np.floating[Any]]]
 

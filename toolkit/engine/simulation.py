@@ -18,7 +18,9 @@ import numpy as np
 import polars as pl
 
 from toolkit.engine.chunk import Counts, PathSamples, run_chunk, run_chunk_variants
-from toolkit.engine.model import Model, check_whole, compile_model, validate_run
+from toolkit.engine.compile import compile_model
+from toolkit.engine.model import Model
+from toolkit.engine.validate import check_whole, validate_run
 from toolkit.errors import ParameterError
 
 if TYPE_CHECKING:

@@ -218,7 +218,7 @@ class ExplorerState:
 
     def model(self) -> Model:
         """The preset's compiled model (compiled once per preset)."""
-        from toolkit.engine.model import compile_model
+        from toolkit.engine.compile import compile_model
 
         if self.preset not in self._models:
             self._models[self.preset] = compile_model(self.pack, self.preset)

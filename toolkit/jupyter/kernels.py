@@ -3,24 +3,21 @@
 - The kernel is this interpreter's own ipykernel (`python3` from a `KernelSpecManager` that searches no
   kernelspec directory, so jupyter_client falls back to `ipykernel.kernelspec`, i.e. `sys.executable`):
   a `python3` kernelspec in the user's home can never redirect a report to another environment.
-- `prespawn(modules)` may be called before the report's parameters are checked: it starts a plain
-  Python process (`toolkit.jupyter.kernel_zygote`) that imports ipykernel and the notebook's modules and then
-  waits. It is not a kernel: no sockets, no notebook code. `start()` (after the checks) turns it into
-  the kernel through a jupyter_client provisioner; if the checks fail, `shutdown()` discards it.
-  `TOOLKIT_PRESPAWN=0` turns this off (the kernel is then launched by `start()` as usual).
+- `prespawn(modules)` may be called before the report's parameters are checked: it starts the
+  interpreter that `start()` later turns into the kernel, importing the notebook's modules meanwhile
+  (`toolkit.jupyter.prespawn`); `shutdown()` discards it if the checks fail.
 - It talks over IPC sockets in a private temporary directory (no TCP ports, no connection file or
   IPython history in the home directory, no user IPython profile or startup files).
 - `warm_up()` sends the notebook's imports as soon as the kernel starts, so kernel start-up and imports
   overlap the parent's own work; papermill's first request simply queues behind it.
-- `papermill.execute_notebook(..., engine_name=ENGINE, km=kernel.km)` runs a notebook on the kernel;
-  the engine (papermill's nbclient engine) closes its client afterwards and leaves the kernel running.
-  Clients of these kernels are ready as soon as their kernel_info request is answered (no idle wait
-  for IOPub to go quiet), and `shutdown()` kills and reaps the process without polling for its end.
+- `papermill.execute_notebook(..., engine_name=ENGINE, km=kernel.km)` runs a notebook on the kernel
+  (`toolkit.jupyter.papermill_engine`) and leaves it running. Clients of these kernels are ready as
+  soon as their kernel_info request is answered (no idle wait for IOPub to go quiet), and
+  `shutdown()` kills and reaps the process without polling for its end.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import functools
 import json
@@ -38,52 +35,18 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ToolkitError
 from toolkit.jupyter.offline import REPORT_MODE_ENV
+from toolkit.jupyter.prespawn import adopting_provisioner, discard, prespawn_enabled
 
 if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
-    from nbformat import NotebookNode
 
-ENGINE = "toolkit-kernel"
 STARTUP_TIMEOUT = 120.0
 COMMAND_TIMEOUT = 300.0
 
 
 class KernelError(ToolkitError):
     """The kernel failed to start, died, or a toolkit command in it failed."""
-
-
-def notebook_imports(nb: NotebookNode | dict[str, Any]) -> list[str]:
-    """Modules a notebook may import (`import x.y`; `from x.y import z`: x.y and x.y.z), in order.
-
-    Takes a NotebookNode or the notebook's plain JSON (so it runs before nbformat is imported).
-    """
-    found: list[str] = []
-    for cell in nb["cells"]:
-        if cell.get("cell_type") != "code":
-            continue
-        text = cell.get("source", "")
-        text = "".join(text) if isinstance(text, list) else str(text)
-        source = "\n".join(
-            line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))
-        )
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                # `from toolkit import charts` imports the submodule toolkit.charts: try each name
-                # as a module too (names that are not modules simply fail to import, and are skipped)
-                names = [node.module]
-                names += [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
-            for name in names:
-                if name not in found:
-                    found.append(name)
-    return found
 
 
 def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -95,10 +58,6 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     if extra:
         env.update(extra)
     return env
-
-
-def prespawn_enabled() -> bool:
-    return os.environ.get("TOOLKIT_PRESPAWN", "1") != "0"
 
 
 class Kernel:
@@ -155,7 +114,7 @@ class Kernel:
         km.client_factory = _ready_client_class()
         if self._zygote is not None:
             km.kernel_id = str(uuid.uuid4())
-            km.provisioner = _adopting_provisioner(km, self._zygote)
+            km.provisioner = adopting_provisioner(km, self._zygote)
             self._zygote = None  # the manager owns it now
         try:
             run_sync(km.start_kernel)(
@@ -189,7 +148,7 @@ class Kernel:
     def shutdown(self) -> None:
         """Stop the kernel (or discard the prespawned process); remove the private directory."""
         if self._zygote is not None:
-            _discard(self._zygote)
+            discard(self._zygote)
             self._zygote = None
         if self.km is None and self.kc is None:
             self._remove_dir()
@@ -301,87 +260,12 @@ class Kernel:
         self.run("__import__('importlib').import_module('toolkit.jupyter.kernel_state').restore()")
 
 
-# -- a kernel started before the CLI loaded (toolkit.cli.launch) ---------------------------------------
-_EarlyKey = tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]
-_early: tuple[_EarlyKey, Kernel] | None = None
-
-
-def _early_key(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> _EarlyKey:
-    return (str(cwd), tuple(sorted((env or {}).items())), tuple(modules))
-
-
-def prespawn_for_adoption(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> None:
-    """Prespawn a kernel interpreter now for `take_prespawned` to hand over later in this process;
-    if nobody takes it, it is discarded at exit."""
-    global _early  # noqa: PLW0603 - one early kernel per process, handed over once
-    if _early is not None or not prespawn_enabled():
-        return
-    import atexit
-
-    kernel = Kernel(cwd=cwd, env=env).prespawn(modules)
-    _early = (_early_key(cwd, env, modules), kernel)
-    atexit.register(_discard_early)
-
-
-def take_prespawned(cwd: Path, env: dict[str, str] | None, modules: list[str]) -> Kernel:
-    """The kernel prespawned early for exactly this directory, environment and modules, else a new
-    prespawned one (an early kernel for anything else is discarded)."""
-    global _early
-    early, _early = _early, None
-    if early is not None:
-        key, kernel = early
-        if key == _early_key(cwd, env, modules):
-            return kernel
-        kernel.shutdown()
-    return Kernel(cwd=cwd, env=env).prespawn(modules)
-
-
-def _discard_early() -> None:
-    global _early
-    early, _early = _early, None
-    if early is not None:
-        early[1].shutdown()
-
-
 def _kill(proc: object) -> None:
     """SIGKILL a kernel process (a `Popen`) and wait for it; anything else is left alone."""
     if isinstance(proc, subprocess.Popen):
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             proc.kill()
             proc.wait(timeout=5)
-
-
-def _discard(proc: subprocess.Popen[bytes]) -> None:
-    """End a prespawned process that never became a kernel: end of input, then a kill if need be."""
-    with contextlib.suppress(OSError, ValueError):
-        if proc.stdin is not None:
-            proc.stdin.close()
-    try:
-        proc.wait(timeout=0.2)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def _adopting_provisioner(km: AsyncKernelManager, proc: subprocess.Popen[bytes]) -> Any:
-    """A LocalProvisioner whose launch hands the kernel command line to the prespawned process."""
-    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
-
-    class _Adopting(LocalProvisioner):
-        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-            launcher = cmd.index("ipykernel_launcher") if "ipykernel_launcher" in cmd else -1
-            if launcher < 0 or proc.poll() is not None or proc.stdin is None:
-                _discard(proc)
-                return await super().launch_kernel(cmd, **kwargs)
-            proc.stdin.write((json.dumps({"argv": cmd[launcher + 1 :]}) + "\n").encode())
-            proc.stdin.close()
-            self.process = proc
-            self.pid = proc.pid
-            self.pgid = os.getpgid(proc.pid) if hasattr(os, "getpgid") else None
-            self.cwd = kwargs.get("cwd", Path.cwd())
-            return self.connection_info
-
-    return _Adopting(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
 
 
 @functools.cache  # made once, on first use (jupyter_client loads lazily)
@@ -444,62 +328,3 @@ async def _idle(channel: Any, msg_id: str, *, wait: float) -> bool:
         ):
             return True
     return False
-
-
-# -- papermill engine -----------------------------------------------------------------------------
-_registered = False
-
-
-def register_engine() -> None:
-    """Register papermill engine `toolkit-kernel`: nbclient on a kernel we own, client closed after."""
-    global _registered  # noqa: PLW0603 - register once per process
-    if _registered:
-        return
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-    from papermill.utils import merge_kwargs, remove_args
-
-    class _Client(PapermillNotebookClient):
-        def execute(self, **kwargs: Any) -> Any:
-            try:
-                return super().execute(**kwargs)
-            finally:
-                kc: Any = getattr(self, "kc", None)
-                if not self.owns_km and kc is not None:
-                    kc.stop_channels()
-                    self.kc = None
-
-    class _Engine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man: Any,
-            kernel_name: str,
-            log_output: bool = False,
-            stdout_file: Any = None,
-            stderr_file: Any = None,
-            start_timeout: float = 60,
-            execution_timeout: float | None = None,
-            **kwargs: Any,
-        ) -> Any:
-            # As papermill's NBClientEngine, with a client that lets go of a kernel it does not own.
-            holder = kwargs.pop("toolkit_result", None)
-            if holder is not None:
-                holder.append(nb_man.nb)  # executed in place: the caller keeps it even on failure
-            kwargs = remove_args(["input_path"], **kwargs)
-            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-            final_kwargs = merge_kwargs(
-                safe_kwargs,
-                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log=logger,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-            )
-            return _Client(nb_man, **final_kwargs).execute()
-
-    papermill_engines.register(ENGINE, _Engine)
-    _registered = True

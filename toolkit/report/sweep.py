@@ -35,7 +35,8 @@ from toolkit.jupyter.nbparams import render_value
 
 if TYPE_CHECKING:
     from toolkit.jupyter.kernels import Kernel
-    from toolkit.report.render import NotebookSource, ReportPlan
+    from toolkit.report.notebook import NotebookSource
+    from toolkit.report.plan import ReportPlan
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def sweep(
 
     block_slow_optional_imports()  # before anything below can load jsonschema
     from toolkit.jupyter.kernels import Kernel
-    from toolkit.report.render import NotebookSource, kernel_env_for
+    from toolkit.report.notebook import NotebookSource
+    from toolkit.report.plan import kernel_env_for
 
     if workers is None:
         workers = default_workers()
@@ -153,7 +155,7 @@ def sweep(
         else Path.cwd() / "reports" / f"sweep-{source.path.stem}"
     )
     # The worker interpreters start now and import the notebook's modules during the checks; they
-    # become kernels only once every combination has passed (toolkit.jupyter.kernels).
+    # become kernels only once every combination has passed (toolkit.jupyter.prespawn).
     kernels = [
         Kernel(cwd=source.path.parent, env=kernel_env_for(pack)).prespawn(source.imports)
         for _ in range(min(workers, len(combos)))
@@ -183,10 +185,11 @@ def _sweep(
     progress: bool,
     from_text: bool,
 ) -> SweepResult:
-    from toolkit.report.render import NotebookInfo, PackInfo, _pack_parameter, plan_report
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, pack_parameter, plan_report
 
     info = NotebookInfo.from_source(source)
-    pack_info = PackInfo.load(pack if pack is not None else _pack_parameter(info, fixed))
+    pack_info = PackInfo.load(pack if pack is not None else pack_parameter(info, fixed))
     plans = [
         plan_report(
             info,
@@ -411,8 +414,8 @@ def write_index(
     items: list[SweepItem],
 ) -> Path:
     """`index.html`: every report with its parameter values (escaped), deterministic, atomic."""
+    from toolkit.files import write_atomic
     from toolkit.jupyter.html_export import generated_at
-    from toolkit.report.render import write_atomic
 
     e = html.escape
     prov = plan.provenance()

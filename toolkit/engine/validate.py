@@ -1,0 +1,54 @@
+"""The engine's checks of a run's inputs, without simulating: run settings, scenario and overrides.
+
+`toolkit.report` calls `validate_overrides` and `validate_run` on a report's parameters before a kernel
+starts; `toolkit.engine.simulation` checks its own settings with `validate_run` and `check_whole`. Each
+raises a one-line `ParameterError` naming the setting or parameter and its valid range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+
+from toolkit.engine.compile import compile_model
+from toolkit.errors import ParameterError
+
+if TYPE_CHECKING:
+    from toolkit.engine.model import Model
+    from toolkit.pack.load import Pack
+
+MAX_MONTHS: Final = 600
+RUN_LIMITS: Final[dict[str, tuple[int, int]]] = {
+    "paths": (1, 10**9),
+    "months": (1, MAX_MONTHS),
+    "within": (0, MAX_MONTHS),
+    "seed": (0, 2**63 - 1),
+}
+"""Valid ranges of a run's settings; a name ending in `_paths` is checked like `paths`."""
+
+
+def validate_run(parameters: Mapping[str, object]) -> None:
+    """Check the run settings among `parameters` (paths, months, within, seed, *_paths); ignore the
+    rest. Raises a one-line ParameterError naming the setting and its valid range."""
+    for name, value in parameters.items():
+        limits = RUN_LIMITS.get(name) or (RUN_LIMITS["paths"] if name.endswith("_paths") else None)
+        if limits is None:
+            continue
+        check_whole(name, value, *limits)
+
+
+def check_whole(name: str, value: object, lo: int, hi: int) -> None:
+    """`value` is a whole number in [lo, hi], or a one-line ParameterError says so."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ParameterError(f"{name} expects a whole number in [{lo}, {hi}], got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise ParameterError(f"{name} = {value} is out of its valid range [{lo}, {hi}]")
+
+
+def validate_overrides(
+    pack: Pack, scenario: str | None = None, overrides: Mapping[str, object] | None = None
+) -> Model:
+    """Check a scenario and overrides without simulating: the compiled model, or ParameterError."""
+    return compile_model(pack, scenario or "baseline", overrides)

@@ -1,0 +1,260 @@
+"""A report's plan: every parameter checked, and the provenance of the result, before a kernel starts.
+
+`plan_report` reads the notebook's declared parameters (`toolkit.report.notebook`), rejects unknown
+names and wrong types, folds model parameters given on the command line into the notebook's
+`overrides` dict, checks the scenario against the pack and lets the engine check ranges and run
+settings (`toolkit.engine.validate.validate_overrides` and `validate_run`, when the engine provides
+them). Any problem is a one-line `ParameterError`/`ToolkitError`. The resulting `ReportPlan` holds
+what papermill injects, the report kernel's environment and the provenance shown in the footer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit.errors import ParameterError, ToolkitError
+from toolkit.jupyter.nbparams import (
+    NotebookParameter,
+    coerce_parameters,
+    coerce_value,
+    render_value,
+)
+
+if TYPE_CHECKING:
+    from toolkit.jupyter.html_export import Provenance
+    from toolkit.pack.load import Pack
+    from toolkit.report.notebook import NotebookInfo
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    path: Path
+    pack: Pack
+    title: str | None
+    content_hash: str
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None) -> PackInfo:
+        from toolkit.pack.load import default_pack_path, load_pack
+
+        resolved = Path(path).resolve() if path is not None else default_pack_path().resolve()
+        pack = load_pack(resolved)
+        title = getattr(pack.meta, "title", None)
+        return cls(resolved, pack, str(title) if title else None, pack.content_hash)
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    """Everything a report needs, checked before a kernel starts."""
+
+    notebook: NotebookInfo
+    pack: PackInfo
+    overrides: dict[str, Any]  # what papermill injects
+    scenario: str | None
+    pack_given: bool
+    extra_provenance: tuple[tuple[str, str], ...] = field(default=())
+
+    def kernel_env(self) -> dict[str, str]:
+        return kernel_env_for(self.pack.path if self.pack_given else None)
+
+    def provenance(self) -> Provenance:
+        import sys
+
+        import toolkit
+        from toolkit.jupyter.html_export import (
+            ParameterValue,
+            Provenance,
+            generated_at,
+            library_versions,
+        )
+
+        params = tuple(
+            ParameterValue(
+                name=p.name,
+                value=render_value(self.overrides[p.name])
+                if p.name in self.overrides
+                else p.default,
+                type_name=p.shown_type,
+                overridden=p.name in self.overrides,
+            )
+            for p in self.notebook.parameters.values()
+        )
+        seed = next((p.value for p in params if p.name == "seed"), None)
+        return Provenance(
+            notebook=self.notebook.path.name,
+            notebook_sha256=self.notebook.sha256,
+            toolkit_version=str(getattr(toolkit, "__version__", "unknown")),
+            pack_title=self.pack.title,
+            pack_hash=self.pack.content_hash,
+            scenario=self.scenario,
+            seed=seed,
+            parameters=params,
+            python=f"{platform.python_implementation()} {platform.python_version()}"
+            + f" ({sys.platform})",
+            libraries=library_versions(),
+            generated_at=generated_at(),
+            extra=self.extra_provenance,
+        )
+
+
+def kernel_env_for(pack: str | os.PathLike[str] | None) -> dict[str, str]:
+    """Extra environment of a report kernel: the pack named on the command line, if any."""
+    return {"TOOLKIT_PACK": str(Path(pack).resolve())} if pack is not None else {}
+
+
+def plan_report(
+    notebook: NotebookInfo,
+    pack: PackInfo,
+    *,
+    scenario: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    pack_given: bool = False,
+    from_text: bool = False,
+) -> ReportPlan:
+    """Check every parameter (names, types, scenario, engine ranges); no kernel involved."""
+    given = dict(parameters or {})
+    declared = notebook.parameters
+    name = notebook.path.name
+    if scenario is not None:
+        if "scenario" not in declared:
+            raise ParameterError(f"{name} has no 'scenario' parameter")
+        if "scenario" in given and str(given["scenario"]) != scenario:
+            raise ParameterError(f"scenario given twice: {scenario!r} and {given['scenario']!r}")
+        given["scenario"] = scenario
+    if pack_given and "pack" in declared and "pack" not in given:
+        given["pack"] = str(pack.path)
+    given = _fold_model_parameters(declared, given, pack.pack, from_text=from_text)
+    overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
+    effective_scenario = overrides.get("scenario")
+    if effective_scenario is None and "scenario" in declared:
+        with contextlib.suppress(ValueError, SyntaxError):
+            import ast
+
+            default = ast.literal_eval(declared["scenario"].default)
+            effective_scenario = default if isinstance(default, str) else None
+    _check_scenario(pack.pack, effective_scenario)
+    model_overrides = _model_overrides(pack.pack, overrides)
+    if effective_scenario is not None or model_overrides:
+        _engine_check(pack.pack, effective_scenario, model_overrides)
+    _run_check(
+        {
+            k: v
+            for k, v in overrides.items()
+            if k not in model_overrides and k not in {"scenario", "pack", "overrides"}
+        }
+    )
+    return ReportPlan(
+        notebook=notebook,
+        pack=pack,
+        overrides=overrides,
+        scenario=effective_scenario,
+        pack_given=pack_given,
+    )
+
+
+def _fold_model_parameters(
+    declared: Mapping[str, NotebookParameter],
+    given: dict[str, Any],
+    pack: Pack,
+    *,
+    from_text: bool,
+) -> dict[str, Any]:
+    """`-p troops=15000`: a model parameter the notebook does not declare goes into its `overrides`
+    dict parameter (when it has one), as a number; the engine checks its range next."""
+    if "overrides" not in declared:
+        return given
+    ids = set(pack.parameters["id"].to_list())
+    folded = {k: v for k, v in given.items() if k not in declared and k in ids}
+    if not folded:
+        return given
+    rest = {k: v for k, v in given.items() if k not in folded}
+    nested = coerce_value(declared["overrides"], rest.get("overrides", {}), from_text=from_text)
+    if not isinstance(nested, dict):
+        return given
+    for key, raw in folded.items():
+        if key in nested:
+            raise ParameterError(f"parameter {key!r} given twice (also inside overrides)")
+        value = raw
+        if from_text:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ParameterError(
+                    f"parameter {key!r}: expected a number, got {value!r}"
+                ) from None
+        nested[key] = int(value) if isinstance(value, float) and value.is_integer() else value
+    rest["overrides"] = nested
+    return rest
+
+
+def _check_scenario(pack: Pack, scenario: object) -> None:
+    if not isinstance(scenario, str):
+        return
+    frame = pack.frames.get("scenarios")
+    if frame is None or "id" not in frame.columns:
+        return
+    known = [str(s) for s in frame["id"].to_list()]
+    if scenario not in known:
+        raise ParameterError(f"unknown scenario {scenario!r} (the pack has: {', '.join(known)})")
+
+
+def _model_overrides(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The values that override model parameters: notebook parameters named like a parameter of the
+    pack (`parameters.yaml` ids), plus the entries of a dict parameter named `overrides`."""
+    frame = pack.frames.get("parameters")
+    ids = (
+        set(frame["id"].cast(str).to_list())
+        if frame is not None and "id" in frame.columns
+        else set()
+    )
+    result = {k: v for k, v in overrides.items() if k in ids}
+    nested = overrides.get("overrides")
+    if isinstance(nested, Mapping):
+        result.update({str(k): v for k, v in nested.items()})
+    return result
+
+
+def _engine_hook(name: str) -> Any:
+    try:
+        from toolkit.engine import validate
+    except ModuleNotFoundError as exc:
+        if exc.name in {"toolkit.engine.validate", "toolkit"}:
+            return None
+        raise
+    return getattr(validate, name, None)
+
+
+def _call_hook(hook: Any, *args: Any) -> None:
+    try:
+        hook(*args)
+    except ToolkitError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ParameterError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from None
+
+
+def _engine_check(pack: Pack, scenario: object, overrides: dict[str, Any]) -> None:
+    """Range checks belong to the engine: `toolkit.engine.validate.validate_overrides`, if it exists."""
+    validate = _engine_hook("validate_overrides")
+    if validate is not None:
+        _call_hook(validate, pack, scenario, overrides)
+
+
+def _run_check(run_parameters: dict[str, Any]) -> None:
+    """`toolkit.engine.validate.validate_run(parameters)`, if the engine provides it: the notebook's other
+    parameters (paths, months, seed, ...); it checks those it knows and ignores the rest."""
+    validate = _engine_hook("validate_run")
+    if validate is not None and run_parameters:
+        _call_hook(validate, run_parameters)
+
+
+def pack_parameter(info: NotebookInfo, parameters: Mapping[str, Any] | None) -> Any:
+    """The pack a notebook's own `pack` parameter names among `parameters` (a path), else None."""
+    value = (parameters or {}).get("pack")
+    return value if isinstance(value, str | os.PathLike) and "pack" in info.parameters else None

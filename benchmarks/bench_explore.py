@@ -30,7 +30,7 @@ from toolkit.pack.load import load_pack  # noqa: E402
 BUDGET_MS = 50.0
 # one slider per group, and the values it is moved between (all valid with the baseline's bands)
 MOVES: dict[str, tuple[float, ...]] = {
-    "p_westward_to_frontline": (0.25, 0.30, 0.35, 0.40),  # deployment: every chart changes
+    "rate_westward_to_frontline": (0.25, 0.30, 0.35, 0.40),  # deployment: every chart changes
     "transfer_strategic": (0.45, 0.50, 0.55, 0.60),  # compensation: transfers and responses
     "troops": (12_000, 14_000, 16_000, 18_000),
     "lethal_will": (0.15, 0.20, 0.25, 0.30),  # responses: the response chart only

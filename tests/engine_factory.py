@@ -19,6 +19,7 @@ class FakePack:
 
     phases: pl.DataFrame
     transitions: pl.DataFrame
+    start: pl.DataFrame
     tech_tiers: pl.DataFrame
     technologies: pl.DataFrame
     response_tiers: pl.DataFrame
@@ -64,15 +65,30 @@ def make_pack(
     responses: Sequence[Mapping[str, Any]],
     params: Mapping[str, Mapping[str, Any]],
     scenarios: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    start: Mapping[str, float] | None = None,
+    locations: Mapping[str, str] | None = None,
+    weights: Mapping[str, float] | None = None,
+    upfront: Mapping[str, str] | None = None,
 ) -> FakePack:
-    """phases: (id, escalation, intensity param); responses: {id, status, lag, will, combinator,
-    conditions: [(kind, target)]}; params: id -> `param(...)`; scenarios: id -> overrides."""
+    """phases: (id, escalation, intensity param); responses: {id, status, lag, will, never,
+    combinator, conditions: [(kind, target) or (kind, target, location)]}; params: id ->
+    `param(...)`; scenarios: id -> overrides; start: phase -> share (default: the first phase);
+    locations: phase -> location; weights / upfront: technology -> weight / parameter."""
     scenarios = scenarios or {"baseline": {}}
+    start = start or {phases[0][0]: 1.0}
+    locations, weights, upfront = locations or {}, weights or {}, upfront or {}
     techs = [(t, tier) for tier, ts in technologies.items() for t in ts]
     trig_rows = [
-        {"tier": r["id"], "combinator": r.get("combinator", "all"), "kind": k, "target": t}
+        {
+            "tier": r["id"],
+            "combinator": r.get("combinator", "all"),
+            "kind": c[0],
+            "target": c[1],
+            "location": c[2] if len(c) > 2 else None,
+        }
         for r in responses
-        for k, t in r.get("conditions", [])
+        for c in r.get("conditions", [])
     ]
     override_rows = []
     for sid, ov in scenarios.items():
@@ -93,22 +109,40 @@ def make_pack(
                 "id": [p[0] for p in phases],
                 "escalation": [p[1] for p in phases],
                 "compensation_intensity": [p[2] for p in phases],
-            }
+                "location": [locations.get(p[0]) for p in phases],
+            },
+            schema_overrides={"location": pl.String},
         ),
+        start=pl.DataFrame({"phase": list(start), "probability": list(start.values())}),
         transitions=pl.DataFrame(
             [{"from_phase": f, "to_phase": t, "parameter": p} for f, t, p in transitions],
             schema={"from_phase": pl.String, "to_phase": pl.String, "parameter": pl.String},
         ),
         tech_tiers=pl.DataFrame({"id": list(technologies)}),
-        technologies=pl.DataFrame({"id": [t for t, _ in techs], "tier": [x for _, x in techs]}),
+        technologies=pl.DataFrame(
+            {
+                "id": [t for t, _ in techs],
+                "tier": [x for _, x in techs],
+                "weight": [float(weights.get(t, 1.0)) for t, _ in techs],
+                "upfront": [upfront.get(t) for t, _ in techs],
+            },
+            schema={"id": pl.String, "tier": pl.String, "weight": pl.Float64, "upfront": pl.String},
+        ),
         response_tiers=pl.DataFrame(
             {
                 "id": [r["id"] for r in responses],
                 "status": [r.get("status", "considered") for r in responses],
                 "lag": [r.get("lag") for r in responses],
                 "will": [r.get("will") for r in responses],
+                "never": [r.get("never") for r in responses],
             },
-            schema={"id": pl.String, "status": pl.String, "lag": pl.String, "will": pl.String},
+            schema={
+                "id": pl.String,
+                "status": pl.String,
+                "lag": pl.String,
+                "will": pl.String,
+                "never": pl.String,
+            },
         ),
         triggers=pl.DataFrame(
             trig_rows,
@@ -117,6 +151,7 @@ def make_pack(
                 "combinator": pl.String,
                 "kind": pl.String,
                 "target": pl.String,
+                "location": pl.String,
             },
         ),
         parameters=pl.DataFrame(
@@ -128,6 +163,8 @@ def make_pack(
                     "claim": None,
                     "band_source": "explicit" if spec.get("low") is not None else None,
                     "assumption": "test",
+                    "plausible_low": None,
+                    "plausible_high": None,
                     **spec,
                 }
                 for pid, spec in params.items()
@@ -147,6 +184,8 @@ def make_pack(
                 "min": pl.Float64,
                 "max": pl.Float64,
                 "unit": pl.String,
+                "plausible_low": pl.Float64,
+                "plausible_high": pl.Float64,
             },
         ),
         scenarios=pl.DataFrame({"id": list(scenarios)}),

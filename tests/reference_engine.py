@@ -1,11 +1,14 @@
-"""A small, obviously-correct reference for the scenario engine: one path at a time, month by month.
+"""A small, obviously-correct reference for the scenario engine: one path and one event at a time.
 
 It reads the same compiled `Model` but shares no code with the engine: parameters are drawn with
-Python's `random` (uniform, triangular, randint), the phase moves by a monthly draw, each untransferred
-technology is a monthly coin flip with probability 1 - exp(-hazard), triggers are evaluated on the
-state of each month and latch, and a latched tier is decided in each month from tau + lag on with
-probability `will` (`considered` tiers not before month 1). The tests compare its histograms with the
-vectorized engine's.
+Python's `random` (uniform, triangular, randint); the start phase is drawn from the start state; a
+technology with an up-front share is transferred at time 0 by a coin flip; each phase visit lasts an
+exponential time at the sum of its exit rates and ends in an exit chosen in proportion to its rate;
+during a visit each untransferred technology gets an exponential transfer time at its hazard (the
+clock is memoryless, so a fresh draw per visit is exact); a trigger latches at the first event time at
+which its condition holds on the state then; a latched tier is decided lag + an exponential wait
+later (hazard -ln(1 - will)) unless a coin flip with its never share says never. Times are binned into
+months (time 0 is month 0, (k-1, k] is month k). The tests compare its histograms with the engine's.
 """
 
 from __future__ import annotations
@@ -66,7 +69,13 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
     exits: list[list[tuple[int, int]]] = [[] for _ in range(n_ph)]
     for f, t, p in zip(model.trans_from, model.trans_to, model.trans_param, strict=True):
         exits[int(f)].append((int(t), int(p)))
-    per_tier = [int((model.technology_tier == x).sum()) for x in range(n_tt)]
+    weight = [float(w) for w in model.tech_weight]
+    tier_weight = [
+        sum(w for t, w in enumerate(weight) if model.technology_tier[t] == x) for x in range(n_tt)
+    ]
+
+    def month_of(time: float) -> int:
+        return 0 if time == 0 else (math.ceil(time) if time <= months else never)
 
     for _ in range(paths):
         v = sample_values(model, rng)
@@ -76,52 +85,82 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
         for t in range(n_tech):
             tier = int(model.technology_tier[t])
             p = v[int(model.transfer_param[tier])]
-            rates.append(math.inf if p >= 1 else -math.log(1 - p) / horizon / per_tier[tier])
-        lag = [v[int(i)] if i >= 0 else 0.0 for i in model.lag_param]
-        will = [v[int(i)] if i >= 0 else 1.0 for i in model.will_param]
-
-        phase = 0
-        reached = {0: 0}
-        transferred: dict[int, int] = {}
-        latched: dict[int, int] = {}
-        decided: dict[int, int] = {}
-        for month in range(months + 1):
-            if month > 0:
-                u, acc = rng.random(), 0.0
+            share = weight[t] / tier_weight[tier]
+            rates.append(math.inf if p >= 1 else -math.log(1 - p) / horizon * share)
+        u, phase = rng.random(), n_ph - 1
+        acc = 0.0
+        for k, share in enumerate(model.start):
+            acc += float(share)
+            if u < acc:
+                phase = k
+                break
+        transferred: dict[int, float] = {}
+        for t, param in enumerate(model.upfront_param):
+            if param >= 0 and rng.random() < v[int(param)]:
+                transferred[t] = 0.0
+        visits: list[tuple[int, float, float]] = []  # (phase, start, end)
+        time = 0.0
+        while time <= months:
+            total = sum(v[p] for _, p in exits[phase])
+            stay = rng.expovariate(total) if total > 0 else math.inf
+            end = time + stay
+            g = v[int(model.intensity_param[phase])] * scale
+            for t in range(n_tech):
+                if t in transferred or g <= 0 or rates[t] == 0:
+                    continue
+                when = time if rates[t] == math.inf else time + rng.expovariate(g * rates[t])
+                if when < min(end, months + 1):
+                    transferred[t] = when
+            visits.append((phase, time, end))
+            if total > 0:
+                x, acc = rng.random() * total, 0.0
                 for to, p in exits[phase]:
                     acc += v[p]
-                    if u < acc:
+                    if x < acc:
                         phase = to
                         break
-                reached.setdefault(phase, month)
-                g = v[int(model.intensity_param[phase])] * scale
-                for t in range(n_tech):
-                    if t not in transferred:
-                        hazard = g * rates[t]
-                        chance = 1.0 if hazard == math.inf else 1.0 - math.exp(-hazard)
-                        if g > 0 and rng.random() < chance:
-                            transferred[t] = month
-            for r in range(n_resp):
-                if r not in latched and _holds(model, r, phase, reached, transferred):
-                    latched[r] = month
-            for r, status in enumerate(model.status):
-                if status == "ruled_out" or r in decided or r not in latched:
-                    continue
-                if month < 1 and status != "active":
-                    continue
-                if month - latched[r] >= lag[r] and rng.random() < will[r]:
-                    decided[r] = month
-            counts.occupancy[month][phase] += 1
-            top = max(decided, default=-1)
-            counts.level[month][top + 1] += 1
+            time = end
+        entered: dict[int, float] = {}
+        for k, start, _ in visits:
+            entered.setdefault(k, start)
+        events = sorted({0.0, *(s for _, s, _ in visits), *transferred.values()})
+        latched: dict[int, float] = {}
+        for r in range(n_resp):
+            for e in events:
+                now = next(k for k, s, end in visits if s <= e < end)
+                if _holds(model, r, now, {k for k, s in entered.items() if s <= e},
+                          {t for t, w in transferred.items() if w <= e}):  # fmt: skip
+                    latched[r] = e
+                    break
+        decided: dict[int, int] = {}
+        for r, status in enumerate(model.status):
+            if status == "ruled_out" or r not in latched:
+                continue
+            lag = v[int(model.lag_param[r])] if model.lag_param[r] >= 0 else 0.0
+            will = v[int(model.will_param[r])] if model.will_param[r] >= 0 else 1.0
+            never_share = v[int(model.never_param[r])] if model.never_param[r] >= 0 else 0.0
+            if rng.random() < never_share or will <= 0:
+                continue
+            wait = 0.0 if will >= 1 else rng.expovariate(-math.log(1 - will))
+            month = month_of(latched[r] + lag + wait)
+            if status != "active":
+                month = max(month, 1)
+            if month <= months:
+                decided[r] = month
 
+        for month in range(months + 1):
+            k = next(k for k, s, end in visits if s <= month < end)
+            counts.occupancy[month][k] += 1
+            top = max((r for r, m in decided.items() if m <= month), default=-1)
+            counts.level[month][top + 1] += 1
         for k in range(n_ph):
-            counts.reached[k][reached.get(k, never)] += 1
+            counts.reached[k][month_of(entered[k]) if k in entered else never] += 1
+        binned = {t: month_of(w) for t, w in transferred.items()}
         for t in range(n_tech):
-            counts.transfer[t][transferred.get(t, never)] += 1
+            counts.transfer[t][binned.get(t, never)] += 1
         for x in range(n_tt):
             first = min(
-                (m for t, m in transferred.items() if model.technology_tier[t] == x), default=never
+                (m for t, m in binned.items() if model.technology_tier[t] == x), default=never
             )
             counts.tier_transfer[x][first] += 1
         for r in range(n_resp):
@@ -129,9 +168,7 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
     return counts
 
 
-def _holds(
-    model: Model, r: int, phase: int, reached: dict[int, int], transferred: dict[int, int]
-) -> bool:
+def _holds(model: Model, r: int, phase: int, reached: set[int], transferred: set[int]) -> bool:
     trigger = model.triggers[r]
     if trigger is None:
         return False
@@ -140,7 +177,9 @@ def _holds(
         if c.kind == "always":
             results.append(True)
         elif c.kind == "phase_at_least":
-            results.append(bool(model.escalation[phase] >= model.escalation[c.target]))
+            high = bool(model.escalation[phase] >= model.escalation[c.target])
+            here = c.location is None or model.location[phase] == c.location
+            results.append(high and here)
         elif c.kind == "reached":
             results.append(c.target in reached)
         elif c.kind == "tier_transferred":

@@ -18,7 +18,12 @@ def tornado(pack: Pack) -> pl.DataFrame:
         pack,
         "lethal_weapons",
         12,
-        parameters=["lethal_will", "lethal_lag", "transfer_strategic", "p_westward_to_frontline"],
+        parameters=[
+            "lethal_will",
+            "lethal_lag",
+            "transfer_strategic",
+            "rate_westward_to_frontline",
+        ],
         paths=3_000,
         seed=5,
     )
@@ -48,8 +53,8 @@ def test_tornado_directions_and_common_random_numbers(tornado: pl.DataFrame) -> 
     assert rows["lethal_will"]["outcome_high"] > rows["lethal_will"]["outcome_low"]
     assert rows["lethal_lag"]["outcome_high"] < rows["lethal_lag"]["outcome_low"]
     assert (
-        rows["p_westward_to_frontline"]["outcome_high"]
-        > rows["p_westward_to_frontline"]["outcome_low"]
+        rows["rate_westward_to_frontline"]["outcome_high"]
+        > rows["rate_westward_to_frontline"]["outcome_low"]
     )
     # lethal aid depends on reaching combat, not on transfers: with the same random numbers the
     # outcome does not move at all
@@ -57,20 +62,31 @@ def test_tornado_directions_and_common_random_numbers(tornado: pl.DataFrame) -> 
     assert (rows["lethal_will"]["low"], rows["lethal_will"]["high"]) == (0.04, 0.25)
 
 
-def test_tornado_without_a_band_uses_the_feasible_valid_range(pack: Pack) -> None:
+def test_tornado_swings_a_bandless_parameter_over_its_plausible_range_or_leaves_it_out(
+    pack: Pack,
+) -> None:
+    """Issue 11, item 6: never over the whole valid range (troop scale 1 to 100,000)."""
     table = compute_tornado(
         pack,
-        "frontline_combat",
+        "conventional",
         6,
-        "rear_support_only",
-        parameters=["p_westward_to_frontline"],
+        parameters=["large_scale_troops", "rate_westward_to_frontline", "diplomatic_will"],
         paths=1_000,
     )
-    row = table.row(0, named=True)
-    assert row["range"] == "valid range"
-    # the sibling transition's band reaches 0.5, so this one can go up to 0.5 only
-    assert (row["low"], row["high"]) == pytest.approx((0.0, 0.5))
-    assert row["outcome_low"] == 0.0 < row["outcome_high"]
+    rows = {r["parameter"]: r for r in table.iter_rows(named=True)}
+    scale = rows["large_scale_troops"]
+    assert scale["range"] == "plausible range"
+    assert (scale["low"], scale["high"]) == (5000, 20000)
+    assert scale["outcome_low"] > scale["outcome_high"]  # a larger reference scales the hazard down
+    rear_only = compute_tornado(
+        pack, "frontline_combat", 6, "rear_support_only",
+        parameters=["rate_westward_to_frontline"], paths=1_000,
+    )  # fmt: skip
+    assert rear_only.row(0, named=True)["range"].startswith("left out")  # set to 0, no band
+    left = rows["diplomatic_will"]
+    assert left["range"].startswith("left out: no band and no plausible range")
+    assert left["swing"] is None
+    assert table["parameter"][-1] == "diplomatic_will"  # left-out rows sort last
     with pytest.raises(ParameterError, match="unknown outcome"):
         compute_tornado(pack, "victory", parameters=["lethal_will"], paths=100)
 
@@ -85,7 +101,8 @@ def test_policy_table_of_the_default_pack(pack: Pack) -> None:
     assert cell[("adaptation_training", "strategic")] == "defensive_support"
     assert cell[("rear_support", "none")] == "defensive_support"
     for tier in ("none", "conventional", "strategic"):
-        assert cell[("frontline_combat", tier)] == "lethal_weapons"  # Seoul's "actual combat"
+        assert cell[("combat_in_ukraine", tier)] == "lethal_weapons"  # Seoul's "actual combat"
+        assert cell[("frontline_combat", tier)] == "defensive_support"  # on Russian soil: not it
     assert "personnel_troops" not in set(table["response"].cast(pl.String))
     assert all("diplomatic_pressure" in opened for opened in table["opened"])
 

@@ -361,7 +361,7 @@ def test_engine_policy_table_and_tornado(pack: Pack) -> None:
         pack,
         "lethal_weapons",
         12,
-        parameters=["lethal_will", "p_westward_to_frontline", "transfer_strategic"],
+        parameters=["lethal_will", "rate_westward_to_frontline", "transfer_strategic"],
         paths=300,
         seed=1,
     )
@@ -435,7 +435,7 @@ def test_default_explorer_grid_is_small(pack: Pack) -> None:
     from toolkit.engine.grid import compute_explorer_grid
 
     grid = compute_explorer_grid(pack, "baseline", paths=200, months=24, seed=1)
-    assert [a.parameter for a in grid.axes] == ["troops", "p_westward_to_frontline"]
+    assert [a.parameter for a in grid.axes] == ["troops", "rate_westward_to_frontline"]
     baseline = dict(zip(pack.parameters["id"], pack.parameters["value"], strict=True))
     assert grid.axes[0].default == baseline["troops"]
     spec = charts.chart_explorer_grid(grid).to_dict()

@@ -19,7 +19,7 @@ SMALL = ["--paths", "2000", "--months", "12"]
 def test_params_lists_every_parameter_with_its_source() -> None:
     res = runner.invoke(app, ["params"])
     assert res.exit_code == 0, res.output
-    assert "Parameters of scenario 'baseline' (27;" in res.stdout
+    assert "Parameters of scenario 'baseline' (34;" in res.stdout
     line = next(x for x in res.stdout.splitlines() if x.startswith("transfer_strategic "))
     assert "[0.2, 0.6]" in line
     assert "triangular" in line
@@ -45,7 +45,7 @@ def test_params_details_quote_the_claim_and_the_rationale() -> None:
 def test_params_marks_what_a_scenario_sets() -> None:
     res = runner.invoke(app, ["params", "--scenario", "rear_support_only"])
     assert res.exit_code == 0
-    assert any(x.startswith("p_westward_to_frontline* ") for x in res.stdout.splitlines())
+    assert any(x.startswith("rate_westward_to_frontline* ") for x in res.stdout.splitlines())
     assert any(x.startswith("lethal_will ") for x in res.stdout.splitlines())
 
 
@@ -95,7 +95,7 @@ def test_simulate_writes_parquet(tmp_path: Path) -> None:
         (["-p", "no_such=1"], "unknown parameter 'no_such'"),
         (["-p", "lethal_will"], "-p expects NAME=VALUE"),
         (["-s", "nope"], "unknown scenario 'nope'"),
-        (["-p", "p_westward_to_rear=0.9"], "out of phase 'westward_movement' can sum to"),
+        (["-p", "rate_westward_to_rear=3.5"], "= 3.5 is out of its valid range [0, 3]"),
         (["--months", "0"], "months = 0 is out of its valid range [1, 600]"),
         (["--out", "x.csv"], "--out: expected a FILE.parquet"),
     ],

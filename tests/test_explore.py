@@ -156,7 +156,7 @@ def test_state_reset_and_pick(state: ExplorerState, pack: Pack) -> None:
     assert state.specs == specs
     assert state.pick("rear_support_only") is True
     assert state.preset == "rear_support_only"
-    assert state.values["p_westward_to_frontline"] == 0
+    assert state.values["rate_westward_to_frontline"] == 0
     assert state.values == {
         pid: state.knobs[pid].clean(s.value)
         for pid, s in preset_settings(pack, "rear_support_only").items()
@@ -168,14 +168,32 @@ def test_state_reset_and_pick(state: ExplorerState, pack: Pack) -> None:
     assert state.preset == "rear_support_only"
 
 
+@pytest.fixture
+def engine_rejects_high_rear_rates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine refuses rate_westward_to_rear above 2 (as it would a combination it cannot
+    simulate): rates have no joint limit any more, so the refusal is injected."""
+    from toolkit.engine.model import Model
+    from toolkit.errors import ParameterError
+
+    original = Model.with_overrides
+
+    def refuse(self: Model, overrides: Any, origin: str = "override") -> Model:
+        if float(overrides.get("rate_westward_to_rear", 0) or 0) > 2:
+            raise ParameterError("phase 'westward_movement': this combination cannot be run")
+        return original(self, overrides, origin)
+
+    monkeypatch.setattr(Model, "with_overrides", refuse)
+
+
+@pytest.mark.usefixtures("engine_rejects_high_rear_rates")
 def test_state_rejects_invalid_combinations_and_keeps_the_last_good_outcome(
     state: ExplorerState,
 ) -> None:
     result, readout, specs = state.result, state.readout, dict(state.specs)
-    assert state.set("p_westward_to_rear", 0.9) is False
+    assert state.set("rate_westward_to_rear", 2.5) is False
     assert "westward_movement" in state.message
     assert (state.result, state.readout, state.specs) == (result, readout, specs)
-    assert state.set("p_westward_to_frontline", 0.05) is True
+    assert state.set("rate_westward_to_rear", 0.5) is True
     assert state.message == ""
 
 
@@ -235,7 +253,7 @@ def test_every_parameter_has_a_labelled_slider_with_unit_and_source(
             assert "sampled" in note.value
     claim = pack.claims.filter(pack.claims["id"] == "c_may_receive_strategic").row(0, named=True)
     assert claim["evidence"] in ex.knobs["transfer_strategic"].tooltip
-    assert ex.knobs["p_training_to_westward"].group == "deployment"
+    assert ex.knobs["rate_training_to_westward"].group == "deployment"
     assert ex.knobs["lethal_will"].group == "responses"
     assert ex.knobs["troops"].group == "compensation"
 
@@ -276,7 +294,7 @@ def test_specs_built_on_the_fast_path_are_valid_vega_lite(ex: Explorer) -> None:
     from altair.vegalite.v6.schema.core import load_schema
 
     first = dict(ex.specs)
-    ex.set("p_westward_to_frontline", 0.3)  # every run chart is rebuilt
+    ex.set("rate_westward_to_frontline", 0.3)  # every run chart is rebuilt
     schema = load_schema()
     for name in CHART_NAMES:
         validate_jsonschema(ex.specs[name], schema)
@@ -284,11 +302,13 @@ def test_specs_built_on_the_fast_path_are_valid_vega_lite(ex: Explorer) -> None:
 
 
 def test_closing_the_way_to_the_front_empties_frontline_and_lethal_aid(ex: Explorer) -> None:
-    assert share(ex.specs["phases"], "phase", "frontline_combat", 24) > 0.3
-    ex.set("p_westward_to_frontline", 0.0)
-    ex.set("p_rear_to_frontline", 0.0)
+    assert share(ex.specs["phases"], "phase", "combat_in_ukraine", 24) > 0.1
+    for route in ("westward_to_frontline", "rear_to_frontline", "westward_to_ukraine",
+                  "rear_to_ukraine"):  # fmt: skip
+        ex.set(f"rate_{route}", 0.0)
     assert ex.message == ""
     assert share(ex.specs["phases"], "phase", "frontline_combat", 24) == 0
+    assert share(ex.specs["phases"], "phase", "combat_in_ukraine", 24) == 0
     assert headline_percent(ex) == 0
     assert "in 0 % of paths (0 % within 24 months)." in ex.readout.splitlines()[0]
 
@@ -311,9 +331,9 @@ def test_horizon_and_paths_sliders(ex: Explorer) -> None:
 
 def test_moving_back_to_the_preset_value_restores_the_band(ex: Explorer) -> None:
     first = ex.readout
-    ex.set("p_training_to_westward", 0.5)
-    assert ex.overrides == {"p_training_to_westward": 0.5}
-    ex.set("p_training_to_westward", 0.35)
+    ex.set("rate_training_to_westward", 0.5)
+    assert ex.overrides == {"rate_training_to_westward": 0.5}
+    ex.set("rate_training_to_westward", 0.43)
     assert ex.overrides == {}
     assert ex.readout == first
 
@@ -350,8 +370,8 @@ def test_pick_a_preset_moves_the_sliders_and_the_results(ex: Explorer, pack: Pac
     baseline = headline_percent(ex)
     assert ex.pick("rear_support_only") is True
     assert ex.preset_dropdown.value == "rear_support_only"
-    assert ex.sliders["p_westward_to_frontline"].value == 0
-    assert ex.sliders["p_westward_to_rear"].value == pytest.approx(0.35)
+    assert ex.sliders["rate_westward_to_frontline"].value == 0
+    assert ex.sliders["rate_westward_to_rear"].value == pytest.approx(0.43)
     assert ex.overrides == {}
     assert headline_percent(ex) == 0
     assert "Preset “Rear support only”" in ex.readout
@@ -374,13 +394,12 @@ def test_explorer_can_start_from_another_preset(pack: Pack) -> None:
 
 
 # -- invalid input -----------------------------------------------------------------------------
+@pytest.mark.usefixtures("engine_rejects_high_rear_rates")
 def test_invalid_combination_shows_a_message_and_keeps_the_last_good_charts(ex: Explorer) -> None:
     ex.set("lethal_will", 0.3)
     readout, specs, outputs = ex.readout, dict(ex.specs), ex.outputs["phases"].outputs
-    # westward -> rear (0.9) plus westward -> frontline (band up to 0.35) exceeds 1
-    assert ex.set("p_westward_to_rear", 0.9) is False
+    assert ex.set("rate_westward_to_rear", 2.5) is False
     assert "westward_movement" in ex.message
-    assert "> 1" in ex.message
     assert ex.message_html.layout.display != "none"
     assert "cannot be simulated" in ex.message_html.value
     assert "last valid settings" in ex.message_html.value
@@ -388,15 +407,16 @@ def test_invalid_combination_shows_a_message_and_keeps_the_last_good_charts(ex: 
     assert ex.specs == specs
     assert ex.outputs["phases"].outputs == outputs
     # fixing it clears the message
-    assert ex.set("p_westward_to_frontline", 0.05) is True
+    assert ex.set("rate_westward_to_rear", 0.5) is True
     assert ex.message == ""
     assert ex.message_html.layout.display == "none"
     assert ex.specs["phases"] != specs["phases"]
 
 
+@pytest.mark.usefixtures("engine_rejects_high_rear_rates")
 def test_invalid_combination_through_the_widget_never_raises(ex: Explorer) -> None:
-    ex.sliders["p_rear_to_frontline"].value = 0.99  # with rear -> withdrawal up to 0.05
-    assert "rear_support" in ex.message
+    ex.sliders["rate_westward_to_rear"].value = 2.5
+    assert "westward_movement" in ex.message
 
 
 def test_unexpected_failure_is_shown_not_raised(
@@ -409,7 +429,7 @@ def test_unexpected_failure_is_shown_not_raised(
 
     monkeypatch.setattr(toolkit.charts, "chart_phases", broken)
     specs = dict(ex.specs)
-    assert ex.set("p_training_to_westward", 0.5) is False
+    assert ex.set("rate_training_to_westward", 0.5) is False
     assert "chart exploded" in ex.message
     assert ex.specs == specs
 

@@ -24,6 +24,7 @@ PHASES = (
     "westward_movement",
     "rear_support",
     "frontline_combat",
+    "combat_in_ukraine",
     "withdrawal",
 )
 RESPONSES = (
@@ -43,7 +44,9 @@ def model(pack: Pack) -> Model:
 
 def test_compiles_the_ladders_of_the_default_pack(model: Model) -> None:
     assert model.phases == PHASES
-    assert model.escalation.tolist() == [0, 1, 2, 3, 0]
+    assert model.escalation.tolist() == [0, 1, 2, 3, 4, 0]
+    assert model.location == ("russia", None, None, "russia", "ukraine", None)
+    assert model.start_state() == {"adaptation_training": 1.0}
     assert model.responses == RESPONSES
     assert model.status == ("active", *["considered"] * 4, "ruled_out")
     assert model.tech_tiers == ("conventional", "strategic")
@@ -61,18 +64,24 @@ def test_compiles_the_ladders_of_the_default_pack(model: Model) -> None:
     out_of_westward = {
         model.phases[t] for f, t in zip(model.trans_from, model.trans_to, strict=False) if f == 1
     }  # fmt: skip
-    assert out_of_westward == {"rear_support", "frontline_combat"}
+    assert out_of_westward == {"rear_support", "frontline_combat", "combat_in_ukraine"}
+    weights = dict(zip(model.technologies, model.tech_weight.tolist(), strict=True))
+    assert weights["air_defence"] == 2.0
+    assert model.parameters.ids[model.upfront_param[model.technologies.index("air_defence")]] == (
+        "upfront_air_defence"
+    )
 
 
-def test_lethal_weapons_trigger_is_reaching_frontline_combat(model: Model) -> None:
+def test_lethal_weapons_trigger_is_combat_located_in_ukraine(model: Model) -> None:
     lethal = model.triggers[RESPONSES.index("lethal_weapons")]
     assert lethal is not None
-    assert [(c.kind, model.phases[c.target]) for c in lethal.conditions] == [
-        ("reached", "frontline_combat")
+    assert [(c.kind, model.phases[c.target], c.location) for c in lethal.conditions] == [
+        ("phase_at_least", "frontline_combat", "ukraine")
     ]
     p = model.parameters
     assert p.ids[model.lag_param[4]] == "lethal_lag"
     assert p.ids[model.will_param[4]] == "lethal_will"
+    assert p.ids[model.never_param[4]] == "lethal_never"
     assert model.triggers[RESPONSES.index("personnel_troops")] is None
 
 
@@ -108,13 +117,13 @@ def test_model_is_immutable(model: Model) -> None:
 def test_scenarios_are_overrides_of_the_baseline(pack: Pack) -> None:
     rear = compile_model(pack, "rear_support_only")
     p = rear.parameters
-    i = p.index("p_westward_to_frontline")
+    i = p.index("rate_westward_to_frontline")
     assert p.value[i] == 0
     assert math.isnan(p.low[i])
     assert not p.sampled()[i]
     assert p.origin[i] == "scenario:rear_support_only"
-    j = p.index("p_westward_to_rear")
-    assert (p.value[j], p.low[j], p.high[j]) == (0.35, 0.2, 0.5)
+    j = p.index("rate_westward_to_rear")
+    assert (p.value[j], p.low[j], p.high[j]) == (0.43, 0.22, 0.69)
     assert p.distribution[j] == 2  # the base parameter's triangular shape is kept
     untouched = p.index("lethal_will")
     assert p.origin[untouched] == "pack"
@@ -142,9 +151,8 @@ def test_scenarios_are_overrides_of_the_baseline(pack: Pack) -> None:
             r"'lethal_will' expects a number in \[0, 1\]",
         ),
         (
-            {"p_westward_to_rear": 0.7},
-            r"phase 'westward_movement' can sum to 1.05 > 1 "
-            r"\(p_westward_to_rear 0.7 \+ p_westward_to_frontline 0.35\)",
+            {"rate_westward_to_rear": 3.5},
+            r"'rate_westward_to_rear' = 3.5 is out of its valid range \[0, 3\]",
         ),
     ],
 )
@@ -156,14 +164,12 @@ def test_bad_overrides_raise_one_line_naming_the_parameter(
     assert "\n" not in str(info.value)
 
 
-def test_transition_bands_are_checked_at_their_upper_end(pack: Pack) -> None:
-    # point values sum to 0.6, but the band lets one path draw 0.35 + 0.7
-    with pytest.raises(ParameterError, match=r"can sum to 1\.05 > 1"):
-        compile_model(
-            pack, "baseline", {"p_westward_to_rear": {"value": 0.3, "low": 0.1, "high": 0.7}}
-        )
-    model = compile_model(pack, "baseline", {"p_westward_to_rear": 0.65})
-    assert feasible_range(model, "p_westward_to_frontline") == pytest.approx((0.0, 0.35))
+def test_transition_rates_need_no_joint_constraint(pack: Pack) -> None:
+    # rates out of a phase may sum above 1 per month (a probability could not)
+    model = compile_model(
+        pack, "baseline", {"rate_westward_to_rear": 2.5, "rate_westward_to_frontline": 2.5}
+    )
+    assert feasible_range(model, "rate_westward_to_frontline") == (0.0, 3.0)
     assert feasible_range(model, "lethal_will") == (0.0, 1.0)
 
 

@@ -174,7 +174,7 @@ def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_pa
             assert "from toolkit import explore" not in page.inner_text("body")  # code hidden
 
             # Move "Westward → frontline" up with the keyboard (ten steps of 0.01).
-            handle = page.locator(".tk-knob-p_westward_to_frontline .noUi-handle")
+            handle = page.locator(".tk-knob-rate_westward_to_frontline .noUi-handle")
             handle.focus()
             for _ in range(10):
                 handle.press("ArrowRight")
@@ -196,14 +196,14 @@ def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_pa
 
             # An impossible combination: westward -> rear at 1.0 plus westward -> frontline 0.30.
             good_chart = chart.inner_html()
-            page.locator(".tk-knob-p_westward_to_rear .noUi-handle").press("End")
+            page.locator(".tk-knob-rate_westward_to_rear .noUi-handle").press("End")
             message = page.locator(".tk-message")
             message.wait_for(timeout=20_000)
             assert "cannot be simulated" in message.inner_text()
             assert "westward_movement" in message.inner_text()
             assert headline.inner_text() == after_text  # last good readout and charts stay
             assert chart.inner_html() == good_chart
-            page.locator(".tk-knob-p_westward_to_rear .noUi-handle").press("Home")
+            page.locator(".tk-knob-rate_westward_to_rear .noUi-handle").press("Home")
             message.wait_for(state="detached", timeout=20_000)
             page.screenshot(path=str(tmp_path / "explorer.png"), full_page=False)
         finally:

@@ -57,7 +57,7 @@ def test_distributions_sum_to_one(result: SimulationResult) -> None:
 
 def test_month_zero_is_the_articles_state(result: SimulationResult) -> None:
     start = result.phases.filter(pl.col("month") == 0)
-    assert start["probability"].to_list() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert start["probability"].to_list() == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     level0 = result.responses.filter(pl.col("month") == 0)
     assert dict(zip(level0["level"].cast(pl.String), level0["probability"], strict=False)) == {
         "none": 0.0,
@@ -68,7 +68,10 @@ def test_month_zero_is_the_articles_state(result: SimulationResult) -> None:
         "lethal_weapons": 0.0,
         "personnel_troops": 0.0,
     }
-    assert result.transfers.filter(pl.col("month") == 0)["probability"].sum() == 0.0
+    at_start = result.transfers.filter(pl.col("month") == 0)
+    paid = dict(zip(at_start["technology"].cast(pl.String), at_start["probability"], strict=True))
+    assert 0.0 < paid.pop("air_defence") < 0.15  # paid up front: upfront_air_defence's band
+    assert set(paid.values()) == {0.0}  # nothing else is
 
 
 def test_cumulative_outputs_never_decrease_and_ruled_out_never_happens(
@@ -134,7 +137,7 @@ def test_overrides_and_scenarios_change_the_outcome(pack: Pack, model: Model) ->
     assert rear.probability_by("frontline_combat", 12) == 0.0
     assert rear.probability_by("lethal_weapons", 12) == 0.0
     assert rear.scenario == "rear_support_only"
-    origin = rear.parameters.filter(pl.col("id") == "p_rear_to_frontline")["origin"].item()
+    origin = rear.parameters.filter(pl.col("id") == "rate_rear_to_frontline")["origin"].item()
     assert origin == "scenario:rear_support_only"
 
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from toolkit.engine.compile import compile_model
-from toolkit.engine.model import Model, feasible_range
+from toolkit.engine.model import Model
 from toolkit.engine.simulation import simulate_variants
 from toolkit.errors import ParameterError
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
+
+
+LEFT_OUT = "left out: no band and no plausible range in the pack"
 
 
 def compute_tornado(
@@ -32,8 +36,10 @@ def compute_tornado(
 
     `outcome` names a response tier (decided), a phase (reached), a technology or a technology tier
     (transferred). Each parameter is set to the low and then the high end of its band (or, without a
-    band, of its valid range, narrowed so that transition probabilities still sum to at most 1) as a
-    point value, all else as in the scenario (other bands still sampled). Every run uses the same seed
+    band, of the plausible range the pack declares for it) as a point value, all else as in the
+    scenario (other bands still sampled). A parameter with neither is left out: its row says so
+    (`range` = "left out: …", null outcomes and swing) and sorts last; it is never swung over its
+    whole valid range. Every run uses the same seed
     (common random numbers), so differences are due to the parameter, not to noise; all runs go through
     the engine together (`toolkit.engine.simulation.simulate_variants`), each equal to its own `simulate` run.
     Rows are sorted by swing, largest first. `progress(paths done, paths)` is called after each chunk.
@@ -45,14 +51,18 @@ def compute_tornado(
     table = model.parameters
     names = list(parameters) if parameters is not None else list(table.ids)
     sampled = table.sampled()
-    rows, variants = [], [model]
+    rows, variants, left_out = [], [model], []
     for name in names:
         i = table.index(name)
+        info = table.info.row(i, named=True)
         if sampled[i]:
             lo, hi, source = float(table.low[i]), float(table.high[i]), "band"
+        elif info.get("plausible_low") is not None:
+            lo, hi = float(info["plausible_low"]), float(info["plausible_high"])
+            source = "plausible range"
         else:
-            lo, hi = feasible_range(model, name)
-            source = "valid range"
+            left_out.append({"parameter": name, "label": info["label"], "range": LEFT_OUT})
+            continue
         variants += [
             model.with_overrides({name: round(x) if table.is_int[i] else x}) for x in (lo, hi)
         ]
@@ -71,15 +81,24 @@ def compute_tornado(
     base = outcomes[0]
     for row, k in zip(rows, range(1, len(outcomes), 2), strict=True):
         row["outcome_low"], row["outcome_high"] = outcomes[k], outcomes[k + 1]
+    schema = {
+        "parameter": pl.String,
+        "label": pl.String,
+        "low": pl.Float64,
+        "high": pl.Float64,
+        "range": pl.String,
+        "outcome_low": pl.Float64,
+        "outcome_high": pl.Float64,
+    }
     return (
-        pl.DataFrame(rows)
+        pl.DataFrame([*rows, *left_out], schema=schema)
         .with_columns(
             pl.lit(outcome).alias("outcome"),
             pl.lit(within, dtype=pl.Int32).alias("within"),
             pl.lit(base).alias("baseline"),
             (pl.col("outcome_high") - pl.col("outcome_low")).abs().alias("swing"),
         )
-        .sort("swing", descending=True, maintain_order=True)
+        .sort("swing", descending=True, nulls_last=True, maintain_order=True)
     )
 
 
@@ -137,7 +156,8 @@ def _opens(model: Model, r: int, phase: int, reached: set[int], tier: int | None
         if c.kind == "always":
             results.append(True)
         elif c.kind == "phase_at_least":
-            results.append(bool(model.escalation[phase] >= model.escalation[c.target]))
+            high = bool(model.escalation[phase] >= model.escalation[c.target])
+            results.append(high and c.location in (None, model.location[phase]))
         elif c.kind == "reached":
             results.append(c.target in reached)
         elif c.kind == "tier_transferred":
@@ -150,25 +170,28 @@ def _opens(model: Model, r: int, phase: int, reached: set[int], tier: int | None
 
 
 def _dominators(model: Model) -> list[set[int]]:
-    """For each phase, the phases every route from the start phase to it passes through."""
+    """For each phase, the phases every route from a start phase (a phase with a start share) to it
+    passes through; a start phase is reached by starting in it."""
     n = len(model.phases)
+    roots = {int(k) for k in np.flatnonzero(np.asarray(model.start) > 0)}
     preds: list[set[int]] = [set() for _ in range(n)]
     for f, t in zip(model.trans_from, model.trans_to, strict=True):
         preds[int(t)].add(int(f))
-    reachable = {0}
-    frontier = [0]
+    reachable = set(roots)
+    frontier = list(roots)
     while frontier:
         k = frontier.pop()
         for f, t in zip(model.trans_from, model.trans_to, strict=True):
             if int(f) == k and int(t) not in reachable:
                 reachable.add(int(t))
                 frontier.append(int(t))
-    dom = [set(range(n)) for _ in range(n)]
-    dom[0] = {0}
+    dom = [{k} if k in roots else set(range(n)) for k in range(n)]
     changed = True
     while changed:
         changed = False
-        for k in range(1, n):
+        for k in range(n):
+            if k in roots:
+                continue
             ps = [dom[p] for p in preds[k] if p in reachable]
             new = {k} | (set.intersection(*ps) if ps else set())
             if k not in reachable:

@@ -1,24 +1,28 @@
 """The vectorized Monte Carlo kernel: one chunk of paths, start to horizon, as integer counts.
 
-Semantics (tests/reference_engine.py does exactly this, one path and one month at a time):
+Semantics (tests/reference_engine.py does exactly this, one path and one event at a time):
 
-- Month 0 is the start state: every path is in the first phase, nothing is transferred, and only
-  `active` response tiers can be decided. In each month m = 1..M the phase moves first (monthly
-  Markov chain: probability `p` per transition, what is left of 1 is staying), then technologies
-  are transferred, then triggers and decisions are evaluated on the state at the end of month m.
-- Compensation: while troops are in phase k during month m, technology t of tier X is transferred
-  with probability 1 - exp(-h), h = intensity_k * troops / large_scale_troops * r_X / n_X, where
-  r_X = -ln(1 - transfer_X) / compensation_horizon and n_X is the number of technologies in X (so
+- Time is continuous, in months; time 0 is the start (the article's date, or an as-of date). Each
+  path starts in a phase drawn from the model's start state; technologies with an up-front
+  probability are transferred at time 0 with that probability; only `active` response tiers can
+  be decided at time 0.
+- Phases follow a continuous-time Markov chain: out of phase k, transition j fires at its monthly
+  rate; several phases can be crossed within a reporting period, and triggers see every visit.
+- Compensation: while troops are in phase k, technology t of tier X is transferred at the hazard
+  h = intensity_k * troops / large_scale_troops * r_X * w_t / W_X per month, where
+  r_X = -ln(1 - transfer_X) / compensation_horizon and w_t / W_X is t's weight within its tier (so
   transfer_X is the chance of at least one transfer in the tier within the horizon at intensity 1
   and the reference troop number). Transfers stay transferred.
-- Responses: a trigger latches the first month tau it holds. A tier becomes decidable in month
-  tau + lag (not before month 1 unless it is `active`) and is then decided in each month with
-  probability `will`. `ruled_out` tiers are never decided.
+- Responses: a trigger latches the first time tau it holds. A tier becomes decidable at tau + lag
+  and is then decided at the hazard -ln(1 - will) per month, except on the share of paths where it
+  never is (the tier's `never` parameter). `ruled_out` tiers are never decided.
+- Outputs are counted per reporting period of `step` months (default 1): event times become
+  periods (`toolkit.engine.walk.bins`), occupancy is the phase at each period boundary.
 
-How (no per-path Python loop, no month-by-month stepping): parameters are drawn per path
+How (no per-path Python loop, no time stepping): parameters are drawn per path
 (`toolkit.engine.sampling`), phases and transfers are simulated one phase visit per vectorized round
-(`toolkit.engine.walk`), trigger and decision months follow in closed form (`toolkit.engine.ladder`), and every
-output is a histogram of event months, so chunks add up exactly.
+(`toolkit.engine.walk`), trigger and decision times follow in closed form (`toolkit.engine.ladder`),
+and every output is a histogram of event periods, so chunks add up exactly.
 """
 
 from __future__ import annotations
@@ -31,24 +35,31 @@ import numpy as np
 from numpy.typing import NDArray
 
 from toolkit.engine.draws import PRE_DRAWN_VISITS, Draws, FloatArray, IntArray
-from toolkit.engine.ladder import decision_months, first_tier_transfers, trigger_months
+from toolkit.engine.ladder import decision_times, first_tier_transfers, trigger_times
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values, sample_parameter, sample_parameters
-from toolkit.engine.walk import Walk, as_array, transfer_thresholds, walk_paths
+from toolkit.engine.walk import (
+    Walk,
+    as_array,
+    bins,
+    start_phases,
+    transfer_thresholds,
+    walk_paths,
+)
 
 __all__ = ["PRE_DRAWN_VISITS", "Counts", "PathSamples", "run_chunk", "run_chunk_variants"]
 
 
 @dataclass
 class Counts:
-    """Histograms over months 0..M, with index M+1 meaning "not within the horizon"."""
+    """Histograms over periods 0..K, with index K+1 meaning "not within the horizon"."""
 
-    occupancy: IntArray  # (M+1, phases): paths in each phase at each month
-    reached: IntArray  # (phases, M+2): first month in each phase
-    transfer: IntArray  # (technologies, M+2): transfer month
-    tier_transfer: IntArray  # (tech tiers, M+2): first transfer month in the tier
-    decided: IntArray  # (responses, M+2): decision month of each tier
-    level: IntArray  # (responses, M+2): first month the response level is >= the tier
+    occupancy: IntArray  # (K+1, phases): paths in each phase at each period boundary
+    reached: IntArray  # (phases, K+2): first period in each phase
+    transfer: IntArray  # (technologies, K+2): transfer period
+    tier_transfer: IntArray  # (tech tiers, K+2): first transfer period in the tier
+    decided: IntArray  # (responses, K+2): decision period of each tier
+    level: IntArray  # (responses, K+2): first period the response level is >= the tier
 
     def add(self, other: Counts) -> None:
         for name in ("occupancy", "reached", "transfer", "tier_transfer", "decided", "level"):
@@ -57,7 +68,7 @@ class Counts:
 
 @dataclass
 class PathSamples:
-    """Path-level draws and event months for the first paths of a chunk (NEVER = M+1)."""
+    """Path-level draws and event periods for the first paths of a chunk (NEVER = K+1)."""
 
     values: dict[str, FloatArray]
     reached: IntArray  # (n, phases)
@@ -73,16 +84,21 @@ def run_chunk(
     sizes: Sequence[int],
     months: int,
     keep: int = 0,
+    step: float = 1.0,
 ) -> tuple[Counts, PathSamples | None]:
-    """Simulate sum(sizes) paths (one RNG block each size) over `months`; counts and samples."""
-    n, never = int(sum(sizes)), months + 1
+    """Simulate sum(sizes) paths (one RNG block each size) over `months` reporting periods of
+    `step` months each; counts and samples."""
+    n = int(sum(sizes))
     n_par, n_tech = len(model.parameters.ids), len(model.technologies)
     draws = Draws(rngs, sizes)
-    uniforms, exponentials = draws.initial(n_par, n_tech + len(model.responses))
-    values = sample_parameters(model.parameters, uniforms)
-    walk, tier_first, trigger = _walk(model, values, exponentials, draws, n, months, keep > 0)
-    decided = decision_months(model, values, trigger, exponentials[n_tech:], months)
-    counts = _count(model, walk, tier_first, decided, never)
+    uniforms, exponentials = draws.initial(_uniforms(model), n_tech + len(model.responses))
+    values = sample_parameters(model.parameters, uniforms[:n_par])
+    extra = _Extra(model, uniforms)
+    walk, tier_first, trigger = _walk(
+        model, values, exponentials, extra, draws, months, step, keep > 0
+    )
+    decided = decision_times(model, values, trigger, exponentials[n_tech:], extra.never)
+    counts = _count(model, walk, tier_first, decided, months, step)
     samples = None
     if keep > 0:
         k = min(keep, n)
@@ -93,10 +109,10 @@ def run_chunk(
                 for i, pid in enumerate(model.parameters.ids)
                 if sampled[i]
             },
-            reached=walk.first[:, :k].T.copy(),
-            transfer=walk.transfer[:, :k].T.copy(),
-            trigger=trigger[:, :k].T.copy(),
-            decided=decided[:, :k].T.copy(),
+            reached=bins(walk.first[:, :k].T, step, months),
+            transfer=bins(walk.transfer[:, :k].T, step, months),
+            trigger=bins(trigger[:, :k].T, step, months),
+            decided=bins(decided[:, :k].T, step, months),
             final_phase=walk.final[:k].copy(),
         )
     return counts, samples
@@ -107,6 +123,7 @@ def run_chunk_variants(
     rngs: Sequence[np.random.Generator],
     sizes: Sequence[int],
     months: int,
+    step: float = 1.0,
 ) -> list[Counts]:
     """`run_chunk` for each of `models` on the same paths and random numbers, sharing what they share.
 
@@ -118,16 +135,19 @@ def run_chunk_variants(
     """
     base = models[0]
     for model in models[1:]:
-        if model.parameters.ids != base.parameters.ids or model.technologies != base.technologies:
+        if (
+            model.parameters.ids != base.parameters.ids
+            or model.technologies != base.technologies
+            or not np.array_equal(model.start, base.start)
+        ):
             raise ValueError("run_chunk_variants: models must differ only in parameter values")
-    n, never = int(sum(sizes)), months + 1
     n_par, n_tech = len(base.parameters.ids), len(base.technologies)
     draws = Draws(rngs, sizes)
-    uniforms, exponentials = draws.initial(n_par, n_tech + len(base.responses))
+    uniforms, exponentials = draws.initial(_uniforms(base), n_tech + len(base.responses))
     states = [g.bit_generator.state for g in rngs]  # after the initial draws
     walk_free = _decision_only(base)
-    base_values = sample_parameters(base.parameters, uniforms)
-    shared: tuple[Walk, IntArray, IntArray] | None = None
+    base_values = sample_parameters(base.parameters, uniforms[:n_par])
+    shared: tuple[Walk, FloatArray, FloatArray] | None = None
     out = []
     for model in models:
         values: Values = list(base_values)
@@ -142,29 +162,53 @@ def run_chunk_variants(
         else:
             for g, state in zip(rngs, states, strict=True):
                 g.bit_generator.state = state
-            walk, tier_first, trigger = _walk(model, values, exponentials, draws, n, months)
+            extra = _Extra(model, uniforms)
+            walk, tier_first, trigger = _walk(
+                model, values, exponentials, extra, draws, months, step
+            )
             if not changed:
                 shared = (walk, tier_first, trigger)
-        decided = decision_months(model, values, trigger, exponentials[n_tech:], months)
-        out.append(_count(model, walk, tier_first, decided, never))
+        decided = decision_times(
+            model, values, trigger, exponentials[n_tech:], _Extra(model, uniforms).never
+        )
+        out.append(_count(model, walk, tier_first, decided, months, step))
     return out
+
+
+def _uniforms(model: Model) -> int:
+    """Uniforms per path: one per parameter, the start phase, up-front payment per technology and
+    never-decide per response tier (always drawn, so runs that differ share their numbers)."""
+    return len(model.parameters.ids) + 1 + len(model.technologies) + len(model.responses)
+
+
+class _Extra:
+    """The uniforms after the parameters' ones, by purpose."""
+
+    def __init__(self, model: Model, uniforms: FloatArray) -> None:
+        n_par, n_tech = len(model.parameters.ids), len(model.technologies)
+        self.start = start_phases(model, uniforms[n_par])
+        self.upfront = uniforms[n_par + 1 : n_par + 1 + n_tech]
+        self.never = uniforms[n_par + 1 + n_tech :]
 
 
 def _walk(
     model: Model,
     values: Values,
     exponentials: FloatArray,
+    extra: _Extra,
     draws: Draws,
-    n: int,
     months: int,
+    step: float,
     want_final: bool = False,
-) -> tuple[Walk, IntArray, IntArray]:
-    """Phase walk with transfers, first transfer per tier, and trigger months of `n` paths."""
-    never, n_tech = months + 1, len(model.technologies)
-    thresholds = transfer_thresholds(model, values, exponentials[:n_tech], n)
-    walk = walk_paths(model, values, thresholds, draws, n, months, want_final=want_final)
-    tier_first = first_tier_transfers(model, walk.transfer, never)
-    return walk, tier_first, trigger_months(model, walk, tier_first, never)
+) -> tuple[Walk, FloatArray, FloatArray]:
+    """Phase walk with transfers, first transfer per tier, and trigger times of every path."""
+    n, n_tech = extra.start.size, len(model.technologies)
+    thresholds = transfer_thresholds(model, values, exponentials[:n_tech], extra.upfront, n)
+    walk = walk_paths(
+        model, values, thresholds, draws, extra.start, months, step, want_final=want_final
+    )
+    tier_first = first_tier_transfers(model, walk.transfer)
+    return walk, tier_first, trigger_times(model, walk, tier_first)
 
 
 def _decision_only(model: Model) -> frozenset[int]:
@@ -178,11 +222,12 @@ def _decision_only(model: Model) -> frozenset[int]:
             model.trans_param,
             model.intensity_param,
             model.transfer_param,
+            model.upfront_param,
             (model.troops_param, model.reference_param, model.horizon_param),
         )
         for i in group
     }
-    decision = {int(i) for i in (*model.lag_param, *model.will_param) if i >= 0}
+    decision = {int(i) for i in (*model.lag_param, *model.will_param, *model.never_param) if i >= 0}
     return frozenset(decision - walk)
 
 
@@ -208,12 +253,20 @@ def _changed_parameters(model: Model, base: Model) -> list[int]:
     return [int(i) for i in np.flatnonzero(mask)]
 
 
-def _count(model: Model, walk: Walk, tier_first: IntArray, decided: IntArray, never: int) -> Counts:
-    level = decided.copy()  # first month the level is >= tier r: min of decisions of tiers >= r
+def _count(
+    model: Model,
+    walk: Walk,
+    tier_first: FloatArray,
+    decided: FloatArray,
+    periods: int,
+    step: float,
+) -> Counts:
+    level = decided.copy()  # first time the level is >= tier r: min of decisions of tiers >= r
     for r in range(len(model.responses) - 2, -1, -1):
         np.minimum(level[r], level[r + 1], out=level[r])
     reached, transfer, tier_transfer, decided_hist, level_hist = _histograms(
-        [walk.first, walk.transfer, tier_first, decided, level], never
+        [bins(t, step, periods) for t in (walk.first, walk.transfer, tier_first, decided, level)],
+        periods + 1,
     )
     return Counts(
         occupancy=walk.occupancy.copy(),  # a walk may be shared by several results' counts

@@ -4,9 +4,8 @@ The model is generic over pack data: phases, transitions, technologies and their
 ladder and its structured triggers all come from frames; the code knows only the condition kinds and the
 engine parameter ids of the compensation hazard (`troops`, `large_scale_troops`, `compensation_horizon`,
 `transfer_<tier>`; see seeds/README.md). The scenario's overrides, then the caller's, are applied and
-validated (`toolkit.engine.parameters`): an unknown name, a wrong type, a value out of range, or
-transition probabilities that could sum above 1 raise `ParameterError` with a one-line message naming
-the parameter and its valid range. A pack whose valid ranges the engine cannot use raises `PackError`.
+validated (`toolkit.engine.parameters`): an unknown name, a wrong type or a value out of range raise
+`ParameterError` with a one-line message naming the parameter and its valid range. A pack whose valid ranges the engine cannot use raises `PackError`.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import polars as pl
 
-from toolkit.engine.model import Condition, IntArray, Model, Trigger, check_transitions
+from toolkit.engine.model import Condition, IntArray, Model, Trigger
 from toolkit.engine.parameters import (
     DISTRIBUTIONS,
     POINT,
@@ -74,25 +73,42 @@ def compile_model(
         param(TRANSFER_PREFIX + t, "parameters.yaml", TRANSFER_PREFIX + t, "id") for t in tiers
     ]
     engine = [param(p, "parameters.yaml", p, "id") for p in (TROOPS, REFERENCE_TROOPS, HORIZON)]
+    upfront = [
+        param(p, "technologies.yaml", t, "upfront")
+        for t, p in zip(techs, _strings(pack.technologies, "upfront"), strict=True)
+    ]
     rt = pack.response_tiers
     lags = [param(p, "responses.yaml", "lag", "lag") for p in _strings(rt, "lag")]
     wills = [param(p, "responses.yaml", "will", "will") for p in _strings(rt, "will")]
+    nevers = [param(p, "responses.yaml", "never", "never") for p in _strings(rt, "never")]
+    start = np.zeros(len(phases))
+    for phase, share in pack.start.select(
+        pl.col("phase").cast(pl.String), "probability"
+    ).iter_rows():
+        start[phase_ix[phase]] += share
     escalation = np.asarray(pack.phases.get_column("escalation").to_list(), dtype=np.int64)
     triggers = _triggers(
-        pack.triggers, responses, phase_ix, tier_ix, tech_ix, escalation, trans_from, trans_to
-    )
+        pack.triggers, responses, phase_ix, tier_ix, tech_ix, escalation, trans_from, trans_to,
+        _strings(pack.phases, "location"),
+    )  # fmt: skip
     if problems:
         raise PackError(problems)
     model = Model(
         scenario=scenario,
         phases=phases,
         escalation=frozen(escalation),
+        location=_strings(pack.phases, "location"),
+        start=frozen(start / start.sum()),
         intensity_param=_ints(intensity),
         trans_from=_ints(trans_from),
         trans_to=_ints(trans_to),
         trans_param=_ints(trans_param),
         technologies=techs,
         technology_tier=_ints([tier_ix[t] for t in _strings(pack.technologies, "tier")]),
+        tech_weight=frozen(
+            np.asarray(pack.technologies.get_column("weight").to_list(), dtype=np.float64)
+        ),
+        upfront_param=_ints(upfront),
         tech_tiers=tiers,
         transfer_param=_ints(transfer),
         troops_param=engine[0],
@@ -102,6 +118,7 @@ def compile_model(
         status=_strings(rt, "status"),
         lag_param=_ints(lags),
         will_param=_ints(wills),
+        never_param=_ints(nevers),
         triggers=triggers,
         parameters=params,
         content_hash=getattr(pack, "content_hash", None),
@@ -130,7 +147,6 @@ def _apply_scenario(
                 spec[row["parameter"]] = {k: row[k] for k in ("value", "low", "high")}
         model = model.with_overrides(spec, origin=f"scenario:{name}")
     model = replace(model, scenario=scenario)
-    check_transitions(model)
     return model.with_overrides(overrides, origin="override")
 
 
@@ -138,8 +154,10 @@ def check_structure(model: Model) -> None:
     """PackError if a parameter's valid range allows values the engine cannot use."""
     p = model.parameters
     needs: list[tuple[int, float, float, str]] = []
-    needs += [(int(i), 0.0, 1.0, "a monthly probability") for i in model.trans_param]
+    needs += [(int(i), 0.0, math.inf, "a monthly rate") for i in model.trans_param]
     needs += [(int(i), 0.0, 1.0, "a probability") for i in model.transfer_param]
+    needs += [(int(i), 0.0, 1.0, "a probability") for i in model.upfront_param if i >= 0]
+    needs += [(int(i), 0.0, 1.0, "a probability") for i in model.never_param if i >= 0]
     needs += [(int(i), 0.0, 1.0, "a monthly probability") for i in model.will_param if i >= 0]
     needs += [(int(i), 0.0, math.inf, "a lag in months") for i in model.lag_param if i >= 0]
     needs += [(int(i), 0.0, math.inf, "an intensity") for i in model.intensity_param]
@@ -197,6 +215,8 @@ def _parameter_table(frame: pl.DataFrame, claims: pl.DataFrame | None) -> Parame
         "claim",
         "band_source",
         "assumption",
+        "plausible_low",
+        "plausible_high",
         pl.when(pl.col("claim").is_not_null())
         .then(pl.lit("claim"))
         .otherwise(pl.lit("analyst assumption"))
@@ -228,6 +248,7 @@ def _triggers(
     escalation: IntArray,
     trans_from: list[int],
     trans_to: list[int],
+    locations: tuple[str | None, ...],
 ) -> tuple[Trigger | None, ...]:
     lookup = {
         "always": {},
@@ -247,12 +268,14 @@ def _triggers(
             continue
         conds, leavable = [], []
         for row in rows:
-            kind, target = row["kind"], row["target"]
+            kind, target, location = row["kind"], row["target"], row.get("location")
             index = -1 if kind == "always" else lookup[kind][target]
-            conds.append(Condition(kind, index))
+            conds.append(Condition(kind, index, location))
             leave = False
             if kind == "phase_at_least":
                 inside = escalation >= escalation[index]
+                if location is not None:
+                    inside = inside & (np.asarray(locations, dtype=object) == location)
                 leave = any(
                     inside[f] and not inside[t] for f, t in zip(trans_from, trans_to, strict=True)
                 )

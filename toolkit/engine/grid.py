@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # fast troops in transit are sent to the front. Evenly spaced, baseline values on the grid.
 DEFAULT_GRID: Final[dict[str, tuple[float, ...]]] = {
     "troops": (3_000, 7_000, 11_000, 15_000, 19_000),
-    "p_westward_to_frontline": (0.0, 0.1, 0.2, 0.3, 0.4),
+    "rate_westward_to_frontline": (0.0, 0.11, 0.22, 0.33, 0.44),
 }
 MAX_AXES: Final = 2
 MAX_POINTS: Final = 49  # the explorer's data must stay small: it is inlined in the report

@@ -1,9 +1,11 @@
 """The response ladder: when each tier's trigger first holds, and when the tier is decided.
 
-A trigger latches the first month tau its structured condition holds (`always`, `phase_at_least`,
-`reached`, `tier_transferred`, `transferred`, combined with `all` or `any`; never `eval`). The tier is
-decidable from month tau + lag (from month 1 unless it is `active`) and is then decided in each month
-with probability `will`: the decision month is tau + lag plus a geometric number of months.
+A trigger latches the first time tau its structured condition holds (`always`, `phase_at_least`
+optionally at a `location`, `reached`, `tier_transferred`, `transferred`, combined with `all` or
+`any`; never `eval`). Times are continuous (months). The tier is decidable from tau + lag and is then
+decided at a constant hazard -ln(1 - will) per month (so `will` is the chance of a decision within a
+month once decidable), unless the path is one where the decision never comes (the tier's `never`
+fraction). A `considered` tier is never decided at time 0 itself: its earliest reporting period is 1.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from toolkit.engine.draws import MONTH, FloatArray, IntArray
+from toolkit.engine.draws import FloatArray
 from toolkit.engine.model import Condition, Model, Trigger
 from toolkit.engine.sampling import Values
 from toolkit.engine.walk import Walk
 
 
-def first_tier_transfers(model: Model, transfer: IntArray, never: int) -> IntArray:
-    """(tech tiers, n): first transfer month of any technology of the tier."""
-    out = np.full((len(model.tech_tiers), transfer.shape[1]), never, dtype=MONTH)
+def first_tier_transfers(model: Model, transfer: FloatArray) -> FloatArray:
+    """(tech tiers, n): first transfer time of any technology of the tier (inf: never)."""
+    out = np.full((len(model.tech_tiers), transfer.shape[1]), np.inf)
     for x in range(len(model.tech_tiers)):
         rows = np.flatnonzero(model.technology_tier == x)
         if rows.size:
@@ -28,33 +30,44 @@ def first_tier_transfers(model: Model, transfer: IntArray, never: int) -> IntArr
     return out
 
 
-def trigger_months(model: Model, walk: Walk, tier_first: IntArray, never: int) -> IntArray:
-    """(responses, n): the month each tier's trigger first holds (never = M+1)."""
+def trigger_times(model: Model, walk: Walk, tier_first: FloatArray) -> FloatArray:
+    """(responses, n): the time each tier's trigger first holds (inf: never)."""
     n = walk.first.shape[1]
-    out = np.full((len(model.responses), n), never, dtype=MONTH)
+    out = np.full((len(model.responses), n), np.inf)
     for r, trig in enumerate(model.triggers):
         if trig is None:
             continue
-        firsts = [
-            _condition_first(model, c, walk, tier_first) for c in trig.conditions
-        ]  # fmt: skip
+        firsts = [_condition_first(model, c, walk, tier_first) for c in trig.conditions]
         if trig.combinator == "any":
             out[r] = np.minimum.reduce(firsts)
         elif not trig.needs_visits:
             out[r] = np.maximum.reduce(firsts)
         else:
-            out[r] = _first_joint(model, trig, firsts, walk, never)
+            out[r] = _first_joint(model, trig, firsts, walk)
     return out
 
 
-def _condition_first(model: Model, cond: Condition, walk: Walk, tier_first: IntArray) -> IntArray:
-    """(n,): first month the condition holds on its own."""
+def phase_rows(model: Model, cond: Condition) -> np.ndarray:
+    """The phases a `phase_at_least` condition accepts: escalation at least its phase's, and at its
+    location if it names one."""
+    inside = model.escalation >= model.escalation[cond.target]
+    if cond.location is not None:
+        inside &= np.asarray([loc == cond.location for loc in model.location])
+    return inside
+
+
+def _condition_first(
+    model: Model, cond: Condition, walk: Walk, tier_first: FloatArray
+) -> FloatArray:
+    """(n,): first time the condition holds on its own."""
     if cond.kind == "always":
-        return np.zeros(walk.first.shape[1], dtype=MONTH)
+        return np.zeros(walk.first.shape[1])
     if cond.kind == "reached":
         return walk.first[cond.target]
     if cond.kind == "phase_at_least":
-        rows = np.flatnonzero(model.escalation >= model.escalation[cond.target])
+        rows = np.flatnonzero(phase_rows(model, cond))
+        if not rows.size:
+            return np.full(walk.first.shape[1], np.inf)
         return np.minimum.reduce(walk.first[rows], axis=0)
     if cond.kind == "tier_transferred":
         return tier_first[cond.target]
@@ -64,42 +77,47 @@ def _condition_first(model: Model, cond: Condition, walk: Walk, tier_first: IntA
 
 
 def _first_joint(
-    model: Model, trig: Trigger, firsts: Sequence[IntArray], walk: Walk, never: int
-) -> IntArray:
+    model: Model, trig: Trigger, firsts: Sequence[FloatArray], walk: Walk
+) -> FloatArray:
     """`all` with phase_at_least conditions that can lapse: scan the recorded visits for the first
-    month at or after every lasting condition holds in which the phase is high enough."""
+    time at or after every lasting condition holds at which the phase is inside every lapsing
+    condition's set."""
     n = walk.first.shape[1]
     pairs = list(zip(trig.conditions, trig.leavable, firsts, strict=True))
     settled = [f for _, leave, f in pairs if not leave]
-    t0 = np.maximum.reduce(settled) if settled else np.zeros(n, dtype=MONTH)
-    level = max(int(model.escalation[c.target]) for c, leave, _ in pairs if leave)
-    inside = model.escalation >= level
-    out = np.full(n, never, dtype=MONTH)
+    t0 = np.maximum.reduce(settled) if settled else np.zeros(n)
+    inside = np.ones(len(model.phases), dtype=bool)
+    for cond, leave, _ in pairs:
+        if leave:
+            inside &= phase_rows(model, cond)
+    out = np.full(n, np.inf)
     for idx, phase, start, end in walk.visits:
         cand = np.maximum(start, t0[idx])
         ok = inside[phase] & (cand < end)
-        out[idx] = np.minimum(out[idx], np.where(ok, cand, never))
+        out[idx] = np.minimum(out[idx], np.where(ok, cand, np.inf))
     return out
 
 
-def decision_months(
-    model: Model, values: Values, trigger: IntArray, exp1: FloatArray, months: int
-) -> IntArray:
-    """(responses, n): decision month = tau + lag + a geometric wait (never = M+1)."""
-    never = months + 1
-    out = np.full_like(trigger, never)
+def decision_times(
+    model: Model, values: Values, trigger: FloatArray, exp1: FloatArray, never_u: FloatArray
+) -> FloatArray:
+    """(responses, n): decision time = tau + lag + an exponential wait (inf: never)."""
+    out = np.full_like(trigger, np.inf)
     for r, status in enumerate(model.status):
         if status == "ruled_out" or model.triggers[r] is None:
             continue
         lag = values[model.lag_param[r]] if model.lag_param[r] >= 0 else 0.0
         will = np.asarray(values[model.will_param[r]] if model.will_param[r] >= 0 else 1.0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            # will 1 -> no wait; will 0 -> never (inf, capped below)
-            wait = np.floor(exp1[r] * (-1.0 / np.log1p(-will)))
-        # months after the trigger: the lag (a whole number), then the wait; never past M + 1
-        after = np.fmin(wait + lag, never)
-        month = trigger[r] + after.astype(MONTH)
-        if status != "active":  # a considered tier is decided in month 1 at the earliest
-            np.maximum(month, np.fmin(1 + wait, never).astype(MONTH), out=month)
-        out[r] = np.minimum(month, never)
+            # will 1 -> no wait; will 0 -> never (inf)
+            wait = exp1[r] / -np.log1p(-will)
+        wait = np.nan_to_num(wait, nan=np.inf)  # will 0 with a zero draw: 0 / 0
+        out[r] = trigger[r] + lag + wait
+        if (
+            status != "active"
+        ):  # a considered tier is decided after time 0 (period 1 at the earliest)
+            np.maximum(out[r], np.finfo(np.float64).tiny, out=out[r])
+        if model.never_param[r] >= 0:
+            never = never_u[r] < np.asarray(values[model.never_param[r]])
+            out[r] = np.where(never, np.inf, out[r])
     return out

@@ -1,9 +1,10 @@
 """The compiled `Model`: everything the engine needs, as small immutable arrays indexed by position.
 
-Phases, transitions, technologies and their tiers, the response ladder and its structured triggers
-(`Condition`, `Trigger`), and the resolved `ParameterTable` (`toolkit.engine.parameters`). A model is
-made by `toolkit.engine.compile.compile_model`; `Model.with_overrides` returns a new one, after checking
-that the transition probabilities out of a phase cannot sum above 1.
+Phases (with their location and the start state at time 0), transitions (monthly rates of a
+continuous-time chain), technologies with their tiers, weights within a tier and up-front payment,
+the response ladder with its structured triggers (`Condition`, `Trigger`) and never-decide fractions,
+and the resolved `ParameterTable` (`toolkit.engine.parameters`). A model is made by
+`toolkit.engine.compile.compile_model`; `Model.with_overrides` and `Model.with_start` return new ones.
 """
 
 from __future__ import annotations
@@ -15,21 +16,24 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from toolkit.engine.parameters import ParameterTable, format_number
+from toolkit.engine.parameters import ParameterTable, frozen
 from toolkit.errors import ParameterError
 
 CONDITION_KINDS: Final = ("always", "phase_at_least", "reached", "tier_transferred", "transferred")
 STATUSES: Final = ("active", "considered", "ruled_out")
 
 IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One trigger condition; `target` indexes phases, tech tiers or technologies (-1: none)."""
+    """One trigger condition; `target` indexes phases, tech tiers or technologies (-1: none);
+    `location` (with phase_at_least) restricts the phases to those at that location."""
 
     kind: str
     target: int
+    location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,16 @@ class Model:
     scenario: str
     phases: tuple[str, ...]
     escalation: IntArray
+    location: tuple[str | None, ...]  # entity id per phase (None: not stated)
+    start: FloatArray  # share of paths in each phase at time 0 (sums to 1)
     intensity_param: IntArray  # parameter index per phase
     trans_from: IntArray
     trans_to: IntArray
     trans_param: IntArray
     technologies: tuple[str, ...]
     technology_tier: IntArray
+    tech_weight: FloatArray  # share of the tier's hazard, relative within the tier
+    upfront_param: IntArray  # parameter index per technology: P(transferred at time 0); -1 none
     tech_tiers: tuple[str, ...]
     transfer_param: IntArray  # parameter index per tech tier
     troops_param: int
@@ -68,6 +76,7 @@ class Model:
     status: tuple[str, ...]
     lag_param: IntArray  # -1: no lag
     will_param: IntArray  # -1: will 1
+    never_param: IntArray  # parameter index per response tier: P(never decided); -1 none
     triggers: tuple[Trigger | None, ...]
     parameters: ParameterTable
     content_hash: str | None = None
@@ -76,9 +85,28 @@ class Model:
         """A new model with validated overrides applied (see `ParameterTable.with_overrides`)."""
         if not overrides:
             return self
-        model = replace(self, parameters=self.parameters.with_overrides(overrides, origin))
-        check_transitions(model)
-        return model
+        return replace(self, parameters=self.parameters.with_overrides(overrides, origin))
+
+    def with_start(self, start: Mapping[str, float] | None) -> Model:
+        """A new model whose paths start in `start` ({phase: share}, shares summing to 1) at time 0."""
+        if not start:
+            return self
+        shares = np.zeros(len(self.phases))
+        for phase, share in start.items():
+            if phase not in self.phases:
+                raise ParameterError(
+                    f"start: unknown phase {phase!r} (phases: {', '.join(self.phases)})"
+                )
+            if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+                raise ParameterError(f"start: share of {phase!r} must be in [0, 1], got {share!r}")
+            shares[self.phases.index(phase)] = float(share)
+        if abs(shares.sum() - 1.0) > 1e-6:
+            raise ParameterError(f"start: shares must sum to 1, got {shares.sum():.6g}")
+        return replace(self, start=frozen(shares / shares.sum()))
+
+    def start_state(self) -> dict[str, float]:
+        """The start state as {phase: share}, phases with a share only."""
+        return {p: float(s) for p, s in zip(self.phases, self.start, strict=True) if s > 0}
 
     @property
     def needs_visits(self) -> bool:
@@ -89,29 +117,8 @@ class Model:
         return int(counts.max()) if counts.size else 0
 
 
-def check_transitions(model: Model) -> None:
-    """ParameterError if the transition probabilities out of a phase can sum above 1 on some path."""
-    params = model.parameters
-    for k, phase in enumerate(model.phases):
-        ids = model.trans_param[model.trans_from == k]
-        total = sum(params.upper(int(i)) for i in ids)
-        if total > 1 + 1e-9:
-            parts = " + ".join(
-                f"{params.ids[int(i)]} {format_number(params.upper(int(i)))}" for i in ids
-            )
-            raise ParameterError(
-                f"transition probabilities out of phase {phase!r} can sum to "
-                f"{format_number(round(total, 6))} > 1 ({parts}); each is in [0, 1] and together "
-                "they must not exceed 1"
-            )
-
-
 def feasible_range(model: Model, name: str) -> tuple[float, float]:
-    """The valid range of parameter `name`, narrowed so its transitions still sum to at most 1."""
+    """The valid range of parameter `name` (transition rates need no joint constraint)."""
     params = model.parameters
     i = params.index(name)
-    lo, hi = float(params.minimum[i]), float(params.maximum[i])
-    for k in np.unique(model.trans_from[model.trans_param == i]):
-        others = [int(j) for j in model.trans_param[model.trans_from == k] if int(j) != i]
-        hi = min(hi, 1.0 - sum(params.upper(j) for j in others))
-    return lo, max(lo, hi)
+    return float(params.minimum[i]), float(params.maximum[i])

@@ -1,12 +1,19 @@
-"""Deployment phases and technology transfers of every path, one phase visit per vectorized round.
+"""Deployment phases and technology transfers of every path in continuous time, one phase visit per
+vectorized round.
 
-A path is a sequence of phase visits: the stay in a phase is geometric (`floor(Exp(1) / -ln(1 - q))`
-extra months, q the path's monthly chance of leaving) and the next phase categorical, so one round
-handles one visit of every path still inside the horizon, and the cost does not grow with the months.
-Compensation is an exponential clock: technology t is transferred in the first month m >= 1 in which
-the accumulated hazard G(m) = sum over months 1..m of intensity * troops / reference reaches its
-threshold E_t / rate_t, E_t ~ Exp(1). That has the law of a monthly coin flip with probability
-1 - exp(-hazard), and a transfer, once made, stays made.
+The deployment ladder is a continuous-time Markov chain: out of phase k each transition j has a
+monthly *rate* lambda_j, so the stay is Exp(sum_j lambda_j) months and the next phase is j with
+probability lambda_j / sum_j lambda_j. A path starts in a phase drawn from the model's start state
+at time 0 and may cross several phases within one reporting period. One round handles one visit of
+every path still inside the horizon, so the cost does not grow with the number of periods.
+
+Compensation is an exponential clock in continuous time: technology t is transferred when the
+accumulated hazard, intensity(phase) * troops / reference over the time spent in each phase, reaches
+its threshold E_t / rate_t with E_t ~ Exp(1). A technology may also be paid up front: with its
+`upfront` probability it is transferred at time 0. A transfer, once made, stays made.
+
+Times are months (float); `bins` turns them into reporting periods of `step` months: time 0 is
+period 0, a time in ((k-1)·step, k·step] is period k, and period K+1 means "not within the horizon".
 """
 
 from __future__ import annotations
@@ -25,39 +32,55 @@ def as_array(x: float | FloatArray, n: int) -> FloatArray:
     return np.broadcast_to(np.asarray(x), (n,))
 
 
-def transfer_thresholds(model: Model, values: Values, exp1: FloatArray, n: int) -> FloatArray:
-    """(technologies, n): accumulated intensity at which each technology is transferred."""
-    counts = np.bincount(model.technology_tier, minlength=len(model.tech_tiers))
+def bins(times: FloatArray, step: float, periods: int) -> IntArray:
+    """Reporting period of each event time (0 for time 0, K+1 past the horizon K·step or never)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        k = np.ceil(np.asarray(times) / step)
+    return np.fmin(np.nan_to_num(k, nan=periods + 1, posinf=periods + 1), periods + 1).astype(MONTH)
+
+
+def transfer_thresholds(
+    model: Model, values: Values, exp1: FloatArray, upfront_u: FloatArray, n: int
+) -> FloatArray:
+    """(technologies, n): accumulated intensity at which each technology is transferred; 0 for a
+    technology paid up front on that path (transferred at time 0)."""
+    weights = np.asarray(model.tech_weight, dtype=np.float64)
+    tier_weight = np.bincount(
+        model.technology_tier, weights=weights, minlength=len(model.tech_tiers)
+    )
     horizon = values[model.horizon_param]
     out = np.empty((len(model.technologies), n))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for x, param in enumerate(model.transfer_param):
-            if not counts[x]:
-                continue
-            p = np.asarray(values[param])
-            # mean months of hazard per technology: p = 1 -> 0 (threshold 0), p = 0 -> inf
-            scale = horizon * counts[x] / -np.log1p(-p)
-            for t in np.flatnonzero(model.technology_tier == x):
-                np.multiply(exp1[t], scale, out=out[t])
-    # a threshold is crossed in the first month the accrued hazard reaches it; keeping it above 0
-    # makes "not crossed yet" the same as "above what has accrued", even for p = 1
-    return np.maximum(out, np.finfo(np.float64).tiny, out=out)
+        for t, x in enumerate(model.technology_tier):
+            p = np.asarray(values[model.transfer_param[x]])
+            share = weights[t] / tier_weight[x] if tier_weight[x] > 0 else 0.0
+            # mean months of hazard for this technology: p = 1 -> 0 (threshold 0), p = 0 -> inf
+            scale = horizon / (-np.log1p(-p) * share)
+            np.multiply(exp1[t], scale, out=out[t])
+    # a threshold is crossed once the accrued hazard exceeds it; keeping it above 0 makes "not
+    # crossed yet" the same as "above what has accrued", even for p = 1
+    np.maximum(out, np.finfo(np.float64).tiny, out=out)
+    for t, param in enumerate(model.upfront_param):
+        if param >= 0:
+            paid = upfront_u[t] < np.asarray(values[param])
+            out[t] = np.where(paid, 0.0, out[t])
+    return out
 
 
 @dataclass
 class Walk:
-    first: IntArray  # (phases, n) first month in each phase
-    transfer: IntArray  # (technologies, n)
-    occupancy: IntArray  # (M+1, phases)
-    final: IntArray  # (n,) phase at month M
-    visits: list[tuple[IntArray, IntArray, IntArray, IntArray]]  # (idx, phase, start, end)
+    first: FloatArray  # (phases, n) first time in each phase (inf: never)
+    transfer: FloatArray  # (technologies, n) transfer time (inf: never)
+    occupancy: IntArray  # (K+1, phases): paths in each phase at each period boundary
+    final: IntArray  # (n,) phase at the horizon
+    visits: list[tuple[IntArray, IntArray, FloatArray, FloatArray]]  # (idx, phase, start, end)
 
 
 @dataclass
 class Tables:
     """Per path and phase, flattened phase-major (index phase * n + path)."""
 
-    inv_rate: FloatArray  # 1 / -ln(1 - q): floor(Exp(1) * inv_rate) extra months in the phase
+    inv_rate: FloatArray  # 1 / total exit rate: the stay is Exp(1) * inv_rate months
     gain: FloatArray  # intensity * troops / reference
     split: list[FloatArray]  # cumulative share of the first d targets among the exits
     target: IntArray  # (phases * width): next phase for (phase, choice)
@@ -73,18 +96,17 @@ def build_tables(model: Model, values: Values, n: int) -> Tables:
     for k in range(n_ph):
         rows = np.flatnonzero(model.trans_from == k)
         target[k, : rows.size] = model.trans_to[rows]
-        probs = [values[model.trans_param[r]] for r in rows]
-        if not probs:
+        rates = [values[model.trans_param[r]] for r in rows]
+        if not rates:
             inv_rate[k] = np.inf  # absorbing: never leaves
             continue
-        # single-precision draws can sum a hair above 1 where the bands allow exactly 1
-        q = np.minimum(np.asarray(sum(probs[1:], start=probs[0])), 1.0)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            inv_rate[k] = -1.0 / np.log1p(-q)  # q = 0 -> inf, q = 1 -> 0
-            cum = np.asarray(probs[0])
-            for d in range(len(probs) - 1):
-                split[d, k] = np.where(q > 0, cum / q, 1.0)
-                cum = cum + probs[d + 1]
+        total = np.asarray(sum(rates[1:], start=rates[0]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_rate[k] = 1.0 / total  # total 0 -> inf
+            cum = np.asarray(rates[0])
+            for d in range(len(rates) - 1):
+                split[d, k] = np.where(total > 0, cum / total, 1.0)
+                cum = cum + rates[d + 1]
     scale = as_array(values[model.troops_param], n) / as_array(values[model.reference_param], n)
     gain = np.empty((n_ph, n))
     for k in range(n_ph):
@@ -92,124 +114,121 @@ def build_tables(model: Model, values: Values, n: int) -> Tables:
     return Tables(inv_rate.ravel(), gain.ravel(), [x.ravel() for x in split], target.ravel(), width)
 
 
+def start_phases(model: Model, u: FloatArray) -> IntArray:
+    """Each path's phase at time 0, drawn from the model's start state with uniforms `u`."""
+    cum = np.cumsum(np.asarray(model.start, dtype=np.float64))
+    cum[-1] = np.inf  # rounding never leaves a path without a phase
+    return np.searchsorted(cum, u, side="right").astype(MONTH)
+
+
 def walk_paths(
     model: Model,
     values: Values,
     thresholds: FloatArray,
     draws: Draws,
-    n: int,
-    months: int,
+    first_phase: IntArray,
+    periods: int,
+    step: float,
     want_final: bool = True,
 ) -> Walk:
-    """Phase visits of every path, with transfer months, in vectorized rounds (one visit each).
+    """Phase visits of every path, with transfer times, in vectorized rounds (one visit each).
     `want_final`: also record each path's phase at the horizon (for samples)."""
-    n_ph, n_tech, never = len(model.phases), len(model.technologies), months + 1
+    n = first_phase.size
+    n_ph, n_tech = len(model.phases), len(model.technologies)
+    horizon = periods * step
     tab = build_tables(model, values, n)
-    transfer = np.full((n_tech, n), never, dtype=MONTH)
+    transfer = np.full((n_tech, n), np.inf)
+    if n_tech:  # paid up front: transferred at time 0
+        transfer[thresholds <= 0] = 0.0
     final = np.zeros(n, dtype=MONTH)
-    minlength = (months + 2) * n_ph
+    minlength = (periods + 2) * n_ph
     enter = np.zeros(minlength, dtype=np.int64)
     leave = np.zeros(minlength, dtype=np.int64)
-    entries: list[tuple[IntArray, IntArray]] = []  # (row, month) of each visit after the first
-    visits: list[tuple[IntArray, IntArray, IntArray, IntArray]] = []
+    first = np.full((n_ph, n), np.inf)
+    first_flat = first.reshape(-1)
+    visits: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
     keep_visits = model.needs_visits
-    nxt = np.minimum.reduce(thresholds, axis=0) if n_tech else np.full(n, np.inf)
+    open_thr = np.where(thresholds > 0, thresholds, np.inf) if n_tech else thresholds
+    nxt = np.minimum.reduce(open_thr, axis=0) if n_tech else np.full(n, np.inf)
 
     idx = np.arange(n, dtype=MONTH)
-    phase = np.zeros(n, dtype=MONTH)
-    start = np.zeros(n, dtype=MONTH)
-    pos = idx.copy()  # row of (phase, path) in the tables
-    enter_key = phase.copy()  # start * n_ph + phase
+    phase = first_phase.astype(MONTH)
+    start = np.zeros(n)
     accrued = np.zeros(n)
     visit = 0
     while idx.size:
+        pos = phase.astype(np.int64) * n + idx
+        first_flat[pos] = np.minimum(first_flat[pos], start)  # one visit per path per round
         e, u = draws.per_visit(idx, visit)
-        if visit == 0:  # every path is in the first phase: rows 0..n-1 of the tables
-            inv_rate, g, splits = tab.inv_rate[:n], tab.gain[:n], [x[:n] for x in tab.split]
-        else:
-            inv_rate, g, splits = tab.inv_rate[pos], tab.gain[pos], [x[pos] for x in tab.split]
         visit += 1
-        # geometric: months after the first (a stay past float range is past the horizon: capped)
-        with np.errstate(over="ignore"):
-            stay = np.floor(e * inv_rate)
-        end = np.fmin(stay + (start + 1), never).astype(MONTH)
-        first_hazard = np.maximum(start, 1)
-        hazard_months = end - first_hazard
-        new_accrued = accrued + hazard_months * g
+        end = start + e * tab.inv_rate[pos]
+        stop = np.fmin(end, horizon)  # hazard accrues up to the horizon only
+        g = tab.gain[pos]
+        with np.errstate(invalid="ignore"):  # an absorbing phase: inf * 0 gain
+            new_accrued = accrued + np.nan_to_num((stop - start) * g, nan=0.0)
         cross = np.flatnonzero(new_accrued >= nxt)
         if cross.size:
-            record_transfers(
-                thresholds, transfer, nxt, cross, idx, accrued, new_accrued, g,
-                first_hazard, hazard_months,
-            )  # fmt: skip
+            record_transfers(open_thr, transfer, nxt, cross, idx, accrued, new_accrued, g, start)
         accrued = new_accrued
-        end_key = end * n_ph
-        enter += np.bincount(enter_key, minlength=minlength)
-        leave += np.bincount(end_key + phase, minlength=minlength)
+        enter += np.bincount(_period_key(start, step, periods) * n_ph + phase, minlength=minlength)
+        leave += np.bincount(_period_key(end, step, periods) * n_ph + phase, minlength=minlength)
         if keep_visits:
             visits.append((idx, phase, start, end))
-        if len(splits) == 1:
-            choice = (u >= splits[0]).view(np.int8)
-        else:
-            choice = np.zeros(idx.size, dtype=np.int8)
-            for split in splits:
-                choice += u >= split
-        following = tab.target[phase * tab.width + choice]
-        live = end <= months
-        if live.all():
-            phase = following
-        else:
+        choice = np.zeros(idx.size, dtype=np.int64)
+        for split in tab.split:
+            choice += u >= split[pos]
+        following = tab.target[phase.astype(np.int64) * tab.width + choice]
+        live = end <= horizon
+        if not live.all():
             if want_final:
                 final[idx[~live]] = phase[~live]
             keep = np.flatnonzero(live)
-            idx, phase, end, end_key = idx[keep], following[keep], end[keep], end_key[keep]
+            idx, following, end = idx[keep], following[keep], end[keep]
             accrued, nxt = accrued[keep], nxt[keep]
-        start = end
-        enter_key = end_key + phase
-        pos = phase * n + idx
-        entries.append((pos, start))
-    first = np.full((n_ph, n), never, dtype=MONTH)
-    first_flat = first.reshape(-1)
-    for rows, month in reversed(entries):  # the earliest visit of a phase writes last
-        first_flat[rows] = month
-    first[0] = 0
-    diff = (enter - leave).reshape(months + 2, n_ph)
-    occupancy = np.cumsum(diff, axis=0)[: months + 1]
+        phase, start = following, end
+    diff = (enter - leave).reshape(periods + 2, n_ph)
+    occupancy = np.cumsum(diff, axis=0)[: periods + 1]
     return Walk(first, transfer, occupancy, final, visits)
+
+
+def _period_key(times: FloatArray, step: float, periods: int) -> IntArray:
+    """First period boundary k·step at or after each time (K+1 past the horizon)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        k = np.ceil(times / step)
+    return np.fmin(np.nan_to_num(k, posinf=periods + 1), periods + 1).astype(np.int64)
 
 
 def record_transfers(
     thresholds: FloatArray,
-    transfer: IntArray,
+    transfer: FloatArray,
     nxt: FloatArray,
     cross: IntArray,
     idx: IntArray,
     before: FloatArray,
     after: FloatArray,
     gain: FloatArray,
-    first_hazard: IntArray,
-    hazard_months: IntArray,
+    start: FloatArray,
 ) -> None:
     """Every threshold crossed during this visit, for the rows `cross` of the active paths.
 
     `thresholds` and `transfer` are (technologies, paths), item-major so that reductions over
-    technologies run along axis 0 (fast in numpy); `nxt` gets the smallest threshold still open."""
-    g, months = gain[cross], hazard_months[cross]
-    live = g * months > 0  # no hazard accrued: nothing happens
+    technologies run along axis 0 (fast in numpy); `nxt` gets the smallest threshold still open.
+    Crossed thresholds are set to inf (they are done)."""
+    g = gain[cross]
+    live = g > 0  # no hazard accrued: nothing happens
     if not live.all():
-        cross, g, months = cross[live], g[live], months[live]
+        cross, g = cross[live], g[live]
     if not cross.size:
         return
     n = thresholds.shape[1]
     paths = idx[cross]
     t = np.take(thresholds, paths, axis=1)
     crossed = t <= after[cross]
-    # thresholds <= `before` were crossed in earlier visits (thresholds are > 0, accrual only grows)
-    hit = np.flatnonzero(crossed & (t > before[cross]))  # flat index into (technologies, cross)
+    hit = np.flatnonzero(crossed)  # flat index into (technologies, cross)
     tech, col = np.divmod(hit, cross.size)
     rows = cross[col]
-    need = np.ceil((t.reshape(-1)[hit] - before[rows]) / g[col])
-    need = np.minimum(np.maximum(need, 1), months[col])
-    transfer.reshape(-1)[tech * n + paths[col]] = first_hazard[rows] + need.astype(MONTH) - 1
+    when = start[rows] + (t.reshape(-1)[hit] - before[rows]) / g[col]
+    transfer.reshape(-1)[tech * n + paths[col]] = np.maximum(when, start[rows])
     np.putmask(t, crossed, np.inf)
+    thresholds[:, paths] = t
     nxt[cross] = np.minimum.reduce(t, axis=0)

@@ -42,6 +42,7 @@ class FrameBuilder:
         self.techs: list[r.Technology] = d["technologies.yaml"]["technologies"]
         self.phases: list[r.Phase] = d["phases.yaml"]["phases"]
         self.transitions: list[r.Transition] = d["phases.yaml"]["transitions"]
+        self.start: list[r.StartState] = d["phases.yaml"]["start"]
         self.indicators: list[r.Indicator] = d["indicators.yaml"]["indicators"]
         self.responses: list[r.ResponseTier] = d["responses.yaml"]["tiers"]
         self.params: list[r.Parameter] = d["parameters.yaml"]["parameters"]
@@ -279,7 +280,10 @@ class FrameBuilder:
         techs = []
         for i, t in enumerate(self.techs):
             self.ref(file, t.id, "tier", t.tier, "tech_tier")
-            techs.append(t.model_dump() | {"order": i} | self.src(file, t.id, t.evidence))
+            self.ref(file, t.id, "upfront", t.upfront, "parameter")
+            techs.append(
+                t.model_dump() | {"order": i} | self.src(file, t.id, t.evidence, t.assumption)
+            )
         if any(p.file == file and p.field == "tier" for p in self.ld.problems):
             techs = [t for t in techs if t["tier"] in self.ids["tech_tier"]]
         return {
@@ -292,12 +296,11 @@ class FrameBuilder:
         rows = []
         for i, ph in enumerate(self.phases):
             self.ref(file, ph.id, "compensation_intensity", ph.compensation_intensity, "parameter")
+            self.ref(file, ph.id, "location", ph.location, "entity")
             rows.append(
                 ph.model_dump() | {"order": i} | self.src(file, ph.id, ph.evidence, ph.assumption)
             )
         transitions = []
-        values = {p.id: p.value for p in self.params}
-        out_sum: dict[str, float] = {}
         for t in self.transitions:
             label = f"{t.from_}->{t.to}"
             self.ref(file, label, "from", t.from_, "phase")
@@ -305,24 +308,37 @@ class FrameBuilder:
             self.ref(file, label, "parameter", t.parameter, "parameter")
             if t.from_ == t.to:
                 self.ld.problem(file, label, "to", t.to, "a transition must change phase")
-            out_sum[t.from_] = out_sum.get(t.from_, 0.0) + values.get(t.parameter, 0.0)
             if {t.from_, t.to} <= self.ids["phase"]:
                 transitions.append(
                     {"from_phase": t.from_, "to_phase": t.to, "parameter": t.parameter}
                 )
-        for phase, total in out_sum.items():
-            if total > 1 + 1e-9:
-                self.ld.problem(
-                    file,
-                    phase,
-                    "transitions",
-                    round(total, 6),
-                    "probabilities out of a phase sum above 1",
-                )
         return {
             "phases": self.frame("phases", rows),
             "transitions": self.frame("transitions", transitions),
+            "start": self.frame("start", self._start_rows(file)),
         }
+
+    def _start_rows(self, file: str) -> list[dict[str, Any]]:
+        """The start state: given shares (summing to 1), or every path in the first phase."""
+        if not self.start:
+            first = self.phases[0].id if self.phases else None
+            basis = "no start state in phases.yaml: every path starts in the first phase"
+            return [{"phase": first, "probability": 1.0, "evidence": None, "assumption": basis}]
+        rows, seen = [], set()
+        for s in self.start:
+            self.ref(file, s.phase, "start.phase", s.phase, "phase")
+            if s.phase in seen:
+                self.ld.problem(file, s.phase, "start.phase", s.phase, "phase listed twice")
+            seen.add(s.phase)
+            if s.phase in self.ids["phase"]:
+                rows.append(
+                    {"phase": s.phase, "probability": s.probability}
+                    | self.src(file, f"start.{s.phase}", s.evidence, s.assumption)
+                )
+        total = sum(s.probability for s in self.start)
+        if abs(total - 1.0) > 1e-9:
+            self.ld.problem(file, "start", "probability", round(total, 9), "shares must sum to 1")
+        return rows
 
     def _indicators(self) -> Iterator[dict[str, Any]]:
         file = "indicators.yaml"
@@ -343,16 +359,19 @@ class FrameBuilder:
         for i, t in enumerate(self.responses):
             self.ref(file, t.id, "lag", t.lag, "parameter")
             self.ref(file, t.id, "will", t.will, "parameter")
+            self.ref(file, t.id, "never", t.never, "parameter")
             combinator = t.trigger.combinator if t.trigger else None
             for cond in t.trigger.conditions if t.trigger else []:
                 if cond.kind in kinds:
                     self.ref(file, t.id, f"trigger.{cond.kind}", cond.target, kinds[cond.kind])
+                self.ref(file, t.id, "trigger.location", cond.location, "entity")
                 triggers.append(
                     {
                         "tier": t.id,
                         "combinator": combinator,
                         "kind": cond.kind,
                         "target": cond.target,
+                        "location": cond.location,
                     }
                 )
             row = t.model_dump(exclude={"trigger"}) | {"order": i, "combinator": combinator}

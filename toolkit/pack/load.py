@@ -35,12 +35,14 @@ SECTIONS: dict[str, dict[str, type[r.Record]]] = {
     "estimative.yaml": {"yardstick": r.Band, "phrases": r.Phrase},
     "claims.yaml": {"claims": r.Claim},
     "technologies.yaml": {"tiers": r.TechTier, "technologies": r.Technology},
-    "phases.yaml": {"phases": r.Phase, "transitions": r.Transition},
+    "phases.yaml": {"phases": r.Phase, "transitions": r.Transition, "start": r.StartState},
     "indicators.yaml": {"indicators": r.Indicator},
     "responses.yaml": {"tiers": r.ResponseTier},
     "parameters.yaml": {"parameters": r.Parameter},
     "scenarios.yaml": {"scenarios": r.Scenario},
 }
+# sections a pack may leave out (start: every path starts in the first phase)
+OPTIONAL_SECTIONS: frozenset[tuple[str, str]] = frozenset({("phases.yaml", "start")})
 META_FILE = "pack.yaml"
 # libyaml's safe loader where PyYAML was built with it (10x faster than the pure-Python one).
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -216,6 +218,8 @@ class Loader:
             return out
         for key, model in sections.items():
             items = raw.get(key)
+            if items is None and (name, key) in OPTIONAL_SECTIONS:
+                continue
             if not isinstance(items, list) or not items:
                 self.problem(name, None, key, items, "expected a non-empty list")
                 continue
@@ -260,7 +264,7 @@ class Loader:
 
 def _label(item: Any, index: int) -> str:
     if isinstance(item, dict):
-        for key in ("id", "phrase"):
+        for key in ("id", "phrase", "phase"):
             if isinstance(item.get(key), str):
                 return str(item[key])
         if "from" in item and "to" in item:

@@ -162,6 +162,15 @@ class Technology(Record):
     name: Text
     tier: Id
     evidence: Text
+    weight: float = Field(default=1.0, gt=0)  # share of the tier's hazard, relative to the others
+    upfront: Id | None = None  # parameter: probability it is transferred at time 0
+    assumption: Text | None = None  # the rationale of a weight other than 1
+
+    @model_validator(mode="after")
+    def _weight_has_rationale(self) -> Technology:
+        if self.weight != 1.0 and self.assumption is None:
+            raise ValueError("a weight other than 1 needs an `assumption` saying why")
+        return self
 
 
 class Phase(Sourced):
@@ -170,6 +179,14 @@ class Phase(Sourced):
     escalation: int
     compensation_intensity: Id
     description: str | None = None
+    location: Id | None = None  # entity id of where the phase happens (a state or place)
+
+
+class StartState(Sourced):
+    """Share of paths in `phase` at time 0 (the article's date); the shares sum to 1."""
+
+    phase: Id
+    probability: float = Field(ge=0, le=1)
 
 
 class Transition(Record):
@@ -190,12 +207,15 @@ class Condition(Record):
     reached: Id | None = None
     tier_transferred: Id | None = None
     transferred: Id | None = None
+    location: Id | None = None  # with phase_at_least: only phases at this location count
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Condition:
         set_ = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
         if len(set_) != 1:
             raise ValueError(f"a condition has exactly one of {', '.join(CONDITION_KINDS)}")
+        if self.location is not None and set_[0] != "phase_at_least":
+            raise ValueError("`location` qualifies a phase_at_least condition only")
         return self
 
     @property
@@ -244,6 +264,7 @@ class ResponseTier(Sourced):
     trigger: Trigger | None = None
     lag: Id | None = None
     will: Id | None = None
+    never: Id | None = None  # parameter: probability the decision never comes, whatever the trigger
 
     @model_validator(mode="after")
     def _trigger_matches_status(self) -> ResponseTier:
@@ -270,8 +291,26 @@ class Parameter(Record):
     distribution: Literal["uniform", "triangular"] | None = None
     claim: Id | None = None
     assumption: Text | None = None
+    # for a parameter without a band: the range a sensitivity analysis swings it over (the
+    # assumption says why); without it the tornado leaves the parameter out
+    plausible_low: float | None = None
+    plausible_high: float | None = None
 
-    @field_validator("value", "low", "high", "min", "max", mode="before")
+    @model_validator(mode="after")
+    def _plausible_range(self) -> Parameter:
+        lo, hi = self.plausible_low, self.plausible_high
+        if (lo is None) != (hi is None):
+            raise ValueError("give both plausible_low and plausible_high, or neither")
+        if lo is not None and hi is not None:
+            if self.low is not None:
+                raise ValueError("a parameter with a band swings over its band: no plausible range")
+            if not self.min <= lo <= self.value <= hi <= self.max:
+                raise ValueError("need min <= plausible_low <= value <= plausible_high <= max")
+        return self
+
+    @field_validator(
+        "value", "low", "high", "min", "max", "plausible_low", "plausible_high", mode="before"
+    )
     @classmethod
     def _number(cls, v: Any) -> Any:
         if isinstance(v, bool) or (v is not None and not isinstance(v, int | float)):

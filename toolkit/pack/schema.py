@@ -144,7 +144,10 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
         ("order", "int", "position in the file, from 0"),
         ("name", "str", "plain words"),
         ("tier", "enum:tech_tier", "tier"),
+        ("weight", "float", "share of the tier's hazard relative to the tier's other technologies"),
+        ("upfront", "str", "parameter: probability it is transferred at time 0 (null: none)"),
         *_SOURCE,
+        *_ASSUMPTION,
     ],
     "phases": [
         ("id", "enum:phase", "deployment phase, in ladder order"),
@@ -157,13 +160,20 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
             "str",
             "parameter scaling the compensation hazard in this phase",
         ),
+        ("location", "str", "entity id of where the phase happens (null: not stated)"),
         *_SOURCE,
         *_ASSUMPTION,
     ],
     "transitions": [
         ("from_phase", "enum:phase", "phase left"),
         ("to_phase", "enum:phase", "phase entered"),
-        ("parameter", "str", "parameter holding the monthly probability"),
+        ("parameter", "str", "parameter holding the monthly rate of this move"),
+    ],
+    "start": [
+        ("phase", "enum:phase", "phase at time 0"),
+        ("probability", "float", "share of paths in it at time 0 (the shares sum to 1)"),
+        *_SOURCE,
+        *_ASSUMPTION,
     ],
     "indicators": [
         ("id", "str", "indicator id"),
@@ -181,6 +191,7 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
         ("combinator", "str", "all or any: how the trigger's conditions combine"),
         ("lag", "str", "parameter: months from trigger to earliest decision"),
         ("will", "str", "parameter: monthly probability of deciding once the lag has passed"),
+        ("never", "str", "parameter: probability the decision never comes (null: none)"),
         *_SOURCE,
         *_ASSUMPTION,
     ],
@@ -193,6 +204,7 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
             "always, phase_at_least, reached, tier_transferred, transferred",
         ),
         ("target", "str", "phase, technology tier or technology id the condition names"),
+        ("location", "str", "with phase_at_least: the location the phase must have (null: any)"),
     ],
     "parameters": [
         ("id", "str", "parameter id"),
@@ -210,6 +222,12 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
         ("claim", "str", "claim id the value rests on"),
         ("assumption", "str", "rationale when no claim supports it"),
         ("sourced", "bool", "rests on a claim rather than an analyst assumption"),
+        (
+            "plausible_low",
+            "float",
+            "without a band: low end of the range a sensitivity swings over",
+        ),
+        ("plausible_high", "float", "without a band: high end of that range"),
     ],
     "scenarios": [
         ("id", "str", "scenario (preset) id; baseline first"),

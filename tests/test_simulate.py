@@ -9,7 +9,8 @@ import pytest
 from tests.reference_engine import run_reference
 from toolkit.engine.compile import compile_model
 from toolkit.engine.model import Model
-from toolkit.engine.simulation import BLOCK, SimulationResult, simulate
+from toolkit.engine.result import SimulationResult
+from toolkit.engine.simulation import BLOCK, simulate
 from toolkit.errors import ParameterError
 from toolkit.pack.load import Pack
 

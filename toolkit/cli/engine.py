@@ -21,7 +21,7 @@ from toolkit.files import atomic_path, check_output_file
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
-    from toolkit.engine.simulation import SimulationResult
+    from toolkit.engine.result import SimulationResult
 
 PROGRESS_MIN_PATH_MONTHS = 10_000_000
 

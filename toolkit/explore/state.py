@@ -35,7 +35,7 @@ from toolkit.fastimport import block_slow_optional_imports
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
-    from toolkit.engine.simulation import SimulationResult
+    from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
 
 DEFAULT_PATHS: Final = 10_000

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from toolkit.engine.simulation import SimulationResult
+from toolkit.engine.result import SimulationResult
 from toolkit.pack.load import Pack
 
 # Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked URLs and e-mail addresses,

@@ -326,7 +326,7 @@ def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() ->
 
 
 def test_markdown_outputs_keep_markdown_and_lose_scripts() -> None:
-    from toolkit.jupyter.html_export import clean_markdown_html
+    from toolkit.jupyter.sanitise import clean_markdown_html
 
     kept = "<h2>T</h2><p>a <strong>b</strong></p><table><thead><tr><th>x</th></tr></thead></table>"
     assert clean_markdown_html(kept) == kept

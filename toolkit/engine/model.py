@@ -15,8 +15,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from toolkit.engine.parameters import ParameterTable, format_number
-from toolkit.errors import ParameterError
+from toolkit.engine.parameters import ParameterTable
+from toolkit.errors import ParameterError, format_number
 
 CONDITION_KINDS: Final = ("always", "phase_at_least", "reached", "tier_transferred", "transferred")
 STATUSES: Final = ("active", "considered", "ruled_out")

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
 
 from toolkit.engine.chunk import Counts, PathSamples
 from toolkit.engine.model import Model
-from toolkit.errors import ParameterError
+from toolkit.engine.validate import check_within
+from toolkit.errors import ParameterError, shown
+
+DEFAULT_WITHIN: Final = 12  # months of the "within" figures when none is asked for
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class SimulationResult:
             if item in names:
                 return float(hist[names.index(item), : m + 1].sum() / self.paths)
         raise ParameterError(
-            f"unknown outcome {item!r}: name a response tier, phase, technology or tier"
+            f"unknown outcome {shown(item)}: name a response tier, phase, technology or tier"
         )
 
     def median_month(self, tier: str) -> int | None:
@@ -145,10 +148,19 @@ class SimulationResult:
         hits = np.flatnonzero(cum >= self.paths / 2)
         return int(hits[0]) if hits.size else None
 
-    def summary(self, within: int = 12) -> dict[str, Any]:
+    def summary(self, within: int | None = None) -> dict[str, Any]:
         """Key figures: P(reached/transferred/decided within `within` months and the horizon),
-        median decision months, and the response level at the horizon."""
-        w, model = min(within, self.months), self.model
+        median decision months, and the response level at the horizon.
+
+        `within` is a month of the run, in [0, months] (else ParameterError); by default
+        `DEFAULT_WITHIN`, or the horizon if that is shorter.
+        """
+        model = self.model
+        w = (
+            min(DEFAULT_WITHIN, self.months)
+            if within is None
+            else check_within(within, self.months)
+        )
         level = self.responses.filter(pl.col("month") == self.months)
         return {
             "scenario": self.scenario,

@@ -20,7 +20,7 @@ from toolkit.engine.compile import compile_model
 from toolkit.engine.model import Model
 from toolkit.engine.result import SimulationResult
 from toolkit.engine.validate import check_whole, validate_run
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, shown
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -138,7 +138,7 @@ def _model(pack: Pack | Model, scenario: str, overrides: Mapping[str, object]) -
     if isinstance(pack, Model):
         if scenario not in ("baseline", pack.scenario):
             raise ParameterError(
-                f"scenario {scenario!r} given with a model compiled for {pack.scenario!r}"
+                f"scenario {shown(scenario)} given with a model compiled for {pack.scenario!r}"
             )
         return pack.with_overrides(overrides)
     return compile_model(pack, scenario, overrides)

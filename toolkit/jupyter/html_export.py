@@ -106,9 +106,9 @@ def generated_at(now: dt.datetime | None = None) -> str:
         try:
             stamp = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         except (ValueError, OverflowError, OSError):
-            from toolkit.errors import ToolkitError
+            from toolkit.errors import ToolkitError, shown
 
-            raise ToolkitError(f"SOURCE_DATE_EPOCH is not a Unix time: {epoch!r}") from None
+            raise ToolkitError(f"SOURCE_DATE_EPOCH is not a Unix time: {shown(epoch)}") from None
     else:
         stamp = now or dt.datetime.now(tz=dt.UTC)
     return stamp.replace(microsecond=0).isoformat().replace("+00:00", "Z")

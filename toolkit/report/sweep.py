@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import ParameterError, ToolkitError
+from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import check_output_dir, lock_dir
 from toolkit.report.index import SweepItem, write_index
 
@@ -78,7 +78,7 @@ def combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
         raise ParameterError("the grid is empty: give at least one name=v1,v2")
     for name, values in grid.items():
         if not values:
-            raise ParameterError(f"grid parameter {name!r} has no values")
+            raise ParameterError(f"grid parameter {shown(name)} has no values")
     names = list(grid)
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
@@ -133,7 +133,7 @@ def sweep(
     if workers is None:
         workers = default_workers()
     if workers < 1:
-        raise ParameterError(f"workers must be at least 1, got {workers}")
+        raise ParameterError(f"workers must be at least 1, got {shown(workers)}")
     fixed = dict(parameters or {})
     overlap = set(fixed) & set(grid)
     if overlap:

@@ -97,6 +97,12 @@ def test_simulate_writes_parquet(tmp_path: Path) -> None:
         (["-s", "nope"], "unknown scenario 'nope'"),
         (["-p", "rate_westward_to_rear=3.5"], "= 3.5 is out of its valid range [0, 3]"),
         (["--months", "0"], "months = 0 is out of its valid range [1, 600]"),
+        (["--within", "-1"], "within = -1 is out of its valid range [0, 600]"),
+        (["--within", "13"], "within = 13 is past the horizon (months = 12)"),
+        (
+            ["-p", "troops=1e308"],
+            "parameter 'troops' = 1e+308 is out of its valid range [0, 100000]",
+        ),
         (["--out", "x.csv"], "--out: expected a FILE.parquet"),
     ],
 )
@@ -108,6 +114,54 @@ def test_simulate_errors_are_one_line_and_exit_non_zero(args: list[str], message
     assert len(lines) == 1
     assert lines[0].startswith("error: ")
     assert message in lines[0]
+
+
+LONG = "x" * 300
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-p", "troops=1" + "0" * 400], "parameter 'troops' = 1e+400 is out of its valid range"),
+        (["-p", "troops=" + "9" * 40], "parameter 'troops' = 1e+40 is out of its valid range"),
+        (["--seed", "-1" + "0" * 100], "seed = -1e+100 is out of its valid range"),
+        (["--paths", "1" * 50], "paths = 1.11111e+49 is out of its valid range"),
+        (["--within", "1" * 50], "within = 1.11111e+49 is out of its valid range"),
+        (["-p", "troops=" + LONG], "parameter 'troops' expects a whole number in [0, 100000]"),
+        (["-p", LONG + "=1"], "unknown parameter 'xxx"),
+        (["-p", LONG], "-p expects NAME=VALUE, got 'xxx"),
+        (["-s", LONG], "unknown scenario 'xxx"),
+    ],
+)
+def test_simulate_errors_quote_numbers_and_values_short(args: list[str], message: str) -> None:
+    """A huge number is not echoed digit by digit, a long value is cut: the message stays one short line."""
+    res = runner.invoke(app, ["simulate", *SMALL, *args])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert message in lines[0]
+    assert len(lines[0]) < 220
+
+
+def test_simulate_checks_run_settings_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit.pack.load
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the pack was loaded")
+
+    monkeypatch.setattr(toolkit.pack.load, "load_pack", refuse)
+    for args in (["--within", "-1"], ["--within", "40"], ["--paths", "0"], ["--seed", "-2"]):
+        res = runner.invoke(app, ["simulate", "--months", "36", *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert res.stderr.startswith("error: ")
+
+
+def test_simulate_within_defaults_to_twelve_or_a_shorter_horizon() -> None:
+    short = runner.invoke(app, ["simulate", "--paths", "500", "--months", "6", "--json"])
+    assert short.exit_code == 0, short.output
+    assert json.loads(short.stdout)["within"] == 6
+    long = runner.invoke(app, ["simulate", "--paths", "500", "--months", "24", "--json"])
+    assert json.loads(long.stdout)["within"] == 12
 
 
 def test_simulate_on_another_pack(pack_dir: Path) -> None:

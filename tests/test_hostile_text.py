@@ -11,7 +11,8 @@ import pytest
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from toolkit.errors import ToolkitError
-from toolkit.jupyter.html_export import clean_markdown_html, prepare_notebook
+from toolkit.jupyter.html_export import prepare_notebook
+from toolkit.jupyter.sanitise import clean_markdown_html
 from toolkit.report.narrative import esc, table
 
 HOSTILE = [

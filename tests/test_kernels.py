@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from queue import Empty
 from typing import Any
+
+import pytest
 
 from toolkit.jupyter.kernels import Kernel, _idle, _ready_client_class, _reply
 
@@ -74,3 +82,67 @@ def test_shutdown_reaps_the_kernel_process(tmp_path: Path) -> None:
     assert kernel.is_alive()
     kernel.shutdown()
     assert proc.poll() is not None  # dead and reaped, not left to jupyter_client's polling
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", ""])
+    proc.wait()
+    return proc.pid
+
+
+KILLED_RUN = """
+import os, signal, sys
+from pathlib import Path
+from toolkit.jupyter.kernels import Kernel
+print(Kernel(cwd=Path.cwd())._private_dir(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # as `kill -9` of a report: no clean-up runs
+"""
+
+
+def test_stale_kernel_folders_are_removed_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed by SIGTERM/SIGKILL leaves its private folder; the next kernel removes it, but
+    never a folder of a live run (its pid is alive, or it holds its folder's lock)."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    left_by_kill = Path(killed.stdout.strip())
+    assert left_by_kill.parent == tmp_path
+    assert left_by_kill.is_dir()
+    stale = tmp_path / f"toolkit-kernel-{_dead_pid()}-abcd_123"
+    (stale / "ipython").mkdir(parents=True)
+    live = tmp_path / f"toolkit-kernel-{os.getpid()}-efgh4567"
+    (live / "ipython").mkdir(parents=True)
+    elsewhere = tmp_path / f"toolkit-kernel-{_dead_pid()}-ijkl8901"  # a live run in another pid
+    elsewhere.mkdir()  # namespace: its pid means nothing here, its lock does
+    lock = os.open(elsewhere / "owner.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    unknown = tmp_path / "toolkit-kernel-x1y2z3ab"  # no owner in its name: left alone
+    unknown.mkdir()
+    other = tmp_path / f"other-{_dead_pid()}-abc"
+    other.mkdir()
+    kernel = Kernel(cwd=tmp_path)
+    try:
+        private = Path(kernel._private_dir())
+        assert not left_by_kill.exists()
+        assert not stale.exists()
+        assert private.name.startswith(f"toolkit-kernel-{os.getpid()}-")
+        assert private.parent == tmp_path
+        assert live.is_dir()
+        assert elsewhere.is_dir()
+        assert unknown.is_dir()
+        assert other.is_dir()
+        assert private.is_dir()
+    finally:
+        kernel.shutdown()
+        os.close(lock)
+    assert not private.exists()

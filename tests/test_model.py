@@ -14,9 +14,8 @@ import yaml
 from tests.engine_factory import chain_pack, compile_fake
 from toolkit.engine.compile import compile_model
 from toolkit.engine.model import Model, feasible_range
-from toolkit.engine.parameters import format_number
 from toolkit.engine.validate import validate_overrides
-from toolkit.errors import PackError, ParameterError
+from toolkit.errors import PackError, ParameterError, format_number
 from toolkit.pack.load import Pack, load_pack
 
 PHASES = (
@@ -221,6 +220,39 @@ def test_fake_packs_compile_too() -> None:
 
 def test_format_number() -> None:
     assert [format_number(x) for x in (3.0, 0.25, 11000.0, 1e-5)] == ["3", "0.25", "11000", "1e-05"]
+
+
+def test_numbers_and_values_in_messages_are_short() -> None:
+    from toolkit.engine.validate import check_whole
+    from toolkit.errors import shown
+
+    assert format_number(1e308) == "1e+308"
+    assert format_number(-1e20) == "-1e+20"
+    assert format_number(10**400) == "1e+400"
+    assert format_number(123456789 * 10**40) == "1.23457e+48"
+    assert format_number(2**63 - 1) == "9223372036854775807"  # a bound people type stays exact
+    assert format_number(np.int64(5)) == "5"
+    with pytest.raises(ParameterError) as info:
+        check_whole("seed", -(10**100), 0, 2**63 - 1)
+    assert str(info.value) == "seed = -1e+100 is out of its valid range [0, 9223372036854775807]"
+    with pytest.raises(ParameterError) as info:
+        check_whole("paths", "x" * 500, 1, 10)
+    assert len(str(info.value)) < 140
+    assert shown(10**5000) == "1e+5000"
+    assert shown(1e308) == "1e+308"
+    assert shown(0.1) == "0.1"
+    assert shown("abc") == "'abc'"
+    assert len(shown("x" * 500)) == 80
+    assert shown("x" * 500).endswith("...")
+    assert len(shown([10**5000])) <= 80  # past the digit limit of repr: no crash
+
+
+def test_a_huge_override_is_out_of_range_not_a_crash(pack: Pack) -> None:
+    model = compile_model(pack)
+    for value in (10**400, 1e308, {"value": 10**400}):
+        with pytest.raises(ParameterError, match="out of its valid range") as info:
+            model.with_overrides({"troops": value})
+        assert len(str(info.value)) < 100
 
 
 def test_copy_of_the_pack_is_independent(pack_dir: Path) -> None:

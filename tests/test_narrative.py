@@ -8,7 +8,8 @@ import re
 import polars as pl
 import pytest
 
-from toolkit.engine.simulation import SimulationResult, simulate
+from toolkit.engine.result import SimulationResult
+from toolkit.engine.simulation import simulate
 from toolkit.pack.load import Pack
 from toolkit.report import narrative
 

@@ -326,7 +326,7 @@ def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() ->
 
 
 def test_markdown_outputs_keep_markdown_and_lose_scripts() -> None:
-    from toolkit.jupyter.html_export import clean_markdown_html
+    from toolkit.jupyter.sanitise import clean_markdown_html
 
     kept = "<h2>T</h2><p>a <strong>b</strong></p><table><thead><tr><th>x</th></tr></thead></table>"
     assert clean_markdown_html(kept) == kept
@@ -528,6 +528,10 @@ REPORT = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
         ({"grid_paths": "-1"}, "grid_paths = -1 is out of its valid range"),
         ({"seed": "1.5"}, "parameter 'seed': expected int"),
         ({"colour": "red"}, "unknown parameter 'colour' for report.ipynb"),
+        ({"within": "48"}, r"within = 48 is past the horizon \(months = 36\)"),
+        ({"within": "10", "months": "6"}, r"within = 10 is past the horizon \(months = 6\)"),
+        ({"within": "-1"}, r"within = -1 is out of its valid range \[0, 600\]"),
+        ({"troops": "1e308"}, r"'troops' = 1e\+308 is out of its valid range \[0, 100000\]"),
     ],
 )
 def test_default_report_rejects_bad_parameters_before_a_kernel(
@@ -540,6 +544,18 @@ def test_default_report_rejects_bad_parameters_before_a_kernel(
         render_report(REPORT, out=out, parameters=given, from_text=True)
     assert "\n" not in str(info.value)
     assert not out.exists()
+
+
+def test_default_report_takes_a_shorter_horizon_with_the_default_within() -> None:
+    """`-p months=6` alone still renders: the notebook's headline month follows the horizon."""
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, plan_report
+
+    plan = plan_report(
+        NotebookInfo.read(REPORT), PackInfo.load(None), parameters={"months": "6"}, from_text=True
+    )
+    assert plan.overrides == {"months": 6}
+    assert "min(within, months)" in REPORT.read_text(encoding="utf-8")
 
 
 def test_model_parameters_on_the_command_line_fold_into_overrides() -> None:

@@ -9,7 +9,8 @@ import pytest
 from tests.reference_engine import run_reference
 from toolkit.engine.compile import compile_model
 from toolkit.engine.model import Model
-from toolkit.engine.simulation import BLOCK, SimulationResult, simulate
+from toolkit.engine.result import SimulationResult
+from toolkit.engine.simulation import BLOCK, simulate
 from toolkit.errors import ParameterError
 from toolkit.pack.load import Pack
 
@@ -159,6 +160,18 @@ def test_invalid_inputs_raise_parameter_error(
         simulate(model, **kwargs)  # type: ignore[arg-type]
 
 
+def test_summary_refuses_a_within_outside_the_run(result: SimulationResult) -> None:
+    """`within` past the horizon (or before month 0) is an error, not silently the horizon."""
+    assert result.months == 24
+    for within in (-1, 25, 10**400, 2.5, "12"):
+        with pytest.raises(ParameterError, match="within") as info:
+            result.summary(within)  # type: ignore[arg-type]
+        assert len(str(info.value)) < 120
+    assert result.summary(0)["within"] == 0
+    assert result.summary(24)["within"] == 24
+    assert result.summary()["within"] == 12  # the default: 12 months, or the horizon if shorter
+
+
 def test_progress_and_summary(model: Model) -> None:
     calls: list[tuple[int, int]] = []
     res = simulate(model, paths=BLOCK + 10, months=6, progress=lambda d, t: calls.append((d, t)))
@@ -166,6 +179,7 @@ def test_progress_and_summary(model: Model) -> None:
     s = res.summary(within=3)
     assert s["within"] == 3
     assert s["months"] == 6
+    assert res.summary()["within"] == 6  # the default 12 follows a shorter horizon
     assert [r["tier"] for r in s["responses"]] == list(model.responses)
     assert s["responses"][0]["median_month"] == 0
     assert s["responses"][-1]["median_month"] is None

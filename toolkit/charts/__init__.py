@@ -14,15 +14,10 @@ block_slow_optional_imports()  # before Altair (and so jsonschema) loads
 
 # ruff: noqa: E402 - the imports below must follow that call
 
+from toolkit.charts.analysis_charts import chart_policy_table, chart_tornado
 from toolkit.charts.article_charts import chart_claims, chart_event_timeline
 from toolkit.charts.explorer import chart_explorer_grid
-from toolkit.charts.model_charts import (
-    chart_phases,
-    chart_policy_table,
-    chart_responses,
-    chart_tornado,
-    chart_transfers,
-)
+from toolkit.charts.model_charts import chart_phases, chart_responses, chart_transfers
 from toolkit.charts.network import chart_actor_network
 from toolkit.charts.theme import THEME_NAME, toolkit_theme
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, shown
 from toolkit.files import check_output_file, write_atomic
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def build_chart(
 ) -> Any:
     """The Altair chart called `name`, computing engine outputs where it needs them."""
     if name not in CHARTS:
-        raise ToolkitError(f"unknown chart {name!r} (choose from: {', '.join(CHARTS)})")
+        raise ToolkitError(f"unknown chart {shown(name)} (choose from: {', '.join(CHARTS)})")
     from toolkit import charts
 
     pack_charts: dict[str, Callable[[Pack], Any]] = {
@@ -111,7 +111,7 @@ def export_chart(
     if suffix not in FORMATS:
         raise ToolkitError(f"--out must end in .png or .svg, got {str(out)!r}")
     if name not in CHARTS:
-        raise ToolkitError(f"unknown chart {name!r} (choose from: {', '.join(CHARTS)})")
+        raise ToolkitError(f"unknown chart {shown(name)} (choose from: {', '.join(CHARTS)})")
     check_output_file(out)
     from toolkit.pack.load import load_pack
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from toolkit.cli.options import PackOption, handles_errors
-from toolkit.errors import ParameterError, ToolkitError
+from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import atomic_path, check_output_file
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
-    from toolkit.engine.simulation import SimulationResult
+    from toolkit.engine.result import SimulationResult
 
 PROGRESS_MIN_PATH_MONTHS = 10_000_000
 
@@ -71,7 +71,13 @@ def simulate(
     paths: Annotated[int, typer.Option(help="Simulated paths.")] = 100_000,
     months: Annotated[int, typer.Option(help="Horizon in months after month 0.")] = 36,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")] = 0,
-    within: Annotated[int, typer.Option(help="Month of the 'within' column.")] = 12,
+    within: Annotated[
+        int | None,
+        typer.Option(
+            help="Month of the 'within' column, in [0, MONTHS] (default 12, or MONTHS if shorter).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Write every probability output, long format, to FILE.parquet."),
@@ -82,8 +88,13 @@ def simulate(
     """Run the scenario engine and print a summary (P by month `within` and by the horizon)."""
     from toolkit.engine.compile import compile_model
     from toolkit.engine.simulation import simulate as run
+    from toolkit.engine.validate import validate_run
     from toolkit.pack.load import load_pack
 
+    settings: dict[str, object] = {"paths": paths, "months": months, "seed": seed}
+    if within is not None:
+        settings["within"] = within
+    validate_run(settings)  # before any work: within in [0, months] too
     if out is not None and out.suffix.lower() != ".parquet":
         raise ToolkitError(f"--out: expected a FILE.parquet, got {str(out)!r}")
     if out is not None:
@@ -110,14 +121,14 @@ def parse_overrides(items: list[str], model: Model) -> dict[str, object]:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise ParameterError(f"-p expects NAME=VALUE, got {item!r}")
+            raise ParameterError(f"-p expects NAME=VALUE, got {shown(item)}")
         i = model.parameters.index(name)  # unknown name -> ParameterError
         numbers = [_number(part.strip()) for part in text.split(",")]
         if len(numbers) not in (1, 3) or any(x is None for x in numbers):
             kind = "a whole number" if model.parameters.is_int[i] else "a number"
             raise ParameterError(
                 f"parameter {name!r} expects {kind} in {model.parameters.valid_range(i)} "
-                f"(or VALUE,LOW,HIGH), got {text!r}"
+                f"(or VALUE,LOW,HIGH), got {shown(text)}"
             )
         if len(numbers) == 1:
             out[name] = numbers[0]
@@ -185,7 +196,7 @@ def describe_parameters(model: Model, details: bool = False) -> str:
     `details`, then each parameter's label, description, claim quote and rationale."""
     import textwrap
 
-    from toolkit.engine.parameters import format_number
+    from toolkit.errors import format_number
 
     frame = model.parameters.to_frame()
     head = (
@@ -242,8 +253,8 @@ def _wrap(text: str, textwrap: Any) -> list[str]:
     return list(textwrap.wrap(text, width=100, initial_indent="    ", subsequent_indent="    "))
 
 
-def describe_result(result: SimulationResult, within: int = 12) -> str:
-    """A readable summary of a run."""
+def describe_result(result: SimulationResult, within: int | None = None) -> str:
+    """A readable summary of a run (`within`: as `SimulationResult.summary` takes it)."""
     s = result.summary(within)
     w, m = s["within"], s["months"]
     se = 50 / math.sqrt(result.paths)

@@ -25,10 +25,9 @@ from toolkit.engine.parameters import (
     POINT,
     UNIFORM,
     ParameterTable,
-    format_number,
     frozen,
 )
-from toolkit.errors import PackError, ParameterError, Problem
+from toolkit.errors import PackError, ParameterError, Problem, format_number, shown
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -134,7 +133,9 @@ def _apply_scenario(
     if scenario not in known:
         close = difflib.get_close_matches(scenario, known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ParameterError(f"unknown scenario {scenario!r} ({hint}scenarios: {', '.join(known)})")
+        raise ParameterError(
+            f"unknown scenario {shown(scenario)} ({hint}scenarios: {', '.join(known)})"
+        )
     ov = pack.overrides
     chain = ["baseline", scenario] if scenario != "baseline" and "baseline" in known else [scenario]
     for name in chain:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, shown
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -119,7 +119,7 @@ def compute_explorer_grid(
         if name not in params:
             known = ", ".join(sorted(params))
             raise ParameterError(
-                f"unknown parameter {name!r} in the explorer grid (known: {known})"
+                f"unknown parameter {shown(name)} in the explorer grid (known: {known})"
             )
         values = tuple(sorted({float(v) for v in raw}))
         if not values:
@@ -224,6 +224,6 @@ def _scenario_values(pack: Pack, scenario: str) -> dict[str, float]:
     """The point values a scenario sets (its overrides); unknown scenario -> ParameterError."""
     known = pack.scenarios["id"].to_list()
     if scenario not in known:
-        raise ParameterError(f"unknown scenario {scenario!r} (known: {', '.join(known)})")
+        raise ParameterError(f"unknown scenario {shown(scenario)} (known: {', '.join(known)})")
     rows = pack.overrides.filter(pl.col("scenario") == scenario)
     return dict(zip(rows["parameter"], rows["value"], strict=True))

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, format_number, shown
 
 POINT, UNIFORM, TRIANGULAR = 0, 1, 2
 DISTRIBUTIONS: Final = {None: POINT, "uniform": UNIFORM, "triangular": TRIANGULAR}
@@ -30,11 +30,6 @@ FloatArray = NDArray[np.float64]
 def frozen(array: NDArray[Any]) -> NDArray[Any]:
     array.setflags(write=False)
     return array
-
-
-def format_number(x: float) -> str:
-    """A number as people write it: 3, 0.25, 11000."""
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 @dataclass(frozen=True)
@@ -106,7 +101,7 @@ class ParameterTable:
             if extra or "value" not in spec or ("low" in spec) != ("high" in spec):
                 raise ParameterError(
                     f"parameter {name!r} expects {kind} in {rng} or {{value, low, high}}, "
-                    f"got {spec!r}"
+                    f"got {shown(spec)}"
                 )
             v = self._number(i, name, spec["value"])
             if "low" not in spec or spec["low"] is None:
@@ -124,14 +119,16 @@ class ParameterTable:
         rng = self.valid_range(i)
         kind = "a whole number" if self.is_int[i] else "a number"
         if isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
-            raise ParameterError(f"parameter {name!r} expects {kind} in {rng}, got {x!r}")
-        v = float(x)
+            raise ParameterError(f"parameter {name!r} expects {kind} in {rng}, got {shown(x)}")
+        out_of_range = f"parameter {name!r} = {format_number(x)} is out of its valid range {rng}"
+        try:
+            v = float(x)
+        except OverflowError:  # an integer past the float range
+            raise ParameterError(out_of_range) from None
         if math.isnan(v) or (self.is_int[i] and not v.is_integer()):
-            raise ParameterError(f"parameter {name!r} expects {kind} in {rng}, got {x!r}")
+            raise ParameterError(f"parameter {name!r} expects {kind} in {rng}, got {shown(x)}")
         if not self.minimum[i] <= v <= self.maximum[i]:
-            raise ParameterError(
-                f"parameter {name!r} = {format_number(v)} is out of its valid range {rng}"
-            )
+            raise ParameterError(out_of_range)
         return v
 
     def to_frame(self) -> pl.DataFrame:
@@ -174,4 +171,4 @@ class ParameterTable:
 def _unknown_message(name: str, known: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown parameter {name!r} ({hint}`toolkit params` lists the {len(known)} parameters)"
+    return f"unknown parameter {shown(name)} ({hint}`toolkit params` lists the {len(known)} parameters)"

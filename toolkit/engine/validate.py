@@ -1,8 +1,10 @@
 """The engine's checks of a run's inputs, without simulating: run settings, scenario and overrides.
 
 `toolkit.report` calls `validate_overrides` and `validate_run` on a report's parameters before a kernel
-starts; `toolkit.engine.simulation` checks its own settings with `validate_run` and `check_whole`. Each
-raises a one-line `ParameterError` naming the setting or parameter and its valid range.
+starts, `toolkit simulate` calls `validate_run` before it loads the pack; `toolkit.engine.simulation`
+checks its own settings with `validate_run` and `check_whole`, `SimulationResult.summary` its `within`
+with `check_within`. Each raises a one-line `ParameterError` naming the setting or parameter and its
+valid range, with the value quoted short (`toolkit.errors.shown`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 
 from toolkit.engine.compile import compile_model
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, format_number, shown
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
@@ -31,20 +33,39 @@ RUN_LIMITS: Final[dict[str, tuple[int, int]]] = {
 
 def validate_run(parameters: Mapping[str, object]) -> None:
     """Check the run settings among `parameters` (paths, months, within, seed, *_paths); ignore the
-    rest. Raises a one-line ParameterError naming the setting and its valid range."""
+    rest. `within` given with `months` must lie within the horizon. Raises a one-line ParameterError
+    naming the setting and its valid range."""
     for name, value in parameters.items():
         limits = RUN_LIMITS.get(name) or (RUN_LIMITS["paths"] if name.endswith("_paths") else None)
         if limits is None:
             continue
         check_whole(name, value, *limits)
+    if "within" in parameters and "months" in parameters:
+        months = check_whole("months", parameters["months"], *RUN_LIMITS["months"])
+        check_within(parameters["within"], months)
 
 
-def check_whole(name: str, value: object, lo: int, hi: int) -> None:
-    """`value` is a whole number in [lo, hi], or a one-line ParameterError says so."""
+def check_within(within: object, months: int) -> int:
+    """`within` is a month of a run of `months` months (a whole number in [0, months]), or a one-line
+    ParameterError says so; returns it."""
+    w = check_whole("within", within, *RUN_LIMITS["within"])
+    if w > months:
+        raise ParameterError(
+            f"within = {w} is past the horizon (months = {months}); give a month in [0, {months}]"
+        )
+    return w
+
+
+def check_whole(name: str, value: object, lo: int, hi: int) -> int:
+    """`value` is a whole number in [lo, hi], or a one-line ParameterError says so (numbers and values
+    quoted short: `toolkit.errors.shown`); returns it as an int."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ParameterError(f"{name} expects a whole number in [{lo}, {hi}], got {value!r}")
+        raise ParameterError(f"{name} expects a whole number in [{lo}, {hi}], got {shown(value)}")
     if not lo <= int(value) <= hi:
-        raise ParameterError(f"{name} = {value} is out of its valid range [{lo}, {hi}]")
+        raise ParameterError(
+            f"{name} = {format_number(value)} is out of its valid range [{lo}, {hi}]"
+        )
+    return int(value)
 
 
 def validate_overrides(

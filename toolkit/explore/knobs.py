@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, shown
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -136,7 +136,7 @@ def preset_settings(pack: Pack, preset: str) -> dict[str, Setting]:
     """Every parameter's value and band under `preset` (the baseline plus the preset's overrides)."""
     ids = pack.scenarios.get_column("id").cast(pl.String).to_list()
     if preset not in ids:
-        raise ParameterError(f"unknown preset {preset!r} (presets: {', '.join(ids)})")
+        raise ParameterError(f"unknown preset {shown(preset)} (presets: {', '.join(ids)})")
     settings = {
         row["id"]: Setting(row["value"], row["low"], row["high"])
         for row in pack.parameters.iter_rows(named=True)

@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
-from toolkit.errors import ParameterError, ToolkitError
+from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.explore.knobs import Setting, knobs, number, preset_settings
 from toolkit.fastimport import block_slow_optional_imports
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
-    from toolkit.engine.simulation import SimulationResult
+    from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
 
 DEFAULT_PATHS: Final = 10_000
@@ -123,22 +123,26 @@ class ExplorerState:
             lo, hi = MONTH_RANGE
             if not (isinstance(value, int) and lo <= value <= hi):
                 raise ParameterError(
-                    f"months expects a whole number in [{lo}, {hi}], got {value!r}"
+                    f"months expects a whole number in [{lo}, {hi}], got {shown(value)}"
                 )
         elif name == "paths":
             if value not in PATH_CHOICES:
-                raise ParameterError(f"paths expects one of {list(PATH_CHOICES)}, got {value!r}")
+                raise ParameterError(
+                    f"paths expects one of {list(PATH_CHOICES)}, got {shown(value)}"
+                )
         else:
             knob = self.knobs.get(name)
             if knob is None:
                 raise ParameterError(
-                    f"unknown parameter {name!r} (sliders: {', '.join(self.knobs)})"
+                    f"unknown parameter {shown(name)} (sliders: {', '.join(self.knobs)})"
                 )
-            if knob.integer and not float(value).is_integer():
-                raise ParameterError(f"parameter {name!r} expects a whole number, got {value!r}")
+            if knob.integer and not (isinstance(value, int) or float(value).is_integer()):
+                raise ParameterError(
+                    f"parameter {name!r} expects a whole number, got {shown(value)}"
+                )
             if not knob.minimum <= value <= knob.maximum:
                 raise ParameterError(
-                    f"parameter {name!r} = {value} is out of its valid range "
+                    f"parameter {name!r} = {shown(value)} is out of its valid range "
                     f"[{number(knob.minimum, knob)}, {number(knob.maximum, knob)}]"
                 )
 

@@ -36,7 +36,7 @@ from toolkit.explore.state import (
 )
 
 if TYPE_CHECKING:
-    from toolkit.engine.simulation import SimulationResult
+    from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
 
 DEBOUNCE: Final = 0.2

@@ -7,7 +7,10 @@
   interpreter that `start()` later turns into the kernel, importing the notebook's modules meanwhile
   (`toolkit.jupyter.prespawn`); `shutdown()` discards it if the checks fail.
 - It talks over IPC sockets in a private temporary directory (no TCP ports, no connection file or
-  IPython history in the home directory, no user IPython profile or startup files).
+  IPython history in the home directory, no user IPython profile or startup files). The directory is
+  named after the owning process (`toolkit-kernel-<pid>-…`) and holds a lock while it lives; one left
+  by a run killed with SIGTERM/SIGKILL is removed when the next kernel makes its own
+  (`toolkit.jupyter.kernel_dirs`).
 - `warm_up()` sends the notebook's imports as soon as the kernel starts, so kernel start-up and imports
   overlap the parent's own work; papermill's first request simply queues behind it.
 - `papermill.execute_notebook(..., engine_name=ENGINE, km=kernel.km)` runs a notebook on the kernel
@@ -26,7 +29,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -34,6 +36,7 @@ from queue import Empty
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ToolkitError
+from toolkit.jupyter.kernel_dirs import make_private_dir, remove_stale_dirs
 from toolkit.jupyter.offline import REPORT_MODE_ENV
 from toolkit.jupyter.prespawn import adopting_provisioner, discard, prespawn_enabled
 
@@ -69,12 +72,14 @@ class Kernel:
         self.km: AsyncKernelManager | None = None
         self.kc: AsyncKernelClient | None = None
         self._dir: str | None = None
+        self._lock: int | None = None  # fd holding the directory's OWNER_LOCK
         self._pending: list[str] = []
         self._zygote: subprocess.Popen[bytes] | None = None
 
     def _private_dir(self) -> str:
         if self._dir is None:
-            self._dir = tempfile.mkdtemp(prefix="toolkit-kernel-")
+            remove_stale_dirs()
+            self._dir, self._lock = make_private_dir()
             os.makedirs(os.path.join(self._dir, "ipython"), exist_ok=True)
             self.env["IPYTHONDIR"] = os.path.join(self._dir, "ipython")
         return self._dir
@@ -170,6 +175,9 @@ class Kernel:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+        if self._lock is not None:
+            os.close(self._lock)  # releases the lock
+            self._lock = None
 
     def __enter__(self) -> Kernel:
         return self

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, shown
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -282,13 +282,13 @@ def coerce_value(param: NotebookParameter, value: Any, *, from_text: bool = Fals
         result = _convert(param.type_expr, value, from_text)
     except (_MismatchError, ValueError, TypeError, SyntaxError):
         raise ParameterError(
-            f"parameter {param.name!r}: expected {param.shown_type}, got {value!r}"
+            f"parameter {param.name!r}: expected {param.shown_type}, got {shown(value)}"
         ) from None
     try:
         ast.literal_eval(repr(result))
     except (ValueError, SyntaxError):
         raise ParameterError(
-            f"parameter {param.name!r}: {value!r} cannot be passed to a notebook "
+            f"parameter {param.name!r}: {shown(value)} cannot be passed to a notebook "
             "(use numbers, strings, booleans, None, lists and dicts)"
         ) from None
     return result
@@ -306,7 +306,9 @@ def coerce_parameters(
     for name, value in given.items():
         if name not in declared:
             known = ", ".join(declared) or "none"
-            raise ParameterError(f"unknown parameter {name!r} for {notebook} (it takes: {known})")
+            raise ParameterError(
+                f"unknown parameter {shown(name)} for {notebook} (it takes: {known})"
+            )
         result[name] = coerce_value(declared[name], value, from_text=from_text)
     return result
 
@@ -318,9 +320,9 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise ParameterError(f"expected name=value, got {item!r}")
+            raise ParameterError(f"expected name=value, got {shown(item)}")
         if name in result:
-            raise ParameterError(f"parameter {name!r} given twice")
+            raise ParameterError(f"parameter {shown(name)} given twice")
         result[name] = value
     return result
 

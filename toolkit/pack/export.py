@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ToolkitError, shown
 from toolkit.files import atomic_path, check_output_dir
 from toolkit.pack.load import Pack
 from toolkit.pack.schema import SCHEMAS
@@ -38,7 +38,7 @@ def describe_frames(pack: Pack) -> str:
 def print_frame(pack: Pack, name: str) -> None:
     """Print one frame in full."""
     if name not in pack.frames:
-        raise ToolkitError(f"--show: no frame {name!r} (frames: {', '.join(pack.frames)})")
+        raise ToolkitError(f"--show: no frame {shown(name)} (frames: {', '.join(pack.frames)})")
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
         print(pack.frames[name])
 
@@ -54,7 +54,7 @@ def print_schemas() -> None:
 def check_format(fmt: str) -> None:
     """An export format the toolkit writes, or a one-line ToolkitError."""
     if fmt not in FORMATS:
-        raise ToolkitError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise ToolkitError(f"--format: {shown(fmt)} is not one of {', '.join(FORMATS)}")
 
 
 def export_frames(pack: Pack, out: Path, fmt: str) -> list[Path]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from toolkit.engine.simulation import SimulationResult
+from toolkit.engine.result import SimulationResult
 from toolkit.pack.load import Pack
 
 # Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked URLs and e-mail addresses,
@@ -51,8 +51,8 @@ def _labels(frame: pl.DataFrame) -> dict[str, str]:
     }
 
 
-def describe_findings(result: SimulationResult, pack: Pack, within: int = 12) -> str:
-    """The headline numbers of a run, in sentences."""
+def describe_findings(result: SimulationResult, pack: Pack, within: int | None = None) -> str:
+    """The headline numbers of a run, in sentences (`within`: as `SimulationResult.summary` takes it)."""
     s = result.summary(within)
     w = s["within"]
     phase = _labels(pack.phases)

@@ -10,7 +10,6 @@ what papermill injects, the report kernel's environment and the provenance shown
 
 from __future__ import annotations
 
-import contextlib
 import os
 import platform
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import ParameterError, ToolkitError
+from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.jupyter.nbparams import (
     NotebookParameter,
     coerce_parameters,
@@ -125,7 +124,9 @@ def plan_report(
         if "scenario" not in declared:
             raise ParameterError(f"{name} has no 'scenario' parameter")
         if "scenario" in given and str(given["scenario"]) != scenario:
-            raise ParameterError(f"scenario given twice: {scenario!r} and {given['scenario']!r}")
+            raise ParameterError(
+                f"scenario given twice: {shown(scenario)} and {shown(given['scenario'])}"
+            )
         given["scenario"] = scenario
     if pack_given and "pack" in declared and "pack" not in given:
         given["pack"] = str(pack.path)
@@ -133,22 +134,23 @@ def plan_report(
     overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
     effective_scenario = overrides.get("scenario")
     if effective_scenario is None and "scenario" in declared:
-        with contextlib.suppress(ValueError, SyntaxError):
-            import ast
-
-            default = ast.literal_eval(declared["scenario"].default)
-            effective_scenario = default if isinstance(default, str) else None
+        default = _default(declared["scenario"])
+        effective_scenario = default if isinstance(default, str) else None
     _check_scenario(pack.pack, effective_scenario)
     model_overrides = _model_overrides(pack.pack, overrides)
     if effective_scenario is not None or model_overrides:
         _engine_check(pack.pack, effective_scenario, model_overrides)
-    _run_check(
-        {
-            k: v
-            for k, v in overrides.items()
-            if k not in model_overrides and k not in {"scenario", "pack", "overrides"}
-        }
-    )
+    run = {
+        k: v
+        for k, v in overrides.items()
+        if k not in model_overrides and k not in {"scenario", "pack", "overrides"}
+    }
+    if "within" in run and "months" not in run and "months" in declared:
+        # a given `within` must lie within the horizon, the notebook's own when not given
+        months = _default(declared["months"])
+        if isinstance(months, int) and not isinstance(months, bool):
+            run["months"] = months
+    _run_check(run)
     return ReportPlan(
         notebook=notebook,
         pack=pack,
@@ -156,6 +158,16 @@ def plan_report(
         scenario=effective_scenario,
         pack_given=pack_given,
     )
+
+
+def _default(param: NotebookParameter) -> Any:
+    """A parameter's default value when it is a literal, else None."""
+    import ast
+
+    try:
+        return ast.literal_eval(param.default)
+    except (ValueError, SyntaxError):
+        return None
 
 
 def _fold_model_parameters(
@@ -186,7 +198,7 @@ def _fold_model_parameters(
                 value = float(raw)
             except ValueError:
                 raise ParameterError(
-                    f"parameter {key!r}: expected a number, got {value!r}"
+                    f"parameter {key!r}: expected a number, got {shown(value)}"
                 ) from None
         nested[key] = int(value) if isinstance(value, float) and value.is_integer() else value
     rest["overrides"] = nested
@@ -201,7 +213,9 @@ def _check_scenario(pack: Pack, scenario: object) -> None:
         return
     known = [str(s) for s in frame["id"].to_list()]
     if scenario not in known:
-        raise ParameterError(f"unknown scenario {scenario!r} (the pack has: {', '.join(known)})")
+        raise ParameterError(
+            f"unknown scenario {shown(scenario)} (the pack has: {', '.join(known)})"
+        )
 
 
 def _model_overrides(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:

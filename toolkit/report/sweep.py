@@ -1,4 +1,5 @@
-"""`toolkit sweep`: one report per combination of parameter values, on warm kernels, plus an index.
+"""`toolkit sweep`: one report per combination of parameter values, on warm kernels, plus an index
+(`index.html`, written by `toolkit.report.index`).
 
 Papermill starts and stops a kernel for every run and cannot reuse one (papermill#326); here each
 worker starts one kernel, imports the notebook's modules once, snapshots the kernel's state, and before
@@ -19,7 +20,6 @@ written stay, `index.html` lists what did not finish, every kernel is shut down,
 from __future__ import annotations
 
 import contextlib
-import html
 import itertools
 import os
 import queue
@@ -29,23 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import ParameterError, ToolkitError
+from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import check_output_dir, lock_dir
-from toolkit.jupyter.nbparams import render_value
+from toolkit.report.index import SweepItem, write_index
 
 if TYPE_CHECKING:
     from toolkit.jupyter.kernels import Kernel
     from toolkit.report.notebook import NotebookSource
     from toolkit.report.plan import ReportPlan
-
-
-@dataclass(frozen=True)
-class SweepItem:
-    """One combination: its grid values, its report (if written) or its error."""
-
-    values: dict[str, Any]
-    path: Path
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +78,7 @@ def combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
         raise ParameterError("the grid is empty: give at least one name=v1,v2")
     for name, values in grid.items():
         if not values:
-            raise ParameterError(f"grid parameter {name!r} has no values")
+            raise ParameterError(f"grid parameter {shown(name)} has no values")
     names = list(grid)
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
@@ -142,7 +133,7 @@ def sweep(
     if workers is None:
         workers = default_workers()
     if workers < 1:
-        raise ParameterError(f"workers must be at least 1, got {workers}")
+        raise ParameterError(f"workers must be at least 1, got {shown(workers)}")
     fixed = dict(parameters or {})
     overlap = set(fixed) & set(grid)
     if overlap:
@@ -404,75 +395,3 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.__exit__(None, None, None)
-
-
-def write_index(
-    target: Path,
-    notebook: str,
-    names: list[str],
-    plan: ReportPlan,
-    items: list[SweepItem],
-) -> Path:
-    """`index.html`: every report with its parameter values (escaped), deterministic, atomic."""
-    from toolkit.files import write_atomic
-    from toolkit.jupyter.html_export import generated_at
-
-    e = html.escape
-    prov = plan.provenance()
-    fixed = [p for p in prov.parameters if p.overridden and p.name not in names]
-    head = "".join(f"<th>{e(n)}</th>" for n in names)
-    rows = []
-    for i, item in enumerate(items, 1):
-        cells = "".join(
-            f"<td><code>{e(render_value(item.values.get(n)))}</code></td>" for n in names
-        )
-        if item.error is None:
-            link = f'<a href="{e(item.path.name)}">{e(item.path.name)}</a>'
-            status = "ok"
-        else:
-            link = e(item.path.name)
-            status = f'<span class="failed">failed: {e(item.error)}</span>'
-        rows.append(f"<tr><td>{i}</td>{cells}<td>{link}</td><td>{status}</td></tr>")
-    fixed_html = (
-        "<p>Fixed for every report: "
-        + ", ".join(f"<code>{e(p.name)} = {e(p.value)}</code>" for p in fixed)
-        + "</p>"
-        if fixed
-        else ""
-    )
-    pack = (
-        f"<p>Pack content hash <code>{e(prov.pack_hash or '')}</code>; toolkit "
-        f"{e(prov.toolkit_version)}; generated {e(generated_at())} (UTC).</p>"
-    )
-    document = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sweep of {e(notebook)}</title>
-<style>
-body {{ font: 15px/1.5 -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #222;
-  max-width: 1100px; margin: 0 auto; padding: 24px; }}
-table {{ border-collapse: collapse; font-variant-numeric: tabular-nums; }}
-th, td {{ text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid #ddd; }}
-thead th {{ border-bottom: 2px solid #bbb; }}
-.failed {{ color: #b22; }}
-a {{ color: #0072b2; }}
-</style>
-</head>
-<body>
-<h1>Sweep of <code>{e(notebook)}</code>: {len(items)} reports</h1>
-{fixed_html}
-{pack}
-<table>
-<thead><tr><th>#</th>{head}<th>report</th><th>status</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-</body>
-</html>
-"""
-    path = target / "index.html"
-    write_atomic(path, document.encode("utf-8"))
-    return path

@@ -1,0 +1,327 @@
+"""`SimulationResult`: one run's outputs as tidy Polars frames, built from the run's histograms on first
+use, plus the figures read from them (`probability_by`, `median_month`, `summary`, `to_long`).
+
+`toolkit.engine.simulation` runs the engine and returns these; a result holds only the counts (and the
+kept paths, if any), so a caller that wants a few numbers never pays for the frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Final
+
+import numpy as np
+import polars as pl
+
+from toolkit.engine.chunk import Counts, PathSamples
+from toolkit.engine.model import Model
+from toolkit.engine.validate import check_within
+from toolkit.errors import ParameterError, shown
+
+DEFAULT_WITHIN: Final = 12  # months of the "within" figures when none is asked for
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Outputs of one run as tidy long-format frames (phases and tiers as ordered Enums).
+
+    Month 0 is the start state (the article's date); months 1..M follow. Probabilities are fractions
+    of paths. `time_to_response` has a null month for "not within the horizon".
+    """
+
+    scenario: str
+    paths: int
+    months: int
+    seed: int
+    model: Model = field(repr=False)
+    counts: Counts = field(repr=False)
+    kept: tuple[PathSamples, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        model: Model,
+        counts: Counts,
+        samples: list[PathSamples],
+        *,
+        paths: int,
+        months: int,
+        seed: int,
+    ) -> SimulationResult:
+        return cls(
+            scenario=model.scenario,
+            paths=paths,
+            months=months,
+            seed=seed,
+            model=model,
+            counts=counts,
+            kept=tuple(samples),
+        )
+
+    # Frames are built from the counts on first use: a run whose caller only wants a few numbers
+    # (the tornado's 50-odd runs, `probability_by`) never pays for them.
+    @cached_property
+    def _frames(self) -> _Frames:
+        return _Frames(self.model, self.months, self.paths)
+
+    @cached_property
+    def parameters(self) -> pl.DataFrame:
+        """The parameters used: values, bands, distributions and sources."""
+        return self.model.parameters.to_frame()
+
+    @cached_property
+    def phases(self) -> pl.DataFrame:
+        """month, phase, probability of being in the phase that month."""
+        f = self._frames
+        return f.by_month(self.counts.occupancy.T, "phase", f.phase)
+
+    @cached_property
+    def reached(self) -> pl.DataFrame:
+        """month, phase, probability of having reached the phase by that month."""
+        f = self._frames
+        return f.cumulative(self.counts.reached, "phase", f.phase)
+
+    @cached_property
+    def transfers(self) -> pl.DataFrame:
+        """month, technology, tier, cumulative probability of the technology's transfer."""
+        f, model = self._frames, self.model
+        tier_of = dict(
+            zip(
+                model.technologies,
+                [model.tech_tiers[t] for t in model.technology_tier],
+                strict=True,
+            )
+        )
+        return (
+            f.cumulative(self.counts.transfer, "technology", f.tech)
+            .with_columns(
+                pl.col("technology")
+                .cast(pl.String)
+                .replace_strict(tier_of, return_dtype=f.tech_tier)
+                .alias("tier")
+            )
+            .select("month", "technology", "tier", "probability")
+        )
+
+    @cached_property
+    def transfer_tiers(self) -> pl.DataFrame:
+        """month, tier, cumulative probability of any transfer in the tier."""
+        f = self._frames
+        return f.cumulative(self.counts.tier_transfer, "tier", f.tech_tier)
+
+    @cached_property
+    def responses(self) -> pl.DataFrame:
+        """month, level, probability that the highest response tier decided is `level`."""
+        return self._frames.levels(self.counts.level)
+
+    @cached_property
+    def time_to_response(self) -> pl.DataFrame:
+        """tier, month (null: not within the horizon), probability of first decision then."""
+        return self._frames.times(self.counts.decided)
+
+    @cached_property
+    def samples(self) -> pl.DataFrame | None:
+        """Path-level draws and event months of the kept paths, if any were kept."""
+        return self._frames.samples(list(self.kept)) if self.kept else None
+
+    def probability_by(self, item: str, month: int) -> float:
+        """P(event `item` by `month`): a response tier decided, a phase reached, a technology or a
+        technology tier transferred."""
+        c, m = self.counts, min(max(month, 0), self.months)
+        for names, hist in (
+            (self.model.responses, c.decided),
+            (self.model.phases, c.reached),
+            (self.model.technologies, c.transfer),
+            (self.model.tech_tiers, c.tier_transfer),
+        ):
+            if item in names:
+                return float(hist[names.index(item), : m + 1].sum() / self.paths)
+        raise ParameterError(
+            f"unknown outcome {shown(item)}: name a response tier, phase, technology or tier"
+        )
+
+    def median_month(self, tier: str) -> int | None:
+        """Median decision month of a response tier; None if half the paths do not reach it."""
+        hist = self.counts.decided[self.model.responses.index(tier)]
+        cum = np.cumsum(hist[: self.months + 1])
+        hits = np.flatnonzero(cum >= self.paths / 2)
+        return int(hits[0]) if hits.size else None
+
+    def summary(self, within: int | None = None) -> dict[str, Any]:
+        """Key figures: P(reached/transferred/decided within `within` months and the horizon),
+        median decision months, and the response level at the horizon.
+
+        `within` is a month of the run, in [0, months] (else ParameterError); by default
+        `DEFAULT_WITHIN`, or the horizon if that is shorter.
+        """
+        model = self.model
+        w = (
+            min(DEFAULT_WITHIN, self.months)
+            if within is None
+            else check_within(within, self.months)
+        )
+        level = self.responses.filter(pl.col("month") == self.months)
+        return {
+            "scenario": self.scenario,
+            "paths": self.paths,
+            "months": self.months,
+            "seed": self.seed,
+            "within": w,
+            "content_hash": model.content_hash,
+            "phases": [
+                {
+                    "phase": p,
+                    "p_reached_within": self.probability_by(p, w),
+                    "p_reached_horizon": self.probability_by(p, self.months),
+                }
+                for p in model.phases
+            ],
+            "transfers": [
+                {
+                    "tier": t,
+                    "p_within": self.probability_by(t, w),
+                    "p_horizon": self.probability_by(t, self.months),
+                }
+                for t in model.tech_tiers
+            ],
+            "responses": [
+                {
+                    "tier": r,
+                    "status": s,
+                    "p_within": self.probability_by(r, w),
+                    "p_horizon": self.probability_by(r, self.months),
+                    "median_month": self.median_month(r),
+                }
+                for r, s in zip(model.responses, model.status, strict=True)
+            ],
+            "level_at_horizon": {
+                str(row["level"]): row["probability"] for row in level.iter_rows(named=True)
+            },
+        }
+
+    def to_long(self) -> pl.DataFrame:
+        """All probability outputs in one long frame (output, month, item, probability) for export."""
+        parts = []
+        for name, key in (
+            ("phases", "phase"),
+            ("reached", "phase"),
+            ("transfers", "technology"),
+            ("transfer_tiers", "tier"),
+            ("responses", "level"),
+            ("time_to_response", "tier"),
+        ):
+            frame: pl.DataFrame = getattr(self, name)
+            parts.append(
+                frame.select(
+                    pl.lit(name).alias("output"),
+                    pl.col("month").cast(pl.Int32),
+                    pl.col(key).cast(pl.String).alias("item"),
+                    pl.col("probability"),
+                )
+            )
+        meta = {
+            "scenario": self.scenario,
+            "paths": self.paths,
+            "months": self.months,
+            "seed": self.seed,
+            "content_hash": self.model.content_hash,
+        }
+        return pl.concat(parts).with_columns(
+            pl.lit(v, dtype=pl.Int64 if isinstance(v, int) else pl.String).alias(k)
+            for k, v in meta.items()
+        )
+
+
+@dataclass(frozen=True)
+class _Frames:
+    model: Model
+    months: int
+    paths: int
+
+    @property
+    def phase(self) -> pl.Enum:
+        return pl.Enum(list(self.model.phases))
+
+    @property
+    def tech(self) -> pl.Enum:
+        return pl.Enum(list(self.model.technologies))
+
+    @property
+    def tech_tier(self) -> pl.Enum:
+        return pl.Enum(list(self.model.tech_tiers))
+
+    @property
+    def response(self) -> pl.Enum:
+        return pl.Enum(list(self.model.responses))
+
+    def _grid(
+        self, items: tuple[str, ...], key: str, dtype: pl.Enum, prob: np.ndarray
+    ) -> pl.DataFrame:
+        """prob is (items, months+1); rows month-major, items in ladder order."""
+        m = self.months + 1
+        return pl.DataFrame(
+            {
+                "month": pl.Series(np.repeat(np.arange(m), len(items)), dtype=pl.Int32),
+                key: pl.Series(list(items) * m, dtype=dtype),
+                "probability": prob.T.ravel(),
+            }
+        )
+
+    def by_month(self, counts: np.ndarray, key: str, dtype: pl.Enum) -> pl.DataFrame:
+        items = tuple(dtype.categories.to_list())
+        return self._grid(items, key, dtype, counts / self.paths)
+
+    def cumulative(self, hist: np.ndarray, key: str, dtype: pl.Enum) -> pl.DataFrame:
+        items = tuple(dtype.categories.to_list())
+        cum = np.cumsum(hist[:, : self.months + 1], axis=1) / self.paths
+        return self._grid(items, key, dtype, cum)
+
+    def levels(self, level_hist: np.ndarray) -> pl.DataFrame:
+        """Distribution of the highest tier decided; `none` first."""
+        at_least = np.cumsum(level_hist[:, : self.months + 1], axis=1) / self.paths  # (R, M+1)
+        padded = np.vstack(
+            [np.ones((1, self.months + 1)), at_least, np.zeros((1, self.months + 1))]
+        )
+        prob = padded[:-1] - padded[1:]
+        names = ("none", *self.model.responses)
+        return self._grid(names, "level", pl.Enum(list(names)), np.clip(prob, 0.0, 1.0))
+
+    def times(self, decided: np.ndarray) -> pl.DataFrame:
+        """Distribution of the decision month of each tier; a null month is beyond the horizon."""
+        r, m = len(self.model.responses), self.months + 2
+        months = [*range(self.months + 1), None]
+        return pl.DataFrame(
+            {
+                "tier": pl.Series(np.repeat(list(self.model.responses), m), dtype=self.response),
+                "month": pl.Series(months * r, dtype=pl.Int32),
+                "probability": (decided / self.paths).ravel(),
+            }
+        )
+
+    def samples(self, parts: list[PathSamples]) -> pl.DataFrame:
+        model, never = self.model, self.months + 1
+
+        def months(a: np.ndarray) -> pl.Series:
+            return pl.Series(np.where(a >= never, -1, a), dtype=pl.Int32).replace(-1, None)
+
+        def cat(name: str, arrays: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(arrays) if arrays else np.zeros((0,))
+
+        cols: dict[str, Any] = {}
+        n = sum(p.final_phase.size for p in parts)
+        cols["path"] = pl.Series(np.arange(n), dtype=pl.Int64)
+        for pid in parts[0].values:
+            cols[f"param.{pid}"] = cat(pid, [p.values[pid] for p in parts]).astype(np.float64)
+        finals = cat("final", [p.final_phase for p in parts]).astype(np.int64)
+        cols["final_phase"] = pl.Series([model.phases[i] for i in finals], dtype=self.phase)
+        for label, attr, names in (
+            ("reached", "reached", model.phases),
+            ("transfer", "transfer", model.technologies),
+            ("trigger", "trigger", model.responses),
+            ("decided", "decided", model.responses),
+        ):
+            data = np.concatenate([getattr(p, attr) for p in parts], axis=0)
+            for j, name in enumerate(names):
+                cols[f"{label}.{name}"] = months(data[:, j])
+        return pl.DataFrame(cols)

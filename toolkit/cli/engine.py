@@ -83,10 +83,22 @@ def simulate(
         typer.Option(help="Write every probability output, long format, to FILE.parquet."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="Start state at month 0: PHASE=SHARE,... summing to 1 (default: the pack's).",
+            show_default=False,
+        ),
+    ] = None,
+    step: Annotated[
+        float,
+        typer.Option(help="Months per reporting period (e.g. 0.25 for weeks; MONTHS a multiple)."),
+    ] = 1.0,
     pack: PackOption = None,
 ) -> None:
     """Run the scenario engine and print a summary (P by month `within` and by the horizon)."""
     from toolkit.engine.compile import compile_model
+    from toolkit.engine.simulation import check_step
     from toolkit.engine.simulation import simulate as run
     from toolkit.engine.validate import validate_run
     from toolkit.pack.load import load_pack
@@ -99,10 +111,15 @@ def simulate(
         raise ToolkitError(f"--out: expected a FILE.parquet, got {str(out)!r}")
     if out is not None:
         check_output_file(out)
+    shares = parse_start(start) if start is not None else None
+    check_step(step, months)
     model = compile_model(load_pack(pack), scenario)
-    model = model.with_overrides(parse_overrides(param or [], model))
+    overrides: dict[str, Any] = parse_overrides(param or [], model)
     with _Progress(paths, months) as progress:
-        result = run(model, paths=paths, months=months, seed=seed, progress=progress)
+        result = run(
+            model, paths=paths, months=months, seed=seed, progress=progress, start=shares,
+            step=step, **overrides,
+        )  # fmt: skip
     if out is not None:
         _write_parquet(result, out)
     if as_json:
@@ -134,6 +151,20 @@ def parse_overrides(items: list[str], model: Model) -> dict[str, object]:
             out[name] = numbers[0]
         else:
             out[name] = dict(zip(("value", "low", "high"), numbers, strict=True))
+    return out
+
+
+def parse_start(text: str) -> dict[str, float]:
+    """`PHASE=SHARE,PHASE=SHARE` -> {phase: share}; the model checks phases and the sum."""
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        number = _number(value.strip())
+        if not sep or not name.strip() or number is None:
+            raise ParameterError(f"--start expects PHASE=SHARE,..., got {shown(part)}")
+        out[name.strip()] = float(number)
+    if not out:
+        raise ParameterError("--start expects PHASE=SHARE,... (shares summing to 1)")
     return out
 
 
@@ -264,9 +295,12 @@ def describe_result(result: SimulationResult, within: int | None = None) -> str:
         out += [f"  {a:<32}{b:>10.1%}{c:>10.1%}{'  ' + d if d else ''}" for a, b, c, d in rows]
         return out
 
+    overrides = ", ".join(f"{k}={v}" for k, v in s["overrides"].items()) or "none"
+    start = ", ".join(f"{k} {v:.0%}" for k, v in s["start"].items())
     lines = [
         f"Scenario {s['scenario']!r}: {s['paths']:,} paths x {m} months from the article's date "
         f"(month 0), seed {s['seed']}",
+        f"Overrides: {overrides}. Start: {start}.",
         f"Monte Carlo standard error at most {se:.2f} percentage points; parameter bands are "
         "sampled per path.",
     ]

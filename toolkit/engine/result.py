@@ -7,6 +7,7 @@ kept paths, if any), so a caller that wants a few numbers never pays for the fra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final
@@ -26,8 +27,11 @@ DEFAULT_WITHIN: Final = 12  # months of the "within" figures when none is asked 
 class SimulationResult:
     """Outputs of one run as tidy long-format frames (phases and tiers as ordered Enums).
 
-    Month 0 is the start state (the article's date); months 1..M follow. Probabilities are fractions
-    of paths. `time_to_response` has a null month for "not within the horizon".
+    Month 0 is the start state (the article's date); then one row per reporting period of `step`
+    months up to the horizon `months` (the `month` column holds whole months when `step` is 1, else
+    the period's end in months). Probabilities are fractions of paths. `time_to_response` has a null
+    month for "not within the horizon". `overrides` and `start` are the run's inputs on top of the
+    scenario, so every output can say what it rests on.
     """
 
     scenario: str
@@ -37,6 +41,26 @@ class SimulationResult:
     model: Model = field(repr=False)
     counts: Counts = field(repr=False)
     kept: tuple[PathSamples, ...] = field(default=(), repr=False)
+    step: float = 1.0
+    overrides: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def periods(self) -> int:
+        """Reporting periods after month 0."""
+        return round(self.months / self.step)
+
+    def period(self, month: float) -> int:
+        """The reporting period that ends at `month` (clipped to the run)."""
+        return min(max(int(np.floor(month / self.step + 1e-9)), 0), self.periods)
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """What the run rests on beyond the pack: scenario, overrides and start state."""
+        return {
+            "scenario": self.scenario,
+            "overrides": dict(self.overrides),
+            "start": self.model.start_state(),
+        }
 
     @classmethod
     def build(
@@ -48,6 +72,8 @@ class SimulationResult:
         paths: int,
         months: int,
         seed: int,
+        step: float = 1.0,
+        overrides: Mapping[str, object] | None = None,
     ) -> SimulationResult:
         return cls(
             scenario=model.scenario,
@@ -57,13 +83,15 @@ class SimulationResult:
             model=model,
             counts=counts,
             kept=tuple(samples),
+            step=step,
+            overrides=tuple(sorted((overrides or {}).items())),
         )
 
     # Frames are built from the counts on first use: a run whose caller only wants a few numbers
     # (the tornado's 50-odd runs, `probability_by`) never pays for them.
     @cached_property
     def _frames(self) -> _Frames:
-        return _Frames(self.model, self.months, self.paths)
+        return _Frames(self.model, self.periods, self.paths, self.step)
 
     @cached_property
     def parameters(self) -> pl.DataFrame:
@@ -125,10 +153,10 @@ class SimulationResult:
         """Path-level draws and event months of the kept paths, if any were kept."""
         return self._frames.samples(list(self.kept)) if self.kept else None
 
-    def probability_by(self, item: str, month: int) -> float:
+    def probability_by(self, item: str, month: float) -> float:
         """P(event `item` by `month`): a response tier decided, a phase reached, a technology or a
         technology tier transferred."""
-        c, m = self.counts, min(max(month, 0), self.months)
+        c, m = self.counts, self.period(month)
         for names, hist in (
             (self.model.responses, c.decided),
             (self.model.phases, c.reached),
@@ -141,12 +169,15 @@ class SimulationResult:
             f"unknown outcome {shown(item)}: name a response tier, phase, technology or tier"
         )
 
-    def median_month(self, tier: str) -> int | None:
-        """Median decision month of a response tier; None if half the paths do not reach it."""
+    def median_month(self, tier: str) -> float | None:
+        """Median decision month of a response tier (the end of the period it falls in); None if half
+        the paths do not reach it."""
         hist = self.counts.decided[self.model.responses.index(tier)]
-        cum = np.cumsum(hist[: self.months + 1])
+        cum = np.cumsum(hist[: self.periods + 1])
         hits = np.flatnonzero(cum >= self.paths / 2)
-        return int(hits[0]) if hits.size else None
+        if not hits.size:
+            return None
+        return int(hits[0]) if self.step == 1 else float(hits[0] * self.step)
 
     def summary(self, within: int | None = None) -> dict[str, Any]:
         """Key figures: P(reached/transferred/decided within `within` months and the horizon),
@@ -164,8 +195,11 @@ class SimulationResult:
         level = self.responses.filter(pl.col("month") == self.months)
         return {
             "scenario": self.scenario,
+            "overrides": dict(self.overrides),
+            "start": model.start_state(),
             "paths": self.paths,
             "months": self.months,
+            "step": self.step,
             "seed": self.seed,
             "within": w,
             "content_hash": model.content_hash,
@@ -215,7 +249,7 @@ class SimulationResult:
             parts.append(
                 frame.select(
                     pl.lit(name).alias("output"),
-                    pl.col("month").cast(pl.Int32),
+                    pl.col("month").cast(pl.Float64 if self.step != 1 else pl.Int32),
                     pl.col(key).cast(pl.String).alias("item"),
                     pl.col("probability"),
                 )
@@ -236,8 +270,15 @@ class SimulationResult:
 @dataclass(frozen=True)
 class _Frames:
     model: Model
-    months: int
+    months: int  # reporting periods after month 0
     paths: int
+    step: float = 1.0
+
+    def month_values(self, n: int) -> pl.Series:
+        """The `month` column's values of periods 0..n-1: whole months, or period ends in months."""
+        if self.step == 1:
+            return pl.Series(np.arange(n), dtype=pl.Int32)
+        return pl.Series(np.arange(n) * self.step, dtype=pl.Float64)
 
     @property
     def phase(self) -> pl.Enum:
@@ -262,7 +303,7 @@ class _Frames:
         m = self.months + 1
         return pl.DataFrame(
             {
-                "month": pl.Series(np.repeat(np.arange(m), len(items)), dtype=pl.Int32),
+                "month": self.month_values(m).gather(np.repeat(np.arange(m), len(items))),
                 key: pl.Series(list(items) * m, dtype=dtype),
                 "probability": prob.T.ravel(),
             }
@@ -290,11 +331,11 @@ class _Frames:
     def times(self, decided: np.ndarray) -> pl.DataFrame:
         """Distribution of the decision month of each tier; a null month is beyond the horizon."""
         r, m = len(self.model.responses), self.months + 2
-        months = [*range(self.months + 1), None]
+        months = [*self.month_values(self.months + 1).to_list(), None]
         return pl.DataFrame(
             {
                 "tier": pl.Series(np.repeat(list(self.model.responses), m), dtype=self.response),
-                "month": pl.Series(months * r, dtype=pl.Int32),
+                "month": pl.Series(months * r, dtype=pl.Int32 if self.step == 1 else pl.Float64),
                 "probability": (decided / self.paths).ravel(),
             }
         )
@@ -303,7 +344,8 @@ class _Frames:
         model, never = self.model, self.months + 1
 
         def months(a: np.ndarray) -> pl.Series:
-            return pl.Series(np.where(a >= never, -1, a), dtype=pl.Int32).replace(-1, None)
+            periods = pl.Series(np.where(a >= never, -1, a), dtype=pl.Int32).replace(-1, None)
+            return periods if self.step == 1 else periods.cast(pl.Float64) * self.step
 
         def cat(name: str, arrays: list[np.ndarray]) -> np.ndarray:
             return np.concatenate(arrays) if arrays else np.zeros((0,))

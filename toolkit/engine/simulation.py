@@ -10,6 +10,7 @@ only histograms (and, when asked, the first `keep_samples` paths) outlive a chun
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -40,14 +41,19 @@ def simulate(
     chunk_size: int = BLOCK,
     keep_samples: int = 0,
     progress: Progress | None = None,
+    start: Mapping[str, float] | None = None,
+    step: float = 1.0,
     **overrides: object,
 ) -> SimulationResult:
-    """Simulate `paths` paths of `months` months under `scenario` plus `overrides`.
+    """Simulate `paths` paths over `months` months under `scenario` plus `overrides`.
 
     Each path draws every banded parameter once (uniform, or triangular with mode `value`; int
-    parameters rounded), walks the monthly deployment chain from the first phase, accrues the
-    compensation hazard (transfers latch), and decides response tiers from latched triggers after
-    their lag with monthly probability `will` (see `toolkit.engine.chunk` for the exact semantics).
+    parameters rounded), starts in a phase drawn from the start state (the pack's, or `start`:
+    {phase: share} summing to 1), moves along the continuous-time deployment chain, accrues the
+    compensation hazard (transfers latch; some may be paid up front), and decides response tiers from
+    latched triggers after their lag at the hazard of `will`, unless never (see `toolkit.engine.chunk`
+    for the exact semantics). Outputs are reported at month 0 and every `step` months (default 1;
+    `months` must be a whole number of steps, e.g. step=0.25 for weeks).
 
     `pack` may be a loaded pack or an already compiled `Model` (then `scenario` must be the model's or
     left at its default). `overrides` map parameter ids to a number (a point) or {value, low, high};
@@ -58,13 +64,16 @@ def simulate(
     validate_run({"paths": paths, "months": months, "seed": seed})
     check_whole("chunk_size", chunk_size, 1, 10**8)
     check_whole("keep_samples", keep_samples, 0, MAX_SAMPLES)
-    model = _model(pack, scenario, overrides)
+    periods = check_step(step, months)
+    model = _model(pack, scenario, overrides).with_start(start)
     total: Counts | None = None
     kept: list[PathSamples] = []
     kept_n = 0
     done = 0
     for sizes, rngs in _chunks(paths, seed, chunk_size):
-        counts, samples = run_chunk(model, rngs, sizes, months, keep=keep_samples - kept_n)
+        counts, samples = run_chunk(
+            model, rngs, sizes, periods, keep=keep_samples - kept_n, step=step
+        )
         if total is None:
             total = counts
         else:
@@ -76,7 +85,25 @@ def simulate(
         if progress is not None:
             progress(done, paths)
     assert total is not None
-    return SimulationResult.build(model, total, kept, paths=paths, months=months, seed=seed)
+    return SimulationResult.build(
+        model, total, kept, paths=paths, months=months, seed=seed, step=step, overrides=overrides
+    )
+
+
+MIN_STEP = 1 / 31  # a day of the longest month
+
+
+def check_step(step: float, months: int) -> int:
+    """The number of reporting periods: `months` must be a whole number of `step`s, and a step at
+    least a day and at most the horizon (else ParameterError)."""
+    if isinstance(step, bool) or not isinstance(step, int | float) or not math.isfinite(step):
+        raise ParameterError(f"step expects a number of months, got {shown(step)}")
+    if not MIN_STEP - 1e-12 <= step <= months:
+        raise ParameterError(f"step = {shown(step)} must be in [1/31, {months}] months")
+    periods = round(months / step)
+    if abs(periods * step - months) > 1e-9 * max(1, months):
+        raise ParameterError(f"months = {months} is not a whole number of steps of {shown(step)}")
+    return periods
 
 
 def simulate_variants(

@@ -21,6 +21,16 @@ def project_root() -> Path:
     return PACKAGE_DIR.parent
 
 
+def data_dir(name: str, marker: str) -> Path:
+    """The project's `name/` folder (`seeds`, `notebooks`): the clone's, next to `toolkit/`, when it
+    holds `marker`; else the copy a wheel ships as package data, `toolkit/_<name>` (pyproject's
+    force-include); else the clone's path, for the error message of whoever reads it."""
+    for candidate in (project_root() / name, PACKAGE_DIR / f"_{name}"):
+        if (candidate / marker).is_file():
+            return candidate
+    return project_root() / name
+
+
 @functools.cache
 def _umask() -> int:
     """The process umask, read without changing it (Linux) or by setting it back at once."""

@@ -3,6 +3,9 @@
 The typer commands in `toolkit.cli.app` only parse options and call `run_lab` / `run_serve` here. Both start
 their server in this process (JupyterLab's `LabApp`, Voilà's `Voila`) so Ctrl-C stops everything.
 
+Installed from a wheel, the notebooks are the copy the wheel ships; JupyterLab
+then works on a temporary copy of them, so nothing is saved into the installed package.
+
 Offline: ipywidgets 8 ships its JupyterLab extension prebuilt in the `jupyterlab_widgets` wheel, so
 widgets work in JupyterLab 4 with no build step; Voilà serves the same prebuilt extensions itself. The
 only external URLs on Voilà's "lab" page are Font Awesome style sheets (jsdelivr) and a lazy Mermaid
@@ -12,13 +15,17 @@ drawn by the Vega renderer bundled in JupyterLab and Voilà, not fetched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from toolkit.errors import ToolkitError
-from toolkit.files import project_root
+from toolkit.files import PACKAGE_DIR, data_dir
 
 #: The two cells of the analyst entry point, `notebooks/explore.ipynb`.
 EXPLORE_CELLS: tuple[str, ...] = ("from toolkit import explore", "explore()")
@@ -32,8 +39,8 @@ _SHARE = _HERE / "share"
 
 
 def notebooks_dir() -> Path:
-    """The project's `notebooks/` directory (next to `toolkit/` in a clone)."""
-    return project_root() / "notebooks"
+    """The project's `notebooks/`: the clone's, next to `toolkit/`, or the copy an installed wheel ships."""
+    return data_dir("notebooks", "explore.ipynb")
 
 
 def explore_notebook_json() -> dict[str, object]:
@@ -62,7 +69,8 @@ def explore_notebook_json() -> dict[str, object]:
 
 
 def explore_notebook() -> Path:
-    """`notebooks/explore.ipynb` in a clone; elsewhere (an installed wheel) a generated copy in a temp dir."""
+    """`notebooks/explore.ipynb` (the clone's or the wheel's); if neither exists, a generated copy in a
+    temp dir."""
     path = notebooks_dir() / "explore.ipynb"
     if path.is_file():
         return path
@@ -165,12 +173,32 @@ def run_serve(
     Voila.launch_instance(argv=argv)
 
 
+@contextlib.contextmanager
+def scratch_copy(folder: Path) -> Iterator[Path]:
+    """A temporary copy of the notebooks in `folder`, removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="toolkit-lab-") as tmp:
+        root = Path(tmp) / "notebooks"
+        root.mkdir()
+        for notebook in sorted(folder.glob("*.ipynb")):
+            shutil.copyfile(notebook, root / notebook.name)
+        yield root
+
+
 def run_lab(port: int | None = None, open_browser: bool = True, pack: Path | None = None) -> None:
-    """Start JupyterLab on `notebooks/` until interrupted."""
+    """Start JupyterLab on `notebooks/` until interrupted: the clone's, or, installed from a wheel, a
+    temporary copy of the shipped notebooks (removed when JupyterLab stops)."""
     root = notebooks_dir()
     if not root.is_dir():
-        raise ToolkitError(f"no notebooks directory at {root} (toolkit lab runs from a clone)")
+        raise ToolkitError(f"no notebooks directory at {root}")
     _environment(pack)
     from jupyterlab.labapp import LabApp
 
-    LabApp.launch_instance(argv=lab_argv(root, port, open_browser))
+    with contextlib.ExitStack() as stack:
+        if root.is_relative_to(PACKAGE_DIR):
+            root = stack.enter_context(scratch_copy(root))
+            print(
+                f"toolkit lab: working on a temporary copy of the notebooks ({root}), removed when "
+                "JupyterLab stops (`toolkit init DIR` copies them into a folder of your own)",
+                file=sys.stderr,
+            )
+        LabApp.launch_instance(argv=lab_argv(root, port, open_browser))

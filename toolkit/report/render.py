@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ParameterError, ToolkitError
-from toolkit.files import project_root
+from toolkit.files import data_dir
 from toolkit.jupyter.nbparams import (
     NotebookParameter,
     coerce_parameters,
@@ -60,9 +60,10 @@ class ReportError(ToolkitError):
 
 
 def default_notebook_path() -> Path:
-    """$TOOLKIT_NOTEBOOK, else the project's `notebooks/report.ipynb`."""
+    """$TOOLKIT_NOTEBOOK, else the project's `notebooks/report.ipynb` (the clone's, or the copy an
+    installed wheel ships)."""
     env = os.environ.get(NOTEBOOK_ENV)
-    return Path(env) if env else project_root() / "notebooks" / DEFAULT_NOTEBOOK
+    return Path(env) if env else data_dir("notebooks", DEFAULT_NOTEBOOK) / DEFAULT_NOTEBOOK
 
 
 def default_output_path(notebook: Path, scenario: str | None = None) -> Path:

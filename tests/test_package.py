@@ -1,5 +1,6 @@
-"""The toolkit as an installed package: where the default pack and notebooks come from (a clone's
-first, else the wheel's package data). The wheel itself is tested in test_install.py."""
+"""The toolkit as an installed package: `--version`, where the default pack and notebooks come from
+(a clone's first, else the wheel's package data), and the optional extras' one-line hints. The wheel
+itself is tested in test_install.py."""
 
 from __future__ import annotations
 
@@ -7,12 +8,29 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+import toolkit
+from toolkit.cli.app import app
+from toolkit.errors import ToolkitError
 from toolkit.explore import servers
 
 from .conftest import ROOT, SEEDS
 
 NOTEBOOKS = ROOT / "notebooks"
+
+
+# -- version ----------------------------------------------------------------------------------------
+def test_version_option_prints_the_package_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"toolkit {toolkit.__version__}\n"
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    assert version(toolkit.DISTRIBUTION) == toolkit.__version__  # hatch reads __init__.py
 
 
 # -- a clone's files first, else the wheel's package data ------------------------------------------
@@ -49,6 +67,28 @@ def test_an_installed_package_uses_its_package_data(
     assert servers.notebooks_dir() == package / "_notebooks"
     monkeypatch.setenv("TOOLKIT_PACK", str(tmp_path / "chosen"))  # the variables still win
     assert default_pack_path() == tmp_path / "chosen"
+
+
+# -- the extras -------------------------------------------------------------------------------------
+def test_a_missing_extra_is_one_line_that_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    hidden = {"jupyterlab", "voila"}
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in hidden else real(name, *a)
+    )
+    for command, extra in (("lab", "lab"), ("serve", "serve")):
+        result = CliRunner().invoke(app, [command, "--no-browser"])
+        assert result.exit_code == 2
+        assert result.output.count("\n") == 1
+        assert f"pip install '{toolkit.DISTRIBUTION}[{extra}]'" in result.output
+    with pytest.raises(
+        ToolkitError, match=r"^Voilà is not installed; install it with: pip install"
+    ):
+        servers.require_extra("voila", "Voilà", "serve")
 
 
 # -- toolkit lab -----------------------------------------------------------------------------------

@@ -27,6 +27,26 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        import toolkit
+
+        typer.echo(f"toolkit {toolkit.__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Options that come before the command."""
+
+
 @app.command()
 def validate(pack: PackOption = None) -> None:
     """Check a pack: one line per problem (file [record] field: message (value)); exit 1 if any."""

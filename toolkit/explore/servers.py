@@ -3,7 +3,8 @@
 The typer commands in `toolkit.cli.app` only parse options and call `run_lab` / `run_serve` here. Both start
 their server in this process (JupyterLab's `LabApp`, Voilà's `Voila`) so Ctrl-C stops everything.
 
-Installed from a wheel, the notebooks are the copy the wheel ships; JupyterLab
+JupyterLab and Voilà are optional (the `lab` and `serve` extras): a missing one is a one-line error that
+says how to install it. Installed from a wheel, the notebooks are the copy the wheel ships; JupyterLab
 then works on a temporary copy of them, so nothing is saved into the installed package.
 
 Offline: ipywidgets 8 ships its JupyterLab extension prebuilt in the `jupyterlab_widgets` wheel, so
@@ -24,6 +25,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from toolkit import DISTRIBUTION
 from toolkit.errors import ToolkitError
 from toolkit.files import PACKAGE_DIR, data_dir
 
@@ -41,6 +43,16 @@ _SHARE = _HERE / "share"
 def notebooks_dir() -> Path:
     """The project's `notebooks/`: the clone's, next to `toolkit/`, or the copy an installed wheel ships."""
     return data_dir("notebooks", "explore.ipynb")
+
+
+def require_extra(module: str, what: str, extra: str) -> None:
+    """Fail in one line that says how to install it when `module`, from an optional extra, is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ToolkitError(
+            f"{what} is not installed; install it with: pip install '{DISTRIBUTION}[{extra}]'"
+        )
 
 
 def explore_notebook_json() -> dict[str, object]:
@@ -166,6 +178,7 @@ def run_serve(
     cull_idle: int = DEFAULT_CULL_IDLE,
 ) -> None:
     """Serve `notebooks/explore.ipynb` as a Voilà dashboard until interrupted."""
+    require_extra("voila", "Voilà", "serve")
     _environment(pack)
     from voila.app import Voila
 
@@ -187,6 +200,7 @@ def scratch_copy(folder: Path) -> Iterator[Path]:
 def run_lab(port: int | None = None, open_browser: bool = True, pack: Path | None = None) -> None:
     """Start JupyterLab on `notebooks/` until interrupted: the clone's, or, installed from a wheel, a
     temporary copy of the shipped notebooks (removed when JupyterLab stops)."""
+    require_extra("jupyterlab", "JupyterLab", "lab")
     root = notebooks_dir()
     if not root.is_dir():
         raise ToolkitError(f"no notebooks directory at {root}")

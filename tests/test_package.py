@@ -1,10 +1,12 @@
 """The toolkit as an installed package: `--version`, where the default pack and notebooks come from
-(a clone's first, else the wheel's package data), and the optional extras' one-line hints. The wheel
-itself is tested in test_install.py."""
+(a clone's first, else the wheel's package data), `toolkit init`, and the optional extras' one-line
+hints. The wheel itself is tested in test_install.py."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -12,12 +14,17 @@ from typer.testing import CliRunner
 
 import toolkit
 from toolkit.cli.app import app
-from toolkit.errors import ToolkitError
+from toolkit.errors import OutputError, ToolkitError
 from toolkit.explore import servers
+from toolkit.files import init_workspace
 
 from .conftest import ROOT, SEEDS
 
 NOTEBOOKS = ROOT / "notebooks"
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
 
 
 # -- version ----------------------------------------------------------------------------------------
@@ -69,6 +76,98 @@ def test_an_installed_package_uses_its_package_data(
     assert default_pack_path() == tmp_path / "chosen"
 
 
+# -- toolkit init -----------------------------------------------------------------------------------
+def test_init_copies_an_editable_pack_and_the_notebooks(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "study")])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "study"
+    assert sorted(p.name for p in folder.iterdir()) == ["notebooks", "seeds"]
+    assert _listing(folder / "seeds") == _listing(SEEDS)
+    assert (folder / "seeds" / "article.txt").read_bytes() == (SEEDS / "article.txt").read_bytes()
+    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == sorted(
+        p.name for p in NOTEBOOKS.glob("*.ipynb")
+    )
+    assert "cd " in result.output
+    assert "toolkit report notebooks/report.ipynb --pack seeds" in result.output
+    assert not toolkit.check_pack(folder / "seeds")  # the copy is a valid pack
+
+
+def test_init_files_are_the_users_even_from_a_read_only_source(tmp_path: Path) -> None:
+    pack = tmp_path / "ro-pack"
+    shutil.copytree(SEEDS, pack)
+    for path in pack.iterdir():
+        path.chmod(0o444)
+    pack.chmod(0o555)
+    try:
+        (seeds, notebooks) = init_workspace(tmp_path / "out", pack, NOTEBOOKS)
+    finally:
+        pack.chmod(0o755)
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [seeds, notebooks, *seeds.iterdir(), *notebooks.iterdir()]:
+        full = 0o777 if path.is_dir() else 0o666
+        assert stat.S_IMODE(path.stat().st_mode) == full & ~umask, path
+
+
+def test_init_fills_an_empty_directory(tmp_path: Path) -> None:
+    made = init_workspace(tmp_path, SEEDS, NOTEBOOKS)
+    assert made == [tmp_path / "seeds", tmp_path / "notebooks"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "seeds"]  # no stage left
+
+
+@pytest.mark.parametrize("kind", ["not empty", "a file"])
+def test_init_refuses_and_writes_nothing(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "taken"
+    if kind == "not empty":
+        target.mkdir()
+        (target / "notes.txt").write_text("mine")
+    else:
+        target.write_text("a file")
+    before = _listing(tmp_path)
+    result = CliRunner().invoke(app, ["init", str(target)])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("error: ")
+    assert kind in result.output
+    assert _listing(tmp_path) == before
+
+
+def test_init_refuses_a_folder_that_is_not_a_pack(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "out"), "--pack", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a pack" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_init_takes_another_pack(pack_dir: Path, tmp_path: Path) -> None:
+    (pack_dir / "extra-notes.md").write_text("analyst notes")
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "out"), "--pack", str(pack_dir)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "seeds" / "extra-notes.md").read_text() == "analyst notes"
+
+
+def test_init_that_fails_midway_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied: list[str] = []
+
+    def flaky_copy(source: Path, target: Path) -> None:
+        if len(copied) == 5:
+            raise OSError(28, "No space left on device", str(target))
+        copied.append(str(source))
+        Path(target).write_bytes(Path(source).read_bytes())
+
+    monkeypatch.setattr(shutil, "copyfile", flaky_copy)
+    with pytest.raises(OutputError, match="No space left on device"):
+        init_workspace(tmp_path / "new" / "study", SEEDS, NOTEBOOKS)
+    assert _listing(tmp_path) == ["new"]  # the made parent stays; nothing in it
+    copied.clear()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(OutputError):
+        init_workspace(tmp_path / "empty", SEEDS, NOTEBOOKS)
+    assert _listing(tmp_path / "empty") == []
+
+
 # -- the extras -------------------------------------------------------------------------------------
 def test_a_missing_extra_is_one_line_that_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
@@ -115,4 +214,4 @@ def test_lab_from_a_wheel_works_on_a_temporary_copy(
     assert not Path(root).is_relative_to(package)
     assert names == ["explore.ipynb", "report.ipynb"]
     assert not Path(root).exists()  # removed when JupyterLab stopped
-    assert "temporary copy" in capsys.readouterr().err
+    assert "toolkit init DIR" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from toolkit.cli import engine as cli_engine
+from toolkit.cli import init as cli_init
 from toolkit.cli import report as cli_report
 from toolkit.cli.options import PackOption, handles_errors
 from toolkit.errors import PackError
@@ -196,6 +197,7 @@ def serve(
 
 cli_engine.register(app)  # params, simulate
 cli_report.register(app)  # report, sweep
+cli_init.register(app)  # init
 
 
 def main() -> None:

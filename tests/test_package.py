@@ -1,9 +1,10 @@
 """The toolkit as an installed package: `--version`, where the default pack and notebooks come from
-(a clone's first, else the wheel's package data), `toolkit init`, and the optional extras' one-line
-hints. The wheel itself is tested in test_install.py."""
+(a clone's first, else the wheel's package data), `toolkit init`, the optional extras' one-line hints,
+and `toolkit lab` without JupyterLab's news prompt. The wheel itself is tested in test_install.py."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -190,7 +191,28 @@ def test_a_missing_extra_is_one_line_that_says_how_to_install_it(
         servers.require_extra("voila", "Voilà", "serve")
 
 
-# -- toolkit lab -----------------------------------------------------------------------------------
+# -- toolkit lab ------------------------------------------------------------------------------------
+def test_lab_config_turns_off_the_news_prompt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JupyterLab's own page-config reader (jupyterlab_server) sees the announcements plugin, which
+    asks about and fetches the news, as disabled once `lab_environment` has run."""
+    from jupyterlab_server.config import get_page_config
+
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(tmp_path / "theirs"))
+    page = json.loads((servers.LAB_CONFIG_DIR / "labconfig" / "page_config.json").read_text())
+    assert page == {"disabledExtensions": {servers.NEWS_PLUGIN: True}}
+    assert servers.NEWS_PLUGIN not in get_page_config([]).get("disabledExtensions", [])
+    servers.lab_environment()
+    assert os.environ["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [
+        str(servers.LAB_CONFIG_DIR),
+        str(tmp_path / "theirs"),
+    ]
+    assert servers.NEWS_PLUGIN in get_page_config([])["disabledExtensions"]
+
+
 def test_lab_from_a_wheel_works_on_a_temporary_copy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -200,6 +222,7 @@ def test_lab_from_a_wheel_works_on_a_temporary_copy(
     shutil.copytree(NOTEBOOKS, package / "_notebooks")
     monkeypatch.setattr(servers, "PACKAGE_DIR", package)
     monkeypatch.setattr(servers, "notebooks_dir", lambda: package / "_notebooks")
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "")
     monkeypatch.setenv("TOOLKIT_PACK", "unset")
     monkeypatch.setenv("JUPYTER_PATH", "")
     seen: dict[str, list[str]] = {}

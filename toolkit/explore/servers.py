@@ -11,7 +11,10 @@ Offline: ipywidgets 8 ships its JupyterLab extension prebuilt in the `jupyterlab
 widgets work in JupyterLab 4 with no build step; Voilà serves the same prebuilt extensions itself. The
 only external URLs on Voilà's "lab" page are Font Awesome style sheets (jsdelivr) and a lazy Mermaid
 import (cdnjs); the `toolkit` template under `toolkit/explore/share/voila/templates/` drops them. Charts are
-drawn by the Vega renderer bundled in JupyterLab and Voilà, not fetched.
+drawn by the Vega renderer bundled in JupyterLab and Voilà, not fetched. JupyterLab's news prompt
+("Would you like to get notified about official Jupyter news?") comes from its announcements plugin,
+which `config/labconfig/page_config.json` here disables (a Jupyter config directory put first on
+`JUPYTER_CONFIG_PATH` for `toolkit lab` only; the user's own settings are left alone).
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ DEFAULT_MAX_KERNELS = 8  # explorers open at once (~160 MB each)
 DEFAULT_CULL_IDLE = 600  # seconds before an idle explorer's kernel is shut down
 _HERE = Path(__file__).resolve().parent
 _SHARE = _HERE / "share"
+#: A Jupyter config directory for `toolkit lab`: its `labconfig/page_config.json` turns the news off.
+LAB_CONFIG_DIR = _HERE / "config"
+#: The plugin that asks whether to fetch Jupyter news and then fetches it (JupyterLab 4).
+NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
 
 
 def notebooks_dir() -> Path:
@@ -186,6 +193,15 @@ def run_serve(
     Voila.launch_instance(argv=argv)
 
 
+def lab_environment() -> None:
+    """Put the toolkit's Jupyter config directory (the news prompt off) first on JUPYTER_CONFIG_PATH."""
+    paths = [
+        str(LAB_CONFIG_DIR),
+        *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)),
+    ]
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
 @contextlib.contextmanager
 def scratch_copy(folder: Path) -> Iterator[Path]:
     """A temporary copy of the notebooks in `folder`, removed when the block ends."""
@@ -205,6 +221,7 @@ def run_lab(port: int | None = None, open_browser: bool = True, pack: Path | Non
     if not root.is_dir():
         raise ToolkitError(f"no notebooks directory at {root}")
     _environment(pack)
+    lab_environment()
     from jupyterlab.labapp import LabApp
 
     with contextlib.ExitStack() as stack:

@@ -40,9 +40,12 @@ def _prompt_shown(command: Sequence[str], port: int, tmp: Path, wait: float) -> 
     within `wait` seconds of the app being drawn."""
     from playwright.sync_api import Route, sync_playwright
 
-    tmp.mkdir()
+    (tmp / "home").mkdir(parents=True)
     env = {
         **os.environ,
+        "HOME": str(
+            tmp / "home"
+        ),  # jupyter_lsp runs `npm prefix --global`, which logs under ~/.npm
         "JUPYTER_TOKEN": TOKEN,
         "JUPYTER_CONFIG_DIR": str(tmp / "config"),
         "JUPYTER_DATA_DIR": str(tmp / "data"),
@@ -80,7 +83,11 @@ def _prompt_shown(command: Sequence[str], port: int, tmp: Path, wait: float) -> 
                 r.abort()
 
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                env=env,  # its profile in tmp too
+            )
             try:
                 page = browser.new_page()
                 page.route("**/*", route)

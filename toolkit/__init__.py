@@ -8,7 +8,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+# The one place the version is written: pyproject reads it (hatch's version source).
 __version__ = "0.1.0"
+#: The name the toolkit is published under (`pip install nk-troops-toolkit`); PyPI's `toolkit` is
+#: another project. The import package and the command stay `toolkit`.
+DISTRIBUTION = "nk-troops-toolkit"
 
 # public name -> module that defines it
 _API = {

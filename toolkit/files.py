@@ -1,11 +1,13 @@
-"""Files: where the project's files are, checking an output path before any work, and writing a file
-whole or not at all with the mode the user's umask gives a new file."""
+"""Files: where the project's files are (and copying them into a working folder), checking an output
+path before any work, and writing a file whole or not at all with the mode the user's umask gives a
+new file."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,71 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 def project_root() -> Path:
     """The directory that holds `toolkit/`, `seeds/` and `notebooks/` in a clone."""
     return PACKAGE_DIR.parent
+
+
+def data_dir(name: str, marker: str) -> Path:
+    """The project's `name/` folder (`seeds`, `notebooks`): the clone's, next to `toolkit/`, when it
+    holds `marker`; else the copy a wheel ships as package data, `toolkit/_<name>` (pyproject's
+    force-include); else the clone's path, for the error message of whoever reads it."""
+    for candidate in (project_root() / name, PACKAGE_DIR / f"_{name}"):
+        if (candidate / marker).is_file():
+            return candidate
+    return project_root() / name
+
+
+def _pack_files(pack: Path) -> list[Path]:
+    """Every file of a pack, relative to it; hidden files, caches and checkpoints left out."""
+    return sorted(
+        path.relative_to(pack)
+        for path in pack.rglob("*")
+        if path.is_file()
+        and not any(
+            part.startswith(".") or part == "__pycache__" for part in path.relative_to(pack).parts
+        )
+    )
+
+
+def init_workspace(folder: str | os.PathLike[str], pack: Path, notebooks: Path) -> list[Path]:
+    """Copy `pack` to `folder/seeds/` and the notebooks (`notebooks/*.ipynb`) to `folder/notebooks/`,
+    as files of the user's own (the umask's modes, whatever the source's). `folder` may not exist yet
+    or be empty; anything else is a one-line OutputError and nothing is written. The copy is made in
+    a hidden folder inside `folder` and renamed into place; on any failure what was made is removed.
+    Returns the two folders made."""
+    target = Path(folder)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{str(target)!r} is a file; give a new or empty directory")
+    if target.is_dir() and any(target.iterdir()):
+        raise OutputError(f"{str(target)!r} exists and is not empty; give a new or empty directory")
+    _probe(target, "init", target)
+    parts = {
+        "seeds": [(pack / rel, rel) for rel in _pack_files(pack)],
+        "notebooks": [(nb, Path(nb.name)) for nb in sorted(notebooks.glob("*.ipynb"))],
+    }
+    existed = target.is_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".toolkit-init-", dir=target))
+    made: list[Path] = []
+    try:
+        for name, files in parts.items():
+            (stage / name).mkdir()
+            for source, rel in files:
+                (stage / name / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, stage / name / rel)
+            os.replace(stage / name, target / name)
+            made.append(target / name)
+        stage.rmdir()
+    except BaseException as exc:
+        shutil.rmtree(stage, ignore_errors=True)
+        for path in made:
+            shutil.rmtree(path, ignore_errors=True)
+        if not existed:
+            shutil.rmtree(target, ignore_errors=True)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or type(exc).__name__
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise OutputError(f"init {str(target)!r}: {reason}{where}") from None
+        raise
+    return made
 
 
 @functools.cache

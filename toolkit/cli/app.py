@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from toolkit.cli import engine as cli_engine
+from toolkit.cli import init as cli_init
 from toolkit.cli import report as cli_report
 from toolkit.cli.options import PackOption, handles_errors
 from toolkit.errors import PackError
@@ -25,6 +26,26 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        import toolkit
+
+        typer.echo(f"toolkit {toolkit.__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Options that come before the command."""
 
 
 @app.command()
@@ -176,6 +197,7 @@ def serve(
 
 cli_engine.register(app)  # params, simulate
 cli_report.register(app)  # report, sweep
+cli_init.register(app)  # init
 
 
 def main() -> None:

@@ -19,7 +19,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 PackOption = Annotated[
     Path | None,
     typer.Option(
-        "--pack", help="Pack directory (default: the project's seeds/).", show_default=False
+        "--pack",
+        help="Pack directory (default: $TOOLKIT_PACK, else the clone's seeds/ or the installed copy).",
+        show_default=False,
     ),
 ]
 

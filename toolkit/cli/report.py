@@ -16,7 +16,7 @@ from toolkit.cli.options import PackOption, handles_errors
 NotebookArgument = Annotated[
     Path | None,
     typer.Argument(
-        help="Parameterized notebook (default: the project's notebooks/report.ipynb).",
+        help="Parameterized notebook (default: notebooks/report.ipynb, the clone's or the installed copy).",
         show_default=False,
     ),
 ]

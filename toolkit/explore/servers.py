@@ -3,22 +3,34 @@
 The typer commands in `toolkit.cli.app` only parse options and call `run_lab` / `run_serve` here. Both start
 their server in this process (JupyterLab's `LabApp`, Voilà's `Voila`) so Ctrl-C stops everything.
 
+JupyterLab and Voilà are optional (the `lab` and `serve` extras): a missing one is a one-line error that
+says how to install it. Installed from a wheel, the notebooks are the copy the wheel ships; JupyterLab
+then works on a temporary copy of them, so nothing is saved into the installed package.
+
 Offline: ipywidgets 8 ships its JupyterLab extension prebuilt in the `jupyterlab_widgets` wheel, so
 widgets work in JupyterLab 4 with no build step; Voilà serves the same prebuilt extensions itself. The
 only external URLs on Voilà's "lab" page are Font Awesome style sheets (jsdelivr) and a lazy Mermaid
 import (cdnjs); the `toolkit` template under `toolkit/explore/share/voila/templates/` drops them. Charts are
-drawn by the Vega renderer bundled in JupyterLab and Voilà, not fetched.
+drawn by the Vega renderer bundled in JupyterLab and Voilà, not fetched. JupyterLab's news prompt
+("Would you like to get notified about official Jupyter news?") comes from its announcements plugin,
+which `config/labconfig/page_config.json` here disables (a Jupyter config directory put first on
+`JUPYTER_CONFIG_PATH` for `toolkit lab` only; the user's own settings are left alone).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+from toolkit import DISTRIBUTION
 from toolkit.errors import ToolkitError
-from toolkit.files import project_root
+from toolkit.files import PACKAGE_DIR, data_dir
 
 #: The two cells of the analyst entry point, `notebooks/explore.ipynb`.
 EXPLORE_CELLS: tuple[str, ...] = ("from toolkit import explore", "explore()")
@@ -29,11 +41,25 @@ DEFAULT_MAX_KERNELS = 8  # explorers open at once (~160 MB each)
 DEFAULT_CULL_IDLE = 600  # seconds before an idle explorer's kernel is shut down
 _HERE = Path(__file__).resolve().parent
 _SHARE = _HERE / "share"
+#: A Jupyter config directory for `toolkit lab`: its `labconfig/page_config.json` turns the news off.
+LAB_CONFIG_DIR = _HERE / "config"
+#: The plugin that asks whether to fetch Jupyter news and then fetches it (JupyterLab 4).
+NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
 
 
 def notebooks_dir() -> Path:
-    """The project's `notebooks/` directory (next to `toolkit/` in a clone)."""
-    return project_root() / "notebooks"
+    """The project's `notebooks/`: the clone's, next to `toolkit/`, or the copy an installed wheel ships."""
+    return data_dir("notebooks", "explore.ipynb")
+
+
+def require_extra(module: str, what: str, extra: str) -> None:
+    """Fail in one line that says how to install it when `module`, from an optional extra, is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ToolkitError(
+            f"{what} is not installed; install it with: pip install '{DISTRIBUTION}[{extra}]'"
+        )
 
 
 def explore_notebook_json() -> dict[str, object]:
@@ -62,7 +88,8 @@ def explore_notebook_json() -> dict[str, object]:
 
 
 def explore_notebook() -> Path:
-    """`notebooks/explore.ipynb` in a clone; elsewhere (an installed wheel) a generated copy in a temp dir."""
+    """`notebooks/explore.ipynb` (the clone's or the wheel's); if neither exists, a generated copy in a
+    temp dir."""
     path = notebooks_dir() / "explore.ipynb"
     if path.is_file():
         return path
@@ -158,6 +185,7 @@ def run_serve(
     cull_idle: int = DEFAULT_CULL_IDLE,
 ) -> None:
     """Serve `notebooks/explore.ipynb` as a Voilà dashboard until interrupted."""
+    require_extra("voila", "Voilà", "serve")
     _environment(pack)
     from voila.app import Voila
 
@@ -165,12 +193,43 @@ def run_serve(
     Voila.launch_instance(argv=argv)
 
 
+def lab_environment() -> None:
+    """Put the toolkit's Jupyter config directory (the news prompt off) first on JUPYTER_CONFIG_PATH."""
+    paths = [
+        str(LAB_CONFIG_DIR),
+        *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)),
+    ]
+    os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+
+
+@contextlib.contextmanager
+def scratch_copy(folder: Path) -> Iterator[Path]:
+    """A temporary copy of the notebooks in `folder`, removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="toolkit-lab-") as tmp:
+        root = Path(tmp) / "notebooks"
+        root.mkdir()
+        for notebook in sorted(folder.glob("*.ipynb")):
+            shutil.copyfile(notebook, root / notebook.name)
+        yield root
+
+
 def run_lab(port: int | None = None, open_browser: bool = True, pack: Path | None = None) -> None:
-    """Start JupyterLab on `notebooks/` until interrupted."""
+    """Start JupyterLab on `notebooks/` until interrupted: the clone's, or, installed from a wheel, a
+    temporary copy of the shipped notebooks (removed when JupyterLab stops)."""
+    require_extra("jupyterlab", "JupyterLab", "lab")
     root = notebooks_dir()
     if not root.is_dir():
-        raise ToolkitError(f"no notebooks directory at {root} (toolkit lab runs from a clone)")
+        raise ToolkitError(f"no notebooks directory at {root}")
     _environment(pack)
+    lab_environment()
     from jupyterlab.labapp import LabApp
 
-    LabApp.launch_instance(argv=lab_argv(root, port, open_browser))
+    with contextlib.ExitStack() as stack:
+        if root.is_relative_to(PACKAGE_DIR):
+            root = stack.enter_context(scratch_copy(root))
+            print(
+                f"toolkit lab: working on a temporary copy of the notebooks ({root}), removed when "
+                "JupyterLab stops (`toolkit init DIR` copies them into a folder of your own)",
+                file=sys.stderr,
+            )
+        LabApp.launch_instance(argv=lab_argv(root, port, open_browser))

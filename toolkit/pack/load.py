@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import PackError, Problem
-from toolkit.files import PACKAGE_DIR, project_root
+from toolkit.files import data_dir
 from toolkit.pack import records as r
 from toolkit.pack.frames import FrameBuilder
 from toolkit.pack.schema import FIXED_ENUMS
@@ -49,14 +49,12 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_pack_path() -> Path:
-    """The pack used when none is named: $TOOLKIT_PACK, else the project's `seeds/`."""
+    """The pack used when none is named: $TOOLKIT_PACK, else the project's `seeds/` (the clone's, or
+    the copy an installed wheel ships)."""
     env = os.environ.get("TOOLKIT_PACK")
     if env:
         return Path(env)
-    for candidate in (project_root() / "seeds", PACKAGE_DIR / "_seeds"):
-        if (candidate / META_FILE).is_file():
-            return candidate
-    return project_root() / "seeds"
+    return data_dir("seeds", META_FILE)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.errors import ToolkitError
-from toolkit.files import project_root
+from toolkit.files import data_dir
 from toolkit.jupyter.nbparams import NotebookParameter
 
 if TYPE_CHECKING:
@@ -27,9 +27,10 @@ NOTEBOOK_ENV = "TOOLKIT_NOTEBOOK"
 
 
 def default_notebook_path() -> Path:
-    """$TOOLKIT_NOTEBOOK, else the project's `notebooks/report.ipynb`."""
+    """$TOOLKIT_NOTEBOOK, else the project's `notebooks/report.ipynb` (the clone's, or the copy an
+    installed wheel ships)."""
     env = os.environ.get(NOTEBOOK_ENV)
-    return Path(env) if env else project_root() / "notebooks" / DEFAULT_NOTEBOOK
+    return Path(env) if env else data_dir("notebooks", DEFAULT_NOTEBOOK) / DEFAULT_NOTEBOOK
 
 
 @dataclass(frozen=True)

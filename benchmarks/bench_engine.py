@@ -43,13 +43,16 @@ CHUNK = 65_536
 
 
 def cumulative_transitions(model: Model) -> np.ndarray:
-    """Row-cumulative monthly transition matrix at the parameters' point values."""
+    """Row-cumulative monthly transition matrix expm(Q) of the continuous-time chain at the
+    parameters' point rates: the bare chain steps at the engine's reporting resolution (a month)."""
+    from scipy.linalg import expm
+
     n_ph = len(model.phases)
-    probs = np.zeros((n_ph, n_ph))
+    q = np.zeros((n_ph, n_ph))
     for f, t, p in zip(model.trans_from, model.trans_to, model.trans_param, strict=True):
-        probs[f, t] = model.parameters.value[p]
-    probs[np.arange(n_ph), np.arange(n_ph)] = 1.0 - probs.sum(axis=1)
-    return np.cumsum(probs, axis=1)
+        q[f, t] += model.parameters.value[p]
+        q[f, f] -= model.parameters.value[p]
+    return np.cumsum(expm(q), axis=1)
 
 
 def bare_markov(model: Model, paths: int, months: int, seed: int) -> np.ndarray:

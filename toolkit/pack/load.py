@@ -24,6 +24,7 @@ from toolkit.errors import PackError, Problem
 from toolkit.files import PACKAGE_DIR, project_root
 from toolkit.pack import records as r
 from toolkit.pack.frames import FrameBuilder
+from toolkit.pack.safe_yaml import FileTooLargeError, YamlLimitError, read_yaml
 from toolkit.pack.schema import FIXED_ENUMS
 from toolkit.pack.text import Sentence, find_quote, split_residue, split_sentences
 
@@ -42,8 +43,6 @@ SECTIONS: dict[str, dict[str, type[r.Record]]] = {
     "scenarios.yaml": {"scenarios": r.Scenario},
 }
 META_FILE = "pack.yaml"
-# libyaml's safe loader where PyYAML was built with it (10x faster than the pure-Python one).
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_pack_path() -> Path:
@@ -106,6 +105,7 @@ class Loader:
         self.body = ""
         self.sentences: list[Sentence] = []
         self.meta: r.PackMeta | None = None
+        self.fatal = False  # a file could not be read as a whole: cross-file checks would mislead
 
     # -- collection -----------------------------------------------------------------------
     def problem(
@@ -122,9 +122,7 @@ class Loader:
             self.data[name] = self._read_sections(name, sections)
         # A missing, unreadable or misshapen file stops here: cross-file checks would only echo it.
         # Problems inside single records do not: the checks below still report what else is wrong.
-        if meta is None or any(
-            p.record is None or p.message == "malformed YAML" for p in self.problems
-        ):
+        if meta is None or self.fatal or any(p.record is None for p in self.problems):
             raise PackError(self.problems)
         enums = self._enums()
         frames = FrameBuilder(self, enums).build()
@@ -148,14 +146,17 @@ class Loader:
             self.problem(name, None, None, str(path), "file not found")
             return None
         try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506
+            return read_yaml(path)
+        except FileTooLargeError as exc:
+            self.problem(name, None, None, exc.size, exc.problem)
         except UnicodeDecodeError as exc:
             self.problem(name, None, None, exc.reason, "not UTF-8 text")
+        except YamlLimitError as exc:
+            self.problem(name, _where(exc), None, exc.text, exc.problem)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
             what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            self.problem(name, where, None, what, "malformed YAML")
+            self.problem(name, _where(exc), None, what, "malformed YAML")
+        self.fatal = True
         return None
 
     def _validate(
@@ -256,6 +257,11 @@ class Loader:
         for name in sorted([META_FILE, meta.article, *SECTIONS]):
             digest.update(name.encode() + b"\0" + (self.root / name).read_bytes() + b"\0")
         return digest.hexdigest()
+
+
+def _where(exc: yaml.YAMLError) -> str | None:
+    mark = getattr(exc, "problem_mark", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
 
 
 def _label(item: Any, index: int) -> str:

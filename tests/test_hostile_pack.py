@@ -1,0 +1,145 @@
+"""A hostile or broken pack gets the toolkit's own one-line errors, never a traceback or a hang
+(issue 10, items 1, 6, 7, 10, 11, 13b, 15b)."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from toolkit.cli.app import app
+from toolkit.errors import PackError, Problem
+from toolkit.pack.load import load_pack
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
+HANG_GUARD = 300  # seconds: only a guard against a hang, not a speed requirement
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def problems(pack_dir: Path) -> list[Problem]:
+    with pytest.raises(PackError) as info:
+        load_pack(pack_dir)
+    return info.value.problems
+
+
+def validate(pack_dir: Path) -> tuple[int, list[str]]:
+    result = runner.invoke(app, ["validate", "--pack", str(pack_dir)])
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result.exit_code, result.output.strip().splitlines()
+
+
+def _limit_memory() -> None:
+    # A runaway expansion fails with MemoryError instead of taking the machine's memory.
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+def run_isolated(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run Python in a fresh process with bounded memory and a generous hang guard."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=ROOT,
+        preexec_fn=_limit_memory,
+        check=False,
+    )
+
+
+LOAD = """
+import sys
+from toolkit.errors import PackError
+from toolkit.pack.load import load_pack
+try:
+    load_pack(sys.argv[1])
+except PackError as exc:
+    print("PackError:", exc)
+else:
+    print("loaded")
+"""
+
+
+# -- item 1: alias bombs, and error messages that format only a bounded prefix ---------------------
+def billion_laughs(levels: int = 10, width: int = 10) -> str:
+    lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
+    return "\n".join(lines) + f"\nevents: *l{levels - 1}\n"
+
+
+def test_alias_bomb_is_refused(pack_dir: Path) -> None:
+    (pack_dir / "events.yaml").write_text(billion_laughs(), encoding="utf-8")
+    done = run_isolated("-c", LOAD, str(pack_dir))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("PackError: events.yaml"), done.stdout
+    assert "alias" in done.stdout
+    assert len(done.stdout.strip().splitlines()) == 1
+
+
+def test_alias_bomb_in_a_record_field_fails_every_command_cleanly(pack_dir: Path) -> None:
+    bomb = billion_laughs(levels=9).replace("events: *l8\n", "")
+    text = (pack_dir / "entities.yaml").read_text(encoding="utf-8")
+    text = text.replace('aliases: ["South Korea", "South Korean"]', "aliases: *l8", 1)
+    (pack_dir / "entities.yaml").write_text(bomb + text, encoding="utf-8")
+    for command in ("validate", "simulate", "params"):
+        done = run_isolated("-m", "toolkit", command, "--pack", str(pack_dir))
+        assert done.returncode in (1, 2), (command, done.stderr[-2000:])
+        assert "Traceback" not in done.stderr
+        assert "entities.yaml" in done.stderr, done.stderr
+        assert "alias" in done.stderr, done.stderr
+
+
+def test_nesting_deeper_than_the_limit_is_refused(pack_dir: Path) -> None:
+    # libyaml caps the nesting of one node (~1000); aliases stack such nodes deeper still.
+    lines = ["d0: &d0 " + "[" * 900 + "]" * 900]
+    lines += [f"d{i}: &d{i} " + "[" * 900 + f"*d{i - 1}" + "]" * 900 for i in range(1, 4)]
+    (pack_dir / "events.yaml").write_text("\n".join(lines) + "\nevents: [*d3]\n")
+    found = problems(pack_dir)
+    assert [p.file for p in found] == ["events.yaml"]
+    assert "nested" in found[0].message
+
+
+def test_recursive_alias_is_refused(pack_dir: Path) -> None:
+    (pack_dir / "scenarios.yaml").write_text("scenarios: &r\n  - *r\n")
+    found = problems(pack_dir)
+    assert [(p.file, p.message) for p in found if p.file == "scenarios.yaml"] == [
+        ("scenarios.yaml", "recursive alias (a node that contains itself)")
+    ]
+
+
+def test_a_yaml_file_above_the_size_limit_is_refused(pack_dir: Path) -> None:
+    from toolkit.pack import safe_yaml
+
+    path = pack_dir / "events.yaml"
+    filler = "# " + "x" * 98 + "\n"
+    with path.open("a", encoding="utf-8") as out:
+        out.write(filler * (safe_yaml.MAX_YAML_BYTES // len(filler) + 1))
+    found = problems(pack_dir)
+    assert [(p.file, p.message) for p in found] == [
+        ("events.yaml", f"file is larger than {safe_yaml.MAX_YAML_BYTES:,} bytes")
+    ]
+
+
+def test_problem_formats_a_bounded_prefix_of_any_value() -> None:
+    deep: object = "core"
+    for _ in range(5000):
+        deep = {"k": deep}
+    wide: list[object] = ["lol"] * 10
+    for _ in range(8):
+        wide = [wide] * 10  # 10**9 leaves if repr() expanded it
+    for value in (deep, wide, 1 << 100_000, -(1 << 100_000), "x" * 10**7, b"\0" * 10**7):
+        line = str(Problem("f.yaml", "r" * 10**6, "f" * 10**6, value, "bad"))
+        assert len(line) < 400, line[:500]
+        assert "\n" not in line

@@ -143,3 +143,26 @@ def test_problem_formats_a_bounded_prefix_of_any_value() -> None:
         line = str(Problem("f.yaml", "r" * 10**6, "f" * 10**6, value, "bad"))
         assert len(line) < 400, line[:500]
         assert "\n" not in line
+
+
+# -- item 6: impossible dates --------------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["2024-13-45", "2024-02-30", "2024-10-25T25:00:00"])
+def test_impossible_event_date_names_file_record_field_and_value(pack_dir: Path, bad: str) -> None:
+    edit(pack_dir / "events.yaml", "date: 2024-10-24", f"date: {bad}")
+    found = problems(pack_dir)
+    hits = [p for p in found if p.file == "events.yaml" and p.field == "date"]
+    assert hits, found
+    assert hits[0].record is not None
+    assert not hits[0].record.startswith("line")
+    assert hits[0].value == bad
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(line.startswith(f"events.yaml [{hits[0].record}] date: ") for line in lines)
+
+
+def test_impossible_publication_date(pack_dir: Path) -> None:
+    edit(pack_dir / "pack.yaml", "date: 2024-10-27", "date: 2024-02-30")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("pack.yaml", "pack", "publication.date", "2024-02-30")
+    ]

@@ -11,7 +11,8 @@ not. `read_yaml` therefore refuses, before building any Python value:
 
 Each refusal is a `YamlLimitError` (a `yaml.YAMLError`) with a one-line `problem`. A scalar that YAML
 resolves to a value Python cannot build (an integer of more than 4,300 digits, `!!float abc`) is a
-`ConstructorError` with its line and column, like any other malformed YAML.
+`ConstructorError` with its line and column, like any other malformed YAML. An impossible date
+(`2024-02-30`) is kept as its text, so the record's check names the record and the field.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
-from yaml.constructor import ConstructorError
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from toolkit.errors import short
@@ -107,6 +108,18 @@ class _BoundedLoader(_Base):
             if isinstance(exc, ValueError) and "digits" in str(exc):
                 what = f"an integer of more than {len(str(node.value)) - 1:,} digits"
             raise ConstructorError(None, None, what, node.start_mark) from exc
+
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
+        """A date or time; its text when no such date exists (the record check then names it)."""
+        try:
+            return SafeConstructor.construct_yaml_timestamp(self, node)
+        except (ValueError, OverflowError, AttributeError):
+            return self.construct_scalar(node)
+
+
+_BoundedLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
+)
 
 
 def _children(node: Node) -> list[Node]:

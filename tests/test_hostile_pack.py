@@ -166,3 +166,28 @@ def test_impossible_publication_date(pack_dir: Path) -> None:
     assert [(p.file, p.record, p.field, p.value) for p in found] == [
         ("pack.yaml", "pack", "publication.date", "2024-02-30")
     ]
+
+
+# -- item 7: duplicate ids in an ordered ladder ------------------------------------------------
+@pytest.mark.parametrize(
+    ("file", "first", "second", "section"),
+    [
+        ("phases.yaml", "adaptation_training", "westward_movement", "phases"),
+        ("technologies.yaml", "conventional", "strategic", "tiers"),
+        ("responses.yaml", "diplomatic_pressure", "economic_measures", "tiers"),
+        ("estimative.yaml", "very_unlikely", "unlikely", "yardstick"),
+    ],
+)
+def test_duplicate_id_in_an_ordered_ladder(
+    pack_dir: Path, file: str, first: str, second: str, section: str
+) -> None:
+    edit(pack_dir / file, f"  - id: {second}\n", f"  - id: {first}\n")
+    edit(pack_dir / "events.yaml", "precision: day", "precision: hourly")  # another problem
+    found = problems(pack_dir)
+    assert (file, first, "id", first, f"duplicate id in {section}") in [
+        (p.file, p.record, p.field, p.value, p.message) for p in found
+    ]
+    assert any(p.file == "events.yaml" and p.field == "precision" for p in found), found
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(f"duplicate id in {section}" in line for line in lines)

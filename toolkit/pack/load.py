@@ -43,6 +43,13 @@ SECTIONS: dict[str, dict[str, type[r.Record]]] = {
     "scenarios.yaml": {"scenarios": r.Scenario},
 }
 META_FILE = "pack.yaml"
+# enum name -> (file, section) of the ordered ladders: each becomes an ordered `polars.Enum`
+ORDERED: dict[str, tuple[str, str]] = {
+    "phase": ("phases.yaml", "phases"),
+    "tech_tier": ("technologies.yaml", "tiers"),
+    "response_tier": ("responses.yaml", "tiers"),
+    "band": ("estimative.yaml", "yardstick"),
+}
 
 
 def default_pack_path() -> Path:
@@ -120,8 +127,9 @@ class Loader:
         raw = self._read_article(meta)
         for name, sections in SECTIONS.items():
             self.data[name] = self._read_sections(name, sections)
-        # A missing, unreadable or misshapen file stops here: cross-file checks would only echo it.
-        # Problems inside single records do not: the checks below still report what else is wrong.
+        # A missing, unreadable or misshapen file, or a ladder with a duplicate id (its ids are the
+        # categories of an ordered Enum), stops here: cross-file checks would only echo it. Problems
+        # inside single records do not: the checks below still report what else is wrong.
         if meta is None or self.fatal or any(p.record is None for p in self.problems):
             raise PackError(self.problems)
         enums = self._enums()
@@ -233,6 +241,8 @@ class Loader:
                 if key_id is not None:
                     if key_id in seen:
                         self.problem(name, label, "id", key_id, f"duplicate id in {key}")
+                        # a ladder's ids are the categories of an ordered Enum: no frame without them
+                        self.fatal |= (name, key) in ORDERED.values()
                     seen.add(key_id)
                 out[key].append(rec)
         unknown = set(raw) - set(sections)
@@ -242,14 +252,8 @@ class Loader:
 
     def _enums(self) -> dict[str, pl.Enum]:
         enums = {k: pl.Enum(list(v)) for k, v in FIXED_ENUMS.items()}
-        ordered = {
-            "phase": self.data["phases.yaml"]["phases"],
-            "tech_tier": self.data["technologies.yaml"]["tiers"],
-            "response_tier": self.data["responses.yaml"]["tiers"],
-            "band": self.data["estimative.yaml"]["yardstick"],
-        }
-        for name, recs in ordered.items():
-            enums[name] = pl.Enum([rec.id for rec in recs])
+        for name, (file, key) in ORDERED.items():
+            enums[name] = pl.Enum([rec.id for rec in self.data[file][key]])
         return enums
 
     def _content_hash(self, meta: r.PackMeta) -> str:

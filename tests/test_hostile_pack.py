@@ -191,3 +191,12 @@ def test_duplicate_id_in_an_ordered_ladder(
     code, lines = validate(pack_dir)
     assert code == 1
     assert any(f"duplicate id in {section}" in line for line in lines)
+
+
+# -- item 10: an unknown key in a scenario ----------------------------------------------------
+def test_unknown_key_in_the_baseline_scenario_is_the_only_problem(pack_dir: Path) -> None:
+    edit(pack_dir / "scenarios.yaml", "    overrides: {}\n", "    overrides: {}\n    colour: red\n")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("scenarios.yaml", "baseline", "colour", "red")
+    ]

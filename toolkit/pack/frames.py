@@ -408,7 +408,9 @@ class FrameBuilder:
     def _scenarios(self, params: pl.DataFrame) -> dict[str, pl.DataFrame]:
         file = "scenarios.yaml"
         bounds = {row["id"]: row for row in params.iter_rows(named=True)}
-        if self.scenarios and self.scenarios[0].id != "baseline":
+        # A first record dropped for its own problems is reported already: the next is not "first".
+        first_dropped = any(i == 1 for i, _ in self.ld.dropped.get((file, "scenarios"), []))
+        if self.scenarios and self.scenarios[0].id != "baseline" and not first_dropped:
             self.ld.problem(
                 file, self.scenarios[0].id, "id", self.scenarios[0].id, "first is baseline"
             )

@@ -113,6 +113,8 @@ class Loader:
         self.sentences: list[Sentence] = []
         self.meta: r.PackMeta | None = None
         self.fatal = False  # a file could not be read as a whole: cross-file checks would mislead
+        # (file, section) -> (position from 1, label) of each record dropped for its own problems
+        self.dropped: dict[tuple[str, str], list[tuple[int, str]]] = {}
 
     # -- collection -----------------------------------------------------------------------
     def problem(
@@ -233,9 +235,11 @@ class Loader:
                 label = _label(item, i)
                 if not isinstance(item, dict):
                     self.problem(name, label, None, item, "expected a mapping")
+                    self.dropped.setdefault((name, key), []).append((i, label))
                     continue
                 rec = self._validate(name, label, model, item)
                 if rec is None:
+                    self.dropped.setdefault((name, key), []).append((i, label))
                     continue
                 key_id = getattr(rec, "id", None) or getattr(rec, "phrase", None)
                 if key_id is not None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import toolkit
 from toolkit.cli.app import app
 from toolkit.errors import PackError, Problem
 from toolkit.pack.load import load_pack
@@ -200,3 +201,40 @@ def test_unknown_key_in_the_baseline_scenario_is_the_only_problem(pack_dir: Path
     assert [(p.file, p.record, p.field, p.value) for p in found] == [
         ("scenarios.yaml", "baseline", "colour", "red")
     ]
+
+
+# -- item 11: validate runs every check the engine runs ---------------------------------------
+def test_validate_reports_what_the_engine_rejects(pack_dir: Path) -> None:
+    # A transition that names an intensity (valid range [0, 5]): the engine needs a probability.
+    edit(
+        pack_dir / "phases.yaml",
+        "parameter: p_training_to_withdrawal}",
+        "parameter: intensity_withdrawal}",
+    )
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(
+        line.startswith("parameters.yaml [intensity_withdrawal] min/max: the engine uses it as")
+        for line in lines
+    ), lines
+    found = toolkit.check_pack(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("parameters.yaml", "intensity_withdrawal", "min/max")
+    ]
+
+
+def test_validate_compiles_every_scenario(pack_dir: Path) -> None:
+    edit(
+        pack_dir / "scenarios.yaml",
+        "      p_westward_to_frontline: 0\n",
+        "      p_westward_to_frontline: 0\n"
+        "      p_training_to_westward: {value: 0.98, low: 0.97, high: 0.99}\n",
+    )
+    code, lines = validate(pack_dir)
+    assert code == 1
+    hits = [line for line in lines if line.startswith("scenarios.yaml [rear_support_only]")]
+    assert hits, lines
+    assert "adaptation_training" in hits[0]
+    assert "> 1" in hits[0]
+    found = toolkit.check_pack(pack_dir)
+    assert [(p.file, p.record) for p in found] == [("scenarios.yaml", "rear_support_only")]

@@ -93,7 +93,10 @@ def load_pack(path: str | os.PathLike[str] | None = None) -> Pack:
 
 
 def check_pack(path: str | os.PathLike[str] | None = None) -> list[Problem]:
-    """Every problem with the pack at `path`; an empty list when it is valid."""
+    """Every problem the loader finds with the pack at `path`; an empty list when it loads.
+
+    `toolkit.check_pack` (`toolkit.engine.check`) runs the engine's checks on every scenario too.
+    """
     try:
         load_pack(path)
     except PackError as exc:

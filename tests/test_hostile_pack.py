@@ -238,3 +238,27 @@ def test_validate_compiles_every_scenario(pack_dir: Path) -> None:
     assert "> 1" in hits[0]
     found = toolkit.check_pack(pack_dir)
     assert [(p.file, p.record) for p in found] == [("scenarios.yaml", "rear_support_only")]
+
+
+# -- item 13b: article size -----------------------------------------------------------------
+def test_article_above_the_size_limit_is_refused(pack_dir: Path) -> None:
+    from toolkit.pack.load import MAX_ARTICLE_CHARS
+
+    article = pack_dir / "article.txt"
+    text = article.read_text(encoding="utf-8")
+    # Characters, not bytes: "한" is three bytes in UTF-8.
+    article.write_text("한" * (MAX_ARTICLE_CHARS - len(text) + 1) + "\n" + text, encoding="utf-8")
+    found = problems(pack_dir)
+    assert [(p.file, p.message) for p in found] == [
+        ("article.txt", f"article is longer than {MAX_ARTICLE_CHARS:,} characters")
+    ]
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert len(lines) == 2  # the problem and the count
+
+
+def test_size_limit_is_documented() -> None:
+    from toolkit.pack.load import MAX_ARTICLE_CHARS
+
+    readme = (ROOT / "seeds" / "README.md").read_text(encoding="utf-8")
+    assert f"{MAX_ARTICLE_CHARS:,}" in readme

@@ -43,6 +43,9 @@ SECTIONS: dict[str, dict[str, type[r.Record]]] = {
     "scenarios.yaml": {"scenarios": r.Scenario},
 }
 META_FILE = "pack.yaml"
+# The longest article the loader reads, in characters (seeds/README.md): its text is searched for every
+# quote and alias, and a report shows it.
+MAX_ARTICLE_CHARS = 2_000_000
 # enum name -> (file, section) of the ordered ladders: each becomes an ordered `polars.Enum`
 ORDERED: dict[str, tuple[str, str]] = {
     "phase": ("phases.yaml", "phases"),
@@ -202,10 +205,19 @@ class Loader:
         if not path.is_file():
             self.problem(name, None, None, str(path), "article file not found")
             return ""
+        with path.open("rb") as file:  # UTF-8 takes at most 4 bytes a character
+            data = file.read(4 * MAX_ARTICLE_CHARS + 1)
+        too_long = len(data) > 4 * MAX_ARTICLE_CHARS
         try:
-            raw = path.read_bytes().decode("utf-8")
+            raw = "" if too_long else data.decode("utf-8")
         except UnicodeDecodeError as exc:
             self.problem(name, None, None, exc.reason, "article is not UTF-8 text")
+            return ""
+        if too_long or len(raw) > MAX_ARTICLE_CHARS:
+            size = f"{path.stat().st_size:,} bytes"
+            self.problem(
+                name, None, None, size, f"article is longer than {MAX_ARTICLE_CHARS:,} characters"
+            )
             return ""
         body, _ = split_residue(raw, meta.residue_marker if meta else None)
         if not body.strip():

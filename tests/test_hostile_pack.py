@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import resource
 import subprocess
 import sys
@@ -262,3 +263,22 @@ def test_size_limit_is_documented() -> None:
 
     readme = (ROOT / "seeds" / "README.md").read_text(encoding="utf-8")
     assert f"{MAX_ARTICLE_CHARS:,}" in readme
+
+
+# -- item 15b: the article stays inside the pack ---------------------------------------------
+@pytest.mark.parametrize("where", ["absolute", "parent", "symlink"])
+def test_article_outside_the_pack_is_refused(pack_dir: Path, where: str) -> None:
+    outside = pack_dir.parent / "outside.txt"
+    outside.write_bytes((pack_dir / "article.txt").read_bytes())
+    name = {"absolute": str(outside), "parent": "../outside.txt", "symlink": "link.txt"}[where]
+    if where == "symlink":
+        (pack_dir / "link.txt").symlink_to(outside)
+    edit(pack_dir / "pack.yaml", "article: article.txt", f"article: {name}")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("pack.yaml", "pack", "article", name)
+    ]
+    assert "inside the pack" in found[0].message
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert re.match(r"pack\.yaml \[pack\] article: .*inside the pack", lines[0]), lines

@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import polars as pl
@@ -199,9 +199,29 @@ class Loader:
         meta = self._validate(META_FILE, "pack", r.PackMeta, raw)
         return meta if isinstance(meta, r.PackMeta) else None
 
+    def _inside(self, name: str) -> bool:
+        """Whether `name` is a relative path without `..` that resolves inside the pack directory
+        (a symbolic link out of the pack does not)."""
+        pure = PurePath(name)
+        if pure.is_absolute() or ".." in pure.parts:
+            return False
+        try:
+            root = self.root.resolve()
+            path = (self.root / pure).resolve()
+        except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+            return False
+        return path != root and path.is_relative_to(root)
+
     def _read_article(self, meta: r.PackMeta | None) -> str:
         name = meta.article if meta else "article.txt"
         path = self.root / name
+        if not self._inside(name):
+            self.problem(
+                META_FILE, "pack", "article", name,
+                "the article must be a file inside the pack directory (a relative path, no `..`)",
+            )  # fmt: skip
+            self.fatal = True
+            return ""
         if not path.is_file():
             self.problem(name, None, None, str(path), "article file not found")
             return ""

@@ -282,3 +282,39 @@ def test_article_outside_the_pack_is_refused(pack_dir: Path, where: str) -> None
     code, lines = validate(pack_dir)
     assert code == 1
     assert re.match(r"pack\.yaml \[pack\] article: .*inside the pack", lines[0]), lines
+
+
+# -- siblings: values of any YAML type reach no bare exception ---------------------------------
+def test_top_level_keys_of_mixed_types(pack_dir: Path) -> None:
+    with (pack_dir / "events.yaml").open("a", encoding="utf-8") as out:
+        out.write("1: x\n~: y\n2024-01-01: z\nextra: w\n")
+    found = problems(pack_dir)
+    assert sorted(str(p.value) for p in found if p.message.startswith("unknown section")) == [
+        "1",
+        "2024-01-01",
+        "None",
+        "extra",
+    ]
+
+
+@pytest.mark.parametrize("value", ["100000000000000000000000", "0x" + "f" * 20_000])
+def test_escalation_beyond_a_64_bit_integer(pack_dir: Path, value: str) -> None:
+    edit(pack_dir / "phases.yaml", "escalation: 0", f"escalation: {value}")
+    found = problems(pack_dir)
+    assert [(p.file, p.field) for p in found][:1] == [("phases.yaml", "escalation")]
+    assert len(str(found[0])) < 300
+
+
+@pytest.mark.parametrize(("field", "value"), [("max", ".inf"), ("min", "-.inf"), ("value", ".nan")])
+def test_parameter_numbers_are_finite(pack_dir: Path, field: str, value: str) -> None:
+    text = (pack_dir / "parameters.yaml").read_text(encoding="utf-8")
+    start = text.index("  - id: intensity_deployed")
+    line = text.index(f"    {field}:", start)
+    end = text.index("\n", line)
+    text = text[:line] + f"    {field}: {value}" + text[end:]
+    (pack_dir / "parameters.yaml").write_text(text, encoding="utf-8")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found][:1] == [
+        ("parameters.yaml", "intensity_deployed", field)
+    ]
+    assert "finite" in found[0].message

@@ -285,7 +285,7 @@ class Loader:
                     seen.add(key_id)
                 out[key].append(rec)
         unknown = set(raw) - set(sections)
-        for key in sorted(unknown):
+        for key in sorted(unknown, key=str):  # keys of any YAML type: 1, null, a date
             self.problem(name, None, key, key, f"unknown section (expected {', '.join(sections)})")
         return out
 

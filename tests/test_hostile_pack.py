@@ -301,7 +301,7 @@ def test_top_level_keys_of_mixed_types(pack_dir: Path) -> None:
 def test_escalation_beyond_a_64_bit_integer(pack_dir: Path, value: str) -> None:
     edit(pack_dir / "phases.yaml", "escalation: 0", f"escalation: {value}")
     found = problems(pack_dir)
-    assert [(p.file, p.field) for p in found][:1] == [("phases.yaml", "escalation")]
+    assert [(p.file, p.field) for p in found] == [("phases.yaml", "escalation")]
     assert len(str(found[0])) < 300
 
 
@@ -314,7 +314,28 @@ def test_parameter_numbers_are_finite(pack_dir: Path, field: str, value: str) ->
     text = text[:line] + f"    {field}: {value}" + text[end:]
     (pack_dir / "parameters.yaml").write_text(text, encoding="utf-8")
     found = problems(pack_dir)
-    assert [(p.file, p.record, p.field) for p in found][:1] == [
+    assert [(p.file, p.record, p.field) for p in found] == [
         ("parameters.yaml", "intensity_deployed", field)
     ]
     assert "finite" in found[0].message
+
+
+# -- siblings of item 10: a record dropped for its own problem is not "unknown" elsewhere -----------
+def test_references_to_a_dropped_record_are_not_reported_again(pack_dir: Path) -> None:
+    edit(
+        pack_dir / "entities.yaml",
+        "    cameo_actor: KOR\n",
+        "    cameo_actor: KOR\n    colour: red\n",
+    )
+    edit(
+        pack_dir / "parameters.yaml",
+        "  - id: intensity_deployed\n",
+        "  - id: intensity_deployed\n    colour: red\n",
+    )
+    edit(pack_dir / "estimative.yaml", "  - phrase: may\n", "  - phrase: may\n    colour: red\n")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("entities.yaml", "south_korea", "colour"),
+        ("estimative.yaml", "may", "colour"),
+        ("parameters.yaml", "intensity_deployed", "colour"),
+    ]

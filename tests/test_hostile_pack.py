@@ -209,7 +209,7 @@ def test_validate_reports_what_the_engine_rejects(pack_dir: Path) -> None:
     # A transition that names an intensity (valid range [0, 5]): the engine needs a probability.
     edit(
         pack_dir / "phases.yaml",
-        "parameter: p_training_to_withdrawal}",
+        "parameter: p_rear_to_withdrawal}",
         "parameter: intensity_withdrawal}",
     )
     code, lines = validate(pack_dir)
@@ -339,3 +339,17 @@ def test_references_to_a_dropped_record_are_not_reported_again(pack_dir: Path) -
         ("estimative.yaml", "may", "colour"),
         ("parameters.yaml", "intensity_deployed", "colour"),
     ]
+
+
+# -- sibling of item 11: the loader's own check agrees with the engine's ---------------------------
+def test_transition_bands_that_can_sum_above_one_are_reported_where_they_are(
+    pack_dir: Path,
+) -> None:
+    # Point values sum to 0.36 out of adaptation_training; the band highs to 0.6 + 0.5 = 1.1, which
+    # the engine refuses: the problem is the pack's, not the baseline scenario's.
+    edit(pack_dir / "parameters.yaml", "    high: 0.03\n", "    high: 0.5\n")
+    found = toolkit.check_pack(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("phases.yaml", "adaptation_training", "transitions", 1.1)
+    ]
+    assert "sum above 1" in found[0].message

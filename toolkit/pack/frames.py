@@ -156,6 +156,7 @@ class FrameBuilder:
         frames["indicators"] = self.frame("indicators", self._indicators())
         frames.update(self._responses())
         frames["parameters"] = self.frame("parameters", self._parameters())
+        self._transition_sums(frames["parameters"])
         frames.update(self._scenarios(frames["parameters"]))
         frames["sources"] = self.frame("sources", self.sources)
         return frames
@@ -321,8 +322,6 @@ class FrameBuilder:
                 ph.model_dump() | {"order": i} | self.src(file, ph.id, ph.evidence, ph.assumption)
             )
         transitions = []
-        values = {p.id: p.value for p in self.params}
-        out_sum: dict[str, float] = {}
         for t in self.transitions:
             label = f"{t.from_}->{t.to}"
             self.ref(file, label, "from", t.from_, "phase")
@@ -330,24 +329,33 @@ class FrameBuilder:
             self.ref(file, label, "parameter", t.parameter, "parameter")
             if t.from_ == t.to:
                 self.ld.problem(file, label, "to", t.to, "a transition must change phase")
-            out_sum[t.from_] = out_sum.get(t.from_, 0.0) + values.get(t.parameter, 0.0)
             if {t.from_, t.to} <= self.ids["phase"]:
                 transitions.append(
                     {"from_phase": t.from_, "to_phase": t.to, "parameter": t.parameter}
-                )
-        for phase, total in out_sum.items():
-            if total > 1 + 1e-9:
-                self.ld.problem(
-                    file,
-                    phase,
-                    "transitions",
-                    round(total, 6),
-                    "probabilities out of a phase sum above 1",
                 )
         return {
             "phases": self.frame("phases", rows),
             "transitions": self.frame("transitions", transitions),
         }
+
+    def _transition_sums(self, params: pl.DataFrame) -> None:
+        """Out of each phase, the transition probabilities must not sum above 1 on any path: each
+        taken at the highest value it can be drawn at (its band's high), as the engine checks."""
+        upper = {
+            row["id"]: row["high"]
+            if row["low"] is not None and row["high"] is not None and row["high"] > row["low"]
+            else row["value"]
+            for row in params.iter_rows(named=True)
+        }
+        out_sum: dict[str, float] = {}
+        for t in self.transitions:
+            out_sum[t.from_] = out_sum.get(t.from_, 0.0) + (upper.get(t.parameter) or 0.0)
+        for phase, total in out_sum.items():
+            if total > 1 + 1e-9:
+                self.ld.problem(
+                    "phases.yaml", phase, "transitions", round(total, 6),
+                    "probabilities out of a phase can sum above 1 (each at its band's high)",
+                )  # fmt: skip
 
     def _indicators(self) -> Iterator[dict[str, Any]]:
         file = "indicators.yaml"

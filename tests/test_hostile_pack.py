@@ -353,3 +353,14 @@ def test_transition_bands_that_can_sum_above_one_are_reported_where_they_are(
         ("phases.yaml", "adaptation_training", "transitions", 1.1)
     ]
     assert "sum above 1" in found[0].message
+
+
+# -- sibling of item 15b: every file the loader reads is inside the pack --------------------------
+def test_a_pack_file_linked_from_outside_the_pack_is_refused(pack_dir: Path) -> None:
+    outside = pack_dir.parent / "entities.yaml"
+    outside.write_bytes((pack_dir / "entities.yaml").read_bytes())
+    (pack_dir / "entities.yaml").unlink()
+    (pack_dir / "entities.yaml").symlink_to(outside)
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [("entities.yaml", None, None)]
+    assert "outside the pack" in found[0].message

@@ -161,6 +161,13 @@ class Loader:
         if not path.is_file():
             self.problem(name, None, None, str(path), "file not found")
             return None
+        if not self._inside(name):
+            self.problem(
+                name, None, None, str(path.resolve()),
+                "file is outside the pack directory (a symbolic link out of it)",
+            )  # fmt: skip
+            self.fatal = True
+            return None
         try:
             return read_yaml(path)
         except FileTooLargeError as exc:

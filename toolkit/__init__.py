@@ -17,7 +17,7 @@ DISTRIBUTION = "nk-troops-toolkit"
 # public name -> module that defines it
 _API = {
     "load_pack": "toolkit.pack.load",
-    "check_pack": "toolkit.pack.load",
+    "check_pack": "toolkit.engine.check",  # the loader's checks and the engine's
     "Pack": "toolkit.pack.load",
     "simulate": "toolkit.engine.simulation",
     "render_report": "toolkit.report.render",
@@ -37,7 +37,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from toolkit.pack.load import Pack, check_pack, load_pack
+    from toolkit.engine.check import check_pack
+    from toolkit.pack.load import Pack, load_pack
 
 
 def __getattr__(name: str) -> Any:

@@ -8,9 +8,10 @@ repr cut to 80 characters), so a huge number or a pasted text never floods the l
 from __future__ import annotations
 
 import operator
+import reprlib
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final, SupportsFloat, SupportsIndex
+from typing import Any, Final, SupportsFloat, SupportsIndex
 
 MAX_SHOWN: Final = 80  # characters of a value quoted in a message
 EXACT_DIGITS: Final = 20  # an integer up to this many digits is written out (2**64 has 20)
@@ -40,11 +41,12 @@ def shown(value: object, limit: int = MAX_SHOWN) -> str:
         return format_number(value)
     if isinstance(value, float):
         return repr(float(value))  # short by nature: 0.1, 1e+308 (a numpy float without its type)
-    try:
-        text = repr(value)
-    except ValueError:  # e.g. an integer past Python's digit limit inside a container
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return short(value, limit)
+
+
+VALUE_CHARS = 80  # a value in a message shows at most this many characters
+NAME_CHARS = 60  # a file, record or field name this many
+MESSAGE_CHARS = 300  # and the message this many
 
 
 class ToolkitError(Exception):
@@ -62,12 +64,12 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file
+        where = name(self.file)
         if self.record is not None:
-            where += f" [{self.record}]"
+            where += f" [{name(self.record)}]"
         if self.field is not None:
-            where += f" {self.field}"
-        return f"{where}: {self.message} (value: {shown(self.value)})"
+            where += f" {name(self.field)}"
+        return f"{where}: {name(self.message, MESSAGE_CHARS)} (value: {shown(self.value)})"
 
 
 class PackError(ToolkitError):
@@ -86,3 +88,52 @@ class OutputError(ToolkitError):
 
 class ParameterError(ToolkitError):
     """A model or report parameter is unknown, of the wrong type, or out of range."""
+
+
+class _BoundedRepr(reprlib.Repr):
+    """`repr` that looks at a bounded prefix of a value: a few items, a few levels, short strings,
+    and no decimal expansion of a huge integer (quadratic, and refused above 4,300 digits)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxtuple = self.maxlist = self.maxarray = self.maxset = self.maxfrozenset = 6
+        self.maxdeque = 6
+        self.maxdict = 4
+        self.maxstring = self.maxother = VALUE_CHARS
+        self.maxlong = 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 128:
+            sign = "-" if x < 0 else ""
+            return f"{sign}<an integer of {int(x.bit_length() * 0.30103) + 1:,} digits>"
+        return super().repr_int(x, level)
+
+    def repr_str(self, x: str, level: int) -> str:
+        return repr(x[: self.maxstring + 1])  # a prefix: `short` cuts it to length
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        return repr(x[: self.maxstring + 1])
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        try:
+            return super().repr_instance(x, level)
+        except Exception:  # a value from a file: never let showing it fail
+            return f"<{type(x).__name__}>"
+
+
+_REPR = _BoundedRepr()
+
+
+def short(value: object, limit: int = VALUE_CHARS) -> str:
+    """A bounded one-line `repr` of `value`: at most `limit` characters, whatever its size."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def name(text: object, limit: int = NAME_CHARS) -> str:
+    """A file, record or field name for a message: one line, at most `limit` characters."""
+    s = text if isinstance(text, str) else short(text, limit)
+    if not s.isprintable():
+        s = repr(s)[1:-1]
+    return s if len(s) <= limit else s[: limit - 3] + "..."

@@ -50,17 +50,24 @@ def _options(
 
 @app.command()
 def validate(pack: PackOption = None) -> None:
-    """Check a pack: one line per problem (file [record] field: message (value)); exit 1 if any."""
+    """Check a pack: one line per problem (file [record] field: message (value)); exit 1 if any.
+
+    Runs every check the engine runs too: each scenario of the pack is compiled into a model.
+    """
+    from toolkit.engine.check import check_pack_models
     from toolkit.pack.load import default_pack_path, load_pack
 
     path = pack or default_pack_path()
     try:
         loaded = load_pack(path)
+        problems = check_pack_models(loaded)
     except PackError as exc:
-        for problem in exc.problems:
+        problems = exc.problems
+    if problems:
+        for problem in problems:
             typer.echo(str(problem), err=True)
-        typer.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
-        raise typer.Exit(1) from None
+        typer.echo(f"{path}: {len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
     counts = ", ".join(
         f"{len(loaded.frames[name])} {name}"
         for name in ("entities", "mentions", "relations", "events", "claims", "parameters")

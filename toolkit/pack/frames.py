@@ -23,6 +23,19 @@ from toolkit.pack.text import contains_word, find_mentions, find_quote, sentence
 if TYPE_CHECKING:
     from toolkit.pack.load import Loader
 
+# kind of id -> (file, section) of the records that define it
+DEFINED_IN: dict[str, tuple[str, str]] = {
+    "entity": ("entities.yaml", "entities"),
+    "claim": ("claims.yaml", "claims"),
+    "tech": ("technologies.yaml", "technologies"),
+    "tech_tier": ("technologies.yaml", "tiers"),
+    "phase": ("phases.yaml", "phases"),
+    "response_tier": ("responses.yaml", "tiers"),
+    "parameter": ("parameters.yaml", "parameters"),
+    "band": ("estimative.yaml", "yardstick"),
+    "phrase": ("estimative.yaml", "phrases"),
+}
+
 
 class FrameBuilder:
     """Cross-record checks and frame construction, in one pass over the parsed records."""
@@ -57,11 +70,22 @@ class FrameBuilder:
             "parameter": {p.id for p in self.params},
             "band": {b.id for b in self.bands},
         }
+        # Ids of records dropped for their own problems (reported already): a reference to one is
+        # not reported again as unknown.
+        self.dropped = {
+            kind: {label for _, label in loader.dropped.get(where, [])}
+            for kind, where in DEFINED_IN.items()
+        }
 
     # -- helpers --------------------------------------------------------------------------
     def ref(self, file: str, record: str, fld: str, value: str | None, kind: str) -> None:
-        if value is not None and value not in self.ids[kind]:
+        if value is not None and not self.known(value, kind):
             self.ld.problem(file, record, fld, value, f"unknown {kind.replace('_', ' ')} id")
+
+    def known(self, value: str, kind: str) -> bool:
+        """Whether `value` is an id of `kind`, or of a record of that kind dropped for its own
+        problems (a second problem about it would only mislead)."""
+        return value in self.ids[kind] or value in self.dropped[kind]
 
     def src(
         self, file: str, record: str, evidence: str | None, assumption: str | None = None
@@ -251,20 +275,21 @@ class FrameBuilder:
 
     def _claims(self) -> Iterator[dict[str, Any]]:
         file = "claims.yaml"
-        any_ids = set().union(*(self.ids[k] for k in ("entity", "tech", "tech_tier", "phase")))
-        any_ids |= self.ids["response_tier"]
+        kinds = ("entity", "tech", "tech_tier", "phase", "response_tier")
+        dropped_phrases = {p.lower() for p in self.dropped["phrase"]}
         for c in self.claims:
             self.ref(file, c.id, "source", c.source, "entity")
             for target in c.about:
-                if target not in any_ids:
+                if not any(self.known(target, kind) for kind in kinds):
                     self.ld.problem(file, c.id, "about", target, "unknown id")
             row: dict[str, Any] = c.model_dump()
             if c.phrase is not None:
                 ph = self.phrase_rows.get(c.phrase.lower())
                 if ph is None:
-                    self.ld.problem(
-                        file, c.id, "phrase", c.phrase, "phrase not listed in estimative.yaml"
-                    )
+                    if c.phrase.lower() not in dropped_phrases:
+                        self.ld.problem(
+                            file, c.id, "phrase", c.phrase, "phrase not listed in estimative.yaml"
+                        )
                 else:
                     row |= {k: ph[k] for k in ("on_yardstick", "vague", "band", "low", "high")}
                 if not contains_word(c.evidence, c.phrase):
@@ -427,7 +452,9 @@ class FrameBuilder:
     def _scenarios(self, params: pl.DataFrame) -> dict[str, pl.DataFrame]:
         file = "scenarios.yaml"
         bounds = {row["id"]: row for row in params.iter_rows(named=True)}
-        if self.scenarios and self.scenarios[0].id != "baseline":
+        # A first record dropped for its own problems is reported already: the next is not "first".
+        first_dropped = any(i == 1 for i, _ in self.ld.dropped.get((file, "scenarios"), []))
+        if self.scenarios and self.scenarios[0].id != "baseline" and not first_dropped:
             self.ld.problem(
                 file, self.scenarios[0].id, "id", self.scenarios[0].id, "first is baseline"
             )
@@ -436,7 +463,10 @@ class FrameBuilder:
             rows.append(s.model_dump(exclude={"overrides"}) | {"order": i})
             for pid, spec in s.overrides.items():
                 if pid not in bounds:
-                    self.ld.problem(file, s.id, f"overrides.{pid}", spec, "unknown parameter id")
+                    if not self.known(pid, "parameter"):
+                        self.ld.problem(
+                            file, s.id, f"overrides.{pid}", spec, "unknown parameter id"
+                        )
                     continue
                 b = bounds[pid]
                 ov = spec if isinstance(spec, dict) else {"value": spec}

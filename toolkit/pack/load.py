@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import polars as pl
@@ -24,6 +24,7 @@ from toolkit.errors import PackError, Problem
 from toolkit.files import data_dir
 from toolkit.pack import records as r
 from toolkit.pack.frames import FrameBuilder
+from toolkit.pack.safe_yaml import FileTooLargeError, YamlLimitError, read_yaml
 from toolkit.pack.schema import FIXED_ENUMS
 from toolkit.pack.text import Sentence, find_quote, split_residue, split_sentences
 
@@ -44,8 +45,16 @@ SECTIONS: dict[str, dict[str, type[r.Record]]] = {
 # sections a pack may leave out (start: every path starts in the first phase)
 OPTIONAL_SECTIONS: frozenset[tuple[str, str]] = frozenset({("phases.yaml", "start")})
 META_FILE = "pack.yaml"
-# libyaml's safe loader where PyYAML was built with it (10x faster than the pure-Python one).
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The longest article the loader reads, in characters (seeds/README.md): its text is searched for every
+# quote and alias, and a report shows it.
+MAX_ARTICLE_CHARS = 2_000_000
+# enum name -> (file, section) of the ordered ladders: each becomes an ordered `polars.Enum`
+ORDERED: dict[str, tuple[str, str]] = {
+    "phase": ("phases.yaml", "phases"),
+    "tech_tier": ("technologies.yaml", "tiers"),
+    "response_tier": ("responses.yaml", "tiers"),
+    "band": ("estimative.yaml", "yardstick"),
+}
 
 
 def default_pack_path() -> Path:
@@ -87,7 +96,10 @@ def load_pack(path: str | os.PathLike[str] | None = None) -> Pack:
 
 
 def check_pack(path: str | os.PathLike[str] | None = None) -> list[Problem]:
-    """Every problem with the pack at `path`; an empty list when it is valid."""
+    """Every problem the loader finds with the pack at `path`; an empty list when it loads.
+
+    `toolkit.check_pack` (`toolkit.engine.check`) runs the engine's checks on every scenario too.
+    """
     try:
         load_pack(path)
     except PackError as exc:
@@ -106,6 +118,9 @@ class Loader:
         self.body = ""
         self.sentences: list[Sentence] = []
         self.meta: r.PackMeta | None = None
+        self.fatal = False  # a file could not be read as a whole: cross-file checks would mislead
+        # (file, section) -> (position from 1, label) of each record dropped for its own problems
+        self.dropped: dict[tuple[str, str], list[tuple[int, str]]] = {}
 
     # -- collection -----------------------------------------------------------------------
     def problem(
@@ -120,11 +135,10 @@ class Loader:
         raw = self._read_article(meta)
         for name, sections in SECTIONS.items():
             self.data[name] = self._read_sections(name, sections)
-        # A missing, unreadable or misshapen file stops here: cross-file checks would only echo it.
-        # Problems inside single records do not: the checks below still report what else is wrong.
-        if meta is None or any(
-            p.record is None or p.message == "malformed YAML" for p in self.problems
-        ):
+        # A missing, unreadable or misshapen file, or a ladder with a duplicate id (its ids are the
+        # categories of an ordered Enum), stops here: cross-file checks would only echo it. Problems
+        # inside single records do not: the checks below still report what else is wrong.
+        if meta is None or self.fatal or any(p.record is None for p in self.problems):
             raise PackError(self.problems)
         enums = self._enums()
         frames = FrameBuilder(self, enums).build()
@@ -147,15 +161,25 @@ class Loader:
         if not path.is_file():
             self.problem(name, None, None, str(path), "file not found")
             return None
+        if not self._inside(name):
+            self.problem(
+                name, None, None, str(path.resolve()),
+                "file is outside the pack directory (a symbolic link out of it)",
+            )  # fmt: skip
+            self.fatal = True
+            return None
         try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506
+            return read_yaml(path)
+        except FileTooLargeError as exc:
+            self.problem(name, None, None, exc.size, exc.problem)
         except UnicodeDecodeError as exc:
             self.problem(name, None, None, exc.reason, "not UTF-8 text")
+        except YamlLimitError as exc:
+            self.problem(name, _where(exc), None, exc.text, exc.problem)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
             what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            self.problem(name, where, None, what, "malformed YAML")
+            self.problem(name, _where(exc), None, what, "malformed YAML")
+        self.fatal = True
         return None
 
     def _validate(
@@ -182,16 +206,45 @@ class Loader:
         meta = self._validate(META_FILE, "pack", r.PackMeta, raw)
         return meta if isinstance(meta, r.PackMeta) else None
 
+    def _inside(self, name: str) -> bool:
+        """Whether `name` is a relative path without `..` that resolves inside the pack directory
+        (a symbolic link out of the pack does not)."""
+        pure = PurePath(name)
+        if pure.is_absolute() or ".." in pure.parts:
+            return False
+        try:
+            root = self.root.resolve()
+            path = (self.root / pure).resolve()
+        except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+            return False
+        return path != root and path.is_relative_to(root)
+
     def _read_article(self, meta: r.PackMeta | None) -> str:
         name = meta.article if meta else "article.txt"
         path = self.root / name
+        if not self._inside(name):
+            self.problem(
+                META_FILE, "pack", "article", name,
+                "the article must be a file inside the pack directory (a relative path, no `..`)",
+            )  # fmt: skip
+            self.fatal = True
+            return ""
         if not path.is_file():
             self.problem(name, None, None, str(path), "article file not found")
             return ""
+        with path.open("rb") as file:  # UTF-8 takes at most 4 bytes a character
+            data = file.read(4 * MAX_ARTICLE_CHARS + 1)
+        too_long = len(data) > 4 * MAX_ARTICLE_CHARS
         try:
-            raw = path.read_bytes().decode("utf-8")
+            raw = "" if too_long else data.decode("utf-8")
         except UnicodeDecodeError as exc:
             self.problem(name, None, None, exc.reason, "article is not UTF-8 text")
+            return ""
+        if too_long or len(raw) > MAX_ARTICLE_CHARS:
+            size = f"{path.stat().st_size:,} bytes"
+            self.problem(
+                name, None, None, size, f"article is longer than {MAX_ARTICLE_CHARS:,} characters"
+            )
             return ""
         body, _ = split_residue(raw, meta.residue_marker if meta else None)
         if not body.strip():
@@ -226,31 +279,29 @@ class Loader:
                 label = _label(item, i)
                 if not isinstance(item, dict):
                     self.problem(name, label, None, item, "expected a mapping")
+                    self.dropped.setdefault((name, key), []).append((i, label))
                     continue
                 rec = self._validate(name, label, model, item)
                 if rec is None:
+                    self.dropped.setdefault((name, key), []).append((i, label))
                     continue
                 key_id = getattr(rec, "id", None) or getattr(rec, "phrase", None)
                 if key_id is not None:
                     if key_id in seen:
                         self.problem(name, label, "id", key_id, f"duplicate id in {key}")
+                        # a ladder's ids are the categories of an ordered Enum: no frame without them
+                        self.fatal |= (name, key) in ORDERED.values()
                     seen.add(key_id)
                 out[key].append(rec)
         unknown = set(raw) - set(sections)
-        for key in sorted(unknown):
+        for key in sorted(unknown, key=str):  # keys of any YAML type: 1, null, a date
             self.problem(name, None, key, key, f"unknown section (expected {', '.join(sections)})")
         return out
 
     def _enums(self) -> dict[str, pl.Enum]:
         enums = {k: pl.Enum(list(v)) for k, v in FIXED_ENUMS.items()}
-        ordered = {
-            "phase": self.data["phases.yaml"]["phases"],
-            "tech_tier": self.data["technologies.yaml"]["tiers"],
-            "response_tier": self.data["responses.yaml"]["tiers"],
-            "band": self.data["estimative.yaml"]["yardstick"],
-        }
-        for name, recs in ordered.items():
-            enums[name] = pl.Enum([rec.id for rec in recs])
+        for name, (file, key) in ORDERED.items():
+            enums[name] = pl.Enum([rec.id for rec in self.data[file][key]])
         return enums
 
     def _content_hash(self, meta: r.PackMeta) -> str:
@@ -258,6 +309,11 @@ class Loader:
         for name in sorted([META_FILE, meta.article, *SECTIONS]):
             digest.update(name.encode() + b"\0" + (self.root / name).read_bytes() + b"\0")
         return digest.hexdigest()
+
+
+def _where(exc: yaml.YAMLError) -> str | None:
+    mark = getattr(exc, "problem_mark", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
 
 
 def _label(item: Any, index: int) -> str:

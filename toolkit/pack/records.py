@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Kebab = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what a frame's int column holds
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 ENTITY_KINDS = ("state", "person", "organisation", "place", "agreement", "force")
 MODALITIES = ("asserted", "possible", "conditional", "planned", "denied")
@@ -176,7 +178,7 @@ class Technology(Record):
 class Phase(Sourced):
     id: Id
     label: Text
-    escalation: int
+    escalation: Int64
     compensation_intensity: Id
     description: str | None = None
     location: Id | None = None  # entity id of where the phase happens (a state or place)
@@ -283,11 +285,11 @@ class Parameter(Record):
     description: Text
     unit: Text
     type: Literal["float", "int"] = "float"
-    min: float
-    max: float
-    value: float
-    low: float | None = None
-    high: float | None = None
+    min: Finite
+    max: Finite
+    value: Finite
+    low: Finite | None = None
+    high: Finite | None = None
     distribution: Literal["uniform", "triangular"] | None = None
     claim: Id | None = None
     assumption: Text | None = None

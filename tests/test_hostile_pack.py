@@ -1,0 +1,348 @@
+"""A hostile or broken pack gets the toolkit's own one-line errors, never a traceback or a hang
+(issue 10, items 1, 6, 7, 10, 11, 13b, 15b)."""
+
+from __future__ import annotations
+
+import re
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import toolkit
+from toolkit.cli.app import app
+from toolkit.errors import PackError, Problem
+from toolkit.pack.load import load_pack
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
+HANG_GUARD = 300  # seconds: only a guard against a hang, not a speed requirement
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def problems(pack_dir: Path) -> list[Problem]:
+    with pytest.raises(PackError) as info:
+        load_pack(pack_dir)
+    return info.value.problems
+
+
+def validate(pack_dir: Path) -> tuple[int, list[str]]:
+    result = runner.invoke(app, ["validate", "--pack", str(pack_dir)])
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result.exit_code, result.output.strip().splitlines()
+
+
+def _limit_memory() -> None:
+    # A runaway expansion fails with MemoryError instead of taking the machine's memory.
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+def run_isolated(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run Python in a fresh process with bounded memory and a generous hang guard."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=ROOT,
+        preexec_fn=_limit_memory,
+        check=False,
+    )
+
+
+LOAD = """
+import sys
+from toolkit.errors import PackError
+from toolkit.pack.load import load_pack
+try:
+    load_pack(sys.argv[1])
+except PackError as exc:
+    print("PackError:", exc)
+else:
+    print("loaded")
+"""
+
+
+# -- item 1: alias bombs, and error messages that format only a bounded prefix ---------------------
+def billion_laughs(levels: int = 10, width: int = 10) -> str:
+    lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
+    return "\n".join(lines) + f"\nevents: *l{levels - 1}\n"
+
+
+def test_alias_bomb_is_refused(pack_dir: Path) -> None:
+    (pack_dir / "events.yaml").write_text(billion_laughs(), encoding="utf-8")
+    done = run_isolated("-c", LOAD, str(pack_dir))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("PackError: events.yaml"), done.stdout
+    assert "alias" in done.stdout
+    assert len(done.stdout.strip().splitlines()) == 1
+
+
+def test_alias_bomb_in_a_record_field_fails_every_command_cleanly(pack_dir: Path) -> None:
+    bomb = billion_laughs(levels=9).replace("events: *l8\n", "")
+    text = (pack_dir / "entities.yaml").read_text(encoding="utf-8")
+    text = text.replace('aliases: ["South Korea", "South Korean"]', "aliases: *l8", 1)
+    (pack_dir / "entities.yaml").write_text(bomb + text, encoding="utf-8")
+    for command in ("validate", "simulate", "params"):
+        done = run_isolated("-m", "toolkit", command, "--pack", str(pack_dir))
+        assert done.returncode in (1, 2), (command, done.stderr[-2000:])
+        assert "Traceback" not in done.stderr
+        assert "entities.yaml" in done.stderr, done.stderr
+        assert "alias" in done.stderr, done.stderr
+
+
+def test_nesting_deeper_than_the_limit_is_refused(pack_dir: Path) -> None:
+    # libyaml caps the nesting of one node (~1000); aliases stack such nodes deeper still.
+    lines = ["d0: &d0 " + "[" * 900 + "]" * 900]
+    lines += [f"d{i}: &d{i} " + "[" * 900 + f"*d{i - 1}" + "]" * 900 for i in range(1, 4)]
+    (pack_dir / "events.yaml").write_text("\n".join(lines) + "\nevents: [*d3]\n")
+    found = problems(pack_dir)
+    assert [p.file for p in found] == ["events.yaml"]
+    assert "nested" in found[0].message
+
+
+def test_recursive_alias_is_refused(pack_dir: Path) -> None:
+    (pack_dir / "scenarios.yaml").write_text("scenarios: &r\n  - *r\n")
+    found = problems(pack_dir)
+    assert [(p.file, p.message) for p in found if p.file == "scenarios.yaml"] == [
+        ("scenarios.yaml", "recursive alias (a node that contains itself)")
+    ]
+
+
+def test_a_yaml_file_above_the_size_limit_is_refused(pack_dir: Path) -> None:
+    from toolkit.pack import safe_yaml
+
+    path = pack_dir / "events.yaml"
+    filler = "# " + "x" * 98 + "\n"
+    with path.open("a", encoding="utf-8") as out:
+        out.write(filler * (safe_yaml.MAX_YAML_BYTES // len(filler) + 1))
+    found = problems(pack_dir)
+    assert [(p.file, p.message) for p in found] == [
+        ("events.yaml", f"file is larger than {safe_yaml.MAX_YAML_BYTES:,} bytes")
+    ]
+
+
+def test_problem_formats_a_bounded_prefix_of_any_value() -> None:
+    deep: object = "core"
+    for _ in range(5000):
+        deep = {"k": deep}
+    wide: list[object] = ["lol"] * 10
+    for _ in range(8):
+        wide = [wide] * 10  # 10**9 leaves if repr() expanded it
+    for value in (deep, wide, 1 << 100_000, -(1 << 100_000), "x" * 10**7, b"\0" * 10**7):
+        line = str(Problem("f.yaml", "r" * 10**6, "f" * 10**6, value, "bad"))
+        assert len(line) < 400, line[:500]
+        assert "\n" not in line
+
+
+# -- item 6: impossible dates --------------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["2024-13-45", "2024-02-30", "2024-10-25T25:00:00"])
+def test_impossible_event_date_names_file_record_field_and_value(pack_dir: Path, bad: str) -> None:
+    edit(pack_dir / "events.yaml", "date: 2024-10-24", f"date: {bad}")
+    found = problems(pack_dir)
+    hits = [p for p in found if p.file == "events.yaml" and p.field == "date"]
+    assert hits, found
+    assert hits[0].record is not None
+    assert not hits[0].record.startswith("line")
+    assert hits[0].value == bad
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(line.startswith(f"events.yaml [{hits[0].record}] date: ") for line in lines)
+
+
+def test_impossible_publication_date(pack_dir: Path) -> None:
+    edit(pack_dir / "pack.yaml", "date: 2024-10-27", "date: 2024-02-30")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("pack.yaml", "pack", "publication.date", "2024-02-30")
+    ]
+
+
+# -- item 7: duplicate ids in an ordered ladder ------------------------------------------------
+@pytest.mark.parametrize(
+    ("file", "first", "second", "section"),
+    [
+        ("phases.yaml", "adaptation_training", "westward_movement", "phases"),
+        ("technologies.yaml", "conventional", "strategic", "tiers"),
+        ("responses.yaml", "diplomatic_pressure", "economic_measures", "tiers"),
+        ("estimative.yaml", "very_unlikely", "unlikely", "yardstick"),
+    ],
+)
+def test_duplicate_id_in_an_ordered_ladder(
+    pack_dir: Path, file: str, first: str, second: str, section: str
+) -> None:
+    edit(pack_dir / file, f"  - id: {second}\n", f"  - id: {first}\n")
+    edit(pack_dir / "events.yaml", "precision: day", "precision: hourly")  # another problem
+    found = problems(pack_dir)
+    assert (file, first, "id", first, f"duplicate id in {section}") in [
+        (p.file, p.record, p.field, p.value, p.message) for p in found
+    ]
+    assert any(p.file == "events.yaml" and p.field == "precision" for p in found), found
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(f"duplicate id in {section}" in line for line in lines)
+
+
+# -- item 10: an unknown key in a scenario ----------------------------------------------------
+def test_unknown_key_in_the_baseline_scenario_is_the_only_problem(pack_dir: Path) -> None:
+    edit(pack_dir / "scenarios.yaml", "    overrides: {}\n", "    overrides: {}\n    colour: red\n")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("scenarios.yaml", "baseline", "colour", "red")
+    ]
+
+
+# -- item 11: validate runs every check the engine runs ---------------------------------------
+def test_validate_reports_what_the_engine_rejects(pack_dir: Path) -> None:
+    # A will that names an intensity (valid range [0, 5]): the engine needs a probability.
+    edit(pack_dir / "responses.yaml", "    will: lethal_will\n", "    will: intensity_withdrawal\n")
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert any(
+        line.startswith("parameters.yaml [intensity_withdrawal] min/max: the engine uses it as")
+        for line in lines
+    ), lines
+    found = toolkit.check_pack(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("parameters.yaml", "intensity_withdrawal", "min/max")
+    ]
+
+
+def test_validate_compiles_every_scenario(pack_dir: Path) -> None:
+    edit(
+        pack_dir / "scenarios.yaml",
+        "      rate_westward_to_frontline: 0\n",
+        "      rate_westward_to_frontline: 0\n"
+        "      rate_training_to_westward: {value: 2.9, low: 2.5, high: 3.5}\n",
+    )
+    code, lines = validate(pack_dir)
+    assert code == 1
+    hits = [line for line in lines if line.startswith("scenarios.yaml [rear_support_only]")]
+    assert hits, lines
+    assert "rate_training_to_westward" in hits[0]
+    assert "valid range" in hits[0]
+    found = toolkit.check_pack(pack_dir)
+    assert [(p.file, p.record) for p in found] == [("scenarios.yaml", "rear_support_only")]
+
+
+# -- item 13b: article size -----------------------------------------------------------------
+def test_article_above_the_size_limit_is_refused(pack_dir: Path) -> None:
+    from toolkit.pack.load import MAX_ARTICLE_CHARS
+
+    article = pack_dir / "article.txt"
+    text = article.read_text(encoding="utf-8")
+    # Characters, not bytes: "한" is three bytes in UTF-8.
+    article.write_text("한" * (MAX_ARTICLE_CHARS - len(text) + 1) + "\n" + text, encoding="utf-8")
+    found = problems(pack_dir)
+    assert [(p.file, p.message) for p in found] == [
+        ("article.txt", f"article is longer than {MAX_ARTICLE_CHARS:,} characters")
+    ]
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert len(lines) == 2  # the problem and the count
+
+
+def test_size_limit_is_documented() -> None:
+    from toolkit.pack.load import MAX_ARTICLE_CHARS
+
+    readme = (ROOT / "seeds" / "README.md").read_text(encoding="utf-8")
+    assert f"{MAX_ARTICLE_CHARS:,}" in readme
+
+
+# -- item 15b: the article stays inside the pack ---------------------------------------------
+@pytest.mark.parametrize("where", ["absolute", "parent", "symlink"])
+def test_article_outside_the_pack_is_refused(pack_dir: Path, where: str) -> None:
+    outside = pack_dir.parent / "outside.txt"
+    outside.write_bytes((pack_dir / "article.txt").read_bytes())
+    name = {"absolute": str(outside), "parent": "../outside.txt", "symlink": "link.txt"}[where]
+    if where == "symlink":
+        (pack_dir / "link.txt").symlink_to(outside)
+    edit(pack_dir / "pack.yaml", "article: article.txt", f"article: {name}")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("pack.yaml", "pack", "article", name)
+    ]
+    assert "inside the pack" in found[0].message
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert re.match(r"pack\.yaml \[pack\] article: .*inside the pack", lines[0]), lines
+
+
+# -- siblings: values of any YAML type reach no bare exception ---------------------------------
+def test_top_level_keys_of_mixed_types(pack_dir: Path) -> None:
+    with (pack_dir / "events.yaml").open("a", encoding="utf-8") as out:
+        out.write("1: x\n~: y\n2024-01-01: z\nextra: w\n")
+    found = problems(pack_dir)
+    assert sorted(str(p.value) for p in found if p.message.startswith("unknown section")) == [
+        "1",
+        "2024-01-01",
+        "None",
+        "extra",
+    ]
+
+
+@pytest.mark.parametrize("value", ["100000000000000000000000", "0x" + "f" * 20_000])
+def test_escalation_beyond_a_64_bit_integer(pack_dir: Path, value: str) -> None:
+    edit(pack_dir / "phases.yaml", "escalation: 0", f"escalation: {value}")
+    found = problems(pack_dir)
+    assert [(p.file, p.field) for p in found] == [("phases.yaml", "escalation")]
+    assert len(str(found[0])) < 300
+
+
+@pytest.mark.parametrize(("field", "value"), [("max", ".inf"), ("min", "-.inf"), ("value", ".nan")])
+def test_parameter_numbers_are_finite(pack_dir: Path, field: str, value: str) -> None:
+    text = (pack_dir / "parameters.yaml").read_text(encoding="utf-8")
+    start = text.index("  - id: intensity_deployed")
+    line = text.index(f"    {field}:", start)
+    end = text.index("\n", line)
+    text = text[:line] + f"    {field}: {value}" + text[end:]
+    (pack_dir / "parameters.yaml").write_text(text, encoding="utf-8")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("parameters.yaml", "intensity_deployed", field)
+    ]
+    assert "finite" in found[0].message
+
+
+# -- siblings of item 10: a record dropped for its own problem is not "unknown" elsewhere -----------
+def test_references_to_a_dropped_record_are_not_reported_again(pack_dir: Path) -> None:
+    edit(
+        pack_dir / "entities.yaml",
+        "    cameo_actor: KOR\n",
+        "    cameo_actor: KOR\n    colour: red\n",
+    )
+    edit(
+        pack_dir / "parameters.yaml",
+        "  - id: intensity_deployed\n",
+        "  - id: intensity_deployed\n    colour: red\n",
+    )
+    edit(pack_dir / "estimative.yaml", "  - phrase: may\n", "  - phrase: may\n    colour: red\n")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("entities.yaml", "south_korea", "colour"),
+        ("estimative.yaml", "may", "colour"),
+        ("parameters.yaml", "intensity_deployed", "colour"),
+    ]
+
+
+# -- sibling of item 15b: every file the loader reads is inside the pack --------------------------
+def test_a_pack_file_linked_from_outside_the_pack_is_refused(pack_dir: Path) -> None:
+    outside = pack_dir.parent / "entities.yaml"
+    outside.write_bytes((pack_dir / "entities.yaml").read_bytes())
+    (pack_dir / "entities.yaml").unlink()
+    (pack_dir / "entities.yaml").symlink_to(outside)
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [("entities.yaml", None, None)]
+    assert "outside the pack" in found[0].message

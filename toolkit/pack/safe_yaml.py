@@ -1,0 +1,171 @@
+"""Read one pack YAML file with bounded work, whatever the file holds.
+
+YAML aliases let a few hundred bytes stand for billions of nodes ("billion laughs"): the parser shares
+the aliased node, but whatever walks the data as a tree (record validation, an error message) would
+not. `read_yaml` therefore refuses, before building any Python value:
+
+- a file larger than `MAX_YAML_BYTES`;
+- a document that, with every alias expanded, has more than `MAX_YAML_NODES` nodes, more than
+  `MAX_YAML_CHARS` characters of scalars, or nodes nested deeper than `MAX_YAML_DEPTH`;
+- a recursive alias (a node that contains itself).
+
+Each refusal is a `YamlLimitError` (a `yaml.YAMLError`) with a one-line `problem`. A scalar that YAML
+resolves to a value Python cannot build (an integer of more than 4,300 digits, `!!float abc`) is a
+`ConstructorError` with its line and column, like any other malformed YAML. An impossible date
+(`2024-02-30`) is kept as its text, so the record's check names the record and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from toolkit.errors import short
+
+MAX_YAML_BYTES: Final = 5_000_000
+MAX_YAML_NODES: Final = 1_000_000
+MAX_YAML_CHARS: Final = 10_000_000
+MAX_YAML_DEPTH: Final = 64
+
+# libyaml's parser where PyYAML was built with it (10x faster than the pure-Python one).
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlLimitError(yaml.YAMLError):
+    """A document beyond the limits above: `problem` says which; `problem_mark` is where the node
+    starts and `text` the start of its source text (None when not known)."""
+
+    def __init__(self, problem: str, node: Node | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = node.start_mark if node is not None else None
+        self.text: str | None = None
+
+
+class FileTooLargeError(Exception):
+    """The file is larger than `MAX_YAML_BYTES`; `size` is its size in bytes."""
+
+    def __init__(self, size: int) -> None:
+        self.problem = f"file is larger than {MAX_YAML_BYTES:,} bytes"
+        super().__init__(self.problem)
+        self.size = size
+
+
+def read_yaml(path: Path) -> Any:
+    """The data of the single YAML document in `path`, read with the bounds above.
+
+    Raises `FileTooLargeError`, `UnicodeDecodeError`, or a `yaml.YAMLError` (`YamlLimitError` among them).
+    """
+    with path.open("rb") as file:
+        data = file.read(MAX_YAML_BYTES + 1)
+    if len(data) > MAX_YAML_BYTES:
+        raise FileTooLargeError(path.stat().st_size)
+    return load_yaml(data.decode("utf-8"))
+
+
+def load_yaml(text: str) -> Any:
+    """The data of the single YAML document in `text`, with the expansion bounds above."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    except YamlLimitError as exc:
+        index = getattr(exc.problem_mark, "index", None)
+        if index is not None:
+            exc.text = text[index : index + 40]
+        raise
+    finally:
+        loader.dispose()
+
+
+class _BoundedLoader(_Base):
+    """The safe loader, measuring the composed node graph before it constructs anything."""
+
+    def get_single_data(self) -> Any:
+        node = self.get_single_node()
+        if node is None:
+            return None
+        check_expansion(node)
+        try:
+            return self.construct_document(node)
+        except yaml.YAMLError:
+            raise
+        except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            raise ConstructorError(None, None, f"cannot read this value ({exc})", None) from exc
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            shown = short(node.value, 40) if isinstance(node, ScalarNode) else "this node"
+            what = f"{shown} is not a valid {kind}"
+            if isinstance(exc, ValueError) and "digits" in str(exc):
+                what = f"an integer of more than {len(str(node.value)) - 1:,} digits"
+            raise ConstructorError(None, None, what, node.start_mark) from exc
+
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
+        """A date or time; its text when no such date exists (the record check then names it)."""
+        try:
+            return SafeConstructor.construct_yaml_timestamp(self, node)
+        except (ValueError, OverflowError, AttributeError):
+            return self.construct_scalar(node)
+
+
+_BoundedLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
+)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def check_expansion(root: Node) -> None:
+    """`YamlLimitError` if the node graph, every alias expanded, is beyond the limits above.
+
+    Iterative and memoized per node, so the work is linear in the size of the file, however far
+    the aliases would expand.
+    """
+    measured: dict[int, tuple[int, int, int]] = {}  # id(node) -> (nodes, chars, depth)
+    open_: set[int] = set()  # nodes whose children are being measured: the path from the root
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if not children_done:
+            if key in measured:
+                continue
+            if key in open_:
+                raise YamlLimitError("recursive alias (a node that contains itself)", node)
+            open_.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node) if id(child) not in measured)
+            continue
+        open_.discard(key)
+        nodes, chars, depth = 1, len(node.value) if isinstance(node, ScalarNode) else 0, 0
+        for child in _children(node):
+            n, c, d = measured[id(child)]
+            nodes, chars, depth = nodes + n, chars + c, max(depth, d)
+        depth += 1
+        if nodes > MAX_YAML_NODES:
+            raise YamlLimitError(
+                f"more than {MAX_YAML_NODES:,} nodes with its aliases expanded (an alias bomb?)",
+                node,
+            )
+        if chars > MAX_YAML_CHARS:
+            raise YamlLimitError(
+                f"more than {MAX_YAML_CHARS:,} characters of text with its aliases expanded", node
+            )
+        if depth > MAX_YAML_DEPTH:
+            raise YamlLimitError(f"nested more than {MAX_YAML_DEPTH} levels deep", node)
+        measured[key] = (nodes, chars, depth)

@@ -180,6 +180,15 @@ def test_actor_network(pack: Pack) -> None:
     assert len(nodes) == 1
     assert {n["id"] for n in nodes[0]} == set(pack.entities["id"])
     assert all(-1.5 < n["x"] < 1.5 and -1.5 < n["y"] < 1.5 for n in nodes[0])
+    edges = next(d for d in spec["datasets"].values() if d and "predicate" in d[0])
+    inferred = [e for e in edges if e["assumption"]]
+    assert {(e["source"], e["target"]) for e in inferred} == {
+        ("russia", "june_agreement"),
+        ("north_korea", "june_agreement"),
+    }
+    assert all(e["assumption"].startswith("analyst's inference: ") for e in inferred)
+    tooltips = json.dumps(spec)
+    assert '"title": "not in the article"' in tooltips
 
 
 def test_network_labels_move_below_a_node_to_avoid_a_collision() -> None:

@@ -174,7 +174,7 @@ class FrameBuilder:
         for rel in self.relations:
             self.ref(file, rel.id, "subject", rel.subject, "entity")
             self.ref(file, rel.id, "object", rel.object, "entity")
-            yield rel.model_dump() | self.src(file, rel.id, rel.evidence)
+            yield rel.model_dump() | self.src(file, rel.id, rel.evidence, rel.assumption)
 
     def _events(self) -> Iterator[dict[str, Any]]:
         file = "events.yaml"

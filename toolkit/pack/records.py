@@ -90,6 +90,7 @@ class Relation(Record):
     object: Id
     modality: Literal["asserted", "possible", "conditional", "planned", "denied"]
     evidence: Text
+    assumption: Text | None = None  # where the analyst infers part of it (e.g. a party not named)
 
 
 class Event(Record):

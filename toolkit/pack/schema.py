@@ -64,6 +64,7 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
         ("object", "str", "entity id"),
         ("modality", "enum:modality", "asserted, possible, conditional, planned, denied"),
         *_SOURCE,
+        ("assumption", "str", "what the analyst infers beyond the quote (null: the quote says it)"),
     ],
     "events": [
         ("id", "str", "event id"),

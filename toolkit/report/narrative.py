@@ -7,7 +7,6 @@ shows literally: it can never inject markup, script, a link or an image into a r
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,15 +15,18 @@ import polars as pl
 from toolkit.engine.result import SimulationResult
 from toolkit.pack.load import Pack
 
-# Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked URLs and e-mail addresses,
-# math) as numeric entities: rendered, they show the character itself.
-_MARKDOWN_SYNTAX = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$@=^"})
+# HTML's special characters and Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked
+# URLs and e-mail addresses, math) as entities, in one pass (a second pass would break the first's
+# entities: `'` -> `&#x27;` -> `&&#35;x27;`): rendered, they show the character itself.
+_LITERAL = str.maketrans(
+    {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$@=^"}
+    | {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+)
 
 
 def esc(value: object) -> str:
     """Pack text made literal in Markdown: HTML-escaped, Markdown syntax as entities, one line."""
-    text = html.escape(str(value), quote=True).translate(_MARKDOWN_SYNTAX)
-    return " ".join(text.split())
+    return " ".join(str(value).translate(_LITERAL).split())
 
 
 def percent(p: float | None) -> str:

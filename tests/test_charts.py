@@ -295,6 +295,27 @@ def test_model_charts_use_pack_labels(pack: Pack) -> None:
     _assert_ordered(charts.chart_transfers(result, pack).to_dict(), "tier", tiers)
 
 
+def test_model_charts_mark_the_analysts_readings(pack: Pack) -> None:
+    """Phases and tiers resting on an assumption carry † in legends and axes; the caption says what
+    † means. Quoted-only rows carry none."""
+    from toolkit.engine.analysis import tabulate_policy
+    from toolkit.engine.simulation import simulate
+
+    result = simulate(pack, "baseline", paths=300, months=6, seed=1)
+    phases = json.dumps(charts.chart_phases(result, pack).to_dict(), ensure_ascii=False)
+    assert "Combat on Russian soil †" in phases
+    assert "Adaptation training in eastern Russia †" not in phases
+    assert "† the analyst's reading, not the article's words" in phases
+    responses = json.dumps(charts.chart_responses(result, pack).to_dict(), ensure_ascii=False)
+    assert "Personnel or troops for Ukraine (ruled out) †" in responses
+    assert "Lethal weapons for Ukraine †" in responses
+    assert "Diplomatic pressure †" not in responses
+    policy = charts.chart_policy_table(tabulate_policy(pack, "baseline"), pack).to_dict()
+    text = json.dumps(policy, ensure_ascii=False)
+    assert "Lethal weapons for Ukraine †" in text
+    assert "† the analyst's reading" in text
+
+
 def test_month_axis_reads_as_calendar_months_with_a_pack(pack: Pack, fake: FakeResult) -> None:
     """Month 0 is the pack's publication date (27 Oct 2024): ticks read "Oct 2024", "Apr 2025"..."""
     from toolkit.engine.simulation import simulate

@@ -42,7 +42,23 @@ def test_findings_state_the_run_and_match_the_summary(pack: Pack, result: Simula
     lethal = next(r for r in result.summary(12)["responses"] if r["tier"] == "lethal_weapons")
     assert f"{narrative.percent(lethal['p_within'])} of paths" in text
     assert "Lethal weapons" in text
-    assert "ruled out in the article" in text
+    assert "ruled out in the analyst's reading of the article" in _shown(text)
+
+
+def test_findings_mark_every_judgement_and_give_the_reading(
+    pack: Pack, result: SimulationResult
+) -> None:
+    """A phase or tier resting on an assumption is marked †, and its reading follows the list."""
+    shown = _shown(narrative.describe_findings(result, pack, within=12))
+    assert "Personnel or troops for Ukraine**†" not in shown  # Markdown rendered: no asterisks
+    assert "Personnel or troops for Ukraine† is ruled out in the analyst's reading" in shown
+    assert "Combat on Russian soil† is reached" in shown
+    assert "Diplomatic pressure is decided" in shown  # quoted only: no mark
+    reading = shown.split("† The analyst's reading, not the article's words:")[1]
+    for tier in ("personnel_troops", "lethal_weapons"):
+        row = pack.response_tiers.filter(pl.col("id") == tier).row(0, named=True)
+        assert f"{row['label']}: {' '.join(row['assumption'].split())}" in reading
+    assert "combat on Russian soil (frontline_combat) does not meet it" in reading
 
 
 def test_parameter_table_names_every_source(pack: Pack, result: SimulationResult) -> None:
@@ -57,6 +73,12 @@ def _shown(markdown: str) -> str:
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     return html.unescape(re.sub(r"<[^>]+>", "", markdown2html_mistune(markdown)))
+
+
+def _rows(markdown: str) -> dict[str, str]:
+    """A Markdown table's rows as the reader sees their text, by first cell."""
+    lines = [html.unescape(line) for line in markdown.splitlines()[2:]]
+    return {line.split(" | ")[0].removeprefix("| "): line for line in lines}
 
 
 def test_claims_table_quotes_verbatim(pack: Pack) -> None:
@@ -75,6 +97,39 @@ def test_ladder_table_keeps_ladder_order(pack: Pack) -> None:
     positions = [text.index(narrative.esc(label)) for label in labels]
     assert positions == sorted(positions)
     assert "ruled out" in text
+
+
+def test_ladder_table_shows_the_assumption_beside_the_quote(pack: Pack) -> None:
+    """Tiers whose existence, trigger or status is the analyst's show the quote and the reading."""
+    rows = _rows(narrative.describe_ladders(pack))
+    for row in pack.response_tiers.iter_rows(named=True):
+        line = rows[row["label"]]
+        assert f"“{' '.join(row['evidence'].split())}”" in line
+        if row["assumption"]:
+            assert f"— analyst's reading: {' '.join(row['assumption'].split())}" in line
+        else:
+            assert "analyst" not in line
+    assert {
+        "Economic measures",
+        "Defensive military support",
+        "Personnel or troops for Ukraine",
+    } <= {r["label"] for r in pack.response_tiers.iter_rows(named=True) if r["assumption"]}
+    assert "ruled out (analyst's reading)" in rows["Personnel or troops for Ukraine"]
+    assert (
+        "phase at least frontline_combat, located in Ukraine" in rows["Lethal weapons for Ukraine"]
+    )
+
+
+def test_phase_table_names_where_each_phase_is_and_labels_the_combat_split(pack: Pack) -> None:
+    rows = _rows(narrative.describe_phases(pack))
+    assert " | Russia (Russian Federation) | " in rows["Combat on Russian soil"]
+    assert (
+        "analyst's reading: The article does not say where the battlefields are"
+        in rows["Combat on Russian soil"]
+    )
+    assert " | Ukraine | " in rows["Combat in Ukraine"]
+    assert "analyst's reading: Splitting combat by location" in rows["Combat in Ukraine"]
+    assert "analyst assumption: Not in the article" in rows["Withdrawn (analyst-assumed exit)"]
 
 
 def test_assumptions_cover_dates_and_pack_assumptions(pack: Pack) -> None:

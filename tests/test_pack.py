@@ -202,7 +202,7 @@ def test_inferred_parties_and_the_troops_reading_are_labelled_assumptions(pack: 
         pack.response_tiers.with_columns(pl.col("id").cast(pl.String)), id="personnel_troops"
     )
     assert troops[0]["evidence"].startswith("Discussions have not progressed")
-    assert "analyst's reading" in troops[0]["assumption"]
+    assert "analyst's choice" in troops[0]["assumption"]
     assumed = pack.sources.filter(pl.col("kind") == "assumption")
     records = set(zip(assumed["file"], assumed["record"], strict=True))
     assert ("relations.yaml", "r_russia_party_to_agreement") in records

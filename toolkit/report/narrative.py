@@ -53,20 +53,51 @@ def _labels(frame: pl.DataFrame) -> dict[str, str]:
     }
 
 
+JUDGED = "†"  # marks a name that rests on the analyst's reading; the reading follows the list
+
+
+def _assumptions(frame: pl.DataFrame) -> dict[str, str]:
+    """id -> the row's assumption, for rows that have one."""
+    rows = frame.filter(pl.col("assumption").is_not_null())
+    return dict(zip(rows["id"].cast(pl.String), rows["assumption"], strict=True))
+
+
+def sourced(evidence: str | None, assumption: str | None) -> str:
+    """A row's source in words: the quote, and the analyst's reading beside it when there is one."""
+    quote = f"“{evidence}”" if evidence else ""
+    if assumption is None:
+        return quote
+    if not quote:
+        return f"analyst assumption: {assumption}"
+    return f"{quote} — analyst's reading: {assumption}"
+
+
 def describe_findings(result: SimulationResult, pack: Pack, within: int | None = None) -> str:
-    """The headline numbers of a run, in sentences (`within`: as `SimulationResult.summary` takes it)."""
+    """The headline numbers of a run, in sentences (`within`: as `SimulationResult.summary` takes it).
+
+    A phase or response tier that rests on an analyst assumption (the pack's `assumption`) is marked
+    † and its reading follows the list, so no judgement reads as the article's."""
     s = result.summary(within)
     w = s["within"]
     phase = _labels(pack.phases)
     tier = _labels(pack.tech_tiers)
     response = _labels(pack.response_tiers)
+    judged = _assumptions(pack.phases) | _assumptions(pack.response_tiers)
+    readings: dict[str, str] = {}
+
+    def name(item: str, label: str) -> str:
+        if item not in judged:
+            return f"**{esc(label)}**"
+        readings.setdefault(label, judged[item])
+        return f"**{esc(label)}**{JUDGED}"
+
     lines = [
         f"Under the **{esc(result.scenario)}** assumptions ({result.paths:,} simulated paths, "
         f"{result.months} months, seed {result.seed}):",
         "",
     ]
     lines += [
-        f"- **{esc(phase[p['phase']])}** is reached within {w} months in "
+        f"- {name(p['phase'], phase[p['phase']])} is reached within {w} months in "
         f"{percent(p['p_reached_within'])} of paths ({percent(p['p_reached_horizon'])} "
         f"within {result.months})."
         for p in s["phases"][1:]
@@ -77,9 +108,14 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
         for t in s["transfers"]
     ]
     for r in s["responses"]:
-        name = esc(response[r["tier"]])
+        shown = name(r["tier"], response[r["tier"]])
         if r["status"] == "ruled_out":
-            lines.append(f"- **{name}** is ruled out in the article; the engine never reaches it.")
+            how = (
+                "ruled out in the analyst's reading of the article"
+                if r["tier"] in judged
+                else "ruled out in the article"
+            )
+            lines.append(f"- {shown} is {how}; the engine never reaches it.")
             continue
         median = (
             f"median month {r['median_month']}"
@@ -87,9 +123,12 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
             else f"not reached by half the paths within {result.months} months"
         )
         lines.append(
-            f"- The response tier **{name}** is decided within {w} months in "
+            f"- The response tier {shown} is decided within {w} months in "
             f"{percent(r['p_within'])} of paths ({median})."
         )
+    if readings:
+        lines += ["", f"{JUDGED} The analyst's reading, not the article's words:", ""]
+        lines += [f"- **{esc(label)}**: {esc(text)}" for label, text in readings.items()]
     return "\n".join(lines)
 
 
@@ -158,19 +197,43 @@ def describe_assumptions(pack: Pack) -> str:
     return table(["where", "assumption and rationale"], rows)
 
 
+def _place(pack: Pack, entity: str | None) -> str:
+    names = dict(pack.entities.select("id", "name").iter_rows())
+    return str(names.get(entity, entity)) if entity else "not stated"
+
+
 def describe_ladders(pack: Pack) -> str:
-    """The response ladder in order, with status and what triggers each tier."""
+    """The response ladder in order, with status, what triggers each tier and its source: the quote
+    and, beside it, the analyst's reading where the tier (its existence, trigger or status) rests on
+    one."""
     triggers: dict[str, list[str]] = {}
     for t in pack.triggers.iter_rows(named=True):
         words = t["kind"].replace("_", " ") + (f" {t['target']}" if t["target"] else "")
+        if t["location"]:
+            words += f", located in {_place(pack, t['location'])}"
         triggers.setdefault(str(t["tier"]), []).append(f"{words} ({t['combinator']})")
     rows = [
         (
             r["label"],
-            r["status"].replace("_", " "),
+            r["status"].replace("_", " ")
+            + (" (analyst's reading)" if r["status"] == "ruled_out" and r["assumption"] else ""),
             "; ".join(triggers.get(str(r["id"]), ["—"])),
-            f"“{r['evidence']}”" if r["evidence"] else f"assumption: {r['assumption']}",
+            sourced(r["evidence"], r["assumption"]),
         )
         for r in pack.response_tiers.iter_rows(named=True)
     ]
     return table(["response tier (lowest first)", "status", "trigger", "source"], rows)
+
+
+def describe_phases(pack: Pack) -> str:
+    """The deployment ladder in order: where each phase happens and its source, the quote with the
+    analyst's reading beside it (e.g. combat split by location)."""
+    rows = [
+        (
+            r["label"],
+            _place(pack, r["location"]),
+            sourced(r["evidence"], r["assumption"]),
+        )
+        for r in pack.phases.iter_rows(named=True)
+    ]
+    return table(["deployment phase (ladder order)", "where", "source"], rows)

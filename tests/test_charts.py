@@ -473,6 +473,30 @@ def test_default_explorer_grid_is_small(pack: Pack) -> None:
     assert size < 90_000, size
 
 
+def test_explorer_grid_keeps_the_runs_overrides_and_start_state(pack: Pack) -> None:
+    """Every grid point keeps the report run's overrides and start state; the caption names them."""
+    from toolkit.engine.grid import compute_explorer_grid
+
+    grid = compute_explorer_grid(
+        pack,
+        "baseline",
+        grid={"troops": (5_000, 15_000)},
+        paths=200,
+        months=3,
+        seed=1,
+        overrides={"lethal_will": 0.0, "rate_westward_to_frontline": 0.3},
+        start={"westward_movement": 1.0},
+    )
+    month0 = grid.frame.filter(pl.col("month") == 0, pl.col("panel") == "phases")
+    shares = dict(zip(month0["series"].cast(pl.String), month0["probability"], strict=True))
+    assert shares["westward_movement"] == 1.0
+    lethal = grid.frame.filter(pl.col("panel") == "responses", pl.col("series") == "lethal_weapons")
+    assert lethal["probability"].max() == 0.0  # lethal_will 0 at every point
+    caption = _caption(charts.chart_explorer_grid(grid).to_dict())
+    assert "overrides: lethal_will = 0.0, rate_westward_to_frontline = 0.3" in caption
+    assert "start: westward_movement 100%" in caption
+
+
 def test_explorer_grid_rejects_bad_grids(pack: Pack) -> None:
     from toolkit.engine.grid import compute_explorer_grid
     from toolkit.errors import ParameterError

@@ -45,6 +45,33 @@ def test_findings_state_the_run_and_match_the_summary(pack: Pack, result: Simula
     assert "ruled out in the analyst's reading of the article" in _shown(text)
 
 
+def test_findings_name_the_scenario_every_override_and_the_start_state(pack: Pack) -> None:
+    """`-p troops=15000` must not read as the plain baseline: the headline names every override and
+    the start state, from `result.inputs`."""
+    plain = _shown(narrative.describe_findings(simulate(pack, paths=200, months=12), pack))
+    first = plain.splitlines()[0]
+    assert "Under the baseline scenario" in first
+    assert "with no overrides" in first
+    assert "100 % in “Adaptation training in eastern Russia” (the pack's start state)" in first
+    result = simulate(
+        pack,
+        paths=200,
+        months=12,
+        start={"adaptation_training": 0.75, "westward_movement": 0.25},
+        troops=15_000,
+        lethal_will={"value": 0.3, "low": 0.2, "high": 0.4},
+    )
+    first = _shown(narrative.describe_findings(result, pack)).splitlines()[0]
+    assert "with overrides lethal_will = 0.3 sampled 0.2–0.4, troops = 15,000" in first
+    assert (
+        "75 % in “Adaptation training in eastern Russia”, 25 % in “Moving west toward Ukraine” "
+        "(a start state set for this run)"
+    ) in first
+    meta = narrative.inputs_metadata(result)
+    assert meta == {"toolkit/run-inputs": result.inputs}
+    assert meta["toolkit/run-inputs"]["overrides"]["troops"] == 15_000
+
+
 def test_findings_mark_every_judgement_and_give_the_reading(
     pack: Pack, result: SimulationResult
 ) -> None:

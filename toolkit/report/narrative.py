@@ -92,8 +92,8 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
         return f"**{esc(label)}**{JUDGED}"
 
     lines = [
-        f"Under the **{esc(result.scenario)}** assumptions ({result.paths:,} simulated paths, "
-        f"{result.months} months, seed {result.seed}):",
+        f"Under the **{esc(result.scenario)}** scenario ({result.paths:,} simulated paths, "
+        f"{result.months} months, seed {result.seed}), {describe_inputs(result, pack)}:",
         "",
     ]
     lines += [
@@ -130,6 +130,48 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
         lines += ["", f"{JUDGED} The analyst's reading, not the article's words:", ""]
         lines += [f"- **{esc(label)}**: {esc(text)}" for label, text in readings.items()]
     return "\n".join(lines)
+
+
+def _value(v: object) -> str:
+    """An override as given: a point, or a point with the band it is sampled from."""
+    if isinstance(v, dict):
+        band = f" sampled {_num(v['low'])}–{_num(v['high'])}" if "low" in v else ""
+        return f"{_num(v['value'])}{band}"
+    return _num(v) if isinstance(v, int | float) else str(v)
+
+
+def describe_inputs(result: SimulationResult, pack: Pack) -> str:
+    """What a run rests on beyond the pack, from `result.inputs`: every override (or none) and the
+    start state, and whether that is the pack's. A clause: "with overrides **troops = 15,000**, ..."."""
+    inputs = result.inputs
+    overrides = inputs["overrides"]
+    fixed = (
+        "with overrides "
+        + ", ".join(f"**{esc(k)} = {esc(_value(v))}**" for k, v in overrides.items())
+        if overrides
+        else "with **no overrides**"
+    )
+    phase = _labels(pack.phases)
+    start = inputs["start"]
+    shares = ", ".join(f"{percent(v)} in “{esc(phase.get(k, k))}”" for k, v in start.items())
+    pack_start = {
+        str(k): float(v)
+        for k, v in pack.start.select(pl.col("phase").cast(pl.String), "probability").iter_rows()
+        if v > 0
+    }
+    same = pack_start.keys() == start.keys() and all(
+        abs(pack_start[k] - start[k]) < 1e-9 for k in start
+    )
+    whose = "the pack's start state" if same else "a start state set for this run"
+    return f"{fixed}, starting at month 0 from {shares} ({whose})"
+
+
+def inputs_metadata(result: SimulationResult) -> dict[str, Any]:
+    """Output metadata that carries `result.inputs` to the report's provenance footer:
+    `display(..., metadata=inputs_metadata(result))`."""
+    from toolkit.jupyter.html_export import RUN_INPUTS_KEY
+
+    return {RUN_INPUTS_KEY: result.inputs}
 
 
 def describe_parameters(result: SimulationResult) -> str:

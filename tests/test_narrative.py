@@ -72,6 +72,31 @@ def test_findings_name_the_scenario_every_override_and_the_start_state(pack: Pac
     assert meta["toolkit/run-inputs"]["overrides"]["troops"] == 15_000
 
 
+def test_findings_and_ladder_table_show_the_share_never_decided(pack: Pack) -> None:
+    result = simulate(pack, paths=200, months=12)
+    shown = _shown(narrative.describe_findings(result, pack))
+    lethal = next(line for line in shown.splitlines() if "Lethal weapons for Ukraine" in line)
+    assert lethal.endswith(
+        "; never decided on about a third of paths (35 %; drawn per path from 0.15–0.55), "
+        "by assumption (lethal_never)."
+    )
+    assert sum("never decided" in line for line in shown.splitlines()) == 1  # lethal only
+    moved = simulate(pack, paths=200, months=12, lethal_never=0.5)
+    assert "never decided on about half of paths (50 %), by assumption (lethal_never)" in _shown(
+        narrative.describe_findings(moved, pack)
+    )
+    rows = _rows(narrative.describe_ladders(pack, result))
+    assert (
+        " | about a third of paths (35 %; drawn per path from 0.15–0.55), by assumption "
+        in (rows["Lethal weapons for Ukraine"])
+    )
+    assert " | — | " in rows["Diplomatic pressure"]
+    assert (
+        "share set by lethal_never (assumption)"
+        in _rows(narrative.describe_ladders(pack))["Lethal weapons for Ukraine"]
+    )
+
+
 def test_findings_mark_every_judgement_and_give_the_reading(
     pack: Pack, result: SimulationResult
 ) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from toolkit.engine.result import SimulationResult
+from toolkit.engine.result import SimulationResult, share_in_words
 from toolkit.pack.load import Pack
 
 # HTML's special characters and Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked
@@ -79,6 +79,7 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
     † and its reading follows the list, so no judgement reads as the article's."""
     s = result.summary(within)
     w = s["within"]
+    never = result.never_decided()
     phase = _labels(pack.phases)
     tier = _labels(pack.tech_tiers)
     response = _labels(pack.response_tiers)
@@ -124,12 +125,29 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
         )
         lines.append(
             f"- The response tier {shown} is decided within {w} months in "
-            f"{percent(r['p_within'])} of paths ({median})."
+            f"{percent(r['p_within'])} of paths ({median})"
+            + (f"; {esc(never_words(never[r['tier']]))}." if r["tier"] in never else ".")
         )
     if readings:
         lines += ["", f"{JUDGED} The analyst's reading, not the article's words:", ""]
         lines += [f"- **{esc(label)}**: {esc(text)}" for label, text in readings.items()]
     return "\n".join(lines)
+
+
+def never_words(never: dict[str, Any]) -> str:
+    """ "never decided on about a third of paths (35 %; drawn per path from 0.15–0.55), by assumption
+    (lethal_never)", from an entry of `SimulationResult.never_decided`."""
+    band = (
+        f"; drawn per path from {_num(never['low'])}–{_num(never['high'])}"
+        if never["sampled"]
+        else ""
+    )
+    words = share_in_words(never["share"])
+    if band and words.endswith(")"):
+        words = words[:-1] + band + ")"
+    elif band:
+        words += f" ({band.removeprefix('; ')})"
+    return f"never decided on {words}, by assumption ({never['parameter']})"
 
 
 def _value(v: object) -> str:
@@ -244,10 +262,12 @@ def _place(pack: Pack, entity: str | None) -> str:
     return str(names.get(entity, entity)) if entity else "not stated"
 
 
-def describe_ladders(pack: Pack) -> str:
-    """The response ladder in order, with status, what triggers each tier and its source: the quote
-    and, beside it, the analyst's reading where the tier (its existence, trigger or status) rests on
-    one."""
+def describe_ladders(pack: Pack, result: SimulationResult | None = None) -> str:
+    """The response ladder in order, with status, what triggers each tier, the share of paths on
+    which it is never decided (from `result`'s parameters; the parameter's name without one) and its
+    source: the quote and, beside it, the analyst's reading where the tier (its existence, trigger or
+    status) rests on one."""
+    nevers = result.never_decided() if result is not None else {}
     triggers: dict[str, list[str]] = {}
     for t in pack.triggers.iter_rows(named=True):
         words = t["kind"].replace("_", " ") + (f" {t['target']}" if t["target"] else "")
@@ -260,11 +280,22 @@ def describe_ladders(pack: Pack) -> str:
             r["status"].replace("_", " ")
             + (" (analyst's reading)" if r["status"] == "ruled_out" and r["assumption"] else ""),
             "; ".join(triggers.get(str(r["id"]), ["—"])),
+            _never_cell(r, nevers),
             sourced(r["evidence"], r["assumption"]),
         )
         for r in pack.response_tiers.iter_rows(named=True)
     ]
-    return table(["response tier (lowest first)", "status", "trigger", "source"], rows)
+    header = ["response tier (lowest first)", "status", "trigger", "never decided", "source"]
+    return table(header, rows)
+
+
+def _never_cell(tier: dict[str, Any], nevers: dict[str, dict[str, Any]]) -> str:
+    never = nevers.get(str(tier["id"]))
+    if never is not None:
+        return never_words(never).removeprefix("never decided on ")
+    if tier["never"]:
+        return f"share set by {tier['never']} (assumption)"
+    return "—"
 
 
 def describe_phases(pack: Pack) -> str:

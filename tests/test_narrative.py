@@ -97,6 +97,31 @@ def test_findings_and_ladder_table_show_the_share_never_decided(pack: Pack) -> N
     )
 
 
+def test_words_vs_model_table_flags_a_claim_outside_its_band(pack: Pack) -> None:
+    slow = simulate(pack, paths=2_000, months=12, seed=3, rate_training_to_westward=0.01)
+    text = narrative.describe_words_vs_model(pack, slow)
+    shown = _shown(text)
+    assert "The model leaves the speaker's band for" in shown
+    rows = _rows(text.split("\n\n", 1)[1])
+    westward = rows[
+        "c_next_phase_westward (Unnamed senior South Korean official (Presidential Office))"
+    ]
+    assert (
+        "| “potentially”: roughly even chance, 20–70 % | “Moving west toward Ukraine” reached within 12 months |"
+        in westward
+    )
+    p = slow.probability_by("westward_movement", 12)
+    assert p < 0.2
+    assert f"| {narrative.percent(p)} | ⚠ model below the speaker's band |" in westward
+    assert "is read as the westward move happening within a year" in westward  # the mapping shown
+    strategic = rows[
+        "c_may_receive_strategic (South Korea–U.S.–Japan national security advisors (trilateral))"
+    ]
+    assert "| within the band |" in strategic
+    flagged = [c for c, line in rows.items() if "⚠" in line]
+    assert f"**{len(flagged)} of {len(rows)}**" in text
+
+
 def test_findings_mark_every_judgement_and_give_the_reading(
     pack: Pack, result: SimulationResult
 ) -> None:

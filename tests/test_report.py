@@ -725,3 +725,13 @@ def test_report_headline_and_footer_name_every_input(overridden_report: str) -> 
         "overrides": {"troops": 15000},
         "start": {"adaptation_training": 0.5, "westward_movement": 0.5},
     }
+
+
+@pytest.mark.notebook
+def test_report_sets_the_words_beside_the_model(overridden_report: str) -> None:
+    text = _text(overridden_report)
+    section = text.split("Do the numbers agree with the words they rest on?", 1)[1]
+    assert "The model leaves the speaker's band for" in section
+    assert "“possible”: unlikely, 10–55 % “Combat in Ukraine” reached within 12 months" in section
+    assert "⚠ model above the speaker's band" in section  # westward ~96 % vs "potentially"
+    assert "never decided on about a third of paths (35 %; drawn per path from 0.15–0.55)" in text

@@ -173,17 +173,21 @@ class SimulationResult:
         """Path-level draws and event months of the kept paths, if any were kept."""
         return self._frames.samples(list(self.kept)) if self.kept else None
 
-    def probability_by(self, item: str, month: float) -> float:
+    def probability_by(self, item: str, month: float, kind: str | None = None) -> float:
         """P(event `item` by `month`): a response tier decided, a phase reached, a technology or a
-        technology tier transferred."""
+        technology tier transferred. `kind` (`decided`, `reached`, `transferred`,
+        `tier_transferred`) says which, where an id could name more than one."""
         c, m = self.counts, self.period(month)
-        for names, hist in (
-            (self.model.responses, c.decided),
-            (self.model.phases, c.reached),
-            (self.model.technologies, c.transfer),
-            (self.model.tech_tiers, c.tier_transfer),
-        ):
-            if item in names:
+        events = {
+            "decided": (self.model.responses, c.decided),
+            "reached": (self.model.phases, c.reached),
+            "transferred": (self.model.technologies, c.transfer),
+            "tier_transferred": (self.model.tech_tiers, c.tier_transfer),
+        }
+        if kind is not None and kind not in events:
+            raise ParameterError(f"unknown event kind {shown(kind)} ({', '.join(events)})")
+        for name, (names, hist) in events.items():
+            if kind in (None, name) and item in names:
                 return float(hist[names.index(item), : m + 1].sum() / self.paths)
         raise ParameterError(
             f"unknown outcome {shown(item)}: name a response tier, phase, technology or tier"

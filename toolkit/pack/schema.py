@@ -133,6 +133,14 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
         ),
         ("about", "list[str]", "ids the claim concerns"),
         *_SOURCE,
+        (
+            "event_kind",
+            "enum:event",
+            "modelled event the claim speaks of: reached, transferred, tier_transferred, decided",
+        ),
+        ("event_target", "str", "the phase, technology, technology tier or response tier"),
+        ("event_within", "int", "months after the article the event is read over"),
+        ("event_assumption", "str", "why this event and horizon stand for the claim (analyst's)"),
     ],
     "tech_tiers": [
         ("id", "enum:tech_tier", "technology tier, lowest first"),
@@ -261,4 +269,5 @@ FIXED_ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "topic": records.CLAIM_TOPICS,
     "status": records.RESPONSE_STATUSES,
     "condition": records.CONDITION_KINDS,
+    "event": records.EVENT_KINDS,
 }

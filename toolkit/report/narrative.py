@@ -192,6 +192,73 @@ def inputs_metadata(result: SimulationResult) -> dict[str, Any]:
     return {RUN_INPUTS_KEY: result.inputs}
 
 
+_EVENT_WORDS = {
+    "reached": ("phases", "reached"),
+    "transferred": ("technologies", "transferred"),
+    "tier_transferred": ("tech_tiers", "transferred (any technology of the tier)"),
+    "decided": ("response_tiers", "decided"),
+}
+_VERDICT_WORDS = {
+    "within": "within the band",
+    "below": "⚠ model below the speaker's band",
+    "above": "⚠ model above the speaker's band",
+    "past the run": "not compared: past this run's horizon",
+}
+
+
+def describe_words_vs_model(pack: Pack, result: SimulationResult) -> str:
+    """Each claim that names a modelled event: the speaker's estimative word and band beside the
+    model's probability of that event (`toolkit.engine.analysis.compare_claims`), flagged where the
+    model leaves the band; the mapping from words to event is the analyst's and is shown with it."""
+    from toolkit.engine.analysis import compare_claims
+
+    compared = compare_claims(pack, result)
+    if compared.is_empty():
+        return "No claim in the pack names a modelled event (claims.yaml `event`)."
+    names = dict(pack.entities.select("id", "name").iter_rows())
+    bands = _labels(pack.yardstick)
+    labels: dict[str, dict[str, str]] = {}
+    for frame in ("phases", "technologies", "tech_tiers", "response_tiers"):
+        rows = pack.frames[frame]
+        words = rows["label"] if "label" in rows.columns else rows["name"]
+        labels[frame] = dict(zip(rows["id"].cast(pl.String), words, strict=True))
+    out_rows = []
+    for c in compared.iter_rows(named=True):
+        frame, verb = _EVENT_WORDS[c["event_kind"]]
+        target = labels[frame].get(c["event_target"], c["event_target"])
+        band = bands.get(c["band"], c["band"]) if c["band"] else "no band"
+        out_rows.append(
+            (
+                f"{c['claim']} ({names.get(c['source'], c['source'])})",
+                f"“{c['phrase']}”: {band}, {c['low'] * 100:.0f}–{c['high'] * 100:.0f} %",
+                f"“{target}” {verb} within {c['within']} months",
+                "" if c["probability"] is None else percent(c["probability"]),
+                _VERDICT_WORDS[c["verdict"]],
+                c["assumption"],
+            )
+        )
+    outside = compared.filter(pl.col("verdict").is_in(["below", "above"]))
+    n, k = compared.height, outside.height
+    se = 50 / result.paths**0.5
+    lead = (
+        f"The model leaves the speaker's band for **{k} of {n}** claims that name a modelled event"
+        + (f" ({', '.join(esc(x) for x in outside['claim'])})" if k else "")
+        + ". The band is the estimative word's modelling range (estimative.yaml); the model's figure "
+        f"is the share of this run's {result.paths:,} paths (Monte Carlo standard error at most "
+        f"{se:.1f} points); which event and horizon stand for the words is the analyst's reading, "
+        "given in the last column."
+    )
+    header = [
+        "claim (who)",
+        "the speaker's word and band",
+        "modelled event",
+        "model",
+        "words vs model",
+        "analyst's reading of the words as the event",
+    ]
+    return lead + "\n\n" + table(header, out_rows)
+
+
 def describe_parameters(result: SimulationResult) -> str:
     """Every model parameter used: value or band, unit, and its source in full."""
     rows = []

@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 
 from tests.engine_factory import compile_fake, count, make_pack, param
-from toolkit.engine.analysis import compute_tornado, tabulate_policy
+from toolkit.engine.analysis import compare_claims, compute_tornado, tabulate_policy
 from toolkit.engine.compile import compile_model
+from toolkit.engine.simulation import simulate
 from toolkit.errors import ParameterError
 from toolkit.pack.load import Pack
 
@@ -135,3 +136,40 @@ def test_policy_table_reads_reached_as_the_phases_every_route_passes() -> None:
     assert opened[("b", "none")] == ["via_b", "via_a"]
     assert opened[("d", "none")] == ["via_a"]
     assert opened[("d", "x")] == ["via_a", "tech"]
+
+
+def test_words_vs_model_flags_the_claims_the_model_contradicts(pack: Pack) -> None:
+    """Each claim naming an event gets the model's probability of that event; the verdict says where
+    it leaves the phrase's band, in either direction."""
+    result = simulate(pack, paths=4_000, months=24, seed=2)
+    table = compare_claims(pack, result)
+    events = pack.claims.filter(pl.col("event_kind").is_not_null())
+    assert table["claim"].to_list() == events["id"].to_list()
+    for row in table.iter_rows(named=True):
+        p = result.probability_by(row["event_target"], row["within"], kind=row["event_kind"])
+        assert row["probability"] == p
+        expected = "below" if p < row["low"] else "above" if p > row["high"] else "within"
+        assert row["verdict"] == expected
+        assert row["assumption"]
+    verdict = dict(zip(table["claim"], table["verdict"], strict=True))
+    assert verdict["c_next_phase_westward"] == "above"  # ~96 % vs "potentially" (20-70 %)
+    assert verdict["c_possible_frontline_deployment"] == "within"
+    # nobody leaves training: the westward move falls below "potentially"'s band
+    stuck = simulate(pack, paths=2_000, months=24, seed=2, rate_training_to_westward=0.0)
+    verdict = dict(zip(*compare_claims(pack, stuck).select("claim", "verdict"), strict=True))
+    assert verdict["c_next_phase_westward"] == "below"
+    assert verdict["c_troops_expected_deployed"] == "below"
+    short = compare_claims(pack, simulate(pack, paths=200, months=6, seed=2))
+    assert set(short["verdict"]) == {"past the run"}
+    assert short["probability"].null_count() == short.height
+
+
+def test_probability_by_kind_picks_the_event(pack: Pack) -> None:
+    result = simulate(pack, paths=500, months=6, seed=1)
+    assert result.probability_by("strategic", 6, kind="tier_transferred") == (
+        result.probability_by("strategic", 6)
+    )
+    with pytest.raises(ParameterError, match="unknown outcome 'strategic'"):
+        result.probability_by("strategic", 6, kind="reached")
+    with pytest.raises(ParameterError, match="unknown event kind 'seen'"):
+        result.probability_by("strategic", 6, kind="seen")

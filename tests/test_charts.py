@@ -180,6 +180,15 @@ def test_actor_network(pack: Pack) -> None:
     assert len(nodes) == 1
     assert {n["id"] for n in nodes[0]} == set(pack.entities["id"])
     assert all(-1.5 < n["x"] < 1.5 and -1.5 < n["y"] < 1.5 for n in nodes[0])
+    edges = next(d for d in spec["datasets"].values() if d and "predicate" in d[0])
+    inferred = [e for e in edges if e["assumption"]]
+    assert {(e["source"], e["target"]) for e in inferred} == {
+        ("russia", "june_agreement"),
+        ("north_korea", "june_agreement"),
+    }
+    assert all(e["assumption"].startswith("analyst's inference: ") for e in inferred)
+    tooltips = json.dumps(spec)
+    assert '"title": "not in the article"' in tooltips
 
 
 def test_network_labels_move_below_a_node_to_avoid_a_collision() -> None:
@@ -284,6 +293,27 @@ def test_model_charts_use_pack_labels(pack: Pack) -> None:
     _assert_ordered(charts.chart_responses(result, pack).to_dict(), "level", levels)
     tiers = [str(t) for t in pack.tech_tiers["id"]]
     _assert_ordered(charts.chart_transfers(result, pack).to_dict(), "tier", tiers)
+
+
+def test_model_charts_mark_the_analysts_readings(pack: Pack) -> None:
+    """Phases and tiers resting on an assumption carry † in legends and axes; the caption says what
+    † means. Quoted-only rows carry none."""
+    from toolkit.engine.analysis import tabulate_policy
+    from toolkit.engine.simulation import simulate
+
+    result = simulate(pack, "baseline", paths=300, months=6, seed=1)
+    phases = json.dumps(charts.chart_phases(result, pack).to_dict(), ensure_ascii=False)
+    assert "Combat on Russian soil †" in phases
+    assert "Adaptation training in eastern Russia †" not in phases
+    assert "† the analyst's reading, not the article's words" in phases
+    responses = json.dumps(charts.chart_responses(result, pack).to_dict(), ensure_ascii=False)
+    assert "Personnel or troops for Ukraine (ruled out) †" in responses
+    assert "Lethal weapons for Ukraine †" in responses
+    assert "Diplomatic pressure †" not in responses
+    policy = charts.chart_policy_table(tabulate_policy(pack, "baseline"), pack).to_dict()
+    text = json.dumps(policy, ensure_ascii=False)
+    assert "Lethal weapons for Ukraine †" in text
+    assert "† the analyst's reading" in text
 
 
 def test_month_axis_reads_as_calendar_months_with_a_pack(pack: Pack, fake: FakeResult) -> None:
@@ -441,6 +471,30 @@ def test_default_explorer_grid_is_small(pack: Pack) -> None:
     spec = charts.chart_explorer_grid(grid).to_dict()
     size = len(json.dumps(spec, separators=(",", ":")))
     assert size < 90_000, size
+
+
+def test_explorer_grid_keeps_the_runs_overrides_and_start_state(pack: Pack) -> None:
+    """Every grid point keeps the report run's overrides and start state; the caption names them."""
+    from toolkit.engine.grid import compute_explorer_grid
+
+    grid = compute_explorer_grid(
+        pack,
+        "baseline",
+        grid={"troops": (5_000, 15_000)},
+        paths=200,
+        months=3,
+        seed=1,
+        overrides={"lethal_will": 0.0, "rate_westward_to_frontline": 0.3},
+        start={"westward_movement": 1.0},
+    )
+    month0 = grid.frame.filter(pl.col("month") == 0, pl.col("panel") == "phases")
+    shares = dict(zip(month0["series"].cast(pl.String), month0["probability"], strict=True))
+    assert shares["westward_movement"] == 1.0
+    lethal = grid.frame.filter(pl.col("panel") == "responses", pl.col("series") == "lethal_weapons")
+    assert lethal["probability"].max() == 0.0  # lethal_will 0 at every point
+    caption = _caption(charts.chart_explorer_grid(grid).to_dict())
+    assert "overrides: lethal_will = 0.0, rate_westward_to_frontline = 0.3" in caption
+    assert "start: westward_movement 100%" in caption
 
 
 def test_explorer_grid_rejects_bad_grids(pack: Pack) -> None:

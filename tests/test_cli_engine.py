@@ -57,6 +57,7 @@ def test_simulate_prints_a_readable_summary() -> None:
     assert "lethal_weapons (considered)" in out
     assert "personnel_troops (ruled out)" in out
     assert "lethal_will=0.3 (override)" in out
+    assert "never decided, by assumption (share of paths): lethal_weapons 35% (lethal_never)" in out
 
 
 def test_simulate_json_and_band_override() -> None:

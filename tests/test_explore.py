@@ -27,7 +27,7 @@ from toolkit.explore.servers import (
     voila_argv,
 )
 from toolkit.explore.state import CHART_NAMES, ExplorerState
-from toolkit.explore.view import VEGALITE_MIME, Explorer, explore
+from toolkit.explore.view import GROUPS, VEGALITE_MIME, Explorer, explore
 from toolkit.pack.load import Pack
 
 from .conftest import SEEDS
@@ -104,6 +104,45 @@ def test_state_shows_what_the_app_shows(state: ExplorerState, pack: Pack) -> Non
     assert state.readout.splitlines()[0] == state.words.headline
     assert state.words.headline in ex.readout_html.value
     assert "All parameters at the preset." in state.words.basis
+
+
+def test_state_readout_names_inputs_never_share_and_readings(state: ExplorerState) -> None:
+    words = state.words
+    assert words is not None
+    never = "“Lethal weapons for Ukraine”: never decided on about a third of paths (35 %), by assumption (lethal_never)."
+    assert never in words.details
+    assert (
+        "Start (month 0): 100 % in “Adaptation training in eastern Russia” (the pack's start state)."
+        in words.basis
+    )
+    readings = "\n".join(words.notes)
+    assert '“Lethal weapons for Ukraine”: The analyst reads "actual combat in Ukraine"' in readings
+    assert (
+        "“Combat on Russian soil”: The article does not say where the battlefields are" in readings
+    )
+    assert "Analyst's reading, not the article's: “Combat in Ukraine”" in state.readout
+    assert state.set("lethal_never", 0.5)
+    assert "never decided on about half of paths (50 %)" in state.readout
+    assert "You fixed Lethal weapons, never decided = 0.50." in state.words.basis
+
+
+def test_state_start_state_moves_month_zero_and_survives_reset(state: ExplorerState) -> None:
+    choices = state.start_choices()
+    assert choices[0] == ("The pack's (100 % Adaptation training in eastern Russia)", None)
+    assert ("All paths: Combat in Ukraine", "combat_in_ukraine") in choices
+    before = headline_percent(state)
+    assert state.set_start("combat_in_ukraine")
+    assert state.result is not None
+    assert state.result.inputs["start"] == {"combat_in_ukraine": 1.0}
+    assert share(state.specs["phases"], "phase", "combat_in_ukraine", 0) == 1.0
+    assert headline_percent(state) > before  # the lethal trigger holds from month 0
+    assert "Start (month 0): 100 % in “Combat in Ukraine” (set by you)." in state.readout
+    assert state.reset()
+    assert state.start == "combat_in_ukraine"  # like the horizon, not part of a preset
+    with pytest.raises(ParameterError, match="start: unknown phase 'nowhere'"):
+        state.set_start("nowhere")
+    assert state.set_start(None)
+    assert share(state.specs["phases"], "phase", "adaptation_training", 0) == 1.0
 
 
 def test_state_set_fixes_a_parameter_and_reuses_unchanged_charts(state: ExplorerState) -> None:
@@ -256,6 +295,13 @@ def test_every_parameter_has_a_labelled_slider_with_unit_and_source(
     assert ex.knobs["rate_training_to_westward"].group == "deployment"
     assert ex.knobs["lethal_will"].group == "responses"
     assert ex.knobs["troops"].group == "compensation"
+    assert ex.knobs["lethal_never"].group == "responses"
+    order = list(ex.knobs)
+    assert order.index("lethal_lag") < order.index("lethal_will") < order.index("lethal_never")
+    responses = ex.tabs.children[list(GROUPS).index("responses")]
+    assert ex.sliders["lethal_never"] in [
+        w for row in responses.children for w in getattr(row, "children", ())
+    ]
 
 
 def test_preset_values_sit_on_the_slider_grid(ex: Explorer, pack: Pack) -> None:
@@ -354,6 +400,20 @@ def test_ui_events_drive_the_same_logic(ex: Explorer) -> None:
 
 
 # -- reset and presets -------------------------------------------------------------------------
+def test_start_dropdown_drives_the_state(ex: Explorer) -> None:
+    assert ex.start_dropdown in ex.tabs.children[list(GROUPS).index("simulation")].children
+    assert "tk-knob-start" in ex.start_dropdown._dom_classes
+    assert ex.start_dropdown.value is None
+    ex.start_dropdown.value = "westward_movement"  # as the browser would: debounce 0 runs at once
+    assert ex.start == "westward_movement"
+    assert share(ex.specs["phases"], "phase", "westward_movement", 0) == 1.0
+    assert "(set by you)" in ex.readout_html.value
+    assert ex.set_start(None)
+    assert ex.start_dropdown.value is None
+    assert "(the pack&#x27;s start state)" in ex.readout_html.value
+    assert "The analyst's readings behind these figures" in ex.readout_html.value
+
+
 def test_reset_returns_to_the_preset(ex: Explorer) -> None:
     first, specs = ex.readout, dict(ex.specs)
     ex.set("troops", 30_000)

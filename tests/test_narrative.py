@@ -42,7 +42,100 @@ def test_findings_state_the_run_and_match_the_summary(pack: Pack, result: Simula
     lethal = next(r for r in result.summary(12)["responses"] if r["tier"] == "lethal_weapons")
     assert f"{narrative.percent(lethal['p_within'])} of paths" in text
     assert "Lethal weapons" in text
-    assert "ruled out in the article" in text
+    assert "ruled out in the analyst's reading of the article" in _shown(text)
+
+
+def test_findings_name_the_scenario_every_override_and_the_start_state(pack: Pack) -> None:
+    """`-p troops=15000` must not read as the plain baseline: the headline names every override and
+    the start state, from `result.inputs`."""
+    plain = _shown(narrative.describe_findings(simulate(pack, paths=200, months=12), pack))
+    first = plain.splitlines()[0]
+    assert "Under the baseline scenario" in first
+    assert "with no overrides" in first
+    assert "100 % in “Adaptation training in eastern Russia” (the pack's start state)" in first
+    result = simulate(
+        pack,
+        paths=200,
+        months=12,
+        start={"adaptation_training": 0.75, "westward_movement": 0.25},
+        troops=15_000,
+        lethal_will={"value": 0.3, "low": 0.2, "high": 0.4},
+    )
+    first = _shown(narrative.describe_findings(result, pack)).splitlines()[0]
+    assert "with overrides lethal_will = 0.3 sampled 0.2–0.4, troops = 15,000" in first
+    assert (
+        "75 % in “Adaptation training in eastern Russia”, 25 % in “Moving west toward Ukraine” "
+        "(a start state set for this run)"
+    ) in first
+    meta = narrative.inputs_metadata(result)
+    assert meta == {"toolkit/run-inputs": result.inputs}
+    assert meta["toolkit/run-inputs"]["overrides"]["troops"] == 15_000
+
+
+def test_findings_and_ladder_table_show_the_share_never_decided(pack: Pack) -> None:
+    result = simulate(pack, paths=200, months=12)
+    shown = _shown(narrative.describe_findings(result, pack))
+    lethal = next(line for line in shown.splitlines() if "Lethal weapons for Ukraine" in line)
+    assert lethal.endswith(
+        "; never decided on about a third of paths (35 %; drawn per path from 0.15–0.55), "
+        "by assumption (lethal_never)."
+    )
+    assert sum("never decided" in line for line in shown.splitlines()) == 1  # lethal only
+    moved = simulate(pack, paths=200, months=12, lethal_never=0.5)
+    assert "never decided on about half of paths (50 %), by assumption (lethal_never)" in _shown(
+        narrative.describe_findings(moved, pack)
+    )
+    rows = _rows(narrative.describe_ladders(pack, result))
+    assert (
+        " | about a third of paths (35 %; drawn per path from 0.15–0.55), by assumption "
+        in (rows["Lethal weapons for Ukraine"])
+    )
+    assert " | — | " in rows["Diplomatic pressure"]
+    assert (
+        "share set by lethal_never (assumption)"
+        in _rows(narrative.describe_ladders(pack))["Lethal weapons for Ukraine"]
+    )
+
+
+def test_words_vs_model_table_flags_a_claim_outside_its_band(pack: Pack) -> None:
+    slow = simulate(pack, paths=2_000, months=12, seed=3, rate_training_to_westward=0.01)
+    text = narrative.describe_words_vs_model(pack, slow)
+    shown = _shown(text)
+    assert "The model leaves the speaker's band for" in shown
+    rows = _rows(text.split("\n\n", 1)[1])
+    westward = rows[
+        "c_next_phase_westward (Unnamed senior South Korean official (Presidential Office))"
+    ]
+    assert (
+        "| “potentially”: roughly even chance, 20–70 % | “Moving west toward Ukraine” reached within 12 months |"
+        in westward
+    )
+    p = slow.probability_by("westward_movement", 12)
+    assert p < 0.2
+    assert f"| {narrative.percent(p)} | ⚠ model below the speaker's band |" in westward
+    assert "is read as the westward move happening within a year" in westward  # the mapping shown
+    strategic = rows[
+        "c_may_receive_strategic (South Korea–U.S.–Japan national security advisors (trilateral))"
+    ]
+    assert "| within the band |" in strategic
+    flagged = [c for c, line in rows.items() if "⚠" in line]
+    assert f"**{len(flagged)} of {len(rows)}**" in text
+
+
+def test_findings_mark_every_judgement_and_give_the_reading(
+    pack: Pack, result: SimulationResult
+) -> None:
+    """A phase or tier resting on an assumption is marked †, and its reading follows the list."""
+    shown = _shown(narrative.describe_findings(result, pack, within=12))
+    assert "Personnel or troops for Ukraine**†" not in shown  # Markdown rendered: no asterisks
+    assert "Personnel or troops for Ukraine† is ruled out in the analyst's reading" in shown
+    assert "Combat on Russian soil† is reached" in shown
+    assert "Diplomatic pressure is decided" in shown  # quoted only: no mark
+    reading = shown.split("† The analyst's reading, not the article's words:")[1]
+    for tier in ("personnel_troops", "lethal_weapons"):
+        row = pack.response_tiers.filter(pl.col("id") == tier).row(0, named=True)
+        assert f"{row['label']}: {' '.join(row['assumption'].split())}" in reading
+    assert "combat on Russian soil (frontline_combat) does not meet it" in reading
 
 
 def test_parameter_table_names_every_source(pack: Pack, result: SimulationResult) -> None:
@@ -57,6 +150,12 @@ def _shown(markdown: str) -> str:
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     return html.unescape(re.sub(r"<[^>]+>", "", markdown2html_mistune(markdown)))
+
+
+def _rows(markdown: str) -> dict[str, str]:
+    """A Markdown table's rows as the reader sees their text, by first cell."""
+    lines = [html.unescape(line) for line in markdown.splitlines()[2:]]
+    return {line.split(" | ")[0].removeprefix("| "): line for line in lines}
 
 
 def test_claims_table_quotes_verbatim(pack: Pack) -> None:
@@ -75,6 +174,39 @@ def test_ladder_table_keeps_ladder_order(pack: Pack) -> None:
     positions = [text.index(narrative.esc(label)) for label in labels]
     assert positions == sorted(positions)
     assert "ruled out" in text
+
+
+def test_ladder_table_shows_the_assumption_beside_the_quote(pack: Pack) -> None:
+    """Tiers whose existence, trigger or status is the analyst's show the quote and the reading."""
+    rows = _rows(narrative.describe_ladders(pack))
+    for row in pack.response_tiers.iter_rows(named=True):
+        line = rows[row["label"]]
+        assert f"“{' '.join(row['evidence'].split())}”" in line
+        if row["assumption"]:
+            assert f"— analyst's reading: {' '.join(row['assumption'].split())}" in line
+        else:
+            assert "analyst" not in line
+    assert {
+        "Economic measures",
+        "Defensive military support",
+        "Personnel or troops for Ukraine",
+    } <= {r["label"] for r in pack.response_tiers.iter_rows(named=True) if r["assumption"]}
+    assert "ruled out (analyst's reading)" in rows["Personnel or troops for Ukraine"]
+    assert (
+        "phase at least frontline_combat, located in Ukraine" in rows["Lethal weapons for Ukraine"]
+    )
+
+
+def test_phase_table_names_where_each_phase_is_and_labels_the_combat_split(pack: Pack) -> None:
+    rows = _rows(narrative.describe_phases(pack))
+    assert " | Russia (Russian Federation) | " in rows["Combat on Russian soil"]
+    assert (
+        "analyst's reading: The article does not say where the battlefields are"
+        in rows["Combat on Russian soil"]
+    )
+    assert " | Ukraine | " in rows["Combat in Ukraine"]
+    assert "analyst's reading: Splitting combat by location" in rows["Combat in Ukraine"]
+    assert "analyst assumption: Not in the article" in rows["Withdrawn (analyst-assumed exit)"]
 
 
 def test_assumptions_cover_dates_and_pack_assumptions(pack: Pack) -> None:

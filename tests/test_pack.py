@@ -185,3 +185,25 @@ def test_relations_cover_the_article_core(pack: Pack) -> None:
     assert {"meets", "urges-to-halt"} <= predicates
     assert any("transfer" in p for p in predicates)
     assert any("lethal" in p for p in predicates)
+
+
+def test_inferred_parties_and_the_troops_reading_are_labelled_assumptions(pack: Pack) -> None:
+    """The June agreement's parties are the analyst's inference, and so is reading "have not
+    progressed to the point of ... personnel, or troops" as ruling them out: each row keeps its quote
+    and carries an assumption, logged among the pack's sources."""
+    inferred = pack.relations.filter(pl.col("assumption").is_not_null())
+    assert set(inferred["id"]) == {
+        "r_russia_party_to_agreement",
+        "r_north_korea_party_to_agreement",
+    }
+    assert inferred["evidence"].is_not_null().all()
+    assert set(inferred["object"]) == {"june_agreement"}
+    troops = rows(
+        pack.response_tiers.with_columns(pl.col("id").cast(pl.String)), id="personnel_troops"
+    )
+    assert troops[0]["evidence"].startswith("Discussions have not progressed")
+    assert "analyst's choice" in troops[0]["assumption"]
+    assumed = pack.sources.filter(pl.col("kind") == "assumption")
+    records = set(zip(assumed["file"], assumed["record"], strict=True))
+    assert ("relations.yaml", "r_russia_party_to_agreement") in records
+    assert ("responses.yaml", "personnel_troops") in records

@@ -4,6 +4,7 @@ warm kernels that leak nothing between reports. Everything is written under pyte
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -558,6 +559,61 @@ def test_default_report_takes_a_shorter_horizon_with_the_default_within() -> Non
     assert "min(within, months)" in REPORT.read_text(encoding="utf-8")
 
 
+def test_footer_shows_the_run_inputs_the_notebook_reported() -> None:
+    """A notebook reports its run's inputs in an output's metadata; the footer shows them, escaped,
+    and embeds them in its JSON."""
+    from toolkit.jupyter.html_export import RUN_INPUTS_KEY, Provenance, footer_html, run_inputs
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    inputs = {
+        "scenario": "baseline",
+        "overrides": {"troops": 15000, "<b>": "<i>"},
+        "start": {"westward_movement": 1.0},
+    }
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/plain": "old"}, metadata={}),
+        nbformat.v4.new_output(
+            "display_data", data={"text/markdown": "x"}, metadata={RUN_INPUTS_KEY: inputs}
+        ),
+    ]
+    nb.cells = [cell]
+    assert run_inputs(nb) == inputs
+    assert run_inputs(nbformat.v4.new_notebook()) is None
+    prov = Provenance(
+        notebook="n.ipynb", notebook_sha256="0" * 64, toolkit_version="1", pack_title=None,
+        pack_hash=None, scenario="baseline", seed="1", parameters=(), python="CPython",
+        libraries=(), generated_at="now", inputs=inputs,
+    )  # fmt: skip
+    footer = footer_html(prov)
+    assert (
+        "<dt>Run inputs</dt><dd>scenario <code>baseline</code> · overrides "
+        "<code>troops=15000, &lt;b&gt;=&lt;i&gt;</code> · start <code>westward_movement=1.0</code>"
+    ) in footer
+    assert "<b>" not in footer
+    assert "<i>" not in footer
+    data = re.search(r'id="tk-provenance">(.*?)</script>', footer)
+    assert data
+    assert json.loads(data.group(1))["inputs"] == inputs
+    empty = footer_html(dataclasses.replace(prov, inputs={"overrides": {}}))
+    assert "overrides <code>none</code>" in empty
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_a_bad_start_state_is_refused_before_a_kernel(tmp_path: Path) -> None:
+    from toolkit.report.render import render_report
+
+    for start, message in (
+        ('{"nowhere": 1}', "start: unknown phase 'nowhere'"),
+        ('{"westward_movement": 0.5}', "start: shares must sum to 1"),
+    ):
+        with pytest.raises(ParameterError, match=message):
+            render_report(
+                REPORT, out=tmp_path / "r.html", parameters={"start": start}, from_text=True
+            )
+    assert not list(tmp_path.iterdir())
+
+
 def test_model_parameters_on_the_command_line_fold_into_overrides() -> None:
     from toolkit.report.notebook import NotebookInfo
     from toolkit.report.plan import PackInfo, plan_report
@@ -624,3 +680,58 @@ def test_sweep_uses_one_worker_per_cpu_by_default(monkeypatch: pytest.MonkeyPatc
         sweep_module.os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False
     )
     assert sweep_module.default_workers() == sweep_module.MAX_DEFAULT_WORKERS
+
+
+# -- the default report: what it says about its own inputs ----------------------------------------
+@pytest.fixture(scope="module")
+def overridden_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The default report with a command-line override and a start state, at small sizes."""
+    from toolkit.report.render import render_report
+
+    out = tmp_path_factory.mktemp("inputs") / "report.html"
+    given = {
+        "troops": "15000",
+        "start": '{"adaptation_training": 0.5, "westward_movement": 0.5}',
+        "paths": "2000",
+        "sensitivity_paths": "300",
+        "grid_paths": "100",
+        "months": "24",
+    }
+    return render_report(REPORT, out=out, parameters=given, from_text=True).read_text("utf-8")
+
+
+def _text(document: str) -> str:
+    import html
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", document)).split())
+
+
+@pytest.mark.notebook
+def test_report_headline_and_footer_name_every_input(overridden_report: str) -> None:
+    text = _text(overridden_report)
+    headline = text.split("Key findings", 1)[1][:600]
+    assert "Under the baseline scenario" in headline
+    assert "with overrides troops = 15,000" in headline
+    assert "50 % in “Moving west toward Ukraine” (a start state set for this run)" in headline
+    footer = text.split("Provenance", 1)[1]
+    assert (
+        "Run inputs scenario baseline · overrides troops=15000 · "
+        "start adaptation_training=0.5, westward_movement=0.5"
+    ) in footer
+    match = re.search(r'id="tk-provenance"[^>]*>(.*?)</script>', overridden_report)
+    assert match
+    assert json.loads(match.group(1))["inputs"] == {
+        "scenario": "baseline",
+        "overrides": {"troops": 15000},
+        "start": {"adaptation_training": 0.5, "westward_movement": 0.5},
+    }
+
+
+@pytest.mark.notebook
+def test_report_sets_the_words_beside_the_model(overridden_report: str) -> None:
+    text = _text(overridden_report)
+    section = text.split("Do the numbers agree with the words they rest on?", 1)[1]
+    assert "The model leaves the speaker's band for" in section
+    assert "“possible”: unlikely, 10–55 % “Combat in Ukraine” reached within 12 months" in section
+    assert "⚠ model above the speaker's band" in section  # westward ~96 % vs "potentially"
+    assert "never decided on about a third of paths (35 %; drawn per path from 0.15–0.55)" in text

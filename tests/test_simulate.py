@@ -172,6 +172,43 @@ def test_summary_refuses_a_within_outside_the_run(result: SimulationResult) -> N
     assert result.summary()["within"] == 12  # the default: 12 months, or the horizon if shorter
 
 
+def test_never_decided_share_is_the_mean_draw_and_matches_the_paths(model: Model) -> None:
+    """The share reported for a tier's never-decide parameter is the mean of its draws (a point's
+    value; a triangular band's (low + mode + high) / 3), and it is what the paths show: with combat in
+    Ukraine from the start, no way out and a quick decision, the undecided share at a long horizon."""
+    from toolkit.engine.result import share_in_words
+
+    never = simulate(model, paths=200, months=6).never_decided()
+    assert set(never) == {"lethal_weapons"}
+    lethal = never["lethal_weapons"]
+    assert lethal["parameter"] == "lethal_never"
+    assert lethal["sampled"]
+    assert lethal["share"] == pytest.approx((lethal["low"] + lethal["value"] + lethal["high"]) / 3)
+    stay = {"rate_ukraine_to_rear": 0.0, "rate_ukraine_to_withdrawal": 0.0, "lethal_will": 0.9}
+    for spec, share in (({"value": 0.3, "low": 0.1, "high": 0.5}, 0.3), (0.6, 0.6), (1.0, 1.0)):
+        res = simulate(
+            model,
+            paths=20_000,
+            months=60,
+            seed=5,
+            start={"combat_in_ukraine": 1.0},
+            lethal_never=spec,
+            lethal_lag=0,
+            **stay,
+        )
+        assert res.never_decided()["lethal_weapons"]["share"] == pytest.approx(share)
+        undecided = 1 - res.probability_by("lethal_weapons", 60)
+        assert abs(undecided - share) < 4 * np.sqrt(share * (1 - share) / 20_000) + 1e-9
+        entry = next(r for r in res.summary()["responses"] if r["tier"] == "lethal_weapons")
+        assert entry["never_share"] == pytest.approx(share)
+        assert entry["never_parameter"] == "lethal_never"
+    assert share_in_words(0.35) == "about a third of paths (35 %)"
+    assert share_in_words(0.5) == "about half of paths (50 %)"
+    assert share_in_words(0.43) == "43 % of paths"
+    assert share_in_words(0.0) == "no paths"
+    assert share_in_words(1.0) == "every path"
+
+
 def test_progress_and_summary(model: Model) -> None:
     calls: list[tuple[int, int]] = []
     res = simulate(model, paths=BLOCK + 10, months=6, progress=lambda d, t: calls.append((d, t)))
@@ -183,6 +220,9 @@ def test_progress_and_summary(model: Model) -> None:
     assert [r["tier"] for r in s["responses"]] == list(model.responses)
     assert s["responses"][0]["median_month"] == 0
     assert s["responses"][-1]["median_month"] is None
+    assert [r["never_parameter"] for r in s["responses"]] == [
+        None if i < 0 else model.parameters.ids[i] for i in model.never_param
+    ]
     assert abs(sum(s["level_at_horizon"].values()) - 1) < 1e-9
     long = res.to_long()
     assert set(long["output"]) == {

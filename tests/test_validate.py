@@ -71,6 +71,34 @@ def test_dangling_reference(pack_dir: Path) -> None:
     assert f"relations.yaml [{rel_id}] subject: unknown entity id (value: 'atlantis')" in lines
 
 
+def test_claim_events_are_checked(pack_dir: Path) -> None:
+    """A claim's event names a known target of its kind, has a phrase to compare with, and names one
+    kind only."""
+
+    def change(data: dict) -> None:
+        claims = {c["id"]: c for c in data["claims"]}
+        claims["c_next_phase_westward"]["event"]["reached"] = "strategic"  # a tier, not a phase
+        flat = claims["c_lethal_if_combat"]
+        flat["event"] = {"decided": "lethal_weapons", "within": 12, "assumption": "x"}
+        both = claims["c_may_receive_strategic"]["event"]
+        both["transferred"] = "satellite"
+
+    edit_yaml(pack_dir / "claims.yaml", change)
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert (
+        "claims.yaml [c_next_phase_westward] event.reached: unknown phase id (value: 'strategic')"
+        in lines
+    )
+    assert any(
+        line.startswith("claims.yaml [c_lethal_if_combat] event:") and "give a phrase" in line
+        for line in lines
+    )
+    assert any(
+        "exactly one of reached, transferred, tier_transferred, decided" in line for line in lines
+    )
+
+
 def test_probability_above_one(pack_dir: Path) -> None:
     path = pack_dir / "parameters.yaml"
     params = yaml.safe_load(path.read_text())["parameters"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 import altair as alt
 import polars as pl
 
-from toolkit.charts.model_charts import pack_labels, response_scale
+from toolkit.charts.model_charts import judged_labels, judged_note, pack_labels, response_scale
 from toolkit.charts.theme import (
     label_expr,
     legend,
@@ -50,9 +50,9 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
     phases = order_of(table, phase_col)
     tiers = order_of(table, tier_col)
     responses = order_of(table, resp_col)
-    phase_labels = pack_labels(pack, "phases")
+    phase_labels = judged_labels(pack, "phases")
     tier_labels = {"none": "nothing transferred", **pack_labels(pack, "tech_tiers")}
-    resp_labels = {"none": "no response", **pack_labels(pack, "response_tiers")}
+    resp_labels = {"none": "no response", **judged_labels(pack, "response_tiers")}
     opened = (
         pl.col("opened").list.eval(pl.element().replace(resp_labels)).list.join(", ")
         if "opened" in table.columns and table.schema["opened"] == pl.List(pl.String)
@@ -140,7 +140,8 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
         alt.LayerChart(layer=[cells, *texts]),
         "Policy table: which response the triggers call for",
         "Highest response tier whose trigger holds for a deployment phase and the technology transferred (lags and political will ignored).",
-        "Source: trigger conditions in responses.yaml (the article's stated triggers; others analyst assumptions).",
+        judged_note(phase_labels, resp_labels)
+        + "Source: trigger conditions in responses.yaml (the article's stated triggers; others analyst assumptions).",
         width=alt.Step(170),
         height=alt.Step(48),
     )

@@ -149,11 +149,14 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
     explorer = explorer.resolve_scale(color="independent")
     names = " and ".join(a.label for a in grid.axes)
     n_points = grid.frame.select(keys).unique().height
+    fixed = ", ".join(f"{k} = {v}" for k, v in grid.overrides) or "none"
+    start = ", ".join(f"{k} {v:.0%}" for k, v in grid.start_state)
+    inputs = f"overrides: {fixed}" + (f"; start: {start}" if start else "")
     return titled(
         explorer,
         f"Explore: move the sliders to change {names}",
-        f"Precomputed: {n_points} engine runs ({grid.paths:,} paths, {grid.months} months, seed {grid.seed}, scenario “{grid.scenario}”); the sliders pick a run, nothing is recomputed in the page.",
-        "The slider parameters are fixed at each grid point; every other parameter keeps its scenario value or band. Analyst assumptions: parameters.yaml.",
+        f"Precomputed: {n_points} engine runs ({grid.paths:,} paths, {grid.months} months, seed {grid.seed}, scenario “{grid.scenario}”; {inputs}); the sliders pick a run, nothing is recomputed in the page.",
+        "The slider parameters are fixed at each grid point; every other parameter keeps its value or band under the scenario and overrides. Analyst assumptions: parameters.yaml.",
     )
 
 

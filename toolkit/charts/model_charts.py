@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import altair as alt
 import polars as pl
@@ -68,6 +68,28 @@ def pack_labels(pack: Pack | None, frame_name: str) -> dict[str, str]:
         return {}
     frame = pack.frames[frame_name]
     return dict(zip(frame["id"].cast(pl.String), frame["label"], strict=True))
+
+
+JUDGED_MARK: Final = " †"
+JUDGED_NOTE: Final = "† the analyst's reading, not the article's words (an assumption in the pack)."
+
+
+def judged_labels(pack: Pack | None, frame_name: str) -> dict[str, str]:
+    """`pack_labels`, with rows that rest on an analyst assumption marked † (see `JUDGED_NOTE`)."""
+    if pack is None:
+        return {}
+    frame = pack.frames[frame_name]
+    judged = set(frame.filter(pl.col("assumption").is_not_null())["id"].cast(pl.String))
+    return {
+        k: v + (JUDGED_MARK if k in judged else "")
+        for k, v in pack_labels(pack, frame_name).items()
+    }
+
+
+def judged_note(*labels: Mapping[str, str]) -> str:
+    """`JUDGED_NOTE` plus a space when any label is marked, else nothing (for a caption)."""
+    marked = any(v.endswith(JUDGED_MARK) for m in labels for v in m.values())
+    return JUDGED_NOTE + " " if marked else ""
 
 
 def _rank(key: str, order: Sequence[str]) -> str:
@@ -132,20 +154,16 @@ def chart_phases(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
     """Deployment phase probability month by month: share of paths in each phase, stacked in ladder order."""
     frame = result.phases
     order = order_of(frame, "phase")
+    labels = judged_labels(pack, "phases")
     chart = _stacked_area(
-        frame,
-        "phase",
-        order,
-        category_scale(order),
-        "Deployment phase",
-        pack_labels(pack, "phases"),
-        pack,
+        frame, "phase", order, category_scale(order), "Deployment phase", labels, pack
     )
     return titled(
         chart,
         "Where the North Korean troops are, month by month",
         "Share of simulated paths in each deployment phase (stacked; phases in ladder order, first on top).",
-        "Analyst assumptions: monthly transition probabilities (parameters.yaml, phases.yaml). "
+        judged_note(labels)
+        + "Analyst assumptions: monthly transition rates (parameters.yaml, phases.yaml). "
         + run_caption(result),
         width=560,
         height=280,
@@ -219,7 +237,7 @@ def chart_responses(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
     """Highest trilateral response tier decided, month by month (stacked, `none` on top)."""
     frame = result.responses
     order = order_of(frame, "level")
-    labels = pack_labels(pack, "response_tiers")
+    labels = judged_labels(pack, "response_tiers")
     if pack is not None:
         status = dict(
             zip(
@@ -229,7 +247,11 @@ def chart_responses(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
             )
         )
         labels = {
-            k: v + (" (ruled out)" if status.get(k) == "ruled_out" else "")
+            k: (
+                v.removesuffix(JUDGED_MARK) + " (ruled out)" + JUDGED_MARK * v.endswith(JUDGED_MARK)
+                if status.get(k) == "ruled_out"
+                else v
+            )
             for k, v in labels.items()
         }
         labels.setdefault("none", "No response decided yet")
@@ -239,7 +261,8 @@ def chart_responses(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
         chart,
         "How far the trilateral response goes, month by month",
         "Share of simulated paths by the highest response tier decided so far (tiers are cumulative; darker = further up the ladder).",
-        "Analyst assumptions: trigger lags and political will (parameters.yaml); triggers from responses.yaml. "
+        judged_note(labels)
+        + "Analyst assumptions: trigger lags, political will and never-decide shares (parameters.yaml); triggers from responses.yaml. "
         + run_caption(result),
         width=560,
         height=280,

@@ -123,9 +123,10 @@ def _edge_rows(
             "predicate": p,
             "modality": str(m),
             "evidence": ev,
+            "assumption": f"analyst's inference: {a}" if a else None,
         }
-        for s, p, t, m, ev in pack.relations.select(
-            "subject", "predicate", "object", "modality", "evidence"
+        for s, p, t, m, ev, a in pack.relations.select(
+            "subject", "predicate", "object", "modality", "evidence", "assumption"
         ).iter_rows()
     ]
     edges += [
@@ -135,6 +136,7 @@ def _edge_rows(
             "predicate": "belongs-to",
             "modality": AFFILIATION,
             "evidence": None,
+            "assumption": None,
         }
         for e, a in pack.entities.select("id", "affiliation").drop_nulls().iter_rows()
     ]
@@ -235,6 +237,7 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
         alt.Tooltip("to:N", title="object"),
         alt.Tooltip("modality:N"),
         alt.Tooltip("evidence:N", title="article"),
+        alt.Tooltip("assumption:N", title="not in the article"),
     ]
     base_e = alt.Chart(edges)
     lines = base_e.mark_rule(strokeWidth=1.4, opacity=0.85).encode(
@@ -324,7 +327,7 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
         alt.LayerChart(layer=[lines, heads, points, *labels]),
         "Who the article names and how they relate",
         "Nodes: entities by kind, sized by mentions; edges: relations, subject → object, styled by modality (grey: affiliation).",
-        f"Source: entities.yaml, relations.yaml (each relation quotes the article). Layout: networkx ForceAtlas2 (seed {seed}); positions carry no meaning.",
+        f"Source: entities.yaml, relations.yaml (each relation quotes the article; where the analyst infers a party, the tooltip says so). Layout: networkx ForceAtlas2 (seed {seed}); positions carry no meaning.",
         width=size,
         height=size,
     )

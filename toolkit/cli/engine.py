@@ -325,6 +325,13 @@ def describe_result(result: SimulationResult, within: int | None = None) -> str:
         ],
         "  median month",
     )
+    nevers = [
+        f"{r['tier']} {r['never_share']:.0%} ({r['never_parameter']})"
+        for r in s["responses"]
+        if r["never_share"] is not None
+    ]
+    if nevers:
+        lines.append("  never decided, by assumption (share of paths): " + ", ".join(nevers))
     ranked = sorted(s["level_at_horizon"].items(), key=lambda kv: -kv[1])
     level = ", ".join(f"{k} {v:.1%}" for k, v in ranked if v >= 0.0005)
     lines += ["", f"Highest response at month {m}: {level}"]

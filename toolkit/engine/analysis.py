@@ -1,4 +1,5 @@
-"""Sensitivity (tornado) of one outcome to each parameter, and the deterministic policy table."""
+"""Sensitivity (tornado) of one outcome to each parameter, the deterministic policy table, and the
+speakers' words against the model (`compare_claims`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from toolkit.engine.simulation import simulate_variants
 from toolkit.errors import ParameterError
 
 if TYPE_CHECKING:
+    from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
 
 
@@ -199,3 +201,60 @@ def _dominators(model: Model) -> list[set[int]]:
             if new != dom[k]:
                 dom[k], changed = new, True
     return dom
+
+
+WITHIN_BAND, BELOW_BAND, ABOVE_BAND, PAST_RUN = "within", "below", "above", "past the run"
+
+
+def compare_claims(pack: Pack, result: SimulationResult) -> pl.DataFrame:
+    """Each claim that names a modelled event (claims.yaml `event`) beside the model's probability of
+    that event, and whether the model leaves the speaker's band.
+
+    One row per such claim, in file order: `claim`, `source`, `phrase`, `band`, `low`, `high` (the
+    phrase's modelling range), `event_kind`, `event_target`, `within`, `probability` (P(event within
+    `within` months) in `result`; null past the run's horizon), `se` (its Monte Carlo standard
+    error), `verdict` (`within`, `below`, `above` the band, or `past the run`) and `assumption` (the
+    analyst's mapping from the words to the event).
+    """
+    claims = pack.claims.filter(pl.col("event_kind").is_not_null(), pl.col("low").is_not_null())
+    rows = []
+    for c in claims.iter_rows(named=True):
+        kind, within = str(c["event_kind"]), int(c["event_within"])
+        p: float | None = None
+        verdict = PAST_RUN
+        if within <= result.months:
+            p = result.probability_by(c["event_target"], within, kind=kind)
+            verdict = BELOW_BAND if p < c["low"] else ABOVE_BAND if p > c["high"] else WITHIN_BAND
+        rows.append(
+            {
+                "claim": c["id"],
+                "source": c["source"],
+                "phrase": c["phrase"],
+                "band": None if c["band"] is None else str(c["band"]),
+                "low": c["low"],
+                "high": c["high"],
+                "event_kind": kind,
+                "event_target": c["event_target"],
+                "within": within,
+                "probability": p,
+                "se": None if p is None else float(np.sqrt(p * (1 - p) / result.paths)),
+                "verdict": verdict,
+                "assumption": c["event_assumption"],
+            }
+        )
+    schema = {
+        "claim": pl.String,
+        "source": pl.String,
+        "phrase": pl.String,
+        "band": pl.String,
+        "low": pl.Float64,
+        "high": pl.Float64,
+        "event_kind": pl.String,
+        "event_target": pl.String,
+        "within": pl.Int64,
+        "probability": pl.Float64,
+        "se": pl.Float64,
+        "verdict": pl.String,
+        "assumption": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)

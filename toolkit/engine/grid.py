@@ -1,8 +1,8 @@
 """A small precomputed grid of engine runs, for the in-report explorer (sliders without a kernel).
 
 `compute_explorer_grid(pack, scenario, grid={param: values, ...})` runs the engine once per grid point
-(one or two parameters fixed at each combination of values; every other parameter keeps its scenario
-value or band) on the same random numbers everywhere, so neighbouring slices differ by the assumption,
+(one or two parameters fixed at each combination of values; every other parameter keeps its value or
+band under the scenario and any `overrides`, from the pack's or a given `start` state) on the same random numbers everywhere, so neighbouring slices differ by the assumption,
 not by Monte Carlo noise. The result is an `ExplorerGrid`: one long frame of month-by-month probabilities (phase
 occupancy, cumulative transfer by technology tier, highest response tier decided) plus what the sliders
 need to know about each axis. `toolkit.charts.chart_explorer_grid` draws it.
@@ -77,6 +77,8 @@ class ExplorerGrid:
     months: int
     seed: int
     start: dt.date | None = None  # month 0: the pack's publication date (calendar labels)
+    overrides: tuple[tuple[str, object], ...] = ()  # on top of the scenario, at every point
+    start_state: tuple[tuple[str, float], ...] = ()  # shares of paths per phase at month 0
 
     def series(self, panel: str) -> list[str]:
         """The series of one panel, in ladder order."""
@@ -100,8 +102,13 @@ def compute_explorer_grid(
     months: int = 24,
     seed: int = 1,
     progress: Progress | None = None,
+    overrides: Mapping[str, object] | None = None,
+    start: Mapping[str, float] | None = None,
 ) -> ExplorerGrid:
     """Run the engine at every point of `grid` (default `DEFAULT_GRID`) and collect the outputs.
+
+    `overrides` (on top of the scenario) and `start` (a start state, {phase: share}) apply at every
+    point, as in `simulate`; the grid's own parameters are set at each point.
 
     All points go through the engine in one pass on the same random numbers
     (`toolkit.engine.simulation.simulate_variants`); `progress(paths done, paths)` follows that pass.
@@ -114,6 +121,10 @@ def compute_explorer_grid(
         raise ParameterError(f"an explorer grid has 1 or 2 parameters, got {len(spec)}")
     params = {str(r["id"]): r for r in pack.parameters.iter_rows(named=True)}
     scenario_values = _scenario_values(pack, scenario)
+    for name, value in (overrides or {}).items():
+        point = value.get("value") if isinstance(value, Mapping) else value
+        if isinstance(point, int | float) and not isinstance(point, bool):
+            scenario_values[name] = float(point)
     axes: list[GridAxis] = []
     for name, raw in spec.items():
         if name not in params:
@@ -142,7 +153,8 @@ def compute_explorer_grid(
 
     phase_enum = pack.enums["phase"]
     tier_enum = pack.enums["tech_tier"]
-    model = compile_model(pack, scenario)  # once; each point only overrides the grid's parameters
+    # once; each point only overrides the grid's parameters
+    model = compile_model(pack, scenario, overrides).with_start(start)
     points = list(itertools.product(*(a.values for a in axes)))
     variants = [
         model.with_overrides(
@@ -200,6 +212,8 @@ def compute_explorer_grid(
         months=months,
         seed=seed,
         start=pack.meta.publication.date,
+        overrides=tuple(sorted((overrides or {}).items())),
+        start_state=tuple(model.start_state().items()),
     )
 
 

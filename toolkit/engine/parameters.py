@@ -62,6 +62,16 @@ class ParameterTable:
         """Which parameters are drawn per path (a band with low < high)."""
         return (self.distribution != POINT) & (self.high > self.low)
 
+    def mean(self, i: int) -> float:
+        """The mean of parameter `i`'s draws: its value for a point, else the mean of its uniform or
+        triangular (mode `value`) band."""
+        if not self.sampled()[i]:
+            return float(self.value[i])
+        lo, hi = float(self.low[i]), float(self.high[i])
+        if self.distribution[i] == TRIANGULAR:
+            return (lo + float(self.value[i]) + hi) / 3
+        return (lo + hi) / 2
+
     def upper(self, i: int) -> float:
         """The largest value parameter i can take on a path."""
         return float(self.high[i]) if self.sampled()[i] else float(self.value[i])

@@ -22,6 +22,26 @@ from toolkit.errors import ParameterError, shown
 
 DEFAULT_WITHIN: Final = 12  # months of the "within" figures when none is asked for
 
+_FRACTIONS: Final = (
+    (1 / 10, "a tenth"), (1 / 8, "an eighth"), (1 / 5, "a fifth"), (1 / 4, "a quarter"),
+    (1 / 3, "a third"), (2 / 5, "two fifths"), (1 / 2, "half"), (3 / 5, "three fifths"),
+    (2 / 3, "two thirds"), (3 / 4, "three quarters"), (4 / 5, "four fifths"),
+    (9 / 10, "nine tenths"),
+)  # fmt: skip
+
+
+def share_in_words(p: float) -> str:
+    """A share of paths in words: "about a third of paths (35 %)", "no paths", "every path"."""
+    if p <= 0:
+        return "no paths"
+    if p >= 1:
+        return "every path"
+    percent = f"{p * 100:.0f} %" if p >= 0.005 else "<1 %"
+    fraction, words = min(_FRACTIONS, key=lambda f: abs(f[0] - p))
+    if abs(fraction - p) <= 0.025:
+        return f"about {words} of paths ({percent})"
+    return f"{percent} of paths"
+
 
 @dataclass(frozen=True)
 class SimulationResult:
@@ -153,21 +173,45 @@ class SimulationResult:
         """Path-level draws and event months of the kept paths, if any were kept."""
         return self._frames.samples(list(self.kept)) if self.kept else None
 
-    def probability_by(self, item: str, month: float) -> float:
+    def probability_by(self, item: str, month: float, kind: str | None = None) -> float:
         """P(event `item` by `month`): a response tier decided, a phase reached, a technology or a
-        technology tier transferred."""
+        technology tier transferred. `kind` (`decided`, `reached`, `transferred`,
+        `tier_transferred`) says which, where an id could name more than one."""
         c, m = self.counts, self.period(month)
-        for names, hist in (
-            (self.model.responses, c.decided),
-            (self.model.phases, c.reached),
-            (self.model.technologies, c.transfer),
-            (self.model.tech_tiers, c.tier_transfer),
-        ):
-            if item in names:
+        events = {
+            "decided": (self.model.responses, c.decided),
+            "reached": (self.model.phases, c.reached),
+            "transferred": (self.model.technologies, c.transfer),
+            "tier_transferred": (self.model.tech_tiers, c.tier_transfer),
+        }
+        if kind is not None and kind not in events:
+            raise ParameterError(f"unknown event kind {shown(kind)} ({', '.join(events)})")
+        for name, (names, hist) in events.items():
+            if kind in (None, name) and item in names:
                 return float(hist[names.index(item), : m + 1].sum() / self.paths)
         raise ParameterError(
             f"unknown outcome {shown(item)}: name a response tier, phase, technology or tier"
         )
+
+    def never_decided(self) -> dict[str, dict[str, Any]]:
+        """Per response tier with a never-decide parameter: `parameter`, `share` (the share of paths
+        on which the tier is never decided, whatever its trigger: the mean of the parameter's draws),
+        `value`, `low`, `high` (None for a point) and `sampled`."""
+        model, table = self.model, self.model.parameters
+        out = {}
+        for tier, i in zip(model.responses, model.never_param, strict=True):
+            if i < 0:
+                continue
+            sampled = bool(table.sampled()[i])
+            out[tier] = {
+                "parameter": table.ids[i],
+                "share": table.mean(int(i)),
+                "value": float(table.value[i]),
+                "low": float(table.low[i]) if sampled else None,
+                "high": float(table.high[i]) if sampled else None,
+                "sampled": sampled,
+            }
+        return out
 
     def median_month(self, tier: str) -> float | None:
         """Median decision month of a response tier (the end of the period it falls in); None if half
@@ -181,7 +225,8 @@ class SimulationResult:
 
     def summary(self, within: int | None = None) -> dict[str, Any]:
         """Key figures: P(reached/transferred/decided within `within` months and the horizon),
-        median decision months, and the response level at the horizon.
+        median decision months, each tier's never-decide share (`never_share`, by its parameter
+        `never_parameter`; None without one), and the response level at the horizon.
 
         `within` is a month of the run, in [0, months] (else ParameterError); by default
         `DEFAULT_WITHIN`, or the horizon if that is shorter.
@@ -193,6 +238,7 @@ class SimulationResult:
             else check_within(within, self.months)
         )
         level = self.responses.filter(pl.col("month") == self.months)
+        never = self.never_decided()
         return {
             "scenario": self.scenario,
             "overrides": dict(self.overrides),
@@ -226,6 +272,8 @@ class SimulationResult:
                     "p_within": self.probability_by(r, w),
                     "p_horizon": self.probability_by(r, self.months),
                     "median_month": self.median_month(r),
+                    "never_share": never[r]["share"] if r in never else None,
+                    "never_parameter": never[r]["parameter"] if r in never else None,
                 }
                 for r, s in zip(model.responses, model.status, strict=True)
             ],

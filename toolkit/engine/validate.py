@@ -1,7 +1,7 @@
 """The engine's checks of a run's inputs, without simulating: run settings, scenario and overrides.
 
-`toolkit.report` calls `validate_overrides` and `validate_run` on a report's parameters before a kernel
-starts, `toolkit simulate` calls `validate_run` before it loads the pack; `toolkit.engine.simulation`
+`toolkit.report` calls `validate_overrides`, `validate_start` and `validate_run` on a report's parameters
+before a kernel starts, `toolkit simulate` calls `validate_run` before it loads the pack; `toolkit.engine.simulation`
 checks its own settings with `validate_run` and `check_whole`, `SimulationResult.summary` its `within`
 with `check_within`. Each raises a one-line `ParameterError` naming the setting or parameter and its
 valid range, with the value quoted short (`toolkit.errors.shown`).
@@ -73,3 +73,11 @@ def validate_overrides(
 ) -> Model:
     """Check a scenario and overrides without simulating: the compiled model, or ParameterError."""
     return compile_model(pack, scenario or "baseline", overrides)
+
+
+def validate_start(
+    pack: Pack, scenario: str | None = None, start: Mapping[str, float] | None = None
+) -> Model:
+    """Check a start state ({phase: share}, shares summing to 1) without simulating: the model that
+    starts there, or ParameterError."""
+    return compile_model(pack, scenario or "baseline").with_start(start)

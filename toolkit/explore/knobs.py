@@ -78,7 +78,12 @@ def knobs(pack: Pack) -> list[Knob]:
 
     deployment = [p for p in pack.transitions.get_column("parameter").to_list() if p]
     tiers = pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
-    responses = [p for pair in zip(tiers["lag"], tiers["will"], strict=True) for p in pair if p]
+    responses = [
+        p
+        for trio in zip(tiers["lag"], tiers["will"], tiers["never"], strict=True)
+        for p in trio
+        if p
+    ]  # a tier's lag, will and never-decide share, tier by tier in ladder order
     group_of = dict.fromkeys(deployment, "deployment") | dict.fromkeys(responses, "responses")
     ordered = [
         *dict.fromkeys(deployment),

@@ -1,13 +1,18 @@
 """The explorer's state and rules, headless: what the sliders hold and what the app must show.
 
-`ExplorerState` holds the preset, every parameter's value, the horizon and the number of paths. `set`,
-`reset` and `pick` change them (checked against the knobs' ranges) and run the engine; the last good run
-leaves `result`, `readout` (text; `words` has its parts) and `specs` (Vega-Lite dicts by chart name). No
+`ExplorerState` holds the preset, every parameter's value, the start state, the horizon and the number of
+paths. `set`, `set_start`, `reset` and `pick` change them (checked against the knobs' ranges and the
+phases) and run the engine; the last good run leaves `result`, `readout` (text; `words` has its parts)
+and `specs` (Vega-Lite dicts by chart name). No
 widgets here: `toolkit.explore.view` builds the ipywidgets around a state, and tests drive one directly.
 
 - A preset is a scenario of the pack. A parameter keeps its preset value *and band* (sampled per path)
   until it is moved; a moved parameter is fixed at the chosen point (the pack's rule for a numeric
   override). Moving it back to the preset value restores the band.
+- The start state (month 0) is the pack's, or every path in one phase (`set_start`); like the horizon
+  and the number of paths it is not part of a preset, so `reset` and `pick` keep it.
+- The readout names what the run rests on (preset, every parameter you fixed, the start state), each
+  tier's never-decide share, and the analyst's readings behind the phases and tiers it names.
 - Every run uses the same seed (common random numbers), so a change in the charts is the effect of the
   change in assumptions, not Monte Carlo noise.
 - Invalid combinations (e.g. transition probabilities out of one phase summing above 1) are rejected by
@@ -49,15 +54,18 @@ CHART_NAMES: Final = ("phases", "transfers", "responses", "policy")
 
 @dataclass(frozen=True)
 class Readout:
-    """The readout in words: one headline sentence, a few more, and the basis of the run."""
+    """The readout in words: one headline sentence, a few more, the basis of the run (its inputs),
+    and the analyst's readings behind what it names (`notes`, "“label”: reading")."""
 
     headline: str
     details: tuple[str, ...]
     basis: str
+    notes: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
-        return "\n".join([self.headline, *self.details, self.basis])
+        readings = [f"Analyst's reading, not the article's: {n}" for n in self.notes]
+        return "\n".join([self.headline, *self.details, self.basis, *readings])
 
 
 class ExplorerState:
@@ -88,6 +96,7 @@ class ExplorerState:
         self.settings: dict[str, Setting] = preset_settings(self.pack, scenario)
         self.values: dict[str, float] = {}  # every parameter's value, as its slider holds it
         self.to_preset()
+        self.start: str | None = None  # None: the pack's start state; else every path in this phase
         self.months = min(max(int(months), MONTH_RANGE[0]), MONTH_RANGE[1])
         self.paths = paths if paths in PATH_CHOICES else DEFAULT_PATHS
         self.result: SimulationResult | None = None
@@ -167,6 +176,32 @@ class ExplorerState:
         self.preset = preset
         self.to_preset()
 
+    def start_choices(self) -> list[tuple[str, str | None]]:
+        """The start states on offer, as (words, value): the pack's (None), then each phase."""
+        phases = self.pack.phases
+        labels = dict(zip(phases["id"].cast(pl.String), phases["label"], strict=True))
+        start = self.pack.start.select(pl.col("phase").cast(pl.String), "probability")
+        shares = ", ".join(f"{_percent(p)} {labels[ph]}" for ph, p in start.iter_rows() if p > 0)
+        return [
+            (f"The pack's ({shares})", None),
+            *[(f"All paths: {label}", pid) for pid, label in labels.items()],
+        ]
+
+    def assign_start(self, phase: str | None) -> None:
+        """Start every path in `phase` (None: the pack's start state), without running. An unknown
+        phase raises `ParameterError`."""
+        phases = self.pack.phases["id"].cast(pl.String).to_list()
+        if phase is not None and phase not in phases:
+            raise ParameterError(
+                f"start: unknown phase {shown(phase)} (phases: {', '.join(phases)})"
+            )
+        self.start = phase
+
+    def set_start(self, phase: str | None) -> bool:
+        """Start every path in `phase` (None: the pack's start state) and run."""
+        self.assign_start(phase)
+        return self.update()
+
     def set(self, name: str, value: float) -> bool:
         """Move control `name` to `value` and run. An unknown name or a value its slider cannot take
         raises `ParameterError`; False means the engine rejected the combination (see `message`)."""
@@ -215,8 +250,14 @@ class ExplorerState:
         from toolkit.engine.simulation import simulate
 
         overrides: dict[str, Any] = self.overrides
+        start = {self.start: 1.0} if self.start is not None else None
         result = simulate(
-            self.model(), paths=self.paths, months=self.months, seed=self.seed, **overrides
+            self.model(),
+            paths=self.paths,
+            months=self.months,
+            seed=self.seed,
+            start=start,
+            **overrides,
         )
         return result, self._describe(result), self._chart_specs(result)
 
@@ -231,6 +272,8 @@ class ExplorerState:
     # -- words --------------------------------------------------------------------------------------
     def _describe(self, result: SimulationResult) -> Readout:
         """The readout: one headline sentence, then a few more."""
+        from toolkit.engine.result import share_in_words
+
         within = min(READOUT_MONTH, result.months)
         tiers = self.pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
         labels = dict(zip(tiers["id"].cast(pl.String), tiers["label"], strict=True))
@@ -254,6 +297,12 @@ class ExplorerState:
             _tier_sentence(result, tier, labels[tier], within, timing, headline=False)
             for tier in reversed(list(labels)[:-1])
         ]
+        details += [
+            f"“{labels[tier]}”: never decided on {share_in_words(never['share'])}, by assumption "
+            f"({never['parameter']})."
+            for tier, never in result.never_decided().items()
+            if tier in labels
+        ]
         moved = self.overrides
         fixed = (
             "You fixed "
@@ -264,11 +313,38 @@ class ExplorerState:
             if moved
             else "All parameters at the preset."
         )
-        basis = (
-            f"Preset “{self.preset_row()['label']}”. {fixed} {result.paths:,} paths × "
-            f"{result.months} months, seed {result.seed}; parameters with a band are sampled per path."
+        phase_labels = dict(
+            zip(self.pack.phases["id"].cast(pl.String), self.pack.phases["label"], strict=True)
         )
-        return Readout(headline, tuple(details), basis)
+        start = ", ".join(
+            f"{_percent(share)} in “{phase_labels.get(p, p)}”"
+            for p, share in result.inputs["start"].items()
+        )
+        whose = "the pack's start state" if self.start is None else "set by you"
+        basis = (
+            f"Preset “{self.preset_row()['label']}”. {fixed} Start (month 0): {start} ({whose}). "
+            f"{result.paths:,} paths × {result.months} months, seed {result.seed}; parameters with a "
+            "band are sampled per path."
+        )
+        return Readout(headline, tuple(details), basis, self._readings(result, highest))
+
+    def _readings(self, result: SimulationResult, highest: str) -> tuple[str, ...]:
+        """The analyst's readings behind what the readout names: the tiers shown, the highest phase
+        and the phases their triggers name (e.g. the combat split behind the lethal trigger)."""
+        tiers = self.pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
+        shown = set(tiers["id"].cast(pl.String))
+        triggers = self.pack.triggers.filter(pl.col("tier").cast(pl.String).is_in(list(shown)))
+        named = {highest, *triggers["target"].drop_nulls().to_list()}
+        notes = []
+        for frame, keep in ((self.pack.phases, named), (tiers, shown)):
+            rows = frame.filter(
+                pl.col("id").cast(pl.String).is_in(list(keep)), pl.col("assumption").is_not_null()
+            )
+            notes += [
+                f"“{r['label']}”: {' '.join(str(r['assumption']).split())}"
+                for r in rows.iter_rows(named=True)
+            ]
+        return tuple(notes)
 
     # -- charts -------------------------------------------------------------------------------------
     def _chart_specs(self, result: SimulationResult) -> dict[str, dict[str, Any]]:
@@ -296,7 +372,7 @@ class ExplorerState:
             "responses": ((result.responses,), lambda: charts.chart_responses(frames, self.pack)),
             "policy": ((), lambda: self._policy_chart(result)),  # triggers only: fixed per pack
         }
-        run = (result.scenario, result.paths, result.months, result.seed)
+        run = (result.scenario, result.paths, result.months, result.seed, self.start)
         specs = {}
         for name, (inputs, build) in builders.items():
             cached = self._chart_cache.get(name)

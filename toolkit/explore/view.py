@@ -1,11 +1,11 @@
 """The explorer's view: the ipywidgets app around an `ExplorerState`, and its event wiring (ipywidgets 8).
 
 `explore(pack=None, scenario="baseline")` returns the app: a preset dropdown, one slider per model
-parameter (grouped: deployment, compensation, responses) plus the horizon and the number of paths, a
-reset-to-preset button, a readout in words, and the engine's charts (phase fan, transfers by tier,
+parameter (grouped: deployment, compensation, responses: lag, will and never-decide share) plus the
+start state (a drop-down of phases), the horizon and the number of paths, a reset-to-preset button, a readout in words, and the engine's charts (phase fan, transfers by tier,
 response tiers, policy table) that follow the sliders. `Explorer` builds the widgets from its state
 (`toolkit.explore.state`: the rules and the runs), passes their events to it and shows the outcome;
-its `set`, `reset` and `pick` move the widgets as a user would. Slider events are debounced (`debounce`
+its `set`, `set_start`, `reset` and `pick` move the widgets as a user would. Slider events are debounced (`debounce`
 seconds, on the kernel's event loop): a drag triggers one simulation when it pauses; Python calls update
 at once. A rejected combination shows why and keeps the last good readout and charts; no exception
 from an update reaches the notebook. Charts are Vega-Lite outputs inside `ipywidgets.Output` widgets,
@@ -45,7 +45,7 @@ VEGALITE_V5_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v5.json"
 GROUPS: Final = {
     "deployment": "Deployment: monthly moves between phases",
     "compensation": "Compensation: technology transfers",
-    "responses": "Responses: decision lag and political will",
+    "responses": "Responses: decision lag, political will and the share never decided",
     "simulation": "Simulation",
 }
 
@@ -76,6 +76,7 @@ class Explorer:
     settings: _FromState[dict[str, Setting]] = _FromState()
     values: _FromState[dict[str, float]] = _FromState()  # every parameter's slider value
     overrides: _FromState[dict[str, float]] = _FromState()  # the moved ones, fixed at their value
+    start: _FromState[str | None] = _FromState()  # None: the pack's start state
     months: _FromState[int] = _FromState()
     paths: _FromState[int] = _FromState()
     result: _FromState[SimulationResult | None] = _FromState()
@@ -116,6 +117,18 @@ class Explorer:
             self.sliders[name].value = int(value) if self.knobs[name].integer else float(value)
         self.flush()
         return not self.message
+
+    def set_start(self, phase: str | None) -> bool:
+        """Start every path in `phase` (None: the pack's start state), as the drop-down does, and
+        update now. An unknown phase raises `ParameterError`."""
+        self.state.assign_start(phase)
+        self._quiet = True
+        try:
+            self.start_dropdown.value = phase
+        finally:
+            self._quiet = False
+        self._cancel()
+        return self.update()
 
     def reset(self) -> bool:
         """Move every slider back to the preset (bands restored) and update now."""
@@ -196,11 +209,21 @@ class Explorer:
             style=style,
             layout=widgets.Layout(width="470px"),
         )
+        self.start_dropdown = widgets.Dropdown(
+            options=self.state.start_choices(),
+            value=self.start,
+            description="Start (month 0)",
+            style=style,
+            layout=widgets.Layout(width="470px"),
+        )
+        self.start_dropdown.add_class("tk-knob-start")
+        self.start_dropdown.observe(self._on_start, names="value")
         self.months_slider.add_class("tk-knob-months")
         self.paths_slider.add_class("tk-knob-paths")
         self.months_slider.observe(functools.partial(self._on_change, "months"), names="value")
         self.paths_slider.observe(functools.partial(self._on_change, "paths"), names="value")
         rows["simulation"] += [
+            self.start_dropdown,
             self.months_slider,
             self.paths_slider,
             widgets.HTML(
@@ -312,6 +335,18 @@ class Explorer:
             self._note(name)
         self._schedule()
 
+    def _on_start(self, change: Mapping[str, Any]) -> None:
+        """The start drop-down moved: to the state at once, run debounced."""
+        if self._quiet:
+            return
+        try:
+            self.state.assign_start(change["new"])
+        except Exception as exc:  # never raise into the notebook
+            self.state.message = str(exc)
+            self._show(False)
+            return
+        self._schedule()
+
     def _on_preset(self, change: Mapping[str, Any]) -> None:
         if self._quiet:
             return
@@ -371,12 +406,22 @@ class ExplorerWidget(widgets.HBox):
 def _readout_markup(words: Readout) -> str:
     """The readout as HTML: the headline in bold, the other sentences as a list, the basis small."""
     items = "".join(f"<li>{html.escape(line)}</li>" for line in words.details)
+    notes = "".join(f"<li>{html.escape(note)}</li>" for note in words.notes)
+    readings = (
+        '<details class="tk-readings" style="margin:4px 0 0"><summary><small>'
+        f"The analyst's readings behind these figures, not the article's words ({len(words.notes)})"
+        f'</small></summary><ul style="margin:2px 0 0;padding-left:18px;font-size:0.85em">{notes}'
+        "</ul></details>"
+        if words.notes
+        else ""
+    )
     return (
         '<div class="tk-readout" style="line-height:1.4;margin-top:8px">'
         '<p class="tk-headline" style="font-size:1.15em;font-weight:bold;margin:0 0 6px">'
         f"{html.escape(words.headline)}</p>"
         f'<ul style="margin:0 0 6px 0;padding-left:18px">{items}</ul>'
-        f'<p style="color:#666;margin:0"><small>{html.escape(words.basis)}</small></p></div>'
+        f'<p style="color:#666;margin:0"><small>{html.escape(words.basis)}</small></p>'
+        f"{readings}</div>"
     )
 
 

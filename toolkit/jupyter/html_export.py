@@ -8,7 +8,8 @@
 - Determinism: cell ids, chart ids and any template `uuid4()` are counters; execution counts, timings and
   kernel metadata are cleared (nbconvert's `ClearMetadataPreprocessor`), so the same executed content
   gives the same bytes.
-- Provenance footer: versions, pack hash, every parameter value, seed, generated-at (SOURCE_DATE_EPOCH).
+- Provenance footer: versions, pack hash, every parameter value, seed, generated-at (SOURCE_DATE_EPOCH),
+  and the run inputs the notebook reported (`RUN_INPUTS_KEY`: e.g. scenario, overrides, start state).
 
 Text is escaped wherever this module writes it; Markdown outputs are sanitised and nothing may load
 from the network (`toolkit.jupyter.sanitise`).
@@ -63,6 +64,23 @@ LIBRARIES = (
 
 
 # -- provenance -----------------------------------------------------------------------------------
+# A notebook names what its results rest on beyond its parameters (e.g. a model run's scenario,
+# overrides and start state) in the metadata of one of its outputs, under this key (a JSON object);
+# the footer shows the last one reported.
+RUN_INPUTS_KEY = "toolkit/run-inputs"
+
+
+def run_inputs(nb: NotebookNode) -> dict[str, Any] | None:
+    """The run inputs an executed notebook reported under `RUN_INPUTS_KEY` (the last), or None."""
+    found: dict[str, Any] | None = None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            value = out.get("metadata", {}).get(RUN_INPUTS_KEY)
+            if isinstance(value, dict):
+                found = dict(value)
+    return found
+
+
 @dataclass(frozen=True)
 class ParameterValue:
     """One notebook parameter as the report ran it."""
@@ -90,6 +108,7 @@ class Provenance:
     generated_at: str
     vega_lite: str | None = None
     extra: tuple[tuple[str, str], ...] = field(default=())
+    inputs: dict[str, Any] | None = None  # what the notebook's results rest on (`run_inputs`)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -148,6 +167,8 @@ def footer_html(prov: Provenance) -> str:
         libs.append(("vega-lite (inlined)", prov.vega_lite))
     rows.append(("Libraries", ", ".join(f"{e(n)} {e(v)}" for n, v in libs)))
     rows.extend((e(k), e(v)) for k, v in prov.extra)
+    if prov.inputs is not None:
+        rows.append(("Run inputs", _inputs_html(prov.inputs)))
     dl = "\n".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     params = "\n".join(
         f"<tr{' class=tk-override' if p.overridden else ''}><td><code>{e(p.name)}</code></td>"
@@ -167,6 +188,19 @@ def footer_html(prov: Provenance) -> str:
         f"<dl>\n{dl}\n</dl>\n<h3>Parameters</h3>\n{table}\n"
         f'<script type="application/json" id="tk-provenance">{data}</script>\n</footer>'
     )
+
+
+def _inputs_html(inputs: dict[str, Any]) -> str:
+    """`scenario <code>baseline</code> · overrides <code>troops=15000</code> · ...`, escaped; an
+    empty mapping reads "none"."""
+    e = html.escape
+
+    def value(v: Any) -> str:
+        if isinstance(v, dict):
+            return ", ".join(f"{k}={value(x)}" for k, x in v.items()) or "none"
+        return v if isinstance(v, str) else json.dumps(v)
+
+    return " · ".join(f"{e(str(k))} <code>{e(value(v))}</code>" for k, v in inputs.items())
 
 
 def _chart_spec(data: dict[str, Any]) -> dict[str, Any] | None:

@@ -37,6 +37,15 @@ DEFINED_IN: dict[str, tuple[str, str]] = {
 }
 
 
+# what each kind of claim event names (`toolkit.pack.records.ClaimEvent`)
+_EVENT_TARGETS = {
+    "reached": "phase",
+    "transferred": "tech",
+    "tier_transferred": "tech_tier",
+    "decided": "response_tier",
+}
+
+
 class FrameBuilder:
     """Cross-record checks and frame construction, in one pass over the parsed records."""
 
@@ -198,7 +207,7 @@ class FrameBuilder:
         for rel in self.relations:
             self.ref(file, rel.id, "subject", rel.subject, "entity")
             self.ref(file, rel.id, "object", rel.object, "entity")
-            yield rel.model_dump() | self.src(file, rel.id, rel.evidence)
+            yield rel.model_dump() | self.src(file, rel.id, rel.evidence, rel.assumption)
 
     def _events(self) -> Iterator[dict[str, Any]]:
         file = "events.yaml"
@@ -282,7 +291,21 @@ class FrameBuilder:
             for target in c.about:
                 if not any(self.known(target, kind) for kind in kinds):
                     self.ld.problem(file, c.id, "about", target, "unknown id")
-            row: dict[str, Any] = c.model_dump()
+            row: dict[str, Any] = c.model_dump(exclude={"event"})
+            if c.event is not None:
+                ev = c.event
+                self.ref(file, c.id, f"event.{ev.kind}", ev.target, _EVENT_TARGETS[ev.kind])
+                if c.phrase is None:
+                    self.ld.problem(
+                        file, c.id, "event", ev.target,
+                        "an event is compared with the claim's estimative band: give a phrase",
+                    )  # fmt: skip
+                row |= {
+                    "event_kind": ev.kind,
+                    "event_target": ev.target,
+                    "event_within": ev.within,
+                    "event_assumption": ev.assumption,
+                }
             if c.phrase is not None:
                 ph = self.phrase_rows.get(c.phrase.lower())
                 if ph is None:
@@ -294,7 +317,8 @@ class FrameBuilder:
                     row |= {k: ph[k] for k in ("on_yardstick", "vague", "band", "low", "high")}
                 if not contains_word(c.evidence, c.phrase):
                     self.ld.problem(file, c.id, "phrase", c.phrase, "phrase not in the evidence")
-            yield row | self.src(file, c.id, c.evidence)
+            event_note = c.event.assumption if c.event is not None else None
+            yield row | self.src(file, c.id, c.evidence, event_note)
 
     def _technologies(self) -> dict[str, pl.DataFrame]:
         file = "technologies.yaml"

@@ -23,6 +23,9 @@ PRECISIONS = ("day", "month", "year", "span")
 CLAIM_TOPICS = ("compensation", "deployment", "response", "cooperation", "china", "diplomacy")
 RESPONSE_STATUSES = ("active", "considered", "ruled_out")
 CONDITION_KINDS = ("always", "phase_at_least", "reached", "tier_transferred", "transferred")
+# engine events a claim can be compared with: a phase reached, a technology transferred, any
+# technology of a tier transferred, a response tier decided (`SimulationResult.probability_by`)
+EVENT_KINDS = ("reached", "transferred", "tier_transferred", "decided")
 DISTRIBUTIONS = ("uniform", "triangular")
 
 
@@ -92,6 +95,7 @@ class Relation(Record):
     object: Id
     modality: Literal["asserted", "possible", "conditional", "planned", "denied"]
     evidence: Text
+    assumption: Text | None = None  # where the analyst infers part of it (e.g. a party not named)
 
 
 class Event(Record):
@@ -143,6 +147,33 @@ class Phrase(Record):
         return self
 
 
+class ClaimEvent(Record):
+    """The engine event a claim speaks of, `within` months of the article: exactly one of `reached`
+    (a phase), `transferred` (a technology), `tier_transferred` (any technology of a tier) or
+    `decided` (a response tier), with the analyst's rationale for the mapping and the horizon."""
+
+    reached: Id | None = None
+    transferred: Id | None = None
+    tier_transferred: Id | None = None
+    decided: Id | None = None
+    within: int = Field(ge=0)
+    assumption: Text
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ClaimEvent:
+        if sum(getattr(self, k) is not None for k in EVENT_KINDS) != 1:
+            raise ValueError(f"an event has exactly one of {', '.join(EVENT_KINDS)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in EVENT_KINDS if getattr(self, k) is not None)
+
+    @property
+    def target(self) -> str:
+        return str(getattr(self, self.kind))
+
+
 class Claim(Record):
     id: Id
     source: Id
@@ -151,6 +182,7 @@ class Claim(Record):
     topic: Literal["compensation", "deployment", "response", "cooperation", "china", "diplomacy"]
     about: list[Id] = Field(default_factory=list)
     evidence: Text
+    event: ClaimEvent | None = None  # the modelled event the claim speaks of (words vs model)
 
 
 class TechTier(Record):

@@ -64,6 +64,7 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
         ("object", "str", "entity id"),
         ("modality", "enum:modality", "asserted, possible, conditional, planned, denied"),
         *_SOURCE,
+        ("assumption", "str", "what the analyst infers beyond the quote (null: the quote says it)"),
     ],
     "events": [
         ("id", "str", "event id"),
@@ -132,6 +133,14 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
         ),
         ("about", "list[str]", "ids the claim concerns"),
         *_SOURCE,
+        (
+            "event_kind",
+            "enum:event",
+            "modelled event the claim speaks of: reached, transferred, tier_transferred, decided",
+        ),
+        ("event_target", "str", "the phase, technology, technology tier or response tier"),
+        ("event_within", "int", "months after the article the event is read over"),
+        ("event_assumption", "str", "why this event and horizon stand for the claim (analyst's)"),
     ],
     "tech_tiers": [
         ("id", "enum:tech_tier", "technology tier, lowest first"),
@@ -260,4 +269,5 @@ FIXED_ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "topic": records.CLAIM_TOPICS,
     "status": records.RESPONSE_STATUSES,
     "condition": records.CONDITION_KINDS,
+    "event": records.EVENT_KINDS,
 }

@@ -7,24 +7,26 @@ shows literally: it can never inject markup, script, a link or an image into a r
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import polars as pl
 
-from toolkit.engine.result import SimulationResult
+from toolkit.engine.result import SimulationResult, share_in_words
 from toolkit.pack.load import Pack
 
-# Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked URLs and e-mail addresses,
-# math) as numeric entities: rendered, they show the character itself.
-_MARKDOWN_SYNTAX = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$@=^"})
+# HTML's special characters and Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked
+# URLs and e-mail addresses, math) as entities, in one pass (a second pass would break the first's
+# entities: `'` -> `&#x27;` -> `&&#35;x27;`): rendered, they show the character itself.
+_LITERAL = str.maketrans(
+    {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$@=^"}
+    | {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+)
 
 
 def esc(value: object) -> str:
     """Pack text made literal in Markdown: HTML-escaped, Markdown syntax as entities, one line."""
-    text = html.escape(str(value), quote=True).translate(_MARKDOWN_SYNTAX)
-    return " ".join(text.split())
+    return " ".join(str(value).translate(_LITERAL).split())
 
 
 def percent(p: float | None) -> str:
@@ -51,20 +53,52 @@ def _labels(frame: pl.DataFrame) -> dict[str, str]:
     }
 
 
+JUDGED = "†"  # marks a name that rests on the analyst's reading; the reading follows the list
+
+
+def _assumptions(frame: pl.DataFrame) -> dict[str, str]:
+    """id -> the row's assumption, for rows that have one."""
+    rows = frame.filter(pl.col("assumption").is_not_null())
+    return dict(zip(rows["id"].cast(pl.String), rows["assumption"], strict=True))
+
+
+def sourced(evidence: str | None, assumption: str | None) -> str:
+    """A row's source in words: the quote, and the analyst's reading beside it when there is one."""
+    quote = f"“{evidence}”" if evidence else ""
+    if assumption is None:
+        return quote
+    if not quote:
+        return f"analyst assumption: {assumption}"
+    return f"{quote} — analyst's reading: {assumption}"
+
+
 def describe_findings(result: SimulationResult, pack: Pack, within: int | None = None) -> str:
-    """The headline numbers of a run, in sentences (`within`: as `SimulationResult.summary` takes it)."""
+    """The headline numbers of a run, in sentences (`within`: as `SimulationResult.summary` takes it).
+
+    A phase or response tier that rests on an analyst assumption (the pack's `assumption`) is marked
+    † and its reading follows the list, so no judgement reads as the article's."""
     s = result.summary(within)
     w = s["within"]
+    never = result.never_decided()
     phase = _labels(pack.phases)
     tier = _labels(pack.tech_tiers)
     response = _labels(pack.response_tiers)
+    judged = _assumptions(pack.phases) | _assumptions(pack.response_tiers)
+    readings: dict[str, str] = {}
+
+    def name(item: str, label: str) -> str:
+        if item not in judged:
+            return f"**{esc(label)}**"
+        readings.setdefault(label, judged[item])
+        return f"**{esc(label)}**{JUDGED}"
+
     lines = [
-        f"Under the **{esc(result.scenario)}** assumptions ({result.paths:,} simulated paths, "
-        f"{result.months} months, seed {result.seed}):",
+        f"Under the **{esc(result.scenario)}** scenario ({result.paths:,} simulated paths, "
+        f"{result.months} months, seed {result.seed}), {describe_inputs(result, pack)}:",
         "",
     ]
     lines += [
-        f"- **{esc(phase[p['phase']])}** is reached within {w} months in "
+        f"- {name(p['phase'], phase[p['phase']])} is reached within {w} months in "
         f"{percent(p['p_reached_within'])} of paths ({percent(p['p_reached_horizon'])} "
         f"within {result.months})."
         for p in s["phases"][1:]
@@ -75,9 +109,14 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
         for t in s["transfers"]
     ]
     for r in s["responses"]:
-        name = esc(response[r["tier"]])
+        shown = name(r["tier"], response[r["tier"]])
         if r["status"] == "ruled_out":
-            lines.append(f"- **{name}** is ruled out in the article; the engine never reaches it.")
+            how = (
+                "ruled out in the analyst's reading of the article"
+                if r["tier"] in judged
+                else "ruled out in the article"
+            )
+            lines.append(f"- {shown} is {how}; the engine never reaches it.")
             continue
         median = (
             f"median month {r['median_month']}"
@@ -85,10 +124,139 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
             else f"not reached by half the paths within {result.months} months"
         )
         lines.append(
-            f"- The response tier **{name}** is decided within {w} months in "
-            f"{percent(r['p_within'])} of paths ({median})."
+            f"- The response tier {shown} is decided within {w} months in "
+            f"{percent(r['p_within'])} of paths ({median})"
+            + (f"; {esc(never_words(never[r['tier']]))}." if r["tier"] in never else ".")
         )
+    if readings:
+        lines += ["", f"{JUDGED} The analyst's reading, not the article's words:", ""]
+        lines += [f"- **{esc(label)}**: {esc(text)}" for label, text in readings.items()]
     return "\n".join(lines)
+
+
+def never_words(never: dict[str, Any]) -> str:
+    """ "never decided on about a third of paths (35 %; drawn per path from 0.15–0.55), by assumption
+    (lethal_never)", from an entry of `SimulationResult.never_decided`."""
+    band = (
+        f"; drawn per path from {_num(never['low'])}–{_num(never['high'])}"
+        if never["sampled"]
+        else ""
+    )
+    words = share_in_words(never["share"])
+    if band and words.endswith(")"):
+        words = words[:-1] + band + ")"
+    elif band:
+        words += f" ({band.removeprefix('; ')})"
+    return f"never decided on {words}, by assumption ({never['parameter']})"
+
+
+def _value(v: object) -> str:
+    """An override as given: a point, or a point with the band it is sampled from."""
+    if isinstance(v, dict):
+        band = f" sampled {_num(v['low'])}–{_num(v['high'])}" if "low" in v else ""
+        return f"{_num(v['value'])}{band}"
+    return _num(v) if isinstance(v, int | float) else str(v)
+
+
+def describe_inputs(result: SimulationResult, pack: Pack) -> str:
+    """What a run rests on beyond the pack, from `result.inputs`: every override (or none) and the
+    start state, and whether that is the pack's. A clause: "with overrides **troops = 15,000**, ..."."""
+    inputs = result.inputs
+    overrides = inputs["overrides"]
+    fixed = (
+        "with overrides "
+        + ", ".join(f"**{esc(k)} = {esc(_value(v))}**" for k, v in overrides.items())
+        if overrides
+        else "with **no overrides**"
+    )
+    phase = _labels(pack.phases)
+    start = inputs["start"]
+    shares = ", ".join(f"{percent(v)} in “{esc(phase.get(k, k))}”" for k, v in start.items())
+    pack_start = {
+        str(k): float(v)
+        for k, v in pack.start.select(pl.col("phase").cast(pl.String), "probability").iter_rows()
+        if v > 0
+    }
+    same = pack_start.keys() == start.keys() and all(
+        abs(pack_start[k] - start[k]) < 1e-9 for k in start
+    )
+    whose = "the pack's start state" if same else "a start state set for this run"
+    return f"{fixed}, starting at month 0 from {shares} ({whose})"
+
+
+def inputs_metadata(result: SimulationResult) -> dict[str, Any]:
+    """Output metadata that carries `result.inputs` to the report's provenance footer:
+    `display(..., metadata=inputs_metadata(result))`."""
+    from toolkit.jupyter.html_export import RUN_INPUTS_KEY
+
+    return {RUN_INPUTS_KEY: result.inputs}
+
+
+_EVENT_WORDS = {
+    "reached": ("phases", "reached"),
+    "transferred": ("technologies", "transferred"),
+    "tier_transferred": ("tech_tiers", "transferred (any technology of the tier)"),
+    "decided": ("response_tiers", "decided"),
+}
+_VERDICT_WORDS = {
+    "within": "within the band",
+    "below": "⚠ model below the speaker's band",
+    "above": "⚠ model above the speaker's band",
+    "past the run": "not compared: past this run's horizon",
+}
+
+
+def describe_words_vs_model(pack: Pack, result: SimulationResult) -> str:
+    """Each claim that names a modelled event: the speaker's estimative word and band beside the
+    model's probability of that event (`toolkit.engine.analysis.compare_claims`), flagged where the
+    model leaves the band; the mapping from words to event is the analyst's and is shown with it."""
+    from toolkit.engine.analysis import compare_claims
+
+    compared = compare_claims(pack, result)
+    if compared.is_empty():
+        return "No claim in the pack names a modelled event (claims.yaml `event`)."
+    names = dict(pack.entities.select("id", "name").iter_rows())
+    bands = _labels(pack.yardstick)
+    labels: dict[str, dict[str, str]] = {}
+    for frame in ("phases", "technologies", "tech_tiers", "response_tiers"):
+        rows = pack.frames[frame]
+        words = rows["label"] if "label" in rows.columns else rows["name"]
+        labels[frame] = dict(zip(rows["id"].cast(pl.String), words, strict=True))
+    out_rows = []
+    for c in compared.iter_rows(named=True):
+        frame, verb = _EVENT_WORDS[c["event_kind"]]
+        target = labels[frame].get(c["event_target"], c["event_target"])
+        band = bands.get(c["band"], c["band"]) if c["band"] else "no band"
+        out_rows.append(
+            (
+                f"{c['claim']} ({names.get(c['source'], c['source'])})",
+                f"“{c['phrase']}”: {band}, {c['low'] * 100:.0f}–{c['high'] * 100:.0f} %",
+                f"“{target}” {verb} within {c['within']} months",
+                "" if c["probability"] is None else percent(c["probability"]),
+                _VERDICT_WORDS[c["verdict"]],
+                c["assumption"],
+            )
+        )
+    outside = compared.filter(pl.col("verdict").is_in(["below", "above"]))
+    n, k = compared.height, outside.height
+    se = 50 / result.paths**0.5
+    lead = (
+        f"The model leaves the speaker's band for **{k} of {n}** claims that name a modelled event"
+        + (f" ({', '.join(esc(x) for x in outside['claim'])})" if k else "")
+        + ". The band is the estimative word's modelling range (estimative.yaml); the model's figure "
+        f"is the share of this run's {result.paths:,} paths (Monte Carlo standard error at most "
+        f"{se:.1f} points); which event and horizon stand for the words is the analyst's reading, "
+        "given in the last column."
+    )
+    header = [
+        "claim (who)",
+        "the speaker's word and band",
+        "modelled event",
+        "model",
+        "words vs model",
+        "analyst's reading of the words as the event",
+    ]
+    return lead + "\n\n" + table(header, out_rows)
 
 
 def describe_parameters(result: SimulationResult) -> str:
@@ -156,19 +324,56 @@ def describe_assumptions(pack: Pack) -> str:
     return table(["where", "assumption and rationale"], rows)
 
 
-def describe_ladders(pack: Pack) -> str:
-    """The response ladder in order, with status and what triggers each tier."""
+def _place(pack: Pack, entity: str | None) -> str:
+    names = dict(pack.entities.select("id", "name").iter_rows())
+    return str(names.get(entity, entity)) if entity else "not stated"
+
+
+def describe_ladders(pack: Pack, result: SimulationResult | None = None) -> str:
+    """The response ladder in order, with status, what triggers each tier, the share of paths on
+    which it is never decided (from `result`'s parameters; the parameter's name without one) and its
+    source: the quote and, beside it, the analyst's reading where the tier (its existence, trigger or
+    status) rests on one."""
+    nevers = result.never_decided() if result is not None else {}
     triggers: dict[str, list[str]] = {}
     for t in pack.triggers.iter_rows(named=True):
         words = t["kind"].replace("_", " ") + (f" {t['target']}" if t["target"] else "")
+        if t["location"]:
+            words += f", located in {_place(pack, t['location'])}"
         triggers.setdefault(str(t["tier"]), []).append(f"{words} ({t['combinator']})")
     rows = [
         (
             r["label"],
-            r["status"].replace("_", " "),
+            r["status"].replace("_", " ")
+            + (" (analyst's reading)" if r["status"] == "ruled_out" and r["assumption"] else ""),
             "; ".join(triggers.get(str(r["id"]), ["—"])),
-            f"“{r['evidence']}”" if r["evidence"] else f"assumption: {r['assumption']}",
+            _never_cell(r, nevers),
+            sourced(r["evidence"], r["assumption"]),
         )
         for r in pack.response_tiers.iter_rows(named=True)
     ]
-    return table(["response tier (lowest first)", "status", "trigger", "source"], rows)
+    header = ["response tier (lowest first)", "status", "trigger", "never decided", "source"]
+    return table(header, rows)
+
+
+def _never_cell(tier: dict[str, Any], nevers: dict[str, dict[str, Any]]) -> str:
+    never = nevers.get(str(tier["id"]))
+    if never is not None:
+        return never_words(never).removeprefix("never decided on ")
+    if tier["never"]:
+        return f"share set by {tier['never']} (assumption)"
+    return "—"
+
+
+def describe_phases(pack: Pack) -> str:
+    """The deployment ladder in order: where each phase happens and its source, the quote with the
+    analyst's reading beside it (e.g. combat split by location)."""
+    rows = [
+        (
+            r["label"],
+            _place(pack, r["location"]),
+            sourced(r["evidence"], r["assumption"]),
+        )
+        for r in pack.phases.iter_rows(named=True)
+    ]
+    return table(["deployment phase (ladder order)", "where", "source"], rows)

@@ -2,9 +2,9 @@
 
 `plan_report` reads the notebook's declared parameters (`toolkit.report.notebook`), rejects unknown
 names and wrong types, folds model parameters given on the command line into the notebook's
-`overrides` dict, checks the scenario against the pack and lets the engine check ranges and run
-settings (`toolkit.engine.validate.validate_overrides` and `validate_run`, when the engine provides
-them). Any problem is a one-line `ParameterError`/`ToolkitError`. The resulting `ReportPlan` holds
+`overrides` dict, checks the scenario against the pack and lets the engine check ranges, a start state
+and run settings (`toolkit.engine.validate.validate_overrides`, `validate_start` and `validate_run`,
+when the engine provides them). Any problem is a one-line `ParameterError`/`ToolkitError`. The resulting `ReportPlan` holds
 what papermill injects, the report kernel's environment and the provenance shown in the footer.
 """
 
@@ -62,7 +62,8 @@ class ReportPlan:
     def kernel_env(self) -> dict[str, str]:
         return kernel_env_for(self.pack.path if self.pack_given else None)
 
-    def provenance(self) -> Provenance:
+    def provenance(self, inputs: Mapping[str, Any] | None = None) -> Provenance:
+        """The footer's record; `inputs`: what the run rests on, as the notebook reported it."""
         import sys
 
         import toolkit
@@ -99,6 +100,7 @@ class ReportPlan:
             libraries=library_versions(),
             generated_at=generated_at(),
             extra=self.extra_provenance,
+            inputs=dict(inputs) if inputs is not None else None,
         )
 
 
@@ -140,6 +142,9 @@ def plan_report(
     model_overrides = _model_overrides(pack.pack, overrides)
     if effective_scenario is not None or model_overrides:
         _engine_check(pack.pack, effective_scenario, model_overrides)
+    start = overrides.get("start")
+    if "start" in declared and isinstance(start, Mapping) and start:
+        _start_check(pack.pack, effective_scenario, start)
     run = {
         k: v
         for k, v in overrides.items()
@@ -258,6 +263,14 @@ def _engine_check(pack: Pack, scenario: object, overrides: dict[str, Any]) -> No
     validate = _engine_hook("validate_overrides")
     if validate is not None:
         _call_hook(validate, pack, scenario, overrides)
+
+
+def _start_check(pack: Pack, scenario: object, start: Mapping[str, Any]) -> None:
+    """A notebook's `start` parameter (a start state {phase: share}) goes to the engine's
+    `toolkit.engine.validate.validate_start`, if it exists."""
+    validate = _engine_hook("validate_start")
+    if validate is not None:
+        _call_hook(validate, pack, scenario, start)
 
 
 def _run_check(run_parameters: dict[str, Any]) -> None:

@@ -89,7 +89,7 @@ def execute_plan(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from toolkit.jupyter.html_export import export_html
+    from toolkit.jupyter.html_export import export_html, run_inputs
     from toolkit.jupyter.papermill_engine import ENGINE, register_engine
 
     register_engine()
@@ -133,7 +133,7 @@ def execute_plan(
     document = export_html(
         nb,
         title=plan.notebook.title,
-        provenance=plan.provenance(),
+        provenance=plan.provenance(run_inputs(nb)),
         show_code=show_code,
         exporter=exporter.result() if isinstance(exporter, Future) else exporter,
     )

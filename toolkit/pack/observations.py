@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -360,7 +361,7 @@ def parse_log(data: bytes, name: str, problems: list[Problem]) -> list[r.Observa
     return out
 
 
-def read_log(pack: Pack, path: str | Path) -> list[dict[str, Any]]:
+def read_log(pack: Pack, path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The observation rows of the log file at `path` (YAML or CSV), checked against `pack` like the
     pack's own log; PackError with every problem otherwise."""
     path = Path(path)

@@ -14,6 +14,7 @@ import typer
 
 from toolkit.cli import engine as cli_engine
 from toolkit.cli import report as cli_report
+from toolkit.cli import track as cli_track
 from toolkit.cli.options import PackOption, handles_errors
 from toolkit.errors import PackError
 
@@ -176,6 +177,7 @@ def serve(
 
 cli_engine.register(app)  # params, simulate
 cli_report.register(app)  # report, sweep
+cli_track.register(app)  # track, observe, ingest
 
 
 def main() -> None:

@@ -55,24 +55,21 @@ class TrackResult:
 
     def to_json(self) -> dict[str, Any]:
         """{"as_of", "phases", "transferred", "decided", "observations_used"}."""
+
+        def short(values: Mapping[str, float]) -> dict[str, float]:
+            return {k: round(min(max(v, 0.0), 1.0), DIGITS) + 0.0 for k, v in values.items()}
+
         return {
             "as_of": self.as_of.isoformat(),
-            "phases": {k: round(v, DIGITS) for k, v in self.phases.items()},
-            "transferred": {k: round(v, DIGITS) for k, v in self.transferred.items()},
-            "decided": {k: round(v, DIGITS) for k, v in self.decided.items()},
+            "phases": short(self.phases),
+            "transferred": short(self.transferred),
+            "decided": short(self.decided),
             "observations_used": list(self.observations_used),
         }
 
     def most_influential(self, n: int = 5) -> pl.DataFrame:
         """The `n` observations whose removal would move today's estimate most."""
         return self.evidence.sort("influence", "id", descending=[True, False]).head(n)
-
-    @property
-    def start_state(self) -> dict[str, float]:
-        """The phase posterior as a start state for the engine (phases with a share, summing to 1)."""
-        kept = {k: v for k, v in self.phases.items() if v > 1e-12}
-        total = sum(kept.values())
-        return {k: v / total for k, v in kept.items()}
 
 
 def track(

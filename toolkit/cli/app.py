@@ -98,7 +98,7 @@ def chart(
         str,
         typer.Argument(
             help="Chart: network, timeline, claims, phases, transfers, responses, policy, "
-            "tornado, explorer."
+            "tornado, explorer, track, watch."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Image to write: FILE.png or FILE.svg.")],

@@ -43,7 +43,15 @@ def validate(pack: PackOption = None) -> None:
         raise typer.Exit(1) from None
     counts = ", ".join(
         f"{len(loaded.frames[name])} {name}"
-        for name in ("entities", "mentions", "relations", "events", "claims", "parameters")
+        for name in (
+            "entities",
+            "mentions",
+            "relations",
+            "events",
+            "claims",
+            "parameters",
+            "observations",
+        )
     )
     typer.echo(f"{path}: valid ({counts}); content hash {loaded.content_hash[:12]}")
 

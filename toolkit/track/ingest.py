@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import polars as pl
 import yaml
 
 from toolkit.errors import ToolkitError
@@ -253,8 +252,3 @@ def describe_draft(draft: Draft) -> str:
 
 def _cut(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "\u2026"
-
-
-def frame(draft: Draft) -> pl.DataFrame:
-    """The proposals as a frame (for notebooks)."""
-    return pl.DataFrame(draft.proposals)

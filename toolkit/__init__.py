@@ -19,7 +19,7 @@ _API = {
     "load_pack": "toolkit.pack.load",
     "check_pack": "toolkit.engine.check",  # the loader's checks and the engine's
     "Pack": "toolkit.pack.load",
-    "simulate": "toolkit.engine.simulation",
+    "simulate": "toolkit.track.forecast",  # the engine, or from the tracker with as_of=
     "render_report": "toolkit.report.render",
     "sweep": "toolkit.report.sweep",
     "explore": "toolkit.explore",  # the stage package itself is callable

@@ -1,6 +1,6 @@
 """Files: where the project's files are (and copying them into a working folder), checking an output
-path before any work, and writing a file whole or not at all with the mode the user's umask gives a
-new file."""
+path before any work, writing a file whole or not at all with the mode the user's umask gives a new
+file, and appending to a file durably without rewriting what it holds (the observation log)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from toolkit.errors import OutputError
@@ -179,3 +179,45 @@ def lock_dir(folder: Path, what: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def append_durably(path: str | os.PathLike[str], make: Callable[[bytes], bytes]) -> None:
+    """Append to `path` (created if missing, mode from the umask) under an exclusive lock.
+
+    `make(old)` gets the file's current bytes and returns the bytes to append, or raises to refuse
+    (then nothing changes: a file this call created is removed again). The new bytes go after the
+    existing ones, which are never rewritten, and are synced to disk before the call returns; if the
+    write fails part-way, the file is cut back to its old length."""
+    import fcntl
+
+    path = Path(path)
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        old = os.pread(fd, size, 0) if size else b""
+        try:
+            data = make(old)
+        except BaseException:
+            if created and size == 0:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except BaseException:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+            raise
+        if created:
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    finally:
+        os.close(fd)  # releases the lock

@@ -20,6 +20,7 @@ from toolkit.charts.explorer import chart_explorer_grid
 from toolkit.charts.model_charts import chart_phases, chart_responses, chart_transfers
 from toolkit.charts.network import chart_actor_network
 from toolkit.charts.theme import THEME_NAME, toolkit_theme
+from toolkit.charts.track_charts import chart_track, chart_watch
 
 __all__ = [
     "THEME_NAME",
@@ -31,6 +32,8 @@ __all__ = [
     "chart_policy_table",
     "chart_responses",
     "chart_tornado",
+    "chart_track",
     "chart_transfers",
+    "chart_watch",
     "toolkit_theme",
 ]

@@ -8,6 +8,7 @@ plain-word labels for legends (ids otherwise). The sensitivity and policy charts
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final, Protocol
@@ -108,9 +109,14 @@ def _lookup_labels(chart: alt.Chart, key: str, labels: Mapping[str, str], as_: s
     ).transform_calculate(**{as_: f"datum[{json.dumps(as_)}] || datum[{json.dumps(key)}]"})
 
 
-def _month_x(pack: Pack | None) -> alt.X:
-    start = pack.meta.publication.date if pack is not None else None  # month 0 (assumed date)
-    return alt.X("month:Q", scale=alt.Scale(nice=False), axis=month_axis(start))
+def _month_x(pack: Pack | None, month0: dt.date | None = None) -> alt.X:
+    """Months on the x axis, labelled as calendar months from month 0: `month0` (a run started on an
+    as-of date) or the pack's publication date."""
+    if month0 is not None:
+        axis = month_axis(month0, what=f"the as-of date {month0:%d %b %Y}")
+    else:
+        axis = month_axis(pack.meta.publication.date if pack is not None else None)
+    return alt.X("month:Q", scale=alt.Scale(nice=False), axis=axis)
 
 
 def _stacked_area(
@@ -121,6 +127,7 @@ def _stacked_area(
     legend_title: str,
     labels: Mapping[str, str],
     pack: Pack | None,
+    month0: dt.date | None = None,
 ) -> alt.Chart:
     """Probability of each ladder step per month, stacked in ladder order (first step on top)."""
     data = plain(frame.select("month", key, "probability"), digits=PROB_DIGITS)
@@ -128,7 +135,7 @@ def _stacked_area(
         alt.Chart(data).transform_calculate(rank=_rank(key, order)), key, labels, "name"
     )
     return base.mark_area(line=False, interpolate="step-after").encode(
-        x=_month_x(pack),
+        x=_month_x(pack, month0),
         y=alt.Y(
             "probability:Q",
             stack="zero",
@@ -150,13 +157,23 @@ def _stacked_area(
     )
 
 
-def chart_phases(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
-    """Deployment phase probability month by month: share of paths in each phase, stacked in ladder order."""
+def chart_phases(
+    result: ResultLike, pack: Pack | None = None, month0: dt.date | None = None
+) -> alt.Chart:
+    """Deployment phase probability month by month: share of paths in each phase, stacked in ladder
+    order. `month0`: the date of month 0 when the run did not start at the article's date."""
     frame = result.phases
     order = order_of(frame, "phase")
     labels = judged_labels(pack, "phases")
     chart = _stacked_area(
-        frame, "phase", order, category_scale(order), "Deployment phase", labels, pack
+        frame,
+        "phase",
+        order,
+        category_scale(order),
+        "Deployment phase",
+        labels,
+        pack,
+        month0,
     )
     return titled(
         chart,
@@ -170,8 +187,11 @@ def chart_phases(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
     )
 
 
-def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerChart:
-    """Cumulative probability that Russia has transferred technology, by tier (thick) and technology (thin)."""
+def chart_transfers(
+    result: ResultLike, pack: Pack | None = None, month0: dt.date | None = None
+) -> alt.LayerChart:
+    """Cumulative probability that Russia has transferred technology, by tier (thick) and technology
+    (thin). `month0` as in `chart_phases`."""
     tiers_frame = result.transfer_tiers
     tiers = order_of(tiers_frame, "tier")
     tech = result.transfers
@@ -196,7 +216,7 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
         _lookup_labels(alt.Chart(tech_data), "technology", tech_names, "name")
         .mark_line(strokeWidth=1, strokeDash=[3, 2], opacity=0.7, interpolate="step-after")
         .encode(
-            x=_month_x(pack),
+            x=_month_x(pack, month0),
             y=y,
             color=alt.Color("tier:N", scale=colour_scale, sort=tiers, legend=tier_legend),
             detail=alt.Detail("technology:N"),
@@ -212,7 +232,7 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
         _lookup_labels(alt.Chart(tier_data), "tier", tier_labels, "label")
         .mark_line(strokeWidth=3, interpolate="step-after")
         .encode(
-            x=_month_x(pack),
+            x=_month_x(pack, month0),
             y=y,
             color=alt.Color("tier:N", scale=colour_scale, sort=tiers, legend=tier_legend),
             tooltip=[
@@ -233,8 +253,11 @@ def chart_transfers(result: ResultLike, pack: Pack | None = None) -> alt.LayerCh
     )
 
 
-def chart_responses(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
-    """Highest trilateral response tier decided, month by month (stacked, `none` on top)."""
+def chart_responses(
+    result: ResultLike, pack: Pack | None = None, month0: dt.date | None = None
+) -> alt.Chart:
+    """Highest trilateral response tier decided, month by month (stacked, `none` on top). `month0` as
+    in `chart_phases`."""
     frame = result.responses
     order = order_of(frame, "level")
     labels = judged_labels(pack, "response_tiers")
@@ -256,7 +279,9 @@ def chart_responses(result: ResultLike, pack: Pack | None = None) -> alt.Chart:
         }
         labels.setdefault("none", "No response decided yet")
     colour = response_scale(order)
-    chart = _stacked_area(frame, "level", order, colour, "Highest response decided", labels, pack)
+    chart = _stacked_area(
+        frame, "level", order, colour, "Highest response decided", labels, pack, month0
+    )
     return titled(
         chart,
         "How far the trilateral response goes, month by month",

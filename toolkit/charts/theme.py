@@ -155,7 +155,9 @@ def plain(frame: pl.DataFrame, digits: int = 4) -> pl.DataFrame:
 MONTH_TITLE: Final = "Months after the article (month 0 = the situation it reports)"
 
 
-def month_axis(start: dt.date | None, *, title: bool = True) -> alt.Axis:
+def month_axis(
+    start: dt.date | None, *, title: bool = True, what: str = "the article's date"
+) -> alt.Axis:
     """The axis of a month-index field (0 = the article's date, whole months after it).
 
     With the article's date (`start`, the pack's publication date) ticks are labelled with calendar
@@ -164,7 +166,7 @@ def month_axis(start: dt.date | None, *, title: bool = True) -> alt.Axis:
     if start is None:
         return alt.Axis(title=MONTH_TITLE if title else None, tickMinStep=1)
     return alt.Axis(
-        title=f"Month (month 0 = {start:%B %Y}, the article's date)" if title else None,
+        title=f"Month (month 0 = {start:%B %Y}, {what})" if title else None,
         tickMinStep=1,
         labelExpr=(
             f"timeFormat(datetime({start.year}, {start.month - 1} + datum.value, 1), '%b %Y')"

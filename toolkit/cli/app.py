@@ -15,6 +15,7 @@ import typer
 from toolkit.cli import engine as cli_engine
 from toolkit.cli import init as cli_init
 from toolkit.cli import report as cli_report
+from toolkit.cli import track as cli_track
 from toolkit.cli.options import PackOption, handles_errors
 from toolkit.errors import PackError
 
@@ -70,7 +71,15 @@ def validate(pack: PackOption = None) -> None:
         raise typer.Exit(1)
     counts = ", ".join(
         f"{len(loaded.frames[name])} {name}"
-        for name in ("entities", "mentions", "relations", "events", "claims", "parameters")
+        for name in (
+            "entities",
+            "mentions",
+            "relations",
+            "events",
+            "claims",
+            "parameters",
+            "observations",
+        )
     )
     typer.echo(f"{path}: valid ({counts}); content hash {loaded.content_hash[:12]}")
 
@@ -125,7 +134,7 @@ def chart(
         str,
         typer.Argument(
             help="Chart: network, timeline, claims, phases, transfers, responses, policy, "
-            "tornado, explorer."
+            "tornado, explorer, track, watch."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Image to write: FILE.png or FILE.svg.")],
@@ -205,6 +214,7 @@ def serve(
 cli_engine.register(app)  # params, simulate
 cli_report.register(app)  # report, sweep
 cli_init.register(app)  # init
+cli_track.register(app)  # track, observe, ingest
 
 
 def main() -> None:

@@ -27,6 +27,8 @@ CHARTS: Final[dict[str, str]] = {
     "policy": "policy table: phase x technology tier -> response tier",
     "tornado": "sensitivity of P(lethal weapons within 12 months) to each parameter (<= 5,000 paths a run)",
     "explorer": "precomputed grid with sliders (the image shows the starting slice)",
+    "track": "the tracker's posterior over phases with the pack's observations (as of the last one)",
+    "watch": "what we have seen and what to watch (indicators ranked by what a report would change)",
 }
 FORMATS: Final = (".png", ".svg")
 
@@ -66,6 +68,11 @@ def build_chart(
         return charts.chart_policy_table(_policy_table(pack, scenario), pack)
     if name == "tornado":
         return _tornado(pack, scenario, paths=paths, months=months, seed=seed)
+    if name in ("track", "watch"):
+        from toolkit.track.tracker import track
+
+        tracked = track(pack, scenario=scenario)
+        return (charts.chart_track if name == "track" else charts.chart_watch)(tracked, pack)
     from toolkit.engine.simulation import simulate
 
     result = simulate(pack, scenario, paths=paths, months=months, seed=seed)

@@ -20,6 +20,8 @@ from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import atomic_path, check_output_file
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from toolkit.engine.model import Model
     from toolkit.engine.result import SimulationResult
 
@@ -94,6 +96,21 @@ def simulate(
         float,
         typer.Option(help="Months per reporting period (e.g. 0.25 for weeks; MONTHS a multiple)."),
     ] = 1.0,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Start from the tracker's posterior on this date, YYYY-MM-DD (month 0 = DATE).",
+            show_default=False,
+        ),
+    ] = None,
+    observations: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --as-of: observation log instead of the pack's (YAML or CSV).",
+            show_default=False,
+        ),
+    ] = None,
     pack: PackOption = None,
 ) -> None:
     """Run the scenario engine and print a summary (P by month `within` and by the horizon)."""
@@ -113,21 +130,59 @@ def simulate(
         check_output_file(out)
     shares = parse_start(start) if start is not None else None
     check_step(step, months)
-    model = compile_model(load_pack(pack), scenario)
+    day = _as_of(as_of, start, observations)
+    loaded = load_pack(pack)
+    model = compile_model(loaded, scenario)
     overrides: dict[str, Any] = parse_overrides(param or [], model)
+    tracked = None
+    if day is not None:
+        from toolkit.track.tracker import track
+
+        tracked = track(loaded, day, observations, scenario=scenario, overrides=overrides)
     with _Progress(paths, months) as progress:
-        result = run(
-            model, paths=paths, months=months, seed=seed, progress=progress, start=shares,
-            step=step, **overrides,
-        )  # fmt: skip
+        if tracked is not None:
+            from toolkit.track.forecast import simulate_from
+
+            result = simulate_from(
+                tracked, loaded, paths=paths, months=months, seed=seed, progress=progress,
+                step=step, **overrides,
+            )  # fmt: skip
+        else:
+            result = run(
+                model, paths=paths, months=months, seed=seed, progress=progress, start=shares,
+                step=step, **overrides,
+            )  # fmt: skip
     if out is not None:
         _write_parquet(result, out)
     if as_json:
-        typer.echo(json.dumps(result.summary(within), indent=2))
+        summary = result.summary(within)
+        if tracked is not None:
+            summary["as_of"] = tracked.as_of.isoformat()
+            summary["observations_used"] = list(tracked.observations_used)
+        typer.echo(json.dumps(summary, indent=2))
     else:
-        typer.echo(describe_result(result, within))
+        origin = None
+        if tracked is not None:
+            origin = (
+                f"{tracked.as_of} (the tracker's posterior from "
+                f"{len(tracked.observations_used)} observation(s))"
+            )
+        typer.echo(describe_result(result, within, origin=origin))
     if out is not None:
         typer.echo(f"wrote {out}", err=as_json)
+
+
+def _as_of(as_of: str | None, start: str | None, observations: Path | None) -> dt.date | None:
+    """The --as-of date, checked with --start and --observations before any work."""
+    if as_of is None:
+        if observations is not None:
+            raise ParameterError("--observations needs --as-of (the date to start from)")
+        return None
+    if start is not None:
+        raise ParameterError("give --start or --as-of, not both: --as-of sets the start state")
+    from toolkit.track.tracker import parse_date
+
+    return parse_date(as_of, "--as-of")
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,10 +339,14 @@ def _wrap(text: str, textwrap: Any) -> list[str]:
     return list(textwrap.wrap(text, width=100, initial_indent="    ", subsequent_indent="    "))
 
 
-def describe_result(result: SimulationResult, within: int | None = None) -> str:
-    """A readable summary of a run (`within`: as `SimulationResult.summary` takes it)."""
+def describe_result(
+    result: SimulationResult, within: int | None = None, origin: str | None = None
+) -> str:
+    """A readable summary of a run (`within`: as `SimulationResult.summary` takes it; `origin`: what
+    month 0 is, when not the article's date)."""
     s = result.summary(within)
     w, m = s["within"], s["months"]
+    origin = origin or "the article's date"
     se = 50 / math.sqrt(result.paths)
 
     def table(title: str, rows: list[tuple[str, float, float, str]], extra: str = "") -> list[str]:
@@ -298,8 +357,8 @@ def describe_result(result: SimulationResult, within: int | None = None) -> str:
     overrides = ", ".join(f"{k}={v}" for k, v in s["overrides"].items()) or "none"
     start = ", ".join(f"{k} {v:.0%}" for k, v in s["start"].items())
     lines = [
-        f"Scenario {s['scenario']!r}: {s['paths']:,} paths x {m} months from the article's date "
-        f"(month 0), seed {s['seed']}",
+        f"Scenario {s['scenario']!r}: {s['paths']:,} paths x {m} months from {origin} (month 0), "
+        f"seed {s['seed']}",
         f"Overrides: {overrides}. Start: {start}.",
         f"Monte Carlo standard error at most {se:.2f} percentage points; parameter bands are "
         "sampled per path.",

@@ -11,12 +11,22 @@ same loop, and their order (file by file) is the order problems are reported in.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from toolkit.pack import records as r
+from toolkit.pack.observations import (
+    ADMIRALTY_FILE,
+    LOG_FILE,
+    LogContext,
+    diagnostic_rows,
+    grade_rows,
+    observation_rows,
+    trust_of,
+)
 from toolkit.pack.schema import SCHEMAS
 from toolkit.pack.text import contains_word, find_mentions, find_quote, sentence_at
 
@@ -69,6 +79,9 @@ class FrameBuilder:
         self.responses: list[r.ResponseTier] = d["responses.yaml"]["tiers"]
         self.params: list[r.Parameter] = d["parameters.yaml"]["parameters"]
         self.scenarios: list[r.Scenario] = d["scenarios.yaml"]["scenarios"]
+        self.reliability: list[r.Grade] = d.get(ADMIRALTY_FILE, {}).get("reliability", [])
+        self.credibility: list[r.Grade] = d.get(ADMIRALTY_FILE, {}).get("credibility", [])
+        self.observations: list[r.Observation] = d.get(LOG_FILE, {}).get("observations", [])
         self.ids = {
             "entity": {e.id for e in self.entities},
             "claim": {c.id for c in self.claims},
@@ -164,6 +177,7 @@ class FrameBuilder:
         frames.update(self._technologies())
         frames.update(self._phases())
         frames["indicators"] = self.frame("indicators", self._indicators())
+        frames.update(self._tracker(frames["indicators"]))
         frames.update(self._responses())
         frames["parameters"] = self.frame("parameters", self._parameters())
         frames.update(self._scenarios(frames["parameters"]))
@@ -395,6 +409,38 @@ class FrameBuilder:
             self.ref(file, ind.id, "phase", ind.phase, "phase")
             if ind.phase in self.ids["phase"]:
                 yield ind.model_dump() | self.src(file, ind.id, ind.evidence, ind.assumption)
+
+    def _tracker(self, indicators: pl.DataFrame) -> dict[str, pl.DataFrame]:
+        """Indicator diagnostics, the grading table and the observation log
+        (`toolkit.pack.observations` holds their checks)."""
+        diagnostics = diagnostic_rows(self.indicators, [p.id for p in self.phases], self.ld.problem)
+        for ind in self.indicators:
+            if ind.diagnostic is not None:
+                self.src("indicators.yaml", f"{ind.id}.diagnostic", None, ind.diagnostic.assumption)
+        grades = grade_rows(self.reliability, self.credibility, self.ld.problem)
+        for g in grades:
+            self.src(ADMIRALTY_FILE, f"{g['scale']}.{g['grade']}", None, g["rationale"])
+        rel, cred = trust_of(grades)
+        meta = self.ld.meta
+        ctx = LogContext(
+            root=self.ld.root,
+            start=meta.publication.date if meta else dt.date.min,
+            indicator_phase={
+                str(i): str(p) for i, p in indicators.select("id", "phase").iter_rows()
+            },
+            diagnosed=frozenset(row["indicator"] for row in diagnostics),
+            technologies=frozenset(self.ids["tech"]),
+            tier_status={t.id: t.status for t in self.responses},
+            reliability=rel,
+            credibility=cred,
+            has_grades=bool(rel),
+        )
+        log = observation_rows(self.observations, ctx, LOG_FILE, self.ld.problem)
+        return {
+            "diagnostics": self.frame("diagnostics", diagnostics),
+            "admiralty": self.frame("admiralty", grades),
+            "observations": self.frame("observations", log),
+        }
 
     def _responses(self) -> dict[str, pl.DataFrame]:
         file = "responses.yaml"

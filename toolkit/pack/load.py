@@ -41,9 +41,18 @@ SECTIONS: dict[str, dict[str, type[r.Record]]] = {
     "responses.yaml": {"tiers": r.ResponseTier},
     "parameters.yaml": {"parameters": r.Parameter},
     "scenarios.yaml": {"scenarios": r.Scenario},
+    "admiralty.yaml": {"reliability": r.Grade, "credibility": r.Grade},
+    "observations.yaml": {"observations": r.Observation},
 }
-# sections a pack may leave out (start: every path starts in the first phase)
-OPTIONAL_SECTIONS: frozenset[tuple[str, str]] = frozenset({("phases.yaml", "start")})
+# sections a pack may leave out (start: every path starts in the first phase; observations: the log
+# starts empty, `observations:` with no items)
+OPTIONAL_SECTIONS: frozenset[tuple[str, str]] = frozenset(
+    {("phases.yaml", "start"), ("observations.yaml", "observations")}
+)
+# sections that may be an empty list (`observations: []`, an empty log)
+EMPTY_SECTIONS: frozenset[tuple[str, str]] = frozenset({("observations.yaml", "observations")})
+# files a pack may leave out (the tracker's grading table and observation log)
+OPTIONAL_FILES: frozenset[str] = frozenset({"admiralty.yaml", "observations.yaml"})
 META_FILE = "pack.yaml"
 # The longest article the loader reads, in characters (seeds/README.md): its text is searched for every
 # quote and alias, and a report shows it.
@@ -258,8 +267,10 @@ class Loader:
     def _read_sections(
         self, name: str, sections: Mapping[str, type[r.Record]]
     ) -> dict[str, list[Any]]:
-        raw = self._read_yaml(name)
         out: dict[str, list[Any]] = {key: [] for key in sections}
+        if name in OPTIONAL_FILES and not (self.root / name).exists():
+            return out
+        raw = self._read_yaml(name)
         if raw is None:
             if (self.root / name).is_file() and not any(p.file == name for p in self.problems):
                 self.problem(name, None, None, None, "file is empty")
@@ -270,6 +281,8 @@ class Loader:
         for key, model in sections.items():
             items = raw.get(key)
             if items is None and (name, key) in OPTIONAL_SECTIONS:
+                continue
+            if items == [] and (name, key) in EMPTY_SECTIONS:
                 continue
             if not isinstance(items, list) or not items:
                 self.problem(name, None, key, items, "expected a non-empty list")
@@ -307,6 +320,8 @@ class Loader:
     def _content_hash(self, meta: r.PackMeta) -> str:
         digest = hashlib.sha256()
         for name in sorted([META_FILE, meta.article, *SECTIONS]):
+            if name in OPTIONAL_FILES and not (self.root / name).is_file():
+                continue
             digest.update(name.encode() + b"\0" + (self.root / name).read_bytes() + b"\0")
         return digest.hexdigest()
 

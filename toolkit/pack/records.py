@@ -27,6 +27,10 @@ CONDITION_KINDS = ("always", "phase_at_least", "reached", "tier_transferred", "t
 # technology of a tier transferred, a response tier decided (`SimulationResult.probability_by`)
 EVENT_KINDS = ("reached", "transferred", "tier_transferred", "decided")
 DISTRIBUTIONS = ("uniform", "triangular")
+OBSERVATION_PRECISIONS = ("day", "week", "month")
+OBSERVATION_TARGETS = ("indicator", "transferred", "decided")
+RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
+CREDIBILITY_GRADES = ("1", "2", "3", "4", "5", "6")
 
 
 class Record(BaseModel):
@@ -229,10 +233,84 @@ class Transition(Record):
     parameter: Id
 
 
+class Diagnostic(Record):
+    """How diagnostic an indicator is: the probability that it is reported seen, given the phase the
+    troops are in when it would be seen. Phases not listed take `seen_otherwise`."""
+
+    seen_given_phase: dict[Id, Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+    seen_otherwise: float | None = Field(default=None, ge=0, le=1)
+    assumption: Text  # the rationale: these numbers are the analyst's
+
+
 class Indicator(Sourced):
     id: Id
     phase: Id
     description: Text
+    diagnostic: Diagnostic | None = None  # needed before an observation may name the indicator
+    cues: list[Text] = Field(default_factory=list)  # phrases `toolkit ingest` looks for
+
+
+class Grade(Record):
+    """One grade of the Admiralty (NATO) system and how much a report with it is trusted."""
+
+    grade: Annotated[str, Field(pattern=r"^([A-F]|[1-6])$")]
+    label: Text
+    trust: float = Field(ge=0, le=1)
+    rationale: Text
+
+    @field_validator("grade", mode="before")
+    @classmethod
+    def _grade_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class Observation(Record):
+    """One entry of the observation log: something seen (or reported absent) on a date."""
+
+    id: Id
+    observed: dt.date
+    precision: Literal["day", "week", "month"] = "day"
+    reported: dt.date
+    indicator: Id | None = None
+    transferred: Id | None = None
+    decided: Id | None = None
+    present: bool = True
+    source: Text
+    reliability: Literal["A", "B", "C", "D", "E", "F"]
+    credibility: int = Field(ge=1, le=6)
+    quote: Text | None = None
+    text: Text | None = None  # file under the pack holding the source article of `quote`
+    url: str | None = None
+    note: str | None = None
+
+    @field_validator("credibility", mode="before")
+    @classmethod
+    def _whole(cls, v: Any) -> Any:
+        if isinstance(v, bool | float):
+            raise ValueError("must be a whole number from 1 to 6")
+        return v
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Observation:
+        given = [k for k in OBSERVATION_TARGETS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "an observation names exactly one of indicator, transferred, decided"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        if self.reported < self.observed:
+            raise ValueError(f"reported {self.reported} is before observed {self.observed}")
+        if self.quote is not None and self.text is None:
+            raise ValueError("a quote needs `text`: the file under the pack it is quoted from")
+        return self
+
+    @property
+    def target_kind(self) -> str:
+        return next(k for k in OBSERVATION_TARGETS if getattr(self, k) is not None)
+
+    @property
+    def target(self) -> str:
+        return str(getattr(self, self.target_kind))
 
 
 class Condition(Record):

@@ -8,12 +8,15 @@ shows literally: it can never inject markup, script, a link or an image into a r
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from toolkit.engine.result import SimulationResult, share_in_words
 from toolkit.pack.load import Pack
+
+if TYPE_CHECKING:
+    from toolkit.track.tracker import TrackResult
 
 # HTML's special characters and Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked
 # URLs and e-mail addresses, math) as entities, in one pass (a second pass would break the first's
@@ -377,3 +380,60 @@ def describe_phases(pack: Pack) -> str:
         for r in pack.phases.iter_rows(named=True)
     ]
     return table(["deployment phase (ladder order)", "where", "source"], rows)
+
+
+def describe_as_of(tracked: TrackResult, pack: Pack, as_of_given: bool) -> str:
+    """What month 0 of the run is, and which observations the assessment rests on."""
+    phase = _labels(pack.phases)
+    used = tracked.observations_used
+    top = max(tracked.phases, key=tracked.phases.__getitem__)
+    rests = (
+        f"it rests on {len(used)} observation(s) reported by then: "
+        + ", ".join(esc(i) for i in used)
+        if used
+        else "no observation had been reported by then, so it is the pack's start state moved "
+        "along the deployment chain"
+    )
+    if as_of_given:
+        head = (
+            f"**As of {tracked.as_of:%d %B %Y}.** Month 0 of the run below is that date: the paths "
+            f"start from the tracker's posterior over deployment phases, and {rests}."
+        )
+    else:
+        head = (
+            f"Month 0 of the run below is the article's date ({tracked.start:%d %B %Y}). The "
+            f"tracker's assessment as of {tracked.as_of:%d %B %Y} is in the section on what has "
+            f"been seen; {rests}."
+        )
+    return (
+        f"{head} Most likely phase then: **{esc(phase.get(top, top))}** "
+        f"({percent(tracked.phases[top])})."
+    )
+
+
+def describe_observations(tracked: TrackResult, pack: Pack) -> str:
+    """The observations used, each with its date, what it reports, grade, source, quote and how much
+    today's estimate owes to it."""
+    ev = tracked.evidence
+    if ev.height == 0:
+        return (
+            "No observation has been reported by this date. `toolkit observe` and `toolkit ingest` "
+            "add to the pack's log (observations.yaml)."
+        )
+    rows = [
+        (
+            r["id"],
+            str(r["applied"]),
+            str(r["reported"]),
+            f"{r['target_kind']} {r['target']}" + ("" if r["present"] else " (absent)"),
+            f"{r['reliability']}{r['credibility']} ({r['trust'] * 100:.0f} %)",
+            r["source"],
+            r["quote"] or "",
+            f"{r['influence']:.3f}",
+        )
+        for r in ev.iter_rows(named=True)
+    ]
+    return table(
+        ["id", "applied", "reported", "reports", "grade (trust)", "source", "quote", "influence"],
+        rows,
+    )

@@ -139,6 +139,9 @@ def plan_report(
         default = _default(declared["scenario"])
         effective_scenario = default if isinstance(default, str) else None
     _check_scenario(pack.pack, effective_scenario)
+    _check_as_of(pack.pack, overrides.get("as_of"), overrides.get("observations"))
+    if isinstance(overrides.get("observations"), str) and overrides["observations"]:
+        overrides["observations"] = str(Path(overrides["observations"]).resolve())
     model_overrides = _model_overrides(pack.pack, overrides)
     if effective_scenario is not None or model_overrides:
         _engine_check(pack.pack, effective_scenario, model_overrides)
@@ -221,6 +224,24 @@ def _check_scenario(pack: Pack, scenario: object) -> None:
         raise ParameterError(
             f"unknown scenario {shown(scenario)} (the pack has: {', '.join(known)})"
         )
+
+
+def _check_as_of(pack: Pack, as_of: object, observations: object) -> None:
+    """A report's `as_of` (a date on or after the pack's start) and `observations` (a log file the
+    pack accepts), checked before a kernel starts."""
+    if isinstance(as_of, str) and as_of:
+        from toolkit.track.tracker import parse_date
+
+        day = parse_date(as_of, "as_of")
+        start = pack.meta.publication.date
+        if day < start:
+            raise ParameterError(
+                f"as_of {day} is before the pack's start date {start} (pack.yaml publication.date)"
+            )
+    if isinstance(observations, str) and observations:
+        from toolkit.pack.observations import read_log
+
+        read_log(pack, observations)
 
 
 def _model_overrides(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:

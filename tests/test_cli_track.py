@@ -1,0 +1,265 @@
+"""`toolkit track`, `observe`, `ingest` and `simulate --as-of` through typer's CliRunner, and the
+durable append they rest on. Every log and article here is ILLUSTRATIVE (invented)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import toolkit
+from toolkit.cli.app import app
+from toolkit.files import append_durably
+from toolkit.pack.load import Pack, load_pack
+from toolkit.track.tracker import track
+
+from .conftest import ROOT
+
+STORY = ROOT / "tests" / "fixtures" / "tracker" / "story.yaml"
+runner = CliRunner()
+
+
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+OBSERVE = (
+    "observe", "--indicator", "i_westward_transport", "--observed", "2024-11-04",
+    "--reported", "2024-11-05", "--source", "Illustrative source", "--reliability", "B",
+    "--credibility", "2",
+)  # fmt: skip
+
+
+def test_track_json_is_exactly_the_documented_object() -> None:
+    code, out, _ = invoke("track", "--as-of", "2024-12-31", "--observations", STORY, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["as_of", "phases", "transferred", "decided", "observations_used"]
+    assert data["as_of"] == "2024-12-31"
+    assert sum(data["phases"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert list(data["phases"]) == [str(p) for p in load_pack().phases["id"]]  # ladder order
+    assert data["observations_used"][-1] == "o_combat_confirmed"
+    assert data["phases"]["frontline_combat"] > 0.5
+
+
+def test_track_text_and_errors() -> None:
+    code, out, _ = invoke("track", "--as-of", "2024-11-15", "--observations", STORY)
+    assert code == 0
+    assert out.startswith("As of 2024-11-15 (19 days after the article's date 2024-10-27)")
+    assert "Observations that moved it most" in out
+    assert "What to watch" in out
+    code, _, err = invoke("track", "--as-of", "15/11/2024")
+    assert code == 2
+    assert err.strip() == "error: --as-of expects a date YYYY-MM-DD, got '15/11/2024'"
+    code, _, err = invoke("track", "--observations", ROOT / "nope.yaml")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "nope.yaml" in err
+
+
+def test_observe_appends_without_rewriting(pack_dir: Path) -> None:
+    log = pack_dir / "observations.yaml"
+    before = log.read_bytes()
+    code, out, err = invoke(*OBSERVE, "--pack", pack_dir)
+    assert code == 0, err
+    assert out.strip() == f"appended o_20241104_i_westward_transport to {log}"
+    after = log.read_bytes()
+    assert after.startswith(before)
+    obs = load_pack(pack_dir).observations
+    assert obs["id"].to_list() == ["o_20241104_i_westward_transport"]
+    # a second one gets a fresh id, and again only bytes are added
+    code, _, _ = invoke(*OBSERVE, "--absent", "--pack", pack_dir)
+    assert code == 0
+    assert log.read_bytes().startswith(after)
+    obs = load_pack(pack_dir).observations
+    assert obs["id"].to_list()[-1] == "o_20241104_i_westward_transport_2"
+    assert obs["present"].to_list() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("--indicator", "i_nope"), "indicator: unknown indicator id (value: 'i_nope')"),
+        (("--reliability", "G"), "reliability: Input should be 'A', 'B', 'C', 'D', 'E' or 'F'"),
+        (("--credibility", "9"), "credibility: Input should be less than or equal to 6"),
+        (("--observed", "2024-11-09"), "reported 2024-11-05 is before observed 2024-11-09"),
+        (("--id", "Bad Id"), "id: String should match pattern"),
+    ],
+)
+def test_an_invalid_observation_changes_nothing(
+    pack_dir: Path, change: tuple[str, str], message: str
+) -> None:
+    log = pack_dir / "observations.yaml"
+    before = log.read_bytes()
+    args = list(OBSERVE)
+    if change[0] in args:
+        args[args.index(change[0]) + 1] = change[1]
+    else:
+        args += change
+    code, _, err = invoke(*args, "--pack", pack_dir)
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert message in err
+    assert log.read_bytes() == before
+    assert not (pack_dir / "texts").exists()
+
+
+def test_observe_with_a_quote_stores_its_text(pack_dir: Path, tmp_path: Path) -> None:
+    article = tmp_path / "illustrative report.txt"
+    article.write_text("ILLUSTRATIVE. Troop trains were seen heading west.\n", encoding="utf-8")
+    log = pack_dir / "observations.yaml"
+    before = log.read_bytes()
+    bad = (*OBSERVE, "--text", article, "--quote", "heading east", "--pack", pack_dir)
+    code, _, err = invoke(*bad)
+    assert code == 2
+    assert "quote not found verbatim in texts/illustrative_report.txt" in err
+    assert log.read_bytes() == before
+    assert not (pack_dir / "texts").exists()  # the refused observation left no copy behind
+    good = (*OBSERVE, "--text", article, "--quote", "heading west", "--pack", pack_dir)
+    code, _, err = invoke(*good)
+    assert code == 0, err
+    assert (pack_dir / "texts" / "illustrative_report.txt").read_bytes() == article.read_bytes()
+    row = load_pack(pack_dir).observations.row(0, named=True)
+    assert (row["text"], row["quote"]) == ("texts/illustrative_report.txt", "heading west")
+
+
+def test_observe_refuses_a_log_it_cannot_append_to(pack_dir: Path, tmp_path: Path) -> None:
+    log = pack_dir / "observations.yaml"
+    log.write_text("observations: []\n")
+    code, _, err = invoke(*OBSERVE, "--pack", pack_dir)
+    assert code == 2
+    assert "observations.yaml" in err
+    assert log.read_text() == "observations: []\n"
+    csv_log = tmp_path / "log.csv"
+    code, _, err = invoke(*OBSERVE, "--log", csv_log, "--pack", pack_dir)
+    assert code == 2
+    assert "is not YAML" in err
+    assert not csv_log.exists()
+    # a new YAML log elsewhere is created with its header
+    other = tmp_path / "elsewhere.yaml"
+    code, _, err = invoke(*OBSERVE, "--log", other, "--pack", pack_dir)
+    assert code == 0, err
+    assert (
+        yaml.safe_load(other.read_text())["observations"][0]["indicator"] == "i_westward_transport"
+    )
+    assert track(load_pack(pack_dir), "2024-11-10", other).observations_used == (
+        "o_20241104_i_westward_transport",
+    )
+
+
+def test_an_append_that_fails_part_way_is_cut_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "log.yaml"
+    path.write_bytes(b"observations:\n")
+    real_write = os.write
+
+    def half(fd: int, data: bytes | memoryview) -> int:
+        real_write(fd, bytes(data)[:3])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("toolkit.files.os.write", half)
+    with pytest.raises(OSError, match="No space"):
+        append_durably(path, lambda old: b"  - id: x\n")
+    assert path.read_bytes() == b"observations:\n"
+    monkeypatch.undo()
+
+    def refuse(old: bytes) -> bytes:
+        raise ValueError("no")
+
+    new = tmp_path / "new.yaml"
+    with pytest.raises(ValueError, match="no"):
+        append_durably(new, refuse)
+    assert not new.exists()
+
+
+ARTICLE = (
+    "ILLUSTRATIVE ARTICLE, invented for tests.\n"
+    "On 4 November 2024 troop trains carrying soldiers from North Korea were seen moving west in Russia, officials "
+    "said. Russia may also have delivered air defense capabilities to Pyongyang. There was no sign of "
+    "training grounds being used in the Russian Far East.\n"
+)
+
+
+def test_ingest_drafts_then_accepts(pack_dir: Path, tmp_path: Path) -> None:
+    article = tmp_path / "illustrative.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    log = pack_dir / "observations.yaml"
+    before = log.read_bytes()
+    code, out, err = invoke(
+        "ingest", article, "--reported", "2024-11-06", "--source", "Illustrative wire",
+        "--pack", pack_dir,
+    )  # fmt: skip
+    assert code == 0, err
+    assert log.read_bytes() == before  # nothing enters the log unreviewed
+    draft = pack_dir / "drafts" / "illustrative.yaml"
+    assert str(draft) in out
+    proposals = {p["id"]: p for p in yaml.safe_load(draft.read_text())["proposals"]}
+    stored = (pack_dir / "texts" / "illustrative.txt").read_text(encoding="utf-8")
+    for p in proposals.values():
+        assert p["quote"] in stored  # verbatim
+        assert (p["reliability"], p["credibility"]) == ("F", 6)
+    west = proposals["o_illustrative_i_westward_transport"]
+    assert west["observed"].isoformat() == "2024-11-04"
+    assert west["precision"] == "day"
+    assert "North Korea" in west["note"]
+    air = proposals["o_illustrative_air_defence"]
+    assert air["transferred"] == "air_defence"
+    assert "estimative words may" in air["note"]
+    training = proposals["o_illustrative_i_training_in_far_east"]
+    assert "negation no" in training["note"]
+    assert training["precision"] == "week"
+    code, _, err = invoke("ingest", article, "--accept", "o_nope", "--pack", pack_dir)
+    assert code == 2
+    assert "not in the draft" in err
+    assert log.read_bytes() == before
+    code, out, err = invoke(
+        "ingest", article, "--accept", "o_illustrative_i_westward_transport",
+        "--accept", "o_illustrative_air_defence", "--pack", pack_dir,
+    )  # fmt: skip
+    assert code == 0, err
+    assert log.read_bytes().startswith(before)
+    assert load_pack(pack_dir).observations["id"].to_list() == [
+        "o_illustrative_i_westward_transport",
+        "o_illustrative_air_defence",
+    ]
+
+
+def test_simulate_as_of_starts_from_the_posterior(pack: Pack) -> None:
+    tracked = track(pack, "2024-12-31", STORY)
+    code, out, err = invoke(
+        "simulate", "--as-of", "2024-12-31", "--observations", STORY, "--paths", "2000",
+        "--months", "6", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["as_of"] == "2024-12-31"
+    assert data["observations_used"] == list(tracked.observations_used)
+    for phase, p in tracked.phases.items():
+        assert data["start"].get(phase, 0.0) == pytest.approx(p, abs=1e-9)
+    code, out, _ = invoke(
+        "simulate", "--as-of", "2024-12-31", "--observations", STORY, "--paths", "2000",
+        "--months", "6",
+    )  # fmt: skip
+    assert "6 months from 2024-12-31 (the tracker's posterior from 10 observation(s))" in out
+    code, _, err = invoke("simulate", "--as-of", "2024-12-31", "--start", "withdrawal=1")
+    assert code == 2
+    assert "give --start or --as-of, not both" in err
+    code, _, err = invoke("simulate", "--observations", STORY)
+    assert code == 2
+    assert "--observations needs --as-of" in err
+
+
+def test_python_simulate_as_of(pack: Pack) -> None:
+    result = toolkit.simulate(pack, as_of="2024-11-30", observations=STORY, paths=1000, months=3)
+    tracked = track(pack, "2024-11-30", STORY)
+    assert result.inputs["start"] == pytest.approx(
+        {k: v for k, v in tracked.phases.items() if v > 1e-12}
+    )
+    plain = toolkit.simulate(pack, paths=1000, months=3)
+    assert plain.inputs["start"] == {"adaptation_training": 1.0}

@@ -1,0 +1,67 @@
+"""`simulate(..., as_of=DATE)`: the scenario engine started from the tracker's posterior on DATE.
+
+A thin layer over `toolkit.engine.simulation.simulate`: the tracker (`toolkit.track.tracker.track`)
+gives the posterior over phases on the as-of date, from the observations reported by then, and the
+engine starts its paths there (month 0 = the as-of date). Only the phases carry over: technologies and
+response tiers start as the engine starts them at month 0 (up-front payments, active tiers), so the
+run's transfer and decision figures count from the as-of date on, not from the article's date.
+Without `as_of` (and `observations`) this is the engine's `simulate` as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from toolkit.engine.result import SimulationResult
+from toolkit.engine.simulation import simulate as engine_simulate
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from toolkit.engine.model import Model
+    from toolkit.pack.load import Pack
+    from toolkit.track.tracker import Observations, TrackResult
+
+# keyword arguments that are the run's, not parameter overrides
+RUN_KEYS: Final = frozenset(
+    {"paths", "months", "seed", "chunk_size", "keep_samples", "progress", "step"}
+)
+
+
+def simulate(
+    pack: Pack | Model,
+    scenario: str = "baseline",
+    *,
+    as_of: dt.date | str | None = None,
+    observations: Observations = None,
+    **kwargs: Any,
+) -> SimulationResult:
+    """`toolkit.engine.simulation.simulate`, or, with `as_of`, the same run started from the
+    tracker's posterior on that date (`observations` as `track` takes them; parameter overrides in
+    `kwargs` apply to the tracker's rates too)."""
+    if as_of is None and observations is None:
+        return engine_simulate(pack, scenario, **kwargs)
+    from toolkit.engine.model import Model
+    from toolkit.errors import ParameterError
+    from toolkit.track.tracker import track
+
+    if isinstance(pack, Model):
+        raise ParameterError("simulate(as_of=...) needs the pack (its observations), not a model")
+    if "start" in kwargs:
+        raise ParameterError("give start or as_of, not both: as_of sets the start state")
+    overrides = {k: v for k, v in kwargs.items() if k not in RUN_KEYS}
+    tracked = track(pack, as_of, observations, scenario=scenario, overrides=overrides)
+    return simulate_from(tracked, pack, **kwargs)
+
+
+def simulate_from(tracked: TrackResult, pack: Pack, **kwargs: Any) -> SimulationResult:
+    """The engine run of `tracked`'s scenario started from its posterior over phases."""
+    return engine_simulate(pack, tracked.scenario, start=start_state(tracked.phases), **kwargs)
+
+
+def start_state(phases: Mapping[str, float]) -> dict[str, float]:
+    """A posterior as an engine start state: phases with a share, summing to 1."""
+    kept = {k: float(v) for k, v in phases.items() if v > 1e-12}
+    total = sum(kept.values())
+    return {k: v / total for k, v in kept.items()}

@@ -1,0 +1,254 @@
+"""`toolkit ingest`: propose observations from a new article, for the analyst to review.
+
+The article is stored under the pack (`texts/`), split into sentences, and searched for the pack's
+indicator cue phrases (`cues` in indicators.yaml) and technology names (with the words of their
+`evidence` quote). Each hit becomes a proposed observation whose `quote` is the sentence, verbatim, and
+whose note says what was found: the cue, the entities mentioned (their aliases), estimative words
+(estimative.yaml: "may", "likely" mean a possibility, not a sighting) and negations (the report may be
+of an absence). Dates in the sentence ("5 November 2024", "November 5", 2024-11-05) give `observed`;
+without one, the reported date with week precision. Grades default to F6 ("cannot be judged") until
+the analyst sets them.
+
+The proposals are written to a draft file; nothing enters the log until `--accept ID ...` appends the
+chosen ones (validated like `toolkit observe`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import yaml
+
+from toolkit.errors import ToolkitError
+from toolkit.files import write_atomic
+from toolkit.pack.text import contains_word, find_mentions, split_sentences
+from toolkit.track.log import append_observations, new_id, stored_text
+
+if TYPE_CHECKING:
+    from toolkit.pack.load import Pack
+
+DRAFTS_DIR: Final = "drafts"
+NEGATIONS: Final = ("no", "not", "never", "denied", "denies", "deny", "without", "nor")
+MONTHS: Final = {
+    m: i
+    for i, m in enumerate(
+        (
+            "january", "february", "march", "april", "may", "june", "july", "august",
+            "september", "october", "november", "december",
+        ),
+        start=1,
+    )
+}  # fmt: skip
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATES: Final = (
+    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
+    re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (\d{4}))?\b"),
+    re.compile(r"\b" + _MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?\b"),
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Proposed observations from one article, and where the draft is written."""
+
+    text: str  # the article's path under the pack
+    path: Path
+    proposals: list[dict[str, Any]]
+
+
+def draft_path(pack: Pack, article: str | Path) -> Path:
+    """Where the draft of `article` goes: the pack's drafts/NAME.yaml."""
+    return pack.path / DRAFTS_DIR / f"{Path(article).stem}.yaml"
+
+
+def propose(
+    pack: Pack,
+    article: str | Path,
+    *,
+    source: str | None = None,
+    reliability: str = "F",
+    credibility: int = 6,
+    reported: dt.date | None = None,
+) -> Draft:
+    """Store `article` under the pack and write a draft of proposed observations from it."""
+    reported = reported or dt.date.today()
+    start = pack.meta.publication.date
+    if reported < start:
+        raise ToolkitError(f"--reported {reported} is before the pack's start date {start}")
+    with stored_text(pack, article) as text:
+        body = (pack.path / text).read_text(encoding="utf-8")
+        proposals = _proposals(
+            pack, body, text, source or f"article {Path(article).name}", reliability, credibility,
+            reported,
+        )  # fmt: skip
+        path = draft_path(pack, article)
+        write_atomic(path, _draft_yaml(text, proposals, reported).encode("utf-8"))
+    return Draft(text=text, path=path, proposals=proposals)
+
+
+def accept(
+    pack: Pack, article: str | Path, ids: Sequence[str], log: str | Path | None = None
+) -> list[str]:
+    """Append the draft's proposals `ids` to the log (all or none); the ids appended."""
+    path = draft_path(pack, article)
+    if not path.is_file():
+        raise ToolkitError(f"no draft at {str(path)!r}: run `toolkit ingest {article}` first")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    proposals = {p.get("id"): p for p in data.get("proposals") or [] if isinstance(p, dict)}
+    unknown = [i for i in ids if i not in proposals]
+    if unknown:
+        raise ToolkitError(
+            f"--accept {', '.join(unknown)}: not in the draft {str(path)!r} "
+            f"(proposals: {', '.join(map(str, proposals)) or 'none'})"
+        )
+    append_observations(pack, [proposals[i] for i in ids], log)
+    return list(ids)
+
+
+def _proposals(
+    pack: Pack,
+    body: str,
+    text: str,
+    source: str,
+    reliability: str,
+    credibility: int,
+    reported: dt.date,
+) -> list[dict[str, Any]]:
+    sentences = split_sentences(body, pack.meta.abbreviations)
+    aliases = dict(zip(pack.aliases["alias"], pack.aliases["entity"], strict=True))
+    names = dict(zip(pack.entities["id"], pack.entities["name"], strict=True))
+    phrases = [str(p) for p in pack.phrases["phrase"]]
+    mentions = find_mentions(body, aliases, sentences)
+    start = pack.meta.publication.date
+    targets: list[tuple[str, str, list[str]]] = [
+        ("indicator", str(i), list(c))
+        for i, c in zip(pack.indicators["id"], pack.indicators["cues"], strict=True)
+        if len(c)
+    ]
+    diagnosed = set(pack.diagnostics["indicator"].to_list())
+    targets = [t for t in targets if t[1] in diagnosed]
+    for row in pack.technologies.select("id", "name", "evidence").iter_rows(named=True):
+        cues = [_short(row["name"])] + ([row["evidence"]] if row["evidence"] else [])
+        targets.append(("transferred", str(row["id"]), cues))
+    out: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for kind, target, cues in targets:
+        for sentence in sentences:
+            hit = next((c for c in cues if contains_word(sentence.text, c)), None)
+            if hit is None:
+                continue
+            who = sorted(
+                {names[m.entity] for m in mentions if m.sentence == sentence.id}, key=str.lower
+            )
+            estimative = [p for p in phrases if contains_word(sentence.text, p)]
+            negated = [w for w in NEGATIONS if contains_word(sentence.text, w)]
+            day = _date_in(sentence.text, reported)
+            in_window = day is not None and start <= day <= reported
+            note = [
+                f"proposed by toolkit ingest from {text}: cue {hit!r} in sentence {sentence.id}"
+            ]
+            if who:
+                note.append("mentions " + ", ".join(who))
+            if estimative:
+                note.append(
+                    "estimative words "
+                    + ", ".join(estimative)
+                    + " (a possibility, not a sighting?)"
+                )
+            if negated:
+                note.append(
+                    "negation " + ", ".join(negated) + " (reported absent? set present: false)"
+                )
+            if not in_window:
+                note.append(
+                    "no date in the sentence: observed is the reported date, week precision"
+                )
+            oid = new_id(pack, f"o_{Path(text).stem}_{target}")
+            while oid in used:
+                oid = new_id(pack, f"{oid}_x")
+            used.add(oid)
+            out.append(
+                {
+                    "id": oid,
+                    "observed": day if in_window else reported - dt.timedelta(days=6),
+                    "precision": "day" if in_window else "week",
+                    "reported": reported,
+                    kind: target,
+                    "present": True,
+                    "source": source,
+                    "reliability": reliability,
+                    "credibility": credibility,
+                    "quote": sentence.text,
+                    "text": text,
+                    "note": "; ".join(note),
+                }
+            )
+            break  # one proposal per target: the first sentence that names it
+    for p in out:
+        p["observed"] = max(p["observed"], start)
+    return out
+
+
+def _short(name: str) -> str:
+    """ "Satellite technology" -> itself; "Air defence capabilities" -> "air defence"."""
+    return name.split(" (", 1)[0]
+
+
+def _date_in(sentence: str, reported: dt.date) -> dt.date | None:
+    """The first date written in the sentence (a day and month without a year take the reported
+    date's year, or the year before if that would be after the report)."""
+    for pattern in _DATES:
+        m = pattern.search(sentence)
+        if m is None:
+            continue
+        groups = m.groups()
+        try:
+            if pattern is _DATES[0]:
+                return dt.date(int(groups[0]), int(groups[1]), int(groups[2]))
+            if pattern is _DATES[1]:
+                day, month, year = int(groups[0]), MONTHS[groups[1].lower()], groups[2]
+            else:
+                month, day, year = MONTHS[groups[0].lower()], int(groups[1]), groups[2]
+            if year is not None:
+                return dt.date(int(year), month, day)
+            guess = dt.date(reported.year, month, day)
+            return guess if guess <= reported else dt.date(reported.year - 1, month, day)
+        except ValueError:
+            continue
+    return None
+
+
+def _draft_yaml(text: str, proposals: list[dict[str, Any]], reported: dt.date) -> str:
+    head = (
+        f"# DRAFT: observations proposed by `toolkit ingest` from {text} (reported {reported}).\n"
+        "# Nothing here is in the observation log. Review each proposal: keep the quote verbatim, set\n"
+        "# reliability and credibility (F6 until reviewed), `present: false` for a reported absence,\n"
+        "# the right `observed` date; then append the ones you accept with\n"
+        "#   toolkit ingest ARTICLE --accept ID [ID ...]\n"
+    )
+    body = yaml.safe_dump(
+        {"text": text, "proposals": proposals}, sort_keys=False, allow_unicode=True, width=100
+    )
+    return head + body
+
+
+def describe_draft(draft: Draft) -> str:
+    """One line per proposal, for the command line."""
+    lines = [f"{len(draft.proposals)} proposal(s) from {draft.text}, written to {draft.path}:"]
+    for p in draft.proposals:
+        kind = next(k for k in ("indicator", "transferred", "decided") if k in p)
+        lines.append(
+            f"  {p['id']}: {kind} {p[kind]} on {p['observed']} - \u201c{_cut(p['quote'])}\u201d"
+        )
+    if draft.proposals:
+        lines.append("Review the draft, then: toolkit ingest ARTICLE --accept ID [ID ...]")
+    return "\n".join(lines)
+
+
+def _cut(text: str, n: int = 90) -> str:
+    return text if len(text) <= n else text[: n - 1] + "\u2026"

@@ -1,0 +1,167 @@
+"""Appending to an observation log: validated first, then added after the existing bytes.
+
+`append_observations(pack, records)` checks the new records against the pack and the whole log they
+join (ids unique, targets known, grades, quotes verbatim in their texts) and only then appends them as
+YAML list items at the end of the log (`toolkit.files.append_durably`: under a lock, synced to disk,
+never rewriting what the file holds). An invalid record changes nothing. `store_text` copies a source
+article into the pack's `texts/` so a quote can be checked against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from toolkit.errors import PackError, Problem, ToolkitError
+from toolkit.files import append_durably, write_atomic
+from toolkit.pack.observations import LOG_FILE, TEXTS_DIR, check_log, parse_log
+
+if TYPE_CHECKING:
+    from toolkit.pack.load import Pack
+
+HEADER = (
+    "# The observation log (seeds/README.md, `observations.yaml`). Append-only: toolkit observe and\n"
+    "# toolkit ingest --accept add records at the end and never rewrite existing ones.\n"
+    "observations:\n"
+)
+FIELDS = (
+    "id", "observed", "precision", "reported", "indicator", "transferred", "decided", "present",
+    "source", "reliability", "credibility", "quote", "text", "url", "note",
+)  # fmt: skip
+
+
+def log_path(pack: Pack, log: str | Path | None = None) -> Path:
+    """The log to append to: `log`, or the pack's observations.yaml."""
+    path = Path(log) if log is not None else pack.path / LOG_FILE
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise ToolkitError(
+            f"the log {str(path)!r} is not YAML: observations are appended to a YAML log"
+        )
+    return path
+
+
+def append_observations(
+    pack: Pack, records: Sequence[Mapping[str, Any]], log: str | Path | None = None
+) -> Path:
+    """Append `records` (observation fields) to the log; PackError, and no change, if any record is
+    invalid or the log they would join is."""
+    path = log_path(pack, log)
+    items = [_clean(rec) for rec in records]
+    if not items:
+        raise ToolkitError("nothing to append")
+
+    def make(old: bytes) -> bytes:
+        text = old.decode("utf-8", errors="replace")
+        head = b"" if old else HEADER.encode()
+        if old and not old.endswith(b"\n"):
+            head = b"\n"
+        indent = _list_indent(text)
+        body = "".join(_item(rec, indent) for rec in items).encode("utf-8")
+        problems: list[Problem] = []
+        before = parse_log(old, str(path), problems) if old else []
+        if problems:
+            raise PackError(problems)
+        after = parse_log(old + head + body, str(path), problems)
+        if not problems and [o.id for o in after] != [
+            *(o.id for o in before),
+            *(r["id"] for r in items),
+        ]:
+            problems.append(
+                Problem(
+                    str(path), None, "observations", None,
+                    "cannot append: the log's list must be the last thing in the file, in block "
+                    "style (`observations:` then one `- id: ...` item per record)",
+                )
+            )  # fmt: skip
+        if not problems:
+            check_log(pack, after, str(path), problems)
+        if problems:
+            raise PackError(problems)
+        return head + body
+
+    append_durably(path, make)
+    return path
+
+
+def _clean(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's fields in the log's order, empty ones left out; unknown fields are kept (the
+    check names them)."""
+    out = {k: record[k] for k in FIELDS if record.get(k) is not None}
+    out |= {k: v for k, v in record.items() if k not in FIELDS and v is not None}
+    if "id" not in out:
+        raise ToolkitError("an observation needs an id")
+    return out
+
+
+def _item(record: Mapping[str, Any], indent: str) -> str:
+    text = yaml.safe_dump(
+        [dict(record)], sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
+    )
+    return "".join(indent + line + "\n" for line in text.splitlines())
+
+
+def _list_indent(text: str) -> str:
+    """The indentation of the log's existing list items (two spaces for a new list)."""
+    items = re.findall(r"^( *)- ", text, re.M)
+    return items[-1] if items else "  "
+
+
+def new_id(pack: Pack, base: str, log: str | Path | None = None) -> str:
+    """`base` as an observation id not yet used in the log (`base`, `base_2`, ...)."""
+    base = re.sub(r"[^a-z0-9_]+", "_", base.lower()).strip("_") or "o"
+    if not base[0].isalpha():
+        base = "o_" + base
+    path = log_path(pack, log)
+    used: set[str] = set()
+    if path.is_file():
+        used = {o.id for o in parse_log(path.read_bytes(), str(path), [])}
+    out, n = base, 2
+    while out in used:
+        out, n = f"{base}_{n}", n + 1
+    return out
+
+
+@contextmanager
+def stored_text(pack: Pack, source: str | Path) -> Iterator[str]:
+    """The path, relative to the pack, of a source article: `source` itself if it is under the pack,
+    else a copy in the pack's texts/ (written atomically). If the block raises, a copy this call made
+    is removed again, so a refused observation leaves no trace."""
+    src = Path(source)
+    try:
+        data = src.read_bytes()
+    except OSError as exc:
+        raise ToolkitError(f"--text {str(src)!r}: {exc.strerror or 'cannot read'}") from None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ToolkitError(f"--text {str(src)!r} is not UTF-8 text") from None
+    root = pack.path.resolve()
+    resolved = src.resolve()
+    if resolved.is_relative_to(root):
+        yield resolved.relative_to(root).as_posix()
+        return
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", src.name) or "article.txt"
+    folder = root / TEXTS_DIR
+    new_folder = not folder.exists()
+    target = folder / name
+    made = False
+    if target.exists() and target.read_bytes() != data:
+        digest = hashlib.sha256(data).hexdigest()[:8]
+        target = target.with_name(f"{target.stem}-{digest}{target.suffix}")
+    if not target.exists():
+        write_atomic(target, data)
+        made = True
+    try:
+        yield target.relative_to(root).as_posix()
+    except BaseException:
+        if made:
+            target.unlink(missing_ok=True)
+        if new_folder and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise

@@ -1,0 +1,263 @@
+"""`track(pack, as_of=..., observations=...)`: the assessment on a date, given the observations
+reported by then.
+
+Time 0 is the pack's publication date (`pack.yaml` publication.date) in the pack's start state; the
+filter (`toolkit.track.filter`) follows the scenario's deployment chain day by day and applies each
+observation on its day (`observed`, or the middle of its week or month, never after `reported`),
+using only observations reported on or before the as-of date. The result holds the posterior over
+phases, the probability that each technology has been transferred and that each response tier has
+been decided, the observations used with how much each moved the estimate, the phase posterior on
+every day, and the indicators to watch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import polars as pl
+
+from toolkit.engine.compile import compile_model
+from toolkit.errors import PackError, ParameterError, Problem
+from toolkit.pack import records as r
+from toolkit.pack.observations import check_log, parse_log, read_log
+from toolkit.track.filter import Evidence, Filter, distance, expected_seen, posterior_after
+
+if TYPE_CHECKING:
+    from toolkit.pack.load import Pack
+
+# where in its window an observation of coarse precision is applied (days after `observed`)
+WINDOW_MIDDLE: Final = {"day": 0, "week": 3, "month": 14}
+WATCH_GRADE: Final = ("B", "2")  # the grade of the hypothetical report "what to watch" ranks by
+DIGITS: Final = 4  # probabilities in --json
+
+Observations = str | os.PathLike[str] | pl.DataFrame | Sequence[Mapping[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """The assessment as of one date. Probabilities are floats in [0, 1]; dicts keep ladder order."""
+
+    as_of: dt.date
+    start: dt.date  # the pack's publication date: day 0
+    scenario: str
+    phases: dict[str, float]
+    transferred: dict[str, float]
+    decided: dict[str, float]
+    observations_used: tuple[str, ...]
+    evidence: pl.DataFrame = field(repr=False)  # the observations used, with shift and influence
+    history: pl.DataFrame = field(repr=False)  # date, phase (Enum), probability
+    watch: pl.DataFrame = field(repr=False)  # indicators: seen, and what they would change
+
+    def to_json(self) -> dict[str, Any]:
+        """{"as_of", "phases", "transferred", "decided", "observations_used"}."""
+
+        def short(values: Mapping[str, float]) -> dict[str, float]:
+            return {k: round(min(max(v, 0.0), 1.0), DIGITS) + 0.0 for k, v in values.items()}
+
+        return {
+            "as_of": self.as_of.isoformat(),
+            "phases": short(self.phases),
+            "transferred": short(self.transferred),
+            "decided": short(self.decided),
+            "observations_used": list(self.observations_used),
+        }
+
+    def most_influential(self, n: int = 5) -> pl.DataFrame:
+        """The `n` observations whose removal would move today's estimate most."""
+        return self.evidence.sort("influence", "id", descending=[True, False]).head(n)
+
+
+def track(
+    pack: Pack,
+    as_of: dt.date | str | None = None,
+    observations: Observations = None,
+    *,
+    scenario: str = "baseline",
+    overrides: Mapping[str, object] | None = None,
+    step_days: int = 1,
+    today: dt.date | None = None,
+) -> TrackResult:
+    """The assessment on `as_of` given the observations reported by then.
+
+    `observations`: None for the pack's log (observations.yaml), a path to a log file (YAML or CSV),
+    a list of records (mappings with the log's fields) or a frame like `pack.observations`. `as_of`
+    defaults to today's date capped at the last observation's `reported` date (the publication date
+    when there is none). `scenario` and `overrides` give the chain's rates (point values).
+    """
+    rows = observation_frame(pack, observations)
+    start = pack.meta.publication.date
+    day = parse_date(as_of, "as_of") if as_of is not None else None
+    if day is None:
+        last = max(rows["reported"].to_list(), default=start)
+        day = min(today or dt.date.today(), max(last, start))
+    if day < start:
+        raise ParameterError(
+            f"as_of {day} is before the pack's start date {start} (pack.yaml publication.date)"
+        )
+    model = compile_model(pack, scenario, overrides)
+    used = rows.filter(pl.col("reported") <= day)
+    evidence = _evidence(pack, used, start, model.phases)
+    flt = Filter(model)
+    fw = flt.forward((day - start).days, evidence, step_days)
+    phase_enum = pl.Enum(list(model.phases))
+    dates = [start + dt.timedelta(days=d) for d in fw.days]
+    history = pl.DataFrame(
+        {
+            "date": [d for d in dates for _ in model.phases],
+            "phase": list(model.phases) * len(dates),
+            "probability": fw.phase_history.reshape(-1),
+        },
+        schema={"date": pl.Date, "phase": phase_enum, "probability": pl.Float64},
+    )
+    applied = {e.id: start + dt.timedelta(days=e.day) for e in evidence}
+    ev_frame = used.with_columns(
+        pl.col("id").replace_strict(applied, return_dtype=pl.Date).alias("applied"),
+        pl.col("id").replace_strict(fw.shift, default=0.0, return_dtype=pl.Float64).alias("shift"),
+        pl.col("id")
+        .replace_strict(fw.influence, default=0.0, return_dtype=pl.Float64)
+        .alias("influence"),
+    ).sort("applied", "reported", "id")
+    phases = dict(zip(model.phases, (float(p) for p in fw.phases), strict=True))
+    return TrackResult(
+        as_of=day,
+        start=start,
+        scenario=scenario,
+        phases=phases,
+        transferred=fw.transferred,
+        decided=fw.decided,
+        observations_used=tuple(ev_frame["id"].to_list()),
+        evidence=ev_frame,
+        history=history,
+        watch=watch_list(pack, fw.phases, ev_frame, model.phases),
+    )
+
+
+def parse_date(value: dt.date | str, what: str) -> dt.date:
+    """An ISO date (a `date` passes through); ParameterError naming `what` otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ParameterError(f"{what} expects a date YYYY-MM-DD, got {value!r}") from None
+
+
+def observation_frame(pack: Pack, observations: Observations) -> pl.DataFrame:
+    """The observations as a frame like `pack.observations`, checked against the pack."""
+    if observations is None:
+        return pack.observations
+    if isinstance(observations, pl.DataFrame):
+        return observations
+    if isinstance(observations, str | os.PathLike):
+        rows = read_log(pack, observations)
+    else:
+        problems: list[Problem] = []
+        records = _records(observations, problems)
+        rows = check_log(pack, records, "observations", problems)
+        if problems:
+            raise PackError(problems)
+    schema = pack.observations.schema
+    return pl.DataFrame([{c: row.get(c) for c in schema} for row in rows], schema=schema)
+
+
+def _records(items: Iterable[Mapping[str, Any]], problems: list[Problem]) -> list[r.Observation]:
+    import yaml
+
+    data = yaml.safe_dump({"observations": [dict(i) for i in items]}, sort_keys=False)
+    return parse_log(data.encode("utf-8"), "observations", problems)
+
+
+def applied_day(observed: dt.date, precision: str, reported: dt.date) -> dt.date:
+    """When the filter applies an observation: its day, or the middle of its week or month, never
+    after it was reported."""
+    return min(observed + dt.timedelta(days=WINDOW_MIDDLE[precision]), reported)
+
+
+def _evidence(
+    pack: Pack, rows: pl.DataFrame, start: dt.date, phases: Sequence[str]
+) -> list[Evidence]:
+    seen = _p_seen(pack, phases)
+    out = []
+    for row in rows.iter_rows(named=True):
+        when = applied_day(row["observed"], str(row["precision"]), row["reported"])
+        kind = str(row["target_kind"])
+        out.append(
+            Evidence(
+                id=row["id"],
+                day=(when - start).days,
+                kind=kind,
+                target=row["target"],
+                present=bool(row["present"]),
+                trust=float(row["trust"]),
+                p_seen=seen.get(row["target"]) if kind == "indicator" else None,
+            )
+        )
+    return out
+
+
+def _p_seen(pack: Pack, phases: Sequence[str]) -> dict[str, np.ndarray]:
+    """indicator -> P(seen | phase) in the ladder's order."""
+    out: dict[str, np.ndarray] = {}
+    index = {p: i for i, p in enumerate(phases)}
+    for (ind,), group in pack.diagnostics.group_by("indicator", maintain_order=True):
+        p = np.zeros(len(phases))
+        for phase, prob in group.select(pl.col("phase").cast(pl.String), "p_seen").iter_rows():
+            p[index[phase]] = prob
+        out[str(ind)] = p
+    return out
+
+
+def watch_trust(pack: Pack) -> float:
+    """The trust of the reference report "what to watch" ranks by (a B2 report)."""
+    adm = pack.admiralty
+    trust = dict(zip(adm["grade"], adm["trust"], strict=True))
+    rel, cred = WATCH_GRADE
+    return float(trust.get(rel, 0.8) * trust.get(cred, 0.8))
+
+
+def watch_list(
+    pack: Pack, phases: np.ndarray, evidence: pl.DataFrame, ladder: Sequence[str]
+) -> pl.DataFrame:
+    """Every indicator with a diagnostic: whether it has been reported seen, the chance it is now,
+    and how far a B2 report of it (seen, or absent) would move the phase estimate today. Unseen
+    indicators first, the most informative on top."""
+    w = watch_trust(pack)
+    seen_rows = evidence.filter(
+        (pl.col("target_kind").cast(pl.String) == "indicator") & pl.col("present")
+    )
+    last_seen = dict(seen_rows.group_by("target").agg(pl.col("applied").max()).iter_rows())
+    labels = dict(zip(pack.indicators["id"], pack.indicators["description"], strict=True))
+    rows = []
+    for ind, p in _p_seen(pack, ladder).items():
+        rows.append(
+            {
+                "indicator": ind,
+                "phase": str(pack.indicators.filter(pl.col("id") == ind)["phase"].item()),
+                "description": labels[ind],
+                "seen": ind in last_seen,
+                "last_seen": last_seen.get(ind),
+                "p_seen_now": expected_seen(phases, p),
+                "shift_if_seen": distance(phases, posterior_after(phases, p, w, True)),
+                "shift_if_absent": distance(phases, posterior_after(phases, p, w, False)),
+            }
+        )
+    schema: dict[str, pl.DataType] = {
+        "indicator": pl.String(),
+        "phase": pl.Enum(list(ladder)),
+        "description": pl.String(),
+        "seen": pl.Boolean(),
+        "last_seen": pl.Date(),
+        "p_seen_now": pl.Float64(),
+        "shift_if_seen": pl.Float64(),
+        "shift_if_absent": pl.Float64(),
+    }
+    return pl.DataFrame(rows, schema=schema).sort(
+        "seen", "shift_if_seen", "indicator", descending=[False, True, False]
+    )

@@ -15,6 +15,7 @@ import typer
 from toolkit.cli import engine as cli_engine
 from toolkit.cli import init as cli_init
 from toolkit.cli import report as cli_report
+from toolkit.cli import scoring as cli_scoring
 from toolkit.cli import track as cli_track
 from toolkit.cli.options import PackOption, handles_errors
 from toolkit.errors import PackError
@@ -215,6 +216,7 @@ cli_engine.register(app)  # params, simulate
 cli_report.register(app)  # report, sweep
 cli_init.register(app)  # init
 cli_track.register(app)  # track, observe, ingest
+cli_scoring.register(app)  # forecast, score, backtest
 
 
 def main() -> None:

@@ -1,0 +1,228 @@
+"""Forecast questions, the forecast log, proper scores and the backtest (issue 13)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from toolkit.cli.app import app
+from toolkit.errors import PackError
+from toolkit.pack.load import Pack, load_pack
+from toolkit.track import forecasts as fc
+from toolkit.track.questions import load_questions
+from toolkit.track.scores import backtest, brier, log_score, murphy, parse_every, score
+
+from .conftest import ROOT
+
+FIX = ROOT / "tests" / "fixtures" / "tracker"
+QUESTIONS = FIX / "questions.yaml"  # illustrative
+STORY = FIX / "story.yaml"  # illustrative
+RUN = {"paths": 800, "seed": 3}
+
+
+# ---- scores, by hand ------------------------------------------------------------------------
+def test_brier_by_hand() -> None:
+    # (0.9-1)^2 = 0.01, (0.2-0)^2 = 0.04, (0.6-0)^2 = 0.36, (0.5-1)^2 = 0.25 -> 0.66 / 4
+    assert brier([0.9, 0.2, 0.6, 0.5], [True, False, False, True]) == pytest.approx(0.165)
+    assert brier([1.0], [False]) == 1.0
+    assert brier([0.5, 0.5], [True, False]) == 0.25
+
+
+def test_log_score_by_hand_and_clipped() -> None:
+    mean, clipped = log_score([0.8, 0.25], [True, False])
+    assert mean == pytest.approx((-math.log(0.8) - math.log(0.75)) / 2)
+    assert clipped == 0
+    # a forecast of 0 for an event that happened scores -ln(0.001), and is counted as clipped
+    mean, clipped = log_score([0.0], [True])
+    assert mean == pytest.approx(-math.log(1e-3))
+    assert clipped == 1
+
+
+def test_murphy_by_hand() -> None:
+    ps = [0.1, 0.1, 0.7, 0.7, 0.7]
+    ys = [False, True, True, True, False]
+    m = murphy(ps, ys)
+    # ybar = 3/5; bins [0.1, 0.2): pbar 0.1, ybar 0.5; [0.7, 0.8): pbar 0.7, ybar 2/3
+    rel = (2 * (0.1 - 0.5) ** 2 + 3 * (0.7 - 2 / 3) ** 2) / 5
+    res = (2 * (0.5 - 0.6) ** 2 + 3 * (2 / 3 - 0.6) ** 2) / 5
+    assert m["reliability"] == pytest.approx(rel)
+    assert m["resolution"] == pytest.approx(res)
+    assert m["uncertainty"] == pytest.approx(0.24)
+    assert [b["n"] for b in m["bins"]] == [2, 3]
+    # forecasts equal within bins: the decomposition is exact
+    assert brier(ps, ys) == pytest.approx(rel - res + 0.24)
+    assert score(ps, ys)["n"] == 5
+    assert score([], [])["n"] == 0
+
+
+def test_every() -> None:
+    assert parse_every("7d") == 7
+    assert parse_every("2w") == 14
+    assert parse_every("3") == 3
+    with pytest.raises(Exception, match="--every"):
+        parse_every("0d")
+
+
+# ---- questions ------------------------------------------------------------------------------
+def test_fixture_and_default_questions_load(pack: Pack) -> None:
+    qs = load_questions(pack, QUESTIONS)
+    assert len(qs) == 6
+    assert all(q.outcome is not None for q in qs)
+    default = load_questions(pack)
+    assert default
+    assert all(q.outcome is None for q in default)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"event": {"reached": "moon"}}, "unknown id"),
+        ({"event": {"arrived": "frontline_combat"}}, "unknown event kind"),
+        ({"closes": "2024-10-01"}, "closes before opens"),
+        ({"outcome": True, "resolution": "x"}, "needs the date it was resolved"),
+        ({"colour": "red"}, "unknown field"),
+    ],
+)
+def test_question_errors_are_one_line(pack: Pack, change: dict, message: str) -> None:
+    base = {
+        "id": "q1", "text": "A question?", "event": {"reached": "frontline_combat"},
+        "opens": "2024-11-01", "closes": "2024-12-31",
+    }  # fmt: skip
+    with pytest.raises(PackError, match=message) as info:
+        load_questions(pack, [base | change])
+    assert "\n" not in str(info.value)
+
+
+# ---- forecasts and the log --------------------------------------------------------------------
+def test_no_look_ahead(pack: Pack) -> None:
+    qs = load_questions(pack, QUESTIONS)
+    day = dt.date(2024, 11, 20)
+    open_qs = [q for q in qs if q.is_open(day)]
+    import yaml
+
+    story = yaml.safe_load(STORY.read_text())["observations"]
+    later = {
+        "id": "o_later", "observed": "2024-11-10", "reported": "2024-11-21",
+        "indicator": "i_actual_combat_confirmed", "source": "illustrative", "reliability": "A",
+        "credibility": 1,
+    }  # fmt: skip
+    before = fc.model_forecasts(pack, open_qs, day, story, **RUN)
+    after = fc.model_forecasts(pack, open_qs, day, [*story, later], **RUN)
+    assert before == after
+    moved = fc.model_forecasts(pack, open_qs, day + dt.timedelta(days=1), [*story, later], **RUN)
+    assert moved != fc.model_forecasts(pack, open_qs, day + dt.timedelta(days=1), story, **RUN)
+
+
+def test_log_is_append_only_and_bad_input_changes_nothing(
+    pack_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    base = ["--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "500"]
+    ok = runner.invoke(
+        app, ["forecast", *base, "--as-of", "2024-11-20", "--observations", str(STORY)]
+    )
+    assert ok.exit_code == 0, ok.output
+    log = pack_dir / fc.LOG_FILE
+    first = log.read_bytes()
+    assert first.startswith(b"question,forecaster,as_of,probability,pack_hash")
+    assert first.count(b"\n") == 7
+    # bad inputs: unknown question, p out of range
+    for extra in (
+        ["--p", "0.3", "--question", "nope"],
+        ["--p", "1.5", "--question", "q_ukraine_by_jan"],
+    ):
+        bad = runner.invoke(app, ["forecast", *base, "--as-of", "2024-11-21", *extra])
+        assert bad.exit_code == 2
+        assert "\n" not in bad.output.strip()
+        assert log.read_bytes() == first
+    # a crash in the middle of the model's forecasts
+    from toolkit.track import forecast as engine_bridge
+
+    calls = {"n": 0}
+    real = engine_bridge.simulate_from
+
+    def crash(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        raise RuntimeError("crash mid-way")
+
+    monkeypatch.setattr(engine_bridge, "simulate_from", crash)
+    crashed = runner.invoke(app, ["forecast", *base, "--as-of", "2024-11-22"])
+    assert crashed.exit_code != 0
+    assert calls["n"] == 1
+    assert log.read_bytes() == first
+    monkeypatch.setattr(engine_bridge, "simulate_from", real)
+    # a refused row among good ones appends none of them
+    qs = load_questions(load_pack(pack_dir), QUESTIONS)
+    rows = [
+        fc.Forecast("q_ukraine_by_jan", "ana", dt.date(2024, 11, 23), 0.2),
+        fc.Forecast("q_ukraine_by_jan", "ana", dt.date(2024, 11, 23), 2.0),
+    ]
+    with pytest.raises(PackError):
+        fc.append_forecasts(load_pack(pack_dir), rows, qs)
+    assert log.read_bytes() == first
+    good = runner.invoke(
+        app,
+        [
+            "forecast",
+            *base,
+            "--as-of",
+            "2024-11-23",
+            "--p",
+            "0.3",
+            "--question",
+            "q_ukraine_by_jan",
+            "--by",
+            "ana",
+        ],
+    )
+    assert good.exit_code == 0, good.output
+    assert log.read_bytes().startswith(first)
+
+
+def test_score_json_shape(pack_dir: Path) -> None:
+    runner = CliRunner()
+    base = ["--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "500"]
+    runner.invoke(app, ["forecast", *base, "--as-of", "2024-11-20", "--observations", str(STORY)])
+    runner.invoke(
+        app,
+        [
+            "forecast",
+            *base,
+            "--as-of",
+            "2024-11-20",
+            "--p",
+            "0.9",
+            "--question",
+            "q_frontline_by_dec",
+            "--by",
+            "ana",
+        ],
+    )
+    out = runner.invoke(app, ["score", *base, "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert set(data["forecasters"]) == {"model", "ana"}
+    assert data["forecasters"]["ana"]["n"] == 1
+    assert data["forecasters"]["ana"]["brier"] == pytest.approx(0.01)
+    assert data["forecasters"]["model"]["n"] == 6
+    assert data["references"]["even"]["brier"] == 0.25
+    assert 0 <= data["references"]["model_at_opens"]["brier"] <= 1
+
+
+def test_backtest(pack: Pack) -> None:
+    qs = load_questions(pack, QUESTIONS)
+    result = backtest(pack, qs, dt.date(2024, 11, 1), dt.date(2024, 12, 15), 14, STORY, **RUN)
+    dates = [e["as_of"] for e in result["by_date"]]
+    assert dates == ["2024-11-01", "2024-11-15", "2024-11-29", "2024-12-13"]
+    assert set(result["forecasters"]) == {"model", "model_without_observations"}
+    assert set(result["references"]) == {"even", "model_at_opens"}
+    # on the questions' opening day, with nothing reported yet, the model is its reference
+    first = result["by_date"][0]
+    assert first["brier"]["model"] == first["brier"]["model_at_opens"]
+    # the air-defence question resolved on 2024-11-28 is no longer forecast after it
+    assert "q_air_defence_by_dec" not in result["by_date"][2]["forecasts"]

@@ -1,0 +1,180 @@
+"""`toolkit forecast`, `toolkit score`, `toolkit backtest`: forecasts kept and scored (issue 13).
+
+Each parses and checks its options, then calls `toolkit.track.forecasts` or `toolkit.track.scores`;
+heavy imports happen inside the commands so `toolkit --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from toolkit.cli.options import PackOption, handles_errors
+from toolkit.cli.track import AsOfOption, ObservationsOption
+from toolkit.errors import ParameterError
+
+QuestionsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--questions",
+        help="Question set (YAML) to use instead of the pack's questions.yaml.",
+        show_default=False,
+    ),
+]
+LogOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--log", help="Forecast log (CSV) instead of the pack's forecasts.csv.", show_default=False
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")]
+PathsOption = Annotated[int, typer.Option("--paths", help="Engine paths per forecast run.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Engine random seed.")]
+ScenarioOption = Annotated[
+    str, typer.Option("--scenario", "-s", help="Scenario whose rates the model uses.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `forecast`, `score` and `backtest` to `app`."""
+    app.command("forecast")(forecast)
+    app.command("score")(score)
+    app.command("backtest")(backtest)
+
+
+@handles_errors
+def forecast(
+    as_of: AsOfOption = None,
+    questions: QuestionsOption = None,
+    observations: ObservationsOption = None,
+    by: Annotated[str, typer.Option("--by", help="Forecaster name logged.")] = "model",
+    p: Annotated[
+        float | None,
+        typer.Option(
+            "--p", help="An analyst's own probability (with --question).", show_default=False
+        ),
+    ] = None,
+    question: Annotated[
+        str | None,
+        typer.Option("--question", help="Question id of an analyst's --p.", show_default=False),
+    ] = None,
+    scenario: ScenarioOption = "baseline",
+    paths: PathsOption = 10_000,
+    seed: SeedOption = 0,
+    log: LogOption = None,
+    pack: PackOption = None,
+) -> None:
+    """Forecast every question open on --as-of (the model from the tracker's state on that date),
+    or log an analyst's --p for one --question; appends to the forecast log."""
+    import datetime as dt
+
+    from toolkit.pack.load import load_pack
+    from toolkit.track import forecasts as fc
+    from toolkit.track.questions import load_questions
+    from toolkit.track.tracker import parse_date
+
+    if (p is None) != (question is None):
+        raise ParameterError("--p and --question go together (an analyst's own forecast)")
+    if p is not None and not 0.0 <= p <= 1.0:
+        raise ParameterError(f"--p expects a probability in [0, 1], got {p}")
+    day = parse_date(as_of, "--as-of") if as_of is not None else dt.date.today()
+    loaded = load_pack(pack)
+    qs = load_questions(loaded, questions)
+    if p is not None and question is not None:
+        rows = [fc.Forecast(question=question, forecaster=by, as_of=day, probability=p)]
+    else:
+        open_qs = [q for q in qs if q.is_open(day)]
+        probs = fc.model_forecasts(
+            loaded, open_qs, day, observations, scenario=scenario, paths=paths, seed=seed
+        )
+        rows = fc.model_rows(
+            loaded, probs, day, forecaster=by, scenario=scenario, paths=paths, seed=seed
+        )
+    path = fc.append_forecasts(loaded, rows, qs, log)
+    for row in rows:
+        typer.echo(f"{row.question}: {row.probability:.3f} ({row.forecaster}, as of {day})")
+    typer.echo(f"appended {len(rows)} forecast(s) to {path}")
+
+
+@handles_errors
+def score(
+    questions: QuestionsOption = None,
+    log: LogOption = None,
+    as_json: JsonOption = False,
+    scenario: ScenarioOption = "baseline",
+    paths: PathsOption = 10_000,
+    seed: SeedOption = 0,
+    pack: PackOption = None,
+) -> None:
+    """Score the forecast log against resolved questions: mean Brier and log score, Murphy
+    decomposition, per forecaster and for two references (always 0.5; the model at opens)."""
+    from toolkit.pack.load import load_pack
+    from toolkit.track.forecasts import read_forecasts
+    from toolkit.track.questions import load_questions
+    from toolkit.track.scores import score_log
+
+    loaded = load_pack(pack)
+    qs = load_questions(loaded, questions)
+    result = score_log(
+        loaded, qs, read_forecasts(loaded, log), scenario=scenario, paths=paths, seed=seed
+    )
+    typer.echo(json.dumps(result, indent=2) if as_json else describe(result))
+
+
+@handles_errors
+def backtest(
+    start: Annotated[str, typer.Option("--from", help="First as-of date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--to", help="Last as-of date, YYYY-MM-DD.")],
+    every: Annotated[str, typer.Option("--every", help="Days between dates: 7d, 2w.")] = "7d",
+    questions: QuestionsOption = None,
+    observations: ObservationsOption = None,
+    as_json: JsonOption = False,
+    scenario: ScenarioOption = "baseline",
+    paths: PathsOption = 10_000,
+    seed: SeedOption = 0,
+    pack: PackOption = None,
+) -> None:
+    """Replay the observation log: forecast the open questions on each date from only what was
+    reported by then, with and without observations, and score the resolved ones."""
+    from toolkit.pack.load import load_pack
+    from toolkit.track.questions import load_questions
+    from toolkit.track.scores import backtest as run
+    from toolkit.track.scores import parse_every
+    from toolkit.track.tracker import parse_date
+
+    first, last = parse_date(start, "--from"), parse_date(end, "--to")
+    step = parse_every(every)
+    loaded = load_pack(pack)
+    qs = load_questions(loaded, questions)
+    result = run(
+        loaded, qs, first, last, step, observations, scenario=scenario, paths=paths, seed=seed
+    )
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(describe(result))
+    for entry in result["by_date"]:
+        briers = ", ".join(f"{k} {v:.3f}" for k, v in entry["brier"].items())
+        typer.echo(f"  {entry['as_of']}: {entry['n']} resolved open question(s)  {briers}")
+
+
+def describe(result: dict[str, Any]) -> str:
+    """Scores in words: one line per forecaster and reference."""
+    lines = []
+    for group in ("forecasters", "references"):
+        lines.append(f"{group}:")
+        if not result[group]:
+            lines.append("  (none: no forecast of a resolved question)")
+        for name, s in result[group].items():
+            if not s.get("n"):
+                lines.append(f"  {name}: no resolved questions")
+                continue
+            lines.append(
+                f"  {name}: Brier {s['brier']:.3f}, log {s['log']:.3f}, n {s['n']}"
+                f" (reliability {s['reliability']:.3f}, resolution {s['resolution']:.3f},"
+                f" uncertainty {s['uncertainty']:.3f}; {s['clipped']} clipped)"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,264 @@
+"""The model's forecasts of questions, and the append-only forecast log (`forecasts.csv`).
+
+`model_forecasts(pack, questions, as_of, observations)` is the probability, for each question, that
+its event happens by `closes`, from the tracker's state on `as_of` (only observations reported by
+then; month 0 = `as_of`): one engine run of daily steps (`STEP`, 1/30 month) over the longest
+horizon, read at each question's `closes` (the last step that ends on or before it). An event the
+tracker says may already have happened by `as_of` counts: for a technology, a technology tier or a
+response tier, P = p_now + (1 - p_now) * p_run, where p_now is the tracker's probability on `as_of`
+(a tier's: its most likely technology's) and p_run the run's from `as_of` on. A phase is `reached`
+if the path is in it on `as_of` or enters it by `closes`.
+
+The log has one row per forecast (`COLUMNS`). `append_forecasts` validates every row and the log it
+joins, then appends them after the existing bytes (`toolkit.files.append_durably`): a bad row, or a
+failure before the append, leaves the log byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from toolkit.errors import PackError, ParameterError, Problem
+from toolkit.files import append_durably
+from toolkit.track.chain import DAYS_PER_MONTH
+
+if TYPE_CHECKING:
+    from toolkit.pack.load import Pack
+    from toolkit.track.questions import Question
+    from toolkit.track.tracker import Observations
+
+LOG_FILE: Final = "forecasts.csv"
+COLUMNS: Final = (
+    "question", "forecaster", "as_of", "probability", "pack_hash", "scenario", "overrides", "seed",
+    "paths", "version",
+)  # fmt: skip
+STEP: Final = 1 / 30  # the engine's reporting step for forecasts: about a day
+PATHS: Final = 10_000
+SEED: Final = 0
+MODEL: Final = "model"  # the forecaster name of the model's forecasts
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One row of the forecast log."""
+
+    question: str
+    forecaster: str
+    as_of: dt.date
+    probability: float
+    pack_hash: str = ""
+    scenario: str = ""
+    overrides: str = ""  # JSON object, "" for an analyst's forecast
+    seed: int | None = None
+    paths: int | None = None
+    version: str = ""
+
+    def row(self) -> list[str]:
+        return [
+            self.question, self.forecaster, self.as_of.isoformat(), f"{self.probability:.6g}",
+            self.pack_hash, self.scenario, self.overrides,
+            "" if self.seed is None else str(self.seed),
+            "" if self.paths is None else str(self.paths), self.version,
+        ]  # fmt: skip
+
+
+def model_forecasts(
+    pack: Pack,
+    questions: Sequence[Question],
+    as_of: dt.date,
+    observations: Observations = None,
+    *,
+    scenario: str = "baseline",
+    overrides: Mapping[str, object] | None = None,
+    paths: int = PATHS,
+    seed: int = SEED,
+) -> dict[str, float]:
+    """question id -> P(event by closes) from the tracker's state on `as_of` (see the module)."""
+    from toolkit.track.forecast import simulate_from
+    from toolkit.track.tracker import track
+
+    if not questions:
+        return {}
+    late = [q.id for q in questions if q.closes < as_of]
+    if late:
+        raise ParameterError(f"question {late[0]!r} closed before the as-of date {as_of}")
+    over = dict(overrides or {})
+    tracked = track(pack, as_of, observations, scenario=scenario, overrides=over)
+    days = max((q.closes - as_of).days for q in questions)
+    months = max(1, math.ceil(days / DAYS_PER_MONTH))
+    result = simulate_from(tracked, pack, paths=paths, months=months, seed=seed, step=STEP, **over)
+    model = result.model
+    out: dict[str, float] = {}
+    for q in questions:
+        month = (q.closes - as_of).days / DAYS_PER_MONTH
+        p_run = result.probability_by(q.target, month, q.kind)
+        if q.kind == "transferred":
+            p_now = tracked.transferred.get(q.target, 0.0)
+        elif q.kind == "decided":
+            p_now = tracked.decided.get(q.target, 0.0)
+        elif q.kind == "tier_transferred":
+            techs = [
+                t for t, x in zip(model.technologies, model.technology_tier, strict=True)
+                if model.tech_tiers[int(x)] == q.target
+            ]  # fmt: skip
+            p_now = max((tracked.transferred.get(t, 0.0) for t in techs), default=0.0)
+        else:
+            p_now = 0.0
+        p = p_now + (1.0 - p_now) * p_run
+        out[q.id] = min(max(p, 0.0), 1.0)
+    return out
+
+
+def model_rows(
+    pack: Pack,
+    probabilities: Mapping[str, float],
+    as_of: dt.date,
+    *,
+    forecaster: str = MODEL,
+    scenario: str = "baseline",
+    overrides: Mapping[str, object] | None = None,
+    paths: int = PATHS,
+    seed: int = SEED,
+) -> list[Forecast]:
+    """The log rows of the model's forecasts, with the run's inputs."""
+    from toolkit import __version__
+
+    return [
+        Forecast(
+            question=qid,
+            forecaster=forecaster,
+            as_of=as_of,
+            probability=p,
+            pack_hash=pack.content_hash or "",
+            scenario=scenario,
+            overrides=json.dumps(dict(overrides or {}), sort_keys=True),
+            seed=seed,
+            paths=paths,
+            version=__version__,
+        )
+        for qid, p in probabilities.items()
+    ]
+
+
+def log_path(pack: Pack, log: str | Path | None = None) -> Path:
+    return Path(log) if log is not None else pack.path / LOG_FILE
+
+
+def parse_forecasts(data: bytes, name: str, problems: list[Problem]) -> list[Forecast]:
+    """The rows of a forecast log's bytes; problems appended to `problems`."""
+    if not data:
+        return []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(name, None, None, None, "not UTF-8 text"))
+        return []
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != COLUMNS:
+        problems.append(
+            Problem(name, "header", None, reader.fieldnames, f"expected {','.join(COLUMNS)}")
+        )
+        return []
+    out = []
+    for n, row in enumerate(reader, start=2):
+        try:
+            out.append(_forecast(row))
+        except (ValueError, TypeError) as exc:
+            problems.append(Problem(name, f"line {n}", None, row.get("question"), str(exc)))
+    return out
+
+
+def _forecast(row: Mapping[str, str | None]) -> Forecast:
+    def opt_int(v: str | None) -> int | None:
+        return int(v) if v else None
+
+    p = float(row["probability"] or "nan")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"probability {p} is not in [0, 1]")
+    if not row["question"] or not row["forecaster"]:
+        raise ValueError("a forecast needs a question and a forecaster")
+    return Forecast(
+        question=str(row["question"]), forecaster=str(row["forecaster"]),
+        as_of=dt.date.fromisoformat(str(row["as_of"])), probability=p,
+        pack_hash=row["pack_hash"] or "", scenario=row["scenario"] or "",
+        overrides=row["overrides"] or "", seed=opt_int(row["seed"]), paths=opt_int(row["paths"]),
+        version=row["version"] or "",
+    )  # fmt: skip
+
+
+def read_forecasts(pack: Pack, log: str | Path | None = None) -> list[Forecast]:
+    """The forecast log's rows (none if it does not exist); PackError if it is malformed."""
+    path = log_path(pack, log)
+    if not path.is_file():
+        return []
+    problems: list[Problem] = []
+    rows = parse_forecasts(path.read_bytes(), str(path), problems)
+    if problems:
+        raise PackError(problems)
+    return rows
+
+
+def append_forecasts(
+    pack: Pack,
+    rows: Sequence[Forecast],
+    questions: Sequence[Question],
+    log: str | Path | None = None,
+) -> Path:
+    """Append `rows` to the forecast log after checking each (a known question, a probability in
+    [0, 1], a forecaster name) and the log they join; PackError and no change otherwise."""
+    path = log_path(pack, log)
+    known = {q.id for q in questions}
+    if not rows:
+        raise ParameterError("no forecast to log: no question is open on that date")
+
+    def make(old: bytes) -> bytes:
+        problems: list[Problem] = []
+        parse_forecasts(old, str(path), problems)
+        for f in rows:
+            if f.question not in known:
+                problems.append(
+                    Problem(str(path), f.question, "question", f.question, "unknown question id")
+                )
+            if not (isinstance(f.probability, float | int) and 0.0 <= f.probability <= 1.0):
+                problems.append(
+                    Problem(
+                        str(path), f.question, "probability", f.probability, "must be in [0, 1]"
+                    )
+                )
+            if not f.forecaster.strip() or any(c in f.forecaster for c in ',\n\r"'):
+                problems.append(
+                    Problem(
+                        str(path),
+                        f.question,
+                        "forecaster",
+                        f.forecaster,
+                        "a plain name, no commas or quotes",
+                    )
+                )
+        if problems:
+            raise PackError(problems)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        head = b""
+        if not old:
+            writer.writerow(COLUMNS)
+        elif not old.endswith(b"\n"):
+            head = b"\n"
+        for f in rows:
+            writer.writerow(f.row())
+        return head + buf.getvalue().encode("utf-8")
+
+    append_durably(path, make)
+    return path
+
+
+def row_dict(f: Forecast) -> dict[str, Any]:
+    return dict(zip(COLUMNS, f.row(), strict=True))

@@ -226,3 +226,22 @@ def test_backtest(pack: Pack) -> None:
     assert first["brier"]["model"] == first["brier"]["model_at_opens"]
     # the air-defence question resolved on 2024-11-28 is no longer forecast after it
     assert "q_air_defence_by_dec" not in result["by_date"][2]["forecasts"]
+
+
+def test_score_charts(pack: Pack) -> None:
+    from toolkit.charts.score_charts import (
+        chart_brier_over_time,
+        chart_question_paths,
+        chart_reliability,
+    )
+
+    qs = load_questions(pack, QUESTIONS)
+    result = backtest(pack, qs, dt.date(2024, 11, 1), dt.date(2024, 11, 15), 14, STORY, **RUN)
+    for chart in (
+        chart_reliability(result),
+        chart_brier_over_time(result),
+        chart_question_paths(result),
+    ):
+        spec = chart.to_dict()
+        assert "illustrative" in json.dumps(spec)
+    assert '"n"' in json.dumps(chart_reliability(result).to_dict())

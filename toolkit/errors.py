@@ -45,7 +45,8 @@ def shown(value: object, limit: int = MAX_SHOWN) -> str:
 
 
 VALUE_CHARS = 80  # a value in a message shows at most this many characters
-NAME_CHARS = 60  # a file, record or field name this many
+NAME_CHARS = 60  # a record or field name this many
+PATH_CHARS = 400  # a file's path this many: a path given on the command line is the user's own
 MESSAGE_CHARS = 300  # and the message this many
 
 
@@ -64,7 +65,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = name(self.file)
+        where = name(self.file, PATH_CHARS)
         if self.record is not None:
             where += f" [{name(self.record)}]"
         if self.field is not None:

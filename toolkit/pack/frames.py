@@ -413,7 +413,9 @@ class FrameBuilder:
     def _tracker(self, indicators: pl.DataFrame) -> dict[str, pl.DataFrame]:
         """Indicator diagnostics, the grading table and the observation log
         (`toolkit.pack.observations` holds their checks)."""
-        diagnostics = diagnostic_rows(self.indicators, [p.id for p in self.phases], self.ld.problem)
+        diagnostics = diagnostic_rows(
+            self.indicators, [p.id for p in self.phases], self.ld.problem, self.dropped["phase"]
+        )
         for ind in self.indicators:
             if ind.diagnostic is not None:
                 self.src("indicators.yaml", f"{ind.id}.diagnostic", None, ind.diagnostic.assumption)

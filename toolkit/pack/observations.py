@@ -39,19 +39,23 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # -- indicator diagnostics -------------------------------------------------------------------
 def diagnostic_rows(
-    indicators: Sequence[r.Indicator], phases: Sequence[str], problem: ProblemSink
+    indicators: Sequence[r.Indicator],
+    phases: Sequence[str],
+    problem: ProblemSink,
+    dropped: frozenset[str] | set[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """One row per (indicator with a diagnostic, phase): P(reported seen | phase).
 
     Every phase gets a probability: listed ones their own, the others `seen_otherwise` (required
     when a phase is left out). An indicator is most likely seen in its own phase: its probability
-    there is listed and at least as high as in any other phase."""
+    there is listed and at least as high as in any other phase. A diagnostic naming a phase that was
+    dropped for its own problem (`dropped`, reported already) is skipped, not reported again."""
     file = INDICATORS_FILE
     rows: list[dict[str, Any]] = []
     known = set(phases)
     for ind in indicators:
         diag = ind.diagnostic
-        if diag is None or ind.phase not in known:
+        if diag is None or ind.phase not in known or dropped & set(diag.seen_given_phase):
             continue
         label = f"{ind.id}"
         bad = False

@@ -1,78 +1,22 @@
 """Prose for reports: key findings in words, and tables that say where every number came from.
 
-Functions return Markdown strings. Text that comes from a pack is escaped for HTML and for Markdown
-(every character Markdown or its extensions could read as syntax becomes an entity), so pack text
-shows literally: it can never inject markup, script, a link or an image into a report.
+Functions return Markdown strings built with `toolkit.report.markdown` (pack text shows literally:
+escaped for HTML and Markdown). `esc`, `percent`, `table` and `sourced` are re-exported here for the
+notebooks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from toolkit.engine.result import SimulationResult, share_in_words
 from toolkit.pack.load import Pack
+from toolkit.report.markdown import JUDGED, assumptions, esc, labels, percent, sourced, table
 
 if TYPE_CHECKING:
     from toolkit.track.tracker import TrackResult
-
-# HTML's special characters and Markdown syntax (CommonMark, GFM tables and strikethrough, autolinked
-# URLs and e-mail addresses, math) as entities, in one pass (a second pass would break the first's
-# entities: `'` -> `&#x27;` -> `&&#35;x27;`): rendered, they show the character itself.
-_LITERAL = str.maketrans(
-    {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:$@=^"}
-    | {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
-)
-
-
-def esc(value: object) -> str:
-    """Pack text made literal in Markdown: HTML-escaped, Markdown syntax as entities, one line."""
-    return " ".join(str(value).translate(_LITERAL).split())
-
-
-def percent(p: float | None) -> str:
-    """A probability in words-friendly form: '23 %', '<1 %', '>99 %'."""
-    if p is None:
-        return "n/a"
-    if 0 < p < 0.005:
-        return "<1 %"
-    if 0.995 < p < 1:
-        return ">99 %"
-    return f"{p * 100:.0f} %"
-
-
-def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A Markdown table; cells are escaped."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _labels(frame: pl.DataFrame) -> dict[str, str]:
-    return {
-        str(k): str(v) for k, v in frame.select(pl.col("id").cast(pl.String), "label").iter_rows()
-    }
-
-
-JUDGED = "†"  # marks a name that rests on the analyst's reading; the reading follows the list
-
-
-def _assumptions(frame: pl.DataFrame) -> dict[str, str]:
-    """id -> the row's assumption, for rows that have one."""
-    rows = frame.filter(pl.col("assumption").is_not_null())
-    return dict(zip(rows["id"].cast(pl.String), rows["assumption"], strict=True))
-
-
-def sourced(evidence: str | None, assumption: str | None) -> str:
-    """A row's source in words: the quote, and the analyst's reading beside it when there is one."""
-    quote = f"“{evidence}”" if evidence else ""
-    if assumption is None:
-        return quote
-    if not quote:
-        return f"analyst assumption: {assumption}"
-    return f"{quote} — analyst's reading: {assumption}"
 
 
 def describe_findings(result: SimulationResult, pack: Pack, within: int | None = None) -> str:
@@ -83,10 +27,10 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
     s = result.summary(within)
     w = s["within"]
     never = result.never_decided()
-    phase = _labels(pack.phases)
-    tier = _labels(pack.tech_tiers)
-    response = _labels(pack.response_tiers)
-    judged = _assumptions(pack.phases) | _assumptions(pack.response_tiers)
+    phase = labels(pack.phases)
+    tier = labels(pack.tech_tiers)
+    response = labels(pack.response_tiers)
+    judged = assumptions(pack.phases) | assumptions(pack.response_tiers)
     readings: dict[str, str] = {}
 
     def name(item: str, label: str) -> str:
@@ -172,7 +116,7 @@ def describe_inputs(result: SimulationResult, pack: Pack) -> str:
         if overrides
         else "with **no overrides**"
     )
-    phase = _labels(pack.phases)
+    phase = labels(pack.phases)
     start = inputs["start"]
     shares = ", ".join(f"{percent(v)} in “{esc(phase.get(k, k))}”" for k, v in start.items())
     pack_start = {
@@ -219,16 +163,16 @@ def describe_words_vs_model(pack: Pack, result: SimulationResult) -> str:
     if compared.is_empty():
         return "No claim in the pack names a modelled event (claims.yaml `event`)."
     names = dict(pack.entities.select("id", "name").iter_rows())
-    bands = _labels(pack.yardstick)
-    labels: dict[str, dict[str, str]] = {}
+    bands = labels(pack.yardstick)
+    words_of: dict[str, dict[str, str]] = {}
     for frame in ("phases", "technologies", "tech_tiers", "response_tiers"):
         rows = pack.frames[frame]
         words = rows["label"] if "label" in rows.columns else rows["name"]
-        labels[frame] = dict(zip(rows["id"].cast(pl.String), words, strict=True))
+        words_of[frame] = dict(zip(rows["id"].cast(pl.String), words, strict=True))
     out_rows = []
     for c in compared.iter_rows(named=True):
         frame, verb = _EVENT_WORDS[c["event_kind"]]
-        target = labels[frame].get(c["event_target"], c["event_target"])
+        target = words_of[frame].get(c["event_target"], c["event_target"])
         band = bands.get(c["band"], c["band"]) if c["band"] else "no band"
         out_rows.append(
             (
@@ -384,7 +328,7 @@ def describe_phases(pack: Pack) -> str:
 
 def describe_as_of(tracked: TrackResult, pack: Pack, as_of_given: bool) -> str:
     """What month 0 of the run is, and which observations the assessment rests on."""
-    phase = _labels(pack.phases)
+    phase = labels(pack.phases)
     used = tracked.observations_used
     top = max(tracked.phases, key=tracked.phases.__getitem__)
     rests = (

@@ -224,6 +224,7 @@ def test_init_makes_a_folder_the_commands_use(installed: Installed, tmp_path: Pa
     assert sorted(p.name for p in (folder / "notebooks").iterdir()) == [
         "explore.ipynb",
         "report.ipynb",
+        "scorecard.ipynb",
     ]
     assert "toolkit report notebooks/report.ipynb --pack seeds" in result.stdout
 

@@ -235,6 +235,6 @@ def test_lab_from_a_wheel_works_on_a_temporary_copy(
     servers.run_lab(open_browser=False)
     root, *names = seen["root"]
     assert not Path(root).is_relative_to(package)
-    assert names == ["explore.ipynb", "report.ipynb"]
+    assert names == ["explore.ipynb", "report.ipynb", "scorecard.ipynb"]
     assert not Path(root).exists()  # removed when JupyterLab stopped
     assert "toolkit init DIR" in capsys.readouterr().err

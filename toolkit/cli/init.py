@@ -1,7 +1,7 @@
 """`toolkit init DIR`: a working folder with an editable copy of a pack and the notebooks.
 
 What cookiecutter or `quarto create` users expect of an installed tool: `DIR/seeds/` (the default pack,
-or `--pack`) and `DIR/notebooks/` (`report.ipynb`, `explore.ipynb`), then the commands to run there.
+or `--pack`) and `DIR/notebooks/` (`report.ipynb`, `explore.ipynb`, `scorecard.ipynb`), then the commands to run there.
 The copying is `toolkit.files.init_workspace`; this module checks the arguments and prints.
 """
 

@@ -1,0 +1,90 @@
+"""The scorecard notebook (notebooks/scorecard.ipynb, issue 13) rendered on the illustrative tracker
+fixtures with small parameters: the reliability diagram and the scores are in the HTML, the page
+draws offline in Chromium, and the same inputs give the same bytes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from tests.browser_check import CHROMIUM, check_report
+from toolkit.cache import CACHE_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+SCORECARD = ROOT / "notebooks" / "scorecard.ipynb"
+FIX = Path(__file__).resolve().parent / "fixtures" / "tracker"
+EPOCH = "1700000000"
+PARAMETERS: dict[str, Any] = {
+    "questions": str(FIX / "questions.yaml"),  # illustrative
+    "observations": str(FIX / "story.yaml"),  # illustrative
+    "backtest_from": "2024-11-01",
+    "backtest_to": "2024-12-15",
+    "every": "14d",
+    "paths": 300,
+    "seed": 7,
+}
+
+pytestmark = [pytest.mark.notebook, pytest.mark.slow, pytest.mark.xdist_group("report")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        mp.delenv("TOOLKIT_PACK", raising=False)
+        yield
+
+
+def _render(out: Path, **parameters: Any) -> Path:
+    from toolkit.report.render import render_report
+
+    return render_report(SCORECARD, parameters=parameters, out=out)
+
+
+@pytest.fixture(scope="module")
+def scorecard(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _render(tmp_path_factory.mktemp("scorecard") / "scorecard.html", **PARAMETERS)
+
+
+def test_committed_without_outputs() -> None:
+    nb = nbformat.read(SCORECARD, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert "parameters" in code[0].metadata["tags"]
+    assert [c.id for c in nb.cells] == [f"scorecard-{i:02d}" for i in range(len(nb.cells))]
+
+
+def test_scorecard_has_the_reliability_diagram_and_scores(scorecard: Path) -> None:
+    document = scorecard.read_text(encoding="utf-8")
+    assert "Reliability: forecast bins against what happened" in document
+    assert "Brier score over as-of dates" in document
+    assert "The backtest" in document
+    assert "model_without_observations" in document
+    assert "None has resolved yet" not in document
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("browser")
+def test_scorecard_in_chromium(scorecard: Path) -> None:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
+    assert check_report(scorecard).problems(expect_slider=False) == []
+
+
+def test_same_inputs_same_bytes(scorecard: Path, tmp_path: Path) -> None:
+    again = _render(tmp_path / "again.html", **PARAMETERS)
+    assert again.read_bytes() == scorecard.read_bytes()
+
+
+def test_default_pack_says_nothing_resolved(tmp_path: Path) -> None:
+    path = _render(tmp_path / "default.html", paths=200, backtest_to="2024-11-15")
+    document = path.read_text(encoding="utf-8")
+    assert "None has resolved yet" in document
+    assert "No reliability diagram" in document

@@ -7,7 +7,6 @@ notebooks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -17,7 +16,6 @@ from toolkit.pack.load import Pack
 from toolkit.report.markdown import JUDGED, assumptions, esc, labels, percent, sourced, table
 
 if TYPE_CHECKING:
-    from toolkit.track.questions import Question
     from toolkit.track.tracker import TrackResult
 
 
@@ -383,61 +381,3 @@ def describe_observations(tracked: TrackResult, pack: Pack) -> str:
         ["id", "applied", "reported", "reports", "grade (trust)", "source", "quote", "influence"],
         rows,
     )
-
-
-def describe_scores(result: dict[str, Any], what: str) -> str:
-    """A score dict of `toolkit.track.scores` (`score_log` or `backtest`) as a table: mean Brier and
-    log score, count and Murphy terms per forecaster and reference; in words when nothing resolved."""
-    rows = [
-        (
-            name,
-            group,
-            s["n"],
-            f"{s['brier']:.3f}",
-            f"{s['log']:.3f}",
-            f"{s['reliability']:.3f}",
-            f"{s['resolution']:.3f}",
-            f"{s['uncertainty']:.3f}",
-            s["clipped"],
-        )
-        for group in ("forecasters", "references")
-        for name, s in result.get(group, {}).items()
-        if s.get("n")
-    ]
-    if not rows:
-        return (
-            f"**{what}: no scores.** No question of this set has resolved with a forecast to score "
-            "(a question is scored once its outcome is recorded in the questions file)."
-        )
-    header = [
-        "Forecaster", "Kind", "Forecasts", "Brier", "Log score", "Reliability", "Resolution",
-        "Uncertainty", "Clipped",
-    ]  # fmt: skip
-    note = (
-        f"**{what}.** Lower Brier and log scores are better; always saying 50 % scores Brier 0.250 "
-        "and log 0.693. Brier ≈ reliability − resolution + uncertainty (Murphy, ten bins)."
-    )
-    return note + "\n\n" + table(header, rows)
-
-
-def describe_questions(questions: Sequence[Question]) -> str:
-    """The question set as a table: id, question, window and outcome (pack text escaped)."""
-    if not questions:
-        return "**No questions.** The pack has no `questions.yaml` and none was given."
-    rows = [
-        (
-            q.id,
-            q.text,
-            f"{q.opens} to {q.closes}",
-            "open" if q.outcome is None else ("yes" if q.outcome else "no"),
-        )
-        for q in questions
-    ]
-    resolved = sum(q.outcome is not None for q in questions)
-    head = f"{len(questions)} question(s), {resolved} resolved."
-    if not resolved:
-        head += (
-            " **None has resolved yet, so nothing can be scored:** the tables below say so and the"
-            " charts show the model's forecasts only."
-        )
-    return head + "\n\n" + table(["Question", "Text", "Open", "Outcome"], rows)

@@ -65,6 +65,9 @@ def prespawn_report_kernel(argv: Sequence[str]) -> None:
 
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`; Ctrl-C exits 130 without a traceback."""
+    from toolkit.fastimport import enter_toolkit_process
+
+    enter_toolkit_process()  # before anything can load jsonschema
     try:
         prespawn_report_kernel(sys.argv[1:])
         from toolkit.cli.app import main as cli_main

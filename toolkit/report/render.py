@@ -189,7 +189,7 @@ def render_report(
     """
     from toolkit.fastimport import block_slow_optional_imports
 
-    block_slow_optional_imports()  # before anything below can load jsonschema
+    block_slow_optional_imports()  # the CLI's process only; before anything loads jsonschema
     from toolkit.jupyter.prespawn import take_prespawned
 
     source = NotebookSource.read(notebook)

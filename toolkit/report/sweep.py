@@ -125,7 +125,7 @@ def sweep(
     """
     from toolkit.fastimport import block_slow_optional_imports
 
-    block_slow_optional_imports()  # before anything below can load jsonschema
+    block_slow_optional_imports()  # the CLI's process only; before anything loads jsonschema
     from toolkit.jupyter.kernels import Kernel
     from toolkit.report.notebook import NotebookSource
     from toolkit.report.plan import kernel_env_for

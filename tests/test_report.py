@@ -624,3 +624,34 @@ def test_sweep_uses_one_worker_per_cpu_by_default(monkeypatch: pytest.MonkeyPatc
         sweep_module.os, "sched_getaffinity", lambda _pid: set(range(64)), raising=False
     )
     assert sweep_module.default_workers() == sweep_module.MAX_DEFAULT_WORKERS
+
+
+# -- run defaults named in a parameters cell (issue 14) ---------------------------------------------
+@pytest.mark.usefixtures("no_kernel")
+def test_report_parameters_may_name_the_engine_defaults(tmp_path: Path) -> None:
+    """`seed: int = DEFAULT_SEED` in a parameters cell: the plan, the footer and the checks use the
+    value from toolkit.engine.defaults."""
+    from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_SEED
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, parameter_default, plan_report
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        "from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_SEED\n"
+        "seed: int = DEFAULT_SEED  # random seed\n"
+        "months: int = DEFAULT_MONTHS  # horizon\n"
+        "within: int = 12  # headline month\n"
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "named.ipynb"
+    nbformat.write(nb, path)
+    info = NotebookInfo.read(path)
+    assert list(info.parameters) == ["seed", "months", "within"]
+    assert parameter_default(info.parameters["seed"]) == DEFAULT_SEED
+    plan = plan_report(info, PackInfo.load(None), parameters={"within": 30})
+    prov = {p.name: p.value for p in plan.provenance().parameters}
+    assert prov == {"seed": str(DEFAULT_SEED), "months": str(DEFAULT_MONTHS), "within": "30"}
+    assert plan.provenance().seed == str(DEFAULT_SEED)
+    with pytest.raises(ParameterError, match=rf"past the horizon \(months = {DEFAULT_MONTHS}\)"):
+        plan_report(info, PackInfo.load(None), parameters={"within": DEFAULT_MONTHS + 1})

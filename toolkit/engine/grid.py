@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
+from toolkit.engine.defaults import DEFAULT_SEED
 from toolkit.errors import ParameterError, shown
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def compute_explorer_grid(
     grid: Mapping[str, Sequence[float]] | None = None,
     paths: int = 2_000,
     months: int = 24,
-    seed: int = 1,
+    seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
 ) -> ExplorerGrid:
     """Run the engine at every point of `grid` (default `DEFAULT_GRID`) and collect the outputs.

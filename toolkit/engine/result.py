@@ -10,17 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from toolkit.engine.chunk import Counts, PathSamples
+from toolkit.engine.defaults import DEFAULT_WITHIN  # the "within" month when none is asked for
 from toolkit.engine.model import Model
 from toolkit.engine.validate import check_within
 from toolkit.errors import ParameterError, shown
-
-DEFAULT_WITHIN: Final = 12  # months of the "within" figures when none is asked for
 
 
 @dataclass(frozen=True)

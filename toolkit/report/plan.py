@@ -78,7 +78,7 @@ class ReportPlan:
                 name=p.name,
                 value=render_value(self.overrides[p.name])
                 if p.name in self.overrides
-                else p.default,
+                else shown_default(p),
                 type_name=p.shown_type,
                 overridden=p.name in self.overrides,
             )
@@ -134,7 +134,7 @@ def plan_report(
     overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
     effective_scenario = overrides.get("scenario")
     if effective_scenario is None and "scenario" in declared:
-        default = _default(declared["scenario"])
+        default = parameter_default(declared["scenario"])
         effective_scenario = default if isinstance(default, str) else None
     _check_scenario(pack.pack, effective_scenario)
     model_overrides = _model_overrides(pack.pack, overrides)
@@ -147,7 +147,7 @@ def plan_report(
     }
     if "within" in run and "months" not in run and "months" in declared:
         # a given `within` must lie within the horizon, the notebook's own when not given
-        months = _default(declared["months"])
+        months = parameter_default(declared["months"])
         if isinstance(months, int) and not isinstance(months, bool):
             run["months"] = months
     _run_check(run)
@@ -160,14 +160,28 @@ def plan_report(
     )
 
 
-def _default(param: NotebookParameter) -> Any:
-    """A parameter's default value when it is a literal, else None."""
+def parameter_default(param: NotebookParameter) -> Any:
+    """A parameter's default value when it is a literal or names one of the engine's defaults
+    (`seed: int = DEFAULT_SEED`, see `toolkit.engine.defaults`), else None."""
     import ast
 
+    from toolkit.engine.defaults import DEFAULTS
+
+    text = param.default.strip()
+    if text in DEFAULTS:
+        return DEFAULTS[text]
     try:
-        return ast.literal_eval(param.default)
-    except (ValueError, SyntaxError):
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
+
+
+def shown_default(param: NotebookParameter) -> str:
+    """The default as Python source: a name of the engine's defaults becomes its value."""
+    from toolkit.engine.defaults import DEFAULTS
+
+    text = param.default.strip()
+    return render_value(DEFAULTS[text]) if text in DEFAULTS else param.default
 
 
 def _fold_model_parameters(

@@ -82,4 +82,4 @@ def test_the_report_notebook_starts_from_the_same_defaults() -> None:
 
 def test_defaults_by_name_list_every_default() -> None:
     named = {k: v for k, v in vars(defaults).items() if k.startswith("DEFAULT_")}
-    assert defaults.DEFAULTS == named
+    assert named == defaults.DEFAULTS

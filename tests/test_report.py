@@ -626,7 +626,41 @@ def test_sweep_uses_one_worker_per_cpu_by_default(monkeypatch: pytest.MonkeyPatc
     assert sweep_module.default_workers() == sweep_module.MAX_DEFAULT_WORKERS
 
 
-# -- run defaults named in a parameters cell (issue 14) ---------------------------------------------
+# -- output names (issue 14) -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({}, "charts_report.html"),
+        ({"scenario": "rapid_frontline"}, "charts_report-rapid_frontline.html"),
+        ({"parameters": {"scenario": "rapid_frontline"}}, "charts_report-rapid_frontline.html"),
+        (
+            {"parameters": {"scenario": "rapid_frontline", "n_points": 5}},
+            "charts_report-rapid_frontline.html",
+        ),
+    ],
+)
+def test_one_naming_rule_however_the_scenario_is_given(
+    kwargs: dict[str, Any], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, plan_report
+    from toolkit.report.render import output_path
+
+    monkeypatch.chdir(tmp_path)
+    plan = plan_report(NotebookInfo.read(CHARTS), PackInfo.load(None), **kwargs)
+    assert output_path(plan) == tmp_path / "reports" / name
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize("out", ["x.pdf", "x.png", "x", "x.html.pdf"])
+def test_a_report_out_that_is_not_html_is_refused_before_any_work(tmp_path: Path, out: str) -> None:
+    result = CliRunner().invoke(_cli(), ["report", str(CHARTS), "--out", str(tmp_path / out)])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: --out '{tmp_path / out}': a report is an HTML file")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.usefixtures("no_kernel")
 def test_report_parameters_may_name_the_engine_defaults(tmp_path: Path) -> None:
     """`seed: int = DEFAULT_SEED` in a parameters cell: the plan, the footer and the checks use the

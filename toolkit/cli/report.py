@@ -46,7 +46,8 @@ def report_command(
         Path | None,
         typer.Option(
             "--out",
-            help="Report file (default: reports/<notebook>[-<scenario>].html).",
+            help="Report file, FILE.html (default: reports/<notebook>[-<scenario>].html, with the "
+            "scenario given by --scenario or -p scenario=...).",
             show_default=False,
         ),
     ] = None,
@@ -94,7 +95,8 @@ def sweep_command(
         Path | None,
         typer.Option(
             "--out",
-            help="Output directory (default: reports/sweep-<notebook>/).",
+            help="Output directory, the sweep's own: reports an earlier sweep left there are "
+            "removed (default: reports/sweep-<notebook>/).",
             show_default=False,
         ),
     ] = None,

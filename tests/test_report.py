@@ -270,29 +270,36 @@ def test_bundle_is_wrapped_once_and_never_escaped() -> None:
     assert "if (!window.vegaEmbed) { (function () {" in script
 
 
-def test_live_renderer_output_is_valid_nbformat_and_carries_the_library_once(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("report_mode", [False, True])
+def test_chart_outputs_are_native_vegalite_valid_nbformat_and_carry_no_script(
+    monkeypatch: pytest.MonkeyPatch, report_mode: bool
 ) -> None:
-    monkeypatch.delenv(offline.REPORT_MODE_ENV, raising=False)
-    monkeypatch.setattr(offline, "_live_bundle_shown", False)
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", "mark": "point"}
-    first = offline.offline_renderer(spec)
-    second = offline.offline_renderer(spec)
-    assert 'data-toolkit="vega-bundle"' in first["text/html"]
-    assert 'data-toolkit="vega-bundle"' not in second["text/html"]
-    for data in (first, second):
-        nb = nbformat.v4.new_notebook()
-        cell = nbformat.v4.new_code_cell("chart")
-        cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
-        nb.cells = [cell]
-        nbformat.validate(nb)
-
-
-def test_report_mode_output_has_no_javascript(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(offline.REPORT_MODE_ENV, "1")
-    out = offline.offline_renderer({"mark": "point"})
-    assert out[offline.MIMETYPE] == {"mark": "point"}
-    assert "<script" not in out["text/html"]
+    """JupyterLab draws `application/vnd.vegalite.v5+json` itself, untrusted: no HTML, no script; the
+    same output live and in a report kernel (so a failed report's notebook shows its charts)."""
+    if report_mode:
+        monkeypatch.setenv(offline.REPORT_MODE_ENV, "1")
+    else:
+        monkeypatch.delenv(offline.REPORT_MODE_ENV, raising=False)
+    schema = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+    spec = {"$schema": schema, "mark": "point", "title": {"text": "T"}}
+    data, metadata = offline.offline_renderer(spec)
+    assert set(data) == {"application/vnd.vegalite.v5+json", "text/plain"}
+    assert data["application/vnd.vegalite.v5+json"] == {
+        **spec,
+        "$schema": offline.VEGALITE_V5_SCHEMA,
+    }
+    assert data["text/plain"] == "<Vega-Lite chart: T>"
+    assert metadata["toolkit"] == {"$schema": schema}
+    assert metadata["application/vnd.vegalite.v5+json"]["embed_options"]["renderer"] == "svg"
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=metadata)]
+    nb.cells = [cell]
+    nbformat.validate(nb)
+    assert offline.output_spec(data, metadata) == spec  # the export gets the spec back as it was
+    prepared, versions = prepare_notebook(nb, show_code=False)
+    assert versions == ["6.4"]
+    assert json.dumps(spec, separators=(",", ":")) in prepared.cells[0].outputs[0].data["text/html"]
 
 
 def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() -> None:
@@ -307,7 +314,9 @@ def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() ->
     ]  # fmt: skip
     cells[1].outputs = [
         nbformat.v4.new_output(
-            "execute_result", data={offline.MIMETYPE: spec, "text/plain": "c"}, execution_count=41
+            "execute_result",
+            data={offline.MIMETYPE: spec, "text/plain": "c"},  # the earlier custom mimetype
+            execution_count=41,
         ),
         nbformat.v4.new_output(
             "display_data",
@@ -605,8 +614,8 @@ def test_report_kernel_displays_charts_without_schema_validation(
         monkeypatch.setattr(alt.Chart, "to_dict", spy)
         bundle, _ = shell.display_formatter.format(chart)
         assert calls == [False]
-        assert bundle[offline.MIMETYPE]["mark"] == {"type": "point"}
-        assert "<script" not in bundle["text/html"]
+        assert bundle[offline.VEGALITE_MIMETYPE]["mark"] == {"type": "point"}
+        assert "text/html" not in bundle
     finally:
         InteractiveShell.clear_instance()
 
@@ -689,3 +698,4 @@ def test_report_parameters_may_name_the_engine_defaults(tmp_path: Path) -> None:
     assert plan.provenance().seed == str(DEFAULT_SEED)
     with pytest.raises(ParameterError, match=rf"past the horizon \(months = {DEFAULT_MONTHS}\)"):
         plan_report(info, PackInfo.load(None), parameters={"within": DEFAULT_MONTHS + 1})
+

@@ -699,3 +699,51 @@ def test_report_parameters_may_name_the_engine_defaults(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=rf"past the horizon \(months = {DEFAULT_MONTHS}\)"):
         plan_report(info, PackInfo.load(None), parameters={"within": DEFAULT_MONTHS + 1})
 
+
+# -- listing and naming parameters (issue 14) --------------------------------------------------------
+def test_list_params_prints_every_parameter_and_runs_nothing(
+    no_kernel: None, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(_cli(), ["report", str(REPORT), "--list-params"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Parameters of report.ipynb (-p name=value, or papermill's -p name value):"
+    assert any(
+        line.split() == ["paths:", "int", "=", "20000", "Monte", "Carlo", "paths"] for line in lines
+    )
+    assert len([line for line in lines if line.startswith("  ")]) == len(inspect_parameters(REPORT))
+    assert "Model parameters are accepted too" in lines[-1]
+    fixture = CliRunner().invoke(_cli(), ["report", str(CHARTS), "--list-params"])
+    assert "n_points: int" in fixture.stdout
+    assert "Model parameters" not in fixture.stdout  # no `overrides` parameter
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            {"troop": "15000"},
+            r"unknown parameter 'troop' for report\.ipynb \(did you mean 'troops'\? "
+            r"it takes: scenario, paths, .*, and the \d+ model parameters \(`toolkit params` lists them\)\)$",
+        ),
+        ({"sead": "1"}, r"unknown parameter 'sead' for report\.ipynb \(did you mean 'seed'\? "),
+        ({"zzz": "1"}, r"unknown parameter 'zzz' for report\.ipynb \(it takes: scenario"),
+    ],
+)
+def test_unknown_parameters_name_the_nearest_notebook_or_model_parameter(
+    tmp_path: Path, given: dict[str, str], message: str
+) -> None:
+    from toolkit.report.render import render_report
+
+    with pytest.raises(ParameterError, match=message):
+        render_report(REPORT, out=tmp_path / "r.html", parameters=given, from_text=True)
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_a_papermill_style_parameter_that_reaches_the_command_is_explained(tmp_path: Path) -> None:
+    """Joined by the `toolkit` launcher; anywhere else the value was taken for the notebook."""
+    result = CliRunner().invoke(_cli(), ["report", "-p", "troops", "15000"])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line == "error: -p expects name=value, got 'troops': did you mean -p troops=15000?"

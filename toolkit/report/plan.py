@@ -130,6 +130,7 @@ def plan_report(
         given["scenario"] = scenario
     if pack_given and "pack" in declared and "pack" not in given:
         given["pack"] = str(pack.path)
+    _check_names(name, declared, given, pack.pack)
     given = _fold_model_parameters(declared, given, pack.pack, from_text=from_text)
     overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
     effective_scenario = overrides.get("scenario")
@@ -182,6 +183,58 @@ def shown_default(param: NotebookParameter) -> str:
 
     text = param.default.strip()
     return render_value(DEFAULTS[text]) if text in DEFAULTS else param.default
+
+
+def _model_parameter_ids(declared: Mapping[str, NotebookParameter], pack: Pack) -> list[str]:
+    """The pack's model parameters a notebook takes as `-p name=value` (into its `overrides`)."""
+    frame = pack.frames.get("parameters")
+    if "overrides" not in declared or frame is None or "id" not in frame.columns:
+        return []
+    return [str(i) for i in frame["id"].to_list()]
+
+
+def _check_names(
+    notebook: str, declared: Mapping[str, NotebookParameter], given: Mapping[str, Any], pack: Pack
+) -> None:
+    """An unknown name: a one-line ParameterError naming the nearest parameter, notebook or model."""
+    import difflib
+
+    model = _model_parameter_ids(declared, pack)
+    for name in given:
+        if name in declared or name in model:
+            continue
+        close = difflib.get_close_matches(str(name), [*declared, *model], n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        takes = ", ".join(declared) or "none"
+        also = (
+            f", and the {len(model)} model parameters (`toolkit params` lists them)"
+            if model
+            else ""
+        )
+        raise ParameterError(
+            f"unknown parameter {shown(name)} for {notebook} ({hint}it takes: {takes}{also})"
+        )
+
+
+def describe_parameters(info: NotebookInfo) -> str:
+    """What `toolkit report NOTEBOOK --list-params` prints (papermill's `--help-notebook`): each
+    parameter with its type, default and help, and whether model parameters are accepted too."""
+    rows = [
+        (f"{p.name}: {p.shown_type}", f"= {shown_default(p)}", p.help)
+        for p in info.parameters.values()
+    ]
+    if not rows:
+        return f"{info.path.name} declares no parameters (no cell tagged `parameters`)."
+    name_w = max(len(r[0]) for r in rows)
+    value_w = max(len(r[1]) for r in rows)
+    lines = [f"Parameters of {info.path.name} (-p name=value, or papermill's -p name value):"]
+    lines += [f"  {a.ljust(name_w)}  {b.ljust(value_w)}  {c}".rstrip() for a, b, c in rows]
+    if "overrides" in info.parameters:
+        lines.append(
+            "Model parameters are accepted too: -p troops=15000 goes into `overrides` "
+            "(`toolkit params` lists them, with their valid ranges)."
+        )
+    return "\n".join(lines)
 
 
 def _fold_model_parameters(

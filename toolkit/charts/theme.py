@@ -54,6 +54,7 @@ MAX_ROWS: Final = 5000  # Altair's default limit; charts aggregate well below it
 
 WIDTH: Final = 560
 HEIGHT: Final = 300
+CAPTION_CHAR_PX: Final = 5.6  # average width of a character of an 11 px caption (Liberation Sans)
 
 
 @alt.theme.register(THEME_NAME, enable=False)
@@ -120,12 +121,20 @@ def themed(chart: ChartT) -> ChartT:
     return out
 
 
+def caption_lines(caption: Sequence[str], width: object = None) -> list[str]:
+    """Caption lines wrapped to the chart's width (`width` px, the theme's when not a number), so a
+    long caption never makes a chart wider than it is drawn, wherever it is shown."""
+    px = width if isinstance(width, int | float) and not isinstance(width, bool) else WIDTH
+    chars = max(60, round(px / CAPTION_CHAR_PX))
+    return [line for text in caption for line in textwrap.wrap(text, width=chars) or [""]]
+
+
 def titled(chart: ChartT, title: str, *caption: str, **properties: Any) -> ChartT:
-    """Give a chart its title (what it shows), caption lines (source, assumptions) and properties,
-    and the toolkit theme (`themed`): the last step of every chart function."""
-    return themed(
-        chart.properties(title=alt.Title(text=title, subtitle=list(caption)), **properties)
-    )
+    """Give a chart its title (what it shows), caption lines (source, assumptions; wrapped to the
+    chart's width) and properties, and the toolkit theme (`themed`): the last step of every chart
+    function."""
+    subtitle = caption_lines(caption, properties.get("width"))
+    return themed(chart.properties(title=alt.Title(text=title, subtitle=subtitle), **properties))
 
 
 def order_of(frame: pl.DataFrame, column: str, fallback: Sequence[str] | None = None) -> list[str]:

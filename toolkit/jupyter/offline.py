@@ -12,17 +12,19 @@ error-annotated notebook a failed report keeps under `reports/failed/`):
 
 The HTML report (`toolkit.jupyter.html_export`) turns each such output back into the original spec and
 inlines the matching Vega, Vega-Lite and Vega-Embed bundle from vl-convert exactly once per document,
-with the small script below that draws every chart (`RENDER_JS`). Nothing is loaded from a CDN.
+with the script that draws every chart fitted to its column (`CHARTS_JS`). Nothing is loaded from a CDN.
 
 Only the standard library is imported at module level; Altair and vl-convert load when used.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import re
+from pathlib import Path
 from typing import Any, Final
 
 from toolkit.cache import cache_dir, write_atomic_text
@@ -49,16 +51,11 @@ EMBED_OPTIONS: Final[dict[str, Any]] = {
     "actions": {"export": True, "source": False, "compiled": False, "editor": False},
 }
 
-# Draws every `.tk-chart` placeholder not drawn yet. Idempotent; defined once per page.
-RENDER_JS: Final = (
-    "window.toolkitRenderCharts=window.toolkitRenderCharts||function(opts){"
-    "document.querySelectorAll('.tk-chart:not([data-tk-drawn])').forEach(function(el){"
-    "var s=document.getElementById(el.getAttribute('data-tk-spec'));if(!s)return;"
-    "el.setAttribute('data-tk-drawn','1');"
-    "window.vegaEmbed(el,JSON.parse(s.textContent),opts).catch(function(e){"
-    "el.setAttribute('data-tk-error',String(e));el.textContent='Chart could not be drawn: '+e;"
-    "console.error(e);});});};"
+CHARTS_JS: Final = (
+    Path(__file__).resolve().parent / "templates" / "toolkit_report" / "static" / "charts.js"
 )
+"""Defines `window.toolkitRenderCharts(embedOptions)`: draws every `.tk-chart` placeholder, fitted to its
+column (a phone, a printed page), and again when the column's width changes. Once per page."""
 
 # What the bundle exports: the three libraries as page globals, nothing else.
 BUNDLE_SNIPPET: Final = "window.vegaEmbed=vegaEmbed;window.vega=vega;window.vegaLite=vegaLite;"
@@ -96,9 +93,15 @@ def chart_markup(spec: dict[str, Any], chart_id: str) -> str:
     )
 
 
+@functools.cache
+def render_js() -> str:
+    """The renderer's script (`CHARTS_JS`)."""
+    return CHARTS_JS.read_text(encoding="utf-8")
+
+
 def render_call_js() -> str:
     """Script text: define the renderer (once) and draw all pending charts."""
-    return f"{RENDER_JS}window.toolkitRenderCharts({json.dumps(EMBED_OPTIONS)});"
+    return f"{render_js()}\nwindow.toolkitRenderCharts({json.dumps(EMBED_OPTIONS)});"
 
 
 def vegalite_version(spec: dict[str, Any]) -> str | None:

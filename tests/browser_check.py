@@ -37,8 +37,8 @@ _CHARTS_JS = """() => Array.from(document.querySelectorAll('.tk-chart')).map(el 
 })"""
 _ALL_DRAWN_JS = """() => {
   const charts = document.querySelectorAll('.tk-chart');
-  return Array.from(charts).every(el =>
-    el.hasAttribute('data-tk-error') || el.querySelector('svg.marks, canvas.marks'));
+  return Array.from(charts).every(el => el.hasAttribute('data-tk-error') ||
+    (el.getAttribute('data-tk-state') === 'done' && el.querySelector('svg.marks, canvas.marks')));
 }"""
 
 
@@ -157,3 +157,95 @@ def _move_slider(page: Any, findings: Findings, timeout_ms: int) -> None:
 
 # An SVG's markup or a canvas's pixels: what the reader sees.
 _GRAPHIC_STATE_JS = "el => el.tagName.toLowerCase() === 'canvas' ? el.toDataURL() : el.innerHTML"
+
+
+# -- layout: nothing wider than its column (issue 14) ---------------------------------------------------
+# Page-side: every chart, legend, title and table that passes the edge of its container, and whether
+# the page scrolls sideways. A chart is checked against its output area (the column), its legends and
+# title against the chart's own graphic (Vega cuts what passes it).
+_LAYOUT_JS = """() => {
+  const px = r => Math.round(r * 10) / 10;
+  const found = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth + 1)
+    found.push(`page is ${doc.scrollWidth} px wide in a ${window.innerWidth} px window`);
+  const charts = [];
+  document.querySelectorAll('.tk-chart').forEach(el => {
+    const area = el.parentElement.getBoundingClientRect();
+    const g = el.querySelector('svg.marks');
+    if (!g) { found.push(`${el.id}: not drawn`); return; }
+    const box = g.getBoundingClientRect();
+    if (box.right > area.right + 1 || box.left < area.left - 1)
+      found.push(`${el.id}: ${px(box.width)} px chart passes its ${px(area.width)} px column`);
+    if (el.parentElement.scrollWidth > el.parentElement.clientWidth + 1)
+      found.push(`${el.id}: its column scrolls sideways`);
+    const own = parseFloat(g.getAttribute('width'));
+    if (own > box.width + 1) found.push(`${el.id}: drawn ${own} px wide, shrunk to ${px(box.width)}`);
+    const legends = [];
+    g.querySelectorAll('.role-legend').forEach(l => {
+      const r = l.getBoundingClientRect();
+      if (r.width === 0) return;
+      if (r.right > box.right + 1) found.push(`${el.id}: a legend is cut at the right edge`);
+      legends.push({left: r.left - box.left, top: r.top - box.top, width: r.width});
+    });
+    g.querySelectorAll('.role-title-text, .role-title').forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (r.right > box.right + 1) found.push(`${el.id}: its title or caption is cut`);
+    });
+    const axes = Array.from(g.querySelectorAll('.role-axis')).map(a => a.getBoundingClientRect())
+      .filter(r => r.height > r.width).map(r => r.bottom - box.top);
+    charts.push({id: el.id, width: box.width, legends: legends, axisBottom: axes.length ? Math.min(...axes) : null});
+  });
+  document.querySelectorAll('table').forEach((t, i) => {
+    const r = t.getBoundingClientRect();
+    const p = t.parentElement.getBoundingClientRect();
+    if (r.width > 0 && r.right > p.right + 1)
+      found.push(`table ${i + 1}: ${px(r.width)} px passes its ${px(p.width)} px container`);
+  });
+  return {problems: found, charts: charts};
+}"""
+
+
+@dataclass
+class Layout:
+    """What `check_layout` saw: problems (text) and each chart's legends (px from its top left) and
+    where its first vertical axis ends (`axisBottom`: a legend below it is below a plot; None
+    without a vertical axis)."""
+
+    problems: list[str]
+    charts: list[dict[str, Any]]
+    pdf: bytes = b""
+
+
+def check_layout(
+    path: Path,
+    width: int,
+    *,
+    print_width: int | None = None,
+    pdf: bool = False,
+    timeout_ms: int = CHART_TIMEOUT_MS,
+) -> Layout:
+    """Open `path` offline at `width` px; with `print_width`, then switch to print media at that
+    width (the page's printable width) and let the charts fit again; report what overflows. `pdf`:
+    also print it to an A4 PDF (`Layout.pdf`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page_url = path.resolve().as_uri()
+            page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
+            page.goto(page_url, wait_until="load")
+            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
+            if print_width is not None:
+                page.emulate_media(media="print")
+                page.set_viewport_size({"width": print_width, "height": 900})
+                page.wait_for_timeout(400)  # the resize is debounced
+                page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
+            page.wait_for_timeout(200)
+            seen = page.evaluate(_LAYOUT_JS)
+            data = page.pdf(format="A4", print_background=True) if pdf else b""
+        finally:
+            browser.close()
+    return Layout(problems=seen["problems"], charts=seen["charts"], pdf=data)

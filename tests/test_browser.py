@@ -17,7 +17,6 @@ import pytest
 
 from tests.browser_check import CHROMIUM, check_report
 from toolkit.cache import CACHE_ENV
-from toolkit.jupyter import offline
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 XSS = "<script>alert(1)</script>"
@@ -94,41 +93,3 @@ def test_default_report_in_chromium(tmp_path: Path) -> None:
     path = render_report(out=tmp_path / "report.html")
     assert check_report(path).problems() == []
     assert path.stat().st_size <= 1_300_000
-
-
-def test_live_outputs_draw_like_in_jupyterlab(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Live (not report) outputs, inserted as JupyterLab does: innerHTML, then each script re-made.
-
-    The chart shown before the library's output arrives waits for it; the library comes once.
-    """
-    import json
-
-    monkeypatch.delenv(offline.REPORT_MODE_ENV, raising=False)
-    monkeypatch.setattr(offline, "_live_bundle_shown", False)
-    schema = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
-    specs = [
-        {"$schema": schema, "data": {"values": [{"a": 1, "b": 2}, {"a": 2, "b": 3}]},
-         "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}},
-        {"$schema": schema, "data": {"values": [{"a": 1, "b": 5}]},
-         "mark": "bar", "encoding": {"y": {"field": "b", "type": "quantitative"}}},
-    ]  # fmt: skip
-    outputs = [offline.offline_renderer(spec)["text/html"] for spec in specs]
-    assert 'data-toolkit="vega-bundle"' in outputs[0]
-    assert 'data-toolkit="vega-bundle"' not in outputs[1]
-    page = tmp_path / "live.html"
-    page.write_text(
-        "<!DOCTYPE html><html><body><div id=o1></div><div id=o2></div><script>\n"
-        "const outs = " + json.dumps(outputs).replace("</", "<\\/") + ";\n"
-        "function show(host, html) { host.innerHTML = html;\n"
-        "  host.querySelectorAll('script').forEach(old => {\n"
-        "    const s = document.createElement('script');\n"
-        "    for (const a of old.attributes) s.setAttribute(a.name, a.value);\n"
-        "    s.textContent = old.textContent; old.replaceWith(s); }); }\n"
-        "show(document.getElementById('o2'), outs[1]);\n"
-        "setTimeout(() => show(document.getElementById('o1'), outs[0]), 300);\n"
-        "</script></body></html>",
-        encoding="utf-8",
-    )
-    assert check_report(page).problems(expect_slider=False) == []

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from toolkit.cli.launch import report_arguments
+from toolkit.cli.launch import join_papermill_params, report_arguments
 from toolkit.jupyter import prespawn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ def test_report_arguments_read(argv: list[str], expected: tuple[str | None, str 
         ["report", "a.ipynb", "b.ipynb"],
         ["report", "--pack"],  # value missing
         ["report", "-p=seed=3"],
+        ["report", "nb.ipynb", "--list-params"],  # runs no notebook: no early kernel
     ],
 )
 def test_anything_else_is_left_to_the_cli(argv: list[str]) -> None:
@@ -112,3 +113,43 @@ def test_the_launcher_knows_every_option_of_report() -> None:
     values = {o for p in options if not p.is_flag for o in p.opts}
     assert flags == set(FLAG_OPTIONS)
     assert values == set(VALUE_OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["report", "-p", "troops", "15000"], ["report", "-p", "troops=15000"]),
+        (
+            ["report", "nb.ipynb", "--param", "seed", "-3", "-p", "paths=5"],
+            ["report", "nb.ipynb", "--param", "seed=-3", "-p", "paths=5"],
+        ),
+        (["sweep", "--grid", "a=1,2", "-p", "b", "x"], ["sweep", "--grid", "a=1,2", "-p", "b=x"]),
+        (
+            ["report", "-p", "troops", "--out", "x.html"],
+            ["report", "-p", "troops", "--out", "x.html"],
+        ),
+        (["report", "-p", "troops"], ["report", "-p", "troops"]),  # the CLI says what is missing
+        (["report", "--", "-p", "a", "1"], ["report", "--", "-p", "a", "1"]),
+        (["simulate", "-p", "troops", "5"], ["simulate", "-p", "troops", "5"]),  # not a notebook
+    ],
+)
+def test_papermill_style_parameters_are_joined(argv: list[str], expected: list[str]) -> None:
+    assert join_papermill_params(argv) == expected
+
+
+def test_toolkit_report_takes_papermill_style_parameters(tmp_path: Path) -> None:
+    """Through the real entry point: the joined parameter reaches the checks (which find it unknown,
+    name the nearest and say model parameters are accepted), so no kernel runs."""
+    report = ROOT / "notebooks" / "report.ipynb"
+    done = subprocess.run(
+        [sys.executable, "-m", "toolkit", "report", str(report), "-p", "troop", "15000",
+         "--out", str(tmp_path / "r.html")],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(
+        "error: unknown parameter 'troop' for report.ipynb (did you mean 'troops'?"
+    )
+    assert "model parameters (`toolkit params` lists them)" in line
+    assert list(tmp_path.iterdir()) == []

@@ -271,29 +271,36 @@ def test_bundle_is_wrapped_once_and_never_escaped() -> None:
     assert "if (!window.vegaEmbed) { (function () {" in script
 
 
-def test_live_renderer_output_is_valid_nbformat_and_carries_the_library_once(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("report_mode", [False, True])
+def test_chart_outputs_are_native_vegalite_valid_nbformat_and_carry_no_script(
+    monkeypatch: pytest.MonkeyPatch, report_mode: bool
 ) -> None:
-    monkeypatch.delenv(offline.REPORT_MODE_ENV, raising=False)
-    monkeypatch.setattr(offline, "_live_bundle_shown", False)
-    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.4.1.json", "mark": "point"}
-    first = offline.offline_renderer(spec)
-    second = offline.offline_renderer(spec)
-    assert 'data-toolkit="vega-bundle"' in first["text/html"]
-    assert 'data-toolkit="vega-bundle"' not in second["text/html"]
-    for data in (first, second):
-        nb = nbformat.v4.new_notebook()
-        cell = nbformat.v4.new_code_cell("chart")
-        cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
-        nb.cells = [cell]
-        nbformat.validate(nb)
-
-
-def test_report_mode_output_has_no_javascript(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(offline.REPORT_MODE_ENV, "1")
-    out = offline.offline_renderer({"mark": "point"})
-    assert out[offline.MIMETYPE] == {"mark": "point"}
-    assert "<script" not in out["text/html"]
+    """JupyterLab draws `application/vnd.vegalite.v5+json` itself, untrusted: no HTML, no script; the
+    same output live and in a report kernel (so a failed report's notebook shows its charts)."""
+    if report_mode:
+        monkeypatch.setenv(offline.REPORT_MODE_ENV, "1")
+    else:
+        monkeypatch.delenv(offline.REPORT_MODE_ENV, raising=False)
+    schema = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+    spec = {"$schema": schema, "mark": "point", "title": {"text": "T"}}
+    data, metadata = offline.offline_renderer(spec)
+    assert set(data) == {"application/vnd.vegalite.v5+json", "text/plain"}
+    assert data["application/vnd.vegalite.v5+json"] == {
+        **spec,
+        "$schema": offline.VEGALITE_V5_SCHEMA,
+    }
+    assert data["text/plain"] == "<Vega-Lite chart: T>"
+    assert metadata["toolkit"] == {"$schema": schema}
+    assert metadata["application/vnd.vegalite.v5+json"]["embed_options"]["renderer"] == "svg"
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=metadata)]
+    nb.cells = [cell]
+    nbformat.validate(nb)
+    assert offline.output_spec(data, metadata) == spec  # the export gets the spec back as it was
+    prepared, versions = prepare_notebook(nb, show_code=False)
+    assert versions == ["6.4"]
+    assert json.dumps(spec, separators=(",", ":")) in prepared.cells[0].outputs[0].data["text/html"]
 
 
 def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() -> None:
@@ -308,7 +315,9 @@ def test_prepare_notebook_ids_are_deterministic_and_library_outputs_dropped() ->
     ]  # fmt: skip
     cells[1].outputs = [
         nbformat.v4.new_output(
-            "execute_result", data={offline.MIMETYPE: spec, "text/plain": "c"}, execution_count=41
+            "execute_result",
+            data={offline.MIMETYPE: spec, "text/plain": "c"},  # the earlier custom mimetype
+            execution_count=41,
         ),
         nbformat.v4.new_output(
             "display_data",
@@ -661,8 +670,8 @@ def test_report_kernel_displays_charts_without_schema_validation(
         monkeypatch.setattr(alt.Chart, "to_dict", spy)
         bundle, _ = shell.display_formatter.format(chart)
         assert calls == [False]
-        assert bundle[offline.MIMETYPE]["mark"] == {"type": "point"}
-        assert "<script" not in bundle["text/html"]
+        assert bundle[offline.VEGALITE_MIMETYPE]["mark"] == {"type": "point"}
+        assert "text/html" not in bundle
     finally:
         InteractiveShell.clear_instance()
 
@@ -735,3 +744,117 @@ def test_report_sets_the_words_beside_the_model(overridden_report: str) -> None:
     assert "“possible”: unlikely, 10–55 % “Combat in Ukraine” reached within 12 months" in section
     assert "⚠ model above the speaker's band" in section  # westward ~96 % vs "potentially"
     assert "never decided on about a third of paths (35 %; drawn per path from 0.15–0.55)" in text
+
+
+# -- output names (issue 14) -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({}, "charts_report.html"),
+        ({"scenario": "rapid_frontline"}, "charts_report-rapid_frontline.html"),
+        ({"parameters": {"scenario": "rapid_frontline"}}, "charts_report-rapid_frontline.html"),
+        (
+            {"parameters": {"scenario": "rapid_frontline", "n_points": 5}},
+            "charts_report-rapid_frontline.html",
+        ),
+    ],
+)
+def test_one_naming_rule_however_the_scenario_is_given(
+    kwargs: dict[str, Any], name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, plan_report
+    from toolkit.report.render import output_path
+
+    monkeypatch.chdir(tmp_path)
+    plan = plan_report(NotebookInfo.read(CHARTS), PackInfo.load(None), **kwargs)
+    assert output_path(plan) == tmp_path / "reports" / name
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize("out", ["x.pdf", "x.png", "x", "x.html.pdf"])
+def test_a_report_out_that_is_not_html_is_refused_before_any_work(tmp_path: Path, out: str) -> None:
+    result = CliRunner().invoke(_cli(), ["report", str(CHARTS), "--out", str(tmp_path / out)])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: --out '{tmp_path / out}': a report is an HTML file")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_report_parameters_may_name_the_engine_defaults(tmp_path: Path) -> None:
+    """`seed: int = DEFAULT_SEED` in a parameters cell: the plan, the footer and the checks use the
+    value from toolkit.engine.defaults."""
+    from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_SEED
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, parameter_default, plan_report
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        "from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_SEED\n"
+        "seed: int = DEFAULT_SEED  # random seed\n"
+        "months: int = DEFAULT_MONTHS  # horizon\n"
+        "within: int = 12  # headline month\n"
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    path = tmp_path / "named.ipynb"
+    nbformat.write(nb, path)
+    info = NotebookInfo.read(path)
+    assert list(info.parameters) == ["seed", "months", "within"]
+    assert parameter_default(info.parameters["seed"]) == DEFAULT_SEED
+    plan = plan_report(info, PackInfo.load(None), parameters={"within": 30})
+    prov = {p.name: p.value for p in plan.provenance().parameters}
+    assert prov == {"seed": str(DEFAULT_SEED), "months": str(DEFAULT_MONTHS), "within": "30"}
+    assert plan.provenance().seed == str(DEFAULT_SEED)
+    with pytest.raises(ParameterError, match=rf"past the horizon \(months = {DEFAULT_MONTHS}\)"):
+        plan_report(info, PackInfo.load(None), parameters={"within": DEFAULT_MONTHS + 1})
+
+
+# -- listing and naming parameters (issue 14) --------------------------------------------------------
+def test_list_params_prints_every_parameter_and_runs_nothing(
+    no_kernel: None, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(_cli(), ["report", str(REPORT), "--list-params"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Parameters of report.ipynb (-p name=value, or papermill's -p name value):"
+    assert any(
+        line.split() == ["paths:", "int", "=", "20000", "Monte", "Carlo", "paths"] for line in lines
+    )
+    assert len([line for line in lines if line.startswith("  ")]) == len(inspect_parameters(REPORT))
+    assert "Model parameters are accepted too" in lines[-1]
+    fixture = CliRunner().invoke(_cli(), ["report", str(CHARTS), "--list-params"])
+    assert "n_points: int" in fixture.stdout
+    assert "Model parameters" not in fixture.stdout  # no `overrides` parameter
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            {"troop": "15000"},
+            r"unknown parameter 'troop' for report\.ipynb \(did you mean 'troops'\? "
+            r"it takes: scenario, paths, .*, and the \d+ model parameters \(`toolkit params` lists them\)\)$",
+        ),
+        ({"sead": "1"}, r"unknown parameter 'sead' for report\.ipynb \(did you mean 'seed'\? "),
+        ({"zzz": "1"}, r"unknown parameter 'zzz' for report\.ipynb \(it takes: scenario"),
+    ],
+)
+def test_unknown_parameters_name_the_nearest_notebook_or_model_parameter(
+    tmp_path: Path, given: dict[str, str], message: str
+) -> None:
+    from toolkit.report.render import render_report
+
+    with pytest.raises(ParameterError, match=message):
+        render_report(REPORT, out=tmp_path / "r.html", parameters=given, from_text=True)
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_a_papermill_style_parameter_that_reaches_the_command_is_explained(tmp_path: Path) -> None:
+    """Joined by the `toolkit` launcher; anywhere else the value was taken for the notebook."""
+    result = CliRunner().invoke(_cli(), ["report", "-p", "troops", "15000"])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line == "error: -p expects name=value, got 'troops': did you mean -p troops=15000?"

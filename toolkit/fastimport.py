@@ -1,4 +1,4 @@
-"""Keep slow optional imports out of the toolkit's cold paths.
+"""Keep slow optional imports out of the toolkit's own cold paths.
 
 jsonschema (used by Altair, nbformat and papermill) imports optional format checkers when their
 libraries are installed: "iri"/"iri-reference" through rfc3987_syntax, which builds a grammar at import
@@ -6,6 +6,12 @@ libraries are installed: "iri"/"iri-reference" through rfc3987_syntax, which bui
 nbformat's uses these formats, and jsonschema skips a checker whose library is missing. Marking them
 absent before jsonschema loads saves that time; once jsonschema is loaded it is too late and nothing is
 changed.
+
+Marking a module absent changes the whole process, so it is done only in processes the toolkit owns:
+the `toolkit` command (`toolkit.cli.launch`) and the kernels that run reports (`toolkit.jupyter`), which
+call `enter_toolkit_process()` first. Anywhere else (a user's Python session or Jupyter kernel that
+imports the toolkit or renders a report from Python) `block_slow_optional_imports()` does nothing, and
+`isoduration` and `rfc3987_syntax` stay importable.
 """
 
 from __future__ import annotations
@@ -15,10 +21,20 @@ from typing import Final
 
 SLOW_OPTIONAL_MODULES: Final = ("rfc3987_syntax", "isoduration")
 
+_toolkit_process = False
+
+
+def enter_toolkit_process() -> None:
+    """Declare this process the toolkit's own (the CLI, a report kernel) and block the slow imports."""
+    global _toolkit_process  # noqa: PLW0603 - one flag per process
+    _toolkit_process = True
+    block_slow_optional_imports()
+
 
 def block_slow_optional_imports() -> None:
-    """Make the slow optional imports fail fast (as if not installed) in this process."""
-    if "jsonschema" in sys.modules:
+    """In the toolkit's own processes, make the slow optional imports fail fast (as if not installed);
+    elsewhere, do nothing."""
+    if not _toolkit_process or "jsonschema" in sys.modules:
         return
     for name in SLOW_OPTIONAL_MODULES:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]

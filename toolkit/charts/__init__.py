@@ -1,18 +1,13 @@
 """Charts: pure functions from pack frames and engine results to Altair charts.
 
-Every function returns an Altair chart in the `toolkit` theme (registered on import), with a title that
-says what it shows and a caption naming its source or assumption. Data is aggregated first and inlined in
-the spec (no files, no URLs). Phases, tiers and bands keep their ladder order (the pack's Enum order) on
+Every function returns an Altair chart carrying the `toolkit` theme (registered on import but not
+enabled: the session's other charts keep their own theme), with a title that says what it shows and a
+caption naming its source or assumption. Data is aggregated first and inlined in the spec (no files, no
+URLs). Phases, tiers and bands keep their ladder order (the pack's Enum order) on
 every axis and legend.
 """
 
 from __future__ import annotations
-
-from toolkit.fastimport import block_slow_optional_imports
-
-block_slow_optional_imports()  # before Altair (and so jsonschema) loads
-
-# ruff: noqa: E402 - the imports below must follow that call
 
 from toolkit.charts.analysis_charts import chart_policy_table, chart_tornado
 from toolkit.charts.article_charts import chart_claims, chart_event_timeline

@@ -84,7 +84,7 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
         axis=alt.Axis(
             labelAngle=0,
             labelExpr=label_expr(tiers, [tier_labels.get(t, t) for t in tiers], wrap=26),
-            labelLimit=180,
+            labelLimit=alt.ExprRef("min(180, bandwidth('x') - 4)"),  # a cell's width, when fitted
         ),
     )
     y = alt.Y(
@@ -116,12 +116,22 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
             ],
         )
     )
-    # Vega anchors a multi-line text at its first line: lift 2- and 3-line cells by half their height
+    # Vega anchors a multi-line text at its first line: lift 2- and 3-line cells by half their height.
+    # Cells narrower than drawn (the chart fitted to a phone or a page) get smaller text, cut to the
+    # cell; too narrow to read, none (the legend names the colours).
+    small = "bandwidth('x') < 130"
     texts = [
         alt.Chart(data)
         .transform_calculate(lines="length(split(datum.cell, '\\n'))")
         .transform_filter(f"datum.lines == {n}")
-        .mark_text(fontSize=10.5, lineBreak="\n", baseline="middle", dy=-6.5 * (n - 1))
+        .mark_text(
+            lineBreak="\n",
+            baseline="middle",
+            fontSize=alt.ExprRef(f"{small} ? 9 : 10.5"),
+            dy=alt.ExprRef(f"-{n - 1} * ({small} ? 5.5 : 6.5)"),
+            limit=alt.ExprRef("bandwidth('x') - 6"),
+            opacity=alt.ExprRef("bandwidth('x') < 64 ? 0 : 1"),
+        )
         .encode(
             x=x,
             y=y,

@@ -2,9 +2,10 @@
 
 One look for every chart: the Okabe–Ito colour-blind-safe palette for categories, a colour-blind-safe
 sequential ramp for ordered ladders, quiet axes, titles that say what the chart shows and a caption line
-(the title's subtitle) that names the source or the assumption. Importing this module registers and
-enables the `toolkit` Altair theme; the theme's config is written into every spec at `to_dict()`, so an
-exported spec looks the same wherever it is rendered.
+(the title's subtitle) that names the source or the assumption. Importing this module registers the
+`toolkit` Altair theme without enabling it: a session's other charts keep the theme it chose. Each
+toolkit chart carries the theme's config itself (`titled`, the last step of every chart function,
+calls `themed`), so its spec looks the same wherever it is rendered, whatever theme is active.
 """
 
 from __future__ import annotations
@@ -53,9 +54,10 @@ MAX_ROWS: Final = 5000  # Altair's default limit; charts aggregate well below it
 
 WIDTH: Final = 560
 HEIGHT: Final = 300
+CAPTION_CHAR_PX: Final = 5.6  # average width of a character of an 11 px caption (Liberation Sans)
 
 
-@alt.theme.register(THEME_NAME, enable=True)
+@alt.theme.register(THEME_NAME, enable=False)
 def toolkit_theme() -> alt.theme.ThemeConfig:
     """The toolkit theme: Okabe–Ito categories, sequential ordinal ramp, quiet axes."""
     return {
@@ -103,9 +105,36 @@ def toolkit_theme() -> alt.theme.ThemeConfig:
 ChartT = TypeVar("ChartT", alt.Chart, alt.LayerChart, alt.HConcatChart, alt.VConcatChart)
 
 
+def themed(chart: ChartT) -> ChartT:
+    """`chart` carrying the toolkit theme's config (under any config of its own), so the theme applies
+    to this chart only, whichever theme the session has enabled. The result is a top-level chart: it
+    can no longer be layered or concatenated (Vega-Lite keeps config at the top)."""
+    import copy
+
+    config: dict[str, Any] = copy.deepcopy(dict(toolkit_theme()["config"]))
+    own = chart.config
+    if own is not alt.Undefined:
+        own_dict = own if isinstance(own, dict) else own.to_dict(validate=False)
+        config = dict(alt.utils.update_nested(config, own_dict, copy=True))
+    out = chart.copy(deep=False)
+    out.config = alt.Config.from_dict(config, validate=False)
+    return out
+
+
+def caption_lines(caption: Sequence[str], width: object = None) -> list[str]:
+    """Caption lines wrapped to the chart's width (`width` px, the theme's when not a number), so a
+    long caption never makes a chart wider than it is drawn, wherever it is shown."""
+    px = width if isinstance(width, int | float) and not isinstance(width, bool) else WIDTH
+    chars = max(60, round(px / CAPTION_CHAR_PX))
+    return [line for text in caption for line in textwrap.wrap(text, width=chars) or [""]]
+
+
 def titled(chart: ChartT, title: str, *caption: str, **properties: Any) -> ChartT:
-    """Give a chart its title (what it shows), caption lines (source, assumptions) and properties."""
-    return chart.properties(title=alt.Title(text=title, subtitle=list(caption)), **properties)
+    """Give a chart its title (what it shows), caption lines (source, assumptions; wrapped to the
+    chart's width) and properties, and the toolkit theme (`themed`): the last step of every chart
+    function."""
+    subtitle = caption_lines(caption, properties.get("width"))
+    return themed(chart.properties(title=alt.Title(text=title, subtitle=subtitle), **properties))
 
 
 def order_of(frame: pl.DataFrame, column: str, fallback: Sequence[str] | None = None) -> list[str]:

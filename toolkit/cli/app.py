@@ -18,6 +18,7 @@ from toolkit.cli import report as cli_report
 from toolkit.cli import scoring as cli_scoring
 from toolkit.cli import track as cli_track
 from toolkit.cli.options import PackOption, handles_errors
+from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.errors import PackError
 
 app = typer.Typer(
@@ -140,12 +141,14 @@ def chart(
     ],
     out: Annotated[Path, typer.Option("--out", help="Image to write: FILE.png or FILE.svg.")],
     scenario: Annotated[str, typer.Option(help="Scenario (preset) for model charts.")] = (
-        "baseline"
+        DEFAULT_SCENARIO
     ),
     pack: PackOption = None,
-    paths: Annotated[int, typer.Option(help="Simulated paths for model charts.")] = 20_000,
-    months: Annotated[int, typer.Option(help="Horizon in months for model charts.")] = 36,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    paths: Annotated[int, typer.Option(help="Simulated paths for model charts.")] = DEFAULT_PATHS,
+    months: Annotated[int, typer.Option(help="Horizon in months for model charts.")] = (
+        DEFAULT_MONTHS
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed.")] = DEFAULT_SEED,
     scale: Annotated[float, typer.Option(help="PNG scale factor (2 = retina).")] = 2.0,
 ) -> None:
     """Render one chart to PNG or SVG for slides (offline, via vl-convert)."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.errors import ToolkitError, shown
 from toolkit.files import check_output_file, write_atomic
 
@@ -42,10 +43,10 @@ def build_chart(
     name: str,
     pack: Pack,
     *,
-    scenario: str = "baseline",
-    paths: int = 20_000,
-    months: int = 36,
-    seed: int = 1,
+    scenario: str = DEFAULT_SCENARIO,
+    paths: int = DEFAULT_PATHS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
 ) -> Any:
     """The Altair chart called `name`, computing engine outputs where it needs them."""
     if name not in CHARTS:
@@ -106,10 +107,10 @@ def export_chart(
     out: Path,
     *,
     pack_path: Path | None = None,
-    scenario: str = "baseline",
-    paths: int = 20_000,
-    months: int = 36,
-    seed: int = 1,
+    scenario: str = DEFAULT_SCENARIO,
+    paths: int = DEFAULT_PATHS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
     scale: float = 2.0,
 ) -> Path:
     """Render chart `name` to `out` (.png or .svg); write atomically; return the path written."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from toolkit.cli.options import PackOption, handles_errors
+from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import atomic_path, check_output_file
 
@@ -30,6 +31,9 @@ PROGRESS_MIN_PATH_MONTHS = 10_000_000
 ScenarioOption = Annotated[
     str, typer.Option("--scenario", "-s", help="Scenario (preset) from scenarios.yaml.")
 ]
+PathsOption = Annotated[int, typer.Option(help="Simulated paths.")]
+MonthsOption = Annotated[int, typer.Option(help="Horizon in months after month 0.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +45,7 @@ def register(app: typer.Typer) -> None:
 # --------------------------------------------------------------------------------------------
 @handles_errors
 def params(
-    scenario: ScenarioOption = "baseline",
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
     details: Annotated[
         bool,
         typer.Option(
@@ -60,7 +64,7 @@ def params(
 
 @handles_errors
 def simulate(
-    scenario: ScenarioOption = "baseline",
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
     param: Annotated[
         list[str] | None,
         typer.Option(
@@ -70,9 +74,9 @@ def simulate(
             "Repeatable.",
         ),
     ] = None,
-    paths: Annotated[int, typer.Option(help="Simulated paths.")] = 100_000,
-    months: Annotated[int, typer.Option(help="Horizon in months after month 0.")] = 36,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")] = 0,
+    paths: PathsOption = DEFAULT_PATHS,
+    months: MonthsOption = DEFAULT_MONTHS,
+    seed: SeedOption = DEFAULT_SEED,
     within: Annotated[
         int | None,
         typer.Option(

@@ -8,6 +8,9 @@ standard library, starts the interpreter at once, and leaves it for `render_repo
 (`toolkit.jupyter.prespawn.take_prespawned`). It checks nothing: anything it does not recognise
 (`--help`, an unknown option, a second notebook) means no early start, and the CLI parses and checks
 every argument as before. An interpreter nobody adopts is discarded at exit.
+
+It also accepts papermill's `-p name value` for `report` and `sweep` by joining it into the CLI's
+`-p name=value` (`join_papermill_params`) before anything parses the arguments.
 """
 
 from __future__ import annotations
@@ -16,7 +19,44 @@ import sys
 from collections.abc import Sequence
 
 VALUE_OPTIONS = frozenset({"--scenario", "-p", "--param", "--out", "--pack"})
-FLAG_OPTIONS = frozenset({"--show-code"})
+FLAG_OPTIONS = frozenset({"--show-code", "--list-params"})
+NO_KERNEL_FLAGS = frozenset({"--list-params"})  # the command runs no notebook
+PARAM_OPTIONS = frozenset({"-p", "--param"})
+PARAM_COMMANDS = frozenset({"report", "sweep"})
+
+
+def join_papermill_params(argv: Sequence[str]) -> list[str]:
+    """`report -p troops 15000` (papermill's style) -> `report -p troops=15000`, for `report` and
+    `sweep`: a `-p NAME` whose NAME has no `=` takes the next argument as its value, unless that is
+    an option (a negative number is a value). Anything else is left as it is."""
+    args = list(argv)
+    if not args or args[0] not in PARAM_COMMANDS:
+        return args
+    out = [args[0]]
+    i = 1
+    while i < len(args):
+        arg = args[i]
+        out.append(arg)
+        i += 1
+        if arg == "--":
+            out += args[i:]
+            break
+        if arg in PARAM_OPTIONS and i + 1 < len(args):
+            name, value = args[i], args[i + 1]
+            if "=" not in name and name.isidentifier() and not _is_option(value):
+                out.append(f"{name}={value}")
+                i += 2
+    return out
+
+
+def _is_option(arg: str) -> bool:
+    if not arg.startswith("-") or arg == "-":
+        return False
+    try:
+        float(arg)
+    except ValueError:
+        return True
+    return False
 
 
 def report_arguments(argv: Sequence[str]) -> tuple[str | None, str | None] | None:
@@ -27,6 +67,8 @@ def report_arguments(argv: Sequence[str]) -> tuple[str | None, str | None] | Non
     pack: str | None = None
     rest = iter(argv[1:])
     for arg in rest:
+        if arg in NO_KERNEL_FLAGS:
+            return None
         if arg in FLAG_OPTIONS:
             continue
         name, eq, inline = arg.partition("=")
@@ -65,6 +107,10 @@ def prespawn_report_kernel(argv: Sequence[str]) -> None:
 
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`; Ctrl-C exits 130 without a traceback."""
+    from toolkit.fastimport import enter_toolkit_process
+
+    enter_toolkit_process()  # before anything can load jsonschema
+    sys.argv[1:] = join_papermill_params(sys.argv[1:])
     try:
         prespawn_report_kernel(sys.argv[1:])
         from toolkit.cli.app import main as cli_main

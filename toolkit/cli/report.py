@@ -28,7 +28,9 @@ ParamOption = Annotated[
     typer.Option(
         "-p",
         "--param",
-        help="Notebook parameter as name=value (repeatable); checked before any kernel starts.",
+        help="Notebook parameter as name=value, or papermill's name value (repeatable); a model "
+        "parameter (toolkit params) goes into the notebook's overrides. Checked before any kernel "
+        "starts.",
         show_default=False,
     ),
 ]
@@ -46,17 +48,32 @@ def report_command(
         Path | None,
         typer.Option(
             "--out",
-            help="Report file (default: reports/<notebook>[-<scenario>].html).",
+            help="Report file, FILE.html (default: reports/<notebook>[-<scenario>].html, with the "
+            "scenario given by --scenario or -p scenario=...).",
             show_default=False,
         ),
     ] = None,
     show_code: ShowCodeOption = False,
     pack: PackOption = None,
+    list_params: Annotated[
+        bool,
+        typer.Option(
+            "--list-params",
+            help="List the notebook's parameters (type, default, help) and exit; nothing is run.",
+        ),
+    ] = False,
 ) -> None:
     """Render a notebook into one self-contained, offline HTML report; print its path."""
     from toolkit.jupyter.nbparams import parse_assignments
     from toolkit.report.render import render_report
 
+    if list_params:
+        from toolkit.report.notebook import NotebookInfo
+        from toolkit.report.plan import describe_parameters
+
+        typer.echo(describe_parameters(NotebookInfo.read(notebook)))
+        return
+    _check_papermill_style(param or [], notebook)
     path = render_report(
         notebook,
         scenario=scenario,
@@ -94,7 +111,8 @@ def sweep_command(
         Path | None,
         typer.Option(
             "--out",
-            help="Output directory (default: reports/sweep-<notebook>/).",
+            help="Output directory, the sweep's own: reports an earlier sweep left there are "
+            "removed (default: reports/sweep-<notebook>/).",
             show_default=False,
         ),
     ] = None,
@@ -105,6 +123,7 @@ def sweep_command(
     from toolkit.jupyter.nbparams import parse_assignments, split_values
     from toolkit.report.sweep import SweepInterrupted, sweep
 
+    _check_papermill_style(param or [], notebook)
     parsed = parse_assignments(grid)
     try:
         result = sweep(
@@ -123,6 +142,20 @@ def sweep_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(130) from None
     typer.echo(str(result.index))
+
+
+def _check_papermill_style(params: list[str], notebook: Path | None) -> None:
+    """`-p troops 15000` that reached the command unjoined (the `toolkit` launcher joins papermill's
+    `-p name value` into `-p name=value`): the value was taken for the notebook. Say what was meant."""
+    from toolkit.errors import ParameterError, shown
+
+    bare = next((p for p in params if "=" not in p and p.strip().isidentifier()), None)
+    if bare is None:
+        return
+    value = notebook.name if notebook is not None and notebook.suffix != ".ipynb" else "VALUE"
+    raise ParameterError(
+        f"-p expects name=value, got {shown(bare)}: did you mean -p {bare}={value}?"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from toolkit.engine.compile import compile_model
+from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SEED
 from toolkit.engine.model import Model
 from toolkit.engine.simulation import simulate_variants
 from toolkit.errors import ParameterError
@@ -29,8 +30,8 @@ def compute_tornado(
     scenario: str = "baseline",
     *,
     parameters: Sequence[str] | None = None,
-    paths: int = 20_000,
-    seed: int = 0,
+    paths: int = DEFAULT_PATHS,
+    seed: int = DEFAULT_SEED,
     progress: Callable[[int, int], None] | None = None,
     **overrides: object,
 ) -> pl.DataFrame:

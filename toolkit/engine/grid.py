@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
+from toolkit.engine.defaults import DEFAULT_SEED
 from toolkit.errors import ParameterError, shown
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def compute_explorer_grid(
     grid: Mapping[str, Sequence[float]] | None = None,
     paths: int = 2_000,
     months: int = 24,
-    seed: int = 1,
+    seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
     overrides: Mapping[str, object] | None = None,
     start: Mapping[str, float] | None = None,

@@ -16,11 +16,10 @@ import numpy as np
 import polars as pl
 
 from toolkit.engine.chunk import Counts, PathSamples
+from toolkit.engine.defaults import DEFAULT_WITHIN  # the "within" month when none is asked for
 from toolkit.engine.model import Model
 from toolkit.engine.validate import check_within
 from toolkit.errors import ParameterError, shown
-
-DEFAULT_WITHIN: Final = 12  # months of the "within" figures when none is asked for
 
 _FRACTIONS: Final = (
     (1 / 10, "a tenth"), (1 / 8, "an eighth"), (1 / 5, "a fifth"), (1 / 4, "a quarter"),

@@ -18,6 +18,7 @@ import numpy as np
 
 from toolkit.engine.chunk import Counts, PathSamples, run_chunk, run_chunk_variants
 from toolkit.engine.compile import compile_model
+from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.engine.model import Model
 from toolkit.engine.result import SimulationResult
 from toolkit.engine.validate import check_whole, validate_run
@@ -33,11 +34,11 @@ Progress = Callable[[int, int], None]
 
 def simulate(
     pack: Pack | Model,
-    scenario: str = "baseline",
+    scenario: str = DEFAULT_SCENARIO,
     *,
-    paths: int = 10_000,
-    months: int = 36,
-    seed: int = 0,
+    paths: int = DEFAULT_PATHS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
     chunk_size: int = BLOCK,
     keep_samples: int = 0,
     progress: Progress | None = None,
@@ -109,9 +110,9 @@ def check_step(step: float, months: int) -> int:
 def simulate_variants(
     models: Sequence[Model],
     *,
-    paths: int = 10_000,
-    months: int = 36,
-    seed: int = 0,
+    paths: int = DEFAULT_PATHS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
     chunk_size: int = BLOCK,
     progress: Progress | None = None,
 ) -> list[SimulationResult]:

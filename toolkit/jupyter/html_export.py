@@ -2,8 +2,9 @@
 
 - Template `toolkit/jupyter/templates/toolkit_report` (nbconvert `lab` markup) with no CDN script: no require.js,
   MathJax, Mermaid or widget manager; a small stylesheet instead of JupyterLab's.
-- Charts: every output carrying a Vega-Lite spec (`toolkit.jupyter.offline.MIMETYPE`, or Altair's own
-  `application/vnd.vegalite.v5+json`/`v6+json`) becomes a placeholder plus its spec; the vl-convert
+- Charts: every output carrying a Vega-Lite spec (`application/vnd.vegalite.v5+json` as
+  `toolkit.jupyter.offline.chart_output` writes it, with the spec's own `$schema` restored from the
+  output's metadata, or Altair's own mimetypes) becomes a placeholder plus its spec; the vl-convert
   library is inlined once at the end of the document and draws them all (`toolkit.jupyter.offline`).
 - Determinism: cell ids, chart ids and any template `uuid4()` are counters; execution counts, timings and
   kernel metadata are cleared (nbconvert's `ClearMetadataPreprocessor`), so the same executed content
@@ -37,11 +38,6 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "toolkit_report"
-VEGALITE_MIMETYPES = (
-    offline.MIMETYPE,
-    "application/vnd.vegalite.v6+json",
-    "application/vnd.vegalite.v5+json",
-)
 # Outputs a static page cannot use: widget views need a kernel (their text/plain fallback stays).
 DROPPED_MIMETYPES = ("application/vnd.jupyter.widget-view+json",)
 # Jupyter Book / nbconvert conventions for hiding parts of a report.
@@ -203,14 +199,6 @@ def _inputs_html(inputs: dict[str, Any]) -> str:
     return " · ".join(f"{e(str(k))} <code>{e(value(v))}</code>" for k, v in inputs.items())
 
 
-def _chart_spec(data: dict[str, Any]) -> dict[str, Any] | None:
-    for mimetype in VEGALITE_MIMETYPES:
-        spec = data.get(mimetype)
-        if isinstance(spec, dict):
-            return spec
-    return None
-
-
 def prepare_notebook(nb: NotebookNode, *, show_code: bool) -> tuple[NotebookNode, list[str]]:
     """Charts to placeholders, deterministic ids, no counts; returns (nb, Vega-Lite versions).
 
@@ -236,7 +224,7 @@ def prepare_notebook(nb: NotebookNode, *, show_code: bool) -> tuple[NotebookNode
                     out["execution_count"] = None
                 data = out.get("data")
                 if data is not None:
-                    spec = _chart_spec(data)
+                    spec = offline.output_spec(data, out.get("metadata"))
                     if spec is not None:
                         version = offline.vegalite_version(spec)
                         if version and version not in versions:

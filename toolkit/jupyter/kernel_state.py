@@ -31,7 +31,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.fastimport import block_slow_optional_imports
+from toolkit.fastimport import enter_toolkit_process
 
 __all__ = ["import_modules", "restore", "snapshot", "warm_up"]
 
@@ -59,7 +59,7 @@ def warm_up(modules: list[str], *, offline_charts: bool = True) -> list[str]:
     """
     import gc
 
-    block_slow_optional_imports()
+    enter_toolkit_process()  # a report kernel is the toolkit's own process
     failed = import_modules(modules)
     if offline_charts and "altair" in sys.modules:
         from toolkit.jupyter.offline import use_offline_renderer

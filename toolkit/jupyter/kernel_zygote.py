@@ -17,10 +17,10 @@ import sys
 
 
 def main(argv: list[str]) -> None:
-    from toolkit.fastimport import block_slow_optional_imports
+    from toolkit.fastimport import enter_toolkit_process
     from toolkit.jupyter.kernel_state import import_modules
 
-    block_slow_optional_imports()
+    enter_toolkit_process()
     from ipykernel import kernelapp
 
     import_modules(argv)

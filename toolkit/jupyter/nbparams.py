@@ -320,7 +320,8 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise ParameterError(f"expected name=value, got {shown(item)}")
+            hint = f" (did you mean {name}=VALUE?)" if not sep and name.isidentifier() else ""
+            raise ParameterError(f"expected name=value, got {shown(item)}{hint}")
         if name in result:
             raise ParameterError(f"parameter {shown(name)} given twice")
         result[name] = value

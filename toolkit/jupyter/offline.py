@@ -1,41 +1,48 @@
 """Offline Vega-Lite charts: one Altair renderer for JupyterLab, papermill and the HTML report.
 
-A chart displayed under the `toolkit` renderer (`use_offline_renderer()`) becomes one small output:
+A chart displayed under the `toolkit` renderer (`use_offline_renderer()`) becomes one small output that
+every Jupyter front end draws by itself, also in a notebook nobody has trusted (a papermill output, the
+error-annotated notebook a failed report keeps under `reports/failed/`):
 
-- `application/vnd.toolkit.vegalite+json`: the Vega-Lite spec itself (a JSON mimetype, so the notebook
-  stays valid nbformat; Altair 6's own `mimetype` renderer emits `application/vnd.vegalite.v6.json`,
-  which fails nbformat validation);
-- `text/html`: a placeholder `<div>` plus the spec as `<script type="application/json">` and, live in
-  JupyterLab, a few lines of script that draw it with `vegaEmbed` once the library is on the page;
+- `application/vnd.vegalite.v5+json`: the Vega-Lite spec, drawn by the Vega renderer JupyterLab,
+  Notebook 7, Voilà and VS Code bundle (no network, no script in the output, so nothing to trust).
+  That renderer is Vega-Lite 5, so this copy of the spec is labelled v5; the spec's own `$schema`
+  (Altair's, v6) is kept in the output's metadata (`{"toolkit": {"$schema": ...}}`);
 - `text/plain`: a one-line description.
 
-The JavaScript library (Vega, Vega-Lite and Vega-Embed, bundled offline by vl-convert) is never loaded
-from a CDN. Live, it is put on the page once per kernel session (by `use_offline_renderer()`, or by the
-first chart). In a report (`TOOLKIT_REPORT_MODE=1`, set by `toolkit report`) the outputs carry no
-library at all: the HTML exporter inlines it exactly once per document (`toolkit.jupyter.html_export`).
+The HTML report (`toolkit.jupyter.html_export`) turns each such output back into the original spec and
+inlines the matching Vega, Vega-Lite and Vega-Embed bundle from vl-convert exactly once per document,
+with the script that draws every chart fitted to its column (`CHARTS_JS`). Nothing is loaded from a CDN.
 
 Only the standard library is imported at module level; Altair and vl-convert load when used.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import re
-import uuid
+from pathlib import Path
 from typing import Any, Final
 
 from toolkit.cache import cache_dir, write_atomic_text
 
+VEGALITE_MIMETYPE: Final = "application/vnd.vegalite.v5+json"
+"""Output mimetype carrying a chart's spec: the one JupyterLab's bundled Vega renderer draws untrusted."""
+VEGALITE_V5_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA_METADATA_KEY: Final = "toolkit"
+"""Output metadata `{"toolkit": {"$schema": ...}}`: the spec's own schema (the output's copy says v5)."""
 MIMETYPE: Final = "application/vnd.toolkit.vegalite+json"
-"""Output mimetype carrying a chart's Vega-Lite spec."""
+"""The mimetype of chart outputs before JupyterLab drew them natively (still read by the exporter)."""
 RENDERER_NAME: Final = "toolkit"
 REPORT_MODE_ENV: Final = "TOOLKIT_REPORT_MODE"
 """Set to "1" in a report's kernel: chart outputs then carry no JavaScript (the exporter adds it)."""
 BUNDLE_OUTPUT_KEY: Final = "toolkit"
 BUNDLE_OUTPUT_VALUE: Final = "vega-bundle"
-"""Output metadata `{"toolkit": "vega-bundle"}` marks the live-mode library output (dropped on export)."""
+"""Output metadata `{"toolkit": "vega-bundle"}` marked the library output that notebooks run before
+the native mimetype displayed (dropped on export)."""
 
 # Vega-Embed options shared by live and report rendering: SVG (crisp in print, text stays text);
 # the action menu keeps PNG/SVG export but drops the links that would leave the file.
@@ -44,23 +51,17 @@ EMBED_OPTIONS: Final[dict[str, Any]] = {
     "actions": {"export": True, "source": False, "compiled": False, "editor": False},
 }
 
-# Draws every `.tk-chart` placeholder not drawn yet. Idempotent; defined once per page.
-RENDER_JS: Final = (
-    "window.toolkitRenderCharts=window.toolkitRenderCharts||function(opts){"
-    "document.querySelectorAll('.tk-chart:not([data-tk-drawn])').forEach(function(el){"
-    "var s=document.getElementById(el.getAttribute('data-tk-spec'));if(!s)return;"
-    "el.setAttribute('data-tk-drawn','1');"
-    "window.vegaEmbed(el,JSON.parse(s.textContent),opts).catch(function(e){"
-    "el.setAttribute('data-tk-error',String(e));el.textContent='Chart could not be drawn: '+e;"
-    "console.error(e);});});};"
+CHARTS_JS: Final = (
+    Path(__file__).resolve().parent / "templates" / "toolkit_report" / "static" / "charts.js"
 )
+"""Defines `window.toolkitRenderCharts(embedOptions)`: draws every `.tk-chart` placeholder, fitted to its
+column (a phone, a printed page), and again when the column's width changes. Once per page."""
 
 # What the bundle exports: the three libraries as page globals, nothing else.
 BUNDLE_SNIPPET: Final = "window.vegaEmbed=vegaEmbed;window.vega=vega;window.vegaLite=vegaLite;"
 
 _SCHEMA_VERSION = re.compile(r"/vega-lite/v(\d+)\.(\d+)")
 _bundle_memo: dict[str, str] = {}
-_live_bundle_shown = False
 
 
 # -- spec and markup ------------------------------------------------------------------------------
@@ -92,9 +93,15 @@ def chart_markup(spec: dict[str, Any], chart_id: str) -> str:
     )
 
 
+@functools.cache
+def render_js() -> str:
+    """The renderer's script (`CHARTS_JS`)."""
+    return CHARTS_JS.read_text(encoding="utf-8")
+
+
 def render_call_js() -> str:
     """Script text: define the renderer (once) and draw all pending charts."""
-    return f"{RENDER_JS}window.toolkitRenderCharts({json.dumps(EMBED_OPTIONS)});"
+    return f"{render_js()}\nwindow.toolkitRenderCharts({json.dumps(EMBED_OPTIONS)});"
 
 
 def vegalite_version(spec: dict[str, Any]) -> str | None:
@@ -187,7 +194,9 @@ def _skip_spec_validation(alt: Any) -> None:
     if ip is None:
         return
 
-    def display_chart(chart: Any, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def display_chart(
+        chart: Any, include: Any = None, exclude: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         return offline_renderer(chart.to_dict(validate=False, context={"pre_transform": False}))
 
     ip.display_formatter.mimebundle_formatter.for_type(alt.TopLevelMixin, display_chart)
@@ -198,64 +207,58 @@ def report_mode() -> bool:
     return os.environ.get(REPORT_MODE_ENV) == "1"
 
 
-def offline_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
-    """Altair renderer: the spec as data, plus HTML that draws it without a network."""
-    global _live_bundle_shown  # noqa: PLW0603 - one library per live page
-    text = "<toolkit offline Vega-Lite chart>"
-    if report_mode():
-        html = (
-            '<div class="tk-chart-pending">Vega-Lite chart: drawn in the HTML report '
-            "(<code>toolkit report</code>).</div>"
-        )
-        return {MIMETYPE: spec, "text/html": html, "text/plain": text}
-    chart_id = f"tk-live-{uuid.uuid4().hex[:12]}"
-    parts = []
-    if not _live_bundle_shown:
-        parts.append(bundle_script(vegalite_version(spec)))
-        _live_bundle_shown = True
-    parts.append(chart_markup(spec, chart_id))
-    # Wait for the library (its output may still be rendering), then draw.
-    missing = "The chart library is not on this page: run toolkit.use_offline_renderer() again."
-    wait = (
-        "(function(){var n=0;function go(){"
-        "if(window.vegaEmbed){" + render_call_js() + "}"
-        "else if(n++<400){setTimeout(go,50);}"
-        "else{var el=document.getElementById(" + json.dumps(chart_id) + ");"
-        "if(el){el.textContent=" + json.dumps(missing) + ";}}"
-        "}go();})();"
-    )
-    parts.append(f"<script>{wait}</script>")
-    return {MIMETYPE: spec, "text/html": "\n".join(parts), "text/plain": text}
+def chart_output(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(data, metadata) of a chart's display output: the spec under the Vega-Lite 5 mimetype (labelled
+    v5, drawn with the SVG renderer and the toolkit's embed options), its own `$schema` in metadata."""
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    if isinstance(text, list):
+        text = " ".join(str(t) for t in text)
+    data = {
+        VEGALITE_MIMETYPE: {**spec, "$schema": VEGALITE_V5_SCHEMA},
+        "text/plain": f"<Vega-Lite chart: {text}>" if text else "<Vega-Lite chart>",
+    }
+    metadata: dict[str, Any] = {VEGALITE_MIMETYPE: {"embed_options": dict(EMBED_OPTIONS)}}
+    if "$schema" in spec:
+        metadata[SCHEMA_METADATA_KEY] = {"$schema": spec["$schema"]}
+    return data, metadata
 
 
-def use_offline_renderer(*, show_library: bool = True) -> None:
-    """Register and enable the `toolkit` Altair renderer (offline, one library per page).
+def output_spec(
+    data: dict[str, Any], metadata: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The Vega-Lite spec a display output carries, with its own `$schema` restored; None if none.
 
-    Live in Jupyter, this also displays the JavaScript library once (as this cell's output), so every
-    later chart draws without a network; pass `show_library=False` to leave that to the first chart.
-    In a report kernel it displays nothing: the exporter inlines the library once per document.
+    Reads `chart_output`'s outputs, Altair's own mimetypes and the toolkit's earlier custom one."""
+    for mimetype in (VEGALITE_MIMETYPE, "application/vnd.vegalite.v6+json", MIMETYPE):
+        spec = data.get(mimetype)
+        if isinstance(spec, dict):
+            own = ((metadata or {}).get(SCHEMA_METADATA_KEY) or {}).get("$schema")
+            if mimetype == VEGALITE_MIMETYPE and isinstance(own, str):
+                return {**spec, "$schema": own}
+            return dict(spec)
+    return None
+
+
+def offline_renderer(
+    spec: dict[str, Any], **metadata: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Altair renderer: `chart_output(spec)`, the same live and in a report."""
+    return chart_output(spec)
+
+
+def use_offline_renderer(*, show_library: bool = False) -> None:
+    """Register and enable the `toolkit` Altair renderer (`chart_output`: Jupyter front ends draw the
+    charts with their own bundled Vega, offline, in trusted and untrusted notebooks alike).
+
+    In a report kernel it also skips schema validation on display (the tests validate every chart).
+    `show_library` is accepted for old notebooks and ignored: no library is displayed any more.
     """
-    global _live_bundle_shown  # noqa: PLW0603
     import altair as alt
 
+    del show_library
     if RENDERER_NAME not in alt.renderers.names():
         alt.renderers.register(RENDERER_NAME, offline_renderer)
     alt.renderers.enable(RENDERER_NAME)
     if report_mode():
         _skip_spec_validation(alt)
-        return
-    if not show_library or _live_bundle_shown:
-        return
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
-        return
-    if get_ipython() is None:
-        return
-    display(
-        {"text/html": bundle_script(), "text/plain": "<Vega, Vega-Lite and Vega-Embed (offline)>"},
-        raw=True,
-        metadata={BUNDLE_OUTPUT_KEY: BUNDLE_OUTPUT_VALUE},
-    )
-    _live_bundle_shown = True

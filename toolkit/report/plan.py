@@ -79,7 +79,7 @@ class ReportPlan:
                 name=p.name,
                 value=render_value(self.overrides[p.name])
                 if p.name in self.overrides
-                else p.default,
+                else shown_default(p),
                 type_name=p.shown_type,
                 overridden=p.name in self.overrides,
             )
@@ -132,11 +132,12 @@ def plan_report(
         given["scenario"] = scenario
     if pack_given and "pack" in declared and "pack" not in given:
         given["pack"] = str(pack.path)
+    _check_names(name, declared, given, pack.pack)
     given = _fold_model_parameters(declared, given, pack.pack, from_text=from_text)
     overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
     effective_scenario = overrides.get("scenario")
     if effective_scenario is None and "scenario" in declared:
-        default = _default(declared["scenario"])
+        default = parameter_default(declared["scenario"])
         effective_scenario = default if isinstance(default, str) else None
     _check_scenario(pack.pack, effective_scenario)
     _check_as_of(pack.pack, overrides.get("as_of"), overrides.get("observations"))
@@ -155,7 +156,7 @@ def plan_report(
     }
     if "within" in run and "months" not in run and "months" in declared:
         # a given `within` must lie within the horizon, the notebook's own when not given
-        months = _default(declared["months"])
+        months = parameter_default(declared["months"])
         if isinstance(months, int) and not isinstance(months, bool):
             run["months"] = months
     _run_check(run)
@@ -168,14 +169,80 @@ def plan_report(
     )
 
 
-def _default(param: NotebookParameter) -> Any:
-    """A parameter's default value when it is a literal, else None."""
+def parameter_default(param: NotebookParameter) -> Any:
+    """A parameter's default value when it is a literal or names one of the engine's defaults
+    (`seed: int = DEFAULT_SEED`, see `toolkit.engine.defaults`), else None."""
     import ast
 
+    from toolkit.engine.defaults import DEFAULTS
+
+    text = param.default.strip()
+    if text in DEFAULTS:
+        return DEFAULTS[text]
     try:
-        return ast.literal_eval(param.default)
-    except (ValueError, SyntaxError):
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
+
+
+def shown_default(param: NotebookParameter) -> str:
+    """The default as Python source: a name of the engine's defaults becomes its value."""
+    from toolkit.engine.defaults import DEFAULTS
+
+    text = param.default.strip()
+    return render_value(DEFAULTS[text]) if text in DEFAULTS else param.default
+
+
+def _model_parameter_ids(declared: Mapping[str, NotebookParameter], pack: Pack) -> list[str]:
+    """The pack's model parameters a notebook takes as `-p name=value` (into its `overrides`)."""
+    frame = pack.frames.get("parameters")
+    if "overrides" not in declared or frame is None or "id" not in frame.columns:
+        return []
+    return [str(i) for i in frame["id"].to_list()]
+
+
+def _check_names(
+    notebook: str, declared: Mapping[str, NotebookParameter], given: Mapping[str, Any], pack: Pack
+) -> None:
+    """An unknown name: a one-line ParameterError naming the nearest parameter, notebook or model."""
+    import difflib
+
+    model = _model_parameter_ids(declared, pack)
+    for name in given:
+        if name in declared or name in model:
+            continue
+        close = difflib.get_close_matches(str(name), [*declared, *model], n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        takes = ", ".join(declared) or "none"
+        also = (
+            f", and the {len(model)} model parameters (`toolkit params` lists them)"
+            if model
+            else ""
+        )
+        raise ParameterError(
+            f"unknown parameter {shown(name)} for {notebook} ({hint}it takes: {takes}{also})"
+        )
+
+
+def describe_parameters(info: NotebookInfo) -> str:
+    """What `toolkit report NOTEBOOK --list-params` prints (papermill's `--help-notebook`): each
+    parameter with its type, default and help, and whether model parameters are accepted too."""
+    rows = [
+        (f"{p.name}: {p.shown_type}", f"= {shown_default(p)}", p.help)
+        for p in info.parameters.values()
+    ]
+    if not rows:
+        return f"{info.path.name} declares no parameters (no cell tagged `parameters`)."
+    name_w = max(len(r[0]) for r in rows)
+    value_w = max(len(r[1]) for r in rows)
+    lines = [f"Parameters of {info.path.name} (-p name=value, or papermill's -p name value):"]
+    lines += [f"  {a.ljust(name_w)}  {b.ljust(value_w)}  {c}".rstrip() for a, b, c in rows]
+    if "overrides" in info.parameters:
+        lines.append(
+            "Model parameters are accepted too: -p troops=15000 goes into `overrides` "
+            "(`toolkit params` lists them, with their valid ranges)."
+        )
+    return "\n".join(lines)
 
 
 def _fold_model_parameters(

@@ -47,10 +47,35 @@ class ReportError(ToolkitError):
         self.failed_notebook = failed_notebook
 
 
+REPORT_SUFFIXES = (".html", ".htm")
+
+
 def default_output_path(notebook: Path, scenario: str | None = None) -> Path:
     """`reports/<notebook>[-<scenario>].html` under the current directory."""
     suffix = f"-{slug(scenario)}" if scenario else ""
     return Path.cwd() / "reports" / f"{notebook.stem}{suffix}.html"
+
+
+def output_path(plan: ReportPlan) -> Path:
+    """Where a report goes without `--out`: one rule however the scenario was given (`--scenario X`,
+    `-p scenario=X`, `parameters={"scenario": X}`): `reports/<notebook>-X.html`; without one,
+    `reports/<notebook>.html`."""
+    given = plan.overrides.get("scenario")
+    return default_output_path(plan.notebook.path, given if isinstance(given, str) else None)
+
+
+def check_report_out(out: str | os.PathLike[str]) -> Path:
+    """`out` as a report's file: an .html name that can be written, else a one-line OutputError
+    (a report is HTML: `--out x.pdf` would put HTML into a .pdf)."""
+    from toolkit.errors import OutputError
+    from toolkit.files import check_output_file
+
+    if Path(out).suffix.lower() not in REPORT_SUFFIXES:
+        raise OutputError(
+            f"--out {str(out)!r}: a report is an HTML file; give a name ending in .html "
+            "(a browser prints it to PDF)"
+        )
+    return check_output_file(Path(out).resolve())
 
 
 def slug(value: object, limit: int = 40) -> str:
@@ -185,13 +210,15 @@ def render_report(
 
     `parameters` are checked against the notebook's `parameters` cell before any kernel starts
     (`from_text=True`: the values are command-line text, parsed by declared type). Returns the path
-    written (default `reports/<notebook>[-<scenario>].html`).
+    written: `out` (an .html file), by default `reports/<notebook>[-<scenario>].html` with the scenario
+    given here or in `parameters` (`output_path`).
     """
     from toolkit.fastimport import block_slow_optional_imports
 
-    block_slow_optional_imports()  # before anything below can load jsonschema
+    block_slow_optional_imports()  # the CLI's process only; before anything loads jsonschema
     from toolkit.jupyter.prespawn import take_prespawned
 
+    target = check_report_out(out) if out is not None else None
     source = NotebookSource.read(notebook)
     # The interpreter that becomes the kernel starts now (or started as the `toolkit` command did,
     # toolkit.cli.launch) and imports the notebook's modules while the parameters are checked; it turns
@@ -208,9 +235,8 @@ def render_report(
             pack_given=pack is not None,
             from_text=from_text,
         )
-        target = (
-            Path(out).resolve() if out is not None else default_output_path(info.path, scenario)
-        )
+        if target is None:
+            target = check_report_out(output_path(plan))
         kernel.start()
         kernel.warm_up(info.imports)
         # nbconvert is imported and warmed in a thread while the kernel boots and runs the notebook

@@ -9,7 +9,10 @@ and boot while the parent validates, imports nbconvert and loads the chart libra
 
 Every combination is validated (names, types, scenario, engine ranges) before any kernel starts.
 A report that fails does not stop the sweep: it is listed as failed in `index.html` (its
-error-annotated notebook under `failed/`), and `SweepError` is raised at the end. Any exception
+error-annotated notebook under `failed/`), and `SweepError` is raised at the end.
+
+The output folder is the sweep's: the reports an earlier sweep wrote there (those its `index.html`
+lists) that this sweep does not write are removed, so every report in the folder is in the index. Any exception
 while rendering one report (a full disk, an unwritable file) is that report's failure, not the sweep's.
 
 Ctrl-C stops promptly: no new report starts, the running cells are interrupted, the reports already
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import check_output_dir, lock_dir
-from toolkit.report.index import SweepItem, write_index
+from toolkit.report.index import OVERRIDES, SweepItem, previous_files, stale_files, write_index
 
 if TYPE_CHECKING:
     from toolkit.jupyter.kernels import Kernel
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 class SweepResult:
     index: Path
     items: list[SweepItem] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)  # an earlier sweep's reports, now gone
 
     @property
     def reports(self) -> list[Path]:
@@ -125,7 +129,7 @@ def sweep(
     """
     from toolkit.fastimport import block_slow_optional_imports
 
-    block_slow_optional_imports()  # before anything below can load jsonschema
+    block_slow_optional_imports()  # the CLI's process only; before anything loads jsonschema
     from toolkit.jupyter.kernels import Kernel
     from toolkit.report.notebook import NotebookSource
     from toolkit.report.plan import kernel_env_for
@@ -199,6 +203,7 @@ def _sweep(
         jobs.append((i, plan, target / _file_name(info.path.stem, values, taken), values))
     target.mkdir(parents=True, exist_ok=True)
     with lock_dir(target, "sweep"):  # two sweeps into one folder would interleave
+        listed = previous_files(target)  # what an earlier sweep's index lists
         items, interrupted = _run(
             kernels, jobs, info.imports, show_code=show_code, progress=progress
         )
@@ -206,8 +211,12 @@ def _sweep(
             items.get(i) or SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
             for i, _, out, values in jobs
         ]
-        index = write_index(target, info.path.name, names, plans[0], ordered)
-    result = SweepResult(index=index, items=ordered)
+        # The folder is the sweep's: an earlier sweep's reports that this index would not list go.
+        removed = stale_files(target, ordered, listed)
+        for path in removed:
+            path.unlink(missing_ok=True)
+        index = write_index(target, info.path.name, names, plans, ordered)
+    result = SweepResult(index=index, items=ordered, removed=removed)
     if interrupted:
         done = len(result.reports)
         raise SweepInterrupted(
@@ -224,8 +233,13 @@ def _sweep(
 
 
 def plan_values(plan: ReportPlan, combo: Mapping[str, Any]) -> dict[str, Any]:
-    """The combination's values as the notebook receives them (after type conversion)."""
-    return {k: plan.overrides.get(k, v) for k, v in combo.items()}
+    """The combination's values as the report receives them (after type conversion); a model
+    parameter from inside the notebook's `overrides` dict."""
+    nested = plan.overrides.get(OVERRIDES)
+    nested = nested if isinstance(nested, Mapping) else {}
+    return {
+        k: plan.overrides[k] if k in plan.overrides else nested.get(k, v) for k, v in combo.items()
+    }
 
 
 def _run(

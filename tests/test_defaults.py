@@ -1,0 +1,85 @@
+"""One set of run defaults (toolkit.engine.defaults) for every entry point: `toolkit simulate`,
+`toolkit chart`, the Python API and the report notebook give the same "baseline" numbers (issue 14)."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from toolkit.engine import defaults
+from toolkit.engine.defaults import (
+    DEFAULT_MONTHS,
+    DEFAULT_PATHS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+    DEFAULT_WITHIN,
+)
+
+REPORT = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
+EXPECTED = {
+    "scenario": DEFAULT_SCENARIO,
+    "paths": DEFAULT_PATHS,
+    "months": DEFAULT_MONTHS,
+    "seed": DEFAULT_SEED,
+}
+
+
+def _cli_defaults(command: str) -> dict[str, Any]:
+    from toolkit.cli.app import app
+
+    group: Any = typer.main.get_command(app)
+    return {p.name: p.default for p in group.commands[command].params}
+
+
+def _signature_defaults(func: Any) -> dict[str, Any]:
+    return {
+        name: p.default
+        for name, p in inspect.signature(func).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def test_the_commands_share_the_defaults() -> None:
+    for command in ("simulate", "chart"):
+        found = _cli_defaults(command)
+        assert {k: found[k] for k in EXPECTED} == EXPECTED, command
+
+
+def test_the_python_api_shares_the_defaults() -> None:
+    from toolkit.cli.chart import build_chart, export_chart
+    from toolkit.engine.analysis import compute_tornado
+    from toolkit.engine.grid import compute_explorer_grid
+    from toolkit.engine.result import DEFAULT_WITHIN as RESULT_WITHIN
+    from toolkit.engine.simulation import simulate, simulate_variants
+
+    for func in (simulate, build_chart, export_chart):
+        found = _signature_defaults(func)
+        assert {k: found[k] for k in EXPECTED} == EXPECTED, func.__name__
+    found = _signature_defaults(simulate_variants)
+    assert (found["paths"], found["months"], found["seed"]) == (
+        DEFAULT_PATHS,
+        DEFAULT_MONTHS,
+        DEFAULT_SEED,
+    )
+    assert _signature_defaults(compute_tornado)["seed"] == DEFAULT_SEED
+    assert _signature_defaults(compute_explorer_grid)["seed"] == DEFAULT_SEED
+    assert RESULT_WITHIN == DEFAULT_WITHIN
+
+
+def test_the_report_notebook_starts_from_the_same_defaults() -> None:
+    """Its parameters cell holds the values or names them (`seed: int = DEFAULT_SEED`)."""
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import parameter_default
+
+    params = NotebookInfo.read(REPORT).parameters
+    found = {name: parameter_default(params[name]) for name in EXPECTED}
+    assert found == EXPECTED
+    assert parameter_default(params["within"]) == DEFAULT_WITHIN
+
+
+def test_defaults_by_name_list_every_default() -> None:
+    named = {k: v for k, v in vars(defaults).items() if k.startswith("DEFAULT_")}
+    assert named == defaults.DEFAULTS

@@ -1,0 +1,61 @@
+"""The report fits its reader's page (issue 14): on a phone (390 px), on a wide screen (1400 px) and
+printed on A4, no chart, legend, caption or table passes the edge of its column, nothing scrolls
+sideways, and on a phone the legends sit below their charts. Debian's headless Chromium, offline."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser_check import CHROMIUM, check_layout
+from toolkit.cache import CACHE_ENV
+
+pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.xdist_group("browser")]
+
+A4_PRINTABLE = 703  # px: 210 mm less the stylesheet's 2 x 12 mm page margins, at 96 px per inch
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
+    from toolkit.report.render import render_report
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+        mp.delenv("TOOLKIT_PACK", raising=False)
+        small = {"paths": 1000, "sensitivity_paths": 300, "grid_paths": 100}
+        yield render_report(parameters=small, out=tmp_path_factory.mktemp("layout") / "r.html")
+
+
+def test_on_a_phone_nothing_overflows_and_legends_go_below(report: Path) -> None:
+    layout = check_layout(report, 390)
+    assert layout.problems == []
+    assert len(layout.charts) == 9
+    for chart in layout.charts:
+        assert chart["width"] <= 390
+        below = chart["axisBottom"]  # None: no vertical axis (the network)
+        for legend in chart["legends"] if below is not None else ():
+            assert legend["top"] >= below - 1, (chart["id"], legend)
+
+
+def test_on_a_wide_screen_nothing_overflows(report: Path) -> None:
+    layout = check_layout(report, 1400)
+    assert layout.problems == []
+    assert len(layout.charts) == 9
+
+
+def test_printed_on_a4_nothing_is_cut(report: Path) -> None:
+    layout = check_layout(report, 1200, print_width=A4_PRINTABLE, pdf=True)
+    assert layout.problems == []
+    assert len(layout.charts) == 9
+    assert layout.pdf.startswith(b"%PDF-")
+    pages = re.findall(rb"/Type\s*/Page[^s]", layout.pdf)
+    assert len(pages) > 5
+    sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", layout.pdf)
+    assert sizes
+    assert all(abs(float(w) - 595.9) < 2 for w, _ in sizes)  # A4 width in points

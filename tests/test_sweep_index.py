@@ -1,0 +1,122 @@
+"""A sweep's index says what varied and what was fixed, with values as written (a model parameter
+travels inside the notebook's `overrides` but is shown under its own name), and the sweep's folder
+holds only the sweep's reports: an earlier sweep's that the new index would not list are removed
+(issue 14). The sweeps run a tiny notebook written here; everything goes to pytest's tmp dirs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from toolkit.cache import CACHE_ENV
+
+pytestmark = [pytest.mark.xdist_group("report"), pytest.mark.notebook]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+        mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        mp.delenv("TOOLKIT_PACK", raising=False)
+        yield
+
+
+@pytest.fixture(scope="module")
+def notebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Parameters like the report's (a scenario, a seed, model parameters in `overrides`); prints them."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(
+        'scenario: str = "baseline"  # preset\n'
+        "seed: int = 7  # random seed\n"
+        "overrides: dict = {}  # model parameters\n"
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Probe"),
+        params,
+        nbformat.v4.new_code_cell("print('RAN', scenario, seed, sorted(overrides.items()))"),
+    ]
+    path = tmp_path_factory.mktemp("nb") / "probe.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_index_shows_what_varied_and_what_was_fixed(notebook: Path, tmp_path: Path) -> None:
+    from toolkit.report.sweep import sweep
+
+    result = sweep(
+        {"troops": ["5000", "15000"]},
+        notebook=notebook,
+        parameters={"seed": "3", "lethal_will": "0.25"},
+        out_dir=tmp_path,
+        workers=1,
+        from_text=True,
+    )
+    names = [p.name for p in result.reports]
+    assert names == ["probe-troops-5000.html", "probe-troops-15000.html"]
+    # each report got its own value (inside `overrides`, as the notebook takes it)
+    assert "RAN baseline 3 [('lethal_will', 0.25), ('troops', 5000)]" in _text(result.reports[0])
+    assert "('troops', 15000)]" in _text(result.reports[1])
+    index = _text(result.index)
+    assert "Varied: <code>troops</code> (5000, 15000)." in index
+    assert "Set for every report: <code>seed = 3</code>, <code>lethal_will = 0.25</code>." in index
+    assert "the same in every report: <code>scenario = baseline</code>." in index
+    assert "overrides" not in index
+    assert "&#x27;" not in index  # no quoted values
+    cells = re.findall(r"<td><code>(.*?)</code></td>", index)
+    assert cells == ["5000", "15000"]
+
+
+def test_a_second_sweep_removes_the_first_ones_reports(notebook: Path, tmp_path: Path) -> None:
+    from toolkit.report.sweep import sweep
+
+    first = sweep({"troops": [1000, 2000, 3000]}, notebook=notebook, out_dir=tmp_path, workers=1)
+    assert len(first.reports) == 3
+    assert first.removed == []
+    mine = tmp_path / "notes.html"  # not the sweep's: stays
+    mine.write_text("<p>my notes</p>", encoding="utf-8")
+    second = sweep(
+        {"scenario": ["baseline", "rapid_frontline"]},
+        notebook=notebook,
+        out_dir=tmp_path,
+        workers=1,
+    )
+    assert sorted(p.name for p in second.removed) == [p.name for p in first.reports]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted(
+        ["index.html", "notes.html", *(p.name for p in second.reports)]
+    )
+    index = _text(second.index)
+    assert "Varied: <code>scenario</code> (baseline, rapid_frontline)." in index
+    assert "Set for every report" not in index
+    for path in second.reports:
+        assert f'href="{path.name}"' in index
+
+
+def test_an_index_without_its_file_list_still_names_the_earlier_reports(tmp_path: Path) -> None:
+    """An index written before the file list existed: its links name the earlier reports."""
+    from toolkit.report.index import SweepItem, previous_files, stale_files
+
+    (tmp_path / "index.html").write_text(
+        "<title>Sweep of report.ipynb</title>"
+        '<a href="report-troops-5.html">report-troops-5.html</a>'
+        '<a href="../elsewhere.html">x</a><a href="https://example.org/a.html">y</a>',
+        encoding="utf-8",
+    )
+    for name in ("report-troops-5.html", "report-troops-6.html", "other.html"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    listed = previous_files(tmp_path)
+    assert listed == ["report-troops-5.html"]
+    items = [
+        SweepItem({"troops": 6}, tmp_path / "report-troops-6.html"),
+        SweepItem({"troops": 7}, tmp_path / "report-troops-7.html", error="failed"),
+    ]
+    assert [p.name for p in stale_files(tmp_path, items, listed)] == ["report-troops-5.html"]

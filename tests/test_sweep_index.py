@@ -70,6 +70,11 @@ def test_index_shows_what_varied_and_what_was_fixed(notebook: Path, tmp_path: Pa
     assert "Varied: <code>troops</code> (5000, 15000)." in index
     assert "Set for every report: <code>seed = 3</code>, <code>lethal_will = 0.25</code>." in index
     assert "the same in every report: <code>scenario = baseline</code>." in index
+    from toolkit.report.index import shown_value
+
+    assert [shown_value(v) for v in ("baseline", "", 5000, 0.25, None)] == [
+        "baseline", '""', "5000", "0.25", "None",
+    ]  # fmt: skip
     assert "overrides" not in index
     assert "&#x27;" not in index  # no quoted values
     cells = re.findall(r"<td><code>(.*?)</code></td>", index)

@@ -42,8 +42,11 @@ class SweepItem:
 
 
 def shown_value(value: Any) -> str:
-    """A value as a reader writes it: text unquoted, numbers and the rest as Python writes them."""
-    return value if isinstance(value, str) else render_value(value)
+    """A value as a reader writes it: text unquoted (but empty text as ""), numbers and the rest as
+    Python writes them."""
+    if isinstance(value, str):
+        return value or '""'
+    return render_value(value)
 
 
 def effective_parameters(plan: ReportPlan) -> dict[str, tuple[Any, bool]]:

@@ -364,3 +364,11 @@ def test_a_pack_file_linked_from_outside_the_pack_is_refused(pack_dir: Path) -> 
     found = problems(pack_dir)
     assert [(p.file, p.record, p.field) for p in found] == [("entities.yaml", None, None)]
     assert "outside the pack" in found[0].message
+
+
+# -- found by tests/test_pack_fuzz.py ---------------------------------------------------------------
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n", "~\n"])
+def test_an_empty_pack_yaml_is_named(pack_dir: Path, text: str) -> None:
+    (pack_dir / "pack.yaml").write_text(text, encoding="utf-8")
+    found = problems(pack_dir)
+    assert [(p.file, p.message) for p in found] == [("pack.yaml", "file is empty")]

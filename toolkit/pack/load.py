@@ -199,6 +199,8 @@ class Loader:
     def _read_meta(self) -> r.PackMeta | None:
         raw = self._read_yaml(META_FILE)
         if raw is None:
+            if not any(p.file == META_FILE for p in self.problems):
+                self.problem(META_FILE, None, None, None, "file is empty")
             return None
         if not isinstance(raw, dict):
             self.problem(META_FILE, None, None, type(raw).__name__, "expected a mapping")
@@ -261,7 +263,7 @@ class Loader:
         raw = self._read_yaml(name)
         out: dict[str, list[Any]] = {key: [] for key in sections}
         if raw is None:
-            if (self.root / name).is_file() and not any(p.file == name for p in self.problems):
+            if not any(p.file == name for p in self.problems):
                 self.problem(name, None, None, None, "file is empty")
             return out
         if not isinstance(raw, dict):

@@ -134,3 +134,26 @@ def test_mentions_match_the_plain_alternation(forms: list[str], body: str) -> No
     longest-first alternation."""
     found = [(m.alias, m.start, m.end) for m in find_mentions(body, dict.fromkeys(forms, "e"), [])]
     assert found == _flat_mentions(body, forms)
+
+
+class _CountingStr(str):
+    """A string that counts comparisons for equality."""
+
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        _CountingStr.compared += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_abbreviation_lookup_does_not_scan_the_list() -> None:
+    """Issue 10 (a sibling of item 13b): each full stop compared its token with every listed
+    abbreviation; a pack listing many made sentence splitting quadratic."""
+    abbreviations = [_CountingStr(f"X{i}.") for i in range(10_000)]
+    body = "He met U.S. officials. They agreed. " * 20
+    _CountingStr.compared = 0
+    texts = [s.text for s in split_sentences(body, [*abbreviations, "U.S."])]
+    assert texts[:2] == ["He met U.S. officials.", "They agreed."]
+    assert _CountingStr.compared < 1000

@@ -61,7 +61,7 @@ def split_sentences(body: str, abbreviations: Iterable[str] = ()) -> list[Senten
     A full stop ends a sentence when whitespace and a capital follow, unless the token it ends is a
     listed abbreviation ("U.S.", "D.C.").
     """
-    abbrev = tuple(abbreviations)
+    abbrev = frozenset(abbreviations)
     sentences: list[Sentence] = []
     offset = 0
     for paragraph, line in enumerate(body.split("\n"), start=1):

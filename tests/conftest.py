@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import atexit
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from toolkit.cache import CACHE_ENV
 from toolkit.pack.load import Pack, default_pack_path, load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+# Property tests draw the same examples on every run (CI never sees a one-off failure) and keep no
+# example database; hypothesis's own storage (Unicode tables, constants; `.hypothesis/` in the working
+# directory by default) goes to a temporary directory, removed at exit.
+settings.register_profile("toolkit", derandomize=True, database=None, deadline=None)
+settings.load_profile("toolkit")
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="toolkit-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -346,3 +346,48 @@ def test_a_pack_file_linked_from_outside_the_pack_is_refused(pack_dir: Path) -> 
     found = problems(pack_dir)
     assert [(p.file, p.record, p.field) for p in found] == [("entities.yaml", None, None)]
     assert "outside the pack" in found[0].message
+
+
+# -- found by tests/test_pack_fuzz.py ---------------------------------------------------------------
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n", "~\n"])
+def test_an_empty_pack_yaml_is_named(pack_dir: Path, text: str) -> None:
+    (pack_dir / "pack.yaml").write_text(text, encoding="utf-8")
+    found = problems(pack_dir)
+    assert [(p.file, p.message) for p in found] == [("pack.yaml", "file is empty")]
+
+
+# -- siblings of items 1 and 13b: the work on a pack is bounded, not only its files ------------------
+def test_a_pack_of_more_records_than_the_limit_is_refused(pack_dir: Path) -> None:
+    from toolkit.pack.load import MAX_RECORDS
+
+    record = "  - {id: r%d, subject: south_korea, predicate: meets, object: japan, modality: asserted, evidence: Washington}\n"
+    text = "relations:\n" + "".join(record % i for i in range(MAX_RECORDS + 1))
+    (pack_dir / "relations.yaml").write_text(text, encoding="utf-8")
+    found = problems(pack_dir)
+    assert [(p.file, p.field, p.message) for p in found] == [
+        ("relations.yaml", "relations", f"a pack holds at most {MAX_RECORDS:,} records")
+    ]
+
+
+def test_more_aliases_than_the_limit_are_refused(pack_dir: Path) -> None:
+    from toolkit.pack.load import MAX_ALIASES
+
+    many = ", ".join(f'"Alias{i}"' for i in range(MAX_ALIASES))
+    edit(pack_dir / "entities.yaml", '["South Korea", "South Korean"]', f'["South Korea", {many}]')
+    found = problems(pack_dir)
+    assert [(p.file, p.field, p.message) for p in found] == [
+        ("entities.yaml", "aliases", f"a pack holds at most {MAX_ALIASES:,} aliases")
+    ]
+
+
+def test_an_alias_longer_than_the_limit_is_refused(pack_dir: Path) -> None:
+    edit(
+        pack_dir / "entities.yaml",
+        '["South Korea", "South Korean"]',
+        f'["South Korea", "{"x" * 101}"]',
+    )
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("entities.yaml", "south_korea", "aliases.1")
+    ]
+    assert "100 characters" in found[0].message

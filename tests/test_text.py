@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from toolkit.pack.text import (
     contains_word,
     find_mentions,
@@ -107,3 +112,48 @@ def test_abbreviation_check_reads_only_the_token() -> None:
     body = "He met U.S. officials. They agreed. " + "Word. " * 5
     texts = [s.text for s in split_sentences(body, ["U.S."])]
     assert texts[:2] == ["He met U.S. officials.", "They agreed."]
+
+
+def _flat_mentions(body: str, forms: list[str]) -> list[tuple[str, int, int]]:
+    """The plain definition: one alternation, longest form first (slow with many aliases)."""
+    ordered = sorted(forms, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in ordered) + r")(?!\w)")
+    return [(m.group(0), m.start(), m.end()) for m in pattern.finditer(body)]
+
+
+@settings(max_examples=300)
+@given(
+    forms=st.lists(
+        st.text("ab K.’-", min_size=1, max_size=6), min_size=1, max_size=12, unique=True
+    ),
+    body=st.text("ab K.’-\n", max_size=80),
+)
+def test_mentions_match_the_plain_alternation(forms: list[str], body: str) -> None:
+    """Issue 10 (a sibling of items 1 and 13b): aliases are matched through a trie so that many
+    aliases over a long article take seconds, not minutes; the matches are those of the plain
+    longest-first alternation."""
+    found = [(m.alias, m.start, m.end) for m in find_mentions(body, dict.fromkeys(forms, "e"), [])]
+    assert found == _flat_mentions(body, forms)
+
+
+class _CountingStr(str):
+    """A string that counts comparisons for equality."""
+
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        _CountingStr.compared += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_abbreviation_lookup_does_not_scan_the_list() -> None:
+    """Issue 10 (a sibling of item 13b): each full stop compared its token with every listed
+    abbreviation; a pack listing many made sentence splitting quadratic."""
+    abbreviations = [_CountingStr(f"X{i}.") for i in range(10_000)]
+    body = "He met U.S. officials. They agreed. " * 20
+    _CountingStr.compared = 0
+    texts = [s.text for s in split_sentences(body, [*abbreviations, "U.S."])]
+    assert texts[:2] == ["He met U.S. officials.", "They agreed."]
+    assert _CountingStr.compared < 1000

@@ -57,6 +57,10 @@ META_FILE = "pack.yaml"
 # The longest article the loader reads, in characters (seeds/README.md): its text is searched for every
 # quote and alias, and a report shows it.
 MAX_ARTICLE_CHARS = 2_000_000
+# Every quote is searched for in the article and every alias matched in it: the work grows with their
+# number times the article's length, so a pack holds at most this many records and aliases.
+MAX_RECORDS = 10_000
+MAX_ALIASES = 10_000
 # enum name -> (file, section) of the ordered ladders: each becomes an ordered `polars.Enum`
 ORDERED: dict[str, tuple[str, str]] = {
     "phase": ("phases.yaml", "phases"),
@@ -128,6 +132,7 @@ class Loader:
         self.sentences: list[Sentence] = []
         self.meta: r.PackMeta | None = None
         self.fatal = False  # a file could not be read as a whole: cross-file checks would mislead
+        self.records = 0  # records read so far, of all files
         # (file, section) -> (position from 1, label) of each record dropped for its own problems
         self.dropped: dict[tuple[str, str], list[tuple[int, str]]] = {}
 
@@ -144,6 +149,10 @@ class Loader:
         raw = self._read_article(meta)
         for name, sections in SECTIONS.items():
             self.data[name] = self._read_sections(name, sections)
+        aliases = sum(len(e.aliases) for e in self.data["entities.yaml"]["entities"])
+        if aliases > MAX_ALIASES:
+            message = f"a pack holds at most {MAX_ALIASES:,} aliases"
+            self.problem("entities.yaml", None, "aliases", aliases, message)
         # A missing, unreadable or misshapen file, or a ladder with a duplicate id (its ids are the
         # categories of an ordered Enum), stops here: cross-file checks would only echo it. Problems
         # inside single records do not: the checks below still report what else is wrong.
@@ -208,6 +217,8 @@ class Loader:
     def _read_meta(self) -> r.PackMeta | None:
         raw = self._read_yaml(META_FILE)
         if raw is None:
+            if not any(p.file == META_FILE for p in self.problems):
+                self.problem(META_FILE, None, None, None, "file is empty")
             return None
         if not isinstance(raw, dict):
             self.problem(META_FILE, None, None, type(raw).__name__, "expected a mapping")
@@ -272,7 +283,7 @@ class Loader:
             return out
         raw = self._read_yaml(name)
         if raw is None:
-            if (self.root / name).is_file() and not any(p.file == name for p in self.problems):
+            if not any(p.file == name for p in self.problems):
                 self.problem(name, None, None, None, "file is empty")
             return out
         if not isinstance(raw, dict):
@@ -287,6 +298,12 @@ class Loader:
             if not isinstance(items, list) or not items:
                 self.problem(name, None, key, items, "expected a non-empty list")
                 continue
+            if self.records + len(items) > MAX_RECORDS:
+                message = f"a pack holds at most {MAX_RECORDS:,} records"
+                self.problem(name, None, key, len(items), message)
+                self.fatal = True
+                continue
+            self.records += len(items)
             seen: set[str] = set()
             for i, item in enumerate(items, start=1):
                 label = _label(item, i)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Kebab = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
+Alias = Annotated[str, Field(min_length=1, max_length=100)]  # matched through a trie (pack.text)
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what a frame's int column holds
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -88,7 +89,7 @@ class Entity(Record):
     title: str | None = None
     affiliation: Id | None = None
     cameo_actor: str | None = None
-    aliases: list[Text] = Field(min_length=1)
+    aliases: list[Alias] = Field(min_length=1)
     evidence: Text
 
 

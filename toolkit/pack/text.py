@@ -10,6 +10,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def split_sentences(body: str, abbreviations: Iterable[str] = ()) -> list[Senten
     A full stop ends a sentence when whitespace and a capital follow, unless the token it ends is a
     listed abbreviation ("U.S.", "D.C.").
     """
-    abbrev = tuple(abbreviations)
+    abbrev = frozenset(abbreviations)
     sentences: list[Sentence] = []
     offset = 0
     for paragraph, line in enumerate(body.split("\n"), start=1):
@@ -121,8 +122,7 @@ def find_mentions(
     """
     if not aliases:
         return []
-    forms = sorted(aliases, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(f) for f in forms) + r")(?!\w)")
+    pattern = re.compile(r"(?<!\w)" + _trie_pattern(aliases))
     return [
         Mention(
             entity=aliases[m.group(0)],
@@ -133,6 +133,36 @@ def find_mentions(
         )
         for m in pattern.finditer(body)
     ]
+
+
+def _trie_pattern(forms: Iterable[str]) -> str:
+    """A regular expression for any of `forms` followed by no word character, longest first.
+
+    The forms share their prefixes as a trie, so the matcher reads each character of the text once
+    per form prefix it continues rather than trying every form in turn (a flat alternation of many
+    aliases over a long article takes minutes). At each node the longer continuations come before
+    the end of a shorter form, so backtracking finds the longest form that ends on a word boundary.
+    """
+    trie: dict[str, Any] = {}
+    for form in forms:
+        node = trie
+        for char in form:
+            node = node.setdefault(char, {})
+        node[""] = {}  # "" marks the end of a form (a key of one character never is "")
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = []
+        for first in sorted(k for k in node if k):
+            literal, child = first, node[first]
+            while len(child) == 1 and "" not in child:  # a chain of single characters: one literal
+                ((char, child),) = child.items()
+                literal += char
+            branches.append(re.escape(literal) + pattern(child))
+        if "" in node:
+            branches.append(r"(?!\w)")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return pattern(trie)
 
 
 def contains_word(text: str, word: str) -> bool:

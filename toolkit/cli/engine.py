@@ -7,6 +7,7 @@ type, value out of range, bad pack) becomes one line on stderr and exit status 2
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from toolkit.cli.options import PackOption, handles_errors
+from toolkit.cli.options import PackOption, SchedulerOption, handles_errors
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import atomic_path, check_output_file
 
@@ -95,6 +96,7 @@ def simulate(
         typer.Option(help="Months per reporting period (e.g. 0.25 for weeks; MONTHS a multiple)."),
     ] = 1.0,
     pack: PackOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the scenario engine and print a summary (P by month `within` and by the horizon)."""
     from toolkit.engine.compile import compile_model
@@ -115,10 +117,10 @@ def simulate(
     check_step(step, months)
     model = compile_model(load_pack(pack), scenario)
     overrides: dict[str, Any] = parse_overrides(param or [], model)
-    with _Progress(paths, months) as progress:
+    with _cluster(scheduler) as client, _Progress(paths, months) as progress:
         result = run(
             model, paths=paths, months=months, seed=seed, progress=progress, start=shares,
-            step=step, **overrides,
+            step=step, client=client, **overrides,
         )  # fmt: skip
     if out is not None:
         _write_parquet(result, out)
@@ -178,6 +180,15 @@ def _number(text: str) -> float | int | None:
     except ValueError:
         return None
     return x if math.isfinite(x) else None
+
+
+def _cluster(scheduler: str | None) -> Any:
+    """A Dask client for `--scheduler` (the dashboard line on stderr), or no client."""
+    if scheduler is None:
+        return contextlib.nullcontext(None)
+    from toolkit.distributed.cluster import connect
+
+    return connect(scheduler, announce=lambda line: typer.echo(line, err=True))
 
 
 class _Progress:

@@ -7,11 +7,11 @@ Only typer is imported here; papermill, nbconvert and Altair load inside the com
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from toolkit.cli.options import PackOption, handles_errors
+from toolkit.cli.options import PackOption, SchedulerOption, handles_errors
 
 NotebookArgument = Annotated[
     Path | None,
@@ -100,14 +100,16 @@ def sweep_command(
     ] = None,
     show_code: ShowCodeOption = False,
     pack: PackOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Render one report per combination of --grid values, and an index.html listing them."""
     from toolkit.jupyter.nbparams import parse_assignments, split_values
     from toolkit.report.sweep import SweepInterrupted, sweep
 
     parsed = parse_assignments(grid)
+    run: Any = sweep if scheduler is None else cluster_sweep(scheduler)  # toolkit.distributed
     try:
-        result = sweep(
+        result = run(
             {name: split_values(values) for name, values in parsed.items()},
             notebook=notebook,
             scenario=scenario,
@@ -123,6 +125,17 @@ def sweep_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(130) from None
     typer.echo(str(result.index))
+
+
+def cluster_sweep(scheduler: str) -> Any:
+    """`toolkit.distributed.sweep.sweep` on `scheduler`, printing the dashboard line on stderr."""
+    import functools
+
+    from toolkit.distributed.sweep import sweep
+
+    return functools.partial(
+        sweep, client=scheduler, announce=lambda line: typer.echo(line, err=True)
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -87,13 +87,13 @@ class ModelPayload:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[str, Model] = {}
+_cache: dict[ModelPayload, Model] = {}  # a payload (bytes and all it claims) checked already
 CACHE_SIZE = 4
 
 
 def _unpacked(payload: ModelPayload) -> Model:
     with _cache_lock:
-        cached = _cache.get(payload.digest)
+        cached = _cache.get(payload)
     if cached is not None:
         return cached
     check_fingerprint(payload.fingerprint)
@@ -109,7 +109,7 @@ def _unpacked(payload: ModelPayload) -> Model:
     with _cache_lock:
         while len(_cache) >= CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
-        _cache[payload.digest] = model
+        _cache[payload] = model
     return model
 
 

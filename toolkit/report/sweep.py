@@ -24,7 +24,7 @@ import itertools
 import os
 import queue
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,7 +175,10 @@ def _sweep(
     show_code: bool,
     progress: bool,
     from_text: bool,
+    run: Runner | None = None,
 ) -> SweepResult:
+    """Plan every report, render them with `run` (default: `_run`, on `kernels`; a Dask cluster's
+    runner in `toolkit.distributed.sweep`), write the index."""
     from toolkit.report.notebook import NotebookInfo
     from toolkit.report.plan import PackInfo, pack_parameter, plan_report
 
@@ -199,7 +202,7 @@ def _sweep(
         jobs.append((i, plan, target / _file_name(info.path.stem, values, taken), values))
     target.mkdir(parents=True, exist_ok=True)
     with lock_dir(target, "sweep"):  # two sweeps into one folder would interleave
-        items, interrupted = _run(
+        items, interrupted = (run or _run)(
             kernels, jobs, info.imports, show_code=show_code, progress=progress
         )
         ordered = [
@@ -221,6 +224,10 @@ def _sweep(
             result,
         )
     return result
+
+
+Job = tuple[int, "ReportPlan", Path, dict[str, Any]]  # (index, plan, output file, grid values)
+Runner = Callable[..., tuple[dict[int, SweepItem], bool]]  # `_run`'s signature
 
 
 def plan_values(plan: ReportPlan, combo: Mapping[str, Any]) -> dict[str, Any]:

@@ -204,6 +204,7 @@ class _ClusterRunner:
                     for future in as_completed(futures):
                         index, out, values = where[future.key]
                         item = self._collect(future, out, values)
+                        future.release()  # the report's bytes leave the worker's memory
                         results[index] = item
                         bar.advance(out.name, ok=item.error is None)
                 except KeyboardInterrupt:

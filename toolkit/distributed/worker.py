@@ -16,7 +16,8 @@ worker that joins or replaces a dead one meanwhile). Its `setup`:
 
 `teardown` (the client unregisters the plugin when the sweep ends, or the worker closes) stops the
 slots, shuts every kernel down and removes the folder. A kernel also exits by itself when its
-worker process dies (ipykernel watches its parent).
+worker process dies (ipykernel watches its parent), and a slot with no report for `IDLE_SECONDS`
+(a client that vanished) shuts its kernel down; a report arriving later starts a fresh one.
 
 `render_task(name, job)` is the Dask task: it queues one report on the pool and returns a
 `RenderedReport` (the HTML as bytes, or the error and the error-annotated notebook).
@@ -143,6 +144,8 @@ class KernelPool(WorkerPlugin):
         self.threads: list[threading.Thread] = []
         self.folder: Path | None = None
         self.export_lock = threading.Lock()
+        self.lock = threading.Lock()  # guards `closed` and the queue's last puts
+        self.closed = False
         try:
             check_fingerprint(self.spec.fingerprint, f"worker {self.address}")
             self.folder = Path(
@@ -167,6 +170,8 @@ class KernelPool(WorkerPlugin):
     def close(self) -> None:
         """Stop the slots (a report still running after TEARDOWN_WAIT has its kernel killed), shut
         their kernels down, fail what is queued and remove the folder."""
+        with self.lock:
+            self.closed = True  # no report is queued from now on
         for _ in self.threads:
             self.jobs.put(None)
         deadline = time.monotonic() + TEARDOWN_WAIT
@@ -191,7 +196,10 @@ class KernelPool(WorkerPlugin):
         if self.error is not None:
             return self._failed(job, self.error)
         future: concurrent.futures.Future[RenderedReport] = concurrent.futures.Future()
-        self.jobs.put((job, future))
+        with self.lock:
+            if self.closed:
+                return self._failed(job, "the worker's sweep was torn down")
+            self.jobs.put((job, future))
         return future.result()
 
     def _failed(self, job: RemoteJob, error: str) -> RenderedReport:
@@ -226,11 +234,14 @@ class KernelPool(WorkerPlugin):
                     break
                 job, future = item
                 started = time.perf_counter()
-                if exporter is None:
-                    result = self._failed(job, "the worker's kernel did not start")
-                else:
-                    result = self._one(kernels, job, out_dir, fresh, exporter)
-                    fresh = False
+                try:
+                    if exporter is None:
+                        result = self._failed(job, "the worker's kernel did not start")
+                    else:
+                        result = self._one(kernels, job, out_dir, fresh, exporter)
+                        fresh = False
+                except Exception as exc:  # never leave a task waiting
+                    result = self._failed(job, f"{type(exc).__name__}: {exc}")
                 future.set_result(replace(result, seconds=time.perf_counter() - started))
         finally:
             for kernel in kernels:

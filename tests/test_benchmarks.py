@@ -24,6 +24,23 @@ from .conftest import ROOT
             ["--paths", "500", "--months", "6", "--repeats", "1"],
             "median callback",
         ),
+        pytest.param(
+            "bench_distributed.py",
+            [
+                "--reports",
+                "1",
+                "--paths",
+                "20000",
+                "--workers",
+                "1",
+                "--repeat",
+                "1",
+                "--notebook",
+                str(ROOT / "tests" / "fixtures" / "charts_report.ipynb"),
+            ],
+            "ratio cluster / local",
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_benchmark_script_runs(script: str, args: list[str], expect: str) -> None:

@@ -7,6 +7,7 @@ type, value out of range, bad pack) becomes one line on stderr and exit status 2
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from toolkit.cli.options import PackOption, handles_errors
+from toolkit.cli.options import PackOption, SchedulerOption, handles_errors
 from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import atomic_path, check_output_file
@@ -116,6 +117,7 @@ def simulate(
         ),
     ] = None,
     pack: PackOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the scenario engine and print a summary (P by month `within` and by the horizon)."""
     from toolkit.engine.compile import compile_model
@@ -143,18 +145,18 @@ def simulate(
         from toolkit.track.tracker import track
 
         tracked = track(loaded, day, observations, scenario=scenario, overrides=overrides)
-    with _Progress(paths, months) as progress:
+    with _cluster(scheduler) as client, _Progress(paths, months) as progress:
         if tracked is not None:
             from toolkit.track.forecast import simulate_from
 
             result = simulate_from(
                 tracked, loaded, paths=paths, months=months, seed=seed, progress=progress,
-                step=step, **overrides,
+                step=step, client=client, **overrides,
             )  # fmt: skip
         else:
             result = run(
                 model, paths=paths, months=months, seed=seed, progress=progress, start=shares,
-                step=step, **overrides,
+                step=step, client=client, **overrides,
             )  # fmt: skip
     if out is not None:
         _write_parquet(result, out)
@@ -237,6 +239,15 @@ def _number(text: str) -> float | int | None:
     except ValueError:
         return None
     return x if math.isfinite(x) else None
+
+
+def _cluster(scheduler: str | None) -> Any:
+    """A Dask client for `--scheduler` (the dashboard line on stderr), or no client."""
+    if scheduler is None:
+        return contextlib.nullcontext(None)
+    from toolkit.distributed.cluster import connect
+
+    return connect(scheduler, announce=lambda line: typer.echo(line, err=True))
 
 
 class _Progress:

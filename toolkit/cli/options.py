@@ -25,6 +25,16 @@ PackOption = Annotated[
     ),
 ]
 
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run on Dask: a scheduler ADDRESS (tcp://host:8786) or local[:N] (a cluster of N "
+        "worker processes here); needs the `distributed` extra.",
+        show_default=False,
+    ),
+]
+
 
 def handles_errors(func: F) -> F:
     """Turn a ToolkitError into one line on stderr and exit status 2 (no traceback)."""

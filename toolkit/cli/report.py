@@ -7,11 +7,11 @@ Only typer is imported here; papermill, nbconvert and Altair load inside the com
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from toolkit.cli.options import PackOption, handles_errors
+from toolkit.cli.options import PackOption, SchedulerOption, handles_errors
 
 NotebookArgument = Annotated[
     Path | None,
@@ -118,6 +118,7 @@ def sweep_command(
     ] = None,
     show_code: ShowCodeOption = False,
     pack: PackOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Render one report per combination of --grid values, and an index.html listing them."""
     from toolkit.jupyter.nbparams import parse_assignments, split_values
@@ -125,8 +126,9 @@ def sweep_command(
 
     _check_papermill_style(param or [], notebook)
     parsed = parse_assignments(grid)
+    run: Any = sweep if scheduler is None else cluster_sweep(scheduler)  # toolkit.distributed
     try:
-        result = sweep(
+        result = run(
             {name: split_values(values) for name, values in parsed.items()},
             notebook=notebook,
             scenario=scenario,
@@ -155,6 +157,17 @@ def _check_papermill_style(params: list[str], notebook: Path | None) -> None:
     value = notebook.name if notebook is not None and notebook.suffix != ".ipynb" else "VALUE"
     raise ParameterError(
         f"-p expects name=value, got {shown(bare)}: did you mean -p {bare}={value}?"
+    )
+
+
+def cluster_sweep(scheduler: str) -> Any:
+    """`toolkit.distributed.sweep.sweep` on `scheduler`, printing the dashboard line on stderr."""
+    import functools
+
+    from toolkit.distributed.sweep import sweep
+
+    return functools.partial(
+        sweep, client=scheduler, announce=lambda line: typer.echo(line, err=True)
     )
 
 

@@ -25,6 +25,8 @@ from toolkit.engine.validate import check_whole, validate_run
 from toolkit.errors import ParameterError, shown
 
 if TYPE_CHECKING:
+    from distributed import Client
+
     from toolkit.pack.load import Pack
 
 BLOCK = 16_384
@@ -44,6 +46,7 @@ def simulate(
     progress: Progress | None = None,
     start: Mapping[str, float] | None = None,
     step: float = 1.0,
+    client: Client | None = None,
     **overrides: object,
 ) -> SimulationResult:
     """Simulate `paths` paths over `months` months under `scenario` plus `overrides`.
@@ -61,12 +64,26 @@ def simulate(
     invalid ones raise `ParameterError`. `chunk_size` (rounded up to whole blocks of `BLOCK` paths)
     bounds memory and never changes the numbers. `keep_samples` keeps path-level draws and event
     months for the first that many paths. `progress(done, total)` is called after each chunk.
+
+    `client` (a `distributed.Client`) runs the chunks on its Dask workers and adds their counts up:
+    the same result, array for array (`toolkit.engine.cluster`; the `distributed` extra).
     """
     validate_run({"paths": paths, "months": months, "seed": seed})
     check_whole("chunk_size", chunk_size, 1, 10**8)
     check_whole("keep_samples", keep_samples, 0, MAX_SAMPLES)
     periods = check_step(step, months)
     model = _model(pack, scenario, overrides).with_start(start)
+    if client is not None:
+        from toolkit.engine.cluster import run_on_cluster
+
+        summed, kept_paths = run_on_cluster(
+            client, model, paths=paths, seed=seed, chunk_size=chunk_size, periods=periods,
+            step=step, keep=keep_samples, progress=progress,
+        )  # fmt: skip
+        return SimulationResult.build(
+            model, summed, kept_paths, paths=paths, months=months, seed=seed, step=step,
+            overrides=overrides,
+        )  # fmt: skip
     total: Counts | None = None
     kept: list[PathSamples] = []
     kept_n = 0
@@ -147,13 +164,15 @@ def simulate_variants(
 
 
 def _chunks(
-    paths: int, seed: int, chunk_size: int
+    paths: int, seed: int, chunk_size: int, within: range | None = None
 ) -> Iterator[tuple[list[int], list[np.random.Generator]]]:
-    """Per chunk: the sizes of its RNG blocks and their generators (block b: spawn key (b,))."""
+    """Per chunk: the sizes of its RNG blocks and their generators (block b: spawn key (b,));
+    `within` limits them to a range of blocks (a task of a run on a cluster)."""
     n_blocks = -(-paths // BLOCK)
     per_chunk = max(1, -(-chunk_size // BLOCK))
-    for first in range(0, n_blocks, per_chunk):
-        blocks = range(first, min(first + per_chunk, n_blocks))
+    span = within if within is not None else range(n_blocks)
+    for first in range(span.start, min(span.stop, n_blocks), per_chunk):
+        blocks = range(first, min(first + per_chunk, span.stop, n_blocks))
         sizes = [min(BLOCK, paths - b * BLOCK) for b in blocks]
         rngs = [
             np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(b,))))

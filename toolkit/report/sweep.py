@@ -27,7 +27,7 @@ import itertools
 import os
 import queue
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,7 +179,10 @@ def _sweep(
     show_code: bool,
     progress: bool,
     from_text: bool,
+    run: Runner | None = None,
 ) -> SweepResult:
+    """Plan every report, render them with `run` (default: `_run`, on `kernels`; a Dask cluster's
+    runner in `toolkit.distributed.sweep`), write the index."""
     from toolkit.report.notebook import NotebookInfo
     from toolkit.report.plan import PackInfo, pack_parameter, plan_report
 
@@ -204,7 +207,7 @@ def _sweep(
     target.mkdir(parents=True, exist_ok=True)
     with lock_dir(target, "sweep"):  # two sweeps into one folder would interleave
         listed = previous_files(target)  # what an earlier sweep's index lists
-        items, interrupted = _run(
+        items, interrupted = (run or _run)(
             kernels, jobs, info.imports, show_code=show_code, progress=progress
         )
         ordered = [
@@ -230,6 +233,10 @@ def _sweep(
             result,
         )
     return result
+
+
+Job = tuple[int, "ReportPlan", Path, dict[str, Any]]  # (index, plan, output file, grid values)
+Runner = Callable[..., tuple[dict[int, SweepItem], bool]]  # `_run`'s signature
 
 
 def plan_values(plan: ReportPlan, combo: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""`--scheduler ADDRESS|local[:N]`: a Dask client for one command.
+
+`ADDRESS` is a running scheduler (`tcp://host:8786`, as `dask scheduler` prints it); the client
+connects and leaves the cluster running when it is done. `local` starts a `LocalCluster` of worker
+processes on this machine (`local:N`: N of them; default one per CPU, at most 4, as a local sweep),
+one thread each, and closes it, workers and all, when the command ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from toolkit.distributed import require_distributed
+from toolkit.errors import ParameterError, ToolkitError, shown
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+CONNECT_TIMEOUT = "20s"
+LOCAL_DASHBOARD = "127.0.0.1:8787"  # Dask's usual port; another one if it is taken
+_LOCAL = re.compile(r"local(?::(\d+))?")
+
+
+def parse_scheduler(spec: str) -> int | str:
+    """`local` -> 0 (the default number of workers), `local:N` -> N, anything else -> the address."""
+    text = spec.strip()
+    if not text:
+        raise ParameterError("--scheduler expects ADDRESS (tcp://host:8786) or local[:N]")
+    if text.startswith("local") and "://" not in text:
+        match = _LOCAL.fullmatch(text)
+        if match is None or (match.group(1) is not None and int(match.group(1)) < 1):
+            raise ParameterError(
+                f"--scheduler {shown(spec)}: expected local or local:N with N at least 1"
+            )
+        return int(match.group(1)) if match.group(1) else 0
+    return text
+
+
+def dashboard_line(client: Client) -> str:
+    """`dask dashboard: URL`, or why there is none."""
+    try:
+        link = client.dashboard_link
+    except (KeyError, AttributeError, TypeError):
+        link = None
+    return f"dask dashboard: {link}" if link else "dask dashboard: not running on this scheduler"
+
+
+@contextlib.contextmanager
+def connect(
+    spec: str | Client,
+    *,
+    announce: Callable[[str], None] | None = None,
+    dashboard: bool = True,
+) -> Iterator[Client]:
+    """A client for `spec` (a `Client` is used as it is); `announce` gets the dashboard line."""
+    require_distributed()
+    from distributed import Client
+
+    if isinstance(spec, Client):
+        yield spec
+        return
+    target = parse_scheduler(spec)
+    cluster: Any = None
+    try:
+        if isinstance(target, int):
+            from distributed import LocalCluster
+
+            from toolkit.report.sweep import default_workers
+
+            cluster = LocalCluster(
+                n_workers=target or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=LOCAL_DASHBOARD if dashboard else None,
+                silence_logs=logging.ERROR,
+            )
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(target, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ToolkitError(
+                    f"--scheduler {shown(spec)}: no Dask scheduler reached: "
+                    + " ".join(str(exc).split())
+                ) from None
+        try:
+            if announce is not None:
+                announce(dashboard_line(client))
+            yield client
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()

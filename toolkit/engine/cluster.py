@@ -1,0 +1,243 @@
+"""The engine on a Dask cluster: `simulate(..., client=CLIENT)` runs its paths here.
+
+Nothing here imports dask at module level: the engine imports (and runs) without the `distributed`
+extra, and only a caller that holds a `distributed.Client` reaches the functions that use it.
+
+- **Split.** The paths are cut into tasks of consecutive RNG blocks (`BLOCK` paths each; block b
+  draws from spawn key (b,), `toolkit.engine.simulation._chunks`). A task walks its blocks in chunks
+  of `chunk_size` as `simulate` does and returns their integer histograms (`Counts`) and, if paths
+  are kept, its share of them. The client adds the counts up: they equal a single-machine run's
+  exactly, whatever the number of tasks, workers or machines, and in whatever order tasks finish.
+- **The model travels by content.** The compiled `Model` is pickled once and scattered to the
+  cluster as a `ModelPayload`; a worker checks, before it runs a path, the payload's SHA-256 digest,
+  that the model was compiled from the pack content hash the client loaded, and that it runs the same
+  toolkit code (`code_fingerprint`): a worker never computes with another pack or another engine.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from toolkit.engine.chunk import Counts, PathSamples, run_chunk
+from toolkit.engine.model import Model
+from toolkit.errors import ToolkitError
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+COUNT_FIELDS = ("occupancy", "reached", "transfer", "tier_transfer", "decided", "level")
+TASKS_PER_THREAD = 4  # enough tasks to balance the load, few enough that their overhead is small
+MIN_TASKS = 8
+
+
+class ClusterMismatchError(ToolkitError):
+    """A worker received other content than the client sent, or runs another toolkit."""
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """The toolkit's version and a digest of its Python sources (`toolkit/**/*.py`): two processes
+    with the same fingerprint run the same code."""
+    import toolkit
+
+    root = Path(toolkit.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if "__pycache__" in rel or rel.startswith("_"):
+            continue
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{toolkit.__version__}+{digest.hexdigest()[:16]}"
+
+
+def check_fingerprint(client_fingerprint: str, where: str = "this worker") -> None:
+    """Raise `ClusterMismatchError` unless this process runs the client's toolkit code."""
+    mine = code_fingerprint()
+    if mine != client_fingerprint:
+        raise ClusterMismatchError(
+            f"{where} runs toolkit {mine}, the client {client_fingerprint}: install the same "
+            "toolkit (and the `distributed` extra) on every worker"
+        )
+
+
+@dataclass(frozen=True)
+class ModelPayload:
+    """A compiled model as bytes, with what a worker checks before using it."""
+
+    data: bytes
+    digest: str  # sha256 of `data`
+    pack_hash: str | None  # the content hash of the pack the client compiled it from
+    fingerprint: str  # the client's code_fingerprint()
+
+    @classmethod
+    def of(cls, model: Model) -> ModelPayload:
+        data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(data, hashlib.sha256(data).hexdigest(), model.content_hash, code_fingerprint())
+
+    def model(self) -> Model:
+        """The model, after every check (cached per process: a worker unpickles it once)."""
+        return _unpacked(self)
+
+
+_cache_lock = threading.Lock()
+_cache: dict[ModelPayload, Model] = {}  # a payload (bytes and all it claims) checked already
+CACHE_SIZE = 4
+
+
+def _unpacked(payload: ModelPayload) -> Model:
+    with _cache_lock:
+        cached = _cache.get(payload)
+    if cached is not None:
+        return cached
+    check_fingerprint(payload.fingerprint)
+    if hashlib.sha256(payload.data).hexdigest() != payload.digest:
+        raise ClusterMismatchError(
+            "the model received differs from the one sent (SHA-256 mismatch)"
+        )
+    model = pickle.loads(payload.data)  # noqa: S301  (bytes from our own client, digest checked)
+    if not isinstance(model, Model) or model.content_hash != payload.pack_hash:
+        raise ClusterMismatchError(
+            f"the model received was not compiled from pack {payload.pack_hash!r}"
+        )
+    with _cache_lock:
+        while len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[payload] = model
+    return model
+
+
+@dataclass(frozen=True)
+class Task:
+    """Blocks [first, first + count) of a run of `paths` paths."""
+
+    first: int
+    count: int
+    paths: int
+    seed: int
+    chunk_size: int
+    periods: int
+    step: float
+    keep: int  # paths to keep from this task's first path on (0: none)
+
+
+def run_task(payload: ModelPayload, task: Task) -> tuple[Counts, list[PathSamples]]:
+    """On a worker: the task's blocks in chunks, as `simulate` runs them; their summed counts and kept
+    paths."""
+    from toolkit.engine.simulation import _chunks
+
+    model = payload.model()
+    total: Counts | None = None
+    kept: list[PathSamples] = []
+    keep = task.keep
+    blocks = range(task.first, task.first + task.count)
+    for sizes, rngs in _chunks(task.paths, task.seed, task.chunk_size, blocks):
+        counts, samples = run_chunk(model, rngs, sizes, task.periods, keep=keep, step=task.step)
+        if total is None:
+            total = counts
+        else:
+            total.add(counts)
+        if samples is not None:
+            kept.append(samples)
+            keep -= samples.final_phase.size
+    assert total is not None
+    return total, kept
+
+
+def plan_tasks(
+    paths: int,
+    *,
+    seed: int,
+    chunk_size: int,
+    periods: int,
+    step: float,
+    keep: int,
+    tasks: int,
+) -> list[Task]:
+    """At most `tasks` tasks of consecutive whole chunks covering every path (so a task's chunks,
+    and the paths each keeps, are exactly those of a single-machine run)."""
+    from toolkit.engine.simulation import BLOCK
+
+    n_blocks = -(-paths // BLOCK)
+    per_chunk = max(1, -(-chunk_size // BLOCK))
+    n_chunks = -(-n_blocks // per_chunk)
+    per_task = per_chunk * -(-n_chunks // max(1, min(tasks, n_chunks)))
+    return [
+        Task(
+            first=first,
+            count=min(per_task, n_blocks - first),
+            paths=paths,
+            seed=seed,
+            chunk_size=chunk_size,
+            periods=periods,
+            step=step,
+            keep=max(0, keep - first * BLOCK),
+        )
+        for first in range(0, n_blocks, per_task)
+    ]
+
+
+def task_paths(task: Task) -> int:
+    from toolkit.engine.simulation import BLOCK
+
+    return min(task.paths, (task.first + task.count) * BLOCK) - task.first * BLOCK
+
+
+def default_tasks(client: Client) -> int:
+    threads = sum(client.nthreads().values())
+    return max(MIN_TASKS, TASKS_PER_THREAD * threads)
+
+
+def run_on_cluster(
+    client: Client,
+    model: Model,
+    *,
+    paths: int,
+    seed: int,
+    chunk_size: int,
+    periods: int,
+    step: float,
+    keep: int,
+    progress: Callable[[int, int], None] | None = None,
+    tasks: int | None = None,
+) -> tuple[Counts, list[PathSamples]]:
+    """The counts (and kept paths) of `simulate(model, ...)`, computed on `client`'s workers."""
+    from distributed import as_completed
+
+    plan = plan_tasks(
+        paths,
+        seed=seed,
+        chunk_size=chunk_size,
+        periods=periods,
+        step=step,
+        keep=keep,
+        tasks=tasks if tasks is not None else default_tasks(client),
+    )
+    [remote] = client.scatter([ModelPayload.of(model)], hash=False)
+    futures = [client.submit(run_task, remote, task, pure=False) for task in plan]
+    order = {future.key: i for i, future in enumerate(futures)}
+    total: Counts | None = None
+    kept: dict[int, list[PathSamples]] = {}
+    done = 0
+    try:
+        for future, (counts, samples) in as_completed(futures, with_results=True):
+            i = order[future.key]
+            if total is None:  # our own copy: with a threaded cluster the result is the worker's
+                total = Counts(**{name: getattr(counts, name).copy() for name in COUNT_FIELDS})
+            else:
+                total.add(counts)
+            if samples:
+                kept[i] = samples
+            done += task_paths(plan[i])
+            if progress is not None:
+                progress(done, paths)
+    finally:
+        client.cancel([*futures, remote])
+    assert total is not None
+    return total, [s for i in sorted(kept) for s in kept[i]]

@@ -19,6 +19,7 @@ import numpy as np
 from toolkit.engine.chunk import Counts, PathSamples, run_chunk, run_chunk_variants
 from toolkit.engine.compile import compile_model
 from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
+from toolkit.engine.heap import steady_heap
 from toolkit.engine.model import Model
 from toolkit.engine.result import SimulationResult
 from toolkit.engine.validate import check_whole, validate_run
@@ -84,6 +85,7 @@ def simulate(
             model, summed, kept_paths, paths=paths, months=months, seed=seed, step=step,
             overrides=overrides,
         )  # fmt: skip
+    steady_heap()
     total: Counts | None = None
     kept: list[PathSamples] = []
     kept_n = 0
@@ -144,6 +146,7 @@ def simulate_variants(
     check_whole("chunk_size", chunk_size, 1, 10**8)
     if not models:
         return []
+    steady_heap()
     totals: list[Counts] | None = None
     done = 0
     for sizes, rngs in _chunks(paths, seed, chunk_size):

@@ -146,3 +146,13 @@ def test_stale_kernel_folders_are_removed_at_the_next_start(
         kernel.shutdown()
         os.close(lock)
     assert not private.exists()
+
+
+def test_a_kernel_under_a_deep_temp_dir_talks_tcp(tmp_path: Path) -> None:
+    """A Unix socket path holds at most 107 bytes: under a deep TMPDIR the kernel falls back to TCP
+    on loopback instead of failing to start ("File name too long")."""
+    from toolkit.jupyter.kernels import transport_for
+
+    assert transport_for("/tmp/toolkit-kernel-1-abc") == "ipc"
+    deep = tmp_path / ("d" * 60) / ("e" * 40)
+    assert transport_for(str(deep)) == "tcp"

@@ -63,6 +63,18 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# A Unix socket's path holds at most 107 bytes (sun_path); jupyter_client names the kernel's sockets
+# `<dir>/kernel.json` plus `-ipc-<N>`. Under a deep TMPDIR that does not fit: such a kernel talks TCP on
+# 127.0.0.1 instead (as jupyter_client does by default), rather than failing to start.
+MAX_IPC_PATH = 100
+
+
+def transport_for(private: str) -> str:
+    """`ipc` when the kernel's socket paths fit a Unix socket address, else `tcp` on loopback."""
+    longest = os.path.join(private, "kernel.json") + "-ipc-99"
+    return "ipc" if len(longest.encode()) <= MAX_IPC_PATH else "tcp"
+
+
 class Kernel:
     """One report kernel (see the module docstring)."""
 
@@ -113,7 +125,7 @@ class Kernel:
         km = AsyncKernelManager(
             kernel_name="python3",
             kernel_spec_manager=KernelSpecManager(kernel_dirs=[]),
-            transport="ipc",
+            transport=transport_for(private),
             connection_file=os.path.join(private, "kernel.json"),
         )
         km.client_factory = _ready_client_class()

@@ -4,7 +4,9 @@
 are unique within a section; `toolkit.pack.frames` then builds the frames with the checks that span
 records: references, every quote found verbatim in the article, every entity mentioned, probabilities
 in [0, 1] with low <= high. All problems are collected and raised together as one `PackError`; nothing
-is written anywhere.
+is written anywhere. Limits bound the work whatever a pack holds: the size of each file and what its
+YAML aliases expand to (`toolkit.pack.safe_yaml`), the article's length, the number of records and
+aliases; and every file read is inside the pack directory.
 """
 
 from __future__ import annotations

@@ -51,9 +51,9 @@ def _date_x(title: str | None = "Date") -> alt.X:
     return alt.X("date:T", title=title, axis=alt.Axis(format="%d %b %Y", labelAngle=0))
 
 
-def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.VConcatChart:
+def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.LayerChart:
     """The posterior over deployment phases day by day (stacked, ladder order), with every
-    observation used as a marker below it: shape by what it reports, opacity by its grades' trust,
+    observation used as a marker in a band at its top: shape by what it reports, opacity by its grades' trust,
     hollow when reported absent; the tooltip gives source, grade and quote."""
     history = result.history
     order = [str(c) for c in history.schema["phase"].categories.to_list()]  # type: ignore[attr-defined]
@@ -85,7 +85,7 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
                 alt.Tooltip("probability:Q", format=".1%"),
             ],
         )
-        .properties(width=560, height=260)
+        .properties(height=260)
     )
     ev = result.evidence
     marks = plain(
@@ -119,12 +119,17 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
         "x": _date_x(),
         "y": y,
         "shape": alt.Shape(
-            "target_kind:N", scale=kinds, sort=TARGETS, legend=alt.Legend(title="Observation of")
+            "target_kind:N",
+            scale=kinds,
+            sort=TARGETS,
+            legend=alt.Legend(title="Observation of"),
         ),
         "opacity": alt.Opacity(
             "trust:Q",
             scale=alt.Scale(domain=[0, 1], range=[0.15, 1]),
-            legend=alt.Legend(title="Trust (grades)", format=".0%"),
+            legend=alt.Legend(
+                title="Trust (grades)", format=".0%", orient="bottom", direction="vertical"
+            ),
         ),
         "tooltip": [
             alt.Tooltip("id:N"),
@@ -147,16 +152,18 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
     absent = base.transform_filter(alt.datum.report == "absent").mark_point(
         filled=False, size=90, color=INK, strokeWidth=1.5
     )
-    strip = alt.LayerChart(layer=[seen.encode(**common), absent.encode(**common)]).properties(
-        width=560, height=90
-    )
+    # the markers sit in a band at the top of the same chart (one layered chart, not a
+    # concatenation: it narrows to a phone's column like every other chart)
+    on_top = {k: v for k, v in common.items() if k != "y"} | {"y": alt.value(6)}
     n = len(result.observations_used)
     note = (
         f"updated by {n} observation(s) on the days they apply"
         if n
         else "no observation reported by then: the pack's start state moved by the chain alone"
     )
-    chart = alt.vconcat(area, strip, spacing=6).resolve_scale(x="shared")
+    chart = alt.LayerChart(layer=[area, seen.encode(**on_top), absent.encode(**on_top)]).properties(
+        width=560, height=260
+    )
     return titled(
         chart,
         f"How the assessment moved: posterior over deployment phases to {result.as_of:%d %B %Y}",
@@ -194,7 +201,9 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
         "phase:N",
         scale=category_scale(order),
         sort=order,
-        legend=legend("Phase it signals", order, labels),
+        legend=legend(
+            "Phase it signals", order, labels, orient="bottom", direction="vertical", labelLimit=200
+        ),
     )
     tooltip = [
         alt.Tooltip("indicator:N"),
@@ -219,7 +228,12 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
         return (
             chart.mark_bar()
             .encode(
-                y=alt.Y("indicator:N", sort=list(rows["indicator"]), title=None),
+                y=alt.Y(
+                    "indicator:N",
+                    sort=list(rows["indicator"]),
+                    title=None,
+                    axis=alt.Axis(labelLimit=150),
+                ),
                 x=alt.X(f"{x}:Q", title=what),
                 color=colour,
                 tooltip=[*tooltip, alt.Tooltip("reports:Q"), alt.Tooltip("last_seen:N")],
@@ -235,19 +249,20 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
         seen,
         "influence",
         "What we have seen",
-        "How much its reports move today's estimate (total variation, leave one out)",
+        "Influence on today's estimate",
     )
     bottom = bars(
         unseen,
         "shift_if_seen",
         "What to watch",
-        "How far a B2 report of it would move the phase estimate today (total variation)",
+        "Shift if a B2 report saw it",
     )
     return titled(
         alt.vconcat(top, bottom, spacing=16).resolve_scale(color="shared"),
         f"What we have seen and what to watch, as of {result.as_of:%d %B %Y}",
-        f"{seen.height} of {frame.height} indicators reported seen; the others ranked by how much "
-        "a report would change the assessment.",
+        f"{seen.height} of {frame.height} indicators reported seen. Influence: how far the phase "
+        "estimate moves without its reports (total variation, leave one out); the others ranked by "
+        "how far a B2 report of it would move the estimate today (total variation).",
         "Analyst assumptions: indicator diagnostics (indicators.yaml); a B2 report is trusted "
         "as admiralty.yaml says.",
     )

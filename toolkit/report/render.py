@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from toolkit.jupyter.kernels import Kernel
 
 CELL_TIMEOUT = 900  # seconds per cell
+IOPUB_TIMEOUT = 120  # seconds: outputs of a finished cell still arriving (a busy machine)
 
 
 class ReportError(ToolkitError):
@@ -131,6 +132,9 @@ def execute_plan(
             progress_bar=False,
             request_save_on_cell_execute=False,
             execution_timeout=CELL_TIMEOUT,
+            # nbclient waits this long for a cell's last outputs after its reply; papermill makes the
+            # wait's end an error, and its 4 s default failed reports on a loaded machine
+            iopub_timeout=IOPUB_TIMEOUT,
             km=kernel.km,
             toolkit_result=holder,
         )

@@ -154,7 +154,7 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.LayerChart
     )
     # the markers sit in a band at the top of the same chart (one layered chart, not a
     # concatenation: it narrows to a phone's column like every other chart)
-    on_top = {k: v for k, v in common.items() if k != "y"} | {"y": alt.value(6)}
+    on_top = {k: v for k, v in common.items() if k != "y"} | {"y": alt.YValue(6)}
     n = len(result.observations_used)
     note = (
         f"updated by {n} observation(s) on the days they apply"
@@ -232,7 +232,7 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
                     "indicator:N",
                     sort=list(rows["indicator"]),
                     title=None,
-                    axis=alt.Axis(labelLimit=150),
+                    axis=alt.Axis(labelLimit=100),
                 ),
                 x=alt.X(f"{x}:Q", title=what),
                 color=colour,

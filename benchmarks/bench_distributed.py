@@ -78,8 +78,9 @@ def main() -> None:
 
 def run(args: argparse.Namespace, tmp: Path) -> None:
     import numpy as np
-    from distributed import Client, LocalCluster, get_task_stream
+    from distributed import Client, get_task_stream
 
+    from toolkit.distributed.cluster import local_cluster
     from toolkit.distributed.sweep import ReportStats
     from toolkit.distributed.sweep import sweep as cluster_sweep
     from toolkit.engine.cluster import COUNT_FIELDS, ModelPayload
@@ -93,12 +94,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     notebook = args.notebook.resolve()
     workers = max(1, args.workers)
     grid = {"seed": list(range(1, args.reports + 1))}
-    started, cluster = timed(
-        lambda: LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=40,
-        )
-    )  # fmt: skip
+    started, cluster = timed(lambda: local_cluster(workers, dashboard=False))
     with cluster, Client(cluster) as client:
         client.wait_for_workers(workers)
         # Dask's own cost of one task: submit and gather empty tasks
@@ -145,6 +141,8 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         durations: list[float] = []
         result_bytes = 0
         tasks = 0
+        if args.warm_up:  # the workers import the engine once
+            simulate(model, paths=1000, months=MONTHS, seed=1, client=client)
         for _ in range(max(1, args.repeat)):
             elapsed, local = timed(lambda: simulate(model, paths=args.paths, months=MONTHS, seed=1))
             local_runs.append(elapsed)
@@ -180,30 +178,38 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     print(f"  per report on a worker         median {per_report:.2f} s (reset, run, export)")
     print(f"  sent back per report           median {statistics.median(sizes) / 1e6:.2f} MB "
           f"(HTML); sent once per worker {spec_bytes / 1e6:.2f} MB (notebook and pack)")  # fmt: skip
+    print(f"  cluster overhead per report    {(cluster_s - local_s) / args.reports:+.2f} s "
+          "((cluster - local) / reports, wall time on this machine)")  # fmt: skip
     fixed = max(0.0, cluster_s - args.reports * per_report / workers)
-    _estimate(fixed, args.reports, per_report, workers, args.reports * statistics.median(sizes))
+    moved = args.reports * statistics.median(sizes) + spec_bytes
+    print(f"  estimate on M machines like this one ({workers} workers each; fixed {fixed:.2f} s, "
+          f"{moved / 1e6:.1f} MB moved at {BANDWIDTH / 1e6:.0f} MB/s; a report is one task)")  # fmt: skip
+    # reports are indivisible: they run in waves of M x workers
+    _table(lambda m: fixed + -(-args.reports // (m * workers)) * per_report + moved / BANDWIDTH)
     print()
     local_m, cluster_m = statistics.median(local_runs), statistics.median(cluster_runs)
     print(f"simulate {args.paths:,} paths x {MONTHS} months, {len(local_runs)} runs each "
           "(same counts, checked)")  # fmt: skip
     print(f"  {'one local process':<31}{spread(local_runs)}")
     print(f"  {f'LocalCluster, {workers} workers':<31}{spread(cluster_runs)}")
-    print(f"  ratio cluster / local          {cluster_m / local_m:7.2f}x")
+    print(f"  ratio cluster / local          {cluster_m / local_m:7.2f}x "
+          f"(an even split over {workers} workers would be {1 / workers:.2f}x)")  # fmt: skip
     print(f"  tasks                          {tasks} (whole chunks of 16,384-path blocks)")
     print(f"  per task on a worker           median {per_task:.2f} s; result {result_bytes / 1e3:.1f} kB"
           f" per task; the model {payload / 1e3:.1f} kB once per worker")  # fmt: skip
-    fixed = max(0.0, cluster_m - tasks * per_task / workers)
-    _estimate(fixed, tasks, per_task, workers, tasks * result_bytes)
-
-
-def _estimate(fixed: float, tasks: int, per_task: float, workers: int, moved: float) -> None:
+    beyond = cluster_m - local_m / workers
+    print(f"  cluster overhead               {beyond:+.2f} s beyond an even split of the local run, "
+          f"{beyond / max(1, tasks):+.3f} s per task")  # fmt: skip
+    work = tasks * per_task  # worker-seconds of paths, divisible: tasks follow the thread count
+    fixed = max(0.0, cluster_m - work / workers)
     print(f"  estimate on M machines like this one ({workers} workers each; fixed {fixed:.2f} s, "
-          f"{moved / 1e6:.1f} MB moved at {BANDWIDTH / 1e6:.0f} MB/s)")  # fmt: skip
-    cells = []
-    for machines in (1, 2, 4, 8, 16):
-        waves = -(-tasks // (machines * workers))  # tasks run in waves of machines x workers
-        cells.append(f"M={machines}: {fixed + waves * per_task + moved / BANDWIDTH:.1f} s")
-    print("    " + "   ".join(cells))
+          f"{work:.1f} worker-seconds of paths, {4 * workers} tasks per machine at "
+          f"{1000 * empty / empties:.1f} ms each)")  # fmt: skip
+    _table(lambda m: fixed + work / (m * workers) + 4 * m * workers * empty / empties)
+
+
+def _table(seconds: Callable[[int], float]) -> None:
+    print("    " + "   ".join(f"M={m}: {seconds(m):.1f} s" for m in (1, 2, 4, 8, 16)))
 
 
 if __name__ == "__main__":

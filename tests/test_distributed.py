@@ -55,13 +55,9 @@ class Cluster:
     """The module's LocalCluster and client, and every worker process id it has had."""
 
     def __init__(self) -> None:
-        self.cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=40,  # errors only
-        )
+        from toolkit.distributed.cluster import local_cluster
+
+        self.cluster = local_cluster(2, dashboard=False)
         self.client = distributed.Client(self.cluster)
         self.client.wait_for_workers(2)
         self.worker_pids: set[int] = set()

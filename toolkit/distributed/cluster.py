@@ -49,6 +49,29 @@ def dashboard_line(client: Client) -> str:
     return f"dask dashboard: {link}" if link else "dask dashboard: not running on this scheduler"
 
 
+def local_cluster(workers: int, *, dashboard: bool = True) -> Any:
+    """A `LocalCluster` of `workers` processes of one thread each, on 127.0.0.1.
+
+    Dask's nanny would start its workers with `MALLOC_TRIM_THRESHOLD_=65536` (and put it into this
+    process's environment, so into any kernel started here later): it halves the engine's speed
+    (`toolkit.engine.cluster.tune_malloc`), so it is left unset, as Dask's config allows.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=LOCAL_DASHBOARD if dashboard else None,
+            # without a dashboard the scheduler's HTTP server (health, metrics) takes any free port
+            scheduler_kwargs=None if dashboard else {"dashboard_address": "127.0.0.1:0"},
+            silence_logs=logging.ERROR,
+        )
+
+
 @contextlib.contextmanager
 def connect(
     spec: str | Client,
@@ -67,17 +90,9 @@ def connect(
     cluster: Any = None
     try:
         if isinstance(target, int):
-            from distributed import LocalCluster
-
             from toolkit.report.sweep import default_workers
 
-            cluster = LocalCluster(
-                n_workers=target or default_workers(),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=LOCAL_DASHBOARD if dashboard else None,
-                silence_logs=logging.ERROR,
-            )
+            cluster = local_cluster(target or default_workers(), dashboard=dashboard)
             client = Client(cluster)
         else:
             try:

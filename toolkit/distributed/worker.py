@@ -137,6 +137,10 @@ class KernelPool(WorkerPlugin):
         from toolkit.fastimport import block_slow_optional_imports
 
         block_slow_optional_imports()  # before nbconvert or Altair load jsonschema in this worker
+        # Report kernels are started with glibc's usual allocator settings, as locally: Dask's nanny
+        # sets this for its worker (see toolkit.engine.cluster.tune_malloc), and it halves the
+        # engine's speed in a kernel that inherits it.
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
         self.address = str(worker.address)
         self.error: str | None = None
         self.jobs: queue.Queue[tuple[RemoteJob, concurrent.futures.Future[RenderedReport]] | None]

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from toolkit.cli.options import PackOption, SchedulerOption, handles_errors
+from toolkit.cli.describe import describe_parameters, describe_result
+from toolkit.cli.options import (
+    MonthsOption,
+    PackOption,
+    PathsOption,
+    ScenarioOption,
+    SchedulerOption,
+    SeedOption,
+    handles_errors,
+)
 from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import atomic_path, check_output_file
@@ -28,13 +37,6 @@ if TYPE_CHECKING:
     from toolkit.engine.result import SimulationResult
 
 PROGRESS_MIN_PATH_MONTHS = 10_000_000
-
-ScenarioOption = Annotated[
-    str, typer.Option("--scenario", "-s", help="Scenario (preset) from scenarios.yaml.")
-]
-PathsOption = Annotated[int, typer.Option(help="Simulated paths.")]
-MonthsOption = Annotated[int, typer.Option(help="Horizon in months after month 0.")]
-SeedOption = Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -289,128 +291,3 @@ class _Progress:
 def _write_parquet(result: SimulationResult, out: Path) -> None:
     with atomic_path(out) as tmp:
         result.to_long().write_parquet(tmp)
-
-
-# --------------------------------------------------------------------------------------------
-def describe_parameters(model: Model, details: bool = False) -> str:
-    """One line per parameter: value, band, distribution, valid range, unit, source; with
-    `details`, then each parameter's label, description, claim quote and rationale."""
-    import textwrap
-
-    from toolkit.errors import format_number
-
-    frame = model.parameters.to_frame()
-    head = (
-        f"Parameters of scenario {model.scenario!r} ({frame.height}; * set by the scenario, "
-        "bands are sampled once per path)"
-    )
-    rows = [("id", "value", "band", "distribution", "valid range", "unit", "source")]
-    notes: list[str] = []
-    for r in frame.iter_rows(named=True):
-        band = (
-            "" if r["low"] is None else f"[{format_number(r['low'])}, {format_number(r['high'])}]"
-        )
-        mark = "*" if r["origin"] != "pack" else ""
-        if r["claim"] is not None:
-            source = f"claim {r['claim']}" + (
-                " (band from its phrase)" if r["band_source"] == "claim" else ""
-            )
-        else:
-            source = "analyst assumption"
-        rows.append(
-            (
-                r["id"] + mark,
-                format_number(r["value"]),
-                band,
-                r["distribution"] or "point",
-                f"[{format_number(r['min'])}, {format_number(r['max'])}]",
-                r["unit"],
-                source,
-            )
-        )
-        if details:
-            notes += ["", f"{r['id']}: {r['label']}", *_wrap(r["description"], textwrap)]
-            if r["claim"] is not None:
-                quote = r["claim_evidence"] or ""
-                notes += _wrap(f"claim {r['claim']}: \u201c{quote}\u201d", textwrap)
-            if r["assumption"] is not None:
-                notes += _wrap(f"assumption: {r['assumption']}", textwrap)
-            if r["origin"] != "pack":
-                notes.append(f"    set by {r['origin']}")
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = [head, ""]
-    lines += [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    if details:
-        lines += notes
-    else:
-        lines += ["", "`toolkit params --details` adds descriptions, claim quotes and rationales."]
-    return "\n".join(lines)
-
-
-def _wrap(text: str, textwrap: Any) -> list[str]:
-    return list(textwrap.wrap(text, width=100, initial_indent="    ", subsequent_indent="    "))
-
-
-def describe_result(
-    result: SimulationResult, within: int | None = None, origin: str | None = None
-) -> str:
-    """A readable summary of a run (`within`: as `SimulationResult.summary` takes it; `origin`: what
-    month 0 is, when not the article's date)."""
-    s = result.summary(within)
-    w, m = s["within"], s["months"]
-    origin = origin or "the article's date"
-    se = 50 / math.sqrt(result.paths)
-
-    def table(title: str, rows: list[tuple[str, float, float, str]], extra: str = "") -> list[str]:
-        out = ["", f"{title:<34}{'by ' + str(w):>10}{'by ' + str(m):>10}{extra}"]
-        out += [f"  {a:<32}{b:>10.1%}{c:>10.1%}{'  ' + d if d else ''}" for a, b, c, d in rows]
-        return out
-
-    overrides = ", ".join(f"{k}={v}" for k, v in s["overrides"].items()) or "none"
-    start = ", ".join(f"{k} {v:.0%}" for k, v in s["start"].items())
-    lines = [
-        f"Scenario {s['scenario']!r}: {s['paths']:,} paths x {m} months from {origin} (month 0), "
-        f"seed {s['seed']}",
-        f"Overrides: {overrides}. Start: {start}.",
-        f"Monte Carlo standard error at most {se:.2f} percentage points; parameter bands are "
-        "sampled per path.",
-    ]
-    lines += table(
-        "Deployment phase reached",
-        [(r["phase"], r["p_reached_within"], r["p_reached_horizon"], "") for r in s["phases"]],
-    )
-    lines += table(
-        "Technology transfer (any in tier)",
-        [(r["tier"], r["p_within"], r["p_horizon"], "") for r in s["transfers"]],
-    )
-    lines += table(
-        "Response decided",
-        [
-            (
-                f"{r['tier']} ({r['status'].replace('_', ' ')})",
-                r["p_within"],
-                r["p_horizon"],
-                "-" if r["median_month"] is None else str(r["median_month"]),
-            )
-            for r in s["responses"]
-        ],
-        "  median month",
-    )
-    nevers = [
-        f"{r['tier']} {r['never_share']:.0%} ({r['never_parameter']})"
-        for r in s["responses"]
-        if r["never_share"] is not None
-    ]
-    if nevers:
-        lines.append("  never decided, by assumption (share of paths): " + ", ".join(nevers))
-    ranked = sorted(s["level_at_horizon"].items(), key=lambda kv: -kv[1])
-    level = ", ".join(f"{k} {v:.1%}" for k, v in ranked if v >= 0.0005)
-    lines += ["", f"Highest response at month {m}: {level}"]
-    changed = result.parameters.filter(result.parameters["origin"] != "pack")
-    if changed.height:
-        parts = [f"{r['id']}={r['value']:g} ({r['origin']})" for r in changed.iter_rows(named=True)]
-        lines.append("Set by scenario/overrides: " + ", ".join(parts))
-    return "\n".join(line.rstrip() for line in lines)

@@ -1,4 +1,4 @@
-"""What every `toolkit` command shares: the `--pack` option and one-line errors.
+"""What the `toolkit` commands share: their common options (declared once) and one-line errors.
 
 Only typer is imported here, so every command module can use it without slowing `toolkit --help`.
 """
@@ -22,6 +22,35 @@ PackOption = Annotated[
         "--pack",
         help="Pack directory (default: $TOOLKIT_PACK, else the clone's seeds/ or the installed copy).",
         show_default=False,
+    ),
+]
+
+ScenarioOption = Annotated[
+    str, typer.Option("--scenario", "-s", help="Scenario (preset) from scenarios.yaml.")
+]
+PathsOption = Annotated[int, typer.Option("--paths", help="Simulated paths.")]
+MonthsOption = Annotated[int, typer.Option("--months", help="Horizon in months after month 0.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")]
+ObservationsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--observations",
+        help="Observation log to use instead of the pack's observations.yaml (YAML or CSV).",
+        show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Date YYYY-MM-DD (default: today, capped at the last observation reported).",
+        show_default=False,
+    ),
+]
+ObservationLogOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--log", help="YAML observation log to append to (default: the pack's).", show_default=False
     ),
 ]
 

@@ -12,8 +12,16 @@ from typing import Annotated, Any
 
 import typer
 
-from toolkit.cli.options import PackOption, handles_errors
-from toolkit.cli.track import AsOfOption, ObservationsOption
+from toolkit.cli.options import (
+    AsOfOption,
+    ObservationsOption,
+    PackOption,
+    PathsOption,
+    ScenarioOption,
+    SeedOption,
+    handles_errors,
+)
+from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.errors import ParameterError
 
 QuestionsOption = Annotated[
@@ -31,11 +39,6 @@ LogOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")]
-PathsOption = Annotated[int, typer.Option("--paths", help="Engine paths per forecast run.")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Engine random seed.")]
-ScenarioOption = Annotated[
-    str, typer.Option("--scenario", "-s", help="Scenario whose rates the model uses.")
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -61,9 +64,9 @@ def forecast(
         str | None,
         typer.Option("--question", help="Question id of an analyst's --p.", show_default=False),
     ] = None,
-    scenario: ScenarioOption = "baseline",
-    paths: PathsOption = 10_000,
-    seed: SeedOption = 0,
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    paths: PathsOption = DEFAULT_PATHS,
+    seed: SeedOption = DEFAULT_SEED,
     log: LogOption = None,
     pack: PackOption = None,
 ) -> None:
@@ -104,9 +107,9 @@ def score(
     questions: QuestionsOption = None,
     log: LogOption = None,
     as_json: JsonOption = False,
-    scenario: ScenarioOption = "baseline",
-    paths: PathsOption = 10_000,
-    seed: SeedOption = 0,
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    paths: PathsOption = DEFAULT_PATHS,
+    seed: SeedOption = DEFAULT_SEED,
     pack: PackOption = None,
 ) -> None:
     """Score the forecast log against resolved questions: mean Brier and log score, Murphy
@@ -132,9 +135,9 @@ def backtest(
     questions: QuestionsOption = None,
     observations: ObservationsOption = None,
     as_json: JsonOption = False,
-    scenario: ScenarioOption = "baseline",
-    paths: PathsOption = 10_000,
-    seed: SeedOption = 0,
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    paths: PathsOption = DEFAULT_PATHS,
+    seed: SeedOption = DEFAULT_SEED,
     pack: PackOption = None,
 ) -> None:
     """Replay the observation log: forecast the open questions on each date from only what was

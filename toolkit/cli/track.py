@@ -12,28 +12,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from toolkit.cli.options import PackOption, handles_errors
+from toolkit.cli.describe import describe_track
+from toolkit.cli.options import (
+    AsOfOption,
+    ObservationLogOption,
+    ObservationsOption,
+    PackOption,
+    handles_errors,
+)
+from toolkit.engine.defaults import DEFAULT_SCENARIO
 from toolkit.errors import ParameterError
 
 if TYPE_CHECKING:
-    from toolkit.track.tracker import TrackResult
-
-ObservationsOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--observations",
-        help="Observation log to use instead of the pack's observations.yaml (YAML or CSV).",
-        show_default=False,
-    ),
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Date YYYY-MM-DD (default: today, capped at the last observation reported).",
-        show_default=False,
-    ),
-]
+    pass
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +41,7 @@ def track(
     observations: ObservationsOption = None,
     scenario: Annotated[
         str, typer.Option("--scenario", "-s", help="Scenario whose rates the tracker uses.")
-    ] = "baseline",
+    ] = DEFAULT_SCENARIO,
     as_json: Annotated[
         bool,
         typer.Option(
@@ -112,10 +103,7 @@ def observe(
         str | None,
         typer.Option("--id", help="Observation id (default: o_DATE_TARGET).", show_default=False),
     ] = None,
-    log: Annotated[
-        Path | None,
-        typer.Option(help="YAML log to append to (default: the pack's).", show_default=False),
-    ] = None,
+    log: ObservationLogOption = None,
     pack: PackOption = None,
 ) -> None:
     """Append one validated observation to the log (an invalid one changes nothing)."""
@@ -174,10 +162,7 @@ def ingest(
         list[str] | None,
         typer.Option(help="Append these proposals of the article's draft to the log (repeatable)."),
     ] = None,
-    log: Annotated[
-        Path | None,
-        typer.Option(help="YAML log to append to (default: the pack's).", show_default=False),
-    ] = None,
+    log: ObservationLogOption = None,
     pack: PackOption = None,
 ) -> None:
     """Propose observations from a new article into a draft; --accept ID appends reviewed ones."""
@@ -201,41 +186,3 @@ def ingest(
         reported=day,
     )  # fmt: skip
     typer.echo(describe_draft(draft))
-
-
-# --------------------------------------------------------------------------------------------
-def describe_track(result: TrackResult) -> str:
-    """The assessment in a few tables: phases, transfers, decisions, what moved it, what to watch."""
-    days = (result.as_of - result.start).days
-    lines = [
-        f"As of {result.as_of} ({days} days after the article's date {result.start}), scenario "
-        f"{result.scenario!r}: {len(result.observations_used)} observation(s) reported by then.",
-        "",
-        "Deployment phase (posterior)",
-    ]
-    lines += [f"  {k:<32}{v:>7.1%}" for k, v in result.phases.items()]
-    lines += ["", "Technology transferred (probability)"]
-    lines += [f"  {k:<32}{v:>7.1%}" for k, v in result.transferred.items()]
-    lines += ["", "Response tier decided (probability)"]
-    lines += [f"  {k:<32}{v:>7.1%}" for k, v in result.decided.items()]
-    top = result.most_influential(5)
-    if top.height:
-        lines += ["", "Observations that moved it most (shift of today's estimate without each)"]
-        for r in top.iter_rows(named=True):
-            sign = "" if r["present"] else "absent: "
-            grade = f"{r['reliability']}{r['credibility']}"
-            lines.append(
-                f"  {r['id']:<24}{r['applied']!s:<12}{sign}{r['target_kind']} {r['target']} "
-                f"[{grade}] {r['influence']:.3f}  {r['source']}"
-            )
-    watch = result.watch.filter(~result.watch["seen"]).head(5)
-    if watch.height:
-        lines += [
-            "",
-            "What to watch (not yet seen; shift of the phase estimate if a B2 source reported it)",
-        ]
-        lines += [
-            f"  {r['indicator']:<36}{r['phase']!s:<22}{r['shift_if_seen']:.3f}"
-            for r in watch.iter_rows(named=True)
-        ]
-    return "\n".join(lines)

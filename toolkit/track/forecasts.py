@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SEED
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.files import append_durably
 from toolkit.track.chain import DAYS_PER_MONTH
@@ -41,8 +42,8 @@ COLUMNS: Final = (
     "paths", "version",
 )  # fmt: skip
 STEP: Final = 1 / 30  # the engine's reporting step for forecasts: about a day
-PATHS: Final = 10_000
-SEED: Final = 0
+PATHS: Final = DEFAULT_PATHS  # one set of run defaults (toolkit.engine.defaults)
+SEED: Final = DEFAULT_SEED
 MODEL: Final = "model"  # the forecaster name of the model's forecasts
 
 

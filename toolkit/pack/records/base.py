@@ -1,0 +1,50 @@
+"""What every pack record shares: field types (ids, text, finite numbers), the closed vocabularies
+of enum fields, and the base models (unknown fields are errors; sourced records need a quote or a
+rationale)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Kebab = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+Text = Annotated[str, Field(min_length=1)]
+Alias = Annotated[str, Field(min_length=1, max_length=100)]  # matched through a trie (pack.text)
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what a frame's int column holds
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+ENTITY_KINDS = ("state", "person", "organisation", "place", "agreement", "force")
+MODALITIES = ("asserted", "possible", "conditional", "planned", "denied")
+PRECISIONS = ("day", "month", "year", "span")
+CLAIM_TOPICS = ("compensation", "deployment", "response", "cooperation", "china", "diplomacy")
+RESPONSE_STATUSES = ("active", "considered", "ruled_out")
+CONDITION_KINDS = ("always", "phase_at_least", "reached", "tier_transferred", "transferred")
+# engine events a claim can be compared with: a phase reached, a technology transferred, any
+# technology of a tier transferred, a response tier decided (`SimulationResult.probability_by`)
+EVENT_KINDS = ("reached", "transferred", "tier_transferred", "decided")
+DISTRIBUTIONS = ("uniform", "triangular")
+OBSERVATION_PRECISIONS = ("day", "week", "month")
+OBSERVATION_TARGETS = ("indicator", "transferred", "decided")
+RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
+CREDIBILITY_GRADES = ("1", "2", "3", "4", "5", "6")
+
+
+class Record(BaseModel):
+    """Base: unknown fields are errors (a typo in a field name must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(Record):
+    """A record backed by a verbatim quote, an analyst assumption, or both."""
+
+    evidence: Text | None = None
+    assumption: Text | None = None
+
+    @model_validator(mode="after")
+    def _has_source(self) -> Sourced:
+        if self.evidence is None and self.assumption is None:
+            raise ValueError("needs `evidence` (a verbatim quote) or `assumption` (a rationale)")
+        return self

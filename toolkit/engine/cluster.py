@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toolkit.engine.chunk import Counts, PathSamples, run_chunk
+from toolkit.engine.chunk import Counts, PathSamples
 from toolkit.engine.model import Model
 from toolkit.errors import ToolkitError
 
@@ -157,25 +157,13 @@ class Task:
 def run_task(payload: ModelPayload, task: Task) -> tuple[Counts, list[PathSamples]]:
     """On a worker: the task's blocks in chunks, as `simulate` runs them; their summed counts and kept
     paths."""
-    from toolkit.engine.simulation import _chunks
+    from toolkit.engine.simulation import _chunks, run_chunks
 
     tune_malloc()
     model = payload.model()
-    total: Counts | None = None
-    kept: list[PathSamples] = []
-    keep = task.keep
     blocks = range(task.first, task.first + task.count)
-    for sizes, rngs in _chunks(task.paths, task.seed, task.chunk_size, blocks):
-        counts, samples = run_chunk(model, rngs, sizes, task.periods, keep=keep, step=task.step)
-        if total is None:
-            total = counts
-        else:
-            total.add(counts)
-        if samples is not None:
-            kept.append(samples)
-            keep -= samples.final_phase.size
-    assert total is not None
-    return total, kept
+    chunks = _chunks(task.paths, task.seed, task.chunk_size, blocks)
+    return run_chunks(model, chunks, task.periods, keep=task.keep, step=task.step)
 
 
 def plan_tasks(

@@ -11,7 +11,7 @@ only histograms (and, when asked, the first `keep_samples` paths) outlive a chun
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -86,25 +86,9 @@ def simulate(
             overrides=overrides,
         )  # fmt: skip
     steady_heap()
-    total: Counts | None = None
-    kept: list[PathSamples] = []
-    kept_n = 0
-    done = 0
-    for sizes, rngs in _chunks(paths, seed, chunk_size):
-        counts, samples = run_chunk(
-            model, rngs, sizes, periods, keep=keep_samples - kept_n, step=step
-        )
-        if total is None:
-            total = counts
-        else:
-            total.add(counts)
-        if samples is not None:
-            kept.append(samples)
-            kept_n += samples.final_phase.size
-        done += sum(sizes)
-        if progress is not None:
-            progress(done, paths)
-    assert total is not None
+    chunks = _chunks(paths, seed, chunk_size)
+    done = None if progress is None else (lambda n: progress(n, paths))
+    total, kept = run_chunks(model, chunks, periods, keep=keep_samples, step=step, done=done)
     return SimulationResult.build(
         model, total, kept, paths=paths, months=months, seed=seed, step=step, overrides=overrides
     )
@@ -164,6 +148,37 @@ def simulate_variants(
         SimulationResult.build(model, total, [], paths=paths, months=months, seed=seed)
         for model, total in zip(models, totals, strict=True)
     ]
+
+
+def run_chunks(
+    model: Model,
+    chunks: Iterable[tuple[list[int], list[np.random.Generator]]],
+    periods: int,
+    *,
+    keep: int,
+    step: float,
+    done: Callable[[int], None] | None = None,
+) -> tuple[Counts, list[PathSamples]]:
+    """The summed counts of `chunks` (from `_chunks`) and up to `keep` kept paths, first paths first;
+    `done(n)` after each chunk with the paths run so far. `simulate` and a cluster's tasks both run through this."""
+    total: Counts | None = None
+    kept: list[PathSamples] = []
+    n = 0
+    for sizes, rngs in chunks:
+        counts, samples = run_chunk(model, rngs, sizes, periods, keep=keep, step=step)
+        if total is None:
+            total = counts
+        else:
+            total.add(counts)
+        if samples is not None:
+            kept.append(samples)
+            keep -= samples.final_phase.size
+        n += sum(sizes)
+        if done is not None:
+            done(n)
+    if total is None:
+        raise ValueError("run_chunks needs at least one chunk")
+    return total, kept
 
 
 def _chunks(

@@ -125,7 +125,8 @@ def load_questions(pack: Pack, source: QuestionsSource = None) -> list[Question]
     return out
 
 
-def _date(value: object) -> dt.date | None:
+def read_date(value: object) -> dt.date | None:
+    """An ISO date from YAML, CSV or the command line (a date or datetime passes through), else None."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -174,7 +175,7 @@ def _question(
     dates: dict[str, dt.date | None] = {}
     for key in ("opens", "closes", "resolved"):
         value = item.get(key)
-        dates[key] = None if value is None else _date(value)
+        dates[key] = None if value is None else read_date(value)
         if key != "resolved" and value is None:
             problem(key, None, "a question needs this date (YYYY-MM-DD)")
         elif value is not None and dates[key] is None:

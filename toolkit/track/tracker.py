@@ -26,6 +26,7 @@ from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.pack import records as r
 from toolkit.pack.observations import check_log, parse_log, read_log
 from toolkit.track.filter import Evidence, Filter, distance, expected_seen, posterior_after
+from toolkit.track.questions import read_date
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -139,14 +140,10 @@ def track(
 
 def parse_date(value: dt.date | str, what: str) -> dt.date:
     """An ISO date (a `date` passes through); ParameterError naming `what` otherwise."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ParameterError(f"{what} expects a date YYYY-MM-DD, got {value!r}") from None
+    day = read_date(value)
+    if day is None:
+        raise ParameterError(f"{what} expects a date YYYY-MM-DD, got {value!r}")
+    return day
 
 
 def observation_frame(pack: Pack, observations: Observations) -> pl.DataFrame:

@@ -8,11 +8,7 @@ directory; the browser (Debian's headless Chromium) may reach nothing but 127.0.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +18,7 @@ from toolkit.explore.servers import lab_argv
 
 from .browser_check import CHROMIUM, CHROMIUM_ARGS
 from .conftest import ROOT
-from .test_serve_browser import free_port, stop
+from .servers import free_port, jupyter_env, local_only, running
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,70 +34,30 @@ TOKEN = "toolkit-test"
 def _prompt_shown(command: Sequence[str], port: int, tmp: Path, wait: float) -> bool:
     """Start `command` (a JupyterLab on `port`), open /lab and say whether the news prompt appears
     within `wait` seconds of the app being drawn."""
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import sync_playwright
 
-    (tmp / "home").mkdir(parents=True)
-    env = {
-        **os.environ,
-        "HOME": str(
-            tmp / "home"
-        ),  # jupyter_lsp runs `npm prefix --global`, which logs under ~/.npm
-        "JUPYTER_TOKEN": TOKEN,
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "JUPYTER_DATA_DIR": str(tmp / "data"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),  # fresh: nobody has answered yet
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        "IPYTHONDIR": str(tmp / "ipython"),
-    }
-    log = tmp / "lab.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            list(command),
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=tmp,
-            start_new_session=True,
+    env = jupyter_env(tmp, JUPYTER_TOKEN=TOKEN)  # fresh lab settings: nobody has answered yet
+    with (
+        running(command, port=port, env=env, cwd=tmp, log=tmp / "lab.log", what="JupyterLab"),
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            env=env,  # its profile in tmp too
         )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not start:\n{log.read_text(errors='replace')}")
+        try:
+            page = browser.new_page()
+            page.route("**/*", local_only())
+            page.goto(f"http://127.0.0.1:{port}/lab?token={TOKEN}")
+            page.locator("#jp-main-dock-panel").wait_for(timeout=60_000)
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-
-        def route(r: Route) -> None:
-            if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-                r.continue_()
-            else:
-                r.abort()
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=CHROMIUM_ARGS,
-                env=env,  # its profile in tmp too
-            )
-            try:
-                page = browser.new_page()
-                page.route("**/*", route)
-                page.goto(f"http://127.0.0.1:{port}/lab?token={TOKEN}")
-                page.locator("#jp-main-dock-panel").wait_for(timeout=60_000)
-                try:
-                    page.get_by_text(NEWS_PROMPT).wait_for(timeout=wait * 1000)
-                except Exception:  # playwright's TimeoutError: no prompt
-                    return False
-                return True
-            finally:
-                browser.close()
-    finally:
-        stop(process)
+                page.get_by_text(NEWS_PROMPT).wait_for(timeout=wait * 1000)
+            except Exception:  # playwright's TimeoutError: no prompt
+                return False
+            return True
+        finally:
+            browser.close()
 
 
 def test_toolkit_lab_does_not_ask_about_jupyter_news(tmp_path: Path) -> None:

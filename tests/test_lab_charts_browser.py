@@ -6,11 +6,8 @@ JupyterLab runs on a free 127.0.0.1 port with every Jupyter file in the test's t
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -21,7 +18,7 @@ from toolkit.jupyter import offline
 
 from .browser_check import CHROMIUM, CHROMIUM_ARGS
 from .conftest import ROOT
-from .test_serve_browser import free_port, stop
+from .servers import free_port, jupyter_env, local_only, running
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,70 +49,38 @@ def _papermill(tmp: Path, env: dict[str, str]) -> tuple[Path, int]:
 
 
 def test_an_untrusted_papermill_notebook_shows_every_chart_in_jupyterlab(tmp_path: Path) -> None:
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import sync_playwright
 
-    (tmp_path / "home").mkdir()
-    env = {k: v for k, v in os.environ.items() if k != offline.REPORT_MODE_ENV}
-    env.update(
-        HOME=str(tmp_path / "home"),
-        JUPYTER_TOKEN=TOKEN,
-        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-        JUPYTER_DATA_DIR=str(tmp_path / "data"),  # its own notary: nothing is trusted
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "user-settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
-        IPYTHONDIR=str(tmp_path / "ipython"),
-    )
+    env = jupyter_env(tmp_path, JUPYTER_TOKEN=TOKEN)  # its own notary: nothing is trusted
+    env.pop(offline.REPORT_MODE_ENV, None)
     notebook, expected = _papermill(tmp_path, env)
     assert expected == 10  # every chart of the default report, the tracker's watch list included
 
     port = free_port()
     command = [str(Path(sys.executable).parent / "jupyter-lab")]
     command += lab_argv(tmp_path, port, open_browser=False)
-    log = tmp_path / "lab.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, cwd=tmp_path, start_new_session=True,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not start:\n{log.read_text(errors='replace')}")
+    with (
+        running(
+            command, port=port, env=env, cwd=tmp_path, log=tmp_path / "lab.log", what="JupyterLab"
+        ),
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.route("**/*", local_only())
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}?token={TOKEN}")
+            page.locator(".jp-Notebook").wait_for(timeout=60_000)
+            drawn = "n => document.querySelectorAll('.jp-RenderedVegaLite svg.marks').length >= n"
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-
-        def route(r: Route) -> None:
-            if r.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-                r.continue_()
-            else:
-                r.abort()
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.route("**/*", route)
-                page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}?token={TOKEN}")
-                page.locator(".jp-Notebook").wait_for(timeout=60_000)
-                drawn = (
-                    "n => document.querySelectorAll('.jp-RenderedVegaLite svg.marks').length >= n"
-                )
-                try:
-                    page.wait_for_function(drawn, arg=expected, timeout=60_000)
-                except Exception:  # playwright's TimeoutError: say how many were drawn
-                    count = page.locator(".jp-RenderedVegaLite svg.marks").count()
-                    pytest.fail(f"JupyterLab drew {count} of {expected} charts")
-                sizes = page.eval_on_selector_all(
-                    ".jp-RenderedVegaLite svg.marks",
-                    "els => els.map(e => [e.getBoundingClientRect().width, e.querySelectorAll('text').length])",
-                )
-                assert all(width > 100 and texts > 3 for width, texts in sizes), sizes
-            finally:
-                browser.close()
-    finally:
-        stop(process)
+                page.wait_for_function(drawn, arg=expected, timeout=60_000)
+            except Exception:  # playwright's TimeoutError: say how many were drawn
+                count = page.locator(".jp-RenderedVegaLite svg.marks").count()
+                pytest.fail(f"JupyterLab drew {count} of {expected} charts")
+            sizes = page.eval_on_selector_all(
+                ".jp-RenderedVegaLite svg.marks",
+                "els => els.map(e => [e.getBoundingClientRect().width, e.querySelectorAll('text').length])",
+            )
+            assert all(width > 100 and texts > 3 for width, texts in sizes), sizes
+        finally:
+            browser.close()

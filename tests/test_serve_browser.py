@@ -8,10 +8,7 @@ an impossible combination and checks the message appears while the last good rea
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from .browser_check import CHROMIUM, CHROMIUM_ARGS
+from .servers import free_port, local_only, running
 
 START_TIMEOUT = 30.0
 
@@ -44,75 +42,9 @@ class Server:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_listening(server: Server, port: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"toolkit serve exited early:\n{server.log_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                server.listening = time.monotonic()
-                return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"toolkit serve did not listen within {START_TIMEOUT} s:\n{server.log_text()}")
-
-
-def _stat(pid: int) -> tuple[int, str] | None:
-    """(parent pid, start time) of a live process, from /proc; None if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return int(fields[1]), fields[19]
-
-
-def descendants(pid: int) -> dict[int, str]:
-    """Child processes of `pid`, recursively, with their start times (e.g. the kernel Voilà runs)."""
-    parents: dict[int, list[tuple[int, str]]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
-            parents.setdefault(stat[0], []).append((int(entry.name), stat[1]))
-    found: dict[int, str] = {}
-    todo = [pid]
-    while todo:
-        for child, started in parents.get(todo.pop(), []):
-            found[child] = started
-            todo.append(child)
-    return found
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server we started: its process group, then any kernel it started in another session
-    (only processes that are still the ones we saw: same pid and start time)."""
-    if process.poll() is not None:
-        return
-    kids = descendants(process.pid)
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass
-    for pid, started in kids.items():
-        stat = _stat(pid)
-        if stat is not None and stat[1] == started:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     port = free_port()
-    log = tmp_path / "serve.log"
     env = {
         **os.environ,
         # everything Jupyter and IPython write goes to the test's temporary directory
@@ -121,37 +53,22 @@ def server(tmp_path: Path) -> Iterator[Server]:
         "PYTHONUNBUFFERED": "1",
     }
     command = [sys.executable, "-m", "toolkit", "serve", "--port", str(port), "--no-browser"]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=tmp_path,
-            start_new_session=True,
-        )
-    srv = Server(f"http://127.0.0.1:{port}/", process, log, time.monotonic())
-    try:
-        wait_listening(srv, port)
-        yield srv
-    finally:
-        stop(process)
+    log = tmp_path / "serve.log"
+    started = time.monotonic()
+    with running(
+        command, port=port, env=env, cwd=tmp_path, log=log, what="toolkit serve",
+        timeout=START_TIMEOUT,
+    ) as (process, listening):  # fmt: skip
+        yield Server(f"http://127.0.0.1:{port}/", process, log, started, listening)
 
 
 def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_path: Path) -> None:
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     external: list[str] = []
     errors: list[str] = []
 
-    def route(r: Route) -> None:
-        url = r.request.url
-        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-            r.continue_()
-        else:
-            external.append(url)
-            r.abort()
+    route = local_only(external)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -111,6 +111,15 @@ def _stat(pid: int) -> tuple[int, str] | None:
     return int(fields[1]), fields[19]
 
 
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie does not count)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def descendants(pid: int) -> dict[int, str]:
     """Child processes of `pid`, recursively, with their start times (e.g. the kernel Voilà runs)."""
     parents: dict[int, list[tuple[int, str]]] = {}

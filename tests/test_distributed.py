@@ -29,6 +29,8 @@ from toolkit.engine.result import SimulationResult
 from toolkit.errors import ParameterError, ToolkitError
 from toolkit.pack.load import Pack
 
+from .servers import alive
+
 distributed = pytest.importorskip("distributed")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -90,17 +92,9 @@ def cluster(_isolated_env: None) -> Iterator[Cluster]:
         assert not left, f"processes left behind: {left}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
 def _processes_of(worker_pids: set[int]) -> list[int]:
     """Live worker processes, and live kernels whose parent was one (JPY_PARENT_PID)."""
-    found = [pid for pid in worker_pids if _alive(pid)]
+    found = [pid for pid in worker_pids if alive(pid)]
     wanted = {f"JPY_PARENT_PID={pid}".encode() for pid in worker_pids}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -109,7 +103,7 @@ def _processes_of(worker_pids: set[int]) -> list[int]:
             env = set((entry / "environ").read_bytes().split(b"\0"))
         except OSError:
             continue
-        if env & wanted and _alive(int(entry.name)):
+        if env & wanted and alive(int(entry.name)):
             found.append(int(entry.name))
     return found
 
@@ -408,7 +402,7 @@ def test_a_worker_killed_mid_sweep(cluster: Cluster, tmp_path: Path) -> None:
     thread.start()
     deadline = time.monotonic() + 120
     while not list(marks.iterdir()):
-        assert thread.is_alive(), outcome
+        assert thread.isalive(), outcome
         assert time.monotonic() < deadline, "no report started"
         time.sleep(0.05)
     first = sorted(marks.iterdir())[0]
@@ -417,7 +411,7 @@ def test_a_worker_killed_mid_sweep(cluster: Cluster, tmp_path: Path) -> None:
     assert worker in cluster.worker_pids
     os.kill(worker, signal.SIGKILL)
     thread.join(180)
-    assert not thread.is_alive(), "the sweep did not finish"
+    assert not thread.isalive(), "the sweep did not finish"
     [result] = outcome
     assert isinstance(result, SweepResult), result
     assert len(result.items) == 3
@@ -436,9 +430,9 @@ def test_a_worker_killed_mid_sweep(cluster: Cluster, tmp_path: Path) -> None:
     cluster.client.wait_for_workers(2, timeout=60)  # the nanny restarted the worker
     cluster.note_workers()
     deadline = time.monotonic() + 20
-    while _alive(kernel) and time.monotonic() < deadline:  # ipykernel watches its parent
+    while alive(kernel) and time.monotonic() < deadline:  # ipykernel watches its parent
         time.sleep(0.2)
-    assert not _alive(kernel), "the dead worker's kernel is still running"
+    assert not alive(kernel), "the dead worker's kernel is still running"
 
 
 # -- the command line ------------------------------------------------------------------------------
@@ -476,7 +470,7 @@ def _child_pids() -> set[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if me in (entry / "status").read_text() and _alive(int(entry.name)):
+                if me in (entry / "status").read_text() and alive(int(entry.name)):
                     pids.add(int(entry.name))
             except OSError:
                 continue

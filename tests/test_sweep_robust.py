@@ -18,6 +18,8 @@ import pytest
 
 from toolkit.cache import CACHE_ENV
 
+from .servers import alive
+
 pytestmark = [pytest.mark.xdist_group("report"), pytest.mark.notebook, pytest.mark.slow]
 
 
@@ -40,14 +42,6 @@ def _sleepy_notebook(folder: Path) -> Path:
     return path
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
 def _children(parent: int) -> list[int]:
     """Live child processes of `parent` (a sweep's kernels are its children)."""
     pids = []
@@ -58,7 +52,7 @@ def _children(parent: int) -> list[int]:
             status = (entry / "status").read_text()
         except OSError:
             continue
-        if f"\nPPid:\t{parent}\n" in status and _alive(int(entry.name)):
+        if f"\nPPid:\t{parent}\n" in status and alive(int(entry.name)):
             pids.append(int(entry.name))
     return pids
 
@@ -127,4 +121,4 @@ def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_kernel(tmp_pat
     assert 'href="sleepy-delay-0.0.html"' in index
     assert index.count("not rendered: the sweep was interrupted") == 2
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "sleepy-delay-0.0.html"]
-    assert not [pid for pid in kernels if _alive(pid)]
+    assert not [pid for pid in kernels if alive(pid)]

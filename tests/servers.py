@@ -120,6 +120,14 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def survivors(processes: dict[int, str]) -> list[int]:
+    """Those of `processes` ({pid: start time}, from `descendants`) still running as themselves."""
+    return [
+        pid for pid, started in processes.items()
+        if alive(pid) and (stat := _stat(pid)) is not None and stat[1] == started
+    ]  # fmt: skip
+
+
 def descendants(pid: int) -> dict[int, str]:
     """Child processes of `pid`, recursively, with their start times (e.g. the kernel Voilà runs)."""
     parents: dict[int, list[tuple[int, str]]] = {}

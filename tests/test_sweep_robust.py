@@ -18,7 +18,7 @@ import pytest
 
 from toolkit.cache import CACHE_ENV
 
-from .servers import alive
+from .servers import descendants, survivors
 
 pytestmark = [pytest.mark.xdist_group("report"), pytest.mark.notebook, pytest.mark.slow]
 
@@ -42,21 +42,6 @@ def _sleepy_notebook(folder: Path) -> Path:
     return path
 
 
-def _children(parent: int) -> list[int]:
-    """Live child processes of `parent` (a sweep's kernels are its children)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        if f"\nPPid:\t{parent}\n" in status and alive(int(entry.name)):
-            pids.append(int(entry.name))
-    return pids
-
-
 def test_one_unwritable_report_fails_alone(tmp_path: Path) -> None:
     """An OSError while publishing one report is that report's failure; the rest and the index publish."""
     from toolkit.report.sweep import SweepError, sweep
@@ -76,23 +61,20 @@ def test_one_unwritable_report_fails_alone(tmp_path: Path) -> None:
     assert 'href="sleepy-delay-0.0.html"' in index
 
 
-def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_kernel(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "where", [["--workers", "1"], pytest.param(["--scheduler", "local:1"], id="cluster")]
+)
+def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_process(
+    tmp_path: Path, where: list[str]
+) -> None:
+    """Locally (kernels are the sweep's children) and on a LocalCluster the sweep starts (a worker
+    process whose kernel runs the reports): Ctrl-C stops it, keeps the finished report, lists the
+    others as not rendered and leaves no process it started behind."""
     notebook = _sleepy_notebook(tmp_path)
     out = tmp_path / "out"
+    command = [sys.executable, "-m", "toolkit", "sweep", str(notebook), "--grid", "delay=0,600,600"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "toolkit",
-            "sweep",
-            str(notebook),
-            "--grid",
-            "delay=0,600,600",
-            "--workers",
-            "1",
-            "--out",
-            str(out),
-        ],
+        [*command, *where, "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -106,8 +88,8 @@ def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_kernel(tmp_pat
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the first report never appeared"
         time.sleep(0.1)
-    kernels = _children(proc.pid)
-    assert kernels, "the sweep runs no kernel"
+    started = descendants(proc.pid)
+    assert started, "the sweep runs no kernel"
     proc.send_signal(signal.SIGINT)  # the second report is sleeping 600 s in its kernel
     try:
         _, stderr = proc.communicate(timeout=60)
@@ -121,4 +103,4 @@ def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_kernel(tmp_pat
     assert 'href="sleepy-delay-0.0.html"' in index
     assert index.count("not rendered: the sweep was interrupted") == 2
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "sleepy-delay-0.0.html"]
-    assert not [pid for pid in kernels if alive(pid)]
+    assert not survivors(started), {pid: started[pid] for pid in survivors(started)}

@@ -357,3 +357,30 @@ def test_an_absent_report_lowers_its_phase(
         pack, START + dt.timedelta(days=day), [record(indicators[i], day, rel, cred, True)]
     )
     assert seen.phases[phase] >= base[phase] - 1e-12
+
+
+# -- the same report logged twice ----------------------------------------------------------------
+def test_the_same_report_logged_twice_counts_once(pack: Pack, indicators: list[str]) -> None:
+    """Same source, target and presence, overlapping windows: one report (the most trusted), the
+    other listed as repeating it; another source on the same target corroborates (moves it more)."""
+    as_of = START + dt.timedelta(days=40)
+    once = record(indicators[3], 10, "B", 2, id="o_first")
+    again = record(indicators[3], 10, "C", 3, id="o_again", reported=START + dt.timedelta(days=12))
+    week = record(
+        indicators[3], 8, "B", 2, id="o_week", precision="week", source=" illustrative ",
+        reported=START + dt.timedelta(days=15),
+    )  # fmt: skip
+    single = track(pack, as_of, [once])
+    twice = track(pack, as_of, [once, again, week])
+    assert twice.phases == single.phases
+    assert set(twice.observations_used) == {"o_first", "o_again", "o_week"}  # all listed
+    repeats = dict(twice.evidence.select("id", "repeats").iter_rows())
+    assert repeats == {"o_first": None, "o_again": "o_first", "o_week": "o_first"}
+    assert twice.evidence.filter(pl.col("repeats").is_not_null())["influence"].to_list() == [0, 0]
+
+    other = record(indicators[3], 10, "B", 2, id="o_other", source="Another outlet")
+    later = record(indicators[3], 20, "B", 2, id="o_later")  # the same source, a later sighting
+    base = track(pack, as_of, []).phases
+    for corroborated in (track(pack, as_of, [once, other]), track(pack, as_of, [once, later])):
+        assert corroborated.evidence["repeats"].is_null().all()
+        assert tv(corroborated.phases, base) > tv(single.phases, base)

@@ -163,6 +163,10 @@ def describe_track(result: TrackResult) -> str:
                 f"  {r['id']:<24}{r['applied']!s:<12}{sign}{r['target_kind']} {r['target']} "
                 f"[{grade}] {r['influence']:.3f}  {r['source']}"
             )
+    repeats = result.evidence.filter(result.evidence["repeats"].is_not_null())
+    if repeats.height:
+        lines += ["", "Counted once (same source, target and window as a report already applied)"]
+        lines += [f"  {a} repeats {b}" for a, b in repeats.select("id", "repeats").iter_rows()]
     watch = result.watch.filter(~result.watch["seen"]).head(5)
     if watch.height:
         lines += [

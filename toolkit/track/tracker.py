@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 # where in its window an observation of coarse precision is applied (days after `observed`)
 WINDOW_MIDDLE: Final = {"day": 0, "week": 3, "month": 14}
+WINDOW_DAYS: Final = {"day": 1, "week": 7, "month": 31}  # how many days an observed window spans
 WATCH_GRADE: Final = ("B", "2")  # the grade of the hypothetical report "what to watch" ranks by
 DIGITS: Final = 4  # probabilities in --json
 
@@ -102,7 +103,8 @@ def track(
         )
     model = compile_model(pack, scenario, overrides)
     used = rows.filter(pl.col("reported") <= day)
-    evidence = _evidence(pack, used, start, model.phases)
+    repeats = repeated_reports(used)
+    evidence = _evidence(pack, used.filter(~pl.col("id").is_in(list(repeats))), start, model.phases)
     flt = Filter(model)
     fw = flt.forward((day - start).days, evidence, step_days)
     phase_enum = pl.Enum(list(model.phases))
@@ -115,13 +117,17 @@ def track(
         },
         schema={"date": pl.Date, "phase": phase_enum, "probability": pl.Float64},
     )
-    applied = {e.id: start + dt.timedelta(days=e.day) for e in evidence}
+    applied = {
+        row["id"]: applied_day(row["observed"], str(row["precision"]), row["reported"])
+        for row in used.select("id", "observed", "precision", "reported").iter_rows(named=True)
+    }
     ev_frame = used.with_columns(
         pl.col("id").replace_strict(applied, return_dtype=pl.Date).alias("applied"),
         pl.col("id").replace_strict(fw.shift, default=0.0, return_dtype=pl.Float64).alias("shift"),
         pl.col("id")
         .replace_strict(fw.influence, default=0.0, return_dtype=pl.Float64)
         .alias("influence"),
+        pl.col("id").replace_strict(repeats, default=None, return_dtype=pl.String).alias("repeats"),
     ).sort("applied", "reported", "id")
     phases = dict(zip(model.phases, (float(p) for p in fw.phases), strict=True))
     return TrackResult(
@@ -169,6 +175,33 @@ def _records(items: Iterable[Mapping[str, Any]], problems: list[Problem]) -> lis
 
     data = yaml.safe_dump({"observations": [dict(i) for i in items]}, sort_keys=False)
     return parse_log(data.encode("utf-8"), "observations", problems)
+
+
+def repeated_reports(rows: pl.DataFrame) -> dict[str, str]:
+    """Observations that repeat an earlier one -> the id of the one the tracker counts.
+
+    The filter takes observations as independent reports. The same report logged twice (by two
+    analysts, or on two days) is not: two observations are one report when they name the same
+    target with the same presence, come from the same source (compared without case or extra
+    spaces) and their observed windows overlap. Of such a group the tracker applies the most
+    trusted (the first reported on a tie); the others are listed with `repeats` set and move
+    nothing. Independent sources on the same target still corroborate each other.
+    """
+    out: dict[str, str] = {}
+    kept: dict[tuple[str, str, bool, str], list[tuple[dt.date, dt.date, str]]] = {}
+    order = rows.with_columns((-pl.col("trust")).alias("_rank")).sort("_rank", "reported", "id")
+    for row in order.iter_rows(named=True):
+        source = " ".join(str(row["source"]).casefold().split())
+        key = (str(row["target_kind"]), str(row["target"]), bool(row["present"]), source)
+        first = row["observed"]
+        last = first + dt.timedelta(days=WINDOW_DAYS[str(row["precision"])] - 1)
+        for lo, hi, kept_id in kept.get(key, []):
+            if first <= hi and lo <= last:
+                out[row["id"]] = kept_id
+                break
+        else:
+            kept.setdefault(key, []).append((first, last, row["id"]))
+    return out
 
 
 def applied_day(observed: dt.date, precision: str, reported: dt.date) -> dt.date:

@@ -98,6 +98,12 @@ def describe_result(
         f"Scenario {s['scenario']!r}: {s['paths']:,} paths x {m} months from {origin} (month 0), "
         f"seed {s['seed']}",
         f"Overrides: {overrides}. Start: {start}.",
+        *[
+            f"Already {kind} at month 0 (share of paths): "
+            + (", ".join(f"{k} {v:.0%}" for k, v in s[f"start_{kind}"].items()) or "none")
+            for kind in ("transferred", "decided")
+            if f"start_{kind}" in s
+        ],
         f"Monte Carlo standard error at most {se:.2f} percentage points; parameter bands are "
         "sampled per path.",
     ]

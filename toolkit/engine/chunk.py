@@ -184,7 +184,8 @@ def run_chunk_variants(
 
 def uniform_items(models: Sequence[Model]) -> NDArray[np.bool_]:
     """Which path-level uniform items the models use, in their fixed order: one per parameter, the
-    start phase, up-front payment per technology and never-decide per response tier. Only these are
+    start phase, up-front payment (or transferred at an as-of start) per technology and never-decide
+    (or decided at an as-of start) per response tier. Only these are
     drawn (a parameter sampled by any of the models, a start state with more than one phase, a
     technology or tier with such a parameter); the others are skipped in the stream, so every item
     keeps its numbers whichever are drawn (`Draws.initial`)."""
@@ -192,7 +193,12 @@ def uniform_items(models: Sequence[Model]) -> NDArray[np.bool_]:
     sampled = np.logical_or.reduce([m.parameters.sampled() for m in models])
     start = np.count_nonzero(base.start) > 1
     return np.concatenate(
-        [sampled, [start], np.asarray(base.upfront_param) >= 0, np.asarray(base.never_param) >= 0]
+        [
+            sampled,
+            [start],
+            base.paid_at_start(),
+            (np.asarray(base.never_param) >= 0) | base.decided_at_start(),
+        ]
     )
 
 

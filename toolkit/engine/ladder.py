@@ -6,6 +6,8 @@ optionally at a `location`, `reached`, `tier_transferred`, `transferred`, combin
 decided at a constant hazard -ln(1 - will) per month (so `will` is the chance of a decision within a
 month once decidable), unless the path is one where the decision never comes (the tier's `never`
 fraction). A `considered` tier is never decided at time 0 itself: its earliest reporting period is 1.
+A run started as of a later date may have a tier decided already: at time 0, with the probability the
+tracker gives (the top of the tier's never-decide uniform; "never" is then drawn among the others).
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def decision_times(
 ) -> FloatArray:
     """(responses, n): decision time = tau + lag + an exponential wait (inf: never)."""
     out = np.full_like(trigger, np.inf)
+    already = model.start_decided
     for r, status in enumerate(model.status):
         if status == "ruled_out" or model.triggers[r] is None:
             continue
@@ -125,6 +128,12 @@ def decision_times(
         ):  # a considered tier is decided after time 0 (period 1 at the earliest)
             np.maximum(out[r], np.finfo(np.float64).tiny, out=out[r])
         if model.never_param[r] >= 0:
-            never = never_u[r] < np.asarray(values[model.never_param[r]])
+            share = np.asarray(values[model.never_param[r]])
+            if already is not None and already[r] > 0:  # never among the paths not yet decided
+                share = share * (1.0 - already[r])
+            never = never_u[r] < share
             out[r] = np.where(never, np.inf, out[r])
+    if already is not None:  # an as-of start: decided by then (the top of the same uniform)
+        for k in np.flatnonzero(already > 0).tolist():
+            out[k] = np.where(never_u[k] >= 1.0 - already[k], 0.0, out[k])
     return out

@@ -80,6 +80,11 @@ class Model:
     triggers: tuple[Trigger | None, ...]
     parameters: ParameterTable
     content_hash: str | None = None
+    # An as-of start (`with_start(..., transferred=, decided=)`): P(transferred at time 0) per
+    # technology, replacing the up-front payments (which belong to the pack's own time 0), and
+    # P(decided at time 0) per response tier. None: the pack's time 0.
+    start_transferred: FloatArray | None = None
+    start_decided: FloatArray | None = None
 
     def with_overrides(self, overrides: Mapping[str, object], origin: str = "override") -> Model:
         """A new model with validated overrides applied (see `ParameterTable.with_overrides`)."""
@@ -87,22 +92,64 @@ class Model:
             return self
         return replace(self, parameters=self.parameters.with_overrides(overrides, origin))
 
-    def with_start(self, start: Mapping[str, float] | None) -> Model:
-        """A new model whose paths start in `start` ({phase: share}, shares summing to 1) at time 0."""
-        if not start:
-            return self
-        shares = np.zeros(len(self.phases))
-        for phase, share in start.items():
-            if phase not in self.phases:
-                raise ParameterError(
-                    f"start: unknown phase {phase!r} (phases: {', '.join(self.phases)})"
-                )
-            if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
-                raise ParameterError(f"start: share of {phase!r} must be in [0, 1], got {share!r}")
-            shares[self.phases.index(phase)] = float(share)
-        if abs(shares.sum() - 1.0) > 1e-6:
-            raise ParameterError(f"start: shares must sum to 1, got {shares.sum():.6g}")
-        return replace(self, start=frozen(shares / shares.sum()))
+    def with_start(
+        self,
+        start: Mapping[str, float] | None,
+        transferred: Mapping[str, float] | None = None,
+        decided: Mapping[str, float] | None = None,
+    ) -> Model:
+        """A new model whose paths start in `start` ({phase: share}, shares summing to 1) at time 0;
+        with `transferred` ({technology: p}) each technology is already transferred at time 0 with
+        that probability instead of its up-front payment, and with `decided` ({response tier: p})
+        each tier is already decided at time 0 with that probability (an as-of start). Each is
+        drawn on its own per path: correlations between them and with the phase are not kept."""
+        model = self
+        if start:
+            shares = np.zeros(len(self.phases))
+            for phase, share in start.items():
+                if phase not in self.phases:
+                    raise ParameterError(
+                        f"start: unknown phase {phase!r} (phases: {', '.join(self.phases)})"
+                    )
+                shares[self.phases.index(phase)] = _share("start", phase, share)
+            if abs(shares.sum() - 1.0) > 1e-6:
+                raise ParameterError(f"start: shares must sum to 1, got {shares.sum():.6g}")
+            model = replace(model, start=frozen(shares / shares.sum()))
+        if transferred is not None:
+            p = _shares("transferred", "technology", self.technologies, transferred)
+            model = replace(model, start_transferred=p)
+        if decided is not None:
+            p = _shares("decided", "response tier", self.responses, decided)
+            for r in np.flatnonzero(p > 0):
+                if self.status[r] == "ruled_out":
+                    raise ParameterError(f"decided: tier {self.responses[r]!r} is ruled out")
+            model = replace(model, start_decided=p)
+        return model
+
+    def already(self) -> dict[str, dict[str, float]]:
+        """An as-of start's shares already transferred and decided at time 0 (non-zero ones), by
+        kind; {} for a start at the pack's own time 0."""
+        out: dict[str, dict[str, float]] = {}
+        for key, ids, p in (
+            ("transferred", self.technologies, self.start_transferred),
+            ("decided", self.responses, self.start_decided),
+        ):
+            if p is not None:
+                out[key] = {i: float(x) for i, x in zip(ids, p, strict=True) if x > 0}
+        return out
+
+    def paid_at_start(self) -> NDArray[np.bool_]:
+        """Per technology: whether a path may have it transferred at time 0 (an up-front payment,
+        or a share already transferred at an as-of start)."""
+        if self.start_transferred is not None:
+            return np.asarray(self.start_transferred) > 0
+        return np.asarray(self.upfront_param) >= 0
+
+    def decided_at_start(self) -> NDArray[np.bool_]:
+        """Per response tier: whether a path may have it decided at time 0 (an as-of start)."""
+        if self.start_decided is None:
+            return np.zeros(len(self.responses), dtype=bool)
+        return np.asarray(self.start_decided) > 0
 
     def start_state(self) -> dict[str, float]:
         """The start state as {phase: share}, phases with a share only."""
@@ -115,6 +162,21 @@ class Model:
     def out_degree(self) -> int:
         counts = np.bincount(self.trans_from, minlength=len(self.phases))
         return int(counts.max()) if counts.size else 0
+
+
+def _share(what: str, name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ParameterError(f"{what}: share of {name!r} must be in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _shares(what: str, kind: str, ids: tuple[str, ...], given: Mapping[str, float]) -> FloatArray:
+    out = np.zeros(len(ids))
+    for name, value in given.items():
+        if name not in ids:
+            raise ParameterError(f"{what}: unknown {kind} {name!r} (known: {', '.join(ids)})")
+        out[ids.index(name)] = _share(what, name, value)
+    return frozen(out)
 
 
 def feasible_range(model: Model, name: str) -> tuple[float, float]:

@@ -80,6 +80,7 @@ class SimulationResult:
             "scenario": self.scenario,
             "overrides": dict(self.overrides),
             "start": self.model.start_state(),
+            **{f"start_{k}": v for k, v in self.model.already().items()},
         }
 
     @classmethod
@@ -198,6 +199,7 @@ class SimulationResult:
         on which the tier is never decided, whatever its trigger: the mean of the parameter's draws),
         `value`, `low`, `high` (None for a point) and `sampled`."""
         model, table = self.model, self.model.parameters
+        already = model.already().get("decided", {})
         out = {}
         for tier, i in zip(model.responses, model.never_param, strict=True):
             if i < 0:
@@ -205,7 +207,8 @@ class SimulationResult:
             sampled = bool(table.sampled()[i])
             out[tier] = {
                 "parameter": table.ids[i],
-                "share": table.mean(int(i)),
+                # an as-of start: "never" among the paths not decided by then
+                "share": table.mean(int(i)) * (1.0 - already.get(tier, 0.0)),
                 "value": float(table.value[i]),
                 "low": float(table.low[i]) if sampled else None,
                 "high": float(table.high[i]) if sampled else None,
@@ -243,6 +246,7 @@ class SimulationResult:
             "scenario": self.scenario,
             "overrides": dict(self.overrides),
             "start": model.start_state(),
+            **{f"start_{k}": v for k, v in model.already().items()},
             "paths": self.paths,
             "months": self.months,
             "step": self.step,

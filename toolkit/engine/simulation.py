@@ -48,6 +48,8 @@ def simulate(
     start: Mapping[str, float] | None = None,
     step: float = 1.0,
     client: Client | None = None,
+    start_transferred: Mapping[str, float] | None = None,
+    start_decided: Mapping[str, float] | None = None,
     **overrides: object,
 ) -> SimulationResult:
     """Simulate `paths` paths over `months` months under `scenario` plus `overrides`.
@@ -66,6 +68,10 @@ def simulate(
     bounds memory and never changes the numbers. `keep_samples` keeps path-level draws and event
     months for the first that many paths. `progress(done, total)` is called after each chunk.
 
+    `start_transferred` ({technology: p}) and `start_decided` ({response tier: p}) start a run as of a
+    later date: each technology is already transferred at month 0 with its probability (instead of the
+    up-front payments of the pack's own month 0), each tier already decided (`Model.with_start`).
+
     `client` (a `distributed.Client`) runs the chunks on its Dask workers and adds their counts up:
     the same result, array for array (`toolkit.engine.cluster`; the `distributed` extra).
     """
@@ -73,7 +79,7 @@ def simulate(
     check_whole("chunk_size", chunk_size, 1, 10**8)
     check_whole("keep_samples", keep_samples, 0, MAX_SAMPLES)
     periods = check_step(step, months)
-    model = _model(pack, scenario, overrides).with_start(start)
+    model = _model(pack, scenario, overrides).with_start(start, start_transferred, start_decided)
     if client is not None:
         from toolkit.engine.cluster import run_on_cluster
 

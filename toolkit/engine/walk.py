@@ -10,7 +10,8 @@ every path still inside the horizon, so the cost does not grow with the number o
 Compensation is an exponential clock in continuous time: technology t is transferred when the
 accumulated hazard, intensity(phase) * troops / reference over the time spent in each phase, reaches
 its threshold E_t / rate_t with E_t ~ Exp(1). A technology may also be paid up front: with its
-`upfront` probability it is transferred at time 0. A transfer, once made, stays made.
+`upfront` probability it is transferred at time 0; a run started as of a later date replaces that with
+the probability it has been transferred by then. A transfer, once made, stays made.
 
 Times are months (float); `bins` turns them into reporting periods of `step` months: time 0 is
 period 0, a time in ((k-1)·step, k·step] is period k, and period K+1 means "not within the horizon".
@@ -63,6 +64,10 @@ def transfer_thresholds(
     # a threshold is crossed once the accrued hazard exceeds it; keeping it above 0 makes "not
     # crossed yet" the same as "above what has accrued", even for p = 1
     np.maximum(out, np.finfo(np.float64).tiny, out=out)
+    if model.start_transferred is not None:  # an as-of start: transferred by then, or not
+        for i in np.flatnonzero(model.paid_at_start()).tolist():
+            out[i] = np.where(upfront_u[i] < model.start_transferred[i], 0.0, out[i])
+        return out
     for t, param in enumerate(model.upfront_param):
         if param >= 0:
             paid = upfront_u[t] < np.asarray(values[param])
@@ -146,8 +151,8 @@ def walk_paths(
     tab = build_tables(model, values, n)
     finite_gain = bool(np.isfinite(tab.gain).all())
     transfer = np.full((n_tech, n), np.inf)
-    for t in np.flatnonzero(np.asarray(model.upfront_param) >= 0):
-        transfer[t, thresholds[t] <= 0] = 0.0  # paid up front: transferred at time 0
+    for t in np.flatnonzero(model.paid_at_start()):
+        transfer[t, thresholds[t] <= 0] = 0.0  # paid up front (or by the as-of date): time 0
     final = np.zeros(n, dtype=MONTH)
     visits: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
     keep_visits = model.needs_visits
@@ -217,10 +222,10 @@ def walk_paths(
 
 def _open_thresholds(model: Model, thresholds: FloatArray) -> FloatArray:
     """The thresholds still to cross: those paid up front (0) are done (inf). Only a technology
-    with an up-front parameter can have one; the others are above 0 (or nan: done as well)."""
+    that may be paid at time 0 can have one; the others are above 0 (or nan: done as well)."""
     if not len(model.technologies):
         return thresholds
-    upfront = np.asarray(model.upfront_param) >= 0
+    upfront = model.paid_at_start()
     if not upfront.any() and not np.isnan(thresholds).any():
         return thresholds
     out = thresholds.copy()

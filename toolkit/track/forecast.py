@@ -2,9 +2,12 @@
 
 A thin layer over `toolkit.engine.simulation.simulate`: the tracker (`toolkit.track.tracker.track`)
 gives the posterior over phases on the as-of date, from the observations reported by then, and the
-engine starts its paths there (month 0 = the as-of date). Only the phases carry over: technologies and
-response tiers start as the engine starts them at month 0 (up-front payments, active tiers), so the
-run's transfer and decision figures count from the as-of date on, not from the article's date.
+engine starts its paths there (month 0 = the as-of date). The technologies already transferred and the
+response tiers already decided carry over too: at month 0 each is done with the tracker's probability
+(in place of the pack's up-front payments, which belong to the article's date), so the run's transfer
+and decision figures count what happened by the as-of date and what follows. The engine draws the
+phase, each technology and each tier independently per path: the tracker's joint posterior (a transfer
+is likelier on paths further up the ladder) is kept only through its margins.
 Without `as_of` (and `observations`) this is the engine's `simulate` as it is.
 """
 
@@ -56,8 +59,16 @@ def simulate(
 
 
 def simulate_from(tracked: TrackResult, pack: Pack, **kwargs: Any) -> SimulationResult:
-    """The engine run of `tracked`'s scenario started from its posterior over phases."""
-    return engine_simulate(pack, tracked.scenario, start=start_state(tracked.phases), **kwargs)
+    """The engine run of `tracked`'s scenario started from its posterior: the phases, and what has
+    been transferred and decided by then."""
+    return engine_simulate(
+        pack,
+        tracked.scenario,
+        start=start_state(tracked.phases),
+        start_transferred=_probabilities(tracked.transferred),
+        start_decided=_probabilities(tracked.decided),
+        **kwargs,
+    )
 
 
 def start_state(phases: Mapping[str, float]) -> dict[str, float]:
@@ -65,3 +76,9 @@ def start_state(phases: Mapping[str, float]) -> dict[str, float]:
     kept = {k: float(v) for k, v in phases.items() if v > 1e-12}
     total = sum(kept.values())
     return {k: v / total for k, v in kept.items()}
+
+
+def _probabilities(values: Mapping[str, float]) -> dict[str, float]:
+    """The filter's probabilities, clipped to [0, 1] (sums of floats may pass 1 by an ulp); zeros
+    left out."""
+    return {k: min(float(v), 1.0) for k, v in values.items() if v > 0}

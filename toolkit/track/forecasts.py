@@ -4,10 +4,10 @@
 its event happens by `closes`, from the tracker's state on `as_of` (only observations reported by
 then; month 0 = `as_of`): one engine run of daily steps (`STEP`, 1/30 month) over the longest
 horizon, read at each question's `closes` (the last step that ends on or before it). An event the
-tracker says may already have happened by `as_of` counts: for a technology, a technology tier or a
-response tier, P = p_now + (1 - p_now) * p_run, where p_now is the tracker's probability on `as_of`
-(a tier's: its most likely technology's) and p_run the run's from `as_of` on. A phase is `reached`
-if the path is in it on `as_of` or enters it by `closes`.
+tracker says may already have happened by `as_of` counts: the run starts with each technology
+transferred and each response tier decided at month 0 with the tracker's probability
+(`toolkit.track.forecast`), so the run's figure includes it. A phase is `reached` if the path is in
+it on `as_of` or enters it by `closes`.
 
 The log has one row per forecast (`COLUMNS`). `append_forecasts` validates every row and the log it
 joins, then appends them after the existing bytes (`toolkit.files.append_durably`): a bad row, or a
@@ -96,24 +96,11 @@ def model_forecasts(
     days = max((q.closes - as_of).days for q in questions)
     months = max(1, math.ceil(days / DAYS_PER_MONTH))
     result = simulate_from(tracked, pack, paths=paths, months=months, seed=seed, step=STEP, **over)
-    model = result.model
     out: dict[str, float] = {}
     for q in questions:
-        month = (q.closes - as_of).days / DAYS_PER_MONTH
-        p_run = result.probability_by(q.target, month, q.kind)
-        if q.kind == "transferred":
-            p_now = tracked.transferred.get(q.target, 0.0)
-        elif q.kind == "decided":
-            p_now = tracked.decided.get(q.target, 0.0)
-        elif q.kind == "tier_transferred":
-            techs = [
-                t for t, x in zip(model.technologies, model.technology_tier, strict=True)
-                if model.tech_tiers[int(x)] == q.target
-            ]  # fmt: skip
-            p_now = max((tracked.transferred.get(t, 0.0) for t in techs), default=0.0)
-        else:
-            p_now = 0.0
-        p = p_now + (1.0 - p_now) * p_run
+        # the run starts from what the tracker holds done by as_of (month 0), so P(by closes) is
+        # the run's own figure
+        p = result.probability_by(q.target, (q.closes - as_of).days / DAYS_PER_MONTH, q.kind)
         out[q.id] = min(max(p, 0.0), 1.0)
     return out
 

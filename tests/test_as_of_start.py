@@ -1,0 +1,113 @@
+"""A run started as of a later date (issue 12): the engine starts from the tracker's posterior, with the
+technologies already transferred and the tiers already decided by then, not only the phases.
+
+Observation logs here are ILLUSTRATIVE (invented)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from toolkit.engine.compile import compile_model
+from toolkit.engine.model import Model
+from toolkit.engine.simulation import simulate
+from toolkit.errors import ParameterError
+from toolkit.pack.load import Pack
+from toolkit.track.forecast import simulate as simulate_as_of
+from toolkit.track.tracker import track
+
+from .conftest import ROOT
+
+STORY = ROOT / "tests" / "fixtures" / "tracker" / "story.yaml"
+PATHS = 20_000
+
+
+def close(got: float, want: float, paths: int = PATHS) -> bool:
+    """Within four Monte Carlo standard errors (and float noise at 0 and 1)."""
+    return abs(got - want) <= 4 * math.sqrt(want * (1 - want) / paths) + 1e-9
+
+
+@pytest.fixture(scope="module")
+def model(pack: Pack) -> Model:
+    return compile_model(pack)
+
+
+def test_transfers_and_decisions_carry_into_month_0(model: Model) -> None:
+    res = simulate(
+        model, paths=PATHS, months=12, seed=3,
+        start_transferred={"satellite": 0.3, "air_defence": 0.0},
+        start_decided={"economic_measures": 0.4, "lethal_weapons": 0.1},
+    )  # fmt: skip
+    at0 = {t: res.probability_by(t, 0, "transferred") for t in model.technologies}
+    assert close(at0["satellite"], 0.3)
+    # the pack's up-front payment belongs to the article's date: an as-of start replaces it
+    assert at0["air_defence"] == 0.0
+    assert all(p == 0.0 for t, p in at0.items() if t != "satellite")
+    assert close(res.probability_by("economic_measures", 0, "decided"), 0.4)
+    assert close(res.probability_by("lethal_weapons", 0, "decided"), 0.1)
+    assert res.probability_by("recovery_support", 0, "decided") == 0.0  # considered: not at 0
+    # what is done stays done; the rest follows the model from month 0
+    assert res.probability_by("satellite", 12, "transferred") >= at0["satellite"]
+    summary = res.summary()
+    assert summary["start_transferred"] == {"satellite": 0.3}
+    assert summary["start_decided"] == {"economic_measures": 0.4, "lethal_weapons": 0.1}
+    assert res.inputs["start_decided"] == summary["start_decided"]
+
+
+def test_a_start_at_the_articles_date_is_unchanged(model: Model) -> None:
+    assert model.with_start(None) is model
+    plain = simulate(model, paths=3_000, months=6, seed=5)
+    assert "start_transferred" not in plain.summary()
+    # the up-front payment applies at the pack's own time 0
+    assert plain.probability_by("air_defence", 0, "transferred") > 0
+
+
+def test_never_decided_is_drawn_among_the_paths_not_yet_decided(model: Model) -> None:
+    """A tier decided already with probability q: the other paths follow the model, their never-decide
+    share included, so P(decided by the horizon) = q + (1 - q) * P(decided by the horizon from the
+    same start without it)."""
+    tiers = [r for r, i in zip(model.responses, model.never_param, strict=True) if i >= 0]
+    assert tiers, "the default pack has a tier that may never be decided"
+    tier, q, months = tiers[0], 0.5, 60
+    res = simulate(model, paths=PATHS, months=months, seed=11, start_decided={tier: q})
+    base = simulate(model, paths=PATHS, months=months, seed=11)
+    p_base = base.probability_by(tier, months, "decided")
+    assert 0.05 < p_base < 0.95
+    assert close(res.probability_by(tier, months, "decided"), q + (1 - q) * p_base)
+    share = base.never_decided()[tier]["share"]
+    assert res.never_decided()[tier]["share"] == pytest.approx(share * (1 - q))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"start_transferred": {"warp_drive": 0.2}},
+            "transferred: unknown technology 'warp_drive'",
+        ),
+        ({"start_transferred": {"satellite": 1.5}}, "share of 'satellite' must be in [0, 1]"),
+        ({"start_decided": {"personnel_troops": 0.2}}, "tier 'personnel_troops' is ruled out"),
+        ({"start_decided": {"economic_measures": True}}, "must be in [0, 1], got True"),
+    ],
+)
+def test_bad_start_items_are_one_line_errors(
+    model: Model, kwargs: dict[str, dict[str, object]], message: str
+) -> None:
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        simulate(model, paths=100, months=2, **kwargs)  # type: ignore[arg-type]
+
+
+def test_simulate_as_of_starts_from_the_trackers_whole_posterior(pack: Pack) -> None:
+    tracked = track(pack, None, STORY, today=None)
+    assert any(p > 0.05 for p in tracked.transferred.values()), "the story reports a transfer"
+    assert any(p > 0.05 for p in tracked.decided.values()), "the story reports a decision"
+    res = simulate_as_of(pack, as_of=tracked.as_of, observations=STORY, paths=PATHS, months=3)
+    for tech, p in tracked.transferred.items():
+        assert close(res.probability_by(tech, 0, "transferred"), p), tech
+    for tier, p in tracked.decided.items():
+        assert close(res.probability_by(tier, 0, "decided"), p), tier
+    for phase, p in tracked.phases.items():
+        got = res.phases.filter((res.phases["month"] == 0) & (res.phases["phase"] == phase))
+        assert close(float(got["probability"].sum()), p), phase

@@ -402,7 +402,7 @@ def test_a_worker_killed_mid_sweep(cluster: Cluster, tmp_path: Path) -> None:
     thread.start()
     deadline = time.monotonic() + 120
     while not list(marks.iterdir()):
-        assert thread.isalive(), outcome
+        assert thread.is_alive(), outcome
         assert time.monotonic() < deadline, "no report started"
         time.sleep(0.05)
     first = sorted(marks.iterdir())[0]
@@ -411,7 +411,7 @@ def test_a_worker_killed_mid_sweep(cluster: Cluster, tmp_path: Path) -> None:
     assert worker in cluster.worker_pids
     os.kill(worker, signal.SIGKILL)
     thread.join(180)
-    assert not thread.isalive(), "the sweep did not finish"
+    assert not thread.is_alive(), "the sweep did not finish"
     [result] = outcome
     assert isinstance(result, SweepResult), result
     assert len(result.items) == 3

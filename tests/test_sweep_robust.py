@@ -90,6 +90,7 @@ def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_process(
         time.sleep(0.1)
     started = descendants(proc.pid)
     assert started, "the sweep runs no kernel"
+
     proc.send_signal(signal.SIGINT)  # the second report is sleeping 600 s in its kernel
     try:
         _, stderr = proc.communicate(timeout=60)
@@ -103,4 +104,5 @@ def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_process(
     assert 'href="sleepy-delay-0.0.html"' in index
     assert index.count("not rendered: the sweep was interrupted") == 2
     assert sorted(p.name for p in out.glob("*.html")) == ["index.html", "sleepy-delay-0.0.html"]
+    # on the cluster: the worker, its kernel and Python's multiprocessing resource tracker
     assert not survivors(started), {pid: started[pid] for pid in survivors(started)}

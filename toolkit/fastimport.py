@@ -31,6 +31,11 @@ def enter_toolkit_process() -> None:
     block_slow_optional_imports()
 
 
+def in_toolkit_process() -> bool:
+    """Whether this process is the toolkit's own (see `enter_toolkit_process`)."""
+    return _toolkit_process
+
+
 def block_slow_optional_imports() -> None:
     """In the toolkit's own processes, make the slow optional imports fail fast (as if not installed);
     elsewhere, do nothing."""

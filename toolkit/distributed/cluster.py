@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.distributed import require_distributed
 from toolkit.errors import ParameterError, ToolkitError, shown
+from toolkit.fastimport import in_toolkit_process
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -111,3 +112,19 @@ def connect(
     finally:
         if cluster is not None:
             cluster.close()
+            if in_toolkit_process():  # a user's session may track resources of its own
+                _stop_resource_tracker()
+
+
+def _stop_resource_tracker() -> None:
+    """Stop Python's multiprocessing resource tracker, which starting the cluster's worker processes
+    started in this process. Left alone it exits only once this process has (EOF on its pipe), a
+    moment after the command; stopped here (closing its pipe and reaping it, as CPython's own tests
+    do), no process the command started outlives it. The next cluster starts a new one. Only in the
+    toolkit's own processes (the `toolkit` command): stopping it releases every resource it tracks."""
+    from multiprocessing import resource_tracker
+
+    stop = getattr(resource_tracker._resource_tracker, "_stop", None)  # private; in 3.11 and later
+    if stop is not None:
+        with contextlib.suppress(Exception):
+            stop()

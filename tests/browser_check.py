@@ -249,3 +249,41 @@ def check_layout(
         finally:
             browser.close()
     return Layout(problems=seen["problems"], charts=seen["charts"], pdf=data)
+
+
+# -- contents: its links go to their headings (issue 14) ------------------------------------------------
+def follow_contents(
+    path: Path, width: int, *, timeout_ms: int = CHART_TIMEOUT_MS
+) -> list[dict[str, Any]]:
+    """Open `path` offline at `width` px and click each link of its contents in turn; per link: its
+    `href`, the page's `hash` after the click, and the `top` of the heading it names (px from the top
+    of the window: about 0 when the link worked) or None if there is no such heading."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page_url = path.resolve().as_uri()
+            page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
+            page.goto(page_url, wait_until="load")
+            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
+            links = page.locator("nav.tk-contents a")
+            seen = []
+            for i in range(links.count()):
+                link = links.nth(i)
+                href = link.get_attribute("href") or ""
+                page.evaluate("() => window.scrollTo(0, 0)")
+                link.click()
+                page.wait_for_timeout(50)
+                seen.append(
+                    page.evaluate(
+                        """href => { const el = document.getElementById(decodeURIComponent(href.slice(1)));
+                          return {href: href, hash: location.hash,
+                                  top: el ? el.getBoundingClientRect().top : null}; }""",
+                        href,
+                    )
+                )
+        finally:
+            browser.close()
+    return seen

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_check import CHROMIUM, check_layout
+from tests.browser_check import CHROMIUM, check_layout, follow_contents
 from toolkit.cache import CACHE_ENV
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.xdist_group("browser")]
@@ -65,3 +65,12 @@ def test_printed_on_a4_nothing_is_cut(report: Path) -> None:
     sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", layout.pdf)
     assert sizes
     assert all(abs(float(w) - 595.9) < 2 for w, _ in sizes)  # A4 width in points
+
+
+def test_on_a_phone_every_contents_link_goes_to_its_heading(report: Path) -> None:
+    seen = follow_contents(report, 390)
+    assert len(seen) >= 8
+    for link in seen:
+        assert link["top"] is not None, link
+        assert link["hash"] == link["href"], link
+        assert abs(link["top"]) <= 12, link  # scrolled to it (a heading near the end may sit lower)

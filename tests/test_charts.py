@@ -496,7 +496,7 @@ def test_explorer_grid_keeps_the_runs_overrides_and_start_state(pack: Pack) -> N
     assert lethal["probability"].max() == 0.0  # lethal_will 0 at every point
     caption = _caption(charts.chart_explorer_grid(grid).to_dict())
     assert "overrides: lethal_will = 0.0, rate_westward_to_frontline = 0.3" in caption
-    assert "start: westward_movement 100%" in caption
+    assert "start: “Moving west toward Ukraine” 100%" in caption  # the phase in words
 
 
 def test_explorer_grid_rejects_bad_grids(pack: Pack) -> None:

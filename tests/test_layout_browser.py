@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_check import CHROMIUM, check_layout, follow_contents
+from tests.browser_check import CHROMIUM, check_layout, follow_contents, reader_text
 from toolkit.cache import CACHE_ENV
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.xdist_group("browser")]
@@ -74,3 +74,20 @@ def test_on_a_phone_every_contents_link_goes_to_its_heading(report: Path) -> Non
         assert link["top"] is not None, link
         assert link["hash"] == link["href"], link
         assert abs(link["top"]) <= 12, link  # scrolled to it (a heading near the end may sit lower)
+
+
+def test_no_pack_id_in_the_readers_text(report: Path) -> None:
+    """Everything a reader sees before the appendix names things in words: no snake_case id of
+    the pack's frames (`c_may_receive_strategic`, `roughly_even_chance`, `frontline_combat`) in the
+    prose, tables or charts (ids stay in tooltips and the appendix)."""
+    from toolkit.pack.load import load_pack
+    from toolkit.pack.names import snake_ids
+
+    ids = snake_ids(load_pack(None))
+    assert {"c_may_receive_strategic", "roughly_even_chance", "frontline_combat"} <= ids
+    texts = reader_text(report)
+    assert len(texts) > 20  # the appendix is found, not the end of the page
+    assert "Bottom line" in texts[1] or any("Bottom line" in t for t in texts[:4])
+    pattern = re.compile(r"(?<![\w])[a-z0-9]+(?:_[a-z0-9]+)+(?![\w])")
+    found = {(m, t.strip().splitlines()[0][:60]) for t in texts for m in pattern.findall(t)}
+    assert {(m, where) for m, where in found if m in ids} == set()

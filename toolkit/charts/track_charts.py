@@ -22,6 +22,7 @@ from toolkit.charts.theme import (
     plain,
     titled,
 )
+from toolkit.pack.names import names
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -206,7 +207,8 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
         ),
     )
     tooltip = [
-        alt.Tooltip("indicator:N"),
+        alt.Tooltip("name:N", title="indicator"),
+        alt.Tooltip("indicator:N", title="id"),
         alt.Tooltip("phase_name:N", title="phase"),
         alt.Tooltip("description:N"),
         alt.Tooltip("p_seen:Q", format=".0%", title="chance it is reported now"),
@@ -216,11 +218,15 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
         ),
     ]
 
+    words = names(pack) if pack is not None else {}
+
     def bars(data: pl.DataFrame, x: str, title: str, what: str) -> alt.Chart:
         rows = plain(
             data.select(
                 "indicator", pl.col("phase").cast(pl.String), "description", "p_seen",
                 "shift_if_seen", "shift_if_absent", "influence", "reports", "last_seen",
+            ).with_columns(
+                pl.col("indicator").replace_strict(words, default=pl.col("indicator")).alias("name")
             ),
             digits=PROB_DIGITS,
         )  # fmt: skip
@@ -229,10 +235,10 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
             chart.mark_bar()
             .encode(
                 y=alt.Y(
-                    "indicator:N",
-                    sort=list(rows["indicator"]),
+                    "name:N",
+                    sort=list(rows["name"]),
                     title=None,
-                    axis=alt.Axis(labelLimit=100),
+                    axis=alt.Axis(labelLimit=160),
                 ),
                 x=alt.X(f"{x}:Q", title=what),
                 color=colour,

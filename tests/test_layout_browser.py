@@ -35,9 +35,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def test_on_a_phone_nothing_overflows_and_legends_go_below(report: Path) -> None:
     layout = check_layout(report, 390)
     assert layout.problems == []
-    assert (
-        len(layout.charts) == 10
-    )  # every chart of the default report, the tracker's watch list included
+    # every chart of the default report, the tracker's posterior and watch list included
+    assert len(layout.charts) == 11
     for chart in layout.charts:
         assert chart["width"] <= 390
         below = chart["axisBottom"]  # None: no vertical axis (the network)
@@ -48,17 +47,15 @@ def test_on_a_phone_nothing_overflows_and_legends_go_below(report: Path) -> None
 def test_on_a_wide_screen_nothing_overflows(report: Path) -> None:
     layout = check_layout(report, 1400)
     assert layout.problems == []
-    assert (
-        len(layout.charts) == 10
-    )  # every chart of the default report, the tracker's watch list included
+    # every chart of the default report, the tracker's posterior and watch list included
+    assert len(layout.charts) == 11
 
 
 def test_printed_on_a4_nothing_is_cut(report: Path) -> None:
     layout = check_layout(report, 1200, print_width=A4_PRINTABLE, pdf=True)
     assert layout.problems == []
-    assert (
-        len(layout.charts) == 10
-    )  # every chart of the default report, the tracker's watch list included
+    # every chart of the default report, the tracker's posterior and watch list included
+    assert len(layout.charts) == 11
     assert layout.pdf.startswith(b"%PDF-")
     pages = re.findall(rb"/Type\s*/Page[^s]", layout.pdf)
     assert len(pages) > 5
@@ -91,3 +88,32 @@ def test_no_pack_id_in_the_readers_text(report: Path) -> None:
     pattern = re.compile(r"(?<![\w])[a-z0-9]+(?:_[a-z0-9]+)+(?![\w])")
     found = {(m, t.strip().splitlines()[0][:60]) for t in texts for m in pattern.findall(t)}
     assert {(m, where) for m, where in found if m in ids} == set()
+
+
+def test_on_a_phone_the_trackers_charts_fit_with_observations(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The tracker's posterior with its observation markers and three legends (issue 12): at 390 px
+    nothing overflows and every legend sits below the plot, one under the other."""
+    from toolkit.report.render import render_report
+
+    story = Path(__file__).resolve().parent / "fixtures" / "tracker" / "story.yaml"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("cache")))
+        mp.delenv("TOOLKIT_PACK", raising=False)
+        given = {
+            "paths": 1000,
+            "sensitivity_paths": 300,
+            "grid_paths": 100,
+            "as_of": "2024-12-31",
+            "observations": str(story),
+        }
+        path = render_report(parameters=given, out=tmp_path_factory.mktemp("track") / "r.html")
+    layout = check_layout(path, 390)
+    assert layout.problems == []
+    assert len(layout.charts) == 11
+    track = layout.charts[5]  # phases, transfers, responses, policy, tornado, then the tracker
+    assert len(track["legends"]) == 3
+    tops = sorted(legend["top"] for legend in track["legends"])
+    assert tops[0] >= track["axisBottom"] - 1
+    assert len(set(tops)) == 3  # stacked, not side by side

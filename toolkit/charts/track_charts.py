@@ -123,13 +123,17 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.LayerChart
             "target_kind:N",
             scale=kinds,
             sort=TARGETS,
-            legend=alt.Legend(title="Observation of"),
+            legend=alt.Legend(title="Observation of", labelExpr=_names_expr()),
         ),
         "opacity": alt.Opacity(
             "trust:Q",
             scale=alt.Scale(domain=[0, 1], range=[0.15, 1]),
             legend=alt.Legend(
-                title="Trust (grades)", format=".0%", orient="bottom", direction="vertical"
+                title="Trust (grades)",
+                format=".0%",
+                orient="bottom",
+                direction="vertical",
+                values=[0.25, 0.5, 0.75, 1],
             ),
         ),
         "tooltip": [
@@ -169,7 +173,7 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.LayerChart
         chart,
         f"How the assessment moved: posterior over deployment phases to {result.as_of:%d %B %Y}",
         f"Stacked share of probability per phase (ladder order, first on top), {note}; markers "
-        "below: filled = seen, hollow = reported absent, fainter = less trusted.",
+        "along the top: filled = seen, hollow = reported absent, fainter = less trusted.",
         "Analyst assumptions: indicator diagnostics (indicators.yaml), trust per Admiralty grade "
         f"(admiralty.yaml), the {result.scenario!r} scenario's transition rates (parameters.yaml).",
     )
@@ -238,7 +242,7 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
                     "name:N",
                     sort=list(rows["name"]),
                     title=None,
-                    axis=alt.Axis(labelLimit=160),
+                    axis=alt.Axis(labelLimit=100),
                 ),
                 x=alt.X(f"{x}:Q", title=what),
                 color=colour,

@@ -249,13 +249,15 @@ def describe_phases(pack: Pack) -> str:
 
 
 def describe_as_of(tracked: TrackResult, pack: Pack, as_of_given: bool) -> str:
-    """What month 0 of the run is, and which observations the assessment rests on."""
+    """What month 0 of the run is, and how many observations the assessment rests on (they are
+    listed, with their log ids in the tracker chart's tooltips, in `describe_observations`)."""
     phase = labels(pack.phases)
     used = tracked.observations_used
     top = max(tracked.phases, key=tracked.phases.__getitem__)
     rests = (
-        f"it rests on {len(used)} observation(s) reported by then: "
-        + ", ".join(esc(i) for i in used)
+        f"it rests on {len(used)} observation(s) reported by then, from "
+        f"{tracked.evidence['source'].n_unique()} source(s), listed in the section on what has "
+        "been seen"
         if used
         else "no observation had been reported by then, so it is the pack's start state moved "
         "along the deployment chain"
@@ -278,8 +280,8 @@ def describe_as_of(tracked: TrackResult, pack: Pack, as_of_given: bool) -> str:
 
 
 def describe_observations(tracked: TrackResult, pack: Pack) -> str:
-    """The observations used, each with its date, what it reports, grade, source, quote and how much
-    today's estimate owes to it."""
+    """The observations used, each with its date, what it reports (in words), grade, source, quote
+    and how much today's estimate owes to it; their log ids are in the tracker chart's tooltips."""
     ev = tracked.evidence
     if ev.height == 0:
         return (
@@ -289,7 +291,6 @@ def describe_observations(tracked: TrackResult, pack: Pack) -> str:
     words = names(pack)
     rows = [
         (
-            r["id"],
             str(r["applied"]),
             str(r["reported"]),
             f"{r['target_kind']} “{words.get(r['target'], r['target'])}”"
@@ -302,6 +303,6 @@ def describe_observations(tracked: TrackResult, pack: Pack) -> str:
         for r in ev.iter_rows(named=True)
     ]
     return table(
-        ["id", "applied", "reported", "reports", "grade (trust)", "source", "quote", "influence"],
+        ["applied", "reported", "reports", "grade (trust)", "source", "quote", "influence"],
         rows,
     )

@@ -56,3 +56,12 @@ def test_contents_follow_the_title_and_link_to_every_heading() -> None:
 def test_a_short_document_gets_no_contents() -> None:
     short = _document(_h(1, "Title", "Title"), _h(2, "Only", "Only"))
     assert add_contents(short) == short
+
+
+def test_a_marker_places_the_contents() -> None:
+    marked = DOC.replace("<p>text</p>", "<!-- toolkit:contents --><p>text</p>")
+    out = add_contents(marked)
+    assert "<!-- toolkit:contents -->" not in out
+    assert out.index('id="Bottom-line"') < out.index('<nav class="tk-contents"') < out.index("text")
+    short = _document(_h(1, "Title", "Title"), "<!-- toolkit:contents -->")
+    assert "toolkit:contents" not in add_contents(short)

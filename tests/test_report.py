@@ -882,4 +882,8 @@ def test_report_contents_list_the_notebooks_headings(overridden_report: str) -> 
     assert [html.unescape(text) for _, text in links] == expected
     ids = set(re.findall(r'<h[23] id="([^"]+)"', overridden_report))
     assert all(target in ids for target, _ in links)
-    assert overridden_report.index("tk-contents") < overridden_report.index('id="Bottom-line"')
+    # the bottom line first, then the contents, then the rest
+    at = overridden_report.index('<nav class="tk-contents"')
+    assert overridden_report.index('id="Bottom-line"') < at
+    assert at < overridden_report.index('id="Key-findings-in-detail"')
+    assert "toolkit:contents" not in overridden_report

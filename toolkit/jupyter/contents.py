@@ -3,8 +3,9 @@
 nbconvert gives every Markdown heading an id and an anchor link (`<h2 id="Bottom-line">…<a
 class="anchor-link" href="#Bottom-line">¶</a></h2>`). `add_contents` reads the level-2 and level-3
 headings of the report's body (the notebook's Markdown cells: pack text in outputs is escaped, so it
-cannot make a heading) and puts a list of links to them after the cell holding the title. The links
-are fragments of the same file: they work offline, in a file opened from disk.
+cannot make a heading) and puts a list of links to them where a Markdown cell says
+`<!-- toolkit:contents -->` (an HTML comment: invisible in JupyterLab), else after the cell holding the
+title. The links are fragments of the same file: they work offline, in a file opened from disk.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ _HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
 _ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
 _TAG = re.compile(r"<[^>]+>")
 _CELL = '<div class="jp-Cell '
+MARKER: Final = "<!-- toolkit:contents -->"  # where a notebook wants its contents
 
 
 @dataclass(frozen=True)
@@ -68,12 +70,15 @@ def contents_html(items: list[Heading]) -> str:
 
 
 def add_contents(document: str) -> str:
-    """`document` with its contents after the first cell holding an `<h1>` (else at the top of
-    `<main>`); unchanged with fewer than MIN_HEADINGS headings."""
+    """`document` with its contents in place of the first MARKER, else after the first cell holding
+    an `<h1>` (else at the top of `<main>`); unchanged (but for the marker) with fewer than
+    MIN_HEADINGS headings."""
     items = headings(document)
     if len(items) < MIN_HEADINGS:
-        return document
+        return document.replace(MARKER, "", 1)
     nav = contents_html(items)
+    if MARKER in document:
+        return document.replace(MARKER, nav, 1)
     title = document.find("<h1")
     at = document.find(_CELL, title) if title >= 0 else -1
     if at < 0:

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import html
 import re
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -105,9 +106,9 @@ def test_bottom_line_text(pack: Pack, result: SimulationResult) -> None:
     assert first.startswith("As of 27 October 2024, the article's date")
     bullets = [line for line in text.splitlines() if line.startswith("- ")]
     assert 3 <= len(bullets) <= 5
-    for line in bullets:
-        assert "(by October 2025)" in line
-        assert re.search(r": [a-z ]+ \(\d+(–\d+)? %\)\.", line), line
+    for line in bullets:  # the estimative word and its number first, then what is judged
+        assert "(by October 2025)." in line
+        assert re.match(r"- [A-Z][a-z ]+ \(\d+(–\d+)?\u00a0%\): ", line), line
     assert "Combat in Ukraine" in bullets[0]
     assert "2,000 paths" in text
     assert "combat_in_ukraine" not in text  # ids stay out of the reader's text
@@ -137,3 +138,21 @@ def test_bottom_line_states_its_as_of_date_and_observations(pack: Pack) -> None:
 def test_add_months() -> None:
     assert judgments.add_months(dt.date(2024, 10, 27), 12) == dt.date(2025, 10, 27)
     assert judgments.add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
+
+
+def test_as_of_bottom_line_says_where_the_deployment_is_now(pack: Pack) -> None:
+    story = Path(__file__).resolve().parent / "fixtures" / "tracker" / "story.yaml"
+    tracked = track(pack, "2024-12-31", story, today=dt.date.max)
+    result = simulate(pack, paths=500, months=24, seed=3)
+    text = _shown(judgments.describe_bottom_line(result, pack, tracked, 12, True))
+    lines = text.splitlines()
+    assert lines[0].startswith("As of 31 December 2024; the assessment rests on the article and 10")
+    top = max(tracked.phases, key=tracked.phases.__getitem__)
+    p = tracked.phases[top]
+    word = judgments.band_of(p, judgments.yardstick(pack)).words
+    now = lines[2]
+    assert now.startswith(f"- {word[0].upper()}{word[1:]} ({p * 100:.0f}\u00a0%): on 31 December")
+    assert "Combat on Russian soil" in now
+    later = [line for line in lines[3:] if line.startswith("- ")]
+    assert len(later) >= 3
+    assert all("within 12 months (by December 2025)." in line for line in later)

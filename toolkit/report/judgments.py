@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from toolkit.track.tracker import TrackResult
 
 Z95: Final = 1.959963984540054  # two-sided 95 % normal quantile
+NBSP: Final = "\u00a0"  # between a number and its % sign: never broken across lines
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,10 @@ class Judgment:
 
     @property
     def estimate(self) -> str:
-        """ "likely (60–62 %)": the band's words and the Monte Carlo interval in percent."""
+        """ "likely (60–62 %)": the band's words and the Monte Carlo interval in percent (a
+        no-break space before the % sign)."""
         lo, hi = round(self.low * 100), round(self.high * 100)
-        numbers = f"{lo} %" if lo == hi else f"{lo}–{hi} %"
+        numbers = f"{lo}{NBSP}%" if lo == hi else f"{lo}–{hi}{NBSP}%"
         return f"{self.band.words} ({numbers})"
 
 
@@ -217,6 +219,24 @@ def describe_basis(tracked: TrackResult, as_of_given: bool) -> str:
     )
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def describe_now(tracked: TrackResult, pack: Pack) -> str:
+    """A bullet for where the deployment most likely is on the as-of date: the tracker's posterior
+    (exact for its model: no Monte Carlo error) in the yardstick's words."""
+    top = max(tracked.phases, key=tracked.phases.__getitem__)
+    p = tracked.phases[top]
+    band = band_of(p, yardstick(pack))
+    judged = JUDGED if top in assumptions(pack.phases) else ""
+    return (
+        f"- **{esc(_capital(band.words))} ({p * 100:.0f}{NBSP}%)**: on "
+        f"{tracked.as_of:%d %B %Y} the deployment is in **{esc(labels(pack.phases)[top])}**"
+        f"{judged}, its most likely phase by the tracker's reading of the observations."
+    )
+
+
 def describe_bottom_line(
     result: SimulationResult,
     pack: Pack,
@@ -228,8 +248,13 @@ def describe_bottom_line(
     month0 = tracked.as_of if as_of_given else tracked.start
     by = add_months(month0, within)
     lines = [describe_basis(tracked, as_of_given), ""]
+    if as_of_given:
+        lines.append(describe_now(tracked, pack))
     for j in key_judgments(result, pack, within):
-        line = f"- {j.statement} (by {by:%B %Y}): **{esc(j.estimate)}**."
+        estimate = esc(_capital(j.estimate)).replace(
+            " %", f"{NBSP}%"
+        )  # esc folds the no-break space
+        line = f"- **{estimate}**: {j.statement} (by {by:%B %Y})."
         if j.other is not None:
             line += (
                 f" The Monte Carlo interval reaches into {esc(j.other.words)}: more paths would "
@@ -237,7 +262,7 @@ def describe_bottom_line(
             )
         lines.append(line)
     words = ", ".join(
-        f"{esc(b.words)} {b.low * 100:.0f}–{b.high * 100:.0f} %" for b in yardstick(pack)
+        f"{esc(b.words)} {b.low * 100:.0f}–{b.high * 100:.0f}{NBSP}%" for b in yardstick(pack)
     )
     lines += [
         "",

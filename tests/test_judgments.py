@@ -151,7 +151,8 @@ def test_as_of_bottom_line_says_where_the_deployment_is_now(pack: Pack) -> None:
     p = tracked.phases[top]
     word = judgments.band_of(p, judgments.yardstick(pack)).words
     now = lines[2]
-    assert now.startswith(f"- {word[0].upper()}{word[1:]} ({p * 100:.0f}\u00a0%): on 31 December")
+    assert now.startswith(f"- {word[0].upper()}{word[1:]} ({p * 100:.1f}\u00a0%): on 31 December")
+    assert round(p * 100) == 55  # on the band's edge: one decimal says which side it is
     assert "Combat on Russian soil" in now
     later = [line for line in lines[3:] if line.startswith("- ")]
     assert len(later) >= 3

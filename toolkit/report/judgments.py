@@ -228,10 +228,14 @@ def describe_now(tracked: TrackResult, pack: Pack) -> str:
     (exact for its model: no Monte Carlo error) in the yardstick's words."""
     top = max(tracked.phases, key=tracked.phases.__getitem__)
     p = tracked.phases[top]
-    band = band_of(p, yardstick(pack))
+    bands = yardstick(pack)
+    band = band_of(p, bands)
+    shown = f"{p * 100:.0f}"
+    if any(round(p * 100) == round(b.high * 100) for b in bands):  # 54.9 % is not "55 %" here
+        shown = f"{p * 100:.1f}"
     judged = JUDGED if top in assumptions(pack.phases) else ""
     return (
-        f"- **{esc(_capital(band.words))} ({p * 100:.0f}{NBSP}%)**: on "
+        f"- **{esc(_capital(band.words))} ({shown}{NBSP}%)**: on "
         f"{tracked.as_of:%d %B %Y} the deployment is in **{esc(labels(pack.phases)[top])}**"
         f"{judged}, its most likely phase by the tracker's reading of the observations."
     )

@@ -117,3 +117,11 @@ def test_on_a_phone_the_trackers_charts_fit_with_observations(
     tops = sorted(legend["top"] for legend in track["legends"])
     assert tops[0] >= track["axisBottom"] - 1
     assert len(set(tops)) == 3  # stacked, not side by side
+    # the tracker's sections name indicators, phases and tiers in words too
+    from toolkit.pack.load import load_pack
+    from toolkit.pack.names import snake_ids
+
+    ids = snake_ids(load_pack(None))
+    shown = "\n".join(reader_text(path))
+    assert "Combat on Russian soil" in shown
+    assert sorted(i for i in ids if re.search(rf"(?<![\w]){i}(?![\w])", shown)) == []

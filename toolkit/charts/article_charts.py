@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from toolkit.pack.load import Pack
 
 NARROW_PLOT: Final = 300  # px: a plot narrower than this (a phone's column) thins its axis labels
+DATE_ROOM: Final = 64  # px: the room a date label ("June 2024") needs left of its event
 
 
 def _row_axis(order: list[str], *, grid: bool | None = None) -> alt.Y:
@@ -150,9 +151,16 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
         .mark_point(filled=True, size=90, opacity=1)
         .encode(x=x, y=y, color=colour, tooltip=tip)
     )
-    dates = base.mark_text(align="right", dx=-8, fontSize=10, color=MUTED).encode(
-        x=x, y=y, text=alt.Text("short:N")
-    )
+    # the date goes left of its point or bar; where that would leave the plot (a narrow one, on a
+    # phone), right of the bar's end instead
+    room = f"scale('x', datum.date) < {DATE_ROOM}"
+    after = "scale('x', datum.bar_end) - scale('x', datum.date) + 8"
+    dates = base.mark_text(
+        align={"expr": f"{room} ? 'left' : 'right'"},
+        dx={"expr": f"{room} ? {after} : -8"},
+        fontSize=10,
+        color=MUTED,
+    ).encode(x=x, y=y, text=alt.Text("short:N"))
     pub = alt.Chart(
         alt.Data(values=[{"date": published.isoformat(), "label": "published (assumed)"}])
     )

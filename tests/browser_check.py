@@ -249,3 +249,74 @@ def check_layout(
         finally:
             browser.close()
     return Layout(problems=seen["problems"], charts=seen["charts"], pdf=data)
+
+
+# -- contents: its links go to their headings (issue 14) ------------------------------------------------
+def follow_contents(
+    path: Path, width: int, *, timeout_ms: int = CHART_TIMEOUT_MS
+) -> list[dict[str, Any]]:
+    """Open `path` offline at `width` px and click each link of its contents in turn; per link: its
+    `href`, the page's `hash` after the click, and the `top` of the heading it names (px from the top
+    of the window: about 0 when the link worked) or None if there is no such heading."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page_url = path.resolve().as_uri()
+            page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
+            page.goto(page_url, wait_until="load")
+            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
+            links = page.locator("nav.tk-contents a")
+            seen = []
+            for i in range(links.count()):
+                link = links.nth(i)
+                href = link.get_attribute("href") or ""
+                page.evaluate("() => window.scrollTo(0, 0)")
+                link.click()
+                page.wait_for_timeout(50)
+                seen.append(
+                    page.evaluate(
+                        """href => { const el = document.getElementById(decodeURIComponent(href.slice(1)));
+                          return {href: href, hash: location.hash,
+                                  top: el ? el.getBoundingClientRect().top : null}; }""",
+                        href,
+                    )
+                )
+        finally:
+            browser.close()
+    return seen
+
+
+# -- what a reader sees: the text of every cell before the appendix (issue 14) --------------------------
+_READER_TEXT_JS = """() => {
+  const out = [];
+  for (const cell of document.querySelectorAll('main > .jp-Cell')) {
+    const heading = cell.querySelector('h2');
+    if (heading && heading.textContent.trim().startsWith('Appendix')) break;
+    const svg = Array.from(cell.querySelectorAll('svg text')).map(t => t.textContent).join('\\n');
+    out.push(cell.innerText + '\\n' + svg);
+  }
+  return out;
+}"""
+
+
+def reader_text(path: Path, width: int = 1200, *, timeout_ms: int = CHART_TIMEOUT_MS) -> list[str]:
+    """The visible text of each cell of the report at `path` (Markdown, outputs and the charts'
+    SVG text: axes, legends, titles; not tooltips, which Vega draws only on hover) up to the cell
+    that opens the appendix (an `h2` starting "Appendix"); the footer is not a cell."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page_url = path.resolve().as_uri()
+            page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
+            page.goto(page_url, wait_until="load")
+            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
+            texts: list[str] = page.evaluate(_READER_TEXT_JS)
+        finally:
+            browser.close()
+    return texts

@@ -230,6 +230,27 @@ def test_event_timeline_shows_precision(pack: Pack) -> None:
     )
     order = [e["row"] for e in sorted(events, key=lambda e: (e["date"], e["bar_end"], e["id"]))]
     _assert_ordered(spec, "row", order)
+    # a date label never runs off the left of a narrow plot: there it goes right of its bar
+    dated = [n["mark"] for n in _walk(spec) if _is_mark(n, "text") and "expr" in str(n["mark"])]
+    assert dated
+    for text in dated:
+        assert "scale('x', datum.date) < 64" in text["align"]["expr"]
+        assert "scale('x', datum.bar_end)" in text["dx"]["expr"]
+
+
+def _is_mark(node: dict, kind: str) -> bool:
+    mark = node.get("mark")
+    return isinstance(mark, dict) and mark.get("type") == kind
+
+
+def test_claims_chart_thins_its_axis_labels_in_a_narrow_plot(pack: Pack) -> None:
+    spec = charts.chart_claims(pack).to_dict()
+    axes = [n["axis"] for n in _walk(spec) if isinstance(n.get("axis"), dict)]
+    overlap = [a["labelOverlap"] for a in axes if "labelOverlap" in a]
+    assert overlap
+    assert all(o == {"expr": "width < 300 ? 'greedy' : false"} for o in overlap)
+    (top,) = [a for a in axes if a.get("orient") == "top"]
+    assert top["labelAngle"] == {"expr": "width < 300 ? -90 : -30"}
 
 
 def test_claims_on_icd203_yardstick(pack: Pack) -> None:
@@ -496,7 +517,7 @@ def test_explorer_grid_keeps_the_runs_overrides_and_start_state(pack: Pack) -> N
     assert lethal["probability"].max() == 0.0  # lethal_will 0 at every point
     caption = _caption(charts.chart_explorer_grid(grid).to_dict())
     assert "overrides: lethal_will = 0.0, rate_westward_to_frontline = 0.3" in caption
-    assert "start: westward_movement 100%" in caption
+    assert "start: “Moving west toward Ukraine” 100%" in caption  # the phase in words
 
 
 def test_explorer_grid_rejects_bad_grids(pack: Pack) -> None:

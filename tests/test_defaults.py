@@ -83,3 +83,24 @@ def test_the_report_notebook_starts_from_the_same_defaults() -> None:
 def test_defaults_by_name_list_every_default() -> None:
     named = {k: v for k, v in vars(defaults).items() if k.startswith("DEFAULT_")}
     assert named == defaults.DEFAULTS
+
+
+def test_the_report_parameters_cell_holds_the_defaults_as_literals() -> None:
+    """papermill reads the parameters cell as written (its `--help-notebook` and the values it
+    injects after it), so the cell holds the literal values, and they equal `defaults.py`."""
+    import ast
+    import json
+
+    cells = json.loads(REPORT.read_text(encoding="utf-8"))["cells"]
+    (cell,) = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tree = ast.parse("".join(cell["source"]))
+    literals = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            assert node.value is not None, node.target.id
+            literals[node.target.id] = node.value
+    expected = EXPECTED | {"within": DEFAULT_WITHIN}
+    for name, value in expected.items():
+        node = literals[name]
+        assert isinstance(node, ast.Constant), f"{name} is not a literal: {ast.unparse(node)}"
+        assert node.value == value, name

@@ -54,7 +54,9 @@ def test_an_untrusted_papermill_notebook_shows_every_chart_in_jupyterlab(tmp_pat
     env = jupyter_env(tmp_path, JUPYTER_TOKEN=TOKEN)  # its own notary: nothing is trusted
     env.pop(offline.REPORT_MODE_ENV, None)
     notebook, expected = _papermill(tmp_path, env)
-    assert expected == 10  # every chart of the default report, the tracker's watch list included
+    assert (
+        expected == 11
+    )  # every chart of the default report, the tracker's posterior and watch list included
 
     port = free_port()
     command = [str(Path(sys.executable).parent / "jupyter-lab")]

@@ -11,6 +11,7 @@ import pytest
 from toolkit.engine.result import SimulationResult
 from toolkit.engine.simulation import simulate
 from toolkit.pack.load import Pack
+from toolkit.pack.names import in_words, names
 from toolkit.report import narrative
 
 
@@ -78,12 +79,13 @@ def test_findings_and_ladder_table_show_the_share_never_decided(pack: Pack) -> N
     lethal = next(line for line in shown.splitlines() if "Lethal weapons for Ukraine" in line)
     assert lethal.endswith(
         "; never decided on about a third of paths (35 %; drawn per path from 0.15–0.55), "
-        "by assumption (lethal_never)."
+        "by assumption (Lethal weapons, never decided)."
     )
-    assert sum("never decided" in line for line in shown.splitlines()) == 1  # lethal only
+    assert sum("never decided on" in line for line in shown.splitlines()) == 1  # lethal only
     moved = simulate(pack, paths=200, months=12, lethal_never=0.5)
-    assert "never decided on about half of paths (50 %), by assumption (lethal_never)" in _shown(
-        narrative.describe_findings(moved, pack)
+    assert (
+        "never decided on about half of paths (50 %), by assumption (Lethal weapons, never"
+        in _shown(narrative.describe_findings(moved, pack))
     )
     rows = _rows(narrative.describe_ladders(pack, result))
     assert (
@@ -92,7 +94,7 @@ def test_findings_and_ladder_table_show_the_share_never_decided(pack: Pack) -> N
     )
     assert " | — | " in rows["Diplomatic pressure"]
     assert (
-        "share set by lethal_never (assumption)"
+        "share set by Lethal weapons, never decided (assumption)"
         in _rows(narrative.describe_ladders(pack))["Lethal weapons for Ukraine"]
     )
 
@@ -103,8 +105,10 @@ def test_words_vs_model_table_flags_a_claim_outside_its_band(pack: Pack) -> None
     shown = _shown(text)
     assert "The model leaves the speaker's band for" in shown
     rows = _rows(text.split("\n\n", 1)[1])
+    said = dict(pack.claims.select("id", "statement").iter_rows())
     westward = rows[
-        "c_next_phase_westward (Unnamed senior South Korean official (Presidential Office))"
+        "Unnamed senior South Korean official (Presidential Office): "
+        + said["c_next_phase_westward"]
     ]
     assert (
         "| “potentially”: roughly even chance, 20–70 % | “Moving west toward Ukraine” reached within 12 months |"
@@ -115,7 +119,8 @@ def test_words_vs_model_table_flags_a_claim_outside_its_band(pack: Pack) -> None
     assert f"| {narrative.percent(p)} | ⚠ model below the speaker's band |" in westward
     assert "is read as the westward move happening within a year" in westward  # the mapping shown
     strategic = rows[
-        "c_may_receive_strategic (South Korea–U.S.–Japan national security advisors (trilateral))"
+        "South Korea–U.S.–Japan national security advisors (trilateral): "
+        + said["c_may_receive_strategic"]
     ]
     assert "| within the band |" in strategic
     flagged = [c for c, line in rows.items() if "⚠" in line]
@@ -134,8 +139,11 @@ def test_findings_mark_every_judgement_and_give_the_reading(
     reading = shown.split("† The analyst's reading, not the article's words:")[1]
     for tier in ("personnel_troops", "lethal_weapons"):
         row = pack.response_tiers.filter(pl.col("id") == tier).row(0, named=True)
-        assert f"{row['label']}: {' '.join(row['assumption'].split())}" in reading
-    assert "combat on Russian soil (frontline_combat) does not meet it" in reading
+        words = in_words(" ".join(row["assumption"].split()), names(pack))
+        assert f"{row['label']}: {words}" in reading
+    # the pack's ids in its assumptions read as their labels
+    assert "combat on Russian soil (“Combat on Russian soil”) does not meet it" in reading
+    assert "lethal_never" not in reading
 
 
 def test_parameter_table_names_every_source(pack: Pack, result: SimulationResult) -> None:
@@ -183,7 +191,8 @@ def test_ladder_table_shows_the_assumption_beside_the_quote(pack: Pack) -> None:
         line = rows[row["label"]]
         assert f"“{' '.join(row['evidence'].split())}”" in line
         if row["assumption"]:
-            assert f"— analyst's reading: {' '.join(row['assumption'].split())}" in line
+            reading = in_words(" ".join(row["assumption"].split()), names(pack))
+            assert f"— analyst's reading: {reading}" in line
         else:
             assert "analyst" not in line
     assert {
@@ -193,7 +202,8 @@ def test_ladder_table_shows_the_assumption_beside_the_quote(pack: Pack) -> None:
     } <= {r["label"] for r in pack.response_tiers.iter_rows(named=True) if r["assumption"]}
     assert "ruled out (analyst's reading)" in rows["Personnel or troops for Ukraine"]
     assert (
-        "phase at least frontline_combat, located in Ukraine" in rows["Lethal weapons for Ukraine"]
+        "phase at least “Combat on Russian soil”, located in Ukraine"
+        in rows["Lethal weapons for Ukraine"]
     )
 
 

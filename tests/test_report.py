@@ -718,7 +718,9 @@ def _text(document: str) -> str:
 @pytest.mark.notebook
 def test_report_headline_and_footer_name_every_input(overridden_report: str) -> None:
     text = _text(overridden_report)
-    headline = text.split("Key findings", 1)[1][:600]
+    headline = text.split("Key findings in detail ¶", 1)[1][
+        :600
+    ]  # the heading, not its contents link
     assert "Under the baseline scenario" in headline
     assert "with overrides troops = 15,000" in headline
     assert "50 % in “Moving west toward Ukraine” (a start state set for this run)" in headline
@@ -739,7 +741,7 @@ def test_report_headline_and_footer_name_every_input(overridden_report: str) -> 
 @pytest.mark.notebook
 def test_report_sets_the_words_beside_the_model(overridden_report: str) -> None:
     text = _text(overridden_report)
-    section = text.split("Do the numbers agree with the words they rest on?", 1)[1]
+    section = text.split("Do the numbers agree with the words they rest on? ¶", 1)[1]
     assert "The model leaves the speaker's band for" in section
     assert "“possible”: unlikely, 10–55 % “Combat in Ukraine” reached within 12 months" in section
     assert "⚠ model above the speaker's band" in section  # westward ~96 % vs "potentially"
@@ -858,3 +860,30 @@ def test_a_papermill_style_parameter_that_reaches_the_command_is_explained(tmp_p
     assert result.exit_code == 2
     [line] = result.stderr.strip().splitlines()
     assert line == "error: -p expects name=value, got 'troops': did you mean -p troops=15000?"
+
+
+@pytest.mark.notebook
+def test_report_contents_list_the_notebooks_headings(overridden_report: str) -> None:
+    """The contents near the top are the notebook's own `##`/`###` headings, in order, each a link
+    to its heading's anchor in the same file (issue 14)."""
+    import html
+
+    cells = json.loads(REPORT.read_text("utf-8"))["cells"]
+    expected = [
+        line.lstrip("#").strip()
+        for c in cells
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if re.match(r"#{2,3} ", line)
+    ]
+    nav = re.search(r'<nav class="tk-contents".*?</nav>', overridden_report, re.S)
+    assert nav
+    links = re.findall(r'<a href="#([^"]+)">(.*?)</a>', nav.group(0))
+    assert [html.unescape(text) for _, text in links] == expected
+    ids = set(re.findall(r'<h[23] id="([^"]+)"', overridden_report))
+    assert all(target in ids for target, _ in links)
+    # the bottom line first, then the contents, then the rest
+    at = overridden_report.index('<nav class="tk-contents"')
+    assert overridden_report.index('id="Bottom-line"') < at
+    assert at < overridden_report.index('id="Key-findings-in-detail"')
+    assert "toolkit:contents" not in overridden_report

@@ -14,6 +14,7 @@ from toolkit import charts
 from toolkit.charts.theme import MAX_ROWS
 from toolkit.cli.chart import export_chart
 from toolkit.pack.load import Pack
+from toolkit.pack.names import names
 from toolkit.track.tracker import TrackResult, track
 
 from .conftest import ROOT
@@ -68,13 +69,15 @@ def test_watch_chart_ranks_what_to_watch(pack: Pack, story: TrackResult) -> None
     spec = charts.chart_watch(story, pack).to_dict()
     _check_common(spec)
     _assert_ordered(spec, "phase", _ladder(pack))
-    sorts = [c["sort"] for c in _encodings(spec, "indicator") if "sort" in c]
-    seen, unseen = sorts
+    sorts = [c["sort"] for c in _encodings(spec, "name") if "sort" in c]
+    seen, unseen = sorts  # the axes show each indicator in words, its id stays in the tooltip
+    words = names(pack)
     watch = story.watch
-    assert set(seen) == set(watch.filter(watch["seen"])["indicator"])
-    assert seen[0] == "i_actual_combat_confirmed"  # its report moves today's estimate most
+    assert set(seen) == {words[i] for i in watch.filter(watch["seen"])["indicator"]}
+    assert seen[0] == "actual combat confirmed"  # its report moves today's estimate most
     expected = watch.filter(~watch["seen"]).sort("shift_if_seen", descending=True)["indicator"]
-    assert unseen == expected.to_list()
+    assert unseen == [words[i] for i in expected]
+    assert not any(label.startswith("i_") for label in seen + unseen)
     assert "7 of 14 indicators reported seen" in _caption(spec)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import textwrap
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Final, cast
 
 import altair as alt
 import polars as pl
@@ -27,6 +27,9 @@ from toolkit.charts.theme import (
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
+
+NARROW_PLOT: Final = 300  # px: a plot narrower than this (a phone's column) thins its axis labels
+DATE_ROOM: Final = 64  # px: the room a date label ("June 2024") needs left of its event
 
 
 def _row_axis(order: list[str], *, grid: bool | None = None) -> alt.Y:
@@ -148,9 +151,16 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
         .mark_point(filled=True, size=90, opacity=1)
         .encode(x=x, y=y, color=colour, tooltip=tip)
     )
-    dates = base.mark_text(align="right", dx=-8, fontSize=10, color=MUTED).encode(
-        x=x, y=y, text=alt.Text("short:N")
-    )
+    # the date goes left of its point or bar; where that would leave the plot (a narrow one, on a
+    # phone), right of the bar's end instead
+    room = f"scale('x', datum.date) < {DATE_ROOM}"
+    after = "scale('x', datum.bar_end) - scale('x', datum.date) + 8"
+    dates = base.mark_text(
+        align={"expr": f"{room} ? 'left' : 'right'"},
+        dx={"expr": f"{room} ? {after} : -8"},
+        fontSize=10,
+        color=MUTED,
+    ).encode(x=x, y=y, text=alt.Text("short:N"))
     pub = alt.Chart(
         alt.Data(values=[{"date": published.isoformat(), "label": "published (assumed)"}])
     )
@@ -229,14 +239,18 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
     prob = alt.Scale(domain=[0, 1], nice=False)
     # bottom axis: the band edges as percentages; top axis: the band names at the band centres
     edges = sorted({0.0, *band_data["low"].to_list(), *band_data["high"].to_list()} - {0.01, 0.99})
-    x_axis = alt.Axis(format=".0%", values=edges, grid=False, labelOverlap=False, labelFontSize=10)
+    # in a narrow plot (a phone's column) labels that would overlap are left out, band names stand up
+    narrow_overlap = {"expr": f"width < {NARROW_PLOT} ? 'greedy' : false"}
+    x_axis = alt.Axis(
+        format=".0%", values=edges, grid=False, labelOverlap=narrow_overlap, labelFontSize=10
+    )
     top_axis = alt.Axis(
         orient="top",
         values=mids,
         labelExpr=f"{json.dumps(band_data['label'].to_list())}[indexof({json.dumps(mids)}, datum.value)]",
-        labelAngle=-30,
+        labelAngle={"expr": f"width < {NARROW_PLOT} ? -90 : -30"},
         labelAlign="left",
-        labelOverlap=False,
+        labelOverlap=narrow_overlap,
         labelFontSize=10,
         ticks=True,
         domain=False,

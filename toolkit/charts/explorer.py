@@ -150,7 +150,7 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
     names = " and ".join(a.label for a in grid.axes)
     n_points = grid.frame.select(keys).unique().height
     fixed = ", ".join(f"{k} = {v}" for k, v in grid.overrides) or "none"
-    start = ", ".join(f"{k} {v:.0%}" for k, v in grid.start_state)
+    start = ", ".join(f"“{grid.labels.get(k, k)}” {v:.0%}" for k, v in grid.start_state)
     inputs = f"overrides: {fixed}" + (f"; start: {start}" if start else "")
     return titled(
         explorer,

@@ -22,6 +22,7 @@ from toolkit.charts.theme import (
     plain,
     titled,
 )
+from toolkit.pack.names import names
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -122,13 +123,17 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.LayerChart
             "target_kind:N",
             scale=kinds,
             sort=TARGETS,
-            legend=alt.Legend(title="Observation of"),
+            legend=alt.Legend(title="Observation of", labelExpr=_names_expr()),
         ),
         "opacity": alt.Opacity(
             "trust:Q",
             scale=alt.Scale(domain=[0, 1], range=[0.15, 1]),
             legend=alt.Legend(
-                title="Trust (grades)", format=".0%", orient="bottom", direction="vertical"
+                title="Trust (grades)",
+                format=".0%",
+                orient="bottom",
+                direction="vertical",
+                values=[0.25, 0.5, 0.75, 1],
             ),
         ),
         "tooltip": [
@@ -168,7 +173,7 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.LayerChart
         chart,
         f"How the assessment moved: posterior over deployment phases to {result.as_of:%d %B %Y}",
         f"Stacked share of probability per phase (ladder order, first on top), {note}; markers "
-        "below: filled = seen, hollow = reported absent, fainter = less trusted.",
+        "along the top: filled = seen, hollow = reported absent, fainter = less trusted.",
         "Analyst assumptions: indicator diagnostics (indicators.yaml), trust per Admiralty grade "
         f"(admiralty.yaml), the {result.scenario!r} scenario's transition rates (parameters.yaml).",
     )
@@ -206,7 +211,8 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
         ),
     )
     tooltip = [
-        alt.Tooltip("indicator:N"),
+        alt.Tooltip("name:N", title="indicator"),
+        alt.Tooltip("indicator:N", title="id"),
         alt.Tooltip("phase_name:N", title="phase"),
         alt.Tooltip("description:N"),
         alt.Tooltip("p_seen:Q", format=".0%", title="chance it is reported now"),
@@ -216,11 +222,15 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
         ),
     ]
 
+    words = names(pack) if pack is not None else {}
+
     def bars(data: pl.DataFrame, x: str, title: str, what: str) -> alt.Chart:
         rows = plain(
             data.select(
                 "indicator", pl.col("phase").cast(pl.String), "description", "p_seen",
                 "shift_if_seen", "shift_if_absent", "influence", "reports", "last_seen",
+            ).with_columns(
+                pl.col("indicator").replace_strict(words, default=pl.col("indicator")).alias("name")
             ),
             digits=PROB_DIGITS,
         )  # fmt: skip
@@ -229,8 +239,8 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
             chart.mark_bar()
             .encode(
                 y=alt.Y(
-                    "indicator:N",
-                    sort=list(rows["indicator"]),
+                    "name:N",
+                    sort=list(rows["name"]),
                     title=None,
                     axis=alt.Axis(labelLimit=100),
                 ),

@@ -11,6 +11,7 @@
   gives the same bytes.
 - Provenance footer: versions, pack hash, every parameter value, seed, generated-at (SOURCE_DATE_EPOCH),
   and the run inputs the notebook reported (`RUN_INPUTS_KEY`: e.g. scenario, overrides, start state).
+- Contents: a list of links to the notebook's headings after the title (`toolkit.jupyter.contents`).
 
 Text is escaped wherever this module writes it; Markdown outputs are sanitised and nothing may load
 from the network (`toolkit.jupyter.sanitise`).
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.jupyter import offline
+from toolkit.jupyter.contents import add_contents
 from toolkit.jupyter.sanitise import check_offline, clean_markdown_html
 
 if TYPE_CHECKING:
@@ -372,7 +374,7 @@ def export_html(
         },
     }
     body, _ = exporter.from_notebook_node(prepared, resources=resources)
-    return body
+    return add_contents(body)
 
 
 def iter_chart_specs(document: str) -> Iterator[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 Functions return Markdown strings built with `toolkit.report.markdown` (pack text shows literally:
 escaped for HTML and Markdown). `esc`, `percent`, `table` and `sourced` are re-exported here for the
-notebooks.
+notebooks, and so is the prose on claims (`toolkit.report.claims_text`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import polars as pl
 
 from toolkit.engine.result import SimulationResult, share_in_words
 from toolkit.pack.load import Pack
+from toolkit.pack.names import in_words, names
+from toolkit.report.claims_text import describe_claims, describe_words_vs_model  # noqa: F401
 from toolkit.report.markdown import JUDGED, assumptions, esc, labels, percent, sourced, table
 
 if TYPE_CHECKING:
@@ -31,12 +33,13 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
     tier = labels(pack.tech_tiers)
     response = labels(pack.response_tiers)
     judged = assumptions(pack.phases) | assumptions(pack.response_tiers)
+    words = names(pack)
     readings: dict[str, str] = {}
 
     def name(item: str, label: str) -> str:
         if item not in judged:
             return f"**{esc(label)}**"
-        readings.setdefault(label, judged[item])
+        readings.setdefault(label, in_words(judged[item], words))
         return f"**{esc(label)}**{JUDGED}"
 
     lines = [
@@ -73,7 +76,7 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
         lines.append(
             f"- The response tier {shown} is decided within {w} months in "
             f"{percent(r['p_within'])} of paths ({median})"
-            + (f"; {esc(never_words(never[r['tier']]))}." if r["tier"] in never else ".")
+            + (f"; {esc(never_words(never[r['tier']], words))}." if r["tier"] in never else ".")
         )
     if readings:
         lines += ["", f"{JUDGED} The analyst's reading, not the article's words:", ""]
@@ -81,20 +84,22 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
     return "\n".join(lines)
 
 
-def never_words(never: dict[str, Any]) -> str:
+def never_words(never: dict[str, Any], words: dict[str, str] | None = None) -> str:
     """ "never decided on about a third of paths (35 %; drawn per path from 0.15–0.55), by assumption
-    (lethal_never)", from an entry of `SimulationResult.never_decided`."""
+    (Lethal weapons, never decided)", from an entry of `SimulationResult.never_decided`; the
+    parameter by its label in `words` (`toolkit.pack.names.names`), else by its id."""
     band = (
         f"; drawn per path from {_num(never['low'])}–{_num(never['high'])}"
         if never["sampled"]
         else ""
     )
-    words = share_in_words(never["share"])
-    if band and words.endswith(")"):
-        words = words[:-1] + band + ")"
+    share = share_in_words(never["share"])
+    if band and share.endswith(")"):
+        share = share[:-1] + band + ")"
     elif band:
-        words += f" ({band.removeprefix('; ')})"
-    return f"never decided on {words}, by assumption ({never['parameter']})"
+        share += f" ({band.removeprefix('; ')})"
+    parameter = (words or {}).get(never["parameter"], never["parameter"])
+    return f"never decided on {share}, by assumption ({parameter})"
 
 
 def _value(v: object) -> str:
@@ -139,73 +144,6 @@ def inputs_metadata(result: SimulationResult) -> dict[str, Any]:
     return {RUN_INPUTS_KEY: result.inputs}
 
 
-_EVENT_WORDS = {
-    "reached": ("phases", "reached"),
-    "transferred": ("technologies", "transferred"),
-    "tier_transferred": ("tech_tiers", "transferred (any technology of the tier)"),
-    "decided": ("response_tiers", "decided"),
-}
-_VERDICT_WORDS = {
-    "within": "within the band",
-    "below": "⚠ model below the speaker's band",
-    "above": "⚠ model above the speaker's band",
-    "past the run": "not compared: past this run's horizon",
-}
-
-
-def describe_words_vs_model(pack: Pack, result: SimulationResult) -> str:
-    """Each claim that names a modelled event: the speaker's estimative word and band beside the
-    model's probability of that event (`toolkit.engine.analysis.compare_claims`), flagged where the
-    model leaves the band; the mapping from words to event is the analyst's and is shown with it."""
-    from toolkit.engine.analysis import compare_claims
-
-    compared = compare_claims(pack, result)
-    if compared.is_empty():
-        return "No claim in the pack names a modelled event (claims.yaml `event`)."
-    names = dict(pack.entities.select("id", "name").iter_rows())
-    bands = labels(pack.yardstick)
-    words_of: dict[str, dict[str, str]] = {}
-    for frame in ("phases", "technologies", "tech_tiers", "response_tiers"):
-        rows = pack.frames[frame]
-        words = rows["label"] if "label" in rows.columns else rows["name"]
-        words_of[frame] = dict(zip(rows["id"].cast(pl.String), words, strict=True))
-    out_rows = []
-    for c in compared.iter_rows(named=True):
-        frame, verb = _EVENT_WORDS[c["event_kind"]]
-        target = words_of[frame].get(c["event_target"], c["event_target"])
-        band = bands.get(c["band"], c["band"]) if c["band"] else "no band"
-        out_rows.append(
-            (
-                f"{c['claim']} ({names.get(c['source'], c['source'])})",
-                f"“{c['phrase']}”: {band}, {c['low'] * 100:.0f}–{c['high'] * 100:.0f} %",
-                f"“{target}” {verb} within {c['within']} months",
-                "" if c["probability"] is None else percent(c["probability"]),
-                _VERDICT_WORDS[c["verdict"]],
-                c["assumption"],
-            )
-        )
-    outside = compared.filter(pl.col("verdict").is_in(["below", "above"]))
-    n, k = compared.height, outside.height
-    se = 50 / result.paths**0.5
-    lead = (
-        f"The model leaves the speaker's band for **{k} of {n}** claims that name a modelled event"
-        + (f" ({', '.join(esc(x) for x in outside['claim'])})" if k else "")
-        + ". The band is the estimative word's modelling range (estimative.yaml); the model's figure "
-        f"is the share of this run's {result.paths:,} paths (Monte Carlo standard error at most "
-        f"{se:.1f} points); which event and horizon stand for the words is the analyst's reading, "
-        "given in the last column."
-    )
-    header = [
-        "claim (who)",
-        "the speaker's word and band",
-        "modelled event",
-        "model",
-        "words vs model",
-        "analyst's reading of the words as the event",
-    ]
-    return lead + "\n\n" + table(header, out_rows)
-
-
 def describe_parameters(result: SimulationResult) -> str:
     """Every model parameter used: value or band, unit, and its source in full."""
     rows = []
@@ -240,29 +178,6 @@ def _num(x: float | None) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:g}"
 
 
-def describe_claims(pack: Pack) -> str:
-    """Every claim with who says it, the estimative word, its ICD 203 placement and the quote."""
-    names = dict(pack.entities.select("id", "name").iter_rows())
-    rows = []
-    for c in pack.claims.iter_rows(named=True):
-        if c["phrase"] is None:
-            placement = "flat assertion"
-        elif c["vague"]:
-            placement = f"vague; mapped to {c['band']} ({c['low']:g}–{c['high']:g})"
-        else:
-            placement = f"ICD 203: {c['band']} ({c['low']:g}–{c['high']:g})"
-        rows.append(
-            (
-                c["id"],
-                names.get(c["source"], c["source"]),
-                c["phrase"] or "",
-                placement,
-                f"“{c['evidence']}”",
-            )
-        )
-    return table(["claim", "who", "word", "placement", "quote (verbatim)"], rows)
-
-
 def describe_assumptions(pack: Pack) -> str:
     """The pack's own assumptions: dates, phases and tiers the article does not state."""
     rows = [(a.id, a.text) for a in pack.meta.date_assumptions]
@@ -282,20 +197,24 @@ def describe_ladders(pack: Pack, result: SimulationResult | None = None) -> str:
     source: the quote and, beside it, the analyst's reading where the tier (its existence, trigger or
     status) rests on one."""
     nevers = result.never_decided() if result is not None else {}
+    words = names(pack)
     triggers: dict[str, list[str]] = {}
+    joins: dict[str, str] = {}
     for t in pack.triggers.iter_rows(named=True):
-        words = t["kind"].replace("_", " ") + (f" {t['target']}" if t["target"] else "")
+        said = str(t["kind"]).replace("_", " ")
+        said += f" “{words.get(t['target'], t['target'])}”" if t["target"] else ""
         if t["location"]:
-            words += f", located in {_place(pack, t['location'])}"
-        triggers.setdefault(str(t["tier"]), []).append(f"{words} ({t['combinator']})")
+            said += f", located in {_place(pack, t['location'])}"
+        triggers.setdefault(str(t["tier"]), []).append(said)
+        joins[str(t["tier"])] = " or " if t["combinator"] == "any" else " and "
     rows = [
         (
             r["label"],
             r["status"].replace("_", " ")
             + (" (analyst's reading)" if r["status"] == "ruled_out" and r["assumption"] else ""),
-            "; ".join(triggers.get(str(r["id"]), ["—"])),
-            _never_cell(r, nevers),
-            sourced(r["evidence"], r["assumption"]),
+            joins.get(str(r["id"]), "").join(triggers.get(str(r["id"]), ["—"])),
+            _never_cell(r, nevers, words),
+            sourced(r["evidence"], r["assumption"] and in_words(r["assumption"], words)),
         )
         for r in pack.response_tiers.iter_rows(named=True)
     ]
@@ -303,23 +222,26 @@ def describe_ladders(pack: Pack, result: SimulationResult | None = None) -> str:
     return table(header, rows)
 
 
-def _never_cell(tier: dict[str, Any], nevers: dict[str, dict[str, Any]]) -> str:
+def _never_cell(
+    tier: dict[str, Any], nevers: dict[str, dict[str, Any]], words: dict[str, str]
+) -> str:
     never = nevers.get(str(tier["id"]))
     if never is not None:
-        return never_words(never).removeprefix("never decided on ")
+        return never_words(never, words).removeprefix("never decided on ")
     if tier["never"]:
-        return f"share set by {tier['never']} (assumption)"
+        return f"share set by {words.get(tier['never'], tier['never'])} (assumption)"
     return "—"
 
 
 def describe_phases(pack: Pack) -> str:
     """The deployment ladder in order: where each phase happens and its source, the quote with the
     analyst's reading beside it (e.g. combat split by location)."""
+    words = names(pack)
     rows = [
         (
             r["label"],
             _place(pack, r["location"]),
-            sourced(r["evidence"], r["assumption"]),
+            sourced(r["evidence"], r["assumption"] and in_words(r["assumption"], words)),
         )
         for r in pack.phases.iter_rows(named=True)
     ]
@@ -327,13 +249,15 @@ def describe_phases(pack: Pack) -> str:
 
 
 def describe_as_of(tracked: TrackResult, pack: Pack, as_of_given: bool) -> str:
-    """What month 0 of the run is, and which observations the assessment rests on."""
+    """What month 0 of the run is, and how many observations the assessment rests on (they are
+    listed, with their log ids in the tracker chart's tooltips, in `describe_observations`)."""
     phase = labels(pack.phases)
     used = tracked.observations_used
     top = max(tracked.phases, key=tracked.phases.__getitem__)
     rests = (
-        f"it rests on {len(used)} observation(s) reported by then: "
-        + ", ".join(esc(i) for i in used)
+        f"it rests on {len(used)} observation(s) reported by then, from "
+        f"{tracked.evidence['source'].n_unique()} source(s), listed in the section on what has "
+        "been seen"
         if used
         else "no observation had been reported by then, so it is the pack's start state moved "
         "along the deployment chain"
@@ -356,20 +280,21 @@ def describe_as_of(tracked: TrackResult, pack: Pack, as_of_given: bool) -> str:
 
 
 def describe_observations(tracked: TrackResult, pack: Pack) -> str:
-    """The observations used, each with its date, what it reports, grade, source, quote and how much
-    today's estimate owes to it."""
+    """The observations used, each with its date, what it reports (in words), grade, source, quote
+    and how much today's estimate owes to it; their log ids are in the tracker chart's tooltips."""
     ev = tracked.evidence
     if ev.height == 0:
         return (
             "No observation has been reported by this date. `toolkit observe` and `toolkit ingest` "
             "add to the pack's log (observations.yaml)."
         )
+    words = names(pack)
     rows = [
         (
-            r["id"],
             str(r["applied"]),
             str(r["reported"]),
-            f"{r['target_kind']} {r['target']}" + ("" if r["present"] else " (absent)"),
+            f"{r['target_kind']} “{words.get(r['target'], r['target'])}”"
+            + ("" if r["present"] else " (absent)"),
             f"{r['reliability']}{r['credibility']} ({r['trust'] * 100:.0f} %)",
             r["source"],
             r["quote"] or "",
@@ -378,6 +303,6 @@ def describe_observations(tracked: TrackResult, pack: Pack) -> str:
         for r in ev.iter_rows(named=True)
     ]
     return table(
-        ["id", "applied", "reported", "reports", "grade (trust)", "source", "quote", "influence"],
+        ["applied", "reported", "reports", "grade (trust)", "source", "quote", "influence"],
         rows,
     )

@@ -41,6 +41,19 @@
     return out;
   }
 
+  /* Caption lines wrapped for the designed width, joined back into their sentences (a line that
+     does not end one continues on the next), so a narrower column does not get ragged halves. */
+  function reflow(lines) {
+    var out = [];
+    [].concat(lines).forEach(function (line) {
+      var text = String(line);
+      var last = out.length ? out[out.length - 1] : null;
+      if (last !== null && last && text && !/[.!?:]$/.test(last)) out[out.length - 1] = last + ' ' + text;
+      else out.push(text);
+    });
+    return out;
+  }
+
   function fitTitle(spec, width) {
     var title = spec.title;
     if (!title) return;
@@ -52,7 +65,7 @@
     title.text = wrap(title.text, bold + (title.fontSize || look.fontSize || 13) + 'px ' + family, width);
     if (title.subtitle) {
       var size = title.subtitleFontSize || look.subtitleFontSize || 11;
-      title.subtitle = wrap(title.subtitle, size + 'px ' + family, width);
+      title.subtitle = wrap(reflow(title.subtitle), size + 'px ' + family, width);
     }
   }
 
@@ -70,8 +83,11 @@
   function narrow(s, width) {
     var legendLimit = Math.max(60, width - 100);
     var axisLimit = Math.round(width * AXIS_SHARE);
+    /* several legends below a chart: one under the other, each starting at the left edge (side by
+       side, they would share the column's width and cut their labels) */
     s.config.legend = Object.assign({}, s.config.legend,
-      {orient: 'bottom', direction: 'vertical', labelLimit: legendLimit});
+      {orient: 'bottom', direction: 'vertical', labelLimit: legendLimit,
+       layout: {bottom: {anchor: 'start', direction: 'vertical', margin: 10}}});
     s.config.axisY = Object.assign({}, s.config.axisY, {labelLimit: axisLimit});
     s.config.axisX = Object.assign({}, s.config.axisX, {titleLimit: width - axisLimit - 20});
     walk(s, function (node, key, parent) {

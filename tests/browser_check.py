@@ -12,6 +12,8 @@ Adding a report to the browser tests is one line: `assert check_report(path).pro
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,6 +219,25 @@ class Layout:
     pdf: bytes = b""
 
 
+@contextlib.contextmanager
+def drawn_page(path: Path, width: int, *, timeout_ms: int = CHART_TIMEOUT_MS) -> Iterator[Any]:
+    """A Chromium page of `path` at `width` px, offline (every request but the file's is aborted),
+    once every chart is drawn."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page_url = path.resolve().as_uri()
+            page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
+            page.goto(page_url, wait_until="load")
+            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
+            yield page
+        finally:
+            browser.close()
+
+
 def check_layout(
     path: Path,
     width: int,
@@ -228,26 +249,15 @@ def check_layout(
     """Open `path` offline at `width` px; with `print_width`, then switch to print media at that
     width (the page's printable width) and let the charts fit again; report what overflows. `pdf`:
     also print it to an A4 PDF (`Layout.pdf`)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page_url = path.resolve().as_uri()
-            page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
-            page.goto(page_url, wait_until="load")
+    with drawn_page(path, width, timeout_ms=timeout_ms) as page:
+        if print_width is not None:
+            page.emulate_media(media="print")
+            page.set_viewport_size({"width": print_width, "height": 900})
+            page.wait_for_timeout(400)  # the resize is debounced
             page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
-            if print_width is not None:
-                page.emulate_media(media="print")
-                page.set_viewport_size({"width": print_width, "height": 900})
-                page.wait_for_timeout(400)  # the resize is debounced
-                page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
-            page.wait_for_timeout(200)
-            seen = page.evaluate(_LAYOUT_JS)
-            data = page.pdf(format="A4", print_background=True) if pdf else b""
-        finally:
-            browser.close()
+        page.wait_for_timeout(200)
+        seen = page.evaluate(_LAYOUT_JS)
+        data = page.pdf(format="A4", print_background=True) if pdf else b""
     return Layout(problems=seen["problems"], charts=seen["charts"], pdf=data)
 
 
@@ -258,34 +268,23 @@ def follow_contents(
     """Open `path` offline at `width` px and click each link of its contents in turn; per link: its
     `href`, the page's `hash` after the click, and the `top` of the heading it names (px from the top
     of the window: about 0 when the link worked) or None if there is no such heading."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page_url = path.resolve().as_uri()
-            page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
-            page.goto(page_url, wait_until="load")
-            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
-            links = page.locator("nav.tk-contents a")
-            seen = []
-            for i in range(links.count()):
-                link = links.nth(i)
-                href = link.get_attribute("href") or ""
-                page.evaluate("() => window.scrollTo(0, 0)")
-                link.click()
-                page.wait_for_timeout(50)
-                seen.append(
-                    page.evaluate(
-                        """href => { const el = document.getElementById(decodeURIComponent(href.slice(1)));
-                          return {href: href, hash: location.hash,
-                                  top: el ? el.getBoundingClientRect().top : null}; }""",
-                        href,
-                    )
+    with drawn_page(path, width, timeout_ms=timeout_ms) as page:
+        links = page.locator("nav.tk-contents a")
+        seen = []
+        for i in range(links.count()):
+            link = links.nth(i)
+            href = link.get_attribute("href") or ""
+            page.evaluate("() => window.scrollTo(0, 0)")
+            link.click()
+            page.wait_for_timeout(50)
+            seen.append(
+                page.evaluate(
+                    """href => { const el = document.getElementById(decodeURIComponent(href.slice(1)));
+                      return {href: href, hash: location.hash,
+                              top: el ? el.getBoundingClientRect().top : null}; }""",
+                    href,
                 )
-        finally:
-            browser.close()
+            )
     return seen
 
 
@@ -306,17 +305,6 @@ def reader_text(path: Path, width: int = 1200, *, timeout_ms: int = CHART_TIMEOU
     """The visible text of each cell of the report at `path` (Markdown, outputs and the charts'
     SVG text: axes, legends, titles; not tooltips, which Vega draws only on hover) up to the cell
     that opens the appendix (an `h2` starting "Appendix"); the footer is not a cell."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page_url = path.resolve().as_uri()
-            page.route("**/*", lambda r: r.continue_() if r.request.url == page_url else r.abort())
-            page.goto(page_url, wait_until="load")
-            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
-            texts: list[str] = page.evaluate(_READER_TEXT_JS)
-        finally:
-            browser.close()
+    with drawn_page(path, width, timeout_ms=timeout_ms) as page:
+        texts: list[str] = page.evaluate(_READER_TEXT_JS)
     return texts

@@ -1,14 +1,28 @@
-"""The benchmark scripts run (tiny sizes, no timing asserted): they cannot rot unnoticed.
-`bench_report.py` is left out: it runs the papermill and nbconvert peer chain, minutes long."""
+"""The benchmark scripts run (tiny sizes, no timing asserted): they cannot rot unnoticed."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from .conftest import ROOT
+
+
+def run_script(script: str, args: list[str], env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
 
 
 @pytest.mark.parametrize(
@@ -16,23 +30,70 @@ from .conftest import ROOT
     [
         (
             "bench_engine.py",
-            ["--paths", "20000", "--months", "6", "--reference-paths", "200", "--repeat", "1"],
-            "engine / bare Markov step",
+            [
+                "--paths",
+                "20000",
+                "--horizons",
+                "3,6",
+                "--reference-paths",
+                "100",
+                "--repeat",
+                "2",
+                "--big-paths",
+                "20000",
+            ],
+            [
+                "engine / fair bare chain at 3 months",
+                "engine / fair bare chain at 6 months",
+                "uniforms for banded parameters only: met",
+                "20,000 x 36",
+            ],
         ),
         (
             "bench_explore.py",
             ["--paths", "500", "--months", "6", "--repeats", "1"],
-            "median callback",
+            ["median callback"],
         ),
     ],
 )
-def test_benchmark_script_runs(script: str, args: list[str], expect: str) -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+def test_benchmark_script_runs(script: str, args: list[str], expect: list[str]) -> None:
+    out = run_script(script, args)
+    for text in expect:
+        assert text in out
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.xdist_group("report")
+def test_report_benchmark_runs(tmp_path: Path) -> None:
+    """On the trivial notebook only, one round, a sweep of one: the peer chain is slow."""
+    env = dict(
+        os.environ,
+        TMPDIR=str(tmp_path),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        IPYTHONDIR=str(tmp_path / "ipython"),
     )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert expect in result.stdout
+    out = run_script(
+        "bench_report.py",
+        [
+            "--notebook",
+            "trivial",
+            "--repeat",
+            "1",
+            "--runs",
+            "1",
+            "--workers",
+            "1",
+            "--sweep-repeat",
+            "1",
+            "--sweep-notebook",
+            "trivial",
+            "--param",
+            "x",
+        ],
+        env,
+    )
+    assert "ratio toolkit / peer " in out
+    assert "ratio toolkit / peer with the import block" in out
+    assert "goal <= 0.15x" in out
+    assert "ratio sweep --workers 1 / peer" in out

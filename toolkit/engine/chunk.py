@@ -47,7 +47,14 @@ from toolkit.engine.walk import (
     walk_paths,
 )
 
-__all__ = ["PRE_DRAWN_VISITS", "Counts", "PathSamples", "run_chunk", "run_chunk_variants"]
+__all__ = [
+    "PRE_DRAWN_VISITS",
+    "Counts",
+    "PathSamples",
+    "run_chunk",
+    "run_chunk_variants",
+    "uniform_items",
+]
 
 
 @dataclass
@@ -91,9 +98,9 @@ def run_chunk(
     n = int(sum(sizes))
     n_par, n_tech = len(model.parameters.ids), len(model.technologies)
     draws = Draws(rngs, sizes)
-    uniforms, exponentials = draws.initial(_uniforms(model), n_tech + len(model.responses))
+    uniforms, exponentials = draws.initial(uniform_items([model]), n_tech + len(model.responses))
     values = sample_parameters(model.parameters, uniforms[:n_par])
-    extra = _Extra(model, uniforms)
+    extra = _Extra(model, uniforms, n)
     walk, tier_first, trigger = _walk(
         model, values, exponentials, extra, draws, months, step, keep > 0
     )
@@ -141,9 +148,9 @@ def run_chunk_variants(
             or not np.array_equal(model.start, base.start)
         ):
             raise ValueError("run_chunk_variants: models must differ only in parameter values")
-    n_par, n_tech = len(base.parameters.ids), len(base.technologies)
+    n, n_par, n_tech = int(sum(sizes)), len(base.parameters.ids), len(base.technologies)
     draws = Draws(rngs, sizes)
-    uniforms, exponentials = draws.initial(_uniforms(base), n_tech + len(base.responses))
+    uniforms, exponentials = draws.initial(uniform_items(models), n_tech + len(base.responses))
     states = [g.bit_generator.state for g in rngs]  # after the initial draws
     walk_free = _decision_only(base)
     base_values = sample_parameters(base.parameters, uniforms[:n_par])
@@ -162,31 +169,39 @@ def run_chunk_variants(
         else:
             for g, state in zip(rngs, states, strict=True):
                 g.bit_generator.state = state
-            extra = _Extra(model, uniforms)
+            extra = _Extra(model, uniforms, n)
             walk, tier_first, trigger = _walk(
                 model, values, exponentials, extra, draws, months, step
             )
             if not changed:
                 shared = (walk, tier_first, trigger)
         decided = decision_times(
-            model, values, trigger, exponentials[n_tech:], _Extra(model, uniforms).never
+            model, values, trigger, exponentials[n_tech:], _Extra(model, uniforms, n).never
         )
         out.append(_count(model, walk, tier_first, decided, months, step))
     return out
 
 
-def _uniforms(model: Model) -> int:
-    """Uniforms per path: one per parameter, the start phase, up-front payment per technology and
-    never-decide per response tier (always drawn, so runs that differ share their numbers)."""
-    return len(model.parameters.ids) + 1 + len(model.technologies) + len(model.responses)
+def uniform_items(models: Sequence[Model]) -> NDArray[np.bool_]:
+    """Which path-level uniform items the models use, in their fixed order: one per parameter, the
+    start phase, up-front payment per technology and never-decide per response tier. Only these are
+    drawn (a parameter sampled by any of the models, a start state with more than one phase, a
+    technology or tier with such a parameter); the others are skipped in the stream, so every item
+    keeps its numbers whichever are drawn (`Draws.initial`)."""
+    base = models[0]
+    sampled = np.logical_or.reduce([m.parameters.sampled() for m in models])
+    start = np.count_nonzero(base.start) > 1
+    return np.concatenate(
+        [sampled, [start], np.asarray(base.upfront_param) >= 0, np.asarray(base.never_param) >= 0]
+    )
 
 
 class _Extra:
     """The uniforms after the parameters' ones, by purpose."""
 
-    def __init__(self, model: Model, uniforms: FloatArray) -> None:
+    def __init__(self, model: Model, uniforms: Sequence[FloatArray], n: int) -> None:
         n_par, n_tech = len(model.parameters.ids), len(model.technologies)
-        self.start = start_phases(model, uniforms[n_par])
+        self.start = start_phases(model, uniforms[n_par], n)
         self.upfront = uniforms[n_par + 1 : n_par + 1 + n_tech]
         self.never = uniforms[n_par + 1 + n_tech :]
 

@@ -20,6 +20,7 @@ FloatArray = NDArray[np.floating[Any]]
 
 
 PRE_DRAWN_VISITS = 6
+UNUSED: FloatArray = np.empty(0, dtype=np.float32)  # an item whose uniforms were skipped, not drawn
 
 
 @dataclass
@@ -36,27 +37,42 @@ class Draws:
     sizes: Sequence[int]
     stay: FloatArray = field(init=False)  # (PRE_DRAWN_VISITS, n) Exp(1)
     step: FloatArray = field(init=False)  # (PRE_DRAWN_VISITS, n) uniform
+    drawn: int = field(init=False, default=0)  # path-level uniform items drawn (not skipped)
 
-    def initial(self, uniforms: int, exponentials: int) -> tuple[FloatArray, FloatArray]:
-        """(uniforms, n) and (exponentials, n) arrays for the path-level draws, item-major.
+    def initial(
+        self, needed: Sequence[bool] | NDArray[np.bool_], exponentials: int
+    ) -> tuple[list[FloatArray], FloatArray]:
+        """Per path-level uniform item (a row of `needed`): its (n,) uniforms, or `UNUSED` (an
+        empty array) for an item whose `needed` is False; and the (exponentials, n) Exp(1) array.
 
-        Single precision: 2**-24 resolution is far finer than any band or estimate here, and it
-        halves the cost of drawing parameters per path."""
+        Every item keeps its place in the block's stream whether it is drawn or not: an unneeded
+        row is skipped by advancing the generator (`skip_uniforms`), so the numbers of the others,
+        and so the results, do not depend on which items are drawn (common random numbers across
+        runs that sample different parameters). Single precision: 2**-24 resolution is far finer
+        than any band or estimate here, and it halves the cost of drawing parameters per path."""
+        want = np.concatenate([np.asarray(needed, dtype=bool), np.ones(PRE_DRAWN_VISITS, bool)])
+        runs = _runs(want)
+        rows = int(want.sum())
         parts = []
         for g, s in zip(self.rngs, self.sizes, strict=True):
-            parts.append(
-                (
-                    g.random((uniforms + PRE_DRAWN_VISITS, s), dtype=np.float32),
-                    g.standard_exponential((exponentials + PRE_DRAWN_VISITS, s), dtype=np.float32),
-                )
-            )
+            us = np.empty((rows, s), dtype=np.float32)
+            at = row = 0
+            for a, b in runs:
+                skip_uniforms(g, (a - at) * s)
+                g.random(out=us[row : row + b - a], dtype=np.float32)
+                row, at = row + b - a, b
+            es = g.standard_exponential((exponentials + PRE_DRAWN_VISITS, s), dtype=np.float32)
+            parts.append((us, es))
         if len(parts) == 1:
             us, es = parts[0]
         else:
             us = np.concatenate([u for u, _ in parts], axis=1)
             es = np.concatenate([e for _, e in parts], axis=1)
-        self.step, self.stay = us[uniforms:], es[exponentials:]
-        return us[:uniforms], es[:exponentials]
+        self.drawn = rows - PRE_DRAWN_VISITS
+        self.step, self.stay = us[-PRE_DRAWN_VISITS:], es[exponentials:]
+        compact = iter(us[:-PRE_DRAWN_VISITS])
+        items = [next(compact) if w else UNUSED for w in want[:-PRE_DRAWN_VISITS]]
+        return items, es[:exponentials]
 
     def per_visit(self, idx: IntArray, visit: int) -> tuple[FloatArray, FloatArray]:
         """An Exp(1) and a uniform for each active path in `idx` (sorted ascending)."""
@@ -74,3 +90,28 @@ class Draws:
             es.append(g.standard_exponential(c))
             us.append(g.random(c))
         return np.concatenate(es), np.concatenate(us)
+
+
+def skip_uniforms(g: np.random.Generator, k: int) -> None:
+    """Move `g` past k single-precision uniforms without drawing them, as `g.random(k, float32)`
+    would: each 64-bit output of the bit generator gives two (the second is buffered), so an odd
+    count or a buffered half draws one, and the even middle is a jump (`advance`)."""
+    if k <= 0:
+        return
+    bits = g.bit_generator
+    advance = getattr(bits, "advance", None)
+    if advance is None:  # a bit generator that cannot jump: draw and drop
+        g.random(k, dtype=np.float32)
+        return
+    if bits.state.get("has_uint32"):
+        g.random(1, dtype=np.float32)
+        k -= 1
+    advance(k // 2)
+    if k % 2:
+        g.random(1, dtype=np.float32)
+
+
+def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """[start, end) of each run of True in `mask`."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]

@@ -99,7 +99,11 @@ def _first_joint(
 
 
 def decision_times(
-    model: Model, values: Values, trigger: FloatArray, exp1: FloatArray, never_u: FloatArray
+    model: Model,
+    values: Values,
+    trigger: FloatArray,
+    exp1: FloatArray,
+    never_u: Sequence[FloatArray],
 ) -> FloatArray:
     """(responses, n): decision time = tau + lag + an exponential wait (inf: never)."""
     out = np.full_like(trigger, np.inf)

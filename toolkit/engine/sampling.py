@@ -2,13 +2,15 @@
 
 Distributions: `uniform` on [low, high]; `triangular` on [low, high] with mode `value`. An int parameter
 takes every whole number of [low, high] with equal probability (uniform) or the triangular draw rounded
-to the nearest whole number. A point (no band) is the same value on every path. One uniform per
-parameter and path is always consumed, so fixing one parameter leaves the others' draws unchanged
-(common random numbers across sensitivity runs).
+to the nearest whole number. A point (no band) is the same value on every path and draws nothing.
+Each parameter has its own place in the stream of uniforms (`toolkit.engine.draws.Draws.initial`
+skips the places of parameters nobody samples), so fixing one parameter leaves the others' draws
+unchanged (common random numbers across sensitivity runs).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -19,8 +21,11 @@ from toolkit.engine.parameters import TRIANGULAR, UNIFORM, ParameterTable
 Values = list[float | NDArray[np.floating[Any]]]
 
 
-def sample_parameters(table: ParameterTable, uniforms: NDArray[np.floating[Any]]) -> Values:
-    """Per parameter: a float (point) or an array of per-path values; `uniforms` is (params, n)."""
+def sample_parameters(
+    table: ParameterTable, uniforms: Sequence[NDArray[np.floating[Any]]]
+) -> Values:
+    """Per parameter: a float (point) or an array of per-path values from its uniforms (read for
+    sampled parameters only)."""
     sampled = table.sampled()
     return [sample_parameter(table, i, uniforms[i], sampled[i]) for i in range(len(table.ids))]
 

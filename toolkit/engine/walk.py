@@ -18,6 +18,7 @@ period 0, a time in ((k-1)·step, k·step] is period k, and period K+1 means "no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,7 @@ def bins(times: FloatArray, step: float, periods: int) -> IntArray:
 
 
 def transfer_thresholds(
-    model: Model, values: Values, exp1: FloatArray, upfront_u: FloatArray, n: int
+    model: Model, values: Values, exp1: FloatArray, upfront_u: Sequence[FloatArray], n: int
 ) -> FloatArray:
     """(technologies, n): accumulated intensity at which each technology is transferred; 0 for a
     technology paid up front on that path (transferred at time 0)."""
@@ -114,8 +115,11 @@ def build_tables(model: Model, values: Values, n: int) -> Tables:
     return Tables(inv_rate.ravel(), gain.ravel(), [x.ravel() for x in split], target.ravel(), width)
 
 
-def start_phases(model: Model, u: FloatArray) -> IntArray:
-    """Each path's phase at time 0, drawn from the model's start state with uniforms `u`."""
+def start_phases(model: Model, u: FloatArray, n: int) -> IntArray:
+    """Each path's phase at time 0, drawn from the model's start state with uniforms `u` (not used,
+    and may be empty, when the start state is a single phase)."""
+    if np.count_nonzero(model.start) == 1:
+        return np.full(n, int(np.flatnonzero(model.start)[0]), dtype=MONTH)
     cum = np.cumsum(np.asarray(model.start, dtype=np.float64))
     cum[-1] = np.inf  # rounding never leaves a path without a phase
     return np.searchsorted(cum, u, side="right").astype(MONTH)

@@ -1,0 +1,65 @@
+"""Path-level random numbers: only the items a run uses are drawn, and skipping the others leaves
+every drawn number where it was (so results and common random numbers do not depend on it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from toolkit.engine.chunk import uniform_items
+from toolkit.engine.compile import compile_model
+from toolkit.engine.draws import PRE_DRAWN_VISITS, UNUSED, Draws, skip_uniforms
+from toolkit.engine.model import Model
+from toolkit.engine.simulation import _chunks
+from toolkit.pack.load import Pack
+
+
+@pytest.mark.parametrize("before", [0, 1, 2, 3])
+@pytest.mark.parametrize("skip", [0, 1, 2, 5, 16_383, 16_384])
+def test_skipping_uniforms_is_drawing_and_dropping_them(before: int, skip: int) -> None:
+    a, b = (np.random.Generator(np.random.PCG64(7)) for _ in range(2))
+    a.random(before, dtype=np.float32)
+    b.random(before, dtype=np.float32)
+    drawn = a.random(skip + 20, dtype=np.float32)[skip:]
+    skip_uniforms(b, skip)
+    assert np.array_equal(drawn, b.random(20, dtype=np.float32))
+    assert np.array_equal(a.standard_exponential(5), b.standard_exponential(5))
+
+
+@pytest.mark.parametrize("sizes", [[5], [4, 3]])
+def test_drawn_items_equal_the_full_draw(sizes: list[int]) -> None:
+    needed = np.array([True, False, False, True, True, False, True])
+
+    def generators() -> list[np.random.Generator]:
+        return [np.random.Generator(np.random.PCG64(i)) for i in range(len(sizes))]
+
+    full = Draws(generators(), sizes)
+    every, exp_all = full.initial(np.ones(needed.size, bool), 3)
+    some = Draws(generators(), sizes)
+    items, exps = some.initial(needed, 3)
+    assert some.drawn == needed.sum()
+    assert full.drawn == needed.size
+    for want, got, all_item in zip(needed, items, every, strict=True):
+        assert np.array_equal(got, all_item) if want else got is UNUSED
+    assert np.array_equal(exps, exp_all)
+    assert np.array_equal(some.step, full.step)
+    assert np.array_equal(some.stay, full.stay)
+    assert some.step.shape == (PRE_DRAWN_VISITS, sum(sizes))
+
+
+def test_only_banded_parameters_draw(model: Model) -> None:
+    items = uniform_items([model])
+    n_par = len(model.parameters.ids)
+    assert np.array_equal(items[:n_par], model.parameters.sampled())
+    assert not items[n_par]  # the pack's start state is one phase
+    fixed = model.with_overrides({"troops": 15_000})
+    assert not uniform_items([fixed])[model.parameters.index("troops")]
+    # variants draw what any of them samples, so a variant's own numbers are always there
+    assert uniform_items([fixed, model])[model.parameters.index("troops")]
+    _, rngs = next(_chunks(10, 0, 10))
+    assert isinstance(rngs[0].bit_generator, np.random.PCG64)  # skipping jumps, never draws
+
+
+@pytest.fixture(scope="module")
+def model(pack: Pack) -> Model:
+    return compile_model(pack)

@@ -280,8 +280,7 @@ def _count(
     for r in range(len(model.responses) - 2, -1, -1):
         np.minimum(level[r], level[r + 1], out=level[r])
     reached, transfer, tier_transfer, decided_hist, level_hist = _histograms(
-        [bins(t, step, periods) for t in (walk.first, walk.transfer, tier_first, decided, level)],
-        periods + 1,
+        (walk.first, walk.transfer, tier_first, decided, level), step, periods
     )
     return Counts(
         occupancy=walk.occupancy.copy(),  # a walk may be shared by several results' counts
@@ -293,15 +292,34 @@ def _count(
     )
 
 
-def _histograms(blocks: Sequence[IntArray], never: int) -> list[IntArray]:
-    """Each (items, n) array of event months -> (items, never + 1) counts, in one bincount."""
-    width = never + 1
+_TWO52 = 2.0**52
+_TWO52_BITS = np.float64(_TWO52).view(np.int64)
+
+
+def _histograms(blocks: Sequence[FloatArray], step: float, periods: int) -> list[IntArray]:
+    """Each (items, n) array of event times -> (items, periods + 2) counts of their reporting
+    periods (as `bins` gives them), in one bincount."""
+    width = periods + 2
     rows = [b.shape[0] for b in blocks]
-    keys = np.empty((sum(rows), blocks[0].shape[1]), dtype=np.int64)
+    n = blocks[0].shape[1]
+    times = np.empty((sum(rows), n))
     offset = 0
     for block, k in zip(blocks, rows, strict=True):
-        shift = (np.arange(offset, offset + k, dtype=np.int64) * width)[:, None]
-        np.add(block, shift, out=keys[offset : offset + k])
+        out = times[offset : offset + k]
+        if block.dtype != np.float64:
+            out[...] = bins(block, step, periods)
+        else:
+            if step == 1.0:  # t / 1.0 is t
+                np.ceil(block, out=out)
+            else:
+                np.divide(block, step, out=out)
+                np.ceil(out, out=out)
+            np.fmin(out, periods + 1, out=out)  # inf and nan (never) -> periods + 1
         offset += k
+    # key = row * width + period, as an integer without a float-to-int conversion: a whole number
+    # x < 2**52 plus 2**52 is a double whose bit pattern is that of 2**52 plus x
+    times += (np.arange(sum(rows), dtype=np.float64) * width + _TWO52)[:, None]
+    keys = times.view(np.int64)
+    keys -= _TWO52_BITS
     counts = np.bincount(keys.reshape(-1), minlength=sum(rows) * width).reshape(-1, width)
     return np.split(counts, np.cumsum(rows)[:-1])

@@ -114,8 +114,11 @@ def decision_times(
         will = np.asarray(values[model.will_param[r]] if model.will_param[r] >= 0 else 1.0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # will 1 -> no wait; will 0 -> never (inf)
-            wait = exp1[r] / -np.log1p(-will)
-        wait = np.nan_to_num(wait, nan=np.inf)  # will 0 with a zero draw: 0 / 0
+            rate = -np.log1p(-will)
+            wait = exp1[r] / rate
+        never_decides = rate == 0  # inf, or 0 / 0 for a zero draw: never
+        if never_decides.any():
+            wait = np.where(never_decides, np.inf, wait)
         out[r] = trigger[r] + lag + wait
         if (
             status != "active"

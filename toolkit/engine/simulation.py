@@ -18,6 +18,7 @@ import numpy as np
 
 from toolkit.engine.chunk import Counts, PathSamples, run_chunk, run_chunk_variants
 from toolkit.engine.compile import compile_model
+from toolkit.engine.heap import steady_heap
 from toolkit.engine.model import Model
 from toolkit.engine.result import SimulationResult
 from toolkit.engine.validate import check_whole, validate_run
@@ -66,6 +67,7 @@ def simulate(
     check_whole("keep_samples", keep_samples, 0, MAX_SAMPLES)
     periods = check_step(step, months)
     model = _model(pack, scenario, overrides).with_start(start)
+    steady_heap()
     total: Counts | None = None
     kept: list[PathSamples] = []
     kept_n = 0
@@ -126,6 +128,7 @@ def simulate_variants(
     check_whole("chunk_size", chunk_size, 1, 10**8)
     if not models:
         return []
+    steady_heap()
     totals: list[Counts] | None = None
     done = 0
     for sizes, rngs in _chunks(paths, seed, chunk_size):

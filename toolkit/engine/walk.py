@@ -37,7 +37,7 @@ def bins(times: FloatArray, step: float, periods: int) -> IntArray:
     """Reporting period of each event time (0 for time 0, K+1 past the horizon K·step or never)."""
     with np.errstate(invalid="ignore", over="ignore"):
         k = np.ceil(np.asarray(times) / step)
-    return np.fmin(np.nan_to_num(k, nan=periods + 1, posinf=periods + 1), periods + 1).astype(MONTH)
+    return np.fmin(k, periods + 1).astype(MONTH)  # fmin: inf and nan (never) -> periods + 1
 
 
 def transfer_thresholds(
@@ -51,12 +51,14 @@ def transfer_thresholds(
     )
     horizon = values[model.horizon_param]
     out = np.empty((len(model.technologies), n))
+    tier_rate: dict[int, FloatArray] = {}  # -ln(1 - transfer_X), once per tier
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for t, x in enumerate(model.technology_tier):
-            p = np.asarray(values[model.transfer_param[x]])
+            if x not in tier_rate:
+                tier_rate[x] = -np.log1p(-np.asarray(values[model.transfer_param[x]]))
             share = weights[t] / tier_weight[x] if tier_weight[x] > 0 else 0.0
             # mean months of hazard for this technology: p = 1 -> 0 (threshold 0), p = 0 -> inf
-            scale = horizon / (-np.log1p(-p) * share)
+            scale = horizon / (tier_rate[x] * share)
             np.multiply(exp1[t], scale, out=out[t])
     # a threshold is crossed once the accrued hazard exceeds it; keeping it above 0 makes "not
     # crossed yet" the same as "above what has accrued", even for p = 1
@@ -91,7 +93,7 @@ class Tables:
 def build_tables(model: Model, values: Values, n: int) -> Tables:
     n_ph = len(model.phases)
     width = max(model.out_degree(), 1)
-    target = np.repeat(np.arange(n_ph, dtype=MONTH)[:, None], width, axis=1)
+    target = np.repeat(np.arange(n_ph, dtype=np.intp)[:, None], width, axis=1)
     inv_rate = np.empty((n_ph, n))
     split = np.ones((width - 1, n_ph, n))  # a padded slot is never chosen (u < 1)
     for k in range(n_ph):
@@ -102,11 +104,12 @@ def build_tables(model: Model, values: Values, n: int) -> Tables:
             inv_rate[k] = np.inf  # absorbing: never leaves
             continue
         total = np.asarray(sum(rates[1:], start=rates[0]))
+        leaves = bool((total > 0).all())
         with np.errstate(divide="ignore", invalid="ignore"):
             inv_rate[k] = 1.0 / total  # total 0 -> inf
             cum = np.asarray(rates[0])
             for d in range(len(rates) - 1):
-                split[d, k] = np.where(total > 0, cum / total, 1.0)
+                split[d, k] = cum / total if leaves else np.where(total > 0, cum / total, 1.0)
                 cum = cum + rates[d + 1]
     scale = as_array(values[model.troops_param], n) / as_array(values[model.reference_param], n)
     gain = np.empty((n_ph, n))
@@ -141,65 +144,102 @@ def walk_paths(
     n_ph, n_tech = len(model.phases), len(model.technologies)
     horizon = periods * step
     tab = build_tables(model, values, n)
+    finite_gain = bool(np.isfinite(tab.gain).all())
     transfer = np.full((n_tech, n), np.inf)
-    if n_tech:  # paid up front: transferred at time 0
-        transfer[thresholds <= 0] = 0.0
+    for t in np.flatnonzero(np.asarray(model.upfront_param) >= 0):
+        transfer[t, thresholds[t] <= 0] = 0.0  # paid up front: transferred at time 0
     final = np.zeros(n, dtype=MONTH)
-    minlength = (periods + 2) * n_ph
-    enter = np.zeros(minlength, dtype=np.int64)
-    leave = np.zeros(minlength, dtype=np.int64)
-    first = np.full((n_ph, n), np.inf)
-    first_flat = first.reshape(-1)
     visits: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
     keep_visits = model.needs_visits
-    open_thr = np.where(thresholds > 0, thresholds, np.inf) if n_tech else thresholds
+    open_thr = _open_thresholds(model, thresholds)
     nxt = np.minimum.reduce(open_thr, axis=0) if n_tech else np.full(n, np.inf)
+    nan_ends = bool(np.isinf(tab.inv_rate).any())  # Exp(1) draw 0 times inf months
+    # per round: where each visit starts (for the first time in each phase), and the period
+    # boundaries at which phases are entered and left (for the occupancy)
+    starts: list[tuple[IntArray, FloatArray]] = []
+    entered: list[IntArray] = [first_phase.astype(np.int64)]  # period 0
+    left: list[IntArray] = []
 
-    idx = np.arange(n, dtype=MONTH)
-    phase = first_phase.astype(MONTH)
+    # intp indices and phases: numpy indexes with intp without converting
+    idx: IntArray = np.arange(n)
+    phase: IntArray = first_phase.astype(np.intp)
     start = np.zeros(n)
     accrued = np.zeros(n)
     visit = 0
     while idx.size:
-        pos = phase.astype(np.int64) * n + idx
-        first_flat[pos] = np.minimum(first_flat[pos], start)  # one visit per path per round
+        pos = phase * n + idx
+        starts.append((pos, start))
         e, u = draws.per_visit(idx, visit)
         visit += 1
-        end = start + e * tab.inv_rate[pos]
-        stop = np.fmin(end, horizon)  # hazard accrues up to the horizon only
+        end = e * tab.inv_rate[pos]
+        end += start
         g = tab.gain[pos]
-        with np.errstate(invalid="ignore"):  # an absorbing phase: inf * 0 gain
-            new_accrued = accrued + np.nan_to_num((stop - start) * g, nan=0.0)
+        accrue = np.fmin(end, horizon)  # hazard accrues up to the horizon only
+        accrue -= start
+        accrue *= g
+        if not finite_gain:
+            with np.errstate(invalid="ignore"):  # inf gain over no time
+                accrue = np.nan_to_num(accrue, nan=0.0)
+        new_accrued = accrue
+        new_accrued += accrued
         cross = np.flatnonzero(new_accrued >= nxt)
         if cross.size:
             record_transfers(open_thr, transfer, nxt, cross, idx, accrued, new_accrued, g, start)
         accrued = new_accrued
-        enter += np.bincount(_period_key(start, step, periods) * n_ph + phase, minlength=minlength)
-        leave += np.bincount(_period_key(end, step, periods) * n_ph + phase, minlength=minlength)
+        key = _period_key(end, step, periods, nan_ends)
+        left.append(key * n_ph + phase)
         if keep_visits:
             visits.append((idx, phase, start, end))
-        choice = np.zeros(idx.size, dtype=np.int64)
+        target = phase * tab.width
         for split in tab.split:
-            choice += u >= split[pos]
-        following = tab.target[phase.astype(np.int64) * tab.width + choice]
+            target += u >= split[pos]
+        following = tab.target[target]
         live = end <= horizon
         if not live.all():
             if want_final:
                 final[idx[~live]] = phase[~live]
             keep = np.flatnonzero(live)
             idx, following, end = idx[keep], following[keep], end[keep]
-            accrued, nxt = accrued[keep], nxt[keep]
+            accrued, nxt, key = accrued[keep], nxt[keep], key[keep]
+        entered.append(key * n_ph + following)
         phase, start = following, end
+    first = np.full((n_ph, n), np.inf)
+    first_flat = first.reshape(-1)
+    for at, begun in reversed(starts):  # a path's visits are in time order: the earliest wins
+        first_flat[at] = begun
+    minlength = (periods + 2) * n_ph
+    enter = np.bincount(np.concatenate(entered), minlength=minlength)
+    leave = np.bincount(np.concatenate(left), minlength=minlength)
     diff = (enter - leave).reshape(periods + 2, n_ph)
     occupancy = np.cumsum(diff, axis=0)[: periods + 1]
     return Walk(first, transfer, occupancy, final, visits)
 
 
-def _period_key(times: FloatArray, step: float, periods: int) -> IntArray:
-    """First period boundary k·step at or after each time (K+1 past the horizon)."""
+def _open_thresholds(model: Model, thresholds: FloatArray) -> FloatArray:
+    """The thresholds still to cross: those paid up front (0) are done (inf). Only a technology
+    with an up-front parameter can have one; the others are above 0 (or nan: done as well)."""
+    if not len(model.technologies):
+        return thresholds
+    upfront = np.asarray(model.upfront_param) >= 0
+    if not upfront.any() and not np.isnan(thresholds).any():
+        return thresholds
+    out = thresholds.copy()
+    for t in np.flatnonzero(upfront) if not np.isnan(thresholds).any() else range(len(out)):
+        out[t] = np.where(thresholds[t] > 0, thresholds[t], np.inf)
+    return out
+
+
+def _period_key(times: FloatArray, step: float, periods: int, nan: bool = True) -> IntArray:
+    """First period boundary k·step at or after each time (K+1 past the horizon; 0 for nan,
+    which `nan` False rules out)."""
     with np.errstate(invalid="ignore", over="ignore"):
-        k = np.ceil(times / step)
-    return np.fmin(np.nan_to_num(k, posinf=periods + 1), periods + 1).astype(np.int64)
+        k = np.ceil(times / step) if step != 1.0 else np.ceil(times)
+    np.minimum(k, periods + 1, out=k)  # inf -> K+1; nan stays nan
+    if nan:
+        undefined = np.isnan(k)
+        if undefined.any():
+            k[undefined] = 0.0
+    return k.astype(np.int64)
 
 
 def record_transfers(
@@ -232,7 +272,8 @@ def record_transfers(
     tech, col = np.divmod(hit, cross.size)
     rows = cross[col]
     when = start[rows] + (t.reshape(-1)[hit] - before[rows]) / g[col]
-    transfer.reshape(-1)[tech * n + paths[col]] = np.maximum(when, start[rows])
-    np.putmask(t, crossed, np.inf)
-    thresholds[:, paths] = t
+    done = tech * n + paths[col]
+    transfer.reshape(-1)[done] = np.maximum(when, start[rows])
+    thresholds.reshape(-1)[done] = np.inf
+    t.reshape(-1)[hit] = np.inf
     nxt[cross] = np.minimum.reduce(t, axis=0)

@@ -50,6 +50,11 @@ def run_script(script: str, args: list[str], env: dict[str, str] | None = None) 
             ],
         ),
         (
+            "bench_cli.py",
+            ["--rounds", "1"],
+            ["toolkit --help", "toolkit validate", "goal <= +0.15 s", "goal <= +0.50 s"],
+        ),
+        (
             "bench_explore.py",
             ["--paths", "500", "--months", "6", "--repeats", "1"],
             ["median callback"],

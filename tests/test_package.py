@@ -44,7 +44,7 @@ def test_version_is_the_installed_distributions() -> None:
 # -- a clone's files first, else the wheel's package data ------------------------------------------
 def test_a_clone_uses_its_own_seeds_and_notebooks(monkeypatch: pytest.MonkeyPatch) -> None:
     from toolkit.pack.load import default_pack_path
-    from toolkit.report.render import default_notebook_path
+    from toolkit.report.notebook import default_notebook_path
 
     monkeypatch.delenv("TOOLKIT_PACK", raising=False)
     monkeypatch.delenv("TOOLKIT_NOTEBOOK", raising=False)
@@ -60,7 +60,7 @@ def test_an_installed_package_uses_its_package_data(
     notebooks/ next to the package (site-packages is the "project root")."""
     import toolkit.files as files
     from toolkit.pack.load import default_pack_path
-    from toolkit.report.render import default_notebook_path
+    from toolkit.report.notebook import default_notebook_path
 
     site = tmp_path / "site-packages"
     package = site / "toolkit"

@@ -4,6 +4,8 @@ non-zero exit; nothing changed on disk."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,46 @@ def test_check_pack_lists_every_problem(pack_dir: Path) -> None:
     problems = check_pack(pack_dir)
     files = {p.file for p in problems}
     assert {"technologies.yaml", "indicators.yaml"} <= files
+
+
+def _break_everything(pack_dir: Path) -> None:
+    """Problems from each stage: record shape, references, quotes, bands, scenario overrides."""
+
+    def scenarios(data: dict) -> None:  # type: ignore[type-arg]
+        over = data["scenarios"][1]["overrides"]
+        over["rate_westward_to_rear"] = {"value": 99, "low": 0.1, "high": 0.2}
+        over["no_such_parameter"] = 1
+        data["scenarios"][2]["overrides"]["troops"] = {"value": 5, "low": 1}
+
+    def relations(data: dict) -> None:  # type: ignore[type-arg]
+        data["relations"][0]["subject"] = "nobody"
+        data["relations"][1]["evidence"] = "words the article never says"
+
+    edit_yaml(pack_dir / "scenarios.yaml", scenarios)
+    edit_yaml(pack_dir / "relations.yaml", relations)
+    edit_yaml(pack_dir / "parameters.yaml", lambda d: d["parameters"][0].update(low=0.9, high=0.1))
+
+
+def test_validate_finds_what_loading_finds_without_polars(pack_dir: Path) -> None:
+    """`toolkit validate` (validate_pack: the checks without the frames) reports exactly the
+    problems load_pack raises, in the same order, and the same counts for a valid pack."""
+    from toolkit.pack.load import validate_pack
+
+    summary = validate_pack()
+    loaded = load_pack()
+    assert summary.rows == {name: len(frame) for name, frame in loaded.frames.items()}
+    assert summary.content_hash == loaded.content_hash
+    _break_everything(pack_dir)
+    with pytest.raises(PackError) as loading:
+        load_pack(pack_dir)
+    assert len(loading.value.problems) >= 5
+    assert check_pack(pack_dir) == loading.value.problems
+    assert any("out of the valid range [0.0, 3.0]" in str(p) for p in loading.value.problems)
+    script = (
+        "import sys; from toolkit.pack.load import validate_pack; validate_pack(); "
+        "assert 'polars' not in sys.modules, 'polars imported'"
+    )
+    code = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert code.returncode == 0, code.stderr

@@ -51,21 +51,21 @@ def _options(
 @app.command()
 def validate(pack: PackOption = None) -> None:
     """Check a pack: one line per problem (file [record] field: message (value)); exit 1 if any."""
-    from toolkit.pack.load import default_pack_path, load_pack
+    from toolkit.pack.load import default_pack_path, validate_pack
 
     path = pack or default_pack_path()
     try:
-        loaded = load_pack(path)
+        checked = validate_pack(path)  # every check of load_pack, without building the frames
     except PackError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         typer.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
         raise typer.Exit(1) from None
     counts = ", ".join(
-        f"{len(loaded.frames[name])} {name}"
+        f"{checked.rows[name]} {name}"
         for name in ("entities", "mentions", "relations", "events", "claims", "parameters")
     )
-    typer.echo(f"{path}: valid ({counts}); content hash {loaded.content_hash[:12]}")
+    typer.echo(f"{path}: valid ({counts}); content hash {checked.content_hash[:12]}")
 
 
 @app.command()

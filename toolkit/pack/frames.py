@@ -12,24 +12,38 @@ same loop, and their order (file by file) is the order problems are reported in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from toolkit.pack import records as r
 from toolkit.pack.schema import SCHEMAS
 from toolkit.pack.text import contains_word, find_mentions, find_quote, sentence_at
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from toolkit.pack.load import Loader
+
+
+class Rows(list[dict[str, Any]]):
+    """A frame's rows as dicts, for a check that builds no frames (`FrameBuilder(build=False)`):
+    its columns, ints and floats as the frame would hold them, and the frame's `iter_rows`."""
+
+    def iter_rows(self, *, named: bool = True) -> Iterator[dict[str, Any]]:
+        return iter(self)
+
+
+Frame: TypeAlias = "pl.DataFrame | Rows"
 
 
 class FrameBuilder:
     """Cross-record checks and frame construction, in one pass over the parsed records."""
 
-    def __init__(self, loader: Loader, enums: dict[str, pl.Enum]) -> None:
+    def __init__(self, loader: Loader, enums: Mapping[str, pl.Enum], *, build: bool = True) -> None:
+        """`build` False: run every check but return `Rows` instead of polars frames (`enums`
+        is then not read, and polars is not imported)."""
         self.ld = loader
         self.enums = enums
+        self.build_frames = build
         self.sources: list[dict[str, Any]] = []
         d = loader.data
         self.entities: list[r.Entity] = d["entities.yaml"]["entities"]
@@ -108,7 +122,12 @@ class FrameBuilder:
             )
         return cols
 
-    def frame(self, name: str, rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    def frame(self, name: str, rows: Iterable[dict[str, Any]]) -> Frame:
+        if not self.build_frames:
+            kinds = {col: dt for col, dt, _ in SCHEMAS[name]}
+            return Rows({c: _plain(row.get(c), dt) for c, dt in kinds.items()} for row in rows)
+        import polars as pl
+
         schema = {col: _dtype(dt, self.enums) for col, dt, _ in SCHEMAS[name]}
         data = [{c: row.get(c) for c in schema} for row in rows]
         try:
@@ -119,8 +138,8 @@ class FrameBuilder:
             return pl.DataFrame(schema=schema)  # the problems already found explain it
 
     # -- build ----------------------------------------------------------------------------
-    def build(self) -> dict[str, pl.DataFrame]:
-        frames: dict[str, pl.DataFrame] = {}
+    def build(self) -> dict[str, Frame]:
+        frames: dict[str, Frame] = {}
         frames["sentences"] = self.frame("sentences", (vars(s) for s in self.ld.sentences))
         frames.update(self._entities())
         frames["relations"] = self.frame("relations", self._relations())
@@ -137,7 +156,7 @@ class FrameBuilder:
         frames["sources"] = self.frame("sources", self.sources)
         return frames
 
-    def _entities(self) -> dict[str, pl.DataFrame]:
+    def _entities(self) -> dict[str, Frame]:
         file = "entities.yaml"
         alias_map: dict[str, str] = {}
         for e in self.entities:
@@ -184,7 +203,7 @@ class FrameBuilder:
                 self.ref(file, ev.id, "actors", actor, "entity")
             yield ev.model_dump() | self.src(file, ev.id, ev.evidence)
 
-    def _gdelt(self) -> pl.DataFrame:
+    def _gdelt(self) -> Frame:
         names = {e.id: e for e in self.entities}
         source_url = self.ld.meta.source.url if self.ld.meta else None
         rows = []
@@ -215,7 +234,7 @@ class FrameBuilder:
             )
         return self.frame("gdelt", rows)
 
-    def _estimative(self) -> dict[str, pl.DataFrame]:
+    def _estimative(self) -> dict[str, Frame]:
         file = "estimative.yaml"
         bands = {b.id: b for b in self.bands}
         for prev, cur in zip(self.bands, self.bands[1:], strict=False):
@@ -271,7 +290,7 @@ class FrameBuilder:
                     self.ld.problem(file, c.id, "phrase", c.phrase, "phrase not in the evidence")
             yield row | self.src(file, c.id, c.evidence)
 
-    def _technologies(self) -> dict[str, pl.DataFrame]:
+    def _technologies(self) -> dict[str, Frame]:
         file = "technologies.yaml"
         tiers = [
             t.model_dump() | {"order": i} | self.src(file, t.id, t.evidence)
@@ -291,7 +310,7 @@ class FrameBuilder:
             "technologies": self.frame("technologies", techs),
         }
 
-    def _phases(self) -> dict[str, pl.DataFrame]:
+    def _phases(self) -> dict[str, Frame]:
         file = "phases.yaml"
         rows = []
         for i, ph in enumerate(self.phases):
@@ -347,7 +366,7 @@ class FrameBuilder:
             if ind.phase in self.ids["phase"]:
                 yield ind.model_dump() | self.src(file, ind.id, ind.evidence, ind.assumption)
 
-    def _responses(self) -> dict[str, pl.DataFrame]:
+    def _responses(self) -> dict[str, Frame]:
         file = "responses.yaml"
         kinds = {
             "phase_at_least": "phase",
@@ -424,7 +443,7 @@ class FrameBuilder:
             elif p.distribution == "triangular" and not low <= p.value <= high:
                 self.ld.problem(file, p.id, "value", p.value, f"mode outside band [{low}, {high}]")
 
-    def _scenarios(self, params: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    def _scenarios(self, params: Frame) -> dict[str, Frame]:
         file = "scenarios.yaml"
         bounds = {row["id"]: row for row in params.iter_rows(named=True)}
         if self.scenarios and self.scenarios[0].id != "baseline":
@@ -465,7 +484,18 @@ class FrameBuilder:
         }
 
 
+def _plain(value: Any, dtype: str) -> Any:
+    """A value as a frame column of `dtype` would give it back (ints in a float column as floats)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if dtype == "float" and isinstance(value, int | float):
+        return float(value)
+    return value
+
+
 def _dtype(name: str, enums: Mapping[str, pl.Enum]) -> pl.DataType:
+    import polars as pl
+
     if name.startswith("enum:"):
         return enums[name.removeprefix("enum:")]
     simple: dict[str, pl.DataType] = {

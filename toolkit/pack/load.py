@@ -14,18 +14,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import polars as pl
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import PackError, Problem
 from toolkit.files import data_dir
 from toolkit.pack import records as r
-from toolkit.pack.frames import FrameBuilder
+from toolkit.pack.frames import Frame, FrameBuilder
 from toolkit.pack.schema import FIXED_ENUMS
 from toolkit.pack.text import Sentence, find_quote, split_residue, split_sentences
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # file -> section key -> record model (pack.yaml is a single mapping, handled apart)
 SECTIONS: dict[str, dict[str, type[r.Record]]] = {
@@ -81,15 +83,30 @@ class Pack:
         return find_quote(self.text, quote)
 
 
+@dataclass(frozen=True)
+class PackSummary:
+    """A valid pack as `validate_pack` checked it: the rows of each frame and the content hash."""
+
+    path: Path
+    rows: dict[str, int]
+    content_hash: str
+
+
 def load_pack(path: str | os.PathLike[str] | None = None) -> Pack:
     """Load and validate the pack at `path` (default: `default_pack_path()`)."""
     return Loader(Path(path) if path is not None else default_pack_path()).load()
 
 
+def validate_pack(path: str | os.PathLike[str] | None = None) -> PackSummary:
+    """Run every check `load_pack` runs, without building the frames (polars is not imported):
+    `PackError` with the same problems, or the row count of each frame and the content hash."""
+    return Loader(Path(path) if path is not None else default_pack_path()).summary()
+
+
 def check_pack(path: str | os.PathLike[str] | None = None) -> list[Problem]:
     """Every problem with the pack at `path`; an empty list when it is valid."""
     try:
-        load_pack(path)
+        validate_pack(path)
     except PackError as exc:
         return exc.problems
     return []
@@ -114,6 +131,32 @@ class Loader:
         self.problems.append(Problem(file, record, fld, value, message))
 
     def load(self) -> Pack:
+        raw = self._read()
+        enums = self._enums()
+        frames = cast("dict[str, pl.DataFrame]", FrameBuilder(self, enums).build())
+        meta = self._checked()
+        body, residue = split_residue(raw, meta.residue_marker)
+        return Pack(
+            path=self.root,
+            meta=meta,
+            raw_text=raw,
+            text=body,
+            residue=residue,
+            content_hash=self._content_hash(meta),
+            frames=frames,
+            enums=enums,
+        )
+
+    def summary(self) -> PackSummary:
+        """The checks of `load` without the frames (no polars)."""
+        self._read()
+        rows: dict[str, Frame] = FrameBuilder(self, {}, build=False).build()
+        meta = self._checked()
+        counts = {name: len(frame) for name, frame in rows.items()}
+        return PackSummary(self.root, counts, self._content_hash(meta))
+
+    def _read(self) -> str:
+        """Read every file and check each record; the article's raw text."""
         if not self.root.is_dir():
             raise PackError([Problem(str(self.root), None, None, str(self.root), "no such pack")])
         meta = self.meta = self._read_meta()
@@ -126,21 +169,13 @@ class Loader:
             p.record is None or p.message == "malformed YAML" for p in self.problems
         ):
             raise PackError(self.problems)
-        enums = self._enums()
-        frames = FrameBuilder(self, enums).build()
-        if self.problems:
+        return raw
+
+    def _checked(self) -> r.PackMeta:
+        """The pack's metadata once the cross-record checks found nothing, else `PackError`."""
+        if self.problems or self.meta is None:
             raise PackError(self.problems)
-        body, residue = split_residue(raw, meta.residue_marker)
-        return Pack(
-            path=self.root,
-            meta=meta,
-            raw_text=raw,
-            text=body,
-            residue=residue,
-            content_hash=self._content_hash(meta),
-            frames=frames,
-            enums=enums,
-        )
+        return self.meta
 
     def _read_yaml(self, name: str) -> Any:
         path = self.root / name
@@ -242,6 +277,8 @@ class Loader:
         return out
 
     def _enums(self) -> dict[str, pl.Enum]:
+        import polars as pl
+
         enums = {k: pl.Enum(list(v)) for k, v in FIXED_ENUMS.items()}
         ordered = {
             "phase": self.data["phases.yaml"]["phases"],

@@ -85,10 +85,13 @@ class Pack:
 
 @dataclass(frozen=True)
 class PackSummary:
-    """A valid pack as `validate_pack` checked it: the rows of each frame and the content hash."""
+    """A valid pack as `validate_pack` checked it: its title, the rows of each frame, the ids of
+    each frame that has an `id` column, and the content hash."""
 
     path: Path
+    title: str | None
     rows: dict[str, int]
+    ids: dict[str, tuple[str, ...]]
     content_hash: str
 
 
@@ -153,7 +156,13 @@ class Loader:
         rows: dict[str, Frame] = FrameBuilder(self, {}, build=False).build()
         meta = self._checked()
         counts = {name: len(frame) for name, frame in rows.items()}
-        return PackSummary(self.root, counts, self._content_hash(meta))
+        ids = {
+            name: tuple(str(row["id"]) for row in frame)
+            for name, frame in rows.items()
+            if isinstance(frame, list) and frame and "id" in frame[0]
+        }
+        title = str(meta.title) if getattr(meta, "title", None) else None
+        return PackSummary(self.root, title, counts, ids, self._content_hash(meta))
 
     def _read(self) -> str:
         """Read every file and check each record; the article's raw text."""

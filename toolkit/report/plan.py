@@ -10,6 +10,7 @@ what papermill injects, the report kernel's environment and the provenance shown
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 from collections.abc import Mapping
@@ -33,19 +34,28 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PackInfo:
+    """The report's pack, checked (`validate_pack`: every check, no frames) with the ids of its
+    records; its frames (`PackInfo.pack`, `load_pack`) are built only when the engine checks a
+    scenario or model parameters, so a notebook that needs neither loads no polars in the parent."""
+
     path: Path
-    pack: Pack
     title: str | None
     content_hash: str
+    ids: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None) -> PackInfo:
-        from toolkit.pack.load import default_pack_path, load_pack
+        from toolkit.pack.load import default_pack_path, validate_pack
 
         resolved = Path(path).resolve() if path is not None else default_pack_path().resolve()
-        pack = load_pack(resolved)
-        title = getattr(pack.meta, "title", None)
-        return cls(resolved, pack, str(title) if title else None, pack.content_hash)
+        checked = validate_pack(resolved)
+        return cls(resolved, checked.title, checked.content_hash, checked.ids)
+
+    @functools.cached_property
+    def pack(self) -> Pack:
+        from toolkit.pack.load import load_pack
+
+        return load_pack(self.path)
 
 
 @dataclass(frozen=True)
@@ -130,14 +140,14 @@ def plan_report(
         given["scenario"] = scenario
     if pack_given and "pack" in declared and "pack" not in given:
         given["pack"] = str(pack.path)
-    given = _fold_model_parameters(declared, given, pack.pack, from_text=from_text)
+    given = _fold_model_parameters(declared, given, pack, from_text=from_text)
     overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
     effective_scenario = overrides.get("scenario")
     if effective_scenario is None and "scenario" in declared:
         default = _default(declared["scenario"])
         effective_scenario = default if isinstance(default, str) else None
-    _check_scenario(pack.pack, effective_scenario)
-    model_overrides = _model_overrides(pack.pack, overrides)
+    _check_scenario(pack, effective_scenario)
+    model_overrides = _model_overrides(pack, overrides)
     if effective_scenario is not None or model_overrides:
         _engine_check(pack.pack, effective_scenario, model_overrides)
     run = {
@@ -173,15 +183,15 @@ def _default(param: NotebookParameter) -> Any:
 def _fold_model_parameters(
     declared: Mapping[str, NotebookParameter],
     given: dict[str, Any],
-    pack: Pack,
+    pack: PackInfo,
     *,
     from_text: bool,
 ) -> dict[str, Any]:
     """`-p troops=15000`: a model parameter the notebook does not declare goes into its `overrides`
     dict parameter (when it has one), as a number; the engine checks its range next."""
-    if "overrides" not in declared:
+    if "overrides" not in declared or all(k in declared for k in given):
         return given
-    ids = set(pack.parameters["id"].to_list())
+    ids = set(pack.ids.get("parameters", ()))
     folded = {k: v for k, v in given.items() if k not in declared and k in ids}
     if not folded:
         return given
@@ -205,28 +215,20 @@ def _fold_model_parameters(
     return rest
 
 
-def _check_scenario(pack: Pack, scenario: object) -> None:
-    if not isinstance(scenario, str):
+def _check_scenario(pack: PackInfo, scenario: object) -> None:
+    if not isinstance(scenario, str) or "scenarios" not in pack.ids:
         return
-    frame = pack.frames.get("scenarios")
-    if frame is None or "id" not in frame.columns:
-        return
-    known = [str(s) for s in frame["id"].to_list()]
+    known = list(pack.ids["scenarios"])
     if scenario not in known:
         raise ParameterError(
             f"unknown scenario {shown(scenario)} (the pack has: {', '.join(known)})"
         )
 
 
-def _model_overrides(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
+def _model_overrides(pack: PackInfo, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The values that override model parameters: notebook parameters named like a parameter of the
     pack (`parameters.yaml` ids), plus the entries of a dict parameter named `overrides`."""
-    frame = pack.frames.get("parameters")
-    ids = (
-        set(frame["id"].cast(str).to_list())
-        if frame is not None and "id" in frame.columns
-        else set()
-    )
+    ids = set(pack.ids.get("parameters", ()))
     result = {k: v for k, v in overrides.items() if k in ids}
     nested = overrides.get("overrides")
     if isinstance(nested, Mapping):
@@ -263,8 +265,10 @@ def _engine_check(pack: Pack, scenario: object, overrides: dict[str, Any]) -> No
 def _run_check(run_parameters: dict[str, Any]) -> None:
     """`toolkit.engine.validate.validate_run(parameters)`, if the engine provides it: the notebook's other
     parameters (paths, months, seed, ...); it checks those it knows and ignores the rest."""
+    if not run_parameters:
+        return
     validate = _engine_hook("validate_run")
-    if validate is not None and run_parameters:
+    if validate is not None:
         _call_hook(validate, run_parameters)
 
 

@@ -589,6 +589,29 @@ def test_sweep_reports_equal_single_reports(rendered: Path, tmp_path: Path) -> N
 
 @pytest.mark.notebook
 @pytest.mark.slow
+def test_sweep_with_shared_assets_writes_the_library_once(rendered: Path, tmp_path: Path) -> None:
+    """--shared-assets: one library file beside index.html; each report loads it by name and is
+    otherwise the self-contained report byte for byte."""
+    from toolkit.report.sweep import sweep
+
+    result = sweep(
+        {"n_points": [5, 12]}, notebook=CHARTS, out_dir=tmp_path, workers=2, shared_assets=True
+    )
+    (bundle,) = tmp_path.glob("vega-bundle-*.js")
+    document = result.reports[1].read_text(encoding="utf-8")
+    # nbconvert's last pass writes attributes in alphabetical order
+    tag = re.search(
+        r'(<script [^>]*data-toolkit="vega-bundle"[^>]*) src="([^"]+)"></script>', document
+    )
+    assert tag is not None
+    assert tag.group(2) == bundle.name
+    inline = f"{tag.group(1)}>\n{bundle.read_text(encoding='utf-8')}</script>"
+    assert document.replace(tag.group(0), inline).encode("utf-8") == rendered.read_bytes()
+    assert len(document) < len(rendered.read_text(encoding="utf-8")) - 500_000
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
 def test_sweep_reports_do_not_leak_state(tmp_path: Path) -> None:
     from toolkit.report.render import render_report
     from toolkit.report.sweep import sweep

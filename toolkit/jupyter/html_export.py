@@ -382,11 +382,13 @@ def export_html(
     provenance: Provenance,
     show_code: bool = False,
     exporter: HTMLExporter | None = None,
+    assets: Path | None = None,
 ) -> str:
     """The report's HTML (a str) from an executed notebook.
 
     `exporter` (from `make_exporter(show_code=...)`, same `show_code`) may be reused across reports
-    in one thread; a new one is made otherwise.
+    in one thread; a new one is made otherwise. `assets`: the folder the report is written to, where
+    the chart library goes as one shared file (`offline.bundle_file_script`) instead of inline.
     """
     import dataclasses
 
@@ -402,7 +404,11 @@ def export_html(
                 "one library is inlined per report"
             )
         vl_version, _ = offline.javascript_bundle(versions[0])
-        scripts.append(offline.bundle_script(vl_version))
+        scripts.append(
+            offline.bundle_script(vl_version)
+            if assets is None
+            else offline.bundle_file_script(assets, vl_version)
+        )
         scripts.append(f"<script>\n{offline.render_call_js()}\n</script>")
     provenance = dataclasses.replace(provenance, vega_lite=vl_version)
     if exporter is None:

@@ -85,11 +85,13 @@ def execute_plan(
     show_code: bool = False,
     exporter: HTMLExporter | Future[HTMLExporter] | None = None,
     executed: threading.Event | None = None,
+    shared_assets: bool = False,
 ) -> Path:
     """Run `plan` on `kernel` and publish `out` atomically; see the module docstring for failures.
 
     `exporter` may be a future: it is being prepared in another thread while the notebook runs;
     `executed` is set once execution has ended (that thread then skips its warm-up export).
+    `shared_assets`: the chart library goes beside `out` as a file instead of inside it.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -144,6 +146,7 @@ def execute_plan(
         provenance=plan.provenance(),
         show_code=show_code,
         exporter=exporter.result() if isinstance(exporter, Future) else exporter,
+        assets=out.parent if shared_assets else None,
     )
     write_atomic(out, document.encode("utf-8"))
     return out

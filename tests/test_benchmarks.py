@@ -72,9 +72,10 @@ def test_benchmark_script_runs(script: str, args: list[str], expect: list[str]) 
 @pytest.mark.xdist_group("report")
 def test_report_benchmark_runs(tmp_path: Path) -> None:
     """On the trivial notebook only, one round, a sweep of one: the peer chain is slow."""
+    # the peer's Jupyter files in tmp_path; the script's own folder is a TemporaryDirectory in the
+    # system's (a kernel's IPC socket path must stay short)
     env = dict(
         os.environ,
-        TMPDIR=str(tmp_path),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
         IPYTHONDIR=str(tmp_path / "ipython"),
     )

@@ -122,10 +122,14 @@ def sweep(
     show_code: bool = False,
     progress: bool = False,
     from_text: bool = False,
+    shared_assets: bool = False,
 ) -> SweepResult:
     """Render one report per combination of `grid` into `out_dir` (+ `index.html`); see module doc.
 
     `workers` kernels render at once (default `default_workers()`: one per CPU, at most 4).
+    `shared_assets`: the chart library is written once into `out_dir`, beside `index.html`, and
+    each report loads it from there instead of carrying its own copy (~0.9 MB each); the reports
+    then open offline as a folder. Default: every report is one self-contained file.
     """
     from toolkit.fastimport import block_slow_optional_imports
 
@@ -159,7 +163,7 @@ def sweep(
         return _sweep(
             kernels, source, combos, list(grid), fixed, target,
             scenario=scenario, pack=pack, show_code=show_code,
-            progress=progress, from_text=from_text,
+            progress=progress, from_text=from_text, shared_assets=shared_assets,
         )  # fmt: skip
     finally:
         for kernel in kernels:
@@ -180,6 +184,7 @@ def _sweep(
     progress: bool,
     from_text: bool,
     run: Runner | None = None,
+    shared_assets: bool = False,
 ) -> SweepResult:
     """Plan every report, render them with `run` (default: `_run`, on `kernels`; a Dask cluster's
     runner in `toolkit.distributed.sweep`), write the index."""
@@ -208,8 +213,9 @@ def _sweep(
     with lock_dir(target, "sweep"):  # two sweeps into one folder would interleave
         listed = previous_files(target)  # what an earlier sweep's index lists
         items, interrupted = (run or _run)(
-            kernels, jobs, info.imports, show_code=show_code, progress=progress
-        )
+            kernels, jobs, info.imports, show_code=show_code, progress=progress,
+            shared_assets=shared_assets,
+        )  # fmt: skip
         ordered = [
             items.get(i) or SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
             for i, _, out, values in jobs
@@ -256,6 +262,7 @@ def _run(
     *,
     show_code: bool,
     progress: bool,
+    shared_assets: bool = False,
 ) -> tuple[dict[int, SweepItem], bool]:
     """Render the jobs on the kernels; (results by job index, whether Ctrl-C stopped it)."""
     from toolkit.report.render import _prepare_export
@@ -289,7 +296,10 @@ def _run(
             if exporter is None:
                 item = SweepItem(values, out, f"{out.name}: the worker's kernel did not start")
             else:
-                item = _one(kernels, slot, plan, out, values, fresh, exporter, show_code, imports)
+                item = _one(
+                    kernels, slot, plan, out, values, fresh, exporter, show_code, imports,
+                    shared_assets,
+                )  # fmt: skip
                 if stop.is_set() and item.error is not None:
                     item = SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
             fresh = False
@@ -339,6 +349,7 @@ def _one(
     exporter: Any,
     show_code: bool,
     imports: list[str],
+    shared_assets: bool = False,
 ) -> SweepItem:
     from toolkit.jupyter.kernels import Kernel, KernelError
     from toolkit.report.render import execute_plan
@@ -358,7 +369,9 @@ def _one(
         kernel.drain()  # the warm-up (and its snapshot) has finished
         if not fresh:
             kernel.reset()
-        execute_plan(plan, kernel, out, show_code=show_code, exporter=exporter)
+        execute_plan(
+            plan, kernel, out, show_code=show_code, exporter=exporter, shared_assets=shared_assets
+        )
     except KernelError as exc:
         # A kernel that cannot be reset is replaced; this report is reported as failed.
         with contextlib.suppress(ToolkitError):

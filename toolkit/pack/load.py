@@ -215,16 +215,7 @@ class Loader:
         enums: dict[str, pl.Enum],
     ) -> Pack:
         body, residue = split_residue(raw, meta.residue_marker)
-        return Pack(
-            path=self.root,
-            meta=meta,
-            raw_text=raw,
-            text=body,
-            residue=residue,
-            content_hash=content_hash,
-            frames=frames,
-            enums=enums,
-        )
+        return Pack(self.root, meta, raw, body, residue, content_hash, frames, enums)
 
     def _read(self) -> str:
         """Read every file and check each record; the article's raw text."""

@@ -618,6 +618,12 @@ def test_sweep_with_shared_assets_writes_the_library_once(rendered: Path, tmp_pa
     inline = f"{tag.group(1)}>\n{bundle.read_text(encoding='utf-8')}</script>"
     assert document.replace(tag.group(0), inline).encode("utf-8") == rendered.read_bytes()
     assert len(document) < len(rendered.read_text(encoding="utf-8")) - 500_000
+    # a self-contained sweep into the folder leaves no library behind (no report there loads it)
+    again = sweep({"n_points": [12]}, notebook=CHARTS, out_dir=tmp_path, workers=1)
+    assert again.reports[0].read_bytes() == rendered.read_bytes()
+    assert bundle in again.removed
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))  # not the lock
+    assert left == sorted([again.reports[0].name, "index.html"])
 
 
 @pytest.mark.notebook

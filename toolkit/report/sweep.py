@@ -12,7 +12,8 @@ A report that fails does not stop the sweep: it is listed as failed in `index.ht
 error-annotated notebook under `failed/`), and `SweepError` is raised at the end.
 
 The output folder is the sweep's: the reports an earlier sweep wrote there (those its `index.html`
-lists) that this sweep does not write are removed, so every report in the folder is in the index. Any exception
+lists) that this sweep does not write are removed, so every report in the folder is in the index; so is
+an earlier `--shared-assets` sweep's chart library, unless this sweep shares one too. Any exception
 while rendering one report (a full disk, an unwritable file) is that report's failure, not the sweep's.
 
 Ctrl-C stops promptly: no new report starts, the running cells are interrupted, the reports already
@@ -98,6 +99,8 @@ def _file_name(stem: str, values: Mapping[str, Any], taken: set[str]) -> str:
     return name
 
 
+# the chart library a --shared-assets sweep writes beside its reports
+LIBRARY_GLOB = "vega-bundle-*.js"
 MAX_DEFAULT_WORKERS = 4  # each worker is a kernel of a few hundred MB
 
 
@@ -222,6 +225,8 @@ def _sweep(
         ]
         # The folder is the sweep's: an earlier sweep's reports that this index would not list go.
         removed = stale_files(target, ordered, listed)
+        if not shared_assets:  # no report left here loads an earlier --shared-assets library
+            removed += sorted(p for p in target.glob(LIBRARY_GLOB) if p.is_file())
         for path in removed:
             path.unlink(missing_ok=True)
         index = write_index(target, info.path.name, names, plans, ordered)

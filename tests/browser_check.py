@@ -80,8 +80,12 @@ class Findings:
         return found
 
 
-def check_report(path: Path, *, timeout_ms: int = CHART_TIMEOUT_MS) -> Findings:
-    """Load `path` offline in headless Chromium and collect findings (see the module docstring)."""
+def check_report(
+    path: Path, *, timeout_ms: int = CHART_TIMEOUT_MS, folder: bool = False
+) -> Findings:
+    """Load `path` offline in headless Chromium and collect findings (see the module docstring).
+    `folder`: the report travels with its folder (`toolkit sweep --shared-assets`), so files
+    beside it may load; anything else is still aborted and recorded."""
     from playwright.sync_api import sync_playwright
 
     findings = Findings(path=path)
@@ -91,10 +95,12 @@ def check_report(path: Path, *, timeout_ms: int = CHART_TIMEOUT_MS) -> Findings:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
 
             page_url = path.resolve().as_uri()
+            beside = path.resolve().parent.as_uri() + "/"
 
             def route(route: Any) -> None:
                 url = route.request.url
-                if url == page_url:
+                inside = folder and url.startswith(beside) and "/" not in url[len(beside) :]
+                if url == page_url or inside:
                     route.continue_()
                 elif url.startswith("file:"):
                     findings.file_requests.append(url)

@@ -50,6 +50,11 @@ def run_script(script: str, args: list[str], env: dict[str, str] | None = None) 
             ],
         ),
         (
+            "bench_cli.py",
+            ["--rounds", "1"],
+            ["toolkit --help", "toolkit validate", "goal <= +0.15 s", "goal <= +0.50 s"],
+        ),
+        (
             "bench_explore.py",
             ["--paths", "500", "--months", "6", "--repeats", "1"],
             ["median callback"],
@@ -68,7 +73,7 @@ def run_script(script: str, args: list[str], env: dict[str, str] | None = None) 
                 "--notebook",
                 str(ROOT / "tests" / "fixtures" / "charts_report.ipynb"),
             ],
-            "ratio cluster / local",
+            ["ratio cluster / local"],
             marks=pytest.mark.slow,
         ),
     ],
@@ -84,6 +89,7 @@ def test_benchmark_script_runs(script: str, args: list[str], expect: list[str]) 
 @pytest.mark.xdist_group("report")
 def test_report_benchmark_runs(tmp_path: Path) -> None:
     """On the trivial notebook only, one round, a sweep of one: the peer chain is slow."""
+    # everything under tmp_path, however deep: kernels under a deep TMPDIR talk TCP on loopback
     env = dict(
         os.environ,
         TMPDIR=str(tmp_path),

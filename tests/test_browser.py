@@ -68,6 +68,27 @@ def test_report_works_offline_in_chromium(xss_report: Path) -> None:
     assert findings.slider_changed is True
 
 
+def test_sweep_with_shared_assets_draws_from_the_folder(tmp_path: Path) -> None:
+    """`toolkit sweep --shared-assets`: the chart library is one file beside index.html, and the
+    reports draw their charts from it, offline."""
+    from toolkit.report.sweep import sweep
+
+    result = sweep(
+        {"n_points": [5]},
+        notebook=FIXTURES / "charts_report.ipynb",
+        out_dir=tmp_path / "sweep",
+        workers=1,
+        shared_assets=True,
+    )
+    (report,) = result.reports
+    assert len(list((tmp_path / "sweep").glob("vega-bundle-*.js"))) == 1
+    findings = check_report(report, folder=True)
+    assert findings.problems() == []
+    assert len(findings.charts) == 2
+    assert all(chart["drawn"] for chart in findings.charts)
+    assert findings.file_requests == []  # nothing but the file beside it
+
+
 def test_script_in_data_renders_as_text(xss_report: Path) -> None:
     findings = check_report(xss_report)
     assert findings.dialogs == []  # alert(1) never ran

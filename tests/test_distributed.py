@@ -272,6 +272,31 @@ def test_a_sweep_on_the_cluster_is_byte_identical_to_the_local_sweep(
 
 
 @pytest.mark.notebook
+def test_a_shared_assets_sweep_on_the_cluster_equals_the_local_one(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """--shared-assets with --scheduler: the client writes the library file the workers' reports
+    load; the folder is the local --shared-assets sweep's, byte for byte."""
+    from toolkit.distributed.sweep import sweep as cluster_sweep
+    from toolkit.report.sweep import sweep
+
+    grid = {"n_points": [5]}
+    sweep(grid, notebook=CHARTS, out_dir=tmp_path / "local", workers=1, shared_assets=True)
+    remote = cluster_sweep(
+        grid, notebook=CHARTS, out_dir=tmp_path / "cluster", client=cluster.client,
+        shared_assets=True,
+    )  # fmt: skip
+    names = sorted(p.name for p in (tmp_path / "local").iterdir())
+    assert sorted(p.name for p in (tmp_path / "cluster").iterdir()) == names
+    (library,) = (tmp_path / "cluster").glob("vega-bundle-*.js")
+    for name in names:
+        mine, theirs = tmp_path / "cluster" / name, tmp_path / "local" / name
+        assert mine.read_bytes() == theirs.read_bytes(), name
+    assert remote.reports[0].stat().st_size < library.stat().st_size  # the library is not inside
+    _no_partial_files(tmp_path / "cluster")
+
+
+@pytest.mark.notebook
 def test_reports_on_one_worker_kernel_see_nothing_of_each_other(
     cluster: Cluster, tmp_path: Path
 ) -> None:

@@ -4,9 +4,11 @@ warm kernels that leak nothing between reports. Everything is written under pyte
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -228,6 +230,64 @@ def test_run_parameters_go_to_the_engine_run_check(
 
 
 @pytest.mark.usefixtures("no_kernel")
+def test_a_broken_pack_fails_before_a_kernel_starts(tmp_path: Path, pack_dir: Path) -> None:
+    """Even for a notebook that uses neither the pack's frames nor the engine (checked without them)."""
+    from toolkit.errors import PackError
+    from toolkit.report.render import render_report
+
+    (pack_dir / "claims.yaml").write_text("claims: [{id: 1}]\n", encoding="utf-8")
+    with pytest.raises(PackError):
+        render_report(ISOLATION, out=tmp_path / "r.html", pack=pack_dir)
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.notebook
+def test_a_notebook_without_pack_parameters_loads_no_frames_or_engine(tmp_path: Path) -> None:
+    """The report floor: the parent checks the pack without polars and imports no engine (numpy)
+    for a notebook that needs neither; the report still names the pack in its footer."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell("print(x + 1)")]
+    path = tmp_path / "trivial.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "trivial.html"
+    script = (
+        "import sys; from toolkit.report.render import render_report; "
+        f"render_report({str(path)!r}, out={str(out)!r}, parameters={{'x': 2}}); "
+        "print(sorted(m for m in ('polars', 'numpy', 'toolkit.engine.compile') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    from toolkit.pack.load import load_pack
+
+    document = out.read_text(encoding="utf-8")
+    assert re.search(r">3\s*<", document)  # x = 2 injected, print(x + 1) ran
+    assert load_pack().content_hash in document
+
+
+def test_the_warm_up_export_is_skipped_once_the_notebook_has_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from toolkit.jupyter import html_export
+    from toolkit.report.render import _prepare_export
+
+    warmed: list[object] = []
+    monkeypatch.setattr(html_export, "warm_exporter", warmed.append)
+    executed = threading.Event()
+    _prepare_export(False, executed)
+    assert len(warmed) == 1  # still running: the warm-up overlaps it
+    executed.set()
+    _prepare_export(False, executed)
+    assert len(warmed) == 1  # already done: straight to the real export
+
+
+@pytest.mark.usefixtures("no_kernel")
 def test_scenario_needs_a_scenario_parameter(tmp_path: Path) -> None:
     from toolkit.report.render import render_report
 
@@ -346,6 +406,50 @@ def test_markdown_outputs_keep_markdown_and_lose_scripts() -> None:
     assert "<iframe" not in cleaned
     assert "onclick" not in cleaned
     assert "&lt;script&gt;" in cleaned
+
+
+@pytest.mark.parametrize("show_code", [False, True])
+def test_the_report_exporter_writes_what_nbconvert_writes(
+    show_code: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's HTMLExporter (tree searches instead of CSS selectors, cached templates) gives
+    the same document as nbconvert's own, images without alt text and focusable areas included."""
+    from nbconvert.exporters import HTMLExporter
+
+    from toolkit.jupyter import html_export
+
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x = 1\nprint(x)")
+    code.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+        nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "img"}),
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": '<img src="data:image/png;base64,' + png + '">'}
+        ),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "2"}, execution_count=1),
+    ]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# T\n\n![a dot](data:image/png;base64," + png + ") *b*"),
+        code,
+        nbformat.v4.new_code_cell("y = 2"),
+    ]
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    prov = html_export.Provenance(
+        "t.ipynb", "0" * 64, "0", "pack", "1" * 64, None, None, (), "py", (), "2023-11-14T22:13:20Z"
+    )
+
+    def document() -> str:
+        return html_export.export_html(
+            copy.deepcopy(nb), title="T", provenance=prov, show_code=show_code
+        )
+
+    ours = document()
+    ours_again = document()  # templates from the cache this time
+    monkeypatch.setattr(html_export, "_exporter_class", lambda: HTMLExporter)
+    assert ours == document() == ours_again
+    assert 'alt="No description has been provided for this image"' in ours
+    assert 'tabindex="0"' in ours
 
 
 def test_outputs_that_load_from_a_cdn_are_refused() -> None:
@@ -491,6 +595,35 @@ def test_sweep_reports_equal_single_reports(rendered: Path, tmp_path: Path) -> N
         assert f'href="{path.name}"' in index
     assert "<th>n_points</th>" in index
     assert "<code>5</code>" in index
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_sweep_with_shared_assets_writes_the_library_once(rendered: Path, tmp_path: Path) -> None:
+    """--shared-assets: one library file beside index.html; each report loads it by name and is
+    otherwise the self-contained report byte for byte."""
+    from toolkit.report.sweep import sweep
+
+    result = sweep(
+        {"n_points": [5, 12]}, notebook=CHARTS, out_dir=tmp_path, workers=2, shared_assets=True
+    )
+    (bundle,) = tmp_path.glob("vega-bundle-*.js")
+    document = result.reports[1].read_text(encoding="utf-8")
+    # nbconvert's last pass writes attributes in alphabetical order
+    tag = re.search(
+        r'(<script [^>]*data-toolkit="vega-bundle"[^>]*) src="([^"]+)"></script>', document
+    )
+    assert tag is not None
+    assert tag.group(2) == bundle.name
+    inline = f"{tag.group(1)}>\n{bundle.read_text(encoding='utf-8')}</script>"
+    assert document.replace(tag.group(0), inline).encode("utf-8") == rendered.read_bytes()
+    assert len(document) < len(rendered.read_text(encoding="utf-8")) - 500_000
+    # a self-contained sweep into the folder leaves no library behind (no report there loads it)
+    again = sweep({"n_points": [12]}, notebook=CHARTS, out_dir=tmp_path, workers=1)
+    assert again.reports[0].read_bytes() == rendered.read_bytes()
+    assert bundle in again.removed
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))  # not the lock
+    assert left == sorted([again.reports[0].name, "index.html"])
 
 
 @pytest.mark.notebook

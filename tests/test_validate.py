@@ -4,6 +4,8 @@ non-zero exit; nothing changed on disk."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -204,3 +206,124 @@ def test_check_pack_lists_every_problem(pack_dir: Path) -> None:
     problems = check_pack(pack_dir)
     files = {p.file for p in problems}
     assert {"technologies.yaml", "indicators.yaml"} <= files
+
+
+def _break_everything(pack_dir: Path) -> None:
+    """Problems from each stage: record shape, references, quotes, bands, scenario overrides."""
+
+    def scenarios(data: dict) -> None:  # type: ignore[type-arg]
+        over = data["scenarios"][1]["overrides"]
+        over["rate_westward_to_rear"] = {"value": 99, "low": 0.1, "high": 0.2}
+        over["no_such_parameter"] = 1
+        data["scenarios"][2]["overrides"]["troops"] = {"value": 5, "low": 1}
+
+    def relations(data: dict) -> None:  # type: ignore[type-arg]
+        data["relations"][0]["subject"] = "nobody"
+        data["relations"][1]["evidence"] = "words the article never says"
+
+    edit_yaml(pack_dir / "scenarios.yaml", scenarios)
+    edit_yaml(pack_dir / "relations.yaml", relations)
+    edit_yaml(pack_dir / "parameters.yaml", lambda d: d["parameters"][0].update(low=0.9, high=0.1))
+
+
+def test_validate_finds_what_loading_finds_without_polars(pack_dir: Path) -> None:
+    """`toolkit validate` (validate_pack: the checks without the frames) reports exactly the
+    problems load_pack raises, in the same order, and the same counts for a valid pack."""
+    from toolkit.pack.load import validate_pack
+
+    summary = validate_pack()
+    loaded = load_pack()
+    assert summary.rows == {name: len(frame) for name, frame in loaded.frames.items()}
+    assert summary.content_hash == loaded.content_hash
+    _break_everything(pack_dir)
+    with pytest.raises(PackError) as loading:
+        load_pack(pack_dir)
+    assert len(loading.value.problems) >= 5
+    assert check_pack(pack_dir) == loading.value.problems
+    assert any("out of the valid range [0.0, 3.0]" in str(p) for p in loading.value.problems)
+    script = (
+        "import sys; from toolkit.pack.load import validate_pack; validate_pack(); "
+        "assert 'polars' not in sys.modules, 'polars imported'"
+    )
+    code = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert code.returncode == 0, code.stderr
+
+
+def test_frames_from_the_checked_rows_are_load_packs() -> None:
+    """A report's parent checks with validate_pack and builds frames from the rows it checked
+    (`PackSummary.pack`) only when the engine needs them: the very frames load_pack builds."""
+    from toolkit.pack.load import validate_pack
+
+    summary = validate_pack()
+    loaded = load_pack()
+    built = summary.pack()
+    assert built.content_hash == loaded.content_hash == summary.content_hash
+    assert built.meta == loaded.meta
+    assert (built.text, built.residue) == (loaded.text, loaded.residue)
+    assert built.frames.keys() == loaded.frames.keys()
+    for name, frame in loaded.frames.items():
+        assert built.frames[name].schema == frame.schema, name
+        assert built.frames[name].equals(frame, null_equal=True), name
+    assert summary.start == loaded.meta.publication.date
+    assert summary.ids == {
+        name: tuple(str(i) for i in frame["id"].to_list())
+        for name, frame in loaded.frames.items()
+        if "id" in frame.columns
+    }
+
+
+VALIDATE_IN_PROCESS = """
+import sys
+from typer.testing import CliRunner
+from toolkit.cli.app import app
+result = CliRunner().invoke(app, ["validate", "--pack", sys.argv[1]])
+print(result.exit_code, "polars" in sys.modules)
+print(result.output)
+"""
+
+
+def _validate_fresh(pack_dir: Path, cache: Path) -> tuple[str, str]:
+    import os
+
+    from toolkit.cache import CACHE_ENV
+
+    done = subprocess.run(
+        [sys.executable, "-c", VALIDATE_IN_PROCESS, str(pack_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, **{CACHE_ENV: str(cache)}),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    status, _, output = done.stdout.partition("\n")
+    return status, output
+
+
+def test_validate_remembers_a_pack_the_engine_accepted(pack_dir: Path, tmp_path: Path) -> None:
+    """The engine's checks run once per pack content and toolkit code: validating the same pack
+    again imports no polars and prints the same line; an edit is checked again."""
+    cache = tmp_path / "cache"
+    first = _validate_fresh(pack_dir, cache)
+    assert first[0] == "0 True"
+    assert len(list(cache.glob("engine-valid-*"))) == 1
+    again = _validate_fresh(pack_dir, cache)
+    assert again == ("0 False", first[1])
+    edit_yaml(pack_dir / "parameters.yaml", lambda d: d["parameters"][0].update(label="edited"))
+    edited = _validate_fresh(pack_dir, cache)
+    assert edited[0] == "0 True"
+    assert len(list(cache.glob("engine-valid-*"))) == 2
+
+
+def test_validate_never_remembers_what_the_engine_rejects(pack_dir: Path, tmp_path: Path) -> None:
+    path = pack_dir / "responses.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    will: lethal_will\n" in text
+    path.write_text(text.replace("    will: lethal_will\n", "    will: intensity_withdrawal\n", 1))
+    cache = tmp_path / "cache"
+    first = _validate_fresh(pack_dir, cache)
+    assert first[0] == "1 True"
+    assert "parameters.yaml [intensity_withdrawal] min/max: the engine uses it as" in first[1]
+    assert _validate_fresh(pack_dir, cache) == first
+    assert not list(cache.glob("engine-valid-*"))

@@ -8,6 +8,7 @@ only means the value is computed again.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -49,3 +50,20 @@ def cached_json(kind: str, key: object, compute: Callable[[], Any]) -> Any:
     value = compute()
     write_atomic_text(path, json.dumps(value))
     return value
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """The toolkit's version and a digest of its Python sources (`toolkit/**/*.py`): two processes
+    with the same fingerprint run the same code."""
+    import sys
+
+    root = Path(__file__).resolve().parent  # the toolkit package, imported before this module
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if "__pycache__" in rel or rel.startswith("_"):
+            continue
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    version = getattr(sys.modules.get("toolkit"), "__version__", "unknown")
+    return f"{version}+{digest.hexdigest()[:16]}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -19,7 +19,7 @@ from toolkit.cli import scoring as cli_scoring
 from toolkit.cli import track as cli_track
 from toolkit.cli.options import PackOption, handles_errors
 from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
-from toolkit.errors import PackError
+from toolkit.errors import PackError, Problem
 
 app = typer.Typer(
     name="toolkit",
@@ -55,24 +55,22 @@ def _options(
 def validate(pack: PackOption = None) -> None:
     """Check a pack: one line per problem (file [record] field: message (value)); exit 1 if any.
 
-    Runs every check the engine runs too: each scenario of the pack is compiled into a model.
+    Runs every check the engine runs too: each scenario of the pack is compiled into a model (once
+    per pack content and toolkit code: `toolkit.engine.check.check_checked_pack`).
     """
-    from toolkit.engine.check import check_pack_models
-    from toolkit.pack.load import default_pack_path, load_pack
+    from toolkit.engine.check import check_checked_pack
+    from toolkit.pack.load import default_pack_path, validate_pack
 
     path = pack or default_pack_path()
     try:
-        loaded = load_pack(path)
-        problems = check_pack_models(loaded)
+        checked = validate_pack(path)  # every check of load_pack, without building the frames
     except PackError as exc:
-        problems = exc.problems
+        _fail_validation(path, exc.problems)
+    problems = check_checked_pack(checked)
     if problems:
-        for problem in problems:
-            typer.echo(str(problem), err=True)
-        typer.echo(f"{path}: {len(problems)} problem(s)", err=True)
-        raise typer.Exit(1)
+        _fail_validation(path, problems)
     counts = ", ".join(
-        f"{len(loaded.frames[name])} {name}"
+        f"{checked.rows[name]} {name}"
         for name in (
             "entities",
             "mentions",
@@ -83,7 +81,14 @@ def validate(pack: PackOption = None) -> None:
             "observations",
         )
     )
-    typer.echo(f"{path}: valid ({counts}); content hash {loaded.content_hash[:12]}")
+    typer.echo(f"{path}: valid ({counts}); content hash {checked.content_hash[:12]}")
+
+
+def _fail_validation(path: object, problems: list[Problem]) -> NoReturn:
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    typer.echo(f"{path}: {len(problems)} problem(s)", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -119,6 +119,14 @@ def sweep_command(
     show_code: ShowCodeOption = False,
     pack: PackOption = None,
     scheduler: SchedulerOption = None,
+    shared_assets: Annotated[
+        bool,
+        typer.Option(
+            "--shared-assets",
+            help="Write the chart library once, beside index.html, instead of into every report "
+            "(smaller reports that open offline as a folder; default: each report self-contained).",
+        ),
+    ] = False,
 ) -> None:
     """Render one report per combination of --grid values, and an index.html listing them."""
     from toolkit.jupyter.nbparams import parse_assignments, split_values
@@ -139,6 +147,7 @@ def sweep_command(
             pack=pack,
             from_text=True,
             progress=True,
+            shared_assets=shared_assets,
         )
     except SweepInterrupted as exc:
         typer.echo(f"error: {exc}", err=True)

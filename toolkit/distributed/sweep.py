@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, ToolkitError
 from toolkit.report.index import SweepItem
 from toolkit.report.sweep import NOT_RENDERED, SweepResult
 
@@ -68,13 +69,15 @@ def sweep(
     from_text: bool = False,
     announce: Callable[[str], None] | None = None,
     stats: list[ReportStats] | None = None,
+    shared_assets: bool = False,
 ) -> SweepResult:
     """`toolkit.report.sweep.sweep` with every report rendered on a Dask cluster (module doc).
 
     `client` is a `distributed.Client`, or a `--scheduler` text (`tcp://host:8786`, `local[:N]`)
     connected once every combination has passed its checks; `announce` gets the dashboard line
     then. `workers` is the local sweep's option: refused here (the cluster has its workers).
-    `stats`, if given, receives one `ReportStats` per report rendered.
+    `stats`, if given, receives one `ReportStats` per report rendered. `shared_assets`: as the
+    local sweep's (`--shared-assets`); the client writes the chart library beside the reports.
     """
     from toolkit.distributed import require_distributed
     from toolkit.distributed.cluster import parse_scheduler
@@ -112,11 +115,13 @@ def sweep(
     return _sweep(
         [], source, combos, list(grid), fixed, target,
         scenario=scenario, pack=pack, show_code=show_code,
-        progress=progress, from_text=from_text, run=runner,
+        progress=progress, from_text=from_text, run=runner, shared_assets=shared_assets,
     )  # fmt: skip
 
 
-def make_spec(plan: ReportPlan, source: NotebookSource, show_code: bool) -> SweepSpec:
+def make_spec(
+    plan: ReportPlan, source: NotebookSource, show_code: bool, shared_assets: bool = False
+) -> SweepSpec:
     """The notebook and the pack of `plan` by content, and the client's settings, for the workers."""
     from toolkit.distributed.worker import SweepSpec
     from toolkit.engine.cluster import code_fingerprint
@@ -141,6 +146,7 @@ def make_spec(plan: ReportPlan, source: NotebookSource, show_code: bool) -> Swee
         fingerprint=code_fingerprint(),
         kernel_env={"SOURCE_DATE_EPOCH": epoch} if epoch else {},
         generated_at=generated_at() if epoch else None,
+        shared_assets=shared_assets,
     )
 
 
@@ -167,15 +173,24 @@ class _ClusterRunner:
         *,
         show_code: bool,
         progress: bool,
+        shared_assets: bool = False,
     ) -> tuple[dict[int, SweepItem], bool]:
         """Connect (every report has been planned by now) and render the jobs."""
         from toolkit.distributed.cluster import connect
 
         with connect(self.client, announce=self.announce) as client:
-            return self._run(client, jobs, show_code=show_code, progress=progress)
+            return self._run(
+                client, jobs, show_code=show_code, progress=progress, shared_assets=shared_assets
+            )
 
     def _run(
-        self, client: Client, jobs: list[Job], *, show_code: bool, progress: bool
+        self,
+        client: Client,
+        jobs: list[Job],
+        *,
+        show_code: bool,
+        progress: bool,
+        shared_assets: bool,
     ) -> tuple[dict[int, SweepItem], bool]:
         from distributed import as_completed
 
@@ -183,7 +198,8 @@ class _ClusterRunner:
         from toolkit.report.sweep import _Progress
 
         name = f"toolkit-sweep-{uuid.uuid4().hex[:12]}"
-        client.register_plugin(KernelPool(make_spec(jobs[0][1], self.source, show_code)), name=name)
+        spec = make_spec(jobs[0][1], self.source, show_code, shared_assets)
+        client.register_plugin(KernelPool(spec), name=name)
         results: dict[int, SweepItem] = {}
         interrupted = False
         bar = _Progress(len(jobs), enabled=progress)
@@ -236,7 +252,10 @@ class _ClusterRunner:
             self.stats.append(ReportStats(out.name, rendered.worker, rendered.seconds, size))
         if rendered.data is not None:
             try:
+                _write_library(out.parent, rendered.data)  # a --shared-assets report's, first
                 write_atomic(out, rendered.data)
+            except ToolkitError as exc:
+                return SweepItem(values, out, f"{out.name}: {exc}")
             except OSError as exc:
                 return SweepItem(values, out, f"{out.name}: {type(exc).__name__}: {exc}")
             return SweepItem(values, out)
@@ -245,3 +264,26 @@ class _ClusterRunner:
             with contextlib.suppress(OSError):  # keeping it is best effort, as locally
                 write_atomic(_failed_path(out), rendered.failed_notebook)
         return SweepItem(values, out, error)
+
+
+_LIBRARY_TAG = re.compile(rb'<script [^>]*data-toolkit="vega-bundle"[^>]*>')
+
+
+def _write_library(folder: Path, report: bytes) -> None:
+    """The chart library file a `--shared-assets` report loads (`<script src=NAME>`), written by
+    the client into `folder` as a local sweep writes it (`toolkit.jupyter.offline.bundle_file_script`);
+    a ToolkitError if this machine's library is not the one the worker named. Nothing for a
+    self-contained report."""
+    from toolkit.jupyter import offline
+
+    tag = _LIBRARY_TAG.search(report)
+    if tag is None or b" src=" not in tag.group(0):
+        return
+    attrs = dict(re.findall(rb'([\w-]+)="([^"]*)"', tag.group(0)))
+    name, version = attrs[b"src"].decode(), attrs.get(b"data-vega-lite", b"").decode()
+    written = offline.bundle_file_script(folder, version or None)
+    if f'src="{name}"' not in written:
+        raise ToolkitError(
+            f"the worker's chart library {name} is not this machine's ({written.split(chr(34))[1]}):"
+            " install the same vl-convert-python on every worker"
+        )

@@ -79,6 +79,7 @@ class SweepSpec:
     fingerprint: str
     kernel_env: dict[str, str] = field(default_factory=dict)  # e.g. the client's SOURCE_DATE_EPOCH
     generated_at: str | None = None  # the client's SOURCE_DATE_EPOCH time, if set
+    shared_assets: bool = False  # reports load the chart library from a file beside them
 
 
 @dataclass(frozen=True)
@@ -262,8 +263,9 @@ class KernelPool(WorkerPlugin):
         out = out_dir / job.name
         failed = _failed_path(out)
         item = _one(
-            kernels, 0, plan, out, {}, fresh, exporter, self.spec.show_code, self.notebook.imports
-        )
+            kernels, 0, plan, out, {}, fresh, exporter, self.spec.show_code, self.notebook.imports,
+            self.spec.shared_assets,
+        )  # fmt: skip
         try:
             if item.error is not None:
                 return RenderedReport(
@@ -306,7 +308,6 @@ def _take(path: Path) -> bytes | None:
 
 def _materialise(spec: SweepSpec, folder: Path) -> tuple[Any, PackInfo]:
     """Write the notebook and the pack under `folder`; check both against the client's hashes."""
-    from toolkit.pack.load import load_pack
     from toolkit.report.notebook import NotebookInfo
 
     if hashlib.sha256(spec.notebook_data).hexdigest() != spec.notebook_sha256:
@@ -324,7 +325,7 @@ def _materialise(spec: SweepSpec, folder: Path) -> tuple[Any, PackInfo]:
         target = pack_dir.joinpath(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    pack = load_pack(pack_dir)
+    pack = PackInfo.load(pack_dir)  # checked; frames built only if a check needs them
     if pack.content_hash != spec.pack_hash:
         raise ClusterMismatchError(
             f"the pack received has content hash {pack.content_hash[:12]}, the client's "
@@ -337,7 +338,7 @@ def _materialise(spec: SweepSpec, folder: Path) -> tuple[Any, PackInfo]:
         imports=spec.imports,
         title=spec.notebook_title,
     )
-    return info, PackInfo(pack_dir, pack, spec.pack_title, pack.content_hash)
+    return info, replace(pack, path=pack_dir, title=spec.pack_title)
 
 
 def _name(text: str) -> str:

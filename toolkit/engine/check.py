@@ -6,21 +6,26 @@ exist, that each parameter's valid range is one the engine can use (a transition
 least 0, a transfer share a probability), and that a scenario's overrides fit.
 `check_pack_models` compiles every scenario of a loaded pack and returns each failure as a `Problem`,
 so `toolkit validate` and `toolkit.check_pack` accept exactly the packs `simulate` and `params` accept.
+
+`check_checked_pack` runs them on a pack `validate_pack` has checked (rows, no frames) and remembers a
+pack they found nothing in, by its content hash and the toolkit's code fingerprint (`toolkit.cache`):
+validating that pack again with the same code imports neither polars nor the model compiler.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from toolkit.engine.compile import compile_model
+from toolkit.cache import cache_dir, code_fingerprint, write_atomic_text
 from toolkit.errors import PackError, ParameterError, Problem
-from toolkit.pack.load import load_pack
+from toolkit.pack.load import validate_pack
 
 if TYPE_CHECKING:
-    from toolkit.pack.load import Pack
+    from pathlib import Path
+
+    from toolkit.pack.load import Pack, PackSummary
 
 SCENARIO_FILE = "scenarios.yaml"
 
@@ -31,14 +36,35 @@ def check_pack(path: str | os.PathLike[str] | None = None) -> list[Problem]:
     The loader's problems come first and alone: the engine checks need a pack that loads.
     """
     try:
-        pack = load_pack(path)
+        checked = validate_pack(path)
     except PackError as exc:
         return exc.problems
-    return check_pack_models(pack)
+    return check_checked_pack(checked)
+
+
+def check_checked_pack(checked: PackSummary) -> list[Problem]:
+    """`check_pack_models` on the pack `validate_pack` checked; at once `[]` for a pack of the same
+    content this code has found valid before (see the module doc)."""
+    mark = _valid_mark(checked.content_hash)
+    if mark.is_file():
+        return []
+    problems = check_pack_models(checked.pack())
+    if not problems:
+        write_atomic_text(mark, "")
+    return problems
+
+
+def _valid_mark(content_hash: str) -> Path:
+    key = hashlib.sha256(f"{content_hash}\0{code_fingerprint()}".encode()).hexdigest()[:24]
+    return cache_dir() / f"engine-valid-{key}"
 
 
 def check_pack_models(pack: Pack) -> list[Problem]:
     """The problems the engine finds compiling each scenario of `pack`, each reported once."""
+    import polars as pl
+
+    from toolkit.engine.compile import compile_model
+
     problems: list[Problem] = []
     seen: set[str] = set()
     for scenario in pack.scenarios.get_column("id").cast(pl.String).to_list():
@@ -64,6 +90,8 @@ def check_pack_models(pack: Pack) -> list[Problem]:
 
 
 def _overrides(pack: Pack, scenario: str) -> dict[str, Any]:
+    import polars as pl
+
     rows = pack.overrides.filter(pl.col("scenario").cast(pl.String) == scenario)
     return {
         row["parameter"]: row["value"]

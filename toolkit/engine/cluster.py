@@ -22,9 +22,9 @@ import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from toolkit.cache import code_fingerprint
 from toolkit.engine.chunk import Counts, PathSamples
 from toolkit.engine.model import Model
 from toolkit.errors import ToolkitError
@@ -39,22 +39,6 @@ MIN_TASKS = 8
 
 class ClusterMismatchError(ToolkitError):
     """A worker received other content than the client sent, or runs another toolkit."""
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """The toolkit's version and a digest of its Python sources (`toolkit/**/*.py`): two processes
-    with the same fingerprint run the same code."""
-    import toolkit
-
-    root = Path(toolkit.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).as_posix()
-        if "__pycache__" in rel or rel.startswith("_"):
-            continue
-        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"{toolkit.__version__}+{digest.hexdigest()[:16]}"
 
 
 def check_fingerprint(client_fingerprint: str, where: str = "this worker") -> None:

@@ -9,12 +9,10 @@ valid range, with the value quoted short (`toolkit.errors.shown`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, SupportsIndex, cast
 
-import numpy as np
-
-from toolkit.engine.compile import compile_model
 from toolkit.errors import ParameterError, format_number, shown
 
 if TYPE_CHECKING:
@@ -59,19 +57,29 @@ def check_within(within: object, months: int) -> int:
 def check_whole(name: str, value: object, lo: int, hi: int) -> int:
     """`value` is a whole number in [lo, hi], or a one-line ParameterError says so (numbers and values
     quoted short: `toolkit.errors.shown`); returns it as an int."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+    if isinstance(value, bool) or not isinstance(value, _whole_types()):
         raise ParameterError(f"{name} expects a whole number in [{lo}, {hi}], got {shown(value)}")
-    if not lo <= int(value) <= hi:
+    number = int(cast("SupportsIndex", value))
+    if not lo <= number <= hi:
         raise ParameterError(
-            f"{name} = {format_number(value)} is out of its valid range [{lo}, {hi}]"
+            f"{name} = {format_number(number)} is out of its valid range [{lo}, {hi}]"
         )
-    return int(value)
+    return number
+
+
+def _whole_types() -> tuple[type, ...]:
+    """int, and numpy's integers once numpy is loaded (a value cannot be one before): the run
+    checks import neither numpy nor the rest of the engine."""
+    numpy = sys.modules.get("numpy")
+    return (int, numpy.integer) if numpy is not None else (int,)
 
 
 def validate_overrides(
     pack: Pack, scenario: str | None = None, overrides: Mapping[str, object] | None = None
 ) -> Model:
     """Check a scenario and overrides without simulating: the compiled model, or ParameterError."""
+    from toolkit.engine.compile import compile_model
+
     return compile_model(pack, scenario or "baseline", overrides)
 
 
@@ -80,4 +88,6 @@ def validate_start(
 ) -> Model:
     """Check a start state ({phase: share}, shares summing to 1) without simulating: the model that
     starts there, or ParameterError."""
+    from toolkit.engine.compile import compile_model
+
     return compile_model(pack, scenario or "baseline").with_start(start)

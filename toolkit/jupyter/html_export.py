@@ -19,7 +19,9 @@ from the network (`toolkit.jupyter.sanitise`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import html
 import itertools
 import json
@@ -264,16 +266,81 @@ class _Counter:
         return f"tk-output-{next(self._next)}"
 
 
+@functools.cache  # made once, on first use (nbconvert loads lazily)
+def _exporter_class() -> type[HTMLExporter]:
+    """nbconvert's HTMLExporter, with two start-up costs of each report process removed (same
+    documents, byte for byte; tests/test_report.py compares them with nbconvert's own):
+
+    - its last pass (alt text for images that lack one, focusable input and output areas) finds
+      those elements with BeautifulSoup's tree search instead of CSS selectors, whose first use
+      compiles soupsieve's selector grammar (0.1-0.2 s);
+    - the compiled Jinja templates are kept in the toolkit's cache between processes (Jinja's
+      bytecode cache, checked against each template's source; an unwritable cache is skipped).
+    """
+    from bs4 import BeautifulSoup
+    from jinja2 import FileSystemBytecodeCache
+    from nbconvert.exporters import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class TemplateCache(FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket: Any) -> None:
+            with contextlib.suppress(OSError):
+                os.makedirs(self.directory, exist_ok=True)
+                super().dump_bytecode(bucket)
+
+    class ReportExporter(HTMLExporter):
+        def _create_environment(self) -> Any:
+            from toolkit.cache import cache_dir
+
+            environment = super()._create_environment()
+            environment.bytecode_cache = TemplateCache(str(cache_dir() / "templates"))
+            return environment
+
+        def from_notebook_node(  # type: ignore[override]  # a str, as nbconvert's HTMLExporter
+            self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+        ) -> tuple[str, dict[str, Any]]:
+            # nbconvert 7's HTMLExporter.from_notebook_node, with its CSS selectors as tree searches
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            soup = BeautifulSoup(html, features="html.parser")
+            missing_alt = 0
+            for elem in soup.find_all("img"):  # img:not([alt])
+                if "alt" not in elem.attrs:
+                    elem.attrs["alt"] = "No description has been provided for this image"
+                    missing_alt += 1
+            if missing_alt:
+                self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
+            # .jp-Notebook div.jp-Cell-inputWrapper, .jp-Notebook div.jp-OutputArea-output
+            for area in ("jp-Cell-inputWrapper", "jp-OutputArea-output"):
+                for elem in soup.find_all("div", class_=area):
+                    if elem.find_parent(class_="jp-Notebook") is not None:
+                        elem.attrs["tabindex"] = "0"
+            return str(soup), resources
+
+    return ReportExporter
+
+
 def make_exporter(*, show_code: bool) -> HTMLExporter:
-    """nbconvert's HTMLExporter with the offline template and the clean-up preprocessors."""
-    from nbconvert.exporters import HTMLExporter
+    """nbconvert's HTMLExporter (`_exporter_class`) with the offline template and the clean-up
+    preprocessors."""
     from nbconvert.preprocessors import (
         ClearMetadataPreprocessor,
         CoalesceStreamsPreprocessor,
         TagRemovePreprocessor,
     )
 
-    exporter = HTMLExporter(
+    exporter = _exporter_class()(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=not show_code,
@@ -339,11 +406,13 @@ def export_html(
     provenance: Provenance,
     show_code: bool = False,
     exporter: HTMLExporter | None = None,
+    assets: Path | None = None,
 ) -> str:
     """The report's HTML (a str) from an executed notebook.
 
     `exporter` (from `make_exporter(show_code=...)`, same `show_code`) may be reused across reports
-    in one thread; a new one is made otherwise.
+    in one thread; a new one is made otherwise. `assets`: the folder the report is written to, where
+    the chart library goes as one shared file (`offline.bundle_file_script`) instead of inline.
     """
     import dataclasses
 
@@ -359,7 +428,11 @@ def export_html(
                 "one library is inlined per report"
             )
         vl_version, _ = offline.javascript_bundle(versions[0])
-        scripts.append(offline.bundle_script(vl_version))
+        scripts.append(
+            offline.bundle_script(vl_version)
+            if assets is None
+            else offline.bundle_file_script(assets, vl_version)
+        )
         scripts.append(f"<script>\n{offline.render_call_js()}\n</script>")
     provenance = dataclasses.replace(provenance, vega_lite=vl_version)
     if exporter is None:

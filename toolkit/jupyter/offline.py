@@ -169,9 +169,39 @@ def bundle_script(vl_version: str | None = None) -> str:
     digest = hashlib.sha256(bundle.encode()).hexdigest()[:16]
     return (
         f'<script data-toolkit="vega-bundle" data-vega-lite="{version}" data-sha256="{digest}">\n'
+        f"{_wrapped(bundle)}</script>"
+    )
+
+
+def _wrapped(bundle: str) -> str:
+    return (
         "if (!window.vegaEmbed) { (function () {\n'use strict';\n"
         f"{bundle}\n"
-        "}).call(window); }\n</script>"
+        "}).call(window); }\n"
+    )
+
+
+def bundle_file_script(directory: Path, vl_version: str | None = None) -> str:
+    """The library as a file beside the reports instead of inside each (`toolkit sweep
+    --shared-assets`): writes `directory/vega-bundle-<version>-<digest>.js` (the same wrapped script
+    `bundle_script` inlines) unless it is there, and returns the `<script src>` that loads it by its
+    relative name. The folder then works offline as a whole, not each file on its own."""
+    from toolkit.files import write_atomic
+
+    version, bundle = javascript_bundle(vl_version)
+    digest = hashlib.sha256(bundle.encode()).hexdigest()[:16]
+    name = f"vega-bundle-{version}-{digest}.js"
+    body = _wrapped(bundle).encode("utf-8")
+    path = directory / name
+    try:
+        current = path.read_bytes()
+    except OSError:
+        current = None
+    if current != body:
+        write_atomic(path, body)
+    return (
+        f'<script src="{name}" data-toolkit="vega-bundle" data-vega-lite="{version}" '
+        f'data-sha256="{digest}"></script>'
     )
 
 

@@ -15,8 +15,6 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from toolkit.pack import records as r
 from toolkit.pack.observations import (
     ADMIRALTY_FILE,
@@ -27,10 +25,12 @@ from toolkit.pack.observations import (
     observation_rows,
     trust_of,
 )
-from toolkit.pack.schema import SCHEMAS
+from toolkit.pack.rows import Frame, make_frame
 from toolkit.pack.text import contains_word, find_mentions, find_quote, sentence_at
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from toolkit.pack.load import Loader
 
 # kind of id -> (file, section) of the records that define it
@@ -59,7 +59,9 @@ _EVENT_TARGETS = {
 class FrameBuilder:
     """Cross-record checks and frame construction, in one pass over the parsed records."""
 
-    def __init__(self, loader: Loader, enums: dict[str, pl.Enum]) -> None:
+    def __init__(self, loader: Loader, enums: Mapping[str, pl.Enum] | None) -> None:
+        """`enums` None: run every check but return `toolkit.pack.rows.Rows` instead of polars
+        frames (polars is not imported)."""
         self.ld = loader
         self.enums = enums
         self.sources: list[dict[str, Any]] = []
@@ -154,19 +156,12 @@ class FrameBuilder:
             )
         return cols
 
-    def frame(self, name: str, rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
-        schema = {col: _dtype(dt, self.enums) for col, dt, _ in SCHEMAS[name]}
-        data = [{c: row.get(c) for c in schema} for row in rows]
-        try:
-            return pl.DataFrame(data, schema=schema)
-        except (pl.exceptions.PolarsError, TypeError, ValueError):
-            if not self.ld.problems:  # a value the checks above should have caught: a bug here
-                raise
-            return pl.DataFrame(schema=schema)  # the problems already found explain it
+    def frame(self, name: str, rows: Iterable[dict[str, Any]]) -> Frame:
+        return make_frame(name, rows, self.enums, problems_found=bool(self.ld.problems))
 
     # -- build ----------------------------------------------------------------------------
-    def build(self) -> dict[str, pl.DataFrame]:
-        frames: dict[str, pl.DataFrame] = {}
+    def build(self) -> dict[str, Frame]:
+        frames: dict[str, Frame] = {}
         frames["sentences"] = self.frame("sentences", (vars(s) for s in self.ld.sentences))
         frames.update(self._entities())
         frames["relations"] = self.frame("relations", self._relations())
@@ -184,7 +179,7 @@ class FrameBuilder:
         frames["sources"] = self.frame("sources", self.sources)
         return frames
 
-    def _entities(self) -> dict[str, pl.DataFrame]:
+    def _entities(self) -> dict[str, Frame]:
         file = "entities.yaml"
         alias_map: dict[str, str] = {}
         for e in self.entities:
@@ -231,7 +226,7 @@ class FrameBuilder:
                 self.ref(file, ev.id, "actors", actor, "entity")
             yield ev.model_dump() | self.src(file, ev.id, ev.evidence)
 
-    def _gdelt(self) -> pl.DataFrame:
+    def _gdelt(self) -> Frame:
         names = {e.id: e for e in self.entities}
         source_url = self.ld.meta.source.url if self.ld.meta else None
         rows = []
@@ -262,7 +257,7 @@ class FrameBuilder:
             )
         return self.frame("gdelt", rows)
 
-    def _estimative(self) -> dict[str, pl.DataFrame]:
+    def _estimative(self) -> dict[str, Frame]:
         file = "estimative.yaml"
         bands = {b.id: b for b in self.bands}
         for prev, cur in zip(self.bands, self.bands[1:], strict=False):
@@ -334,7 +329,7 @@ class FrameBuilder:
             event_note = c.event.assumption if c.event is not None else None
             yield row | self.src(file, c.id, c.evidence, event_note)
 
-    def _technologies(self) -> dict[str, pl.DataFrame]:
+    def _technologies(self) -> dict[str, Frame]:
         file = "technologies.yaml"
         tiers = [
             t.model_dump() | {"order": i} | self.src(file, t.id, t.evidence)
@@ -354,7 +349,7 @@ class FrameBuilder:
             "technologies": self.frame("technologies", techs),
         }
 
-    def _phases(self) -> dict[str, pl.DataFrame]:
+    def _phases(self) -> dict[str, Frame]:
         file = "phases.yaml"
         rows = []
         for i, ph in enumerate(self.phases):
@@ -410,7 +405,7 @@ class FrameBuilder:
             if ind.phase in self.ids["phase"]:
                 yield ind.model_dump() | self.src(file, ind.id, ind.evidence, ind.assumption)
 
-    def _tracker(self, indicators: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    def _tracker(self, indicators: Frame) -> dict[str, Frame]:
         """Indicator diagnostics, the grading table and the observation log
         (`toolkit.pack.observations` holds their checks)."""
         diagnostics = diagnostic_rows(
@@ -428,7 +423,7 @@ class FrameBuilder:
             root=self.ld.root,
             start=meta.publication.date if meta else dt.date.min,
             indicator_phase={
-                str(i): str(p) for i, p in indicators.select("id", "phase").iter_rows()
+                str(row["id"]): str(row["phase"]) for row in indicators.iter_rows(named=True)
             },
             diagnosed=frozenset(row["indicator"] for row in diagnostics),
             technologies=frozenset(self.ids["tech"]),
@@ -444,7 +439,7 @@ class FrameBuilder:
             "observations": self.frame("observations", log),
         }
 
-    def _responses(self) -> dict[str, pl.DataFrame]:
+    def _responses(self) -> dict[str, Frame]:
         file = "responses.yaml"
         kinds = {
             "phase_at_least": "phase",
@@ -521,7 +516,7 @@ class FrameBuilder:
             elif p.distribution == "triangular" and not low <= p.value <= high:
                 self.ld.problem(file, p.id, "value", p.value, f"mode outside band [{low}, {high}]")
 
-    def _scenarios(self, params: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    def _scenarios(self, params: Frame) -> dict[str, Frame]:
         file = "scenarios.yaml"
         bounds = {row["id"]: row for row in params.iter_rows(named=True)}
         # A first record dropped for its own problems is reported already: the next is not "first".
@@ -565,17 +560,3 @@ class FrameBuilder:
             "scenarios": self.frame("scenarios", rows),
             "overrides": self.frame("overrides", overrides),
         }
-
-
-def _dtype(name: str, enums: Mapping[str, pl.Enum]) -> pl.DataType:
-    if name.startswith("enum:"):
-        return enums[name.removeprefix("enum:")]
-    simple: dict[str, pl.DataType] = {
-        "str": pl.String(),
-        "int": pl.Int64(),
-        "float": pl.Float64(),
-        "bool": pl.Boolean(),
-        "date": pl.Date(),
-        "list[str]": pl.List(pl.String()),
-    }
-    return simple[name]

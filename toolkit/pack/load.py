@@ -11,14 +11,14 @@ aliases; and every file read is inside the pack directory.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import polars as pl
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -26,9 +26,15 @@ from toolkit.errors import PackError, Problem
 from toolkit.files import data_dir
 from toolkit.pack import records as r
 from toolkit.pack.frames import FrameBuilder
+from toolkit.pack.rows import make_frame
 from toolkit.pack.safe_yaml import FileTooLargeError, YamlLimitError, read_yaml
-from toolkit.pack.schema import FIXED_ENUMS
+from toolkit.pack.schema import FIXED_ENUMS, SCHEMAS
 from toolkit.pack.text import Sentence, find_quote, split_residue, split_sentences
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from toolkit.pack.rows import Rows
 
 # file -> section key -> record model (pack.yaml is a single mapping, handled apart)
 SECTIONS: dict[str, dict[str, type[r.Record]]] = {
@@ -105,9 +111,33 @@ class Pack:
         return find_quote(self.text, quote)
 
 
+@dataclass(frozen=True)
+class PackSummary:
+    """A valid pack as `validate_pack` checked it: its title, the rows of each frame, the ids of
+    each frame that has an `id` column, the content hash and the start date."""
+
+    path: Path
+    title: str | None
+    rows: dict[str, int]
+    ids: dict[str, tuple[str, ...]]
+    content_hash: str
+    start: dt.date  # pack.yaml publication.date
+    _build: Callable[[], Pack] = field(repr=False, compare=False)
+
+    def pack(self) -> Pack:
+        """The loaded pack, its frames built from the rows checked (polars is imported now)."""
+        return self._build()
+
+
 def load_pack(path: str | os.PathLike[str] | None = None) -> Pack:
     """Load and validate the pack at `path` (default: `default_pack_path()`)."""
     return Loader(Path(path) if path is not None else default_pack_path()).load()
+
+
+def validate_pack(path: str | os.PathLike[str] | None = None) -> PackSummary:
+    """Run every check `load_pack` runs, without building the frames (polars is not imported):
+    `PackError` with the same problems, or the row count of each frame and the content hash."""
+    return Loader(Path(path) if path is not None else default_pack_path()).summary()
 
 
 def check_pack(path: str | os.PathLike[str] | None = None) -> list[Problem]:
@@ -116,7 +146,7 @@ def check_pack(path: str | os.PathLike[str] | None = None) -> list[Problem]:
     `toolkit.check_pack` (`toolkit.engine.check`) runs the engine's checks on every scenario too.
     """
     try:
-        load_pack(path)
+        validate_pack(path)
     except PackError as exc:
         return exc.problems
     return []
@@ -145,6 +175,50 @@ class Loader:
         self.problems.append(Problem(file, record, fld, value, message))
 
     def load(self) -> Pack:
+        raw = self._read()
+        enums = self._enums()
+        frames = cast("dict[str, pl.DataFrame]", FrameBuilder(self, enums).build())
+        meta = self._checked()
+        return self._pack(raw, meta, self._content_hash(meta), frames, enums)
+
+    def summary(self) -> PackSummary:
+        """The checks of `load` without the frames (no polars)."""
+        raw = self._read()
+        rows = cast("dict[str, Rows]", FrameBuilder(self, None).build())  # no polars
+        meta = self._checked()
+        content_hash = self._content_hash(meta)
+        ids = {
+            name: tuple(str(row["id"]) for row in frame)
+            for name, frame in rows.items()
+            if any(column == "id" for column, _, _ in SCHEMAS[name])
+        }
+
+        def pack() -> Pack:  # the frames from the rows already checked: nothing is read again
+            enums = self._enums()
+            frames = {
+                name: cast("pl.DataFrame", make_frame(name, frame, enums, problems_found=False))
+                for name, frame in rows.items()
+            }
+            return self._pack(raw, meta, content_hash, frames, enums)
+
+        title = str(meta.title) if getattr(meta, "title", None) else None
+        counts = {name: len(frame) for name, frame in rows.items()}
+        start = meta.publication.date
+        return PackSummary(self.root, title, counts, ids, content_hash, start, pack)
+
+    def _pack(
+        self,
+        raw: str,
+        meta: r.PackMeta,
+        content_hash: str,
+        frames: dict[str, pl.DataFrame],
+        enums: dict[str, pl.Enum],
+    ) -> Pack:
+        body, residue = split_residue(raw, meta.residue_marker)
+        return Pack(self.root, meta, raw, body, residue, content_hash, frames, enums)
+
+    def _read(self) -> str:
+        """Read every file and check each record; the article's raw text."""
         if not self.root.is_dir():
             raise PackError([Problem(str(self.root), None, None, str(self.root), "no such pack")])
         meta = self.meta = self._read_meta()
@@ -160,21 +234,13 @@ class Loader:
         # inside single records do not: the checks below still report what else is wrong.
         if meta is None or self.fatal or any(p.record is None for p in self.problems):
             raise PackError(self.problems)
-        enums = self._enums()
-        frames = FrameBuilder(self, enums).build()
-        if self.problems:
+        return raw
+
+    def _checked(self) -> r.PackMeta:
+        """The pack's metadata once the cross-record checks found nothing, else `PackError`."""
+        if self.problems or self.meta is None:
             raise PackError(self.problems)
-        body, residue = split_residue(raw, meta.residue_marker)
-        return Pack(
-            path=self.root,
-            meta=meta,
-            raw_text=raw,
-            text=body,
-            residue=residue,
-            content_hash=self._content_hash(meta),
-            frames=frames,
-            enums=enums,
-        )
+        return self.meta
 
     def _read_yaml(self, name: str) -> Any:
         path = self.root / name
@@ -331,6 +397,8 @@ class Loader:
         return out
 
     def _enums(self) -> dict[str, pl.Enum]:
+        import polars as pl
+
         enums = {k: pl.Enum(list(v)) for k, v in FIXED_ENUMS.items()}
         for name, (file, key) in ORDERED.items():
             enums[name] = pl.Enum([rec.id for rec in self.data[file][key]])

@@ -10,6 +10,8 @@ what papermill injects, the report kernel's environment and the provenance shown
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import os
 import platform
 from collections.abc import Mapping
@@ -27,25 +29,41 @@ from toolkit.jupyter.nbparams import (
 
 if TYPE_CHECKING:
     from toolkit.jupyter.html_export import Provenance
-    from toolkit.pack.load import Pack
+    from toolkit.pack.load import Pack, PackSummary
     from toolkit.report.notebook import NotebookInfo
 
 
 @dataclass(frozen=True)
 class PackInfo:
+    """The report's pack, checked (`validate_pack`: every check, no frames) with the ids of its
+    records and its start date; its frames (`PackInfo.pack`) are built, from the rows already
+    checked, only when the engine checks a scenario, model parameters or a start state, or an
+    observation log is checked, so a notebook that needs none of them loads no polars in the parent."""
+
     path: Path
-    pack: Pack
     title: str | None
     content_hash: str
+    ids: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    start: dt.date | None = None  # pack.yaml publication.date
+    summary: PackSummary | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None) -> PackInfo:
-        from toolkit.pack.load import default_pack_path, load_pack
+        from toolkit.pack.load import default_pack_path, validate_pack
 
         resolved = Path(path).resolve() if path is not None else default_pack_path().resolve()
-        pack = load_pack(resolved)
-        title = getattr(pack.meta, "title", None)
-        return cls(resolved, pack, str(title) if title else None, pack.content_hash)
+        checked = validate_pack(resolved)
+        return cls(
+            resolved, checked.title, checked.content_hash, checked.ids, checked.start, checked
+        )
+
+    @functools.cached_property
+    def pack(self) -> Pack:
+        if self.summary is not None:
+            return self.summary.pack()
+        from toolkit.pack.load import load_pack
+
+        return load_pack(self.path)
 
 
 @dataclass(frozen=True)
@@ -132,18 +150,18 @@ def plan_report(
         given["scenario"] = scenario
     if pack_given and "pack" in declared and "pack" not in given:
         given["pack"] = str(pack.path)
-    _check_names(name, declared, given, pack.pack)
-    given = _fold_model_parameters(declared, given, pack.pack, from_text=from_text)
+    _check_names(name, declared, given, pack)
+    given = _fold_model_parameters(declared, given, pack, from_text=from_text)
     overrides = coerce_parameters(declared, given, notebook=name, from_text=from_text)
     effective_scenario = overrides.get("scenario")
     if effective_scenario is None and "scenario" in declared:
         default = parameter_default(declared["scenario"])
         effective_scenario = default if isinstance(default, str) else None
-    _check_scenario(pack.pack, effective_scenario)
-    _check_as_of(pack.pack, overrides.get("as_of"), overrides.get("observations"))
+    _check_scenario(pack, effective_scenario)
+    _check_as_of(pack, overrides.get("as_of"), overrides.get("observations"))
     if isinstance(overrides.get("observations"), str) and overrides["observations"]:
         overrides["observations"] = str(Path(overrides["observations"]).resolve())
-    model_overrides = _model_overrides(pack.pack, overrides)
+    model_overrides = _model_overrides(pack, overrides)
     if effective_scenario is not None or model_overrides:
         _engine_check(pack.pack, effective_scenario, model_overrides)
     start = overrides.get("start")
@@ -193,16 +211,18 @@ def shown_default(param: NotebookParameter) -> str:
     return render_value(DEFAULTS[text]) if text in DEFAULTS else param.default
 
 
-def _model_parameter_ids(declared: Mapping[str, NotebookParameter], pack: Pack) -> list[str]:
+def _model_parameter_ids(declared: Mapping[str, NotebookParameter], pack: PackInfo) -> list[str]:
     """The pack's model parameters a notebook takes as `-p name=value` (into its `overrides`)."""
-    frame = pack.frames.get("parameters")
-    if "overrides" not in declared or frame is None or "id" not in frame.columns:
+    if "overrides" not in declared:
         return []
-    return [str(i) for i in frame["id"].to_list()]
+    return list(pack.ids.get("parameters", ()))
 
 
 def _check_names(
-    notebook: str, declared: Mapping[str, NotebookParameter], given: Mapping[str, Any], pack: Pack
+    notebook: str,
+    declared: Mapping[str, NotebookParameter],
+    given: Mapping[str, Any],
+    pack: PackInfo,
 ) -> None:
     """An unknown name: a one-line ParameterError naming the nearest parameter, notebook or model."""
     import difflib
@@ -248,15 +268,15 @@ def describe_parameters(info: NotebookInfo) -> str:
 def _fold_model_parameters(
     declared: Mapping[str, NotebookParameter],
     given: dict[str, Any],
-    pack: Pack,
+    pack: PackInfo,
     *,
     from_text: bool,
 ) -> dict[str, Any]:
     """`-p troops=15000`: a model parameter the notebook does not declare goes into its `overrides`
     dict parameter (when it has one), as a number; the engine checks its range next."""
-    if "overrides" not in declared:
+    if "overrides" not in declared or all(k in declared for k in given):
         return given
-    ids = set(pack.parameters["id"].to_list())
+    ids = set(pack.ids.get("parameters", ()))
     folded = {k: v for k, v in given.items() if k not in declared and k in ids}
     if not folded:
         return given
@@ -280,46 +300,38 @@ def _fold_model_parameters(
     return rest
 
 
-def _check_scenario(pack: Pack, scenario: object) -> None:
-    if not isinstance(scenario, str):
+def _check_scenario(pack: PackInfo, scenario: object) -> None:
+    if not isinstance(scenario, str) or "scenarios" not in pack.ids:
         return
-    frame = pack.frames.get("scenarios")
-    if frame is None or "id" not in frame.columns:
-        return
-    known = [str(s) for s in frame["id"].to_list()]
+    known = list(pack.ids["scenarios"])
     if scenario not in known:
         raise ParameterError(
             f"unknown scenario {shown(scenario)} (the pack has: {', '.join(known)})"
         )
 
 
-def _check_as_of(pack: Pack, as_of: object, observations: object) -> None:
+def _check_as_of(pack: PackInfo, as_of: object, observations: object) -> None:
     """A report's `as_of` (a date on or after the pack's start) and `observations` (a log file the
     pack accepts), checked before a kernel starts."""
     if isinstance(as_of, str) and as_of:
         from toolkit.track.tracker import parse_date
 
         day = parse_date(as_of, "as_of")
-        start = pack.meta.publication.date
-        if day < start:
+        start = pack.start
+        if start is not None and day < start:
             raise ParameterError(
                 f"as_of {day} is before the pack's start date {start} (pack.yaml publication.date)"
             )
     if isinstance(observations, str) and observations:
         from toolkit.pack.observations import read_log
 
-        read_log(pack, observations)
+        read_log(pack.pack, observations)
 
 
-def _model_overrides(pack: Pack, overrides: Mapping[str, Any]) -> dict[str, Any]:
+def _model_overrides(pack: PackInfo, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The values that override model parameters: notebook parameters named like a parameter of the
     pack (`parameters.yaml` ids), plus the entries of a dict parameter named `overrides`."""
-    frame = pack.frames.get("parameters")
-    ids = (
-        set(frame["id"].cast(str).to_list())
-        if frame is not None and "id" in frame.columns
-        else set()
-    )
+    ids = set(pack.ids.get("parameters", ()))
     result = {k: v for k, v in overrides.items() if k in ids}
     nested = overrides.get("overrides")
     if isinstance(nested, Mapping):
@@ -364,8 +376,10 @@ def _start_check(pack: Pack, scenario: object, start: Mapping[str, Any]) -> None
 def _run_check(run_parameters: dict[str, Any]) -> None:
     """`toolkit.engine.validate.validate_run(parameters)`, if the engine provides it: the notebook's other
     parameters (paths, months, seed, ...); it checks those it knows and ignores the rest."""
+    if not run_parameters:
+        return
     validate = _engine_hook("validate_run")
-    if validate is not None and run_parameters:
+    if validate is not None:
         _call_hook(validate, run_parameters)
 
 

@@ -5,9 +5,11 @@
 
 1. Plan (no kernel yet): read the notebook (`toolkit.report.notebook`) and check every parameter
    against its `parameters` cell, the pack and the engine (`toolkit.report.plan`). Any problem is a
-   one-line `ParameterError`/`ToolkitError`.
+   one-line `ParameterError`/`ToolkitError`. The pack's frames (polars) and the engine are loaded
+   only for the checks that need them (a scenario, model parameters).
 2. Start this interpreter's kernel (`toolkit.jupyter.kernels`) and queue the notebook's imports at once; while it
-   boots, the parent imports nbconvert and loads the chart library.
+   boots, the parent imports nbconvert and loads the chart library (a warm-up export too, unless the
+   notebook has already finished).
 3. Execute with `papermill.execute_notebook` on that kernel, export in-process (`toolkit.jupyter.html_export`),
    write to a temporary file in the target directory and `os.replace` it into place.
 4. On failure nothing is published, an existing report stays as it was, papermill's error-annotated
@@ -20,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -107,10 +110,14 @@ def execute_plan(
     *,
     show_code: bool = False,
     exporter: HTMLExporter | Future[HTMLExporter] | None = None,
+    executed: threading.Event | None = None,
+    shared_assets: bool = False,
 ) -> Path:
     """Run `plan` on `kernel` and publish `out` atomically; see the module docstring for failures.
 
-    `exporter` may be a future: it is being prepared in another thread while the notebook runs.
+    `exporter` may be a future: it is being prepared in another thread while the notebook runs;
+    `executed` is set once execution has ended (that thread then skips its warm-up export).
+    `shared_assets`: the chart library goes beside `out` as a file instead of inside it.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -139,6 +146,7 @@ def execute_plan(
             toolkit_result=holder,
         )
     except PapermillExecutionError as err:
+        _set(executed)
         # papermill has put its error markers into the executed notebook: keep it, publish nothing
         failed = _keep_failed(holder, out)
         cell = _source_cell_number(holder[0], err.cell_index) if holder else err.cell_index + 1
@@ -152,6 +160,7 @@ def execute_plan(
             failed,
         ) from None
     except Exception as exc:  # a dead kernel, a timeout, a broken notebook
+        _set(executed)
         failed = _keep_failed(holder, out)
         where = f"; partial notebook kept at {failed}" if failed else ""
         raise ReportError(
@@ -159,15 +168,22 @@ def execute_plan(
             "no report written",
             failed,
         ) from None
+    _set(executed)
     document = export_html(
         nb,
         title=plan.notebook.title,
         provenance=plan.provenance(run_inputs(nb)),
         show_code=show_code,
         exporter=exporter.result() if isinstance(exporter, Future) else exporter,
+        assets=out.parent if shared_assets else None,
     )
     write_atomic(out, document.encode("utf-8"))
     return out
+
+
+def _set(event: threading.Event | None) -> None:
+    if event is not None:
+        event.set()
 
 
 def _failed_path(out: Path) -> Path:
@@ -245,20 +261,27 @@ def render_report(
         kernel.warm_up(info.imports)
         # nbconvert is imported and warmed in a thread while the kernel boots and runs the notebook
         # (the main thread mostly waits on the kernel's messages).
+        executed = threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="toolkit-export") as pool:
-            exporter = pool.submit(_prepare_export, show_code)
-            return execute_plan(plan, kernel, target, show_code=show_code, exporter=exporter)
+            exporter = pool.submit(_prepare_export, show_code, executed)
+            return execute_plan(
+                plan, kernel, target, show_code=show_code, exporter=exporter, executed=executed
+            )
     finally:
         kernel.shutdown()
 
 
-def _prepare_export(show_code: bool) -> HTMLExporter:
-    """Import nbconvert, compile the template and load the chart library ahead of execution."""
+def _prepare_export(show_code: bool, executed: threading.Event | None = None) -> HTMLExporter:
+    """Import nbconvert, compile the template and load the chart library ahead of execution.
+
+    The warm-up export only pays while the notebook still runs: once `executed` is set (a short
+    notebook has finished first), it is skipped and the real export goes next."""
     from toolkit.jupyter import offline
     from toolkit.jupyter.html_export import make_exporter, warm_exporter
 
     exporter = make_exporter(show_code=show_code)
-    warm_exporter(exporter)
+    if executed is None or not executed.is_set():
+        warm_exporter(exporter)
     with contextlib.suppress(Exception):
         offline.javascript_bundle(None)
     return exporter

@@ -12,7 +12,8 @@ A report that fails does not stop the sweep: it is listed as failed in `index.ht
 error-annotated notebook under `failed/`), and `SweepError` is raised at the end.
 
 The output folder is the sweep's: the reports an earlier sweep wrote there (those its `index.html`
-lists) that this sweep does not write are removed, so every report in the folder is in the index. Any exception
+lists) that this sweep does not write are removed, so every report in the folder is in the index; so is
+an earlier `--shared-assets` sweep's chart library, unless this sweep shares one too. Any exception
 while rendering one report (a full disk, an unwritable file) is that report's failure, not the sweep's.
 
 Ctrl-C stops promptly: no new report starts, the running cells are interrupted, the reports already
@@ -98,6 +99,8 @@ def _file_name(stem: str, values: Mapping[str, Any], taken: set[str]) -> str:
     return name
 
 
+# the chart library a --shared-assets sweep writes beside its reports
+LIBRARY_GLOB = "vega-bundle-*.js"
 MAX_DEFAULT_WORKERS = 4  # each worker is a kernel of a few hundred MB
 
 
@@ -122,10 +125,14 @@ def sweep(
     show_code: bool = False,
     progress: bool = False,
     from_text: bool = False,
+    shared_assets: bool = False,
 ) -> SweepResult:
     """Render one report per combination of `grid` into `out_dir` (+ `index.html`); see module doc.
 
     `workers` kernels render at once (default `default_workers()`: one per CPU, at most 4).
+    `shared_assets`: the chart library is written once into `out_dir`, beside `index.html`, and
+    each report loads it from there instead of carrying its own copy (~0.9 MB each); the reports
+    then open offline as a folder. Default: every report is one self-contained file.
     """
     from toolkit.fastimport import block_slow_optional_imports
 
@@ -159,7 +166,7 @@ def sweep(
         return _sweep(
             kernels, source, combos, list(grid), fixed, target,
             scenario=scenario, pack=pack, show_code=show_code,
-            progress=progress, from_text=from_text,
+            progress=progress, from_text=from_text, shared_assets=shared_assets,
         )  # fmt: skip
     finally:
         for kernel in kernels:
@@ -180,6 +187,7 @@ def _sweep(
     progress: bool,
     from_text: bool,
     run: Runner | None = None,
+    shared_assets: bool = False,
 ) -> SweepResult:
     """Plan every report, render them with `run` (default: `_run`, on `kernels`; a Dask cluster's
     runner in `toolkit.distributed.sweep`), write the index."""
@@ -208,14 +216,17 @@ def _sweep(
     with lock_dir(target, "sweep"):  # two sweeps into one folder would interleave
         listed = previous_files(target)  # what an earlier sweep's index lists
         items, interrupted = (run or _run)(
-            kernels, jobs, info.imports, show_code=show_code, progress=progress
-        )
+            kernels, jobs, info.imports, show_code=show_code, progress=progress,
+            shared_assets=shared_assets,
+        )  # fmt: skip
         ordered = [
             items.get(i) or SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
             for i, _, out, values in jobs
         ]
         # The folder is the sweep's: an earlier sweep's reports that this index would not list go.
         removed = stale_files(target, ordered, listed)
+        if not shared_assets:  # no report left here loads an earlier --shared-assets library
+            removed += sorted(p for p in target.glob(LIBRARY_GLOB) if p.is_file())
         for path in removed:
             path.unlink(missing_ok=True)
         index = write_index(target, info.path.name, names, plans, ordered)
@@ -256,6 +267,7 @@ def _run(
     *,
     show_code: bool,
     progress: bool,
+    shared_assets: bool = False,
 ) -> tuple[dict[int, SweepItem], bool]:
     """Render the jobs on the kernels; (results by job index, whether Ctrl-C stopped it)."""
     from toolkit.report.render import _prepare_export
@@ -289,7 +301,10 @@ def _run(
             if exporter is None:
                 item = SweepItem(values, out, f"{out.name}: the worker's kernel did not start")
             else:
-                item = _one(kernels, slot, plan, out, values, fresh, exporter, show_code, imports)
+                item = _one(
+                    kernels, slot, plan, out, values, fresh, exporter, show_code, imports,
+                    shared_assets,
+                )  # fmt: skip
                 if stop.is_set() and item.error is not None:
                     item = SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
             fresh = False
@@ -339,6 +354,7 @@ def _one(
     exporter: Any,
     show_code: bool,
     imports: list[str],
+    shared_assets: bool = False,
 ) -> SweepItem:
     from toolkit.jupyter.kernels import Kernel, KernelError
     from toolkit.report.render import execute_plan
@@ -358,7 +374,9 @@ def _one(
         kernel.drain()  # the warm-up (and its snapshot) has finished
         if not fresh:
             kernel.reset()
-        execute_plan(plan, kernel, out, show_code=show_code, exporter=exporter)
+        execute_plan(
+            plan, kernel, out, show_code=show_code, exporter=exporter, shared_assets=shared_assets
+        )
     except KernelError as exc:
         # A kernel that cannot be reset is replaced; this report is reported as failed.
         with contextlib.suppress(ToolkitError):

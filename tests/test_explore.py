@@ -4,6 +4,7 @@ presets, invalid input, debouncing)."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import os
 import re
@@ -17,6 +18,13 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli.app import app
+from toolkit.engine.defaults import (
+    DEFAULT_EXPLORER_PATHS,
+    DEFAULT_MONTHS,
+    DEFAULT_PATHS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+)
 from toolkit.errors import ParameterError, ToolkitError
 from toolkit.explore.knobs import preset_settings
 from toolkit.explore.servers import (
@@ -26,9 +34,10 @@ from toolkit.explore.servers import (
     lab_argv,
     voila_argv,
 )
-from toolkit.explore.state import CHART_NAMES, ExplorerState
+from toolkit.explore.state import CHART_NAMES, PATH_CHOICES, ExplorerState
 from toolkit.explore.view import GROUPS, VEGALITE_MIME, Explorer, explore
 from toolkit.pack.load import Pack
+from toolkit.pack.units import label_with_unit, unit_words
 
 from .conftest import SEEDS
 
@@ -282,7 +291,8 @@ def test_every_parameter_has_a_labelled_slider_with_unit_and_source(
         assert slider.max == row["max"]
         assert slider.value == pytest.approx(row["value"])
         assert knob.label == row["label"]
-        assert row["unit"] in note.value
+        assert knob.title == label_with_unit(row["label"], row["unit"])
+        assert html.escape(knob.title) in note.value
         if row["claim"]:
             assert "sourced claim" in note.value
             assert row["claim"] in note.value
@@ -356,7 +366,7 @@ def test_closing_the_way_to_the_front_empties_frontline_and_lethal_aid(ex: Explo
     assert share(ex.specs["phases"], "phase", "frontline_combat", 24) == 0
     assert share(ex.specs["phases"], "phase", "combat_in_ukraine", 24) == 0
     assert headline_percent(ex) == 0
-    assert "in 0 % of paths (0 % within 24 months)." in ex.readout.splitlines()[0]
+    assert f"in 0 % of paths (0 % within {DEFAULT_MONTHS} months)." in ex.readout.splitlines()[0]
 
 
 def test_transfer_slider_changes_the_transfer_chart(ex: Explorer) -> None:
@@ -538,7 +548,7 @@ def test_set_flushes_a_pending_update(pack: Pack) -> None:
 
 
 # -- notebook and commands ---------------------------------------------------------------------
-def test_explore_notebook_is_two_stripped_cells() -> None:
+def test_explore_notebook_is_stripped_cells_with_a_parameters_cell() -> None:
     import nbformat
 
     path = ROOT / "notebooks" / "explore.ipynb"
@@ -549,7 +559,77 @@ def test_explore_notebook_is_two_stripped_cells() -> None:
         assert cell.cell_type == "code"
         assert cell.outputs == []
         assert cell.execution_count is None
+    assert [c.metadata.get("tags", []) for c in nb.cells] == [["parameters"], [], []]
     assert json.loads(path.read_text(encoding="utf-8")) == explore_notebook_json()
+
+
+def test_explore_notebook_parameters_are_the_run_defaults() -> None:
+    """The notebook's parameters cell (papermill's) holds the explorer's defaults, which are
+    toolkit.engine.defaults' (issue 14)."""
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import parameter_default
+
+    params = NotebookInfo.read(ROOT / "notebooks" / "explore.ipynb").parameters
+    found = {
+        name: parameter_default(params[name]) for name in ("scenario", "paths", "months", "seed")
+    }
+    assert found == {
+        "scenario": DEFAULT_SCENARIO,
+        "paths": DEFAULT_EXPLORER_PATHS,
+        "months": DEFAULT_MONTHS,
+        "seed": DEFAULT_SEED,
+    }
+
+
+def test_the_explorer_starts_from_the_run_defaults(state: ExplorerState) -> None:
+    """Seed and horizon are the engine's defaults; paths a documented fraction of them, on the slider."""
+    import inspect
+
+    assert (state.seed, state.months, state.preset) == (
+        DEFAULT_SEED,
+        DEFAULT_MONTHS,
+        DEFAULT_SCENARIO,
+    )
+    assert DEFAULT_EXPLORER_PATHS <= DEFAULT_PATHS
+    assert DEFAULT_EXPLORER_PATHS in PATH_CHOICES
+    assert DEFAULT_PATHS in PATH_CHOICES
+    for func in (ExplorerState, Explorer, explore):
+        found = {
+            n: p.default
+            for n, p in inspect.signature(func).parameters.items()
+            if n in ("scenario", "paths", "months", "seed")
+        }
+        assert found == {
+            "scenario": DEFAULT_SCENARIO,
+            "paths": DEFAULT_EXPLORER_PATHS,
+            "months": DEFAULT_MONTHS,
+            "seed": DEFAULT_SEED,
+        }, func
+
+
+def test_slider_titles_say_their_unit_once(pack: Pack) -> None:
+    """Every knob's title names each word of its unit exactly once (no "(per month) (probability/month)")."""
+    from toolkit.explore.knobs import knobs
+
+    for knob in knobs(pack):
+        words = unit_words(knob.title)
+        for word in set(unit_words(knob.unit)):
+            assert words.count(word) == 1, (knob.id, knob.title)
+        assert knob.title.count("(") <= 1, knob.title
+    assert label_with_unit("Lethal weapons, political will (per month)", "probability/month") == (
+        "Lethal weapons, political will (probability/month)"
+    )
+    assert label_with_unit("Westward → frontline (per month)", "probability/month") == (
+        "Westward → frontline (probability/month)"
+    )
+    assert label_with_unit("Training → westward move (rate per month)", "rate/month") == (
+        "Training → westward move (rate/month)"
+    )
+    assert label_with_unit("Lethal weapons, lag", "months") == "Lethal weapons, lag (months)"
+    assert (
+        label_with_unit("North Korean troops deployed", "troops") == "North Korean troops deployed"
+    )
+    assert label_with_unit("Intensity (training)", "ratio") == "Intensity (training) (ratio)"
 
 
 def test_voila_runs_offline_with_code_hidden() -> None:

@@ -34,6 +34,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
+from toolkit.engine.defaults import (
+    DEFAULT_EXPLORER_PATHS,
+    DEFAULT_MONTHS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+    DEFAULT_WITHIN,
+)
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.explore.knobs import Setting, knobs, number, preset_settings
 from toolkit.fastimport import block_slow_optional_imports
@@ -43,10 +50,10 @@ if TYPE_CHECKING:
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
 
-DEFAULT_PATHS: Final = 10_000
-DEFAULT_MONTHS: Final = 24
-DEFAULT_SEED: Final = 1
-READOUT_MONTH: Final = 12
+# the run defaults every entry point shares (toolkit.engine.defaults); the explorer's path count is a
+# documented fraction of the report's, for slider speed
+DEFAULT_PATHS: Final = DEFAULT_EXPLORER_PATHS
+READOUT_MONTH: Final = DEFAULT_WITHIN
 PATH_CHOICES: Final = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 MONTH_RANGE: Final = (1, 60)
 CHART_NAMES: Final = ("phases", "transfers", "responses", "policy")
@@ -80,7 +87,7 @@ class ExplorerState:
     def __init__(
         self,
         pack: Pack | None = None,
-        scenario: str = "baseline",
+        scenario: str = DEFAULT_SCENARIO,
         *,
         paths: int = DEFAULT_PATHS,
         months: int = DEFAULT_MONTHS,

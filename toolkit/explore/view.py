@@ -23,12 +23,11 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import ipywidgets as widgets
 
+from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.explore.knobs import Knob, Setting, decimals, number
 from toolkit.explore.state import (
     CHART_NAMES,
-    DEFAULT_MONTHS,
     DEFAULT_PATHS,
-    DEFAULT_SEED,
     MONTH_RANGE,
     PATH_CHOICES,
     ExplorerState,
@@ -89,7 +88,7 @@ class Explorer:
     def __init__(
         self,
         pack: Pack | None = None,
-        scenario: str = "baseline",
+        scenario: str = DEFAULT_SCENARIO,
         *,
         paths: int = DEFAULT_PATHS,
         months: int = DEFAULT_MONTHS,
@@ -312,7 +311,7 @@ class Explorer:
 
     def _note(self, pid: str) -> None:
         knob, setting = self.knobs[pid], self.settings[pid]
-        parts = [html.escape(knob.unit), html.escape(knob.source)]
+        parts = [html.escape(knob.source)]  # the unit is in the title
         band = setting.band(knob)
         if self.state.moved(pid):
             preset = number(setting.value, knob) + (f", sampled {band}" if band else "")
@@ -321,7 +320,7 @@ class Explorer:
             parts.append(f"sampled {band}")
         colour = "#0072B2" if knob.sourced else "#666"
         self.notes[pid].value = (
-            f'<div style="line-height:1.25;margin:3px 0"><b>{html.escape(knob.label)}</b><br>'
+            f'<div style="line-height:1.25;margin:3px 0"><b>{html.escape(knob.title)}</b><br>'
             f'<small style="color:{colour}">{" · ".join(parts)}</small></div>'
         )
 
@@ -439,6 +438,14 @@ def _display_output(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def explore(pack: Pack | None = None, scenario: str = "baseline") -> ExplorerWidget:
-    """The explorer app for `pack` (default: the project's pack), starting from preset `scenario`."""
-    return Explorer(pack, scenario).widget
+def explore(
+    pack: Pack | None = None,
+    scenario: str = DEFAULT_SCENARIO,
+    *,
+    paths: int = DEFAULT_PATHS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+) -> ExplorerWidget:
+    """The explorer app for `pack` (default: the project's pack), starting from preset `scenario`
+    with `paths` (one of the paths slider's choices), `months` and `seed`."""
+    return Explorer(pack, scenario, paths=paths, months=months, seed=seed).widget

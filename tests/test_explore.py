@@ -4,6 +4,7 @@ presets, invalid input, debouncing)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import json
 import os
@@ -152,6 +153,84 @@ def test_state_start_state_moves_month_zero_and_survives_reset(state: ExplorerSt
         state.set_start("nowhere")
     assert state.set_start(None)
     assert share(state.specs["phases"], "phase", "adaptation_training", 0) == 1.0
+
+
+STORY = ROOT / "tests" / "fixtures" / "tracker" / "story.yaml"  # an illustrative observation log
+
+
+def test_state_as_of_with_the_packs_empty_log_is_the_start_state(state: ExplorerState) -> None:
+    start = state.pack.meta.publication.date
+    assert state.as_of is None
+    assert state.as_of_choices() == [(f"{start:%d %b %Y}: the article (no observations)", None)]
+    phases = datasets(state.specs["phases"])
+    assert state.set_as_of(start)  # the only date the empty log offers: the pack's start state
+    assert state.as_of == start
+    assert datasets(state.specs["phases"]) == phases
+    with pytest.raises(ParameterError, match="outside the tracker's dates"):
+        state.set_as_of(start + dt.timedelta(days=1))
+    with pytest.raises(ParameterError, match="as_of expects a date"):
+        state.set_as_of("27/10/2024")
+
+
+def test_state_later_as_of_date_moves_the_phase_chart(pack: Pack) -> None:
+    """With the illustrative fixture log, a later as-of date starts the paths further up the ladder:
+    month 0 of the phase chart is the tracker's posterior on that date, and its axis says so."""
+    from toolkit.track.forecast import start_state
+    from toolkit.track.tracker import track
+
+    state = ExplorerState(pack, paths=PATHS, observations=STORY)
+    choices = {value: words for words, value in state.as_of_choices()}
+    last = dt.date(2024, 12, 18)  # the last observation reported in the fixture
+    assert next(iter(choices)) is None
+    assert last in choices
+    assert choices[last] == "18 Dec 2024: 10 observations reported"
+    assert list(choices) == sorted(choices, key=lambda d: d or dt.date.min)
+    training = share(state.specs["phases"], "phase", "adaptation_training", 0)
+    assert training == 1.0
+    assert state.set_as_of(last)
+    posterior = start_state(track(pack, last, STORY).phases)
+    assert state.result is not None
+    assert state.result.inputs["start"] == pytest.approx(posterior)
+    for phase, p in posterior.items():  # month 0 is sampled from it: Monte Carlo noise only
+        assert share(state.specs["phases"], "phase", phase, 0) == pytest.approx(p, abs=0.04)
+    assert share(state.specs["phases"], "phase", "adaptation_training", 0) < 0.2
+    assert share(state.specs["phases"], "phase", "frontline_combat", 0) > 0.4
+    title = state.specs["phases"]["encoding"]["x"]["axis"]["title"]
+    assert "the as-of date 18 Dec 2024" in title
+    assert "tracker's posterior on 18 December 2024, from the 10 observations" in state.readout
+    earlier = dt.date(2024, 11, 9)
+    assert state.set_as_of(earlier)
+    assert (
+        share(state.specs["phases"], "phase", "frontline_combat", 0) < posterior["frontline_combat"]
+    )
+    # a start phase chosen by hand replaces the tracker's posterior, and the other way round
+    assert state.set_start("withdrawal")
+    assert state.as_of is None
+    assert state.set_as_of(last)
+    assert state.start is None
+    assert state.set_as_of(None)
+    assert share(state.specs["phases"], "phase", "adaptation_training", 0) == 1.0
+
+
+def test_as_of_dropdown_drives_the_state(pack: Pack) -> None:
+    ex = Explorer(pack, paths=PATHS, debounce=0, observations=STORY)
+    assert ex.as_of_dropdown in ex.tabs.children[list(GROUPS).index("simulation")].children
+    assert "tk-knob-as-of" in ex.as_of_dropdown._dom_classes
+    before = share(ex.specs["phases"], "phase", "frontline_combat", 0)
+    ex.as_of_dropdown.value = dt.date(2024, 12, 18)  # as the browser would
+    assert ex.as_of == dt.date(2024, 12, 18)
+    assert share(ex.specs["phases"], "phase", "frontline_combat", 0) > before + 0.4
+    (output,) = ex.outputs["phases"].outputs
+    assert "18 Dec 2024" in json.dumps(output)
+    ex.start_dropdown.value = "withdrawal"  # clears the date
+    assert ex.as_of is None
+    assert ex.as_of_dropdown.value is None
+    assert ex.set_as_of("2024-12-04")
+    assert ex.start_dropdown.value is None
+    assert ex.as_of_dropdown.value == dt.date(2024, 12, 4)
+    opened = Explorer(pack, paths=PATHS, debounce=0, observations=STORY, as_of="2024-12-01")
+    assert opened.as_of_dropdown.value == dt.date(2024, 12, 1)  # a date between reports, added
+    assert opened.message == ""
 
 
 def test_state_set_fixes_a_parameter_and_reuses_unchanged_charts(state: ExplorerState) -> None:
@@ -551,6 +630,8 @@ def test_set_flushes_a_pending_update(pack: Pack) -> None:
 def test_explore_notebook_is_stripped_cells_with_a_parameters_cell() -> None:
     import nbformat
 
+    from toolkit.report.notebook import NotebookInfo
+
     path = ROOT / "notebooks" / "explore.ipynb"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
@@ -560,6 +641,7 @@ def test_explore_notebook_is_stripped_cells_with_a_parameters_cell() -> None:
         assert cell.outputs == []
         assert cell.execution_count is None
     assert [c.metadata.get("tags", []) for c in nb.cells] == [["parameters"], [], []]
+    assert {"as_of", "observations"} <= set(NotebookInfo.read(path).parameters)
     assert json.loads(path.read_text(encoding="utf-8")) == explore_notebook_json()
 
 

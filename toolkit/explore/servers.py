@@ -39,9 +39,14 @@ EXPLORE_CELLS: tuple[str, ...] = (
     'scenario: str = "baseline"  # the preset the explorer opens with (seeds/scenarios.yaml)\n'
     "paths: int = 10000  # Monte Carlo paths (DEFAULT_EXPLORER_PATHS, for slider speed)\n"
     "months: int = 36  # horizon, in months after month 0\n"
-    "seed: int = 20241025  # random seed, the same for every run (common random numbers)",
+    "seed: int = 20241025  # random seed, the same for every run (common random numbers)\n"
+    'as_of: str = ""  # YYYY-MM-DD: month 0 = this date, from the tracker (empty: the article\'s date)\n'
+    'observations: str = ""  # observation log (YAML or CSV) instead of the pack\'s observations.yaml',
     "from toolkit import explore",
-    "explore(scenario=scenario, paths=paths, months=months, seed=seed)",
+    "explore(\n"
+    "    scenario=scenario, paths=paths, months=months, seed=seed, as_of=as_of or None,\n"
+    "    observations=observations or None,\n"
+    ")",
 )
 EXPLORE_PARAMETERS_CELL = 0
 #: Voilà template that serves the dashboard without any CDN link (see the module docstring).

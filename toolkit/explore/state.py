@@ -27,6 +27,7 @@ object at creation) is off while it is rebuilt.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from toolkit.engine.defaults import (
     DEFAULT_WITHIN,
 )
 from toolkit.errors import ParameterError, ToolkitError, shown
+from toolkit.explore.asof import AsOf
 from toolkit.explore.knobs import Setting, knobs, number, preset_settings
 from toolkit.fastimport import block_slow_optional_imports
 
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from toolkit.engine.model import Model
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
+    from toolkit.track.tracker import Observations
 
 # the run defaults every entry point shares (toolkit.engine.defaults); the explorer's path count is a
 # documented fraction of the report's, for slider speed
@@ -92,6 +95,8 @@ class ExplorerState:
         paths: int = DEFAULT_PATHS,
         months: int = DEFAULT_MONTHS,
         seed: int = DEFAULT_SEED,
+        as_of: dt.date | str | None = None,
+        observations: Observations = None,
     ) -> None:
         from toolkit.pack.load import load_pack
 
@@ -104,6 +109,8 @@ class ExplorerState:
         self.values: dict[str, float] = {}  # every parameter's value, as its slider holds it
         self.to_preset()
         self.start: str | None = None  # None: the pack's start state; else every path in this phase
+        self.tracker = AsOf(self.pack, observations)  # the as-of dates and the tracker's posteriors
+        self.as_of: dt.date | None = self.tracker.check(as_of)  # None: month 0 = the article's date
         self.months = min(max(int(months), MONTH_RANGE[0]), MONTH_RANGE[1])
         self.paths = paths if paths in PATH_CHOICES else DEFAULT_PATHS
         self.result: SimulationResult | None = None
@@ -203,6 +210,26 @@ class ExplorerState:
                 f"start: unknown phase {shown(phase)} (phases: {', '.join(phases)})"
             )
         self.start = phase
+        if phase is not None:
+            self.as_of = None  # a start state chosen by hand replaces the tracker's
+
+    def as_of_choices(self) -> list[tuple[str, dt.date | None]]:
+        """The as-of dates on offer, as (words, value): None (the article's date), then each date an
+        observation was reported (see `toolkit.explore.asof`)."""
+        return self.tracker.choices()
+
+    def assign_as_of(self, day: dt.date | str | None) -> None:
+        """Start the runs from the tracker's posterior on `day` (month 0 = `day`; None: the article's
+        date and the start state of `start`), without running. A date outside the tracker's range
+        raises `ParameterError`. A date replaces a start state chosen by hand."""
+        self.as_of = self.tracker.check(day)
+        if self.as_of is not None:
+            self.start = None
+
+    def set_as_of(self, day: dt.date | str | None) -> bool:
+        """`assign_as_of`, then run."""
+        self.assign_as_of(day)
+        return self.update()
 
     def set_start(self, phase: str | None) -> bool:
         """Start every path in `phase` (None: the pack's start state) and run."""
@@ -257,7 +284,9 @@ class ExplorerState:
         from toolkit.engine.simulation import simulate
 
         overrides: dict[str, Any] = self.overrides
-        start = {self.start: 1.0} if self.start is not None else None
+        start: dict[str, float] | None = {self.start: 1.0} if self.start is not None else None
+        if self.as_of is not None:
+            start = self.tracker.start(self.as_of, self.preset, overrides)
         result = simulate(
             self.model(),
             paths=self.paths,
@@ -328,6 +357,12 @@ class ExplorerState:
             for p, share in result.inputs["start"].items()
         )
         whose = "the pack's start state" if self.start is None else "set by you"
+        if self.as_of is not None:
+            n = self.tracker.used(self.as_of)
+            whose = (
+                f"the tracker's posterior on {self.as_of:%d %B %Y}, from the {n} observation"
+                f"{'s' * (n != 1)} reported by then; month 0 is that date"
+            )
         basis = (
             f"Preset “{self.preset_row()['label']}”. {fixed} Start (month 0): {start} ({whose}). "
             f"{result.paths:,} paths × {result.months} months, seed {result.seed}; parameters with a "
@@ -370,16 +405,23 @@ class ExplorerState:
         # The chart module's `ResultLike` protocol declares plain (settable) attributes, which a
         # frozen `SimulationResult` does not match for mypy; the charts only read them.
         frames: Any = result
+        month0 = self.as_of
         builders: dict[str, tuple[tuple[Any, ...], Callable[[], Any]]] = {
-            "phases": ((result.phases,), lambda: charts.chart_phases(frames, self.pack)),
+            "phases": (
+                (result.phases,),
+                lambda: charts.chart_phases(frames, self.pack, month0),
+            ),
             "transfers": (
                 (result.transfers, result.transfer_tiers),
-                lambda: charts.chart_transfers(frames, self.pack),
+                lambda: charts.chart_transfers(frames, self.pack, month0),
             ),
-            "responses": ((result.responses,), lambda: charts.chart_responses(frames, self.pack)),
+            "responses": (
+                (result.responses,),
+                lambda: charts.chart_responses(frames, self.pack, month0),
+            ),
             "policy": ((), lambda: self._policy_chart(result)),  # triggers only: fixed per pack
         }
-        run = (result.scenario, result.paths, result.months, result.seed, self.start)
+        run = (result.scenario, result.paths, result.months, result.seed, self.start, month0)
         specs = {}
         for name, (inputs, build) in builders.items():
             cached = self._chart_cache.get(name)

@@ -16,6 +16,7 @@ Vega-Lite 5, so the display copy of each spec is labelled v5 (`specs` keeps Alta
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import html
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ from toolkit.explore.state import (
 if TYPE_CHECKING:
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
+    from toolkit.track.tracker import Observations
 
 DEBOUNCE: Final = 0.2
 VEGALITE_MIME: Final = "application/vnd.vegalite.v5+json"
@@ -76,6 +78,7 @@ class Explorer:
     values: _FromState[dict[str, float]] = _FromState()  # every parameter's slider value
     overrides: _FromState[dict[str, float]] = _FromState()  # the moved ones, fixed at their value
     start: _FromState[str | None] = _FromState()  # None: the pack's start state
+    as_of: _FromState[dt.date | None] = _FromState()  # None: month 0 = the article's date
     months: _FromState[int] = _FromState()
     paths: _FromState[int] = _FromState()
     result: _FromState[SimulationResult | None] = _FromState()
@@ -93,13 +96,24 @@ class Explorer:
         paths: int = DEFAULT_PATHS,
         months: int = DEFAULT_MONTHS,
         seed: int = DEFAULT_SEED,
+        as_of: dt.date | str | None = None,
+        observations: Observations = None,
         debounce: float = DEBOUNCE,
     ) -> None:
-        self.state = ExplorerState(pack, scenario, paths=paths, months=months, seed=seed)
+        self.state = ExplorerState(
+            pack,
+            scenario,
+            paths=paths,
+            months=months,
+            seed=seed,
+            as_of=as_of,
+            observations=observations,
+        )
         self.debounce = debounce
         self._quiet = False
         self._pending: asyncio.TimerHandle | None = None
         self._build_widgets()
+        self._show_start()
         self._show(not self.message)
 
     # -- Python API -------------------------------------------------------------------------------
@@ -121,13 +135,30 @@ class Explorer:
         """Start every path in `phase` (None: the pack's start state), as the drop-down does, and
         update now. An unknown phase raises `ParameterError`."""
         self.state.assign_start(phase)
-        self._quiet = True
-        try:
-            self.start_dropdown.value = phase
-        finally:
-            self._quiet = False
+        self._show_start()
         self._cancel()
         return self.update()
+
+    def set_as_of(self, day: dt.date | str | None) -> bool:
+        """Start from the tracker's posterior on `day` (None: the article's date), as the as-of
+        drop-down does, and update now. A date outside the tracker's range raises `ParameterError`."""
+        self.state.assign_as_of(day)
+        self._show_start()
+        self._cancel()
+        return self.update()
+
+    def _show_start(self) -> None:
+        """The start and as-of drop-downs to the state's values, without triggering updates."""
+        self._quiet = True
+        try:
+            self.start_dropdown.value = self.start
+            day = self.as_of
+            if day is not None and day not in [v for _, v in self.as_of_dropdown.options]:
+                label = f"{day:%d %b %Y}: {self.state.tracker.used(day)} observations reported"
+                self.as_of_dropdown.options = [*self.as_of_dropdown.options, (label, day)]
+            self.as_of_dropdown.value = day
+        finally:
+            self._quiet = False
 
     def reset(self) -> bool:
         """Move every slider back to the preset (bands restored) and update now."""
@@ -217,11 +248,23 @@ class Explorer:
         )
         self.start_dropdown.add_class("tk-knob-start")
         self.start_dropdown.observe(self._on_start, names="value")
+        self.as_of_dropdown = widgets.Dropdown(
+            options=self.state.as_of_choices(),
+            value=None,
+            description="As of (month 0)",
+            tooltip="Start the runs from the tracker's posterior over phases on this date, given "
+            "the observations reported by then; month 0 of the charts is that date",
+            style=style,
+            layout=widgets.Layout(width="470px"),
+        )
+        self.as_of_dropdown.add_class("tk-knob-as-of")
+        self.as_of_dropdown.observe(self._on_as_of, names="value")
         self.months_slider.add_class("tk-knob-months")
         self.paths_slider.add_class("tk-knob-paths")
         self.months_slider.observe(functools.partial(self._on_change, "months"), names="value")
         self.paths_slider.observe(functools.partial(self._on_change, "paths"), names="value")
         rows["simulation"] += [
+            self.as_of_dropdown,
             self.start_dropdown,
             self.months_slider,
             self.paths_slider,
@@ -344,6 +387,20 @@ class Explorer:
             self.state.message = str(exc)
             self._show(False)
             return
+        self._show_start()  # a phase chosen by hand clears the as-of date
+        self._schedule()
+
+    def _on_as_of(self, change: Mapping[str, Any]) -> None:
+        """The as-of drop-down moved: to the state at once, run debounced."""
+        if self._quiet:
+            return
+        try:
+            self.state.assign_as_of(change["new"])
+        except Exception as exc:  # never raise into the notebook
+            self.state.message = str(exc)
+            self._show(False)
+            return
+        self._show_start()  # a date clears a start phase chosen by hand
         self._schedule()
 
     def _on_preset(self, change: Mapping[str, Any]) -> None:
@@ -445,7 +502,18 @@ def explore(
     paths: int = DEFAULT_PATHS,
     months: int = DEFAULT_MONTHS,
     seed: int = DEFAULT_SEED,
+    as_of: dt.date | str | None = None,
+    observations: Observations = None,
 ) -> ExplorerWidget:
     """The explorer app for `pack` (default: the project's pack), starting from preset `scenario`
-    with `paths` (one of the paths slider's choices), `months` and `seed`."""
-    return Explorer(pack, scenario, paths=paths, months=months, seed=seed).widget
+    with `paths` (one of the paths slider's choices), `months` and `seed`; `as_of` starts it from the
+    tracker's posterior on that date, given `observations` (default: the pack's log)."""
+    return Explorer(
+        pack,
+        scenario,
+        paths=paths,
+        months=months,
+        seed=seed,
+        as_of=as_of,
+        observations=observations,
+    ).widget

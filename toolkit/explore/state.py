@@ -9,27 +9,30 @@ widgets here: `toolkit.explore.view` builds the ipywidgets around a state, and t
 - A preset is a scenario of the pack. A parameter keeps its preset value *and band* (sampled per path)
   until it is moved; a moved parameter is fixed at the chosen point (the pack's rule for a numeric
   override). Moving it back to the preset value restores the band.
-- The start state (month 0) is the pack's, or every path in one phase (`set_start`); like the horizon
-  and the number of paths it is not part of a preset, so `reset` and `pick` keep it.
+- The start state (month 0) is the pack's, or every path in one phase (`set_start`), or the tracker's
+  posterior on an as-of date (`set_as_of`, `toolkit.explore.asof`: month 0 of the charts is then that
+  date); like the horizon and the number of paths it is not part of a preset, so `reset` and `pick`
+  keep it.
 - The readout names what the run rests on (preset, every parameter you fixed, the start state), each
   tier's never-decide share, and the analyst's readings behind the phases and tiers it names.
 - Every run uses the same seed (common random numbers), so a change in the charts is the effect of the
-  change in assumptions, not Monte Carlo noise.
-- Invalid combinations (e.g. transition probabilities out of one phase summing above 1) are rejected by
-  the engine with a `ParameterError`; `update` then sets `message` to why and keeps the last good
-  readout and charts. No exception from an update escapes.
+  change in assumptions, not Monte Carlo noise. Seed, horizon and preset start from
+  `toolkit.engine.defaults`; the paths from its `DEFAULT_EXPLORER_PATHS` (fewer than a report's, for
+  speed).
+- Invalid combinations are rejected by the engine with a `ParameterError`; `update` then sets `message`
+  to why and keeps the last good readout and charts. No exception from an update escapes.
 
-Speed (budget: <= 50 ms median from a slider change to new specs at 10,000 paths x 24 months, see
-benchmarks/bench_explore.py): the model is compiled once per preset; a chart is rebuilt only when its input
-frames changed; after each chart's first, schema-validated build, Altair's debug mode (validation of every
-object at creation) is off while it is rebuilt.
+Speed (goal, issue 16: median <= 25 ms, p95 <= 40 ms from a slider change to new specs at the default
+paths and horizon; benchmarks/bench_explore.py measures it): the model is compiled once per preset; the
+charts are built with Altair once per structure and then only their data is swapped
+(`toolkit.explore.specs`); a chart whose input frames did not change keeps its spec.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -45,6 +48,7 @@ from toolkit.engine.defaults import (
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.explore.asof import AsOf
 from toolkit.explore.knobs import Setting, knobs, number, preset_settings
+from toolkit.explore.specs import ChartSpecs
 from toolkit.fastimport import block_slow_optional_imports
 
 if TYPE_CHECKING:
@@ -59,7 +63,6 @@ DEFAULT_PATHS: Final = DEFAULT_EXPLORER_PATHS
 READOUT_MONTH: Final = DEFAULT_WITHIN
 PATH_CHOICES: Final = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 MONTH_RANGE: Final = (1, 60)
-CHART_NAMES: Final = ("phases", "transfers", "responses", "policy")
 
 
 @dataclass(frozen=True)
@@ -111,18 +114,19 @@ class ExplorerState:
         self.start: str | None = None  # None: the pack's start state; else every path in this phase
         self.tracker = AsOf(self.pack, observations)  # the as-of dates and the tracker's posteriors
         self.as_of: dt.date | None = self.tracker.check(as_of)  # None: month 0 = the article's date
-        self.months = min(max(int(months), MONTH_RANGE[0]), MONTH_RANGE[1])
-        self.paths = paths if paths in PATH_CHOICES else DEFAULT_PATHS
+        self.check("months", months)  # a value its slider cannot take is an error, not replaced
+        self.check("paths", paths)
+        self.months, self.paths = int(months), int(paths)
         self.result: SimulationResult | None = None
         self.words: Readout | None = None
         self.readout = ""  # `words` as text
         self.specs: dict[str, dict[str, Any]] = {}
         self.message = ""  # empty, or why the last change was rejected
         self.latency: float | None = None  # seconds of the last successful update (to specs)
+        self.timings: dict[str, float] = {}  # the last run's parts, in seconds
         self.updates = 0
         self._models: dict[str, Model] = {}
-        self._chart_cache: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]] = {}
-        self._validated: set[str] = set()  # charts whose spec passed schema validation once
+        self.charts = ChartSpecs(self.pack)  # the charts' templates (built once, data swapped)
         self.update()
 
     # -- settings ---------------------------------------------------------------------------------
@@ -287,6 +291,7 @@ class ExplorerState:
         start: dict[str, float] | None = {self.start: 1.0} if self.start is not None else None
         if self.as_of is not None:
             start = self.tracker.start(self.as_of, self.preset, overrides)
+        started = time.perf_counter()
         result = simulate(
             self.model(),
             paths=self.paths,
@@ -295,7 +300,16 @@ class ExplorerState:
             start=start,
             **overrides,
         )
-        return result, self._describe(result), self._chart_specs(result)
+        simulated = time.perf_counter()
+        words = self._describe(result)
+        described = time.perf_counter()
+        specs = self.charts.specs(result, self.as_of)
+        self.timings = {
+            "simulate": simulated - started,
+            "readout": described - simulated,
+            "charts": time.perf_counter() - described,
+        }
+        return result, words, specs
 
     def model(self) -> Model:
         """The preset's compiled model (compiled once per preset)."""
@@ -388,61 +402,6 @@ class ExplorerState:
             ]
         return tuple(notes)
 
-    # -- charts -------------------------------------------------------------------------------------
-    def _chart_specs(self, result: SimulationResult) -> dict[str, dict[str, Any]]:
-        """Vega-Lite specs of the four charts.
-
-        A chart whose inputs did not change keeps its spec (with the same seed, moving a response
-        slider leaves the phase and transfer frames identical). The first spec of each chart is
-        validated against the Vega-Lite schema; later ones differ only in their data and are built
-        with Altair's debug mode off (no validation of every object at creation), which halves the
-        time Altair takes.
-        """
-        from altair.utils.schemapi import debug_mode
-
-        from toolkit import charts
-
-        # The chart module's `ResultLike` protocol declares plain (settable) attributes, which a
-        # frozen `SimulationResult` does not match for mypy; the charts only read them.
-        frames: Any = result
-        month0 = self.as_of
-        builders: dict[str, tuple[tuple[Any, ...], Callable[[], Any]]] = {
-            "phases": (
-                (result.phases,),
-                lambda: charts.chart_phases(frames, self.pack, month0),
-            ),
-            "transfers": (
-                (result.transfers, result.transfer_tiers),
-                lambda: charts.chart_transfers(frames, self.pack, month0),
-            ),
-            "responses": (
-                (result.responses,),
-                lambda: charts.chart_responses(frames, self.pack, month0),
-            ),
-            "policy": ((), lambda: self._policy_chart(result)),  # triggers only: fixed per pack
-        }
-        run = (result.scenario, result.paths, result.months, result.seed, self.start, month0)
-        specs = {}
-        for name, (inputs, build) in builders.items():
-            cached = self._chart_cache.get(name)
-            if cached is not None and cached[0] == run and _same(cached[1], inputs):
-                specs[name] = cached[2]
-                continue
-            if name in self._validated:
-                with debug_mode(False):
-                    specs[name] = _spec(build(), validate=False)
-            else:
-                specs[name] = _spec(build(), validate=True)
-                self._validated.add(name)
-            self._chart_cache[name] = (run, inputs, specs[name])
-        return specs
-
-    def _policy_chart(self, result: SimulationResult) -> Any:
-        from toolkit import charts
-        from toolkit.engine.analysis import tabulate_policy
-
-        return charts.chart_policy_table(tabulate_policy(result.model), self.pack)
-
 
 def _percent(p: float) -> str:
     if 0 < p < 0.005:
@@ -494,24 +453,3 @@ def _tier_sentence(
         f"{_percent(result.probability_by(tier, within))} of paths "
         f"({_percent(reached)} within {result.months} months){where}."
     )
-
-
-def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
-    """Equal chart inputs: frames by value, anything else by `==`."""
-    if len(old) != len(new):
-        return False
-    for a, b in zip(old, new, strict=True):
-        if isinstance(a, pl.DataFrame) and isinstance(b, pl.DataFrame):
-            if not a.equals(b):
-                return False
-        elif isinstance(a, pl.DataFrame) or isinstance(b, pl.DataFrame) or a != b:
-            return False
-    return True
-
-
-def _spec(chart: Any, *, validate: bool) -> dict[str, Any]:
-    """A chart (Altair object or spec dict) as a Vega-Lite dict."""
-    if isinstance(chart, dict):
-        return chart
-    spec: dict[str, Any] = chart.to_dict(validate=validate)
-    return spec

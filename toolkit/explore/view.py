@@ -26,8 +26,8 @@ import ipywidgets as widgets
 
 from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.explore.knobs import Knob, Setting, decimals, number
+from toolkit.explore.specs import CHART_NAMES
 from toolkit.explore.state import (
-    CHART_NAMES,
     DEFAULT_PATHS,
     MONTH_RANGE,
     PATH_CHOICES,

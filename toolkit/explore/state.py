@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
@@ -48,6 +46,7 @@ from toolkit.engine.defaults import (
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.explore.asof import AsOf
 from toolkit.explore.knobs import Setting, knobs, number, preset_settings
+from toolkit.explore.readout import Readout, Words, percent
 from toolkit.explore.specs import ChartSpecs
 from toolkit.fastimport import block_slow_optional_imports
 
@@ -63,22 +62,6 @@ DEFAULT_PATHS: Final = DEFAULT_EXPLORER_PATHS
 READOUT_MONTH: Final = DEFAULT_WITHIN
 PATH_CHOICES: Final = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 MONTH_RANGE: Final = (1, 60)
-
-
-@dataclass(frozen=True)
-class Readout:
-    """The readout in words: one headline sentence, a few more, the basis of the run (its inputs),
-    and the analyst's readings behind what it names (`notes`, "“label”: reading")."""
-
-    headline: str
-    details: tuple[str, ...]
-    basis: str
-    notes: tuple[str, ...] = ()
-
-    @property
-    def text(self) -> str:
-        readings = [f"Analyst's reading, not the article's: {n}" for n in self.notes]
-        return "\n".join([self.headline, *self.details, self.basis, *readings])
 
 
 class ExplorerState:
@@ -126,6 +109,7 @@ class ExplorerState:
         self.timings: dict[str, float] = {}  # the last run's parts, in seconds
         self.updates = 0
         self._models: dict[str, Model] = {}
+        self.words_for = Words(self.pack, READOUT_MONTH)  # the readout's sentences
         self.charts = ChartSpecs(self.pack)  # the charts' templates (built once, data swapped)
         self.update()
 
@@ -199,7 +183,7 @@ class ExplorerState:
         phases = self.pack.phases
         labels = dict(zip(phases["id"].cast(pl.String), phases["label"], strict=True))
         start = self.pack.start.select(pl.col("phase").cast(pl.String), "probability")
-        shares = ", ".join(f"{_percent(p)} {labels[ph]}" for ph, p in start.iter_rows() if p > 0)
+        shares = ", ".join(f"{percent(p)} {labels[ph]}" for ph, p in start.iter_rows() if p > 0)
         return [
             (f"The pack's ({shares})", None),
             *[(f"All paths: {label}", pid) for pid, label in labels.items()],
@@ -321,38 +305,7 @@ class ExplorerState:
 
     # -- words --------------------------------------------------------------------------------------
     def _describe(self, result: SimulationResult) -> Readout:
-        """The readout: one headline sentence, then a few more."""
-        from toolkit.engine.result import share_in_words
-
-        within = min(READOUT_MONTH, result.months)
-        tiers = self.pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
-        labels = dict(zip(tiers["id"].cast(pl.String), tiers["label"], strict=True))
-        timing = _decision_times(result)
-        top = tiers["id"].cast(pl.String)[-1]
-        headline = _tier_sentence(result, top, labels[top], within, timing, headline=True)
-        phases = self.pack.phases.sort("escalation", descending=True, maintain_order=True)
-        highest = str(phases["id"][0])
-        details = [
-            f"Troops reach “{phases['label'][0]}” within {within} months in "
-            f"{_percent(result.probability_by(highest, within))} of paths "
-            f"({_percent(result.probability_by(highest, result.months))} within "
-            f"{result.months} months)."
-        ]
-        details += [
-            f"At least one {tier} technology is transferred within {within} months in "
-            f"{_percent(result.probability_by(tier, within))} of paths."
-            for tier in self.pack.tech_tiers["id"].cast(pl.String)
-        ]
-        details += [
-            _tier_sentence(result, tier, labels[tier], within, timing, headline=False)
-            for tier in reversed(list(labels)[:-1])
-        ]
-        details += [
-            f"“{labels[tier]}”: never decided on {share_in_words(never['share'])}, by assumption "
-            f"({never['parameter']})."
-            for tier, never in result.never_decided().items()
-            if tier in labels
-        ]
+        """The readout: the run in words, and the basis of the run (what it rests on)."""
         moved = self.overrides
         fixed = (
             "You fixed "
@@ -363,13 +316,6 @@ class ExplorerState:
             if moved
             else "All parameters at the preset."
         )
-        phase_labels = dict(
-            zip(self.pack.phases["id"].cast(pl.String), self.pack.phases["label"], strict=True)
-        )
-        start = ", ".join(
-            f"{_percent(share)} in “{phase_labels.get(p, p)}”"
-            for p, share in result.inputs["start"].items()
-        )
         whose = "the pack's start state" if self.start is None else "set by you"
         if self.as_of is not None:
             n = self.tracker.used(self.as_of)
@@ -377,79 +323,6 @@ class ExplorerState:
                 f"the tracker's posterior on {self.as_of:%d %B %Y}, from the {n} observation"
                 f"{'s' * (n != 1)} reported by then; month 0 is that date"
             )
-        basis = (
-            f"Preset “{self.preset_row()['label']}”. {fixed} Start (month 0): {start} ({whose}). "
-            f"{result.paths:,} paths × {result.months} months, seed {result.seed}; parameters with a "
-            "band are sampled per path."
+        return self.words_for.describe(
+            result, preset=str(self.preset_row()["label"]), fixed=fixed, whose=whose
         )
-        return Readout(headline, tuple(details), basis, self._readings(result, highest))
-
-    def _readings(self, result: SimulationResult, highest: str) -> tuple[str, ...]:
-        """The analyst's readings behind what the readout names: the tiers shown, the highest phase
-        and the phases their triggers name (e.g. the combat split behind the lethal trigger)."""
-        tiers = self.pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
-        shown = set(tiers["id"].cast(pl.String))
-        triggers = self.pack.triggers.filter(pl.col("tier").cast(pl.String).is_in(list(shown)))
-        named = {highest, *triggers["target"].drop_nulls().to_list()}
-        notes = []
-        for frame, keep in ((self.pack.phases, named), (tiers, shown)):
-            rows = frame.filter(
-                pl.col("id").cast(pl.String).is_in(list(keep)), pl.col("assumption").is_not_null()
-            )
-            notes += [
-                f"“{r['label']}”: {' '.join(str(r['assumption']).split())}"
-                for r in rows.iter_rows(named=True)
-            ]
-        return tuple(notes)
-
-
-def _percent(p: float) -> str:
-    if 0 < p < 0.005:
-        return "under 1 %"
-    if 0.995 < p < 1:
-        return "over 99 %"
-    return f"{p * 100:.0f} %"
-
-
-def _decision_times(result: SimulationResult) -> dict[str, tuple[float, int | None]]:
-    """Per response tier: P(decided within the horizon) and the median decision month of those paths."""
-    frame = (
-        result.time_to_response.filter(pl.col("month").is_not_null())
-        .sort("tier", "month", maintain_order=True)
-        .group_by("tier", maintain_order=True)
-        .agg(
-            pl.col("probability").sum().alias("reached"),
-            pl.col("month")
-            .filter(pl.col("probability").cum_sum() >= 0.5 * pl.col("probability").sum() - 1e-12)
-            .first()
-            .alias("median"),
-        )
-    )
-    return {
-        str(row["tier"]): (float(row["reached"]), row["median"] if row["reached"] > 0 else None)
-        for row in frame.iter_rows(named=True)
-    }
-
-
-def _tier_sentence(
-    result: SimulationResult,
-    tier: str,
-    label: str,
-    within: int,
-    timing: Mapping[str, tuple[float, int | None]],
-    *,
-    headline: bool,
-) -> str:
-    """ "Under these assumptions the … tier is reached within 12 months in 23 % of paths …" """
-    reached, median = timing.get(tier, (0.0, None))
-    where = (
-        f"; where it is reached within {result.months} months, the median is month {median}"
-        if median is not None
-        else ""
-    )
-    start = "Under these assumptions the" if headline else "The"
-    return (
-        f"{start} “{label}” tier is reached within {within} months in "
-        f"{_percent(result.probability_by(tier, within))} of paths "
-        f"({_percent(reached)} within {result.months} months){where}."
-    )

@@ -44,6 +44,7 @@ SOURCES: Final[dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]] = {
 }
 
 Spec = dict[str, Any]
+MAX_TEMPLATES: Final = 256  # structures kept (a few tens of kB each)
 
 
 class ChartSpecs:
@@ -73,6 +74,8 @@ class ChartSpecs:
         elif key not in self._templates:
             spec = self.full(name, result, month0)
             names = {stable for stable, _, _ in SOURCES[name]}
+            if len(self._templates) >= MAX_TEMPLATES:  # e.g. a long drag of the horizon slider
+                self._templates.pop(next(iter(self._templates)))  # the oldest
             self._templates[key] = spec if names <= set(spec.get("datasets", {})) else None
         else:
             template = self._templates[key]

@@ -119,23 +119,31 @@ def percent(p: float) -> str:
 
 
 def _decision_times(result: SimulationResult) -> dict[str, tuple[float, int | None]]:
-    """Per response tier: P(decided within the horizon) and the median decision month of those paths."""
-    frame = (
-        result.time_to_response.filter(pl.col("month").is_not_null())
-        .sort("tier", "month", maintain_order=True)
-        .group_by("tier", maintain_order=True)
-        .agg(
-            pl.col("probability").sum().alias("reached"),
-            pl.col("month")
-            .filter(pl.col("probability").cum_sum() >= 0.5 * pl.col("probability").sum() - 1e-12)
-            .first()
-            .alias("median"),
-        )
-    )
-    return {
-        str(row["tier"]): (float(row["reached"]), row["median"] if row["reached"] > 0 else None)
-        for row in frame.iter_rows(named=True)
-    }
+    """Per response tier: P(decided within the horizon) and the median decision month of those paths
+    (the first month where the cumulative share reaches half of it). A few hundred rows: plain Python
+    is faster here than a polars group-by."""
+    frame = result.time_to_response
+    groups: dict[str, list[tuple[int, float]]] = {}
+    for tier, month, p in zip(
+        frame["tier"].cast(pl.String).to_list(),
+        frame["month"].to_list(),
+        frame["probability"].to_list(),
+        strict=True,
+    ):
+        if month is not None:
+            groups.setdefault(tier, []).append((month, p))
+    out: dict[str, tuple[float, int | None]] = {}
+    for tier, rows in groups.items():
+        rows.sort(key=lambda row: row[0])
+        reached = sum(p for _, p in rows)
+        median, total = None, 0.0
+        for month, p in rows:
+            total += p
+            if total >= 0.5 * reached - 1e-12:
+                median = month
+                break
+        out[tier] = (float(reached), median if reached > 0 else None)
+    return out
 
 
 def _tier_sentence(

@@ -95,6 +95,7 @@ class ExplorerState:
         self.values: dict[str, float] = {}  # every parameter's value, as its slider holds it
         self.to_preset()
         self.start: str | None = None  # None: the pack's start state; else every path in this phase
+        self._preset_rows: dict[str, dict[str, Any]] = {}  # the scenarios' rows by id, read once
         self.tracker = AsOf(self.pack, observations)  # the as-of dates and the tracker's posteriors
         self.as_of: dt.date | None = self.tracker.check(as_of)  # None: month 0 = the article's date
         self.check("months", months)  # a value its slider cannot take is an error, not replaced
@@ -243,8 +244,10 @@ class ExplorerState:
 
     def preset_row(self) -> dict[str, Any]:
         """The current preset's row of the pack's scenarios (id, label, description, ...)."""
-        rows = self.pack.scenarios.filter(pl.col("id").cast(pl.String) == self.preset)
-        return rows.row(0, named=True)
+        if not self._preset_rows:
+            scenarios = self.pack.scenarios.iter_rows(named=True)
+            self._preset_rows.update({str(row["id"]): row for row in scenarios})
+        return self._preset_rows[self.preset]
 
     # -- the run ----------------------------------------------------------------------------------
     def update(self) -> bool:

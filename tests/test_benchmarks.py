@@ -56,8 +56,17 @@ def run_script(script: str, args: list[str], env: dict[str, str] | None = None) 
         ),
         (
             "bench_explore.py",
-            ["--paths", "500", "--months", "6", "--repeats", "1"],
-            ["median callback"],
+            [
+                "--paths",
+                "1000",
+                "--months",
+                "12",
+                "--repeats",
+                "1",
+                "--sliders",
+                "rate_westward_to_frontline,lethal_will,months",
+            ],
+            ["1,000 paths x 12 months", "median callback", "x the full rebuild", "goal"],
         ),
         pytest.param(
             "bench_distributed.py",

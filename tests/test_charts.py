@@ -469,6 +469,8 @@ def test_explorer_grid_sliders_and_inline_csv() -> None:
     assert troops["value"] == 10000.0
     assert front["bind"]["input"] == "select"
     assert front["bind"]["options"] == [0.1, 0.25, 0.5]
+    assert troops["bind"]["name"] == "Troops "  # the label names its unit: not repeated
+    assert front["bind"]["name"] == "Westward → frontline (probability/month) "
     assert spec["data"]["format"]["type"] == "csv"
     (csv,) = [d for d in _datasets(spec) if isinstance(d, str)]
     header, *lines = csv.strip().splitlines()

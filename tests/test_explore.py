@@ -4,6 +4,8 @@ presets, invalid input, debouncing)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import html
 import json
 import os
 import re
@@ -17,6 +19,13 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli.app import app
+from toolkit.engine.defaults import (
+    DEFAULT_EXPLORER_PATHS,
+    DEFAULT_MONTHS,
+    DEFAULT_PATHS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+)
 from toolkit.errors import ParameterError, ToolkitError
 from toolkit.explore.knobs import preset_settings
 from toolkit.explore.servers import (
@@ -26,9 +35,11 @@ from toolkit.explore.servers import (
     lab_argv,
     voila_argv,
 )
-from toolkit.explore.state import CHART_NAMES, ExplorerState
+from toolkit.explore.specs import CHART_NAMES
+from toolkit.explore.state import PATH_CHOICES, ExplorerState
 from toolkit.explore.view import GROUPS, VEGALITE_MIME, Explorer, explore
 from toolkit.pack.load import Pack
+from toolkit.pack.units import label_with_unit, unit_words
 
 from .conftest import SEEDS
 
@@ -145,6 +156,84 @@ def test_state_start_state_moves_month_zero_and_survives_reset(state: ExplorerSt
     assert share(state.specs["phases"], "phase", "adaptation_training", 0) == 1.0
 
 
+STORY = ROOT / "tests" / "fixtures" / "tracker" / "story.yaml"  # an illustrative observation log
+
+
+def test_state_as_of_with_the_packs_empty_log_is_the_start_state(state: ExplorerState) -> None:
+    start = state.pack.meta.publication.date
+    assert state.as_of is None
+    assert state.as_of_choices() == [(f"{start:%d %b %Y}: the article (no observations)", None)]
+    phases = datasets(state.specs["phases"])
+    assert state.set_as_of(start)  # the only date the empty log offers: the pack's start state
+    assert state.as_of == start
+    assert datasets(state.specs["phases"]) == phases
+    with pytest.raises(ParameterError, match="outside the tracker's dates"):
+        state.set_as_of(start + dt.timedelta(days=1))
+    with pytest.raises(ParameterError, match="as_of expects a date"):
+        state.set_as_of("27/10/2024")
+
+
+def test_state_later_as_of_date_moves_the_phase_chart(pack: Pack) -> None:
+    """With the illustrative fixture log, a later as-of date starts the paths further up the ladder:
+    month 0 of the phase chart is the tracker's posterior on that date, and its axis says so."""
+    from toolkit.track.forecast import start_state
+    from toolkit.track.tracker import track
+
+    state = ExplorerState(pack, paths=PATHS, observations=STORY)
+    choices = {value: words for words, value in state.as_of_choices()}
+    last = dt.date(2024, 12, 18)  # the last observation reported in the fixture
+    assert next(iter(choices)) is None
+    assert last in choices
+    assert choices[last] == "18 Dec 2024: 10 observations reported"
+    assert list(choices) == sorted(choices, key=lambda d: d or dt.date.min)
+    training = share(state.specs["phases"], "phase", "adaptation_training", 0)
+    assert training == 1.0
+    assert state.set_as_of(last)
+    posterior = start_state(track(pack, last, STORY).phases)
+    assert state.result is not None
+    assert state.result.inputs["start"] == pytest.approx(posterior)
+    for phase, p in posterior.items():  # month 0 is sampled from it: Monte Carlo noise only
+        assert share(state.specs["phases"], "phase", phase, 0) == pytest.approx(p, abs=0.04)
+    assert share(state.specs["phases"], "phase", "adaptation_training", 0) < 0.2
+    assert share(state.specs["phases"], "phase", "frontline_combat", 0) > 0.4
+    title = state.specs["phases"]["encoding"]["x"]["axis"]["title"]
+    assert "the as-of date 18 Dec 2024" in title
+    assert "tracker's posterior on 18 December 2024, from the 10 observations" in state.readout
+    earlier = dt.date(2024, 11, 9)
+    assert state.set_as_of(earlier)
+    assert (
+        share(state.specs["phases"], "phase", "frontline_combat", 0) < posterior["frontline_combat"]
+    )
+    # a start phase chosen by hand replaces the tracker's posterior, and the other way round
+    assert state.set_start("withdrawal")
+    assert state.as_of is None
+    assert state.set_as_of(last)
+    assert state.start is None
+    assert state.set_as_of(None)
+    assert share(state.specs["phases"], "phase", "adaptation_training", 0) == 1.0
+
+
+def test_as_of_dropdown_drives_the_state(pack: Pack) -> None:
+    ex = Explorer(pack, paths=PATHS, debounce=0, observations=STORY)
+    assert ex.as_of_dropdown in ex.tabs.children[list(GROUPS).index("simulation")].children
+    assert "tk-knob-as-of" in ex.as_of_dropdown._dom_classes
+    before = share(ex.specs["phases"], "phase", "frontline_combat", 0)
+    ex.as_of_dropdown.value = dt.date(2024, 12, 18)  # as the browser would
+    assert ex.as_of == dt.date(2024, 12, 18)
+    assert share(ex.specs["phases"], "phase", "frontline_combat", 0) > before + 0.4
+    (output,) = ex.outputs["phases"].outputs
+    assert "18 Dec 2024" in json.dumps(output)
+    ex.start_dropdown.value = "withdrawal"  # clears the date
+    assert ex.as_of is None
+    assert ex.as_of_dropdown.value is None
+    assert ex.set_as_of("2024-12-04")
+    assert ex.start_dropdown.value is None
+    assert ex.as_of_dropdown.value == dt.date(2024, 12, 4)
+    opened = Explorer(pack, paths=PATHS, debounce=0, observations=STORY, as_of="2024-12-01")
+    assert opened.as_of_dropdown.value == dt.date(2024, 12, 1)  # a date between reports, added
+    assert opened.message == ""
+
+
 def test_state_set_fixes_a_parameter_and_reuses_unchanged_charts(state: ExplorerState) -> None:
     before = headline_percent(state)
     specs = dict(state.specs)
@@ -160,6 +249,73 @@ def test_state_set_fixes_a_parameter_and_reuses_unchanged_charts(state: Explorer
     assert state.specs["phases"] is specs["phases"]
     assert state.specs["transfers"] is specs["transfers"]
     assert state.specs["policy"] is specs["policy"]
+
+
+def test_fast_specs_equal_the_full_rebuild(pack: Pack) -> None:
+    """The fast path (templates built once, data swapped) gives the same specs, data and all, as
+    building every chart with Altair, through moves of every kind (issue 16)."""
+    state = ExplorerState(pack, paths=PATHS, observations=STORY)
+    charts = state.charts
+
+    def check() -> None:
+        assert state.message == ""
+        assert state.result is not None
+        for name in CHART_NAMES:
+            assert state.specs[name] == charts.full(name, state.result, state.as_of), name
+
+    check()
+    moves: list[tuple[str, Any]] = [
+        ("rate_westward_to_frontline", 0.3),  # deployment: every run chart changes
+        ("transfer_strategic", 0.9),  # compensation
+        ("troops", 30_000),
+        ("lethal_will", 0.6),  # responses
+        ("months", 12),  # a new structure: its templates are built
+        ("rate_westward_to_frontline", 0.4),
+        ("months", DEFAULT_MONTHS),
+    ]
+    for name, value in moves:
+        refills = charts.refills
+        assert state.set(name, value), state.message
+        check()
+        if name != "months":
+            assert charts.refills > refills, name  # the fast path was taken
+    assert state.set_as_of("2024-12-18")
+    check()
+    assert state.set("rate_westward_to_rear", 0.6)
+    check()
+    assert state.set_start("combat_in_ukraine")
+    check()
+    assert state.pick("lethal_on_table")
+    check()
+    assert state.set("lethal_lag", 2)
+    check()
+
+
+def test_fast_specs_use_stable_dataset_names(state: ExplorerState) -> None:
+    """Run data sits in named datasets the spec refers to by name (`phases`, `transfers`, ...), so a
+    view can swap only the data; the specs stay valid Vega-Lite."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    from toolkit.explore.specs import SOURCES
+
+    assert state.set("rate_westward_to_frontline", 0.3)
+    schema = load_schema()
+    for name in CHART_NAMES:
+        spec = state.specs[name]
+        validate_jsonschema(spec, schema)
+        for stable, _, _ in SOURCES[name]:
+            assert stable in spec["datasets"]
+            assert f'{{"name": "{stable}"}}' in json.dumps(spec)
+    assert state.specs["phases"]["data"] == {"name": "phases"}
+
+
+def test_explorer_refuses_a_path_count_its_slider_cannot_take(pack: Pack) -> None:
+    """Not silently replaced by the default: a benchmark at --paths 500 measured 10,000 paths."""
+    with pytest.raises(ParameterError, match="paths expects one of"):
+        ExplorerState(pack, paths=500)
+    with pytest.raises(ParameterError, match="months expects"):
+        ExplorerState(pack, paths=PATHS, months=0)
 
 
 def test_state_assign_waits_for_update(state: ExplorerState) -> None:
@@ -282,7 +438,8 @@ def test_every_parameter_has_a_labelled_slider_with_unit_and_source(
         assert slider.max == row["max"]
         assert slider.value == pytest.approx(row["value"])
         assert knob.label == row["label"]
-        assert row["unit"] in note.value
+        assert knob.title == label_with_unit(row["label"], row["unit"])
+        assert html.escape(knob.title) in note.value
         if row["claim"]:
             assert "sourced claim" in note.value
             assert row["claim"] in note.value
@@ -356,7 +513,7 @@ def test_closing_the_way_to_the_front_empties_frontline_and_lethal_aid(ex: Explo
     assert share(ex.specs["phases"], "phase", "frontline_combat", 24) == 0
     assert share(ex.specs["phases"], "phase", "combat_in_ukraine", 24) == 0
     assert headline_percent(ex) == 0
-    assert "in 0 % of paths (0 % within 24 months)." in ex.readout.splitlines()[0]
+    assert f"in 0 % of paths (0 % within {DEFAULT_MONTHS} months)." in ex.readout.splitlines()[0]
 
 
 def test_transfer_slider_changes_the_transfer_chart(ex: Explorer) -> None:
@@ -489,7 +646,7 @@ def test_unexpected_failure_is_shown_not_raised(
 
     monkeypatch.setattr(toolkit.charts, "chart_phases", broken)
     specs = dict(ex.specs)
-    assert ex.set("rate_training_to_westward", 0.5) is False
+    assert ex.set("months", 12) is False  # a new horizon builds the charts with Altair
     assert "chart exploded" in ex.message
     assert ex.specs == specs
 
@@ -538,8 +695,10 @@ def test_set_flushes_a_pending_update(pack: Pack) -> None:
 
 
 # -- notebook and commands ---------------------------------------------------------------------
-def test_explore_notebook_is_two_stripped_cells() -> None:
+def test_explore_notebook_is_stripped_cells_with_a_parameters_cell() -> None:
     import nbformat
+
+    from toolkit.report.notebook import NotebookInfo
 
     path = ROOT / "notebooks" / "explore.ipynb"
     nb = nbformat.read(path, as_version=4)
@@ -549,7 +708,78 @@ def test_explore_notebook_is_two_stripped_cells() -> None:
         assert cell.cell_type == "code"
         assert cell.outputs == []
         assert cell.execution_count is None
+    assert [c.metadata.get("tags", []) for c in nb.cells] == [["parameters"], [], []]
+    assert {"as_of", "observations"} <= set(NotebookInfo.read(path).parameters)
     assert json.loads(path.read_text(encoding="utf-8")) == explore_notebook_json()
+
+
+def test_explore_notebook_parameters_are_the_run_defaults() -> None:
+    """The notebook's parameters cell (papermill's) holds the explorer's defaults, which are
+    toolkit.engine.defaults' (issue 14)."""
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import parameter_default
+
+    params = NotebookInfo.read(ROOT / "notebooks" / "explore.ipynb").parameters
+    found = {
+        name: parameter_default(params[name]) for name in ("scenario", "paths", "months", "seed")
+    }
+    assert found == {
+        "scenario": DEFAULT_SCENARIO,
+        "paths": DEFAULT_EXPLORER_PATHS,
+        "months": DEFAULT_MONTHS,
+        "seed": DEFAULT_SEED,
+    }
+
+
+def test_the_explorer_starts_from_the_run_defaults(state: ExplorerState) -> None:
+    """Seed and horizon are the engine's defaults; paths a documented fraction of them, on the slider."""
+    import inspect
+
+    assert (state.seed, state.months, state.preset) == (
+        DEFAULT_SEED,
+        DEFAULT_MONTHS,
+        DEFAULT_SCENARIO,
+    )
+    assert DEFAULT_EXPLORER_PATHS <= DEFAULT_PATHS
+    assert DEFAULT_EXPLORER_PATHS in PATH_CHOICES
+    assert DEFAULT_PATHS in PATH_CHOICES
+    for func in (ExplorerState, Explorer, explore):
+        found = {
+            n: p.default
+            for n, p in inspect.signature(func).parameters.items()
+            if n in ("scenario", "paths", "months", "seed")
+        }
+        assert found == {
+            "scenario": DEFAULT_SCENARIO,
+            "paths": DEFAULT_EXPLORER_PATHS,
+            "months": DEFAULT_MONTHS,
+            "seed": DEFAULT_SEED,
+        }, func
+
+
+def test_slider_titles_say_their_unit_once(pack: Pack) -> None:
+    """Every knob's title names each word of its unit exactly once (no "(per month) (probability/month)")."""
+    from toolkit.explore.knobs import knobs
+
+    for knob in knobs(pack):
+        words = unit_words(knob.title)
+        for word in set(unit_words(knob.unit)):
+            assert words.count(word) == 1, (knob.id, knob.title)
+        assert knob.title.count("(") <= 1, knob.title
+    assert label_with_unit("Lethal weapons, political will (per month)", "probability/month") == (
+        "Lethal weapons, political will (probability/month)"
+    )
+    assert label_with_unit("Westward → frontline (per month)", "probability/month") == (
+        "Westward → frontline (probability/month)"
+    )
+    assert label_with_unit("Training → westward move (rate per month)", "rate/month") == (
+        "Training → westward move (rate/month)"
+    )
+    assert label_with_unit("Lethal weapons, lag", "months") == "Lethal weapons, lag (months)"
+    assert (
+        label_with_unit("North Korean troops deployed", "troops") == "North Korean troops deployed"
+    )
+    assert label_with_unit("Intensity (training)", "ratio") == "Intensity (training) (ratio)"
 
 
 def test_voila_runs_offline_with_code_hidden() -> None:

@@ -23,6 +23,7 @@ from toolkit.charts.theme import (
     sequential_colours,
     titled,
 )
+from toolkit.pack.units import label_with_unit
 
 if TYPE_CHECKING:
     from toolkit.engine.grid import ExplorerGrid, GridAxis
@@ -40,7 +41,7 @@ def _signal(axis: GridAxis) -> str:
 
 
 def _binding(axis: GridAxis) -> alt.BindRange | alt.BindRadioSelect:
-    name = f"{axis.label} ({axis.unit}) "
+    name = f"{label_with_unit(axis.label, axis.unit)} "
     step = axis.step
     if step is not None:
         return alt.binding_range(min=axis.values[0], max=axis.values[-1], step=step, name=name)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from toolkit.errors import ParameterError, shown
+from toolkit.pack.units import label_with_unit
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -35,6 +36,11 @@ class Knob:
     sourced: bool
     source: str  # one line: the claim and its estimative word, or "analyst assumption"
     tooltip: str  # description, then the claim's evidence or the assumption's rationale
+
+    @property
+    def title(self) -> str:
+        """The slider's label with its unit, said once ("Lethal weapons, lag (months)")."""
+        return label_with_unit(self.label, self.unit)
 
     def clean(self, value: float) -> float:
         """A slider value without float noise (0.35000000000000003 -> 0.35)."""

@@ -32,8 +32,23 @@ from toolkit import DISTRIBUTION
 from toolkit.errors import ToolkitError
 from toolkit.files import PACKAGE_DIR, data_dir
 
-#: The two cells of the analyst entry point, `notebooks/explore.ipynb`.
-EXPLORE_CELLS: tuple[str, ...] = ("from toolkit import explore", "explore()")
+#: The cells of the analyst entry point, `notebooks/explore.ipynb`: the first is tagged `parameters`
+#: (papermill injects values after it); its defaults are `toolkit.engine.defaults`' (tests check).
+EXPLORE_CELLS: tuple[str, ...] = (
+    "# Parameters (papermill injects values after this cell); defaults: toolkit.engine.defaults\n"
+    'scenario: str = "baseline"  # the preset the explorer opens with (seeds/scenarios.yaml)\n'
+    "paths: int = 10000  # Monte Carlo paths (DEFAULT_EXPLORER_PATHS, for slider speed)\n"
+    "months: int = 36  # horizon, in months after month 0\n"
+    "seed: int = 20241025  # random seed, the same for every run (common random numbers)\n"
+    'as_of: str = ""  # YYYY-MM-DD: month 0 = this date, from the tracker (empty: the article\'s date)\n'
+    'observations: str = ""  # observation log (YAML or CSV) instead of the pack\'s observations.yaml',
+    "from toolkit import explore",
+    "explore(\n"
+    "    scenario=scenario, paths=paths, months=months, seed=seed, as_of=as_of or None,\n"
+    "    observations=observations or None,\n"
+    ")",
+)
+EXPLORE_PARAMETERS_CELL = 0
 #: Voilà template that serves the dashboard without any CDN link (see the module docstring).
 VOILA_TEMPLATE = "toolkit"
 DEFAULT_SERVE_PORT = 8866
@@ -63,13 +78,14 @@ def require_extra(module: str, what: str, extra: str) -> None:
 
 
 def explore_notebook_json() -> dict[str, object]:
-    """The explorer notebook as nbformat 4 JSON: two code cells, no outputs, no execution counts."""
+    """The explorer notebook as nbformat 4 JSON: code cells (parameters first), no outputs, no
+    execution counts."""
     cells: list[dict[str, object]] = [
         {
             "cell_type": "code",
             "execution_count": None,
             "id": f"explore-{index}",
-            "metadata": {},
+            "metadata": {"tags": ["parameters"]} if index == EXPLORE_PARAMETERS_CELL else {},
             "outputs": [],
             "source": source,
         }

@@ -9,63 +9,59 @@ widgets here: `toolkit.explore.view` builds the ipywidgets around a state, and t
 - A preset is a scenario of the pack. A parameter keeps its preset value *and band* (sampled per path)
   until it is moved; a moved parameter is fixed at the chosen point (the pack's rule for a numeric
   override). Moving it back to the preset value restores the band.
-- The start state (month 0) is the pack's, or every path in one phase (`set_start`); like the horizon
-  and the number of paths it is not part of a preset, so `reset` and `pick` keep it.
+- The start state (month 0) is the pack's, or every path in one phase (`set_start`), or the tracker's
+  posterior on an as-of date (`set_as_of`, `toolkit.explore.asof`: month 0 of the charts is then that
+  date); like the horizon and the number of paths it is not part of a preset, so `reset` and `pick`
+  keep it.
 - The readout names what the run rests on (preset, every parameter you fixed, the start state), each
   tier's never-decide share, and the analyst's readings behind the phases and tiers it names.
 - Every run uses the same seed (common random numbers), so a change in the charts is the effect of the
-  change in assumptions, not Monte Carlo noise.
-- Invalid combinations (e.g. transition probabilities out of one phase summing above 1) are rejected by
-  the engine with a `ParameterError`; `update` then sets `message` to why and keeps the last good
-  readout and charts. No exception from an update escapes.
+  change in assumptions, not Monte Carlo noise. Seed, horizon and preset start from
+  `toolkit.engine.defaults`; the paths from its `DEFAULT_EXPLORER_PATHS` (fewer than a report's, for
+  speed).
+- Invalid combinations are rejected by the engine with a `ParameterError`; `update` then sets `message`
+  to why and keeps the last good readout and charts. No exception from an update escapes.
 
-Speed (budget: <= 50 ms median from a slider change to new specs at 10,000 paths x 24 months, see
-benchmarks/bench_explore.py): the model is compiled once per preset; a chart is rebuilt only when its input
-frames changed; after each chart's first, schema-validated build, Altair's debug mode (validation of every
-object at creation) is off while it is rebuilt.
+Speed (goal, issue 16: median <= 25 ms, p95 <= 40 ms from a slider change to new specs at the default
+paths and horizon; benchmarks/bench_explore.py measures it): the model is compiled once per preset; the
+charts are built with Altair once per structure and then only their data is swapped
+(`toolkit.explore.specs`); a chart whose input frames did not change keeps its spec.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
+from toolkit.engine.defaults import (
+    DEFAULT_EXPLORER_PATHS,
+    DEFAULT_MONTHS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+    DEFAULT_WITHIN,
+)
 from toolkit.errors import ParameterError, ToolkitError, shown
+from toolkit.explore.asof import AsOf
 from toolkit.explore.knobs import Setting, knobs, number, preset_settings
+from toolkit.explore.readout import Readout, Words, percent
+from toolkit.explore.specs import ChartSpecs
 from toolkit.fastimport import block_slow_optional_imports
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
+    from toolkit.track.tracker import Observations
 
-DEFAULT_PATHS: Final = 10_000
-DEFAULT_MONTHS: Final = 24
-DEFAULT_SEED: Final = 1
-READOUT_MONTH: Final = 12
+# the run defaults every entry point shares (toolkit.engine.defaults); the explorer's path count is a
+# documented fraction of the report's, for slider speed
+DEFAULT_PATHS: Final = DEFAULT_EXPLORER_PATHS
+READOUT_MONTH: Final = DEFAULT_WITHIN
 PATH_CHOICES: Final = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 MONTH_RANGE: Final = (1, 60)
-CHART_NAMES: Final = ("phases", "transfers", "responses", "policy")
-
-
-@dataclass(frozen=True)
-class Readout:
-    """The readout in words: one headline sentence, a few more, the basis of the run (its inputs),
-    and the analyst's readings behind what it names (`notes`, "“label”: reading")."""
-
-    headline: str
-    details: tuple[str, ...]
-    basis: str
-    notes: tuple[str, ...] = ()
-
-    @property
-    def text(self) -> str:
-        readings = [f"Analyst's reading, not the article's: {n}" for n in self.notes]
-        return "\n".join([self.headline, *self.details, self.basis, *readings])
 
 
 class ExplorerState:
@@ -80,11 +76,13 @@ class ExplorerState:
     def __init__(
         self,
         pack: Pack | None = None,
-        scenario: str = "baseline",
+        scenario: str = DEFAULT_SCENARIO,
         *,
         paths: int = DEFAULT_PATHS,
         months: int = DEFAULT_MONTHS,
         seed: int = DEFAULT_SEED,
+        as_of: dt.date | str | None = None,
+        observations: Observations = None,
     ) -> None:
         from toolkit.pack.load import load_pack
 
@@ -97,18 +95,23 @@ class ExplorerState:
         self.values: dict[str, float] = {}  # every parameter's value, as its slider holds it
         self.to_preset()
         self.start: str | None = None  # None: the pack's start state; else every path in this phase
-        self.months = min(max(int(months), MONTH_RANGE[0]), MONTH_RANGE[1])
-        self.paths = paths if paths in PATH_CHOICES else DEFAULT_PATHS
+        self._preset_rows: dict[str, dict[str, Any]] = {}  # the scenarios' rows by id, read once
+        self.tracker = AsOf(self.pack, observations)  # the as-of dates and the tracker's posteriors
+        self.as_of: dt.date | None = self.tracker.check(as_of)  # None: month 0 = the article's date
+        self.check("months", months)  # a value its slider cannot take is an error, not replaced
+        self.check("paths", paths)
+        self.months, self.paths = int(months), int(paths)
         self.result: SimulationResult | None = None
         self.words: Readout | None = None
         self.readout = ""  # `words` as text
         self.specs: dict[str, dict[str, Any]] = {}
         self.message = ""  # empty, or why the last change was rejected
         self.latency: float | None = None  # seconds of the last successful update (to specs)
+        self.timings: dict[str, float] = {}  # the last run's parts, in seconds
         self.updates = 0
         self._models: dict[str, Model] = {}
-        self._chart_cache: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]] = {}
-        self._validated: set[str] = set()  # charts whose spec passed schema validation once
+        self.words_for = Words(self.pack, READOUT_MONTH)  # the readout's sentences
+        self.charts = ChartSpecs(self.pack)  # the charts' templates (built once, data swapped)
         self.update()
 
     # -- settings ---------------------------------------------------------------------------------
@@ -181,7 +184,7 @@ class ExplorerState:
         phases = self.pack.phases
         labels = dict(zip(phases["id"].cast(pl.String), phases["label"], strict=True))
         start = self.pack.start.select(pl.col("phase").cast(pl.String), "probability")
-        shares = ", ".join(f"{_percent(p)} {labels[ph]}" for ph, p in start.iter_rows() if p > 0)
+        shares = ", ".join(f"{percent(p)} {labels[ph]}" for ph, p in start.iter_rows() if p > 0)
         return [
             (f"The pack's ({shares})", None),
             *[(f"All paths: {label}", pid) for pid, label in labels.items()],
@@ -196,6 +199,26 @@ class ExplorerState:
                 f"start: unknown phase {shown(phase)} (phases: {', '.join(phases)})"
             )
         self.start = phase
+        if phase is not None:
+            self.as_of = None  # a start state chosen by hand replaces the tracker's
+
+    def as_of_choices(self) -> list[tuple[str, dt.date | None]]:
+        """The as-of dates on offer, as (words, value): None (the article's date), then each date an
+        observation was reported (see `toolkit.explore.asof`)."""
+        return self.tracker.choices()
+
+    def assign_as_of(self, day: dt.date | str | None) -> None:
+        """Start the runs from the tracker's posterior on `day` (month 0 = `day`; None: the article's
+        date and the start state of `start`), without running. A date outside the tracker's range
+        raises `ParameterError`. A date replaces a start state chosen by hand."""
+        self.as_of = self.tracker.check(day)
+        if self.as_of is not None:
+            self.start = None
+
+    def set_as_of(self, day: dt.date | str | None) -> bool:
+        """`assign_as_of`, then run."""
+        self.assign_as_of(day)
+        return self.update()
 
     def set_start(self, phase: str | None) -> bool:
         """Start every path in `phase` (None: the pack's start state) and run."""
@@ -221,8 +244,10 @@ class ExplorerState:
 
     def preset_row(self) -> dict[str, Any]:
         """The current preset's row of the pack's scenarios (id, label, description, ...)."""
-        rows = self.pack.scenarios.filter(pl.col("id").cast(pl.String) == self.preset)
-        return rows.row(0, named=True)
+        if not self._preset_rows:
+            scenarios = self.pack.scenarios.iter_rows(named=True)
+            self._preset_rows.update({str(row["id"]): row for row in scenarios})
+        return self._preset_rows[self.preset]
 
     # -- the run ----------------------------------------------------------------------------------
     def update(self) -> bool:
@@ -250,7 +275,10 @@ class ExplorerState:
         from toolkit.engine.simulation import simulate
 
         overrides: dict[str, Any] = self.overrides
-        start = {self.start: 1.0} if self.start is not None else None
+        start: dict[str, float] | None = {self.start: 1.0} if self.start is not None else None
+        if self.as_of is not None:
+            start = self.tracker.start(self.as_of, self.preset, overrides)
+        started = time.perf_counter()
         result = simulate(
             self.model(),
             paths=self.paths,
@@ -259,7 +287,16 @@ class ExplorerState:
             start=start,
             **overrides,
         )
-        return result, self._describe(result), self._chart_specs(result)
+        simulated = time.perf_counter()
+        words = self._describe(result)
+        described = time.perf_counter()
+        specs = self.charts.specs(result, self.as_of)
+        self.timings = {
+            "simulate": simulated - started,
+            "readout": described - simulated,
+            "charts": time.perf_counter() - described,
+        }
+        return result, words, specs
 
     def model(self) -> Model:
         """The preset's compiled model (compiled once per preset)."""
@@ -271,38 +308,7 @@ class ExplorerState:
 
     # -- words --------------------------------------------------------------------------------------
     def _describe(self, result: SimulationResult) -> Readout:
-        """The readout: one headline sentence, then a few more."""
-        from toolkit.engine.result import share_in_words
-
-        within = min(READOUT_MONTH, result.months)
-        tiers = self.pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
-        labels = dict(zip(tiers["id"].cast(pl.String), tiers["label"], strict=True))
-        timing = _decision_times(result)
-        top = tiers["id"].cast(pl.String)[-1]
-        headline = _tier_sentence(result, top, labels[top], within, timing, headline=True)
-        phases = self.pack.phases.sort("escalation", descending=True, maintain_order=True)
-        highest = str(phases["id"][0])
-        details = [
-            f"Troops reach “{phases['label'][0]}” within {within} months in "
-            f"{_percent(result.probability_by(highest, within))} of paths "
-            f"({_percent(result.probability_by(highest, result.months))} within "
-            f"{result.months} months)."
-        ]
-        details += [
-            f"At least one {tier} technology is transferred within {within} months in "
-            f"{_percent(result.probability_by(tier, within))} of paths."
-            for tier in self.pack.tech_tiers["id"].cast(pl.String)
-        ]
-        details += [
-            _tier_sentence(result, tier, labels[tier], within, timing, headline=False)
-            for tier in reversed(list(labels)[:-1])
-        ]
-        details += [
-            f"“{labels[tier]}”: never decided on {share_in_words(never['share'])}, by assumption "
-            f"({never['parameter']})."
-            for tier, never in result.never_decided().items()
-            if tier in labels
-        ]
+        """The readout: the run in words, and the basis of the run (what it rests on)."""
         moved = self.overrides
         fixed = (
             "You fixed "
@@ -313,156 +319,13 @@ class ExplorerState:
             if moved
             else "All parameters at the preset."
         )
-        phase_labels = dict(
-            zip(self.pack.phases["id"].cast(pl.String), self.pack.phases["label"], strict=True)
-        )
-        start = ", ".join(
-            f"{_percent(share)} in “{phase_labels.get(p, p)}”"
-            for p, share in result.inputs["start"].items()
-        )
         whose = "the pack's start state" if self.start is None else "set by you"
-        basis = (
-            f"Preset “{self.preset_row()['label']}”. {fixed} Start (month 0): {start} ({whose}). "
-            f"{result.paths:,} paths × {result.months} months, seed {result.seed}; parameters with a "
-            "band are sampled per path."
-        )
-        return Readout(headline, tuple(details), basis, self._readings(result, highest))
-
-    def _readings(self, result: SimulationResult, highest: str) -> tuple[str, ...]:
-        """The analyst's readings behind what the readout names: the tiers shown, the highest phase
-        and the phases their triggers name (e.g. the combat split behind the lethal trigger)."""
-        tiers = self.pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
-        shown = set(tiers["id"].cast(pl.String))
-        triggers = self.pack.triggers.filter(pl.col("tier").cast(pl.String).is_in(list(shown)))
-        named = {highest, *triggers["target"].drop_nulls().to_list()}
-        notes = []
-        for frame, keep in ((self.pack.phases, named), (tiers, shown)):
-            rows = frame.filter(
-                pl.col("id").cast(pl.String).is_in(list(keep)), pl.col("assumption").is_not_null()
+        if self.as_of is not None:
+            n = self.tracker.used(self.as_of)
+            whose = (
+                f"the tracker's posterior on {self.as_of:%d %B %Y}, from the {n} observation"
+                f"{'s' * (n != 1)} reported by then; month 0 is that date"
             )
-            notes += [
-                f"“{r['label']}”: {' '.join(str(r['assumption']).split())}"
-                for r in rows.iter_rows(named=True)
-            ]
-        return tuple(notes)
-
-    # -- charts -------------------------------------------------------------------------------------
-    def _chart_specs(self, result: SimulationResult) -> dict[str, dict[str, Any]]:
-        """Vega-Lite specs of the four charts.
-
-        A chart whose inputs did not change keeps its spec (with the same seed, moving a response
-        slider leaves the phase and transfer frames identical). The first spec of each chart is
-        validated against the Vega-Lite schema; later ones differ only in their data and are built
-        with Altair's debug mode off (no validation of every object at creation), which halves the
-        time Altair takes.
-        """
-        from altair.utils.schemapi import debug_mode
-
-        from toolkit import charts
-
-        # The chart module's `ResultLike` protocol declares plain (settable) attributes, which a
-        # frozen `SimulationResult` does not match for mypy; the charts only read them.
-        frames: Any = result
-        builders: dict[str, tuple[tuple[Any, ...], Callable[[], Any]]] = {
-            "phases": ((result.phases,), lambda: charts.chart_phases(frames, self.pack)),
-            "transfers": (
-                (result.transfers, result.transfer_tiers),
-                lambda: charts.chart_transfers(frames, self.pack),
-            ),
-            "responses": ((result.responses,), lambda: charts.chart_responses(frames, self.pack)),
-            "policy": ((), lambda: self._policy_chart(result)),  # triggers only: fixed per pack
-        }
-        run = (result.scenario, result.paths, result.months, result.seed, self.start)
-        specs = {}
-        for name, (inputs, build) in builders.items():
-            cached = self._chart_cache.get(name)
-            if cached is not None and cached[0] == run and _same(cached[1], inputs):
-                specs[name] = cached[2]
-                continue
-            if name in self._validated:
-                with debug_mode(False):
-                    specs[name] = _spec(build(), validate=False)
-            else:
-                specs[name] = _spec(build(), validate=True)
-                self._validated.add(name)
-            self._chart_cache[name] = (run, inputs, specs[name])
-        return specs
-
-    def _policy_chart(self, result: SimulationResult) -> Any:
-        from toolkit import charts
-        from toolkit.engine.analysis import tabulate_policy
-
-        return charts.chart_policy_table(tabulate_policy(result.model), self.pack)
-
-
-def _percent(p: float) -> str:
-    if 0 < p < 0.005:
-        return "under 1 %"
-    if 0.995 < p < 1:
-        return "over 99 %"
-    return f"{p * 100:.0f} %"
-
-
-def _decision_times(result: SimulationResult) -> dict[str, tuple[float, int | None]]:
-    """Per response tier: P(decided within the horizon) and the median decision month of those paths."""
-    frame = (
-        result.time_to_response.filter(pl.col("month").is_not_null())
-        .sort("tier", "month", maintain_order=True)
-        .group_by("tier", maintain_order=True)
-        .agg(
-            pl.col("probability").sum().alias("reached"),
-            pl.col("month")
-            .filter(pl.col("probability").cum_sum() >= 0.5 * pl.col("probability").sum() - 1e-12)
-            .first()
-            .alias("median"),
+        return self.words_for.describe(
+            result, preset=str(self.preset_row()["label"]), fixed=fixed, whose=whose
         )
-    )
-    return {
-        str(row["tier"]): (float(row["reached"]), row["median"] if row["reached"] > 0 else None)
-        for row in frame.iter_rows(named=True)
-    }
-
-
-def _tier_sentence(
-    result: SimulationResult,
-    tier: str,
-    label: str,
-    within: int,
-    timing: Mapping[str, tuple[float, int | None]],
-    *,
-    headline: bool,
-) -> str:
-    """ "Under these assumptions the … tier is reached within 12 months in 23 % of paths …" """
-    reached, median = timing.get(tier, (0.0, None))
-    where = (
-        f"; where it is reached within {result.months} months, the median is month {median}"
-        if median is not None
-        else ""
-    )
-    start = "Under these assumptions the" if headline else "The"
-    return (
-        f"{start} “{label}” tier is reached within {within} months in "
-        f"{_percent(result.probability_by(tier, within))} of paths "
-        f"({_percent(reached)} within {result.months} months){where}."
-    )
-
-
-def _same(old: tuple[Any, ...], new: tuple[Any, ...]) -> bool:
-    """Equal chart inputs: frames by value, anything else by `==`."""
-    if len(old) != len(new):
-        return False
-    for a, b in zip(old, new, strict=True):
-        if isinstance(a, pl.DataFrame) and isinstance(b, pl.DataFrame):
-            if not a.equals(b):
-                return False
-        elif isinstance(a, pl.DataFrame) or isinstance(b, pl.DataFrame) or a != b:
-            return False
-    return True
-
-
-def _spec(chart: Any, *, validate: bool) -> dict[str, Any]:
-    """A chart (Altair object or spec dict) as a Vega-Lite dict."""
-    if isinstance(chart, dict):
-        return chart
-    spec: dict[str, Any] = chart.to_dict(validate=validate)
-    return spec

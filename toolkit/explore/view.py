@@ -1,21 +1,23 @@
 """The explorer's view: the ipywidgets app around an `ExplorerState`, and its event wiring (ipywidgets 8).
 
-`explore(pack=None, scenario="baseline")` returns the app: a preset dropdown, one slider per model
-parameter (grouped: deployment, compensation, responses: lag, will and never-decide share) plus the
-start state (a drop-down of phases), the horizon and the number of paths, a reset-to-preset button, a readout in words, and the engine's charts (phase fan, transfers by tier,
-response tiers, policy table) that follow the sliders. `Explorer` builds the widgets from its state
-(`toolkit.explore.state`: the rules and the runs), passes their events to it and shows the outcome;
-its `set`, `set_start`, `reset` and `pick` move the widgets as a user would. Slider events are debounced (`debounce`
-seconds, on the kernel's event loop): a drag triggers one simulation when it pauses; Python calls update
-at once. A rejected combination shows why and keeps the last good readout and charts; no exception
-from an update reaches the notebook. Charts are Vega-Lite outputs inside `ipywidgets.Output` widgets,
-drawn by the Vega renderer JupyterLab and Voilà bundle (no CDN, no extra extension); that renderer is
-Vega-Lite 5, so the display copy of each spec is labelled v5 (`specs` keeps Altair's own spec).
+`explore(pack=None, scenario="baseline", ...)` returns the app: a preset dropdown and reset button, one
+slider per model parameter in tabs (deployment, compensation, responses), the simulation tab (as-of
+date, start state, horizon, paths), a readout in words, and the engine's charts (phases, transfers,
+responses, policy table) that follow the sliders. `Explorer` builds the widgets (their parts and markup:
+`toolkit.explore.parts`) from its state (`toolkit.explore.state`: the rules and the runs), passes their
+events to it and shows the outcome; its `set`, `set_start`, `set_as_of`, `reset` and `pick` move the
+widgets as a user would. Slider events are debounced (`debounce` seconds, on the kernel's event loop):
+a drag triggers one simulation when it pauses; Python calls update at once. A rejected combination
+shows why and keeps the last good readout and charts; no exception from an update reaches the
+notebook. Charts are Vega-Lite outputs inside `ipywidgets.Output` widgets, drawn by the Vega renderer
+JupyterLab and Voilà bundle (no CDN, no extra extension); that renderer is Vega-Lite 5, so the display
+copy of each spec is labelled v5 (`specs` keeps Altair's own spec).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import html
 from collections.abc import Mapping
@@ -23,25 +25,28 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import ipywidgets as widgets
 
-from toolkit.explore.knobs import Knob, Setting, decimals, number
-from toolkit.explore.state import (
-    CHART_NAMES,
-    DEFAULT_MONTHS,
-    DEFAULT_PATHS,
-    DEFAULT_SEED,
-    MONTH_RANGE,
-    PATH_CHOICES,
-    ExplorerState,
-    Readout,
+from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_SCENARIO, DEFAULT_SEED
+from toolkit.explore.knobs import Knob, Setting
+from toolkit.explore.parts import (
+    VEGALITE_MIME,
+    RunControls,
+    display_output,
+    knob_slider,
+    message_markup,
+    note_markup,
+    preset_markup,
+    readout_markup,
 )
+from toolkit.explore.specs import CHART_NAMES
+from toolkit.explore.state import DEFAULT_PATHS, ExplorerState
 
 if TYPE_CHECKING:
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
+    from toolkit.track.tracker import Observations
 
 DEBOUNCE: Final = 0.2
-VEGALITE_MIME: Final = "application/vnd.vegalite.v5+json"
-VEGALITE_V5_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v5.json"
+__all__ = ["GROUPS", "VEGALITE_MIME", "Explorer", "ExplorerWidget", "explore"]
 GROUPS: Final = {
     "deployment": "Deployment: monthly moves between phases",
     "compensation": "Compensation: technology transfers",
@@ -77,6 +82,7 @@ class Explorer:
     values: _FromState[dict[str, float]] = _FromState()  # every parameter's slider value
     overrides: _FromState[dict[str, float]] = _FromState()  # the moved ones, fixed at their value
     start: _FromState[str | None] = _FromState()  # None: the pack's start state
+    as_of: _FromState[dt.date | None] = _FromState()  # None: month 0 = the article's date
     months: _FromState[int] = _FromState()
     paths: _FromState[int] = _FromState()
     result: _FromState[SimulationResult | None] = _FromState()
@@ -89,18 +95,29 @@ class Explorer:
     def __init__(
         self,
         pack: Pack | None = None,
-        scenario: str = "baseline",
+        scenario: str = DEFAULT_SCENARIO,
         *,
         paths: int = DEFAULT_PATHS,
         months: int = DEFAULT_MONTHS,
         seed: int = DEFAULT_SEED,
+        as_of: dt.date | str | None = None,
+        observations: Observations = None,
         debounce: float = DEBOUNCE,
     ) -> None:
-        self.state = ExplorerState(pack, scenario, paths=paths, months=months, seed=seed)
+        self.state = ExplorerState(
+            pack,
+            scenario,
+            paths=paths,
+            months=months,
+            seed=seed,
+            as_of=as_of,
+            observations=observations,
+        )
         self.debounce = debounce
         self._quiet = False
         self._pending: asyncio.TimerHandle | None = None
         self._build_widgets()
+        self._show_start()
         self._show(not self.message)
 
     # -- Python API -------------------------------------------------------------------------------
@@ -122,13 +139,25 @@ class Explorer:
         """Start every path in `phase` (None: the pack's start state), as the drop-down does, and
         update now. An unknown phase raises `ParameterError`."""
         self.state.assign_start(phase)
-        self._quiet = True
-        try:
-            self.start_dropdown.value = phase
-        finally:
-            self._quiet = False
+        self._show_start()
         self._cancel()
         return self.update()
+
+    def set_as_of(self, day: dt.date | str | None) -> bool:
+        """Start from the tracker's posterior on `day` (None: the article's date), as the as-of
+        drop-down does, and update now. A date outside the tracker's range raises `ParameterError`."""
+        self.state.assign_as_of(day)
+        self._show_start()
+        self._cancel()
+        return self.update()
+
+    def _show_start(self) -> None:
+        """The start and as-of drop-downs to the state's values, without triggering updates."""
+        self._quiet = True
+        try:
+            self.run.show(self.state)
+        finally:
+            self._quiet = False
 
     def reset(self) -> bool:
         """Move every slider back to the preset (bands restored) and update now."""
@@ -185,7 +214,7 @@ class Explorer:
             g: [widgets.HTML(f"<small>{html.escape(title)}</small>")] for g, title in GROUPS.items()
         }
         for knob in self.knobs.values():
-            slider = self._slider(knob)
+            slider = knob_slider(knob, self.values[knob.id])
             note = widgets.HTML(tooltip=knob.tooltip, layout=widgets.Layout(width="290px"))
             self.sliders[knob.id] = slider
             self.notes[knob.id] = note
@@ -193,45 +222,14 @@ class Explorer:
             rows[knob.group].append(
                 widgets.HBox([note, slider], layout=widgets.Layout(align_items="center"))
             )
-        style = {"description_width": "130px"}
-        self.months_slider = widgets.IntSlider(
-            value=self.months,
-            min=MONTH_RANGE[0],
-            max=MONTH_RANGE[1],
-            description="Horizon (months)",
-            style=style,
-            layout=widgets.Layout(width="470px"),
-        )
-        self.paths_slider = widgets.SelectionSlider(
-            options=[(f"{n:,}", n) for n in PATH_CHOICES],
-            value=self.paths,
-            description="Paths simulated",
-            style=style,
-            layout=widgets.Layout(width="470px"),
-        )
-        self.start_dropdown = widgets.Dropdown(
-            options=self.state.start_choices(),
-            value=self.start,
-            description="Start (month 0)",
-            style=style,
-            layout=widgets.Layout(width="470px"),
-        )
-        self.start_dropdown.add_class("tk-knob-start")
+        self.run = run = RunControls(self.state)
+        self.as_of_dropdown, self.start_dropdown = run.as_of, run.start
+        self.months_slider, self.paths_slider = run.months, run.paths
+        self.as_of_dropdown.observe(self._on_as_of, names="value")
         self.start_dropdown.observe(self._on_start, names="value")
-        self.months_slider.add_class("tk-knob-months")
-        self.paths_slider.add_class("tk-knob-paths")
         self.months_slider.observe(functools.partial(self._on_change, "months"), names="value")
         self.paths_slider.observe(functools.partial(self._on_change, "paths"), names="value")
-        rows["simulation"] += [
-            self.start_dropdown,
-            self.months_slider,
-            self.paths_slider,
-            widgets.HTML(
-                '<div style="line-height:1.3"><small>Paths are Monte Carlo runs. Every run uses the '
-                "same seed, so a difference between two settings comes from the assumptions, not "
-                "from noise.</small></div>"
-            ),
-        ]
+        rows["simulation"] += run.children
         self.tabs = widgets.Tab(
             children=[widgets.VBox(rows[g]) for g in GROUPS],
             titles=[GROUPS[g].split(":")[0] for g in GROUPS],
@@ -273,26 +271,6 @@ class Explorer:
         self.widget = ExplorerWidget(self, [left, right])
         self._show_preset()
 
-    def _slider(self, knob: Knob) -> widgets.FloatSlider | widgets.IntSlider:
-        value = self.values[knob.id]
-        common: dict[str, Any] = {
-            "min": knob.minimum,
-            "max": knob.maximum,
-            "step": knob.step,
-            "continuous_update": True,
-            "layout": widgets.Layout(width="250px"),
-            "tooltip": knob.tooltip,
-        }
-        slider: widgets.FloatSlider | widgets.IntSlider
-        if knob.integer:
-            slider = widgets.IntSlider(value=round(value), readout_format=",d", **common)
-        else:
-            slider = widgets.FloatSlider(
-                value=value, readout_format=f".{decimals(knob.step)}f", **common
-            )
-        slider.add_class(f"tk-knob-{knob.id}")
-        return slider
-
     def _show_preset(self) -> None:
         """Sliders to the state's (preset) values, without triggering updates."""
         self._quiet = True
@@ -303,27 +281,13 @@ class Explorer:
         finally:
             self._quiet = False
         description = str(self.state.preset_row()["description"])
-        self.preset_note.value = (
-            f'<div style="line-height:1.3;margin:2px 0 6px"><small>{html.escape(description)}'
-            "</small></div>"
-        )
+        self.preset_note.value = preset_markup(description)
         for pid in self.sliders:
             self._note(pid)
 
     def _note(self, pid: str) -> None:
-        knob, setting = self.knobs[pid], self.settings[pid]
-        parts = [html.escape(knob.unit), html.escape(knob.source)]
-        band = setting.band(knob)
-        if self.state.moved(pid):
-            preset = number(setting.value, knob) + (f", sampled {band}" if band else "")
-            parts.append(f'<span style="color:#D55E00">fixed by you (preset {preset})</span>')
-        elif band:
-            parts.append(f"sampled {band}")
-        colour = "#0072B2" if knob.sourced else "#666"
-        self.notes[pid].value = (
-            f'<div style="line-height:1.25;margin:3px 0"><b>{html.escape(knob.label)}</b><br>'
-            f'<small style="color:{colour}">{" · ".join(parts)}</small></div>'
-        )
+        knob = self.knobs[pid]
+        self.notes[pid].value = note_markup(knob, self.settings[pid], self.state.moved(pid))
 
     # -- events -------------------------------------------------------------------------------------
     def _on_change(self, name: str, change: Mapping[str, Any]) -> None:
@@ -345,6 +309,20 @@ class Explorer:
             self.state.message = str(exc)
             self._show(False)
             return
+        self._show_start()  # a phase chosen by hand clears the as-of date
+        self._schedule()
+
+    def _on_as_of(self, change: Mapping[str, Any]) -> None:
+        """The as-of drop-down moved: to the state at once, run debounced."""
+        if self._quiet:
+            return
+        try:
+            self.state.assign_as_of(change["new"])
+        except Exception as exc:  # never raise into the notebook
+            self.state.message = str(exc)
+            self._show(False)
+            return
+        self._show_start()  # a date clears a start phase chosen by hand
         self._schedule()
 
     def _on_preset(self, change: Mapping[str, Any]) -> None:
@@ -377,22 +355,17 @@ class Explorer:
     def _show(self, ok: bool) -> None:
         """The last good outcome (readout, status, charts), or why the last change was rejected."""
         if not ok:
-            self.message_html.value = (
-                '<div class="tk-message" style="border-left:4px solid #D55E00;background:#FDF0E8;'
-                'padding:6px 10px;margin:4px 0">'
-                f"<b>These settings cannot be simulated.</b> {html.escape(self.message)}<br>"
-                "<small>The readout and charts still show the last valid settings.</small></div>"
-            )
+            self.message_html.value = message_markup(self.message)
             self.message_html.layout.display = None
             return
         self.message_html.value = ""
         self.message_html.layout.display = "none"
         if self.state.words is not None:
-            self.readout_html.value = _readout_markup(self.state.words)
+            self.readout_html.value = readout_markup(self.state.words)
         ms = (self.latency or 0.0) * 1000
         self.status_html.value = f'<small style="color:#666">Updated in {ms:.0f} ms.</small>'
         for name, spec in self.specs.items():
-            self.outputs[name].outputs = (_display_output(spec),)
+            self.outputs[name].outputs = (display_output(spec),)
 
 
 class ExplorerWidget(widgets.HBox):
@@ -403,42 +376,25 @@ class ExplorerWidget(widgets.HBox):
         self.explorer = explorer
 
 
-def _readout_markup(words: Readout) -> str:
-    """The readout as HTML: the headline in bold, the other sentences as a list, the basis small."""
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in words.details)
-    notes = "".join(f"<li>{html.escape(note)}</li>" for note in words.notes)
-    readings = (
-        '<details class="tk-readings" style="margin:4px 0 0"><summary><small>'
-        f"The analyst's readings behind these figures, not the article's words ({len(words.notes)})"
-        f'</small></summary><ul style="margin:2px 0 0;padding-left:18px;font-size:0.85em">{notes}'
-        "</ul></details>"
-        if words.notes
-        else ""
-    )
-    return (
-        '<div class="tk-readout" style="line-height:1.4;margin-top:8px">'
-        '<p class="tk-headline" style="font-size:1.15em;font-weight:bold;margin:0 0 6px">'
-        f"{html.escape(words.headline)}</p>"
-        f'<ul style="margin:0 0 6px 0;padding-left:18px">{items}</ul>'
-        f'<p style="color:#666;margin:0"><small>{html.escape(words.basis)}</small></p>'
-        f"{readings}</div>"
-    )
-
-
-def _display_output(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """An nbformat display_data output that JupyterLab's and Voilà's bundled Vega renderer draws."""
-    from toolkit.jupyter.offline import EMBED_OPTIONS
-
-    data = {**spec, "$schema": VEGALITE_V5_SCHEMA}
-    title = spec.get("title")
-    text = title.get("text") if isinstance(title, dict) else title
-    return {
-        "output_type": "display_data",
-        "data": {VEGALITE_MIME: data, "text/plain": f"<chart: {text or 'Vega-Lite'}>"},
-        "metadata": {VEGALITE_MIME: {"embed_options": dict(EMBED_OPTIONS)}},
-    }
-
-
-def explore(pack: Pack | None = None, scenario: str = "baseline") -> ExplorerWidget:
-    """The explorer app for `pack` (default: the project's pack), starting from preset `scenario`."""
-    return Explorer(pack, scenario).widget
+def explore(
+    pack: Pack | None = None,
+    scenario: str = DEFAULT_SCENARIO,
+    *,
+    paths: int = DEFAULT_PATHS,
+    months: int = DEFAULT_MONTHS,
+    seed: int = DEFAULT_SEED,
+    as_of: dt.date | str | None = None,
+    observations: Observations = None,
+) -> ExplorerWidget:
+    """The explorer app for `pack` (default: the project's pack), starting from preset `scenario`
+    with `paths` (one of the paths slider's choices), `months` and `seed`; `as_of` starts it from the
+    tracker's posterior on that date, given `observations` (default: the pack's log)."""
+    return Explorer(
+        pack,
+        scenario,
+        paths=paths,
+        months=months,
+        seed=seed,
+        as_of=as_of,
+        observations=observations,
+    ).widget

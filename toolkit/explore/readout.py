@@ -1,0 +1,170 @@
+"""The explorer's readout in words: a headline, a few sentences, the basis of the run and the analyst's
+readings behind what it names.
+
+`Words(pack, within)` knows the pack's ladders (computed once: the tiers shown, the highest phase, the
+readings behind them); `describe(result, preset=, fixed=, whose=)` puts a run into words, with the
+basis the state gives (the preset's label, what was fixed, whose start state). No widgets here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+if TYPE_CHECKING:
+    from toolkit.engine.result import SimulationResult
+    from toolkit.pack.load import Pack
+
+
+@dataclass(frozen=True)
+class Readout:
+    """The readout in words: one headline sentence, a few more, the basis of the run (its inputs),
+    and the analyst's readings behind what it names (`notes`, "“label”: reading")."""
+
+    headline: str
+    details: tuple[str, ...]
+    basis: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        readings = [f"Analyst's reading, not the article's: {n}" for n in self.notes]
+        return "\n".join([self.headline, *self.details, self.basis, *readings])
+
+
+class Words:
+    """The readout's sentences for runs of one pack (see the module docstring)."""
+
+    def __init__(self, pack: Pack, within: int) -> None:
+        self.within = within
+        tiers = pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
+        self.tier_labels = dict(zip(tiers["id"].cast(pl.String), tiers["label"], strict=True))
+        self.top = str(tiers["id"].cast(pl.String)[-1])
+        phases = pack.phases.sort("escalation", descending=True, maintain_order=True)
+        self.highest, self.highest_label = str(phases["id"][0]), str(phases["label"][0])
+        self.tech_tiers = [str(t) for t in pack.tech_tiers["id"].cast(pl.String)]
+        self.phase_labels = dict(
+            zip(pack.phases["id"].cast(pl.String), pack.phases["label"], strict=True)
+        )
+        self.notes = readings(pack, tiers, self.highest)
+
+    def describe(self, result: SimulationResult, *, preset: str, fixed: str, whose: str) -> Readout:
+        """The readout of `result`: one headline sentence, then a few more, then the basis."""
+        from toolkit.engine.result import share_in_words
+
+        within = min(self.within, result.months)
+        labels = self.tier_labels
+        timing = _decision_times(result)
+        headline = _tier_sentence(result, self.top, labels[self.top], within, timing, headline=True)
+        details = [
+            f"Troops reach “{self.highest_label}” within {within} months in "
+            f"{percent(result.probability_by(self.highest, within))} of paths "
+            f"({percent(result.probability_by(self.highest, result.months))} within "
+            f"{result.months} months)."
+        ]
+        details += [
+            f"At least one {tier} technology is transferred within {within} months in "
+            f"{percent(result.probability_by(tier, within))} of paths."
+            for tier in self.tech_tiers
+        ]
+        details += [
+            _tier_sentence(result, tier, labels[tier], within, timing, headline=False)
+            for tier in reversed(list(labels)[:-1])
+        ]
+        details += [
+            f"“{labels[tier]}”: never decided on {share_in_words(never['share'])}, by assumption "
+            f"({never['parameter']})."
+            for tier, never in result.never_decided().items()
+            if tier in labels
+        ]
+        start = ", ".join(
+            f"{percent(share)} in “{self.phase_labels.get(p, p)}”"
+            for p, share in result.inputs["start"].items()
+        )
+        basis = (
+            f"Preset “{preset}”. {fixed} Start (month 0): {start} ({whose}). "
+            f"{result.paths:,} paths × {result.months} months, seed {result.seed}; parameters with a "
+            "band are sampled per path."
+        )
+        return Readout(headline, tuple(details), basis, self.notes)
+
+
+def readings(pack: Pack, tiers: pl.DataFrame, highest: str) -> tuple[str, ...]:
+    """The analyst's readings behind what the readout names: the tiers shown, the highest phase and
+    the phases their triggers name (e.g. the combat split behind the lethal trigger)."""
+    shown = set(tiers["id"].cast(pl.String))
+    triggers = pack.triggers.filter(pl.col("tier").cast(pl.String).is_in(list(shown)))
+    named = {highest, *triggers["target"].drop_nulls().to_list()}
+    notes = []
+    for frame, keep in ((pack.phases, named), (tiers, shown)):
+        rows = frame.filter(
+            pl.col("id").cast(pl.String).is_in(list(keep)), pl.col("assumption").is_not_null()
+        )
+        notes += [
+            f"“{r['label']}”: {' '.join(str(r['assumption']).split())}"
+            for r in rows.iter_rows(named=True)
+        ]
+    return tuple(notes)
+
+
+def percent(p: float) -> str:
+    if 0 < p < 0.005:
+        return "under 1 %"
+    if 0.995 < p < 1:
+        return "over 99 %"
+    return f"{p * 100:.0f} %"
+
+
+def _decision_times(result: SimulationResult) -> dict[str, tuple[float, int | None]]:
+    """Per response tier: P(decided within the horizon) and the median decision month of those paths
+    (the first month where the cumulative share reaches half of it). A few hundred rows: plain Python
+    is faster here than a polars group-by."""
+    frame = result.time_to_response
+    groups: dict[str, list[tuple[int, float]]] = {}
+    for tier, month, p in zip(
+        frame["tier"].cast(pl.String).to_list(),
+        frame["month"].to_list(),
+        frame["probability"].to_list(),
+        strict=True,
+    ):
+        if month is not None:
+            groups.setdefault(tier, []).append((month, p))
+    out: dict[str, tuple[float, int | None]] = {}
+    for tier, rows in groups.items():
+        rows.sort(key=lambda row: row[0])
+        reached = sum(p for _, p in rows)
+        median, total = None, 0.0
+        for month, p in rows:
+            total += p
+            if total >= 0.5 * reached - 1e-12:
+                median = month
+                break
+        out[tier] = (float(reached), median if reached > 0 else None)
+    return out
+
+
+def _tier_sentence(
+    result: SimulationResult,
+    tier: str,
+    label: str,
+    within: int,
+    timing: Mapping[str, tuple[float, int | None]],
+    *,
+    headline: bool,
+) -> str:
+    """ "Under these assumptions the … tier is reached within 12 months in 23 % of paths …" """
+    reached, median = timing.get(tier, (0.0, None))
+    where = (
+        f"; where it is reached within {result.months} months, the median is month {median}"
+        if median is not None
+        else ""
+    )
+    start = "Under these assumptions the" if headline else "The"
+    return (
+        f"{start} “{label}” tier is reached within {within} months in "
+        f"{percent(result.probability_by(tier, within))} of paths "
+        f"({percent(reached)} within {result.months} months){where}."
+    )

@@ -111,3 +111,18 @@ def test_simulate_as_of_starts_from_the_trackers_whole_posterior(pack: Pack) -> 
     for phase, p in tracked.phases.items():
         got = res.phases.filter((res.phases["month"] == 0) & (res.phases["phase"] == phase))
         assert close(float(got["probability"].sum()), p), phase
+
+
+def test_the_explorer_grid_of_an_as_of_report_starts_from_the_posterior(pack: Pack) -> None:
+    from toolkit.track.forecast import grid_from, tracked_start
+
+    tracked = track(pack, None, STORY, today=None)
+    grid = grid_from(tracked, pack, paths=400, months=3)
+    begin = tracked_start(tracked)
+    assert grid.start == tracked.as_of  # month 0 on the sliders' charts
+    assert dict(grid.start_state) == pytest.approx(begin.phases)
+    from toolkit.engine.grid import compute_explorer_grid
+
+    plain = compute_explorer_grid(pack, paths=400, months=3)  # from the article's date
+    assert plain.start == pack.meta.publication.date
+    assert not plain.frame.equals(grid.frame)

@@ -105,11 +105,16 @@ def compute_explorer_grid(
     progress: Progress | None = None,
     overrides: Mapping[str, object] | None = None,
     start: Mapping[str, float] | None = None,
+    start_transferred: Mapping[str, float] | None = None,
+    start_decided: Mapping[str, float] | None = None,
+    month0: dt.date | None = None,
 ) -> ExplorerGrid:
     """Run the engine at every point of `grid` (default `DEFAULT_GRID`) and collect the outputs.
 
-    `overrides` (on top of the scenario) and `start` (a start state, {phase: share}) apply at every
-    point, as in `simulate`; the grid's own parameters are set at each point.
+    `overrides` (on top of the scenario) and `start`, `start_transferred`, `start_decided` (a start
+    state; an as-of start, see `Model.with_start`) apply at every point, as in `simulate`; the grid's
+    own parameters are set at each point. `month0`: the date of month 0 (default: the pack's
+    publication date).
 
     All points go through the engine in one pass on the same random numbers
     (`toolkit.engine.simulation.simulate_variants`); `progress(paths done, paths)` follows that pass.
@@ -155,7 +160,9 @@ def compute_explorer_grid(
     phase_enum = pack.enums["phase"]
     tier_enum = pack.enums["tech_tier"]
     # once; each point only overrides the grid's parameters
-    model = compile_model(pack, scenario, overrides).with_start(start)
+    model = compile_model(pack, scenario, overrides).with_start(
+        start, start_transferred, start_decided
+    )
     points = list(itertools.product(*(a.values for a in axes)))
     variants = [
         model.with_overrides(
@@ -212,7 +219,7 @@ def compute_explorer_grid(
         paths=paths,
         months=months,
         seed=seed,
-        start=pack.meta.publication.date,
+        start=month0 or pack.meta.publication.date,
         overrides=tuple(sorted((overrides or {}).items())),
         start_state=tuple(model.start_state().items()),
     )

@@ -5,8 +5,8 @@ frame as `toolkit.track.tracker.track` takes it) and offers the as-of dates: the
 date (the article, month 0 of an ordinary run), each date an observation was reported, and the last
 such date up to today (what `track` picks without a date). With the default pack's empty log the only
 date is the publication date, whose posterior is the pack's start state. `start(day, scenario,
-overrides)` is the posterior over phases on `day` as an engine start state; month 0 of the run is
-then `day` (the charts label their axis from it).
+overrides)` is the posterior on `day` as an engine start (phases, and what has been transferred and
+decided by then); month 0 of the run is then `day` (the charts label their axis from it).
 
 The phase posterior depends on the deployment chain's rates only (observations of transfers and
 decisions update their own marginals), so it is computed with the preset's rates and the deployment
@@ -27,6 +27,7 @@ from toolkit.errors import ParameterError
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
+    from toolkit.track.forecast import TrackedStart
     from toolkit.track.tracker import Observations
 
 
@@ -47,7 +48,7 @@ class AsOf:
         self.last: dt.date = max([self.first, *reported])
         self.reported = [d for d in reported if d > self.first]
         self.chain = frozenset(p for p in pack.transitions["parameter"].to_list() if p)
-        self._starts: dict[tuple[Any, ...], dict[str, float]] = {}
+        self._starts: dict[tuple[Any, ...], TrackedStart] = {}
 
     def choices(self) -> list[tuple[str, dt.date | None]]:
         """The dates on offer as (words, value): None (the article's date, no tracker), then each
@@ -75,12 +76,13 @@ class AsOf:
             )
         return date
 
-    def start(
-        self, day: dt.date, scenario: str, overrides: Mapping[str, float]
-    ) -> dict[str, float]:
-        """The tracker's posterior over phases on `day` as an engine start state (phases with a
-        share, summing to 1), under `scenario` and the deployment-rate `overrides`."""
-        from toolkit.track.forecast import start_state
+    def start(self, day: dt.date, scenario: str, overrides: Mapping[str, float]) -> TrackedStart:
+        """The tracker's posterior on `day` as an engine start: the phases (a share each, summing to
+        1) and what has been transferred and decided by then, under `scenario` and the deployment-rate
+        `overrides`. The shares transferred and decided come from the same tracker run: the preset's
+        compensation and response parameters, not the sliders' (so a slider answers at once; they
+        rest on the observations far more than on those rates)."""
+        from toolkit.track.forecast import tracked_start
         from toolkit.track.tracker import track
 
         chain = {k: v for k, v in overrides.items() if k in self.chain}
@@ -89,7 +91,7 @@ class AsOf:
             tracked = track(
                 self.pack, day, self.rows, scenario=scenario, overrides=chain, today=dt.date.max
             )
-            self._starts[key] = start_state(tracked.phases)
+            self._starts[key] = tracked_start(tracked)
         return self._starts[key]
 
     def used(self, day: dt.date) -> int:

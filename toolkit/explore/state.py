@@ -275,18 +275,15 @@ class ExplorerState:
         from toolkit.engine.simulation import simulate
 
         overrides: dict[str, Any] = self.overrides
-        start: dict[str, float] | None = {self.start: 1.0} if self.start is not None else None
+        start = {self.start: 1.0} if self.start is not None else None
+        transferred = decided = None
         if self.as_of is not None:
-            start = self.tracker.start(self.as_of, self.preset, overrides)
+            start, transferred, decided = self.tracker.start(self.as_of, self.preset, overrides)
         started = time.perf_counter()
         result = simulate(
-            self.model(),
-            paths=self.paths,
-            months=self.months,
-            seed=self.seed,
-            start=start,
-            **overrides,
-        )
+            self.model(), paths=self.paths, months=self.months, seed=self.seed, start=start,
+            start_transferred=transferred, start_decided=decided, **overrides,
+        )  # fmt: skip
         simulated = time.perf_counter()
         words = self._describe(result)
         described = time.perf_counter()

@@ -14,7 +14,7 @@ Without `as_of` (and `observations`) this is the engine's `simulate` as it is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from toolkit.engine.result import SimulationResult
 from toolkit.engine.simulation import simulate as engine_simulate
@@ -22,6 +22,7 @@ from toolkit.engine.simulation import simulate as engine_simulate
 if TYPE_CHECKING:
     import datetime as dt
 
+    from toolkit.engine.grid import ExplorerGrid
     from toolkit.engine.model import Model
     from toolkit.pack.load import Pack
     from toolkit.track.tracker import Observations, TrackResult
@@ -61,13 +62,40 @@ def simulate(
 def simulate_from(tracked: TrackResult, pack: Pack, **kwargs: Any) -> SimulationResult:
     """The engine run of `tracked`'s scenario started from its posterior: the phases, and what has
     been transferred and decided by then."""
+    begin = tracked_start(tracked)
     return engine_simulate(
-        pack,
-        tracked.scenario,
-        start=start_state(tracked.phases),
-        start_transferred=_probabilities(tracked.transferred),
-        start_decided=_probabilities(tracked.decided),
-        **kwargs,
+        pack, tracked.scenario, start=begin.phases, start_transferred=begin.transferred,
+        start_decided=begin.decided, **kwargs,
+    )  # fmt: skip
+
+
+def grid_from(tracked: TrackResult, pack: Pack, **kwargs: Any) -> ExplorerGrid:
+    """The explorer grid (`toolkit.engine.grid.compute_explorer_grid`) started from `tracked`'s
+    posterior, month 0 = its as-of date."""
+    from toolkit.engine.grid import compute_explorer_grid
+
+    begin = tracked_start(tracked)
+    return compute_explorer_grid(
+        pack, tracked.scenario, start=begin.phases, start_transferred=begin.transferred,
+        start_decided=begin.decided, month0=tracked.as_of, **kwargs,
+    )  # fmt: skip
+
+
+class TrackedStart(NamedTuple):
+    """A tracker's posterior as an engine start: `simulate`'s `start`, `start_transferred` and
+    `start_decided`."""
+
+    phases: dict[str, float]
+    transferred: dict[str, float]
+    decided: dict[str, float]
+
+
+def tracked_start(tracked: TrackResult) -> TrackedStart:
+    """`tracked`'s posterior as an engine start (phases, transferred, decided)."""
+    return TrackedStart(
+        start_state(tracked.phases),
+        _probabilities(tracked.transferred),
+        _probabilities(tracked.decided),
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import nbformat
 
-from toolkit.jupyter.html_export import Provenance, export_html
+from toolkit.jupyter.html_export import export_html
+from toolkit.jupyter.provenance import Provenance
 
 
 def _notebook(*texts: str) -> nbformat.NotebookNode:

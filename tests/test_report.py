@@ -416,7 +416,7 @@ def test_the_report_exporter_writes_what_nbconvert_writes(
     the same document as nbconvert's own, images without alt text and focusable areas included."""
     from nbconvert.exporters import HTMLExporter
 
-    from toolkit.jupyter import html_export
+    from toolkit.jupyter import html_export, provenance
 
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     nb = nbformat.v4.new_notebook()
@@ -435,7 +435,7 @@ def test_the_report_exporter_writes_what_nbconvert_writes(
         nbformat.v4.new_code_cell("y = 2"),
     ]
     nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
-    prov = html_export.Provenance(
+    prov = provenance.Provenance(
         "t.ipynb", "0" * 64, "0", "pack", "1" * 64, None, None, (), "py", (), "2023-11-14T22:13:20Z"
     )
 
@@ -704,7 +704,7 @@ def test_default_report_takes_a_shorter_horizon_with_the_default_within() -> Non
 def test_footer_shows_the_run_inputs_the_notebook_reported() -> None:
     """A notebook reports its run's inputs in an output's metadata; the footer shows them, escaped,
     and embeds them in its JSON."""
-    from toolkit.jupyter.html_export import RUN_INPUTS_KEY, Provenance, footer_html, run_inputs
+    from toolkit.jupyter.provenance import RUN_INPUTS_KEY, Provenance, footer_html, run_inputs
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")

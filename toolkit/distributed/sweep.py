@@ -126,7 +126,7 @@ def make_spec(
     from toolkit.distributed.worker import SweepSpec
     from toolkit.engine.cluster import code_fingerprint
     from toolkit.files import _pack_files
-    from toolkit.jupyter.html_export import generated_at
+    from toolkit.jupyter.provenance import generated_at
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     root = plan.pack.path

@@ -48,9 +48,9 @@ from toolkit.report.plan import PackInfo, ReportPlan, kernel_env_for
 if TYPE_CHECKING:
     from distributed import Worker
 
-    from toolkit.jupyter.html_export import Provenance
     from toolkit.jupyter.kernels import Kernel
     from toolkit.jupyter.nbparams import NotebookParameter
+    from toolkit.jupyter.provenance import Provenance
 
 #: Stands for the client's output folder in error messages written on a worker.
 OUT_MARK = "\x00out\x00"

@@ -118,8 +118,8 @@ def write_index(
 ) -> Path:
     """`index.html`: every report with its parameter values (escaped), deterministic, atomic."""
     from toolkit.files import write_atomic
-    from toolkit.jupyter.html_export import generated_at
     from toolkit.jupyter.offline import spec_json
+    from toolkit.jupyter.provenance import generated_at
 
     e = html.escape
     prov = plans[0].provenance()

@@ -139,7 +139,7 @@ def describe_inputs(result: SimulationResult, pack: Pack) -> str:
 def inputs_metadata(result: SimulationResult) -> dict[str, Any]:
     """Output metadata that carries `result.inputs` to the report's provenance footer:
     `display(..., metadata=inputs_metadata(result))`."""
-    from toolkit.jupyter.html_export import RUN_INPUTS_KEY
+    from toolkit.jupyter.provenance import RUN_INPUTS_KEY
 
     return {RUN_INPUTS_KEY: result.inputs}
 

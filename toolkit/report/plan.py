@@ -28,7 +28,7 @@ from toolkit.jupyter.nbparams import (
 )
 
 if TYPE_CHECKING:
-    from toolkit.jupyter.html_export import Provenance
+    from toolkit.jupyter.provenance import Provenance
     from toolkit.pack.load import Pack, PackSummary
     from toolkit.report.notebook import NotebookInfo
 
@@ -85,7 +85,7 @@ class ReportPlan:
         import sys
 
         import toolkit
-        from toolkit.jupyter.html_export import (
+        from toolkit.jupyter.provenance import (
             ParameterValue,
             Provenance,
             generated_at,

@@ -122,8 +122,9 @@ def execute_plan(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from toolkit.jupyter.html_export import export_html, run_inputs
+    from toolkit.jupyter.html_export import export_html
     from toolkit.jupyter.papermill_engine import ENGINE, register_engine
+    from toolkit.jupyter.provenance import run_inputs
 
     register_engine()
     holder: list[NotebookNode] = []  # the executed notebook, also when execution fails

@@ -195,14 +195,14 @@ class _ClusterRunner:
         from distributed import as_completed
 
         from toolkit.distributed.worker import KernelPool, RemoteJob, render_task
-        from toolkit.report.sweep import _Progress
+        from toolkit.report.progress import SweepProgress
 
         name = f"toolkit-sweep-{uuid.uuid4().hex[:12]}"
         spec = make_spec(jobs[0][1], self.source, show_code, shared_assets)
         client.register_plugin(KernelPool(spec), name=name)
         results: dict[int, SweepItem] = {}
         interrupted = False
-        bar = _Progress(len(jobs), enabled=progress)
+        bar = SweepProgress(len(jobs), enabled=progress)
         futures: list[Future] = []
         try:
             where: dict[Any, tuple[int, Path, dict[str, Any]]] = {}

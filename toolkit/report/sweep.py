@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import check_output_dir, lock_dir
 from toolkit.report.index import OVERRIDES, SweepItem, previous_files, stale_files, write_index
+from toolkit.report.progress import SweepProgress
 
 if TYPE_CHECKING:
     from toolkit.jupyter.kernels import Kernel
@@ -284,7 +285,7 @@ def _run(
     for kernel in kernels:
         kernel.start()
     _prepare_export(show_code)
-    bar = _Progress(len(jobs), enabled=progress)
+    bar = SweepProgress(len(jobs), enabled=progress)
 
     def worker(slot: int) -> None:
         try:
@@ -387,50 +388,3 @@ def _one(
     except Exception as exc:  # e.g. OSError writing the file: this report failed
         return SweepItem(values, out, f"{out.name}: {type(exc).__name__}: {exc}")
     return SweepItem(values, out)
-
-
-class _Progress:
-    """A rich progress bar on stderr (nothing when disabled)."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total = total
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-        self.failed = 0
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]sweep"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("{task.fields[last]}"),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self._progress.__enter__()
-            self._task = self._progress.add_task("sweep", total=self.total, last="")
-        return self
-
-    def advance(self, name: str, *, ok: bool) -> None:
-        if not ok:
-            self.failed += 1
-        if self._progress is not None:
-            self._progress.update(
-                self._task, advance=1, last=name if ok else f"[red]failed: {name}"
-            )
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(None, None, None)

@@ -7,6 +7,10 @@ in [0, 1] with low <= high. All problems are collected and raised together as on
 is written anywhere. Limits bound the work whatever a pack holds: the size of each file and what its
 YAML aliases expand to (`toolkit.pack.safe_yaml`), the article's length, the number of records and
 aliases; and every file read is inside the pack directory.
+
+One module (a little over 400 lines) on purpose: the hardened reading steps share one `Loader`'s state
+(the root, the problems found so far, the limits), and `load_pack` and `validate_pack` differ only in
+what they build from the same checked rows.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import asyncio
 import datetime as dt
 import functools
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import ipywidgets as widgets
@@ -300,29 +300,25 @@ class Explorer:
         self._schedule()
 
     def _on_start(self, change: Mapping[str, Any]) -> None:
-        """The start drop-down moved: to the state at once, run debounced."""
-        if self._quiet:
-            return
-        try:
-            self.state.assign_start(change["new"])
-        except Exception as exc:  # never raise into the notebook
-            self.state.message = str(exc)
-            self._show(False)
-            return
-        self._show_start()  # a phase chosen by hand clears the as-of date
-        self._schedule()
+        """The start drop-down moved: a phase chosen by hand clears the as-of date."""
+        self._on_month0(self.state.assign_start, change)
 
     def _on_as_of(self, change: Mapping[str, Any]) -> None:
-        """The as-of drop-down moved: to the state at once, run debounced."""
+        """The as-of drop-down moved: a date clears a start phase chosen by hand."""
+        self._on_month0(self.state.assign_as_of, change)
+
+    def _on_month0(self, assign: Callable[[Any], None], change: Mapping[str, Any]) -> None:
+        """What month 0 is changed: to the state at once (both drop-downs shown again), run
+        debounced; an invalid choice is a message, never an exception into the notebook."""
         if self._quiet:
             return
         try:
-            self.state.assign_as_of(change["new"])
+            assign(change["new"])
         except Exception as exc:  # never raise into the notebook
             self.state.message = str(exc)
             self._show(False)
             return
-        self._show_start()  # a date clears a start phase chosen by hand
+        self._show_start()
         self._schedule()
 
     def _on_preset(self, change: Mapping[str, Any]) -> None:

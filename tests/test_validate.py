@@ -327,3 +327,22 @@ def test_validate_never_remembers_what_the_engine_rejects(pack_dir: Path, tmp_pa
     assert "parameters.yaml [intensity_withdrawal] min/max: the engine uses it as" in first[1]
     assert _validate_fresh(pack_dir, cache) == first
     assert not list(cache.glob("engine-valid-*"))
+
+
+def test_validate_checks_the_forecast_questions(pack_dir: Path, tmp_path: Path) -> None:
+    """questions.yaml is checked against the pack's model as the forecast commands check it (a
+    question naming an unknown phase fails `toolkit validate`, file and value named); a valid set is
+    remembered like the engine's checks, and an edit to it is checked again."""
+    cache = tmp_path / "cache"
+    assert _validate_fresh(pack_dir, cache)[0] == "0 True"
+    assert len(list(cache.glob("questions-valid-*"))) == 1
+    assert _validate_fresh(pack_dir, cache)[0] == "0 False"  # remembered: no frames built
+    path = pack_dir / "questions.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "event: {reached: frontline_combat}" in text
+    path.write_text(text.replace("{reached: frontline_combat}", "{reached: moon_landing}", 1))
+    status, output = _validate_fresh(pack_dir, cache)
+    assert status == "1 True"
+    assert "questions.yaml" in output
+    assert "moon_landing" in output
+    assert len(list(cache.glob("questions-valid-*"))) == 1  # the broken set is not remembered

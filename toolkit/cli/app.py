@@ -56,17 +56,19 @@ def validate(pack: PackOption = None) -> None:
     """Check a pack: one line per problem (file [record] field: message (value)); exit 1 if any.
 
     Runs every check the engine runs too: each scenario of the pack is compiled into a model (once
-    per pack content and toolkit code: `toolkit.engine.check.check_checked_pack`).
+    per pack content and toolkit code: `toolkit.engine.check.check_checked_pack`); then the forecast
+    questions of questions.yaml, if any, against the model (`toolkit.track.questions`).
     """
     from toolkit.engine.check import check_checked_pack
     from toolkit.pack.load import default_pack_path, validate_pack
+    from toolkit.track.questions import check_questions
 
     path = pack or default_pack_path()
     try:
         checked = validate_pack(path)  # every check of load_pack, without building the frames
     except PackError as exc:
         _fail_validation(path, exc.problems)
-    problems = check_checked_pack(checked)
+    problems = check_checked_pack(checked) or check_questions(checked)
     if problems:
         _fail_validation(path, problems)
     counts = ", ".join(

@@ -24,7 +24,7 @@ from toolkit.errors import PackError, Problem
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
-    from toolkit.pack.load import Pack
+    from toolkit.pack.load import Pack, PackSummary
 
 QUESTIONS_FILE: Final = "questions.yaml"
 EVENT_KINDS: Final = ("reached", "transferred", "tier_transferred", "decided")
@@ -123,6 +123,34 @@ def load_questions(pack: Pack, source: QuestionsSource = None) -> list[Question]
     if problems:
         raise PackError(problems)
     return out
+
+
+def check_questions(checked: PackSummary) -> list[Problem]:
+    """The problems of the pack's questions.yaml (none without one), for `toolkit validate`: the
+    question set checked against the pack's model as `load_questions` checks it. Remembered like the
+    engine's checks (`toolkit.engine.check`): a question set found valid for this pack content and
+    toolkit code is not checked again, so validating it again builds no frames."""
+    import hashlib
+
+    from toolkit.cache import cache_dir, code_fingerprint, write_atomic_text
+
+    path = checked.path / QUESTIONS_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        return [Problem(QUESTIONS_FILE, None, None, str(path), exc.strerror or "cannot read")]
+    key = f"{checked.content_hash}\0{hashlib.sha256(data).hexdigest()}\0{code_fingerprint()}"
+    mark = cache_dir() / f"questions-valid-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+    if mark.is_file():
+        return []
+    try:
+        load_questions(checked.pack())
+    except PackError as exc:
+        return exc.problems
+    write_atomic_text(mark, "")
+    return []
 
 
 def read_date(value: object) -> dt.date | None:

@@ -42,6 +42,15 @@ _ALL_DRAWN_JS = """() => {
   return Array.from(charts).every(el => el.hasAttribute('data-tk-error') ||
     (el.getAttribute('data-tk-state') === 'done' && el.querySelector('svg.marks, canvas.marks')));
 }"""
+# drawn, and each chart fitted to its column's present width (after a resize, charts.js refits the
+# charts whose column changed once the resizing stops: until then a chart's data-tk-width differs)
+_ALL_FITTED_JS = (
+    """() => ("""
+    + _ALL_DRAWN_JS
+    + """)() &&
+  Array.from(document.querySelectorAll('.tk-chart')).every(el => el.hasAttribute('data-tk-error') ||
+    el.getAttribute('data-tk-width') === String(el.parentElement.clientWidth))"""
+)
 
 
 @dataclass
@@ -259,9 +268,7 @@ def check_layout(
         if print_width is not None:
             page.emulate_media(media="print")
             page.set_viewport_size({"width": print_width, "height": 900})
-            page.wait_for_timeout(400)  # the resize is debounced
-            page.wait_for_function(_ALL_DRAWN_JS, timeout=timeout_ms)
-        page.wait_for_timeout(200)
+        page.wait_for_function(_ALL_FITTED_JS, timeout=timeout_ms)
         seen = page.evaluate(_LAYOUT_JS)
         data = page.pdf(format="A4", print_background=True) if pdf else b""
     return Layout(problems=seen["problems"], charts=seen["charts"], pdf=data)
@@ -281,8 +288,8 @@ def follow_contents(
             link = links.nth(i)
             href = link.get_attribute("href") or ""
             page.evaluate("() => window.scrollTo(0, 0)")
-            link.click()
-            page.wait_for_timeout(50)
+            link.click()  # an in-page link: the hash changes and the page scrolls at once
+            page.wait_for_function("href => location.hash === href", arg=href)
             seen.append(
                 page.evaluate(
                     """href => { const el = document.getElementById(decodeURIComponent(href.slice(1)));

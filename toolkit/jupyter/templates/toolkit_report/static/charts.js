@@ -7,7 +7,8 @@
    they would pass the chart's edge) and axis labels take at most AXIS_SHARE of the width; titles and
    captions are wrapped to the width. When the column's width changes (a window resized or turned),
    every chart is drawn again.
-   Each placeholder says where it is: data-tk-state="drawing", then "done" (or data-tk-error).
+   Each placeholder says where it is: data-tk-state="drawing", then "done" (or data-tk-error), and
+   data-tk-width the column width it was fitted to (a new width means a refit is due).
 
    Defines window.toolkitRenderCharts(embedOptions) once; it draws the placeholders not drawn yet. */
 (function () {
@@ -194,6 +195,7 @@
     var run = (chart.run || 0) + 1;
     chart.run = run;
     chart.width = column(chart);
+    chart.el.setAttribute('data-tk-width', String(chart.width));
     chart.el.setAttribute('data-tk-state', 'drawing');
     chart.el.classList.remove('tk-fit');
     function current() { return chart.run === run; }

@@ -49,6 +49,11 @@ def test_wilson_interval() -> None:
     assert judgments.wilson(0, 100)[0] == 0.0
     assert judgments.wilson(100, 100)[1] == 1.0
     assert judgments.wilson(0, 100)[1] > 0  # no path is not "impossible"
+    from scipy.stats import binomtest
+
+    for k, n in [(0, 100), (1, 100), (37, 400), (19_999, 20_000), (20_000, 20_000)]:
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert judgments.wilson(k, n) == pytest.approx((ci.low, ci.high), abs=1e-9)
 
 
 def test_judgments_are_the_runs_probabilities_in_the_packs_words(

@@ -189,7 +189,7 @@ def repeated_reports(rows: pl.DataFrame) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     kept: dict[tuple[str, str, bool, str], list[tuple[dt.date, dt.date, str]]] = {}
-    order = rows.with_columns((-pl.col("trust")).alias("_rank")).sort("_rank", "reported", "id")
+    order = rows.sort("trust", "reported", "id", descending=[True, False, False])
     for row in order.iter_rows(named=True):
         source = " ".join(str(row["source"]).casefold().split())
         key = (str(row["target_kind"]), str(row["target"]), bool(row["present"]), source)

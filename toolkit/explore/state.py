@@ -56,9 +56,6 @@ if TYPE_CHECKING:
     from toolkit.pack.load import Pack
     from toolkit.track.tracker import Observations
 
-# the run defaults every entry point shares (toolkit.engine.defaults); the explorer's path count is a
-# documented fraction of the report's, for slider speed
-DEFAULT_PATHS: Final = DEFAULT_EXPLORER_PATHS
 READOUT_MONTH: Final = DEFAULT_WITHIN
 PATH_CHOICES: Final = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 MONTH_RANGE: Final = (1, 60)
@@ -78,7 +75,7 @@ class ExplorerState:
         pack: Pack | None = None,
         scenario: str = DEFAULT_SCENARIO,
         *,
-        paths: int = DEFAULT_PATHS,
+        paths: int = DEFAULT_EXPLORER_PATHS,
         months: int = DEFAULT_MONTHS,
         seed: int = DEFAULT_SEED,
         as_of: dt.date | str | None = None,

@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import ipywidgets as widgets
 
-from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_SCENARIO, DEFAULT_SEED
+from toolkit.engine.defaults import (
+    DEFAULT_EXPLORER_PATHS,
+    DEFAULT_MONTHS,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+)
 from toolkit.explore.knobs import Knob, Setting
 from toolkit.explore.parts import (
     VEGALITE_MIME,
@@ -38,7 +43,7 @@ from toolkit.explore.parts import (
     readout_markup,
 )
 from toolkit.explore.specs import CHART_NAMES
-from toolkit.explore.state import DEFAULT_PATHS, ExplorerState
+from toolkit.explore.state import ExplorerState
 
 if TYPE_CHECKING:
     from toolkit.engine.result import SimulationResult
@@ -97,7 +102,7 @@ class Explorer:
         pack: Pack | None = None,
         scenario: str = DEFAULT_SCENARIO,
         *,
-        paths: int = DEFAULT_PATHS,
+        paths: int = DEFAULT_EXPLORER_PATHS,
         months: int = DEFAULT_MONTHS,
         seed: int = DEFAULT_SEED,
         as_of: dt.date | str | None = None,
@@ -376,7 +381,7 @@ def explore(
     pack: Pack | None = None,
     scenario: str = DEFAULT_SCENARIO,
     *,
-    paths: int = DEFAULT_PATHS,
+    paths: int = DEFAULT_EXPLORER_PATHS,
     months: int = DEFAULT_MONTHS,
     seed: int = DEFAULT_SEED,
     as_of: dt.date | str | None = None,

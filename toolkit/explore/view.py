@@ -9,9 +9,11 @@ events to it and shows the outcome; its `set`, `set_start`, `set_as_of`, `reset`
 widgets as a user would. Slider events are debounced (`debounce` seconds, on the kernel's event loop):
 a drag triggers one simulation when it pauses; Python calls update at once. A rejected combination
 shows why and keeps the last good readout and charts; no exception from an update reaches the
-notebook. Charts are Vega-Lite outputs inside `ipywidgets.Output` widgets, drawn by the Vega renderer
-JupyterLab and Voilà bundle (no CDN, no extra extension); that renderer is Vega-Lite 5, so the display
-copy of each spec is labelled v5 (`specs` keeps Altair's own spec).
+notebook. The charts (`parts.ChartPanel`) are one anywidget (`live_charts`) that embeds each chart once
+per structure; a slider move sends only new rows, which replace the old ones in the live Vega views.
+Without anywidget, or with $TOOLKIT_EXPLORER_CHARTS=output, they are Vega-Lite outputs in
+`ipywidgets.Output` widgets, re-embedded on every update by JupyterLab's and Voilà's own Vega-Lite 5
+renderer (so their copy of each spec is labelled v5; `specs` keeps Altair's own spec).
 """
 
 from __future__ import annotations
@@ -33,9 +35,10 @@ from toolkit.engine.defaults import (
 )
 from toolkit.explore.knobs import Knob, Setting
 from toolkit.explore.parts import (
+    CHARTS_ENV,
     VEGALITE_MIME,
+    ChartPanel,
     RunControls,
-    display_output,
     knob_slider,
     message_markup,
     note_markup,
@@ -51,7 +54,7 @@ if TYPE_CHECKING:
     from toolkit.track.tracker import Observations
 
 DEBOUNCE: Final = 0.2
-__all__ = ["GROUPS", "VEGALITE_MIME", "Explorer", "ExplorerWidget", "explore"]
+__all__ = ["CHARTS_ENV", "GROUPS", "VEGALITE_MIME", "Explorer", "ExplorerWidget", "explore"]
 GROUPS: Final = {
     "deployment": "Deployment: monthly moves between phases",
     "compensation": "Compensation: technology transfers",
@@ -245,12 +248,8 @@ class Explorer:
         self.message_html.add_class("tk-message-box")
         self.status_html = widgets.HTML()
         self.status_html.add_class("tk-status")
-        self.outputs = {
-            name: widgets.Output(layout=widgets.Layout(min_height="300px", overflow="auto"))
-            for name in CHART_NAMES
-        }
-        for name, out in self.outputs.items():
-            out.add_class(f"tk-chart-{name}")
+        self.charts = ChartPanel(CHART_NAMES)
+        self.live_charts, self.outputs = self.charts.live, self.charts.outputs
         self.preset_dropdown.observe(self._on_preset, names="value")
         self.reset_button.on_click(lambda _button: self.reset())
         title = html.escape(str(self.pack.meta.title))
@@ -271,7 +270,7 @@ class Explorer:
             layout=widgets.Layout(width="560px", margin="0 24px 0 0"),
         )
         right = widgets.VBox(
-            list(self.outputs.values()), layout=widgets.Layout(flex="1 1 720px", min_width="0")
+            self.charts.widgets, layout=widgets.Layout(flex="1 1 720px", min_width="0")
         )
         self.widget = ExplorerWidget(self, [left, right])
         self._show_preset()
@@ -365,8 +364,7 @@ class Explorer:
             self.readout_html.value = readout_markup(self.state.words)
         ms = (self.latency or 0.0) * 1000
         self.status_html.value = f'<small style="color:#666">Updated in {ms:.0f} ms.</small>'
-        for name, spec in self.specs.items():
-            self.outputs[name].outputs = (display_output(spec),)
+        self.charts.show(self.specs)
 
 
 class ExplorerWidget(widgets.HBox):

@@ -79,7 +79,8 @@ def test_explorer_charts_draw_once_and_update_in_place_in_jupyterlab(tmp_path: P
         ),
         sync_playwright() as p,
     ):  # fmt: skip
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
+        profile_env: dict[str, str | float | bool] = dict(env)  # its profile in tmp too
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=profile_env)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.route("**/*", local_only(external))
@@ -95,7 +96,12 @@ def test_explorer_charts_draw_once_and_update_in_place_in_jupyterlab(tmp_path: P
             page.goto(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={TOKEN}")
             page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=APP_TIMEOUT_MS)
 
-            # Run ▸ Run All Cells (it waits for the kernel if that is still starting).
+            # Run ▸ Run All Cells once the kernel is connected (before, JupyterLab asks for one)
+            page.wait_for_function(
+                "() => /Python 3 \\(ipykernel\\) \\| Idle/"
+                ".test(document.querySelector('#jp-main-statusbar')?.innerText ?? '')",
+                timeout=APP_TIMEOUT_MS,
+            )
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
@@ -129,6 +135,11 @@ def test_explorer_charts_draw_once_and_update_in_place_in_jupyterlab(tmp_path: P
             page.wait_for_function(
                 "before => document.querySelector('.tk-headline')?.innerText !== before",
                 arg=before_text,
+                timeout=UPDATE_TIMEOUT_MS,
+            )
+            page.wait_for_function(  # all ten steps reached the kernel: 0.22 + 10 × 0.01
+                "() => document.querySelector('.tk-readout')?.innerText"
+                ".includes('Westward → combat on Russian soil (rate per month) = 0.32')",
                 timeout=UPDATE_TIMEOUT_MS,
             )
             page.wait_for_function(

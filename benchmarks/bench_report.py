@@ -9,7 +9,8 @@
    out.ipynb` (two new processes), and against the same peer chain given the import block the
    toolkit uses (`toolkit.fastimport`: jsonschema's slow optional format checkers and Altair's
    optional anywidget marked absent, via a `sitecustomize` on PYTHONPATH, so in papermill, its
-   kernel and nbconvert alike). That second ratio says what the toolkit's own pipeline gains, the first what a user sees.
+   kernel and nbconvert alike). That second ratio says what the toolkit's own pipeline gains, the
+   first what a user sees.
    Goals: report floor (trivial notebook) <= 0.15x the peer; full report <= 0.15x the peer and
    <= 0.25x the peer given the same import block.
 2. A sweep of N reports of the project's report (`toolkit sweep --grid seed=1,...,N`, with 1 and

@@ -90,20 +90,23 @@ class Tables:
 
     inv_rate: FloatArray  # 1 / total exit rate: the stay is Exp(1) * inv_rate months
     gain: FloatArray  # intensity * troops / reference
-    split: list[FloatArray]  # cumulative share of the first d targets among the exits
+    split: list[FloatArray]  # cumulative share of the first d targets among the exits (float32)
     target: IntArray  # (phases * width): next phase for (phase, choice)
     width: int
 
 
 def build_tables(model: Model, values: Values, n: int) -> Tables:
+    """The per-path tables of the walk. The exit shares are single precision, as the uniforms
+    that are compared with them (`Draws`)."""
     n_ph = len(model.phases)
     width = max(model.out_degree(), 1)
     target = np.repeat(np.arange(n_ph, dtype=np.intp)[:, None], width, axis=1)
     inv_rate = np.empty((n_ph, n))
-    split = np.ones((width - 1, n_ph, n))  # a padded slot is never chosen (u < 1)
+    split = np.empty((width - 1, n_ph, n), dtype=np.float32)
     for k in range(n_ph):
         rows = np.flatnonzero(model.trans_from == k)
         target[k, : rows.size] = model.trans_to[rows]
+        split[rows.size - 1 if rows.size else 0 :, k] = 1.0  # a padded slot is never chosen (u < 1)
         rates = [values[model.trans_param[r]] for r in rows]
         if not rates:
             inv_rate[k] = np.inf  # absorbing: never leaves
@@ -158,7 +161,6 @@ def walk_paths(
     keep_visits = model.needs_visits
     open_thr = _open_thresholds(model, thresholds)
     nxt = np.minimum.reduce(open_thr, axis=0) if n_tech else np.full(n, np.inf)
-    nan_ends = bool(np.isinf(tab.inv_rate).any())  # Exp(1) draw 0 times inf months
     # per round: where each visit starts (for the first time in each phase), and the period
     # boundaries at which phases are entered and left (for the occupancy)
     starts: list[tuple[IntArray, FloatArray]] = []
@@ -191,22 +193,25 @@ def walk_paths(
         if cross.size:
             record_transfers(open_thr, transfer, nxt, cross, idx, accrued, new_accrued, g, start)
         accrued = new_accrued
-        key = _period_key(end, step, periods, nan_ends)
-        left.append(key * n_ph + phase)
+        key = _period_key(end, step, periods)
+        key *= n_ph
+        left.append(key + phase)
         if keep_visits:
             visits.append((idx, phase, start, end))
         target = phase * tab.width
         for split in tab.split:
             target += u >= split[pos]
         following = tab.target[target]
+        # a path past the horizon enters its next phase at K+1, a row the occupancy never reads
+        key += following
+        entered.append(key)
         live = end <= horizon
         if not live.all():
             if want_final:
                 final[idx[~live]] = phase[~live]
             keep = np.flatnonzero(live)
             idx, following, end = idx[keep], following[keep], end[keep]
-            accrued, nxt, key = accrued[keep], nxt[keep], key[keep]
-        entered.append(key * n_ph + following)
+            accrued, nxt = accrued[keep], nxt[keep]
         phase, start = following, end
     first = np.full((n_ph, n), np.inf)
     first_flat = first.reshape(-1)
@@ -234,16 +239,12 @@ def _open_thresholds(model: Model, thresholds: FloatArray) -> FloatArray:
     return out
 
 
-def _period_key(times: FloatArray, step: float, periods: int, nan: bool = True) -> IntArray:
-    """First period boundary k·step at or after each time (K+1 past the horizon; 0 for nan,
-    which `nan` False rules out)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        k = np.ceil(times / step) if step != 1.0 else np.ceil(times)
-    np.minimum(k, periods + 1, out=k)  # inf -> K+1; nan stays nan
-    if nan:
-        undefined = np.isnan(k)
-        if undefined.any():
-            k[undefined] = 0.0
+def _period_key(times: FloatArray, step: float, periods: int) -> IntArray:
+    """First period boundary k·step at or after each time, K+1 past the horizon. A nan time (an
+    Exp(1) draw of 0 times the infinite stay of an absorbing phase) is a stay that never ends: K+1."""
+    k = np.divide(times, step) if step != 1.0 else times
+    k = np.fmin(k, periods + 1, out=None if k is times else k)
+    np.ceil(k, out=k)
     return k.astype(np.int64)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from toolkit.engine.chunk import uniform_items
 from toolkit.engine.compile import compile_model
-from toolkit.engine.draws import PRE_DRAWN_VISITS, UNUSED, Draws, skip_uniforms
+from toolkit.engine.draws import PRE_DRAWN_VISITS, UNUSED, Draws, fill_uniforms, skip_uniforms
 from toolkit.engine.model import Model
 from toolkit.engine.simulation import _chunks
 from toolkit.pack.load import Pack
@@ -24,6 +24,22 @@ def test_skipping_uniforms_is_drawing_and_dropping_them(before: int, skip: int) 
     skip_uniforms(b, skip)
     assert np.array_equal(drawn, b.random(20, dtype=np.float32))
     assert np.array_equal(a.standard_exponential(5), b.standard_exponential(5))
+
+
+@pytest.mark.parametrize("before", [0, 1, 2])
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 16_384, 16_385])
+@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64])
+def test_filling_uniforms_is_numpys_single_precision_draw(
+    before: int, size: int, bits: type[np.random.BitGenerator]
+) -> None:
+    a, b = (np.random.Generator(bits(11)) for _ in range(2))
+    a.random(before, dtype=np.float32)
+    b.random(before, dtype=np.float32)
+    out = np.empty(size, dtype=np.float32)
+    fill_uniforms(b, out)
+    assert np.array_equal(out, a.random(size, dtype=np.float32))
+    assert np.array_equal(a.random(3, dtype=np.float32), b.random(3, dtype=np.float32))
+    assert np.array_equal(a.standard_exponential(3), b.standard_exponential(3))
 
 
 @pytest.mark.parametrize("sizes", [[5], [4, 3]])

@@ -118,7 +118,7 @@ def decision_times(
         np.add(trigger[r], lag, out=out[r])
         will_param = model.will_param[r]
         will = values[will_param] if will_param >= 0 else 1.0
-        if not np.isscalar(will) or float(will) < 1.0:  # will 1 -> no wait
+        if isinstance(will, np.ndarray) or will < 1.0:  # will 1 -> no wait
             # the wait is Exp(1) / -ln(1 - will); will 0 -> never (inf)
             fall = np.negative(np.atleast_1d(will))
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

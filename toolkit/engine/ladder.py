@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from toolkit.engine.draws import FloatArray
+from toolkit.engine.fastmath import hazard, set_where
 from toolkit.engine.model import Condition, Model, Trigger
 from toolkit.engine.sampling import Values
 from toolkit.engine.walk import Walk
@@ -120,23 +121,21 @@ def decision_times(
         will = values[will_param] if will_param >= 0 else 1.0
         if isinstance(will, np.ndarray) or will < 1.0:  # will 1 -> no wait
             # the wait is Exp(1) / -ln(1 - will); will 0 -> never (inf)
-            fall = np.negative(np.atleast_1d(will))
+            rate = np.atleast_1d(hazard(will))
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                np.log1p(fall, out=fall)  # -rate, <= 0
-                minus_wait = np.divide(exp1[r], fall)
-            np.subtract(out[r], minus_wait, out=out[r])
+                wait = np.divide(exp1[r], rate)
+            np.add(out[r], wait, out=out[r])
             lowest = table.low[will_param] if table.sampled()[will_param] else will
-            if np.asarray(lowest, dtype=fall.dtype) <= 0:  # will 0 (0 / 0 is nan): never
-                np.copyto(out[r], np.inf, where=fall == 0)
-        if (
-            status != "active"
-        ):  # a considered tier is decided after time 0 (period 1 at the earliest)
+            if np.asarray(lowest, dtype=rate.dtype) <= 0:  # will 0 (0 / 0 is nan): never
+                set_where(out[r], rate == 0, np.inf)
+        # a considered tier is decided after time 0 (period 1 at the earliest)
+        if status != "active":
             np.maximum(out[r], np.finfo(np.float64).tiny, out=out[r])
         if model.never_param[r] >= 0:
             share = np.asarray(values[model.never_param[r]])
             if already is not None and already[r] > 0:  # never among the paths not yet decided
                 share = share * (1.0 - already[r])
-            np.copyto(out[r], np.inf, where=never_u[r] < share)
+            set_where(out[r], never_u[r] < share, np.inf)
     if already is not None:  # an as-of start: decided by then (the top of the same uniform)
         for k in np.flatnonzero(already > 0).tolist():
             out[k] = np.where(never_u[k] >= 1.0 - already[k], 0.0, out[k])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from toolkit.engine.draws import MONTH, Draws, FloatArray, IntArray
+from toolkit.engine.fastmath import hazard
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values
 
@@ -56,7 +57,7 @@ def transfer_thresholds(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for t, x in enumerate(model.technology_tier):
             if x not in tier_rate:
-                tier_rate[x] = -np.log1p(-np.asarray(values[model.transfer_param[x]]))
+                tier_rate[x] = hazard(values[model.transfer_param[x]])
             share = weights[t] / tier_weight[x] if tier_weight[x] > 0 else 0.0
             # mean months of hazard for this technology: p = 1 -> 0 (threshold 0), p = 0 -> inf
             scale = horizon / (tier_rate[x] * share)

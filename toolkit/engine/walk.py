@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from toolkit.engine.draws import MONTH, Draws, FloatArray, IntArray
-from toolkit.engine.fastmath import hazard
+from toolkit.engine.fastmath import hazard, set_where
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values
 
@@ -71,8 +71,7 @@ def transfer_thresholds(
         return out
     for t, param in enumerate(model.upfront_param):
         if param >= 0:
-            paid = upfront_u[t] < np.asarray(values[param])
-            out[t] = np.where(paid, 0.0, out[t])
+            set_where(out[t], upfront_u[t] < np.asarray(values[param]), 0.0)
     return out
 
 
@@ -232,11 +231,12 @@ def _open_thresholds(model: Model, thresholds: FloatArray) -> FloatArray:
     if not len(model.technologies):
         return thresholds
     upfront = model.paid_at_start()
-    if not upfront.any() and not np.isnan(thresholds).any():
+    nan = bool(np.isnan(thresholds).any())
+    if not upfront.any() and not nan:
         return thresholds
     out = thresholds.copy()
-    for t in np.flatnonzero(upfront) if not np.isnan(thresholds).any() else range(len(out)):
-        out[t] = np.where(thresholds[t] > 0, thresholds[t], np.inf)
+    for t in range(len(out)) if nan else np.flatnonzero(upfront):
+        set_where(out[t], ~(thresholds[t] > 0), np.inf)
     return out
 
 
@@ -276,7 +276,8 @@ def record_transfers(
     t = np.take(thresholds, paths, axis=1)
     crossed = t <= after[cross]
     hit = np.flatnonzero(crossed)  # flat index into (technologies, cross)
-    tech, col = np.divmod(hit, cross.size)
+    tech = hit // cross.size  # cheaper than divmod
+    col = hit - tech * cross.size
     rows = cross[col]
     when = start[rows] + (t.reshape(-1)[hit] - before[rows]) / g[col]
     done = tech * n + paths[col]

@@ -271,17 +271,22 @@ def record_transfers(
         cross, g = cross[live], g[live]
     if not cross.size:
         return
-    n = thresholds.shape[1]
+    n, c = thresholds.shape[1], cross.size
     paths = idx[cross]
     t = np.take(thresholds, paths, axis=1)
     crossed = t <= after[cross]
     hit = np.flatnonzero(crossed)  # flat index into (technologies, cross)
-    tech = hit // cross.size  # cheaper than divmod
-    col = hit - tech * cross.size
-    rows = cross[col]
-    when = start[rows] + (t.reshape(-1)[hit] - before[rows]) / g[col]
-    done = tech * n + paths[col]
-    transfer.reshape(-1)[done] = np.maximum(when, start[rows])
+    done = hit // c  # the technology (cheaper than divmod)
+    col = hit - done * c
+    begun = start[cross][col]
+    when = t.reshape(-1)[hit]
+    when -= before[cross][col]
+    when /= g[col]
+    when += begun
+    np.maximum(when, begun, out=when)
+    done *= n
+    done += paths[col]  # flat index into (technologies, paths)
+    transfer.reshape(-1)[done] = when
     thresholds.reshape(-1)[done] = np.inf
     t.reshape(-1)[hit] = np.inf
     nxt[cross] = np.minimum.reduce(t, axis=0)

@@ -105,7 +105,7 @@ def decision_times(
     model: Model,
     values: Values,
     trigger: FloatArray,
-    exp1: FloatArray,
+    exp1: Sequence[FloatArray],
     never_u: Sequence[FloatArray],
 ) -> FloatArray:
     """(responses, n): decision time = tau + lag + an exponential wait (inf: never)."""

@@ -43,7 +43,11 @@ def bins(times: FloatArray, step: float, periods: int) -> IntArray:
 
 
 def transfer_thresholds(
-    model: Model, values: Values, exp1: FloatArray, upfront_u: Sequence[FloatArray], n: int
+    model: Model,
+    values: Values,
+    exp1: Sequence[FloatArray],
+    upfront_u: Sequence[FloatArray],
+    n: int,
 ) -> FloatArray:
     """(technologies, n): accumulated intensity at which each technology is transferred; 0 for a
     technology paid up front on that path (transferred at time 0)."""

@@ -167,7 +167,7 @@ def walk_paths(
     nxt = np.minimum.reduce(open_thr, axis=0) if n_tech else np.full(n, np.inf)
     # per round: where each visit starts (for the first time in each phase), and the period
     # boundaries at which phases are entered and left (for the occupancy)
-    starts: list[tuple[IntArray, FloatArray]] = []
+    starts: list[tuple[IntArray | slice, FloatArray]] = []
     entered: list[IntArray] = [first_phase.astype(np.int64)]  # period 0
     left: list[IntArray] = []
 
@@ -177,8 +177,14 @@ def walk_paths(
     start = np.zeros(n)
     accrued = np.zeros(n)
     visit = 0
+    # all paths in one phase (a one-phase start state): the first visit's table entries are a slice
+    same = n > 0 and bool((first_phase == first_phase[0]).all())
     while idx.size:
-        pos = phase * n + idx
+        pos: IntArray | slice = (
+            slice(int(phase[0]) * n, int(phase[0]) * n + n)
+            if visit == 0 and same
+            else phase * n + idx
+        )
         starts.append((pos, start))
         e, u = draws.per_visit(idx, visit)
         visit += 1

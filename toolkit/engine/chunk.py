@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from toolkit.engine.draws import PRE_DRAWN_VISITS, Draws, FloatArray, IntArray
 from toolkit.engine.ladder import decision_times, first_tier_transfers, trigger_times
+from toolkit.engine.memo import per_object
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values, sample_parameter, sample_parameters
 from toolkit.engine.walk import (
@@ -99,7 +100,7 @@ def run_chunk(
     n = int(sum(sizes))
     n_par, n_tech = len(model.parameters.ids), len(model.technologies)
     draws = Draws(rngs, sizes)
-    uniforms, exponentials = draws.initial(uniform_items([model]), exponential_items([model]))
+    uniforms, exponentials = draws.initial(*_items(model))
     values = sample_parameters(model.parameters, uniforms[:n_par])
     extra = _Extra(model, uniforms, n)
     walk, tier_first, trigger = _walk(
@@ -221,6 +222,12 @@ def exponential_items(models: Sequence[Model]) -> NDArray[np.bool_]:
         for r, status in enumerate(base.status)
     ]
     return np.concatenate([np.ones(len(base.technologies), bool), np.asarray(tiers, dtype=bool)])
+
+
+@per_object
+def _items(model: Model) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """The uniform and Exp(1) items one model draws."""
+    return uniform_items([model]), exponential_items([model])
 
 
 class _Extra:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from toolkit.engine.memo import per_object
 from toolkit.engine.parameters import TRIANGULAR, UNIFORM, ParameterTable
 
 Values = list[float | NDArray[np.floating[Any]]]
@@ -30,7 +31,7 @@ def sample_parameters(table: ParameterTable, uniforms: Sequence[Uniforms]) -> Va
     """Per parameter: a float (point) or an array of per-path values from its uniforms (read for
     sampled parameters only)."""
     values: Values = [float(v) for v in table.value]
-    _sample_into(values, table, np.flatnonzero(table.sampled()).tolist(), uniforms)
+    _sample_into(values, _table_kinds(table), uniforms)
     return values
 
 
@@ -42,7 +43,7 @@ def sample_parameter(
     if not (table.sampled()[i] if sampled is None else sampled):
         return float(table.value[i])
     values: Values = [float(table.value[i])]
-    _sample_into(values, _Row(table, i), [0], [u])
+    _sample_into(values, _kinds(_Row(table, i), [0]), [u])
     return values[0]
 
 
@@ -58,20 +59,35 @@ class _Row:
         self.distribution, self.is_int = table.distribution[i : i + 1], table.is_int[i : i + 1]
 
 
-def _sample_into(
-    values: Values, table: ParameterTable | _Row, rows: list[int], uniforms: Sequence[Uniforms]
-) -> None:
-    """Set values[i] to the per-path draws of parameter i for each i in `rows`, kind by kind."""
-    if not rows:
-        return
-    kinds: dict[tuple[int, bool], list[int]] = {}
+Kind = tuple[int, bool, list[int], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+
+
+def _kinds(table: ParameterTable | _Row, rows: list[int]) -> list[Kind]:
+    """The parameters `rows` by kind (distribution, int or not), each kind with its low, high and
+    mode as columns."""
+    groups: dict[tuple[int, bool], list[int]] = {}
     for i in rows:
-        kinds.setdefault((int(table.distribution[i]), bool(table.is_int[i])), []).append(i)
-    for (dist, is_int), group in kinds.items():
+        groups.setdefault((int(table.distribution[i]), bool(table.is_int[i])), []).append(i)
+    kinds: list[Kind] = []
+    for (dist, is_int), group in groups.items():
+        lo, hi, mode = (
+            np.asarray(a, dtype=np.float64)[group][:, None]
+            for a in (table.low, table.high, table.value)
+        )
+        kinds.append((dist, is_int, group, lo, hi, mode))
+    return kinds
+
+
+@per_object
+def _table_kinds(table: ParameterTable) -> list[Kind]:
+    return _kinds(table, np.flatnonzero(table.sampled()).tolist())
+
+
+def _sample_into(values: Values, kinds: list[Kind], uniforms: Sequence[Uniforms]) -> None:
+    """Set values[i] to the per-path draws of parameter i for each parameter of `kinds`."""
+    for dist, is_int, group, lo, hi, mode in kinds:
         u = uniforms[group[0]] if len(group) == 1 else np.stack([uniforms[i] for i in group])
         u = u.reshape(len(group), -1)
-        lo, hi, mode = (np.asarray(a, dtype=np.float64)[group][:, None] for a in
-                        (table.low, table.high, table.value))  # fmt: skip
         if is_int and dist == UNIFORM:
             x = u * (hi - lo + 1.0).astype(u.dtype)
             x += lo.astype(u.dtype)

@@ -26,6 +26,7 @@ import numpy as np
 
 from toolkit.engine.draws import MONTH, Draws, FloatArray, IntArray
 from toolkit.engine.fastmath import hazard, set_where
+from toolkit.engine.memo import per_object
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values
 
@@ -99,19 +100,33 @@ class Tables:
     width: int
 
 
+@per_object
+def _layout(model: Model) -> tuple[int, IntArray, tuple[tuple[int, ...], ...]]:
+    """The chain's shape: the widest fan-out, the next phase for (phase, choice) flattened, and
+    each phase's exit transitions (their parameter indices)."""
+    n_ph = len(model.phases)
+    width = max(model.out_degree(), 1)
+    target = np.repeat(np.arange(n_ph, dtype=np.intp)[:, None], width, axis=1)
+    exits = []
+    for k in range(n_ph):
+        rows = np.flatnonzero(model.trans_from == k)
+        target[k, : rows.size] = model.trans_to[rows]
+        exits.append(tuple(int(model.trans_param[r]) for r in rows))
+    target = target.ravel()
+    target.setflags(write=False)
+    return width, target, tuple(exits)
+
+
 def build_tables(model: Model, values: Values, n: int) -> Tables:
     """The per-path tables of the walk. The exit shares are single precision, as the uniforms
     that are compared with them (`Draws`)."""
     n_ph = len(model.phases)
-    width = max(model.out_degree(), 1)
-    target = np.repeat(np.arange(n_ph, dtype=np.intp)[:, None], width, axis=1)
+    width, target, exits = _layout(model)
     inv_rate = np.empty((n_ph, n))
     split = np.empty((width - 1, n_ph, n), dtype=np.float32)
-    for k in range(n_ph):
-        rows = np.flatnonzero(model.trans_from == k)
-        target[k, : rows.size] = model.trans_to[rows]
-        split[rows.size - 1 if rows.size else 0 :, k] = 1.0  # a padded slot is never chosen (u < 1)
-        rates = [values[model.trans_param[r]] for r in rows]
+    for k, params in enumerate(exits):
+        split[max(len(params) - 1, 0) :, k] = 1.0  # a padded slot is never chosen (u < 1)
+        rates = [values[i] for i in params]
         if not rates:
             inv_rate[k] = np.inf  # absorbing: never leaves
             continue
@@ -127,7 +142,7 @@ def build_tables(model: Model, values: Values, n: int) -> Tables:
     gain = np.empty((n_ph, n))
     for k in range(n_ph):
         np.multiply(values[model.intensity_param[k]], scale, out=gain[k])
-    return Tables(inv_rate.ravel(), gain.ravel(), [x.ravel() for x in split], target.ravel(), width)
+    return Tables(inv_rate.ravel(), gain.ravel(), [x.ravel() for x in split], target, width)
 
 
 def start_phases(model: Model, u: FloatArray, n: int) -> IntArray:

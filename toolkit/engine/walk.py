@@ -93,8 +93,8 @@ class Walk:
 class Tables:
     """Per path and phase, flattened phase-major (index phase * n + path)."""
 
-    inv_rate: FloatArray  # 1 / total exit rate: the stay is Exp(1) * inv_rate months
-    gain: FloatArray  # intensity * troops / reference
+    inv_rate: FloatArray  # 1 / total exit rate: the stay is Exp(1) * inv_rate months (float32)
+    gain: FloatArray  # intensity * troops / reference (float32)
     split: list[FloatArray]  # cumulative share of the first d targets among the exits (float32)
     target: IntArray  # (phases * width): next phase for (phase, choice)
     width: int
@@ -118,11 +118,12 @@ def _layout(model: Model) -> tuple[int, IntArray, tuple[tuple[int, ...], ...]]:
 
 
 def build_tables(model: Model, values: Values, n: int) -> Tables:
-    """The per-path tables of the walk. The exit shares are single precision, as the uniforms
-    that are compared with them (`Draws`)."""
+    """The per-path tables of the walk, in single precision: the exit shares as the uniforms
+    compared with them (`Draws`), the mean stays and hazard gains as the parameter draws they are
+    computed from (times and accrued hazards are double precision)."""
     n_ph = len(model.phases)
     width, target, exits = _layout(model)
-    inv_rate = np.empty((n_ph, n))
+    inv_rate = np.empty((n_ph, n), dtype=np.float32)
     split = np.empty((width - 1, n_ph, n), dtype=np.float32)
     for k, params in enumerate(exits):
         split[max(len(params) - 1, 0) :, k] = 1.0  # a padded slot is never chosen (u < 1)
@@ -139,7 +140,7 @@ def build_tables(model: Model, values: Values, n: int) -> Tables:
                 split[d, k] = cum / total if leaves else np.where(total > 0, cum / total, 1.0)
                 cum = cum + rates[d + 1]
     scale = as_array(values[model.troops_param], n) / as_array(values[model.reference_param], n)
-    gain = np.empty((n_ph, n))
+    gain = np.empty((n_ph, n), dtype=np.float32)
     for k in range(n_ph):
         np.multiply(values[model.intensity_param[k]], scale, out=gain[k])
     return Tables(inv_rate.ravel(), gain.ravel(), [x.ravel() for x in split], target, width)
@@ -203,7 +204,7 @@ def walk_paths(
         starts.append((pos, start))
         e, u = draws.per_visit(idx, visit)
         visit += 1
-        end = e * tab.inv_rate[pos]
+        end = np.multiply(e, tab.inv_rate[pos], dtype=np.float64)
         end += start
         g = tab.gain[pos]
         accrue = np.fmin(end, horizon)  # hazard accrues up to the horizon only

@@ -133,8 +133,9 @@ def build_tables(model: Model, values: Values, n: int) -> Tables:
             continue
         total = np.asarray(sum(rates[1:], start=rates[0]))
         leaves = bool((total > 0).all())
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_rate[k] = 1.0 / total  # total 0 -> inf
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # total 0 -> inf; a mean stay beyond single precision (> 1e38 months) -> inf as well
+            inv_rate[k] = 1.0 / total
             cum = np.asarray(rates[0])
             for d in range(len(rates) - 1):
                 split[d, k] = cum / total if leaves else np.where(total > 0, cum / total, 1.0)

@@ -216,7 +216,7 @@ def walk_paths(
                 accrue = np.nan_to_num(accrue, nan=0.0)
         new_accrued = accrue
         new_accrued += accrued
-        cross = np.flatnonzero(new_accrued >= nxt)
+        cross = (new_accrued >= nxt).nonzero()[0]  # (flatnonzero's wrapper costs more, per round)
         if cross.size:
             record_transfers(open_thr, transfer, nxt, cross, idx, accrued, new_accrued, g, start)
         accrued = new_accrued
@@ -236,7 +236,7 @@ def walk_paths(
         if not live.all():
             if want_final:
                 final[idx[~live]] = phase[~live]
-            keep = np.flatnonzero(live)
+            keep = live.nonzero()[0]
             idx, following, end = idx[keep], following[keep], end[keep]
             accrued, nxt = accrued[keep], nxt[keep]
         phase, start = following, end
@@ -300,9 +300,9 @@ def record_transfers(
         return
     n, c = thresholds.shape[1], cross.size
     paths = idx[cross]
-    t = np.take(thresholds, paths, axis=1)
+    t = thresholds.take(paths, axis=1)
     crossed = t <= after[cross]
-    hit = np.flatnonzero(crossed)  # flat index into (technologies, cross)
+    hit = crossed.ravel().nonzero()[0]  # flat index into (technologies, cross)
     done = hit // c  # the technology (cheaper than divmod)
     col = hit - done * c
     begun = start[cross][col]

@@ -30,6 +30,7 @@ ratio. Not a timed test: numbers vary with the machine.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -146,8 +147,17 @@ def compare(model: Model, paths: int, months: int, step: float, repeat: int) -> 
     print(
         f"     engine / fair bare chain at {months} months: {ratio:.2f}x "
         f"(rounds {min(rounds):.2f}–{max(rounds):.2f})   {verdict(ratio, ENGINE_GOAL)}"
+        f"   [{load()}]"
     )
     return ratio
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): on a shared machine, the context of a ratio."""
+    try:
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
 
 
 def agreement(model: Model, months: int, step: float) -> float:
@@ -194,7 +204,8 @@ def main() -> None:
 
     print(
         f"scenario {args.scenario}, {args.paths:,} paths, step {args.step:g} month(s), "
-        f"{args.repeat} alternating rounds; path-periods per CPU second, median (min–max)"
+        f"{args.repeat} alternating rounds; path-periods per CPU second, median (min–max); "
+        f"{load()}"
     )
     ratios = {h: compare(model, args.paths, h, args.step, args.repeat) for h in horizons}
     print(

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.reference_engine import run_reference  # noqa: E402
-from toolkit.engine.chunk import uniform_items  # noqa: E402
+from toolkit.engine.chunk import PRE_DRAWN_VISITS, exponential_items, uniform_items  # noqa: E402
 from toolkit.engine.compile import compile_model  # noqa: E402
 from toolkit.engine.draws import Draws  # noqa: E402
 from toolkit.engine.model import Model  # noqa: E402
@@ -174,17 +174,20 @@ def agreement(model: Model, months: int, step: float) -> float:
 
 
 def random_numbers(model: Model) -> str:
-    """How many path-level uniforms the engine draws per path, against what the pack bands."""
+    """How many path-level random numbers the engine draws per path, against what the pack bands."""
     items = uniform_items([model])
+    exps = exponential_items([model])
     draws = Draws([np.random.default_rng(0)], [16])
-    draws.initial(items, len(model.technologies) + len(model.responses))
+    draws.initial(items, exps)
     n_par = len(model.parameters.ids)
     banded = int(model.parameters.sampled().sum())
     drawn_params = int(items[:n_par].sum())
     ok = drawn_params == banded
     return (
         f"path-level uniforms drawn per path: {draws.drawn} of {items.size} items "
-        f"({drawn_params} for parameters: {banded} of {n_par} are banded)   "
+        f"({drawn_params} for parameters: {banded} of {n_par} are banded), "
+        f"Exp(1) items {int(exps.sum())} of {exps.size}, plus {PRE_DRAWN_VISITS} pre-drawn visits "
+        f"(a uniform and an Exp(1) each)   "
         f"goal: uniforms for banded parameters only: {'met' if ok else 'NOT met'}"
     )
 

@@ -51,13 +51,14 @@ def transfer_thresholds(
     n: int,
 ) -> FloatArray:
     """(technologies, n): accumulated intensity at which each technology is transferred; 0 for a
-    technology paid up front on that path (transferred at time 0)."""
+    technology paid up front on that path (transferred at time 0). Single precision, as the Exp(1)
+    draws and the parameters they are computed from (accrued hazards are double precision)."""
     weights = np.asarray(model.tech_weight, dtype=np.float64)
     tier_weight = np.bincount(
         model.technology_tier, weights=weights, minlength=len(model.tech_tiers)
     )
     horizon = values[model.horizon_param]
-    out = np.empty((len(model.technologies), n))
+    out = np.empty((len(model.technologies), n), dtype=np.float32)
     tier_rate: dict[int, FloatArray] = {}  # -ln(1 - transfer_X), once per tier
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for t, x in enumerate(model.technology_tier):
@@ -69,7 +70,7 @@ def transfer_thresholds(
             np.multiply(exp1[t], scale, out=out[t])
     # a threshold is crossed once the accrued hazard exceeds it; keeping it above 0 makes "not
     # crossed yet" the same as "above what has accrued", even for p = 1
-    np.maximum(out, np.finfo(np.float64).tiny, out=out)
+    np.maximum(out, np.finfo(np.float32).tiny, out=out)
     if model.start_transferred is not None:  # an as-of start: transferred by then, or not
         for i in np.flatnonzero(model.paid_at_start()).tolist():
             out[i] = np.where(upfront_u[i] < model.start_transferred[i], 0.0, out[i])
@@ -306,8 +307,7 @@ def record_transfers(
     done = hit // c  # the technology (cheaper than divmod)
     col = hit - done * c
     begun = start[cross][col]
-    when = t.reshape(-1)[hit]
-    when -= before[cross][col]
+    when = np.subtract(t.reshape(-1)[hit], before[cross][col])  # double precision
     when /= g[col]
     when += begun
     np.maximum(when, begun, out=when)

@@ -17,6 +17,12 @@ import sys
 
 
 def main(argv: list[str]) -> None:
+    import gc
+
+    # The imports allocate a few hundred thousand objects that live as long as the kernel: collecting
+    # them meanwhile is wasted work (~8 % of the imports' time), so the collector is paused and they
+    # are moved out of its reach afterwards (as `kernel_state.warm_up` does).
+    gc.disable()
     from toolkit.fastimport import enter_toolkit_process
     from toolkit.jupyter.kernel_state import import_modules
 
@@ -24,6 +30,8 @@ def main(argv: list[str]) -> None:
     from ipykernel import kernelapp
 
     import_modules(argv)
+    gc.freeze()
+    gc.enable()
     line = sys.stdin.readline()
     if not line.strip():
         sys.exit(0)

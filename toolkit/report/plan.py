@@ -29,7 +29,8 @@ from toolkit.jupyter.nbparams import (
 
 if TYPE_CHECKING:
     from toolkit.jupyter.provenance import Provenance
-    from toolkit.pack.load import Pack, PackSummary
+    from toolkit.pack.load import Pack
+    from toolkit.pack.summary import PackSummary
     from toolkit.report.notebook import NotebookInfo
 
 
@@ -49,10 +50,13 @@ class PackInfo:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None) -> PackInfo:
-        from toolkit.pack.load import default_pack_path, validate_pack
+        """The pack at `path` checked (`validate_pack`; a pack this code found valid before with the
+        same files: its summary from the cache, `toolkit.pack.summary.cached_summary`, so a report's
+        parent loads neither pydantic nor the records)."""
+        from toolkit.pack.summary import cached_summary, default_pack_path
 
         resolved = Path(path).resolve() if path is not None else default_pack_path().resolve()
-        checked = validate_pack(resolved)
+        checked = cached_summary(resolved)
         return cls(
             resolved, checked.title, checked.content_hash, checked.ids, checked.start, checked
         )

@@ -9,6 +9,12 @@ standard library, starts the interpreter at once, and leaves it for `render_repo
 (`--help`, an unknown option, a second notebook) means no early start, and the CLI parses and checks
 every argument as before. An interpreter nobody adopts is discarded at exit.
 
+A plain `report` command line (`plain_report`: only `report`'s own options, each once but `-p`) is then
+run without loading the command-line framework at all (`toolkit.cli.report_run`, the command's own
+body): typer and the pydantic type adapters it builds for every option cost a report ~0.2 s. Anything
+else (`--help`, `--list-params`, an unknown or repeated option, `--`) goes to the CLI as before, which
+parses and checks it.
+
 It also accepts papermill's `-p name value` for `report` and `sweep` by joining it into the CLI's
 `-p name=value` (`join_papermill_params`) before anything parses the arguments.
 """
@@ -17,12 +23,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 VALUE_OPTIONS = frozenset({"--scenario", "-p", "--param", "--out", "--pack"})
 FLAG_OPTIONS = frozenset({"--show-code", "--list-params"})
 NO_KERNEL_FLAGS = frozenset({"--list-params"})  # the command runs no notebook
 PARAM_OPTIONS = frozenset({"-p", "--param"})
 PARAM_COMMANDS = frozenset({"report", "sweep"})
+REPORT_VALUES = {
+    "--scenario": "scenario",
+    "--out": "out",
+    "--pack": "pack",
+    "-p": "param",
+    "--param": "param",
+}  # `report`'s options that take a value -> run_report's argument
 
 
 def join_papermill_params(argv: Sequence[str]) -> list[str]:
@@ -105,6 +119,67 @@ def prespawn_report_kernel(argv: Sequence[str]) -> None:
     prespawn_for_adoption(source.path.parent, kernel_env_for(pack), source.imports)
 
 
+def plain_report(argv: Sequence[str]) -> dict[str, Any] | None:
+    """The arguments of `toolkit report ARGV` when every one is plain (see the module doc): a value
+    that is not empty and does not start with `-`, at most one notebook; else None."""
+    if not argv or argv[0] != "report":
+        return None
+    found: dict[str, Any] = {"param": []}
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg == "--show-code":
+            if "show_code" in found:
+                return None
+            found["show_code"] = True
+            continue
+        name, eq, inline = arg.partition("=")
+        key = REPORT_VALUES.get(name)
+        if key is not None and (not eq or name.startswith("--")):
+            value = inline if eq else next(rest, None)
+            if not value or value.startswith("-"):
+                return None
+            if key == "param":
+                found["param"].append(value)
+            elif key in found:
+                return None
+            else:
+                found[key] = value
+            continue
+        if arg.startswith("-") or "notebook" in found:
+            return None
+        found["notebook"] = arg
+    return found
+
+
+def run_plain_report(found: dict[str, Any]) -> None:
+    """`toolkit report` with the arguments `plain_report` found, as its command does: the report's
+    path on stdout, or a `ToolkitError` as one line on stderr and exit status 2."""
+    import gc
+    from pathlib import Path
+
+    from toolkit.cli.report_run import run_report
+    from toolkit.errors import ToolkitError
+
+    def path(key: str) -> Path | None:
+        return Path(found[key]) if key in found else None
+
+    try:
+        written = run_report(
+            path("notebook"),
+            scenario=found.get("scenario"),
+            params=list(found["param"]),
+            out=path("out"),
+            show_code=bool(found.get("show_code")),
+            pack=path("pack"),
+        )
+    except ToolkitError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    finally:
+        gc.freeze()  # as the CLI's main: no final collection over everything a report loaded
+    sys.stdout.write(f"{written}\n")
+
+
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`; Ctrl-C exits 130 without a traceback."""
     from toolkit.fastimport import enter_toolkit_process
@@ -113,6 +188,10 @@ def main() -> None:
     sys.argv[1:] = join_papermill_params(sys.argv[1:])
     try:
         prespawn_report_kernel(sys.argv[1:])
+        plain = plain_report(sys.argv[1:])
+        if plain is not None:
+            run_plain_report(plain)
+            return
         from toolkit.cli.app import main as cli_main
 
         cli_main()

@@ -156,7 +156,6 @@ def _exporter_class() -> type[HTMLExporter]:
             render = super().markdown2html
             return _remembered(self, key, lambda: render(context, source))
 
-
         def from_notebook_node(  # type: ignore[override]  # a str, as nbconvert's HTMLExporter
             self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
         ) -> tuple[str, dict[str, Any]]:

@@ -78,5 +78,5 @@ def register_engine() -> None:
     def write_unless_nowhere(nb: Any, path: Any) -> Any:
         return None if path is None else write_ipynb(nb, path)
 
-    pm_execute.write_ipynb = write_unless_nowhere  # type: ignore[assignment]
+    pm_execute.write_ipynb = write_unless_nowhere
     _registered = True

@@ -245,9 +245,10 @@ def render_report(
     written: `out` (an .html file), by default `reports/<notebook>[-<scenario>].html` with the scenario
     given here or in `parameters` (`output_path`).
     """
-    from toolkit.fastimport import block_slow_optional_imports
+    from toolkit.fastimport import block_css_selectors, block_slow_optional_imports
 
     block_slow_optional_imports()  # the CLI's process only; before anything loads jsonschema
+    block_css_selectors()  # the same: the export finds elements by tree search
     from toolkit.jupyter.prespawn import take_prespawned
 
     target = check_report_out(out) if out is not None else None

@@ -67,3 +67,13 @@ def test_a_pack_holding_a_symbolic_link_is_not_remembered(
     (pack_dir / "link.txt").symlink_to(outside)
     assert cached_summary(pack_dir) == validate_pack(pack_dir)
     assert _entries(cache) == []
+
+
+def test_a_pack_too_large_to_key_is_validated_not_remembered(
+    pack_dir: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import toolkit.pack.summary as summary
+
+    monkeypatch.setattr(summary, "MAX_KEYED_BYTES", 10)
+    assert cached_summary(pack_dir) == validate_pack(pack_dir)
+    assert _entries(cache) == []

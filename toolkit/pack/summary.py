@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 META_FILE = "pack.yaml"
 CHECKING_LIBRARIES = ("pydantic", "pydantic-core", "pyyaml")
+MAX_KEYED_FILES = 2000  # a pack directory holding more (or more bytes) is validated, not keyed
+MAX_KEYED_BYTES = 64 * 2**20
 
 
 def default_pack_path() -> Path:
@@ -87,7 +89,8 @@ def _entry(key: str) -> Path:
 
 def _key(root: Path) -> str | None:
     """A digest of every file under `root` (names and bytes), the code and the checking libraries;
-    None when the pack cannot be keyed (unreadable, or a symbolic link anywhere in it)."""
+    None when the pack cannot be keyed (unreadable, a symbolic link anywhere in it, or more files or
+    bytes than `MAX_KEYED_FILES`/`MAX_KEYED_BYTES`: hashing them would cost more than validating)."""
     from importlib.metadata import PackageNotFoundError, version
 
     from toolkit.cache import code_fingerprint
@@ -108,6 +111,10 @@ def _key(root: Path) -> str | None:
                 if (here / name).is_symlink():
                     return None
             files += [((here / n).relative_to(root).as_posix(), here / n) for n in names]
+            if len(files) > MAX_KEYED_FILES:
+                return None
+        if sum(file.stat().st_size for _, file in files) > MAX_KEYED_BYTES:
+            return None
         for rel, file in sorted(files):
             digest.update(rel.encode() + b"\0" + file.read_bytes() + b"\0")
     except (OSError, ValueError):

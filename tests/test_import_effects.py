@@ -97,3 +97,25 @@ def test_a_report_kernels_warm_up_blocks_slow_imports() -> None:
         "print(json.dumps({'before': before, 'after': sys.modules.get('isoduration', 1) is None}))"
     )
     assert seen == {"before": False, "after": True}
+
+
+def test_a_report_process_loads_beautifulsoup_without_css_selectors_quietly() -> None:
+    """`toolkit report`'s own process marks soupsieve absent before nbconvert loads (its exporter
+    needs no CSS selectors) and BeautifulSoup's warning about it is not shown; anywhere else
+    nothing changes."""
+    code = (
+        "import json, sys, warnings\n"
+        "warnings.simplefilter('error')\n"
+        "from toolkit import fastimport\n"
+        "{enter}"
+        "fastimport.block_css_selectors()\n"
+        "import bs4\n"
+        "soup = bs4.BeautifulSoup('<p><img src=x></p>', 'html.parser')\n"
+        "print(json.dumps({{'absent': sys.modules.get('soupsieve', 1) is None,\n"
+        "    'img': len(soup.find_all('img'))}}))"
+    )
+    assert _run(code.format(enter="fastimport.enter_toolkit_process()\n")) == {
+        "absent": True,
+        "img": 1,
+    }
+    assert _run(code.format(enter="")) == {"absent": False, "img": 1}

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from toolkit.cli.launch import join_papermill_params, report_arguments
+from toolkit.cli.launch import join_papermill_params, plain_report, report_arguments
 from toolkit.jupyter import prespawn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +113,66 @@ def test_the_launcher_knows_every_option_of_report() -> None:
     values = {o for p in options if not p.is_flag for o in p.opts}
     assert flags == set(FLAG_OPTIONS)
     assert values == set(VALUE_OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["report"], {"param": []}),
+        (
+            ["report", "nb.ipynb", "--out=x.html", "-p", "a=1", "--param", "b=2", "--show-code"],
+            {"notebook": "nb.ipynb", "out": "x.html", "param": ["a=1", "b=2"], "show_code": True},
+        ),
+        (
+            ["report", "--scenario", "s", "--pack", "p", "--param=c=3"],
+            {"scenario": "s", "pack": "p", "param": ["c=3"]},
+        ),
+        (["report", "-p", "troops=-5"], {"param": ["troops=-5"]}),
+    ],
+)
+def test_a_plain_report_command_line_is_read_without_the_cli(
+    argv: list[str], expected: dict[str, Any]
+) -> None:
+    assert plain_report(argv) == expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sweep", "--grid", "a=1"],
+        ["report", "--help"],
+        ["report", "--list-params"],
+        ["report", "a.ipynb", "b.ipynb"],
+        ["report", "--out", "a.html", "--out", "b.html"],  # repeated: the CLI decides
+        ["report", "--show-code", "--show-code"],
+        ["report", "--out"],
+        ["report", "--out", ""],
+        ["report", "--scenario", "-x"],
+        ["report", "-p=a=1"],
+        ["report", "--", "nb.ipynb"],
+        ["report", "-"],
+        ["report", "--bogus"],
+    ],
+)
+def test_any_other_report_command_line_goes_to_the_cli(argv: list[str]) -> None:
+    assert plain_report(argv) is None
+
+
+def test_the_plain_path_knows_every_option_of_report() -> None:
+    """Every option of `report` but --list-params (which runs no report) is one the launcher's plain
+    path takes: keep them in step, or a new option would be refused by the plain path."""
+    import typer
+
+    from toolkit.cli.app import app
+    from toolkit.cli.launch import REPORT_VALUES
+
+    group: Any = typer.main.get_command(app)
+    report = group.commands["report"]
+    options = [p for p in report.params if p.param_type_name == "option" and p.name != "help"]
+    flags = {o for p in options if p.is_flag for o in p.opts} - {"--list-params"}
+    values = {o for p in options if not p.is_flag for o in p.opts}
+    assert flags == {"--show-code"}
+    assert values == set(REPORT_VALUES)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ SLOW_OPTIONAL_MODULES: Final = ("rfc3987_syntax", "isoduration")
 #: installed, for its JupyterChart; the command and report kernels draw no widgets. The explorer's
 #: kernel (JupyterLab, Voilà) is not the toolkit's own process and keeps it (`explore.live_charts`).
 ALTAIR_WIDGET_MODULES: Final = ("anywidget",)
+CSS_SELECTOR_MODULES: Final = ("soupsieve",)
 
 _toolkit_process = False
 
@@ -51,3 +52,20 @@ def block_slow_optional_imports() -> None:
     if "altair" not in sys.modules:
         for name in ALTAIR_WIDGET_MODULES:
             sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def block_css_selectors() -> None:
+    """In the toolkit's own processes that render reports: BeautifulSoup without its CSS selector
+    engine (soupsieve, which compiles its grammar as it is imported: ~0.07 s). The report's exporter
+    finds elements by tree search (`toolkit.jupyter.html_export`); nothing else in such a process
+    selects by CSS. Elsewhere, or once BeautifulSoup is loaded, nothing is changed."""
+    if not _toolkit_process or "bs4" in sys.modules:
+        return
+    import warnings
+
+    for name in CSS_SELECTOR_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    # BeautifulSoup says on import that selectors are unavailable: expected here, not news to a user
+    warnings.filterwarnings(
+        "ignore", message="The soupsieve package is not installed", module="bs4"
+    )

@@ -12,6 +12,12 @@ every argument as before. An interpreter nobody adopts is discarded at exit.
 `toolkit --help` and `toolkit COMMAND --help` are printed from a cache once typer has rendered them
 for the same code and terminal width (`toolkit.cli.helpcache`).
 
+A plain `report` command line (`plain_report`: only `report`'s own options, each once but `-p`) is then
+run without loading the command-line framework at all (`toolkit.cli.report_run`, the command's own
+body): typer and the pydantic type adapters it builds for every option cost a report ~0.2 s. Anything
+else (`--help`, `--list-params`, an unknown or repeated option, `--`) goes to the CLI as before, which
+parses and checks it.
+
 It also accepts papermill's `-p name value` for `report` and `sweep` by joining it into the CLI's
 `-p name=value` (`join_papermill_params`) before anything parses the arguments.
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from toolkit.cli.helpcache import is_help_request, serve_help
 
@@ -28,6 +35,13 @@ FLAG_OPTIONS = frozenset({"--show-code", "--list-params"})
 NO_KERNEL_FLAGS = frozenset({"--list-params"})  # the command runs no notebook
 PARAM_OPTIONS = frozenset({"-p", "--param"})
 PARAM_COMMANDS = frozenset({"report", "sweep"})
+REPORT_VALUES = {
+    "--scenario": "scenario",
+    "--out": "out",
+    "--pack": "pack",
+    "-p": "param",
+    "--param": "param",
+}  # `report`'s options that take a value -> run_report's argument
 
 
 def join_papermill_params(argv: Sequence[str]) -> list[str]:
@@ -116,6 +130,67 @@ def _run_cli() -> None:
     cli_main()
 
 
+def plain_report(argv: Sequence[str]) -> dict[str, Any] | None:
+    """The arguments of `toolkit report ARGV` when every one is plain (see the module doc): a value
+    that is not empty and does not start with `-`, at most one notebook; else None."""
+    if not argv or argv[0] != "report":
+        return None
+    found: dict[str, Any] = {"param": []}
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg == "--show-code":
+            if "show_code" in found:
+                return None
+            found["show_code"] = True
+            continue
+        name, eq, inline = arg.partition("=")
+        key = REPORT_VALUES.get(name)
+        if key is not None and (not eq or name.startswith("--")):
+            value = inline if eq else next(rest, None)
+            if not value or value.startswith("-"):
+                return None
+            if key == "param":
+                found["param"].append(value)
+            elif key in found:
+                return None
+            else:
+                found[key] = value
+            continue
+        if arg.startswith("-") or "notebook" in found:
+            return None
+        found["notebook"] = arg
+    return found
+
+
+def run_plain_report(found: dict[str, Any]) -> None:
+    """`toolkit report` with the arguments `plain_report` found, as its command does: the report's
+    path on stdout, or a `ToolkitError` as one line on stderr and exit status 2."""
+    import gc
+    from pathlib import Path
+
+    from toolkit.cli.report_run import run_report
+    from toolkit.errors import ToolkitError
+
+    def path(key: str) -> Path | None:
+        return Path(found[key]) if key in found else None
+
+    try:
+        written = run_report(
+            path("notebook"),
+            scenario=found.get("scenario"),
+            params=list(found["param"]),
+            out=path("out"),
+            show_code=bool(found.get("show_code")),
+            pack=path("pack"),
+        )
+    except ToolkitError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    finally:
+        gc.freeze()  # as the CLI's main: no final collection over everything a report loaded
+    sys.stdout.write(f"{written}\n")
+
+
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`; Ctrl-C exits 130 without a traceback."""
     from toolkit.fastimport import enter_toolkit_process
@@ -126,6 +201,10 @@ def main() -> None:
         if is_help_request(sys.argv[1:]):
             serve_help(sys.argv[1:], _run_cli)
         prespawn_report_kernel(sys.argv[1:])
+        plain = plain_report(sys.argv[1:])
+        if plain is not None:
+            run_plain_report(plain)
+            return
         _run_cli()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

@@ -64,8 +64,7 @@ def report_command(
     ] = False,
 ) -> None:
     """Render a notebook into one self-contained, offline HTML report; print its path."""
-    from toolkit.jupyter.nbparams import parse_assignments
-    from toolkit.report.render import render_report
+    from toolkit.cli.report_run import run_report
 
     if list_params:
         from toolkit.report.notebook import NotebookInfo
@@ -73,15 +72,8 @@ def report_command(
 
         typer.echo(describe_parameters(NotebookInfo.read(notebook)))
         return
-    _check_papermill_style(param or [], notebook)
-    path = render_report(
-        notebook,
-        scenario=scenario,
-        parameters=parse_assignments(param or []),
-        out=out,
-        show_code=show_code,
-        pack=pack,
-        from_text=True,
+    path = run_report(
+        notebook, scenario=scenario, params=param or [], out=out, show_code=show_code, pack=pack
     )
     typer.echo(str(path))
 
@@ -129,10 +121,11 @@ def sweep_command(
     ] = False,
 ) -> None:
     """Render one report per combination of --grid values, and an index.html listing them."""
+    from toolkit.cli.report_run import check_papermill_style
     from toolkit.jupyter.nbparams import parse_assignments, split_values
     from toolkit.report.sweep import SweepInterrupted, sweep
 
-    _check_papermill_style(param or [], notebook)
+    check_papermill_style(param or [], notebook)
     parsed = parse_assignments(grid)
     run: Any = sweep if scheduler is None else cluster_sweep(scheduler)  # toolkit.distributed
     try:
@@ -153,20 +146,6 @@ def sweep_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(130) from None
     typer.echo(str(result.index))
-
-
-def _check_papermill_style(params: list[str], notebook: Path | None) -> None:
-    """`-p troops 15000` that reached the command unjoined (the `toolkit` launcher joins papermill's
-    `-p name value` into `-p name=value`): the value was taken for the notebook. Say what was meant."""
-    from toolkit.errors import ParameterError, shown
-
-    bare = next((p for p in params if "=" not in p and p.strip().isidentifier()), None)
-    if bare is None:
-        return
-    value = notebook.name if notebook is not None and notebook.suffix != ".ipynb" else "VALUE"
-    raise ParameterError(
-        f"-p expects name=value, got {shown(bare)}: did you mean -p {bare}={value}?"
-    )
 
 
 def cluster_sweep(scheduler: str) -> Any:

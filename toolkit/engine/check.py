@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.cache import cache_dir, code_fingerprint, write_atomic_text
 from toolkit.errors import PackError, ParameterError, Problem
-from toolkit.pack.load import validate_pack
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from toolkit.pack.load import Pack, PackSummary
+    from toolkit.pack.load import Pack
+    from toolkit.pack.summary import PackSummary
 
 SCENARIO_FILE = "scenarios.yaml"
 
@@ -35,6 +35,8 @@ def check_pack(path: str | os.PathLike[str] | None = None) -> list[Problem]:
 
     The loader's problems come first and alone: the engine checks need a pack that loads.
     """
+    from toolkit.pack.load import validate_pack
+
     try:
         checked = validate_pack(path)
     except PackError as exc:

@@ -121,9 +121,14 @@ def _exporter_class() -> type[HTMLExporter]:
       compiles soupsieve's selector grammar (0.1-0.2 s);
     - the compiled Jinja templates are kept in the toolkit's cache between processes (Jinja's
       bytecode cache, checked against each template's source; an unwritable cache is skipped).
+
+    It also remembers the HTML of the Markdown it renders (`markdown2html`, and the sanitised HTML of
+    Markdown outputs), keyed by everything that HTML depends on, so Markdown can be rendered ahead of
+    the export (`prerender_markdown`, while the notebook still runs) and a sweep's reports render the
+    notebook's Markdown cells once.
     """
     from bs4 import BeautifulSoup
-    from jinja2 import FileSystemBytecodeCache
+    from jinja2 import FileSystemBytecodeCache, pass_context
     from nbconvert.exporters import HTMLExporter, TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -141,6 +146,15 @@ def _exporter_class() -> type[HTMLExporter]:
             environment = super()._create_environment()
             environment.bytecode_cache = TemplateCache(str(cache_dir() / "templates"))
             return environment
+
+        @pass_context
+        def markdown2html(self, context: Any, source: str) -> str:
+            # the inputs of HTMLExporter.markdown2html's result, besides the exporter's own settings
+            attachments = (context.get("cell") or {}).get("attachments") or {}
+            path = ((context.get("resources") or {}).get("metadata") or {}).get("path", "")
+            key = ("md", source, json.dumps(attachments, sort_keys=True), str(path))
+            render = super().markdown2html
+            return _remembered(self, key, lambda: render(context, source))
 
         def from_notebook_node(  # type: ignore[override]  # a str, as nbconvert's HTMLExporter
             self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
@@ -216,9 +230,46 @@ def make_exporter(*, show_code: bool) -> HTMLExporter:
     # one print() can reach the notebook as two stream outputs (ipykernel flushes on a 0.2 s timer):
     # merge consecutive ones so the same inputs give the same bytes
     exporter.register_preprocessor(CoalesceStreamsPreprocessor(), enabled=True)
-    exporter.register_filter("tk_clean_markdown", clean_markdown_html)
+    exporter.register_filter("tk_clean_markdown", functools.partial(_clean_markdown, exporter))
     _ = exporter.template  # load and compile the template now
     return exporter
+
+
+RENDERED_LIMIT = 2048  # remembered Markdown renderings per exporter (then forgotten at once)
+
+
+def _remembered(exporter: Any, key: tuple[str, ...], render: Any) -> str:
+    """`render()`, or the result remembered under `key` on `exporter` (see `_exporter_class`)."""
+    memo: dict[tuple[str, ...], str] = exporter.__dict__.setdefault("_tk_rendered", {})
+    found = memo.get(key)
+    if found is None:
+        found = render()
+        if len(memo) >= RENDERED_LIMIT:
+            memo.clear()
+        memo[key] = found
+    return found
+
+
+def _clean_markdown(exporter: HTMLExporter, html: str) -> str:
+    """`clean_markdown_html(html)`, remembered on `exporter` (the template's `tk_clean_markdown`)."""
+    return _remembered(exporter, ("clean", html), lambda: clean_markdown_html(html))
+
+
+def prerender_markdown(exporter: HTMLExporter, cells: list[Any]) -> None:
+    """Render the Markdown of `cells` (notebook cells: Markdown cells' source, code cells' Markdown
+    outputs) as the export will, so that the export finds it done (run while the notebook executes;
+    anything not rendered here, or rendered with other inputs, is simply rendered by the export)."""
+    render: Any = exporter.markdown2html  # HTMLExporter's filter, the remembering one above
+    resources = {"metadata": {"path": ""}}  # export_html's resources name no path
+    for cell in cells:
+        context = {"cell": cell, "resources": resources}
+        if cell.get("cell_type") == "markdown":
+            render(context, cell.get("source", ""))
+            continue
+        for out in cell.get("outputs", ()):
+            text = (out.get("data") or {}).get("text/markdown")
+            if isinstance(text, str):
+                _clean_markdown(exporter, render(context, text))
 
 
 def warm_exporter(exporter: HTMLExporter) -> None:

@@ -298,10 +298,25 @@ def _ready_client_class() -> type:
     kernel_info request on the shell channel and that request's `idle` status on IOPub (so the IOPub
     subscription is live); if either is missing, it asks again, as jupyter_client does. Messages
     that belong to other requests need no flush: nbclient matches replies and outputs to its requests.
+
+    It starts no heartbeat channel: a client made by its kernel manager asks the manager whether the
+    kernel lives (the process), never the heartbeat, and stopping the heartbeat's thread waits for its
+    poll to time out (0.1-1 s at the end of every report, papermill closing its client).
     """
     from jupyter_client.asynchronous.client import AsyncKernelClient
 
     class ReadyClient(AsyncKernelClient):
+        def start_channels(
+            self,
+            shell: bool = True,
+            iopub: bool = True,
+            stdin: bool = True,
+            hb: bool = True,
+            control: bool = True,
+        ) -> None:
+            del hb  # see above
+            super().start_channels(shell, iopub, stdin, False, control)
+
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
             while True:

@@ -4,6 +4,12 @@
 `toolkit.jupyter.kernels.Kernel`; the engine closes its client afterwards and leaves the kernel running
 (for the next notebook of a sweep). It also hands the executed notebook to the caller, so an
 error-annotated notebook can be kept when execution fails.
+
+Papermill serialises the executed notebook before handing it to its writer even when there is no output
+path (`nbformat.writes`: a deep copy, a schema validation and an indented JSON dump, 0.3-1 s of a
+report on a busy machine, then thrown away by its `NoIOHandler`). The toolkit never gives papermill an
+output path (it exports and keeps notebooks itself), so `register_engine` also makes papermill's
+final write skip a notebook that goes nowhere; any write to a path is papermill's own.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ def register_engine() -> None:
     global _registered  # noqa: PLW0603 - register once per process
     if _registered:
         return
+    import papermill.execute as pm_execute
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
@@ -66,4 +73,10 @@ def register_engine() -> None:
             return _Client(nb_man, **final_kwargs).execute()
 
     papermill_engines.register(ENGINE, _Engine)
+    write_ipynb = pm_execute.write_ipynb
+
+    def write_unless_nowhere(nb: Any, path: Any) -> Any:
+        return None if path is None else write_ipynb(nb, path)
+
+    pm_execute.write_ipynb = write_unless_nowhere
     _registered = True

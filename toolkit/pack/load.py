@@ -15,10 +15,9 @@ what they build from the same checked rows.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, cast
@@ -27,12 +26,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import PackError, Problem
-from toolkit.files import data_dir
 from toolkit.pack import records as r
 from toolkit.pack.frames import FrameBuilder
 from toolkit.pack.rows import make_frame
 from toolkit.pack.safe_yaml import FileTooLargeError, YamlLimitError, read_yaml
 from toolkit.pack.schema import FIXED_ENUMS, SCHEMAS
+from toolkit.pack.summary import META_FILE, PackSummary, default_pack_path
 from toolkit.pack.text import Sentence, find_quote, split_residue, split_sentences
 
 if TYPE_CHECKING:
@@ -65,7 +64,6 @@ OPTIONAL_SECTIONS: frozenset[tuple[str, str]] = frozenset(
 EMPTY_SECTIONS: frozenset[tuple[str, str]] = frozenset({("observations.yaml", "observations")})
 # files a pack may leave out (the tracker's grading table and observation log)
 OPTIONAL_FILES: frozenset[str] = frozenset({"admiralty.yaml", "observations.yaml"})
-META_FILE = "pack.yaml"
 # The longest article the loader reads, in characters (seeds/README.md): its text is searched for every
 # quote and alias, and a report shows it.
 MAX_ARTICLE_CHARS = 2_000_000
@@ -80,15 +78,6 @@ ORDERED: dict[str, tuple[str, str]] = {
     "response_tier": ("responses.yaml", "tiers"),
     "band": ("estimative.yaml", "yardstick"),
 }
-
-
-def default_pack_path() -> Path:
-    """The pack used when none is named: $TOOLKIT_PACK, else the project's `seeds/` (the clone's, or
-    the copy an installed wheel ships)."""
-    env = os.environ.get("TOOLKIT_PACK")
-    if env:
-        return Path(env)
-    return data_dir("seeds", META_FILE)
 
 
 @dataclass(frozen=True)
@@ -113,24 +102,6 @@ class Pack:
     def quote_span(self, quote: str) -> tuple[int, int] | None:
         """Where `quote` stands in the article body, if it does."""
         return find_quote(self.text, quote)
-
-
-@dataclass(frozen=True)
-class PackSummary:
-    """A valid pack as `validate_pack` checked it: its title, the rows of each frame, the ids of
-    each frame that has an `id` column, the content hash and the start date."""
-
-    path: Path
-    title: str | None
-    rows: dict[str, int]
-    ids: dict[str, tuple[str, ...]]
-    content_hash: str
-    start: dt.date  # pack.yaml publication.date
-    _build: Callable[[], Pack] = field(repr=False, compare=False)
-
-    def pack(self) -> Pack:
-        """The loaded pack, its frames built from the rows checked (polars is imported now)."""
-        return self._build()
 
 
 def load_pack(path: str | os.PathLike[str] | None = None) -> Pack:

@@ -29,7 +29,8 @@ from toolkit.jupyter.nbparams import (
 
 if TYPE_CHECKING:
     from toolkit.jupyter.provenance import Provenance
-    from toolkit.pack.load import Pack, PackSummary
+    from toolkit.pack.load import Pack
+    from toolkit.pack.summary import PackSummary
     from toolkit.report.notebook import NotebookInfo
 
 
@@ -49,10 +50,13 @@ class PackInfo:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None) -> PackInfo:
-        from toolkit.pack.load import default_pack_path, validate_pack
+        """The pack at `path` checked (`validate_pack`; a pack this code found valid before with the
+        same files: its summary from the cache, `toolkit.pack.summary.cached_summary`, so a report's
+        parent loads neither pydantic nor the records)."""
+        from toolkit.pack.summary import cached_summary, default_pack_path
 
         resolved = Path(path).resolve() if path is not None else default_pack_path().resolve()
-        checked = validate_pack(resolved)
+        checked = cached_summary(resolved)
         return cls(
             resolved, checked.title, checked.content_hash, checked.ids, checked.start, checked
         )
@@ -162,7 +166,9 @@ def plan_report(
     if isinstance(overrides.get("observations"), str) and overrides["observations"]:
         overrides["observations"] = str(Path(overrides["observations"]).resolve())
     model_overrides = _model_overrides(pack, overrides)
-    if effective_scenario is not None or model_overrides:
+    if model_overrides or (
+        effective_scenario is not None and not _known_to_compile(pack, effective_scenario)
+    ):
         _engine_check(pack.pack, effective_scenario, model_overrides)
     start = overrides.get("start")
     if "start" in declared and isinstance(start, Mapping) and start:
@@ -356,6 +362,25 @@ def _call_hook(hook: Any, *args: Any) -> None:
         raise
     except (ValueError, KeyError, TypeError) as exc:
         raise ParameterError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from None
+
+
+def _known_to_compile(pack: PackInfo, scenario: object) -> bool:
+    """Whether the engine's check of `scenario` without overrides is known to pass: it is one of the
+    pack's scenarios, and every scenario of a pack with this content compiled with this code
+    (`toolkit.engine.check.check_checked_pack`: a mark in the toolkit's cache keyed by the pack's
+    content hash and the code fingerprint, or every scenario compiled now and the mark written). Then
+    the parent needs neither the pack's frames nor the model compiler (polars, numpy: ~0.5 s)."""
+    if pack.summary is None or not isinstance(scenario, str):
+        return False
+    if scenario not in pack.ids.get("scenarios", ()):
+        return False
+    try:
+        from toolkit.engine.check import check_checked_pack
+    except ModuleNotFoundError as exc:
+        if exc.name in {"toolkit.engine.check", "toolkit.engine"}:
+            return False
+        raise
+    return not check_checked_pack(pack.summary)
 
 
 def _engine_check(pack: Pack, scenario: object, overrides: dict[str, Any]) -> None:

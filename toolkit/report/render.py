@@ -23,10 +23,10 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from toolkit.errors import ToolkitError
 from toolkit.files import write_atomic
@@ -52,6 +52,13 @@ class ReportError(ToolkitError):
 
 
 REPORT_SUFFIXES = (".html", ".htm")
+
+
+@runtime_checkable
+class PendingExporter(Protocol):
+    """An exporter being prepared in another thread (a `Future`, `_ExportPrep`)."""
+
+    def result(self) -> HTMLExporter: ...
 
 
 def default_output_path(notebook: Path, scenario: str | None = None) -> Path:
@@ -109,15 +116,17 @@ def execute_plan(
     out: Path,
     *,
     show_code: bool = False,
-    exporter: HTMLExporter | Future[HTMLExporter] | None = None,
+    exporter: HTMLExporter | PendingExporter | None = None,
     executed: threading.Event | None = None,
     shared_assets: bool = False,
+    on_cell_executed: Callable[..., None] | None = None,
 ) -> Path:
     """Run `plan` on `kernel` and publish `out` atomically; see the module docstring for failures.
 
-    `exporter` may be a future: it is being prepared in another thread while the notebook runs;
-    `executed` is set once execution has ended (that thread then skips its warm-up export).
+    `exporter` may be pending (a future): it is being prepared in another thread while the notebook
+    runs; `executed` is set once execution has ended (that thread then skips its warm-up export).
     `shared_assets`: the chart library goes beside `out` as a file instead of inside it.
+    `on_cell_executed(cell=, cell_index=, execute_reply=)`: nbclient's hook, after each code cell.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -129,6 +138,7 @@ def execute_plan(
     register_engine()
     holder: list[NotebookNode] = []  # the executed notebook, also when execution fails
     name = plan.notebook.path.name
+    hooks = {} if on_cell_executed is None else {"on_cell_executed": on_cell_executed}
     try:
         nb = papermill.execute_notebook(
             str(plan.notebook.path),
@@ -145,6 +155,7 @@ def execute_plan(
             iopub_timeout=IOPUB_TIMEOUT,
             km=kernel.km,
             toolkit_result=holder,
+            **hooks,
         )
     except PapermillExecutionError as err:
         _set(executed)
@@ -175,7 +186,7 @@ def execute_plan(
         title=plan.notebook.title,
         provenance=plan.provenance(run_inputs(nb)),
         show_code=show_code,
-        exporter=exporter.result() if isinstance(exporter, Future) else exporter,
+        exporter=exporter.result() if isinstance(exporter, PendingExporter) else exporter,
         assets=out.parent if shared_assets else None,
     )
     write_atomic(out, document.encode("utf-8"))
@@ -234,9 +245,10 @@ def render_report(
     written: `out` (an .html file), by default `reports/<notebook>[-<scenario>].html` with the scenario
     given here or in `parameters` (`output_path`).
     """
-    from toolkit.fastimport import block_slow_optional_imports
+    from toolkit.fastimport import block_css_selectors, block_slow_optional_imports
 
     block_slow_optional_imports()  # the CLI's process only; before anything loads jsonschema
+    block_css_selectors()  # the same: the export finds elements by tree search
     from toolkit.jupyter.prespawn import take_prespawned
 
     target = check_report_out(out) if out is not None else None
@@ -261,28 +273,94 @@ def render_report(
         kernel.start()
         kernel.warm_up(info.imports)
         # nbconvert is imported and warmed in a thread while the kernel boots and runs the notebook
-        # (the main thread mostly waits on the kernel's messages).
+        # (the main thread mostly waits on the kernel's messages); Markdown is rendered there too.
         executed = threading.Event()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="toolkit-export") as pool:
-            exporter = pool.submit(_prepare_export, show_code, executed)
+            prep = _ExportPrep(pool, show_code, executed, source)
             return execute_plan(
-                plan, kernel, target, show_code=show_code, exporter=exporter, executed=executed
+                plan,
+                kernel,
+                target,
+                show_code=show_code,
+                exporter=prep,
+                executed=executed,
+                on_cell_executed=prep.on_cell_executed,
             )
     finally:
         kernel.shutdown()
 
 
-def _prepare_export(show_code: bool, executed: threading.Event | None = None) -> HTMLExporter:
-    """Import nbconvert, compile the template and load the chart library ahead of execution.
+class _ExportPrep:
+    """The export's preparation in one worker thread while the notebook runs: nbconvert imported and
+    warmed with the notebook's Markdown cells rendered (`_prepare_export`), then each code cell's
+    Markdown outputs as the cell finishes (`toolkit.jupyter.html_export.prerender_markdown`). The
+    export finds that HTML remembered by its inputs; anything missed is rendered by the export."""
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        show_code: bool,
+        executed: threading.Event,
+        source: NotebookSource,
+    ) -> None:
+        self._pool = pool
+        self._exporter = pool.submit(_prepare_export, show_code, executed, _markdown_cells(source))
+
+    def on_cell_executed(self, cell: Any, **_: Any) -> None:
+        texts = [
+            out["data"]["text/markdown"]
+            for out in cell.get("outputs", ())
+            if isinstance((out.get("data") or {}).get("text/markdown"), str)
+        ]
+        if texts:
+            outputs = [{"data": {"text/markdown": text}} for text in texts]
+            self._pool.submit(self._prerender, {"cell_type": "code", "outputs": outputs})
+
+    def _prerender(self, cell: dict[str, Any]) -> None:
+        from toolkit.jupyter.html_export import prerender_markdown
+
+        prerender_markdown(self._exporter.result(), [cell])
+
+    def result(self) -> HTMLExporter:
+        """The exporter, once the Markdown queued so far is rendered."""
+        self._pool.submit(lambda: None).result()  # one worker: everything queued before is done
+        return self._exporter.result()
+
+
+def _markdown_cells(source: NotebookSource) -> list[dict[str, Any]]:
+    """The notebook's Markdown cells as nbformat reads them (source lines joined); [] if unreadable."""
+    import json
+
+    try:
+        cells = json.loads(source.data)["cells"]
+        return [
+            {**cell, "source": "".join(src) if isinstance(src := cell.get("source"), list) else src}
+            for cell in cells
+            if isinstance(cell, dict) and cell.get("cell_type") == "markdown"
+        ]
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+def _prepare_export(
+    show_code: bool,
+    executed: threading.Event | None = None,
+    markdown_cells: list[dict[str, Any]] | None = None,
+) -> HTMLExporter:
+    """Import nbconvert, compile the template and load the chart library ahead of execution, and render
+    `markdown_cells` (the notebook's) as the export will.
 
     The warm-up export only pays while the notebook still runs: once `executed` is set (a short
     notebook has finished first), it is skipped and the real export goes next."""
     from toolkit.jupyter import offline
-    from toolkit.jupyter.html_export import make_exporter, warm_exporter
+    from toolkit.jupyter.html_export import make_exporter, prerender_markdown, warm_exporter
 
     exporter = make_exporter(show_code=show_code)
     if executed is None or not executed.is_set():
         warm_exporter(exporter)
     with contextlib.suppress(Exception):
         offline.javascript_bundle(None)
+    if markdown_cells:
+        with contextlib.suppress(Exception):  # the export renders whatever is not done here
+            prerender_markdown(exporter, markdown_cells)
     return exporter

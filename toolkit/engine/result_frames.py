@@ -49,9 +49,11 @@ class ResultFrames:
 
     def month_values(self, n: int) -> pl.Series:
         """The `month` column's values of periods 0..n-1: whole months, or period ends in months."""
-        if self.step == 1:
-            return pl.Series(np.arange(n), dtype=pl.Int32)
-        return pl.Series(np.arange(n) * self.step, dtype=pl.Float64)
+        months = self._months(n)
+        return pl.Series(months, dtype=pl.Int32 if self.step == 1 else pl.Float64)
+
+    def _months(self, n: int) -> np.ndarray:
+        return np.arange(n) if self.step == 1 else np.arange(n) * float(self.step)
 
     @property
     def phase(self) -> pl.Enum:
@@ -104,15 +106,16 @@ class ResultFrames:
 
     def rows(self, grid: Grid, digits: int) -> list[dict[str, Any]]:
         """A grid's frame as the rows a chart inlines (`toolkit.charts.theme.plain`, then
-        `rows(named=True)`: strings, floats rounded to `digits` by Polars), without the frame:
-        a slider update of the explorer needs only these."""
-        months = self.month_values(self.months + 1)
+        `rows(named=True)`: strings, floats rounded to `digits`), without the frame: a slider
+        update of the explorer needs only these. Floats are rounded as Polars rounds a Float64
+        (x * 10**digits rounded half to even, then divided back), which is what `np.round` does."""
+        months = self._months(self.months + 1)
         if self.step != 1:
-            months = months.round(digits)
+            months = np.round(months, digits)
         columns = (grid.key, *(name for name, _, _ in grid.extra))
         items = tuple(zip(grid.items, *(values for _, _, values in grid.extra), strict=True))
-        keys = _row_keys(tuple(months.to_list()), columns, items)
-        probs = pl.Series(grid.prob.T.ravel()).round(digits).to_list()
+        keys = _row_keys(tuple(months.tolist()), self.step == 1, columns, items)
+        probs = np.round(grid.prob.T.ravel(), digits).tolist()
         return [{**key, "probability": p} for key, p in zip(keys, probs, strict=True)]
 
     def times(self, decided: np.ndarray) -> pl.DataFrame:
@@ -158,7 +161,10 @@ class ResultFrames:
 
 @lru_cache(maxsize=64)
 def _row_keys(
-    months: tuple[float, ...], columns: tuple[str, ...], items: tuple[tuple[str, ...], ...]
+    months: tuple[float, ...],
+    whole: bool,  # months are ints (a key of its own: 1.0 == 1 for the cache)
+    columns: tuple[str, ...],
+    items: tuple[tuple[str, ...], ...],
 ) -> tuple[dict[str, Any], ...]:
     """The rows' month and item columns, month-major (shared between runs: copied, never changed)."""
     return tuple(

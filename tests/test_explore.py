@@ -37,7 +37,7 @@ from toolkit.explore.servers import (
 )
 from toolkit.explore.specs import CHART_NAMES
 from toolkit.explore.state import PATH_CHOICES, ExplorerState
-from toolkit.explore.view import GROUPS, VEGALITE_MIME, Explorer, explore
+from toolkit.explore.view import GROUPS, Explorer, explore
 from toolkit.pack.load import Pack
 from toolkit.pack.units import label_with_unit, unit_words
 
@@ -221,8 +221,9 @@ def test_as_of_dropdown_drives_the_state(pack: Pack) -> None:
     ex.as_of_dropdown.value = dt.date(2024, 12, 18)  # as the browser would
     assert ex.as_of == dt.date(2024, 12, 18)
     assert share(ex.specs["phases"], "phase", "frontline_combat", 0) > before + 0.4
-    (output,) = ex.outputs["phases"].outputs
-    assert "18 Dec 2024" in json.dumps(output)
+    assert "18 Dec 2024" in json.dumps(ex.live.shown("phases"))  # month 0's date on the axis
+    (output,) = ex.outputs["phases"].outputs  # a new axis: the chart is embedded again
+    assert "18 Dec 2024" in output["data"]["application/javascript"]
     ex.start_dropdown.value = "withdrawal"  # clears the date
     assert ex.as_of is None
     assert ex.as_of_dropdown.value is None
@@ -417,12 +418,15 @@ def test_explore_returns_the_app_with_charts_and_readout(pack: Pack) -> None:
     assert ex.readout.startswith("Under these assumptions the “Lethal weapons for Ukraine” tier")
     assert "median is month" in ex.readout.splitlines()[0]
     assert set(ex.specs) == set(CHART_NAMES)
+    (loader,) = ex.live.loader.outputs
+    assert "window.vegaEmbed" in loader["data"]["application/javascript"]  # the library, offline
+    assert "window.tkExplorer" in loader["data"]["application/javascript"]
     for name in CHART_NAMES:
         (output,) = ex.outputs[name].outputs
         assert output["output_type"] == "display_data"
-        spec = output["data"][VEGALITE_MIME]
-        assert spec["$schema"].endswith("/vega-lite/v5.json")  # what the bundled renderers draw
-        assert spec["datasets"] == ex.specs[name]["datasets"]
+        code = output["data"]["application/javascript"]
+        assert "window.tkExplorer.embed(element" in code
+        assert ex.live.shown(name) == ex.specs[name]
         json.dumps(output)  # plain JSON, as a widget message must be
     assert "Lethal weapons" in ex.readout_html.value
 
@@ -489,6 +493,32 @@ def test_raising_political_will_raises_the_headline_and_changes_only_dependent_c
     # same seed: a response slider does not touch deployment or transfers
     assert ex.specs["phases"] == specs["phases"]
     assert ex.specs["transfers"] == specs["transfers"]
+
+
+def test_charts_are_updated_in_place_and_embedded_again_only_for_a_new_structure(
+    ex: Explorer,
+) -> None:
+    """A slider sends only the changed charts' named datasets (the browser replaces them in the live
+    Vega view); a new structure (the horizon) embeds the charts again (issue 16)."""
+    embedded = {name: out.outputs for name, out in ex.outputs.items()}
+    embeds = ex.live.embeds
+    assert ex.set("lethal_will", 0.6)
+    assert ex.live.embeds == embeds  # nothing embedded again
+    assert {name: out.outputs for name, out in ex.outputs.items()} == embedded
+    (update,) = ex.live.updates.outputs
+    code = update["data"]["application/javascript"]
+    assert "tkExplorer.update" in code
+    assert "responses" in code
+    assert "transfer_tiers" not in code
+    assert "$schema" not in code  # data only
+    assert ex.set("rate_westward_to_frontline", 0.4)
+    assert ex.live.embeds == embeds
+    for name in CHART_NAMES:
+        assert ex.live.shown(name) == ex.specs[name]
+    assert ex.set("months", 24)
+    assert ex.live.embeds > embeds  # a new horizon: new axes
+    for name in CHART_NAMES:
+        assert ex.live.shown(name) == ex.specs[name]
 
 
 def test_specs_built_on_the_fast_path_are_valid_vega_lite(ex: Explorer) -> None:
@@ -614,7 +644,7 @@ def test_explorer_can_start_from_another_preset(pack: Pack) -> None:
 @pytest.mark.usefixtures("engine_rejects_high_rear_rates")
 def test_invalid_combination_shows_a_message_and_keeps_the_last_good_charts(ex: Explorer) -> None:
     ex.set("lethal_will", 0.3)
-    readout, specs, outputs = ex.readout, dict(ex.specs), ex.outputs["phases"].outputs
+    readout, specs, shown = ex.readout, dict(ex.specs), ex.live.shown("phases")
     assert ex.set("rate_westward_to_rear", 2.5) is False
     assert "westward_movement" in ex.message
     assert ex.message_html.layout.display != "none"
@@ -622,7 +652,7 @@ def test_invalid_combination_shows_a_message_and_keeps_the_last_good_charts(ex: 
     assert "last valid settings" in ex.message_html.value
     assert ex.readout == readout
     assert ex.specs == specs
-    assert ex.outputs["phases"].outputs == outputs
+    assert ex.live.shown("phases") == shown
     # fixing it clears the message
     assert ex.set("rate_westward_to_rear", 0.5) is True
     assert ex.message == ""

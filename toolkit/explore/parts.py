@@ -1,14 +1,13 @@
 """The explorer's widget parts and their markup: a knob's slider, the simulation tab's run controls
 (as-of date, start state, horizon, paths), the HTML of a slider's note, the preset's description, the
-rejection message and the readout, and a chart's display output. `toolkit.explore.view` assembles them
-and wires their events to the state.
+rejection message and the readout. `toolkit.explore.view` assembles them and wires their events to
+the state.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -18,9 +17,6 @@ from toolkit.explore.state import MONTH_RANGE, PATH_CHOICES
 if TYPE_CHECKING:
     from toolkit.explore.readout import Readout
     from toolkit.explore.state import ExplorerState
-
-VEGALITE_MIME: Final = "application/vnd.vegalite.v5+json"
-VEGALITE_V5_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v5.json"
 
 
 def knob_slider(knob: Knob, value: float) -> widgets.FloatSlider | widgets.IntSlider:
@@ -166,17 +162,3 @@ def readout_markup(words: Readout) -> str:
         f'<p style="color:#666;margin:0"><small>{html.escape(words.basis)}</small></p>'
         f"{readings}</div>"
     )
-
-
-def display_output(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """An nbformat display_data output that JupyterLab's and Voilà's bundled Vega renderer draws."""
-    from toolkit.jupyter.offline import EMBED_OPTIONS
-
-    data = {**spec, "$schema": VEGALITE_V5_SCHEMA}
-    title = spec.get("title")
-    text = title.get("text") if isinstance(title, dict) else title
-    return {
-        "output_type": "display_data",
-        "data": {VEGALITE_MIME: data, "text/plain": f"<chart: {text or 'Vega-Lite'}>"},
-        "metadata": {VEGALITE_MIME: {"embed_options": dict(EMBED_OPTIONS)}},
-    }

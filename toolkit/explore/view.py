@@ -9,9 +9,8 @@ events to it and shows the outcome; its `set`, `set_start`, `set_as_of`, `reset`
 widgets as a user would. Slider events are debounced (`debounce` seconds, on the kernel's event loop):
 a drag triggers one simulation when it pauses; Python calls update at once. A rejected combination
 shows why and keeps the last good readout and charts; no exception from an update reaches the
-notebook. Charts are Vega-Lite outputs inside `ipywidgets.Output` widgets, drawn by the Vega renderer
-JupyterLab and Voilà bundle (no CDN, no extra extension); that renderer is Vega-Lite 5, so the display
-copy of each spec is labelled v5 (`specs` keeps Altair's own spec).
+notebook. Charts are drawn in `ipywidgets.Output` widgets by `toolkit.explore.live`: embedded once per
+structure, then only their data replaced in the live Vega view (no CDN, no extra extension).
 """
 
 from __future__ import annotations
@@ -32,10 +31,9 @@ from toolkit.engine.defaults import (
     DEFAULT_SEED,
 )
 from toolkit.explore.knobs import Knob, Setting
+from toolkit.explore.live import LiveCharts
 from toolkit.explore.parts import (
-    VEGALITE_MIME,
     RunControls,
-    display_output,
     knob_slider,
     message_markup,
     note_markup,
@@ -44,6 +42,7 @@ from toolkit.explore.parts import (
 )
 from toolkit.explore.specs import CHART_NAMES
 from toolkit.explore.state import ExplorerState
+from toolkit.jupyter.offline import EMBED_OPTIONS
 
 if TYPE_CHECKING:
     from toolkit.engine.result import SimulationResult
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
     from toolkit.track.tracker import Observations
 
 DEBOUNCE: Final = 0.2
-__all__ = ["GROUPS", "VEGALITE_MIME", "Explorer", "ExplorerWidget", "explore"]
+__all__ = ["GROUPS", "Explorer", "ExplorerWidget", "explore"]
 GROUPS: Final = {
     "deployment": "Deployment: monthly moves between phases",
     "compensation": "Compensation: technology transfers",
@@ -245,10 +244,8 @@ class Explorer:
         self.message_html.add_class("tk-message-box")
         self.status_html = widgets.HTML()
         self.status_html.add_class("tk-status")
-        self.outputs = {
-            name: widgets.Output(layout=widgets.Layout(min_height="300px", overflow="auto"))
-            for name in CHART_NAMES
-        }
+        self.live = LiveCharts(CHART_NAMES, EMBED_OPTIONS)  # drawn once, then updated in place
+        self.outputs = self.live.outputs
         for name, out in self.outputs.items():
             out.add_class(f"tk-chart-{name}")
         self.preset_dropdown.observe(self._on_preset, names="value")
@@ -271,7 +268,8 @@ class Explorer:
             layout=widgets.Layout(width="560px", margin="0 24px 0 0"),
         )
         right = widgets.VBox(
-            list(self.outputs.values()), layout=widgets.Layout(flex="1 1 720px", min_width="0")
+            [self.live.loader, *self.outputs.values(), self.live.updates],
+            layout=widgets.Layout(flex="1 1 720px", min_width="0"),
         )
         self.widget = ExplorerWidget(self, [left, right])
         self._show_preset()
@@ -365,8 +363,7 @@ class Explorer:
             self.readout_html.value = readout_markup(self.state.words)
         ms = (self.latency or 0.0) * 1000
         self.status_html.value = f'<small style="color:#666">Updated in {ms:.0f} ms.</small>'
-        for name, spec in self.specs.items():
-            self.outputs[name].outputs = (display_output(spec),)
+        self.live.show(self.specs)
 
 
 class ExplorerWidget(widgets.HBox):

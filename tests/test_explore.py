@@ -513,6 +513,9 @@ def test_charts_are_updated_in_place_and_embedded_again_only_for_a_new_structure
     assert "$schema" not in code  # data only
     assert ex.set("rate_westward_to_frontline", 0.4)
     assert ex.live.embeds == embeds
+    (update,) = ex.live.updates.outputs  # every chart's data since its embed (a reload catches up)
+    for stable in ("responses", "phases", "transfers", "transfer_tiers"):
+        assert f'\\"{stable}\\":[{{' in update["data"]["application/javascript"], stable
     for name in CHART_NAMES:
         assert ex.live.shown(name) == ex.specs[name]
     assert ex.set("months", 24)

@@ -1,17 +1,19 @@
-"""Latency of the live explorer in a browser: from a slider key press to the redrawn chart.
+"""Latency of the live explorer in a browser: from a slider key press to the redrawn charts.
 
-    .venv/bin/python benchmarks/bench_explore_browser.py [--moves N] [--slider ID] [--chart NAME]
+    .venv/bin/python benchmarks/bench_explore_browser.py [--moves N] [--slider ID] [--charts a,b]
 
 Starts `toolkit serve` (Voilà) on a free 127.0.0.1 port in its own session, opens it in Debian's
 headless Chromium (Playwright; every request off 127.0.0.1 aborted), waits until every chart is
 drawn, then moves one slider `--moves` times with the keyboard (one step right, then one left, ...),
-waiting each time until the chart (default `phases`) is drawn again with new content. Timed in the
-page (`performance.now()`): from the key press to the first mutation after which the chart's
-container holds a complete Vega SVG different from before; and to the first change of the readout
-(when the update's widget messages arrived: the rest is the chart's drawing). That includes the view's debounce (the
-kernel runs one update once the slider has been still for `DEBOUNCE` seconds), the kernel's update
-(the state's `latency`, shown by the app as "Updated in N ms" and printed here too), the widget
-messages and the browser's drawing. The server and its kernel are stopped at the end.
+waiting each time until every chart of `--charts` (default: the three the default slider changes)
+is drawn again with new content. Timed in the page (`performance.now()`) from the key press: to the
+first mutation after which a chart's container holds a complete Vega SVG different from before
+(per chart, and the last of them: "all"), and to the first change of the readout (when the update's
+widget messages arrived; the rest is drawing). That includes the view's debounce (the kernel runs
+one update once the slider has been still for `DEBOUNCE` seconds), the kernel's update (the state's
+`latency`, shown by the app as "Updated in N ms" and printed too), the widget messages and the
+browser's drawing. The server and its kernel are stopped at the end. Not a timed test: compare runs
+on the same machine at the same load (the load average is printed).
 """
 
 from __future__ import annotations
@@ -36,28 +38,41 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
 
-# Page side: time stamps of key presses and of the chart's redraws (a complete Vega SVG that differs
-# from the one drawn before the press).
-WATCH_JS = """chart => {
-  const box = document.querySelector('.tk-chart-' + chart);
-  const svg = () => box.querySelector('.vega-embed svg.marks');
-  const w = window.__tk = {pressed: 0, drawn: 0, text: 0, before: ''};
+# Page side: time stamps of key presses, of the readout's change and of each chart's redraw (a
+# complete Vega SVG that differs from the one drawn before the press).
+WATCH_JS = """charts => {
+  const w = window.__tk = {pressed: 0, text: 0, charts: {}};
+  for (const name of charts) {
+    const box = document.querySelector('.tk-chart-' + name);
+    const c = w.charts[name] = {drawn: 0, before: ''};
+    c.svg = () => box.querySelector('.vega-embed svg.marks');
+    new MutationObserver(() => {
+      const s = c.svg();
+      if (w.pressed && !c.drawn && s && s.querySelector('g') && s.outerHTML !== c.before) {
+        c.drawn = performance.now();
+      }
+    }).observe(box, {subtree: true, childList: true, attributes: true, characterData: true});
+  }
   document.addEventListener('keydown', () => {
-    const s = svg();
-    w.before = s ? s.outerHTML : '';
-    w.drawn = w.text = 0;
+    for (const c of Object.values(w.charts)) {
+      const s = c.svg();
+      c.before = s ? s.outerHTML : '';
+      c.drawn = 0;
+    }
+    w.text = 0;
     w.pressed = performance.now();
   }, true);
   new MutationObserver(() => {
     if (w.pressed && !w.text) w.text = performance.now();
   }).observe(document.querySelector('.tk-readout-box'),
              {subtree: true, childList: true, characterData: true});
-  new MutationObserver(() => {
-    const s = svg();
-    if (w.pressed && !w.drawn && s && s.querySelector('g') && s.outerHTML !== w.before) {
-      w.drawn = performance.now();
-    }
-  }).observe(box, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+ALL_DRAWN_JS = "() => Object.values(window.__tk.charts).every(c => c.drawn > 0)"
+TIMES_JS = """() => {
+  const w = window.__tk, out = {readout: w.text - w.pressed};
+  for (const [name, c] of Object.entries(w.charts)) out[name] = c.drawn - w.pressed;
+  out.all = Math.max(...Object.keys(w.charts).map(k => out[k]));
+  return out;
 }"""
 
 
@@ -81,18 +96,17 @@ def wait_listening(process: subprocess.Popen[bytes], port: int, timeout: float) 
 
 
 def measure(
-    url: str, moves: int, slider: str, chart: str
-) -> tuple[list[float], list[float], list[str]]:
-    """Per move: ms from the key press to the redrawn chart, and to the new readout (the update's
-    widget messages arrived); and the app's "Updated in" notes."""
+    url: str, moves: int, slider: str, charts: list[str]
+) -> tuple[list[dict[str, float]], list[str]]:
+    """Per move: ms from the key press to each chart's redraw, to the last ("all") and to the new
+    readout; and the app's "Updated in" notes."""
     from playwright.sync_api import sync_playwright
 
     def route(r: object) -> None:
         request = r.request  # type: ignore[attr-defined]
         (r.continue_ if request.url.startswith(LOCAL) else r.abort)()  # type: ignore[attr-defined]
 
-    times: list[float] = []
-    texts: list[float] = []
+    times: list[dict[str, float]] = []
     notes: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -102,27 +116,35 @@ def measure(
             page.goto(url)
             for name in ("phases", "transfers", "responses", "policy"):
                 page.locator(f".tk-chart-{name} .vega-embed svg").first.wait_for(timeout=120_000)
-            page.evaluate(WATCH_JS, chart)
+            page.evaluate(WATCH_JS, charts)
             handle = page.locator(f".tk-knob-{slider} .noUi-handle")
             handle.focus()
             for i in range(moves):
                 handle.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function("() => window.__tk.drawn > 0", timeout=60_000)
-                times.append(page.evaluate("() => window.__tk.drawn - window.__tk.pressed"))
-                texts.append(page.evaluate("() => window.__tk.text - window.__tk.pressed"))
+                page.wait_for_function(ALL_DRAWN_JS, timeout=60_000)
+                times.append(page.evaluate(TIMES_JS))
                 notes.append(page.locator(".tk-status").inner_text())
                 time.sleep(0.3)  # let the browser settle before the next press
         finally:
             browser.close()
-    return times, texts, notes
+    return times, notes
+
+
+def summary(ms: list[float]) -> str:
+    ms = sorted(ms)
+    p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
+    return (
+        f"median {statistics.median(ms):5.0f}  p95 {p95:5.0f}  min-max {ms[0]:4.0f}-{ms[-1]:4.0f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=20)
     parser.add_argument("--slider", default="rate_westward_to_frontline")
-    parser.add_argument("--chart", default="phases")
+    parser.add_argument("--charts", default="phases,transfers,responses")
     args = parser.parse_args()
+    charts = args.charts.split(",")
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "JUPYTER_RUNTIME_DIR": f"{tmp}/runtime", "IPYTHONDIR": f"{tmp}/ipy"}
@@ -135,9 +157,7 @@ def main() -> None:
         try:
             wait_listening(process, port, 60.0)
             print(f"load average (1, 5, 15 min) on {os.cpu_count()} cores: {os.getloadavg()}")
-            times, texts, notes = measure(
-                f"http://127.0.0.1:{port}/", args.moves, args.slider, args.chart
-            )
+            times, notes = measure(f"http://127.0.0.1:{port}/", args.moves, args.slider, charts)
         finally:
             os.killpg(process.pid, signal.SIGTERM)  # the server and the kernel it started
             try:
@@ -145,17 +165,16 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
     kernel = [float(n.split()[2]) for n in notes if n.startswith("Updated in")]
-    ms = sorted(times)
-    p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
     print(
-        f"{args.slider}: {len(ms)} key presses -> redrawn {args.chart} chart in Chromium through "
-        f"Voilà: median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, min-max "
-        f"{ms[0]:.0f}-{ms[-1]:.0f} ms (includes the {DEBOUNCE * 1000:.0f} ms debounce); kernel "
-        f"update median {statistics.median(kernel) if kernel else float('nan'):.0f} ms; the new "
-        f"readout shown after a median {statistics.median(texts):.0f} ms, so drawing the chart "
-        f"took a median {statistics.median(t - x for t, x in zip(times, texts, strict=True)):.0f} ms"
-        " after the update's messages arrived"
+        f"{args.slider}: {len(times)} key presses in Chromium through Voilà, ms from the key press "
+        f"(each includes the {DEBOUNCE * 1000:.0f} ms debounce); kernel update median "
+        f"{statistics.median(kernel) if kernel else float('nan'):.0f} ms"
     )
+    for what in ("readout", *charts, "all"):
+        label = (
+            "all charts redrawn" if what == "all" else f"{what} redrawn" if what in charts else what
+        )
+        print(f"  {label:22} {summary([t[what] for t in times])}")
     print(f"load average now: {os.getloadavg()}")
 
 

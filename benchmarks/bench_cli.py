@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/bench_cli.py [--rounds 15]
 
-Times, as new processes, `python -c pass` (the baseline: the interpreter alone), `toolkit --help`,
-`toolkit --version` and `toolkit validate` (the default pack) twice: `toolkit validate` as an
+Times, as new processes, `python -c pass` (the baseline: the interpreter alone), `toolkit --help`
+twice (as it is typed again: printed from the cache typer's first rendering filled,
+`toolkit.cli.helpcache`; and `--help, empty cache`, the first time, with typer), `toolkit --version` and `toolkit validate` (the default pack) twice: `toolkit validate` as an
 analyst repeats it on a pack this toolkit code has already found valid (the engine's verdict
 remembered in the cache: `toolkit.engine.check.check_checked_pack`), and `validate, engine checks`
 with an empty cache each run, so the engine compiles every scenario (the first validation after an
@@ -14,7 +15,8 @@ waits), and as its time over bare Python: the median of the rounds' own differen
 the ratio of the medians. The load average is printed before and after: on a loaded machine every
 figure is slower and noisier.
 
-Goals: `toolkit --help` <= +0.15 s over bare Python; `toolkit validate` <= +0.5 s (judged on both
+Goals: `toolkit --help` <= +0.15 s over bare Python (the first-ever `--help` is printed beside it
+without a goal); `toolkit validate` <= +0.5 s (judged on both
 clocks: on a quiet machine a start-up is CPU-bound and the two agree; on a loaded one wall time
 also counts the other processes, and the CPU figure is the better estimate).
 """
@@ -64,6 +66,7 @@ def main() -> None:
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "toolkit --help": [toolkit, "--help"],
+        "--help, empty cache": [toolkit, "--help"],
         "toolkit --version": [toolkit, "--version"],
         "toolkit validate": [toolkit, "validate"],
         "validate, engine checks": [toolkit, "validate"],
@@ -73,6 +76,7 @@ def main() -> None:
     kept = tempfile.TemporaryDirectory(prefix="bench-cli-cache-")
     caches = dict.fromkeys(commands, kept.name)
     caches["validate, engine checks"] = FRESH_CACHE
+    caches["--help, empty cache"] = FRESH_CACHE
     for name, cmd in commands.items():  # warm the file cache (bytecode, the pack) and `kept`
         run(cmd, caches[name])
     names = list(commands)

@@ -30,6 +30,7 @@ ratio. Not a timed test: numbers vary with the machine.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.reference_engine import run_reference  # noqa: E402
-from toolkit.engine.chunk import uniform_items  # noqa: E402
+from toolkit.engine.chunk import PRE_DRAWN_VISITS, exponential_items, uniform_items  # noqa: E402
 from toolkit.engine.compile import compile_model  # noqa: E402
 from toolkit.engine.draws import Draws  # noqa: E402
 from toolkit.engine.model import Model  # noqa: E402
@@ -146,8 +147,17 @@ def compare(model: Model, paths: int, months: int, step: float, repeat: int) -> 
     print(
         f"     engine / fair bare chain at {months} months: {ratio:.2f}x "
         f"(rounds {min(rounds):.2f}–{max(rounds):.2f})   {verdict(ratio, ENGINE_GOAL)}"
+        f"   [{load()}]"
     )
     return ratio
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): on a shared machine, the context of a ratio."""
+    try:
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
 
 
 def agreement(model: Model, months: int, step: float) -> float:
@@ -164,17 +174,20 @@ def agreement(model: Model, months: int, step: float) -> float:
 
 
 def random_numbers(model: Model) -> str:
-    """How many path-level uniforms the engine draws per path, against what the pack bands."""
+    """How many path-level random numbers the engine draws per path, against what the pack bands."""
     items = uniform_items([model])
+    exps = exponential_items([model])
     draws = Draws([np.random.default_rng(0)], [16])
-    draws.initial(items, len(model.technologies) + len(model.responses))
+    draws.initial(items, exps)
     n_par = len(model.parameters.ids)
     banded = int(model.parameters.sampled().sum())
     drawn_params = int(items[:n_par].sum())
     ok = drawn_params == banded
     return (
         f"path-level uniforms drawn per path: {draws.drawn} of {items.size} items "
-        f"({drawn_params} for parameters: {banded} of {n_par} are banded)   "
+        f"({drawn_params} for parameters: {banded} of {n_par} are banded), "
+        f"Exp(1) items {int(exps.sum())} of {exps.size}, plus {PRE_DRAWN_VISITS} pre-drawn visits "
+        f"(a uniform and an Exp(1) each)   "
         f"goal: uniforms for banded parameters only: {'met' if ok else 'NOT met'}"
     )
 
@@ -194,7 +207,8 @@ def main() -> None:
 
     print(
         f"scenario {args.scenario}, {args.paths:,} paths, step {args.step:g} month(s), "
-        f"{args.repeat} alternating rounds; path-periods per CPU second, median (min–max)"
+        f"{args.repeat} alternating rounds; path-periods per CPU second, median (min–max); "
+        f"{load()}"
     )
     ratios = {h: compare(model, args.paths, h, args.step, args.repeat) for h in horizons}
     print(

@@ -1,181 +1,178 @@
-"""Latency of the live explorer in a browser: from a slider key press to the redrawn charts.
+"""The explorer in a real browser: from a slider key press to the redrawn charts, through Voilà.
 
-    .venv/bin/python benchmarks/bench_explore_browser.py [--moves N] [--slider ID] [--charts a,b]
+    .venv/bin/python benchmarks/bench_explore_browser.py [--rounds 15] [--slider rate_westward_to_frontline]
 
-Starts `toolkit serve` (Voilà) on a free 127.0.0.1 port in its own session, opens it in Debian's
-headless Chromium (Playwright; every request off 127.0.0.1 aborted), waits until every chart is
-drawn, then moves one slider `--moves` times with the keyboard (one step right, then one left, ...),
-waiting each time until every chart of `--charts` (default: the three the default slider changes)
-is drawn again with new content. Timed in the page (`performance.now()`) from the key press: to the
-first mutation after which a chart's container holds a complete Vega SVG different from before
-(per chart, and the last of them: "all"), and to the first change of the readout (when the update's
-widget messages arrived; the rest is drawing). That includes the view's debounce (the kernel runs
-one update once the slider has been still for `DEBOUNCE` seconds), the kernel's update (the state's
-`latency`, shown by the app as "Updated in N ms" and printed too), the widget messages and the
-browser's drawing. The server and its kernel are stopped at the end. Not a timed test: compare runs
-on the same machine at the same load (the load average is printed).
+Starts two `toolkit serve` dashboards on free 127.0.0.1 ports: the explorer as it is (its charts one
+anywidget whose Vega views get new rows in place: `toolkit.explore.live_charts`) and the baseline, the
+same explorer drawing its charts as `ipywidgets.Output` outputs that the front end's own Vega renderer
+re-embeds on every update (`TOOLKIT_EXPLORER_CHARTS=output`). Both open in one headless Debian
+Chromium (Playwright, `/usr/bin/chromium`, every request that does not go to 127.0.0.1 aborted).
+
+Each round presses an arrow key on the same slider in each page (which page goes first alternates;
+the key alternates right and left, so the value stays near the preset's) and measures, in the page,
+from the key press to the last change to any chart's elements (a MutationObserver on the chart boxes;
+the round ends when the kernel's "Updated in N ms" line has changed and the charts have been still for
+0.5 s). That time includes the explorer's debounce (0.2 s: a drag runs one simulation when it pauses),
+the widget messages, the kernel's update (printed too, as the kernel reports it) and the drawing.
+Each side is quoted as the median with min–max of its rounds; the ratio is of the medians, and the
+"browser side" is the median of (total - debounce - kernel update) per round: what the in-place
+update changes. Not a timed test: numbers vary with the machine and its load (printed).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
+import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.explore.view import DEBOUNCE  # noqa: E402
+from tests.browser_check import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.servers import free_port, local_only, running  # noqa: E402
+from toolkit.explore.view import CHARTS_ENV, DEBOUNCE  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+SIDES = {"in place": "", "re-embed": "output"}
+QUIET_MS = 500
 
-# Page side: time stamps of key presses, of the readout's change and of each chart's redraw (a
-# complete Vega SVG that differs from the one drawn before the press).
-WATCH_JS = """charts => {
-  const w = window.__tk = {pressed: 0, text: 0, charts: {}};
-  for (const name of charts) {
-    const box = document.querySelector('.tk-chart-' + name);
-    const c = w.charts[name] = {drawn: 0, before: ''};
-    c.svg = () => box.querySelector('.vega-embed svg.marks');
-    new MutationObserver(() => {
-      const s = c.svg();
-      if (w.pressed && !c.drawn && s && s.querySelector('g') && s.outerHTML !== c.before) {
-        c.drawn = performance.now();
-      }
-    }).observe(box, {subtree: true, childList: true, attributes: true, characterData: true});
+# In the page: watch the chart boxes and the key press (ARM_JS), then (WAIT_JS) resolve with (ms from
+# the key press to the last chart mutation, the status line) once the kernel's status line changed
+# and the charts stayed still for QUIET_MS.
+ARM_JS = """
+() => {
+  const w = window;
+  w.__tk = {before: document.querySelector('.tk-status')?.innerText ?? '', start: null, last: null};
+  w.__tk.observer = new MutationObserver(() => { w.__tk.last = performance.now(); });
+  for (const box of document.querySelectorAll('[class*="tk-chart-"]')) {
+    w.__tk.observer.observe(box, {subtree: true, childList: true, attributes: true, characterData: true});
   }
-  document.addEventListener('keydown', () => {
-    for (const c of Object.values(w.charts)) {
-      const s = c.svg();
-      c.before = s ? s.outerHTML : '';
-      c.drawn = 0;
+  document.addEventListener('keydown', e => { w.__tk.start ??= e.timeStamp; }, {capture: true, once: true});
+}
+"""
+WAIT_JS = """
+async (quietMs) => {
+  const tk = window.__tk;
+  const status = () => document.querySelector('.tk-status')?.innerText ?? '';
+  const begun = performance.now();
+  while (status() === tk.before || tk.last === null || performance.now() - tk.last < quietMs) {
+    if (performance.now() - begun > 30000) { tk.observer.disconnect(); return [null, status()]; }
+    await new Promise(r => setTimeout(r, 20));
+  }
+  tk.observer.disconnect();
+  return [tk.last - tk.start, status()];
+}
+"""
+
+
+def serve(stack: ExitStack, mode: str, tmp: Path) -> str:
+    port = free_port()
+    folder = tmp / (mode or "live")
+    folder.mkdir()
+    env = {
+        **os.environ,
+        CHARTS_ENV: mode,
+        "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
+        "IPYTHONDIR": str(folder / "ipython"),
     }
-    w.text = 0;
-    w.pressed = performance.now();
-  }, true);
-  new MutationObserver(() => {
-    if (w.pressed && !w.text) w.text = performance.now();
-  }).observe(document.querySelector('.tk-readout-box'),
-             {subtree: true, childList: true, characterData: true});
-}"""
-ALL_DRAWN_JS = "() => Object.values(window.__tk.charts).every(c => c.drawn > 0)"
-TIMES_JS = """() => {
-  const w = window.__tk, out = {readout: w.text - w.pressed};
-  for (const [name, c] of Object.entries(w.charts)) out[name] = c.drawn - w.pressed;
-  out.all = Math.max(...Object.keys(w.charts).map(k => out[k]));
-  return out;
-}"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_listening(process: subprocess.Popen[bytes], port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("toolkit serve exited early")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"toolkit serve did not listen within {timeout} s")
-
-
-def measure(
-    url: str, moves: int, slider: str, charts: list[str]
-) -> tuple[list[dict[str, float]], list[str]]:
-    """Per move: ms from the key press to each chart's redraw, to the last ("all") and to the new
-    readout; and the app's "Updated in" notes."""
-    from playwright.sync_api import sync_playwright
-
-    def route(r: object) -> None:
-        request = r.request  # type: ignore[attr-defined]
-        (r.continue_ if request.url.startswith(LOCAL) else r.abort)()  # type: ignore[attr-defined]
-
-    times: list[dict[str, float]] = []
-    notes: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.route("**/*", route)
-            page.goto(url)
-            for name in ("phases", "transfers", "responses", "policy"):
-                page.locator(f".tk-chart-{name} .vega-embed svg").first.wait_for(timeout=120_000)
-            page.evaluate(WATCH_JS, charts)
-            handle = page.locator(f".tk-knob-{slider} .noUi-handle")
-            handle.focus()
-            for i in range(moves):
-                handle.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function(ALL_DRAWN_JS, timeout=60_000)
-                times.append(page.evaluate(TIMES_JS))
-                notes.append(page.locator(".tk-status").inner_text())
-                time.sleep(0.3)  # let the browser settle before the next press
-        finally:
-            browser.close()
-    return times, notes
-
-
-def summary(ms: list[float]) -> str:
-    ms = sorted(ms)
-    p95 = statistics.quantiles(ms, n=20, method="inclusive")[18] if len(ms) > 1 else ms[0]
-    return (
-        f"median {statistics.median(ms):5.0f}  p95 {p95:5.0f}  min-max {ms[0]:4.0f}-{ms[-1]:4.0f}"
+    command = [sys.executable, "-m", "toolkit", "serve", "--port", str(port), "--no-browser"]
+    stack.enter_context(
+        running(
+            command,
+            port=port,
+            env=env,
+            cwd=folder,
+            log=folder / "serve.log",
+            what="toolkit serve",
+            timeout=60.0,
+        )
     )
+    return f"http://127.0.0.1:{port}/"
+
+
+def open_page(browser: Any, url: str, external: list[str]) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.route("**/*", local_only(external))
+    page.goto(url)
+    page.locator(".tk-headline").wait_for(timeout=120_000)
+    for name in ("phases", "transfers", "responses", "policy"):
+        page.locator(f".tk-chart-{name} .vega-embed svg").first.wait_for(timeout=60_000)
+    return page
+
+
+def kernel_ms(status: str) -> float | None:
+    match = re.search(r"Updated in (\d+) ms", status)
+    return float(match.group(1)) if match else None
 
 
 def main() -> None:
+    from playwright.sync_api import sync_playwright
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moves", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--slider", default="rate_westward_to_frontline")
-    parser.add_argument("--charts", default="phases,transfers,responses")
     args = parser.parse_args()
-    charts = args.charts.split(",")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "JUPYTER_RUNTIME_DIR": f"{tmp}/runtime", "IPYTHONDIR": f"{tmp}/ipy"}
-        command = [sys.executable, "-m", "toolkit", "serve", "--port", str(port), "--no-browser"]
-        with open(f"{tmp}/serve.log", "wb") as log:
-            process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, cwd=tmp, start_new_session=True,
-            )  # fmt: skip
-        try:
-            wait_listening(process, port, 60.0)
-            print(f"load average (1, 5, 15 min) on {os.cpu_count()} cores: {os.getloadavg()}")
-            times, notes = measure(f"http://127.0.0.1:{port}/", args.moves, args.slider, charts)
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)  # the server and the kernel it started
+    selector = f".tk-knob-{args.slider} .noUi-handle"
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    totals: dict[str, list[float]] = {side: [] for side in SIDES}
+    kernels: dict[str, list[float]] = {side: [] for side in SIDES}
+    browser_side: dict[str, list[float]] = {side: [] for side in SIDES}
+    external: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bench-explore-browser-") as tmp, ExitStack() as stack:
+        urls = {side: serve(stack, mode, Path(tmp)) for side, mode in SIDES.items()}
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-    kernel = [float(n.split()[2]) for n in notes if n.startswith("Updated in")]
+                pages = {side: open_page(browser, url, external) for side, url in urls.items()}
+                sides = list(SIDES)
+                for i in range(args.rounds + 1):  # round 0 warms both up, not counted
+                    key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+                    for side in sides if i % 2 == 0 else sides[::-1]:
+                        page = pages[side]
+                        page.bring_to_front()
+                        page.evaluate(ARM_JS)
+                        page.locator(selector).press(key)
+                        elapsed, status = page.evaluate(WAIT_JS, QUIET_MS)
+                        if elapsed is None:
+                            sys.exit(f"{side}: the charts did not change within 30 s ({status!r})")
+                        kernel = kernel_ms(status)
+                        if i == 0 or kernel is None:
+                            continue
+                        totals[side].append(elapsed)
+                        kernels[side].append(kernel)
+                        browser_side[side].append(elapsed - DEBOUNCE * 1000 - kernel)
+                draws = pages["in place"].evaluate(
+                    "() => [...document.querySelectorAll('.tk-live-chart > div')].map("
+                    "d => [d.parentElement.className.split(' ')[0], d.dataset.tkDraws, "
+                    "d.dataset.tkUpdates])"
+                )
+            finally:
+                browser.close()
     print(
-        f"{args.slider}: {len(times)} key presses in Chromium through Voilà, ms from the key press "
-        f"(each includes the {DEBOUNCE * 1000:.0f} ms debounce); kernel update median "
-        f"{statistics.median(kernel) if kernel else float('nan'):.0f} ms"
+        f"slider {args.slider}, {args.rounds} rounds each, alternating; milliseconds, median (min–max)"
     )
-    for what in ("readout", *charts, "all"):
-        label = (
-            "all charts redrawn" if what == "all" else f"{what} redrawn" if what in charts else what
+    for side in SIDES:
+        t, k, b = totals[side], kernels[side], browser_side[side]
+        print(
+            f"  {side:<9} key press -> charts redrawn {statistics.median(t):6.0f} "
+            f"({min(t):.0f}–{max(t):.0f});  kernel update {statistics.median(k):4.0f};  "
+            f"browser side {statistics.median(b):5.0f} ({min(b):.0f}–{max(b):.0f})"
         )
-        print(f"  {label:22} {summary([t[what] for t in times])}")
-    print(f"load average now: {os.getloadavg()}")
+    ratio = statistics.median(totals["in place"]) / statistics.median(totals["re-embed"])
+    rounds = [a / b for a, b in zip(totals["in place"], totals["re-embed"], strict=True)]
+    side_ratio = statistics.median(browser_side["in place"]) / statistics.median(
+        browser_side["re-embed"]
+    )
+    print(f"  ratio in place / re-embed: {ratio:.2f}x total (rounds {min(rounds):.2f}–"
+          f"{max(rounds):.2f}), {side_ratio:.2f}x browser side")  # fmt: skip
+    print(f"  live charts (name, embeds, in-place updates): {draws}")
+    print(f"  requests that left 127.0.0.1: {len(external)}")
+    print(f"load average now {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

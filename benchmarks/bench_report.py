@@ -7,9 +7,10 @@
    a trivial one written on the fly: a parameters cell and one line): `toolkit report NB` (a new
    process) against the peer chain `papermill NB out.ipynb` then `jupyter nbconvert --to html
    out.ipynb` (two new processes), and against the same peer chain given the import block the
-   toolkit uses (`toolkit.fastimport`: jsonschema's slow optional format checkers marked absent, via
-   a `sitecustomize` on PYTHONPATH, so in papermill, its kernel and nbconvert alike). That second
-   ratio says what the toolkit's own pipeline gains, the first what a user sees.
+   toolkit uses (`toolkit.fastimport`: jsonschema's slow optional format checkers and Altair's
+   optional anywidget marked absent, via a `sitecustomize` on PYTHONPATH, so in papermill, its
+   kernel and nbconvert alike). That second ratio says what the toolkit's own pipeline gains, the
+   first what a user sees.
    Goals: report floor (trivial notebook) <= 0.15x the peer; full report <= 0.15x the peer and
    <= 0.25x the peer given the same import block.
 2. A sweep of N reports of the project's report (`toolkit sweep --grid seed=1,...,N`, with 1 and
@@ -50,6 +51,9 @@ import sys
 
 if "jsonschema" not in sys.modules:
     for name in {modules!r}:
+        sys.modules.setdefault(name, None)
+if "altair" not in sys.modules:
+    for name in {widget_modules!r}:
         sys.modules.setdefault(name, None)
 '''
 GOALS = {
@@ -108,11 +112,13 @@ def write_trivial(folder: Path) -> Path:
 def block_env(env: dict[str, str], folder: Path) -> dict[str, str]:
     """`env` with a sitecustomize that applies the toolkit's import block in every process."""
     sys.path.insert(0, str(ROOT))
-    from toolkit.fastimport import SLOW_OPTIONAL_MODULES
+    from toolkit.fastimport import ALTAIR_WIDGET_MODULES, SLOW_OPTIONAL_MODULES
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sitecustomize.py").write_text(
-        SITECUSTOMIZE.format(modules=tuple(SLOW_OPTIONAL_MODULES))
+        SITECUSTOMIZE.format(
+            modules=tuple(SLOW_OPTIONAL_MODULES), widget_modules=tuple(ALTAIR_WIDGET_MODULES)
+        )
     )
     path = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH", "")) if p)
     return dict(env, PYTHONPATH=path)

@@ -129,3 +129,15 @@ def test_report_benchmark_runs(tmp_path: Path) -> None:
     assert "ratio toolkit / peer with the import block" in out
     assert "goal <= 0.15x" in out
     assert "ratio sweep --workers 1 / peer" in out
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+def test_browser_explorer_benchmark_runs(tmp_path: Path) -> None:
+    """Two Voilà dashboards, one round each: the live charts are updated in place, not re-embedded."""
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    out = run_script("bench_explore_browser.py", ["--rounds", "1"], env)
+    assert "ratio in place / re-embed" in out
+    assert "['tk-chart-phases', '1', '2']" in out  # embedded once, updated in place twice
+    assert "requests that left 127.0.0.1: 0" in out

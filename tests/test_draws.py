@@ -8,7 +8,14 @@ import pytest
 
 from toolkit.engine.chunk import uniform_items
 from toolkit.engine.compile import compile_model
-from toolkit.engine.draws import PRE_DRAWN_VISITS, UNUSED, Draws, skip_uniforms
+from toolkit.engine.draws import (
+    PRE_DRAWN_VISITS,
+    UNUSED,
+    Draws,
+    fill_exponentials,
+    fill_uniforms,
+    skip_uniforms,
+)
 from toolkit.engine.model import Model
 from toolkit.engine.simulation import _chunks
 from toolkit.pack.load import Pack
@@ -26,8 +33,39 @@ def test_skipping_uniforms_is_drawing_and_dropping_them(before: int, skip: int) 
     assert np.array_equal(a.standard_exponential(5), b.standard_exponential(5))
 
 
+@pytest.mark.parametrize("before", [0, 1, 2])
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 16_384, 16_385])
+@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.PCG64DXSM, np.random.SFC64])
+def test_filling_uniforms_is_numpys_single_precision_draw(
+    before: int, size: int, bits: type[np.random.BitGenerator]
+) -> None:
+    a, b = (np.random.Generator(bits(11)) for _ in range(2))
+    a.random(before, dtype=np.float32)
+    b.random(before, dtype=np.float32)
+    out = np.empty(size, dtype=np.float32)
+    fill_uniforms(b, out)
+    assert np.array_equal(out, a.random(size, dtype=np.float32))
+    assert np.array_equal(a.random(3, dtype=np.float32), b.random(3, dtype=np.float32))
+    assert np.array_equal(a.standard_exponential(3), b.standard_exponential(3))
+
+
+def test_exponentials_are_exp1_and_a_place_in_the_stream_each() -> None:
+    from scipy import stats
+
+    a, b = (np.random.Generator(np.random.PCG64(13)) for _ in range(2))
+    e = np.empty(400_001, dtype=np.float32)
+    fill_exponentials(a, e)
+    assert e.min() >= 0
+    assert e.max() <= 22.2
+    assert stats.kstest(e, "expon").pvalue > 1e-3
+    assert abs(float(e.mean()) - 1.0) < 5 * 1 / np.sqrt(e.size)
+    skip_uniforms(b, e.size)  # the same place in the stream as as many uniforms
+    assert np.array_equal(a.random(3, dtype=np.float32), b.random(3, dtype=np.float32))
+
+
 @pytest.mark.parametrize("sizes", [[5], [4, 3]])
-def test_drawn_items_equal_the_full_draw(sizes: list[int]) -> None:
+@pytest.mark.parametrize("exp_needed", [[False, True, False], [True, False, True]])
+def test_drawn_items_equal_the_full_draw(sizes: list[int], exp_needed: list[bool]) -> None:
     needed = np.array([True, False, False, True, True, False, True])
 
     def generators() -> list[np.random.Generator]:
@@ -36,12 +74,13 @@ def test_drawn_items_equal_the_full_draw(sizes: list[int]) -> None:
     full = Draws(generators(), sizes)
     every, exp_all = full.initial(np.ones(needed.size, bool), 3)
     some = Draws(generators(), sizes)
-    items, exps = some.initial(needed, 3)
+    items, exps = some.initial(needed, exp_needed)
     assert some.drawn == needed.sum()
     assert full.drawn == needed.size
     for want, got, all_item in zip(needed, items, every, strict=True):
         assert np.array_equal(got, all_item) if want else got is UNUSED
-    assert np.array_equal(exps, exp_all)
+    for want, got, all_item in zip(exp_needed, exps, exp_all, strict=True):
+        assert np.array_equal(got, all_item) if want else got is UNUSED
     assert np.array_equal(some.step, full.step)
     assert np.array_equal(some.stay, full.stay)
     assert some.step.shape == (PRE_DRAWN_VISITS, sum(sizes))
@@ -69,7 +108,7 @@ def test_a_memo_gives_the_runs_it_serves_exactly(pack: Pack) -> None:
     """`DrawMemo` (the live explorer's): a run with it is the run without it, array for array,
     whether its draws come from the memo or not, as parameters are fixed, moved and given back
     their band (the drawn items change), with several chunks and another start state."""
-    from toolkit.engine.memo import DrawMemo
+    from toolkit.engine.drawmemo import DrawMemo
     from toolkit.engine.simulation import simulate
 
     model = compile_model(pack, "baseline")

@@ -37,7 +37,7 @@ from toolkit.explore.servers import (
 )
 from toolkit.explore.specs import CHART_NAMES
 from toolkit.explore.state import PATH_CHOICES, ExplorerState
-from toolkit.explore.view import GROUPS, Explorer, explore
+from toolkit.explore.view import CHARTS_ENV, GROUPS, VEGALITE_MIME, Explorer, explore
 from toolkit.pack.load import Pack
 from toolkit.pack.units import label_with_unit, unit_words
 
@@ -84,11 +84,29 @@ def state(pack: Pack) -> ExplorerState:
     return ExplorerState(pack, paths=PATHS)
 
 
+def shown(ex: Explorer, name: str) -> dict[str, Any]:
+    """The spec the browser draws for chart `name`: the live widget's spec with its rows, or the
+    Output's."""
+    if ex.live_charts is not None:
+        spec = dict(ex.live_charts.specs[name])
+        datasets = {**spec.get("datasets", {}), **ex.live_charts.data[name]}
+        if datasets:
+            spec["datasets"] = datasets
+        return spec
+    (output,) = ex.outputs[name].outputs
+    return dict(output["data"][VEGALITE_MIME])
+
+
 def test_state_imports_no_widgets(tmp_path: Path) -> None:
     """The state runs in plain Python: building it and moving a parameter loads no ipywidgets or
-    IPython (checked in a fresh interpreter, where nothing else has loaded them)."""
+    IPython (checked in a fresh interpreter, where nothing else has loaded them).
+
+    Altair itself imports anywidget (and with it ipywidgets and IPython) whenever anywidget is
+    installed, as it is for the explorer's live charts; the probe hides it as an environment
+    without it would, so what is checked is the toolkit's own code."""
     probe = (
         "import sys\n"
+        "sys.modules['anywidget'] = None  # Altair's optional import, not the toolkit's\n"
         "from toolkit.explore.state import ExplorerState\n"
         "from toolkit.pack.load import load_pack\n"
         f"state = ExplorerState(load_pack({str(SEEDS)!r}), paths=1_000, months=6)\n"
@@ -221,9 +239,7 @@ def test_as_of_dropdown_drives_the_state(pack: Pack) -> None:
     ex.as_of_dropdown.value = dt.date(2024, 12, 18)  # as the browser would
     assert ex.as_of == dt.date(2024, 12, 18)
     assert share(ex.specs["phases"], "phase", "frontline_combat", 0) > before + 0.4
-    assert "18 Dec 2024" in json.dumps(ex.live.shown("phases"))  # month 0's date on the axis
-    (output,) = ex.outputs["phases"].outputs  # a new axis: the chart is embedded again
-    assert "18 Dec 2024" in output["data"]["application/javascript"]
+    assert "18 Dec 2024" in json.dumps(shown(ex, "phases"))
     ex.start_dropdown.value = "withdrawal"  # clears the date
     assert ex.as_of is None
     assert ex.as_of_dropdown.value is None
@@ -418,17 +434,50 @@ def test_explore_returns_the_app_with_charts_and_readout(pack: Pack) -> None:
     assert ex.readout.startswith("Under these assumptions the “Lethal weapons for Ukraine” tier")
     assert "median is month" in ex.readout.splitlines()[0]
     assert set(ex.specs) == set(CHART_NAMES)
-    (loader,) = ex.live.loader.outputs
-    assert "window.vegaEmbed" in loader["data"]["application/javascript"]  # the library, offline
-    assert "window.tkExplorer" in loader["data"]["application/javascript"]
+    assert ex.live_charts is not None  # anywidget is installed: the charts update in place
+    assert ex.outputs == {}
+    for name in CHART_NAMES:
+        assert shown(ex, name) == ex.specs[name]
+        json.dumps(ex.live_charts.specs[name])  # plain JSON, as a widget message must be
+        json.dumps(ex.live_charts.data[name])
+    assert "Lethal weapons" in ex.readout_html.value
+
+
+def test_without_live_charts_the_charts_are_outputs(
+    pack: Pack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$TOOLKIT_EXPLORER_CHARTS=output (or no anywidget): Output widgets, drawn by the front end's own
+    Vega-Lite 5 renderer and re-embedded on every update."""
+    monkeypatch.setenv(CHARTS_ENV, "output")
+    ex = Explorer(pack, paths=PATHS, debounce=0)
+    assert ex.live_charts is None
     for name in CHART_NAMES:
         (output,) = ex.outputs[name].outputs
         assert output["output_type"] == "display_data"
-        code = output["data"]["application/javascript"]
-        assert "window.tkExplorer.embed(element" in code
-        assert ex.live.shown(name) == ex.specs[name]
+        spec = output["data"][VEGALITE_MIME]
+        assert spec["$schema"].endswith("/vega-lite/v5.json")  # what the bundled renderers draw
+        assert spec["datasets"] == ex.specs[name]["datasets"]
         json.dumps(output)  # plain JSON, as a widget message must be
-    assert "Lethal weapons" in ex.readout_html.value
+    assert ex.set("lethal_will", 0.6)
+    assert shown(ex, "responses")["datasets"] == ex.specs["responses"]["datasets"]
+
+
+def test_live_charts_send_rows_only_until_the_structure_changes(pack: Pack) -> None:
+    ex = Explorer(pack, paths=PATHS, debounce=0)
+    live = ex.live_charts
+    assert live is not None
+    for name in CHART_NAMES:  # the synced specs carry no run dataset: those are `data`
+        assert not set(live.specs[name].get("datasets", {})) & set(live.data[name])
+    specs, sent = dict(live.specs), (live.sent_specs, live.sent_data)
+    assert ex.set("rate_westward_to_frontline", 0.3)
+    assert live.specs == specs  # the same structure: only rows were sent
+    assert (live.sent_specs, live.sent_data) == (sent[0], sent[1] + 1)
+    assert shown(ex, "phases") == ex.specs["phases"]
+    assert ex.set("months", 24)  # a new horizon: new axes, the specs are sent again
+    assert live.sent_specs == sent[0] + 1
+    assert live.specs["phases"] != specs["phases"]
+    for name in CHART_NAMES:
+        assert shown(ex, name) == ex.specs[name]
 
 
 def test_every_parameter_has_a_labelled_slider_with_unit_and_source(
@@ -493,35 +542,6 @@ def test_raising_political_will_raises_the_headline_and_changes_only_dependent_c
     # same seed: a response slider does not touch deployment or transfers
     assert ex.specs["phases"] == specs["phases"]
     assert ex.specs["transfers"] == specs["transfers"]
-
-
-def test_charts_are_updated_in_place_and_embedded_again_only_for_a_new_structure(
-    ex: Explorer,
-) -> None:
-    """A slider sends only the changed charts' named datasets (the browser replaces them in the live
-    Vega view); a new structure (the horizon) embeds the charts again (issue 16)."""
-    embedded = {name: out.outputs for name, out in ex.outputs.items()}
-    embeds = ex.live.embeds
-    assert ex.set("lethal_will", 0.6)
-    assert ex.live.embeds == embeds  # nothing embedded again
-    assert {name: out.outputs for name, out in ex.outputs.items()} == embedded
-    (update,) = ex.live.updates.outputs
-    code = update["data"]["application/javascript"]
-    assert "tkExplorer.update" in code
-    assert "responses" in code
-    assert "transfer_tiers" not in code
-    assert "$schema" not in code  # data only
-    assert ex.set("rate_westward_to_frontline", 0.4)
-    assert ex.live.embeds == embeds
-    (update,) = ex.live.updates.outputs  # every chart's data since its embed (a reload catches up)
-    for stable in ("responses", "phases", "transfers", "transfer_tiers"):
-        assert f'\\"{stable}\\":[{{' in update["data"]["application/javascript"], stable
-    for name in CHART_NAMES:
-        assert ex.live.shown(name) == ex.specs[name]
-    assert ex.set("months", 24)
-    assert ex.live.embeds > embeds  # a new horizon: new axes
-    for name in CHART_NAMES:
-        assert ex.live.shown(name) == ex.specs[name]
 
 
 def test_specs_built_on_the_fast_path_are_valid_vega_lite(ex: Explorer) -> None:
@@ -647,7 +667,7 @@ def test_explorer_can_start_from_another_preset(pack: Pack) -> None:
 @pytest.mark.usefixtures("engine_rejects_high_rear_rates")
 def test_invalid_combination_shows_a_message_and_keeps_the_last_good_charts(ex: Explorer) -> None:
     ex.set("lethal_will", 0.3)
-    readout, specs, shown = ex.readout, dict(ex.specs), ex.live.shown("phases")
+    readout, specs, drawn = ex.readout, dict(ex.specs), shown(ex, "phases")
     assert ex.set("rate_westward_to_rear", 2.5) is False
     assert "westward_movement" in ex.message
     assert ex.message_html.layout.display != "none"
@@ -655,7 +675,7 @@ def test_invalid_combination_shows_a_message_and_keeps_the_last_good_charts(ex: 
     assert "last valid settings" in ex.message_html.value
     assert ex.readout == readout
     assert ex.specs == specs
-    assert ex.live.shown("phases") == shown
+    assert shown(ex, "phases") == drawn
     # fixing it clears the message
     assert ex.set("rate_westward_to_rear", 0.5) is True
     assert ex.message == ""

@@ -9,11 +9,15 @@ import subprocess
 import sys
 
 
-def _run(code: str) -> dict[str, object]:
+def _run_raw(code: str) -> str:
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _run(code: str) -> dict[str, object]:
+    return dict(json.loads(_run_raw(code)))
 
 
 def test_importing_charts_leaves_the_session_alone() -> None:
@@ -61,9 +65,25 @@ def test_the_toolkit_command_blocks_slow_imports_in_its_own_process() -> None:
         "except SystemExit:\n"
         "    pass\n"
         "print(json.dumps({m: m in sys.modules and sys.modules[m] is None\n"
-        "    for m in ('isoduration', 'rfc3987_syntax')}))"
+        "    for m in ('isoduration', 'rfc3987_syntax', 'anywidget')}))"
     )
-    assert seen == {"isoduration": True, "rfc3987_syntax": True}
+    assert seen == {"isoduration": True, "rfc3987_syntax": True, "anywidget": True}
+
+
+def test_altair_in_the_toolkits_own_process_loads_no_widgets() -> None:
+    """Altair imports anywidget (ipywidgets, IPython) whenever it is installed; the command and the
+    report kernels draw no widgets, so there it is marked absent before Altair loads. Elsewhere (a
+    user's session, the explorer's kernel) Altair keeps it."""
+    probe = (
+        "import json, sys\n"
+        "{enter}"
+        "import altair\n"
+        "print(json.dumps(sorted({{m.split('.')[0] for m, v in sys.modules.items() if v}}\n"
+        "    & {{'anywidget', 'ipywidgets', 'IPython'}})))"
+    )
+    enter = "from toolkit.fastimport import enter_toolkit_process\nenter_toolkit_process()\n"
+    assert json.loads(_run_raw(probe.format(enter=enter))) == []
+    assert json.loads(_run_raw(probe.format(enter=""))) == ["IPython", "anywidget", "ipywidgets"]
 
 
 def test_a_report_kernels_warm_up_blocks_slow_imports() -> None:

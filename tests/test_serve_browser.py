@@ -2,7 +2,8 @@
 
 Starts `toolkit serve` on a free 127.0.0.1 port (its own process group, stopped in teardown), opens it in
 Debian's headless Chromium through Playwright with every request that does not go to 127.0.0.1 aborted
-and recorded, moves a slider with the keyboard and waits for the readout and a chart to change, then makes
+and recorded, moves a slider with the keyboard and waits for the readout and a chart to change (in place: the chart's
+Vega view gets new rows, it is not embedded again), then makes
 an impossible combination and checks the message appears while the last good readout and chart stay.
 """
 
@@ -115,6 +116,17 @@ def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_pa
             )
             after_text = headline.inner_text()
             assert after_text != before_text
+            # The charts were updated in place: new rows in the live Vega views, no new embed.
+            page.wait_for_function(
+                "() => document.querySelector('.tk-chart-phases > div').dataset.tkUpdates >= 1",
+                timeout=20_000,
+            )
+            counts = page.evaluate(
+                "() => Object.fromEntries([...document.querySelectorAll('.tk-live-chart > div')]"
+                ".map(d => [d.parentElement.classList[0], [d.dataset.tkDraws, d.dataset.tkUpdates]]))"
+            )
+            assert counts["tk-chart-phases"][0] == "1", counts
+            assert counts["tk-chart-policy"] == ["1", None], counts  # a rate moves no trigger
             readout = page.locator(".tk-readout").inner_text()
             assert "Westward → combat on Russian soil (rate per month) = 0.32" in readout
 

@@ -11,23 +11,19 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
+from toolkit.cachedir import CACHE_ENV, cache_root
 from toolkit.files import write_atomic
 
-CACHE_ENV: Final = "TOOLKIT_CACHE_DIR"
+__all__ = ["CACHE_ENV", "cache_dir", "cached_json", "code_fingerprint", "write_atomic_text"]
 
 
 def cache_dir() -> Path:
-    """$TOOLKIT_CACHE_DIR, else $XDG_CACHE_HOME/toolkit."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "toolkit"
+    """$TOOLKIT_CACHE_DIR, else $XDG_CACHE_HOME/toolkit (`toolkit.cachedir`)."""
+    return Path(cache_root())
 
 
 def write_atomic_text(path: Path, text: str) -> None:

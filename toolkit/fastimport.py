@@ -5,7 +5,7 @@ libraries are installed: "iri"/"iri-reference" through rfc3987_syntax, which bui
 (1.5-3 s here), and "duration" through isoduration (which pulls in arrow). Neither Vega-Lite's schema nor
 nbformat's uses these formats, and jsonschema skips a checker whose library is missing. Marking them
 absent before jsonschema loads saves that time; once jsonschema is loaded it is too late and nothing is
-changed.
+changed. Likewise Altair's optional anywidget import, before Altair loads.
 
 Marking a module absent changes the whole process, so it is done only in processes the toolkit owns:
 the `toolkit` command (`toolkit.cli.launch`) and the kernels that run reports (`toolkit.jupyter`), which
@@ -20,6 +20,10 @@ import sys
 from typing import Final
 
 SLOW_OPTIONAL_MODULES: Final = ("rfc3987_syntax", "isoduration")
+#: Altair imports anywidget (and so ipywidgets and IPython, ~0.4 s) at `import altair` whenever it is
+#: installed, for its JupyterChart; the command and report kernels draw no widgets. The explorer's
+#: kernel (JupyterLab, Voilà) is not the toolkit's own process and keeps it (`explore.live_charts`).
+ALTAIR_WIDGET_MODULES: Final = ("anywidget",)
 
 _toolkit_process = False
 
@@ -39,7 +43,11 @@ def in_toolkit_process() -> bool:
 def block_slow_optional_imports() -> None:
     """In the toolkit's own processes, make the slow optional imports fail fast (as if not installed);
     elsewhere, do nothing."""
-    if not _toolkit_process or "jsonschema" in sys.modules:
+    if not _toolkit_process:
         return
-    for name in SLOW_OPTIONAL_MODULES:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    if "jsonschema" not in sys.modules:
+        for name in SLOW_OPTIONAL_MODULES:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    if "altair" not in sys.modules:
+        for name in ALTAIR_WIDGET_MODULES:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]

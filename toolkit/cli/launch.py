@@ -9,6 +9,9 @@ standard library, starts the interpreter at once, and leaves it for `render_repo
 (`--help`, an unknown option, a second notebook) means no early start, and the CLI parses and checks
 every argument as before. An interpreter nobody adopts is discarded at exit.
 
+`toolkit --help` and `toolkit COMMAND --help` are printed from a cache once typer has rendered them
+for the same code and terminal width (`toolkit.cli.helpcache`).
+
 It also accepts papermill's `-p name value` for `report` and `sweep` by joining it into the CLI's
 `-p name=value` (`join_papermill_params`) before anything parses the arguments.
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+
+from toolkit.cli.helpcache import is_help_request, serve_help
 
 VALUE_OPTIONS = frozenset({"--scenario", "-p", "--param", "--out", "--pack"})
 FLAG_OPTIONS = frozenset({"--show-code", "--list-params"})
@@ -105,6 +110,12 @@ def prespawn_report_kernel(argv: Sequence[str]) -> None:
     prespawn_for_adoption(source.path.parent, kernel_env_for(pack), source.imports)
 
 
+def _run_cli() -> None:
+    from toolkit.cli.app import main as cli_main
+
+    cli_main()
+
+
 def main() -> None:
     """Entry point of the `toolkit` script and `python -m toolkit`; Ctrl-C exits 130 without a traceback."""
     from toolkit.fastimport import enter_toolkit_process
@@ -112,10 +123,10 @@ def main() -> None:
     enter_toolkit_process()  # before anything can load jsonschema
     sys.argv[1:] = join_papermill_params(sys.argv[1:])
     try:
+        if is_help_request(sys.argv[1:]):
+            serve_help(sys.argv[1:], _run_cli)
         prespawn_report_kernel(sys.argv[1:])
-        from toolkit.cli.app import main as cli_main
-
-        cli_main()
+        _run_cli()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from toolkit.engine.draws import PRE_DRAWN_VISITS, Draws, FloatArray, IntArray
 from toolkit.engine.ladder import decision_times, first_tier_transfers, trigger_times
+from toolkit.engine.memo import per_object
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values, sample_parameter, sample_parameters
 from toolkit.engine.walk import (
@@ -48,12 +49,13 @@ from toolkit.engine.walk import (
 )
 
 if TYPE_CHECKING:
-    from toolkit.engine.memo import DrawMemo
+    from toolkit.engine.drawmemo import DrawMemo
 
 __all__ = [
     "PRE_DRAWN_VISITS",
     "Counts",
     "PathSamples",
+    "exponential_items",
     "run_chunk",
     "run_chunk_variants",
     "uniform_items",
@@ -99,17 +101,16 @@ def run_chunk(
 ) -> tuple[Counts, PathSamples | None]:
     """Simulate sum(sizes) paths (one RNG block each size) over `months` reporting periods of
     `step` months each; counts and samples. `memo` keeps the up-front draws between runs (the same
-    numbers: `toolkit.engine.memo`)."""
+    numbers: `toolkit.engine.drawmemo`)."""
     n = int(sum(sizes))
     n_par, n_tech = len(model.parameters.ids), len(model.technologies)
-    needed, n_exp = uniform_items([model]), n_tech + len(model.responses)
     if memo is None:
         draws = Draws(rngs, sizes)
-        uniforms, exponentials = draws.initial(needed, n_exp)
+        uniforms, exponentials = draws.initial(*_items(model))
         values = sample_parameters(model.parameters, uniforms[:n_par])
     else:
         draws, uniforms, exponentials, values = memo.initial(
-            rngs, sizes, needed, n_exp, model.parameters
+            rngs, sizes, *_items(model), model.parameters
         )
     extra = _Extra(model, uniforms, n)
     walk, tier_first, trigger = _walk(
@@ -161,7 +162,7 @@ def run_chunk_variants(
             raise ValueError("run_chunk_variants: models must differ only in parameter values")
     n, n_par, n_tech = int(sum(sizes)), len(base.parameters.ids), len(base.technologies)
     draws = Draws(rngs, sizes)
-    uniforms, exponentials = draws.initial(uniform_items(models), n_tech + len(base.responses))
+    uniforms, exponentials = draws.initial(uniform_items(models), exponential_items(models))
     states = [g.bit_generator.state for g in rngs]  # after the initial draws
     walk_free = _decision_only(base)
     base_values = sample_parameters(base.parameters, uniforms[:n_par])
@@ -213,6 +214,32 @@ def uniform_items(models: Sequence[Model]) -> NDArray[np.bool_]:
     )
 
 
+def exponential_items(models: Sequence[Model]) -> NDArray[np.bool_]:
+    """Which path-level Exp(1) items the models use, in their fixed order: one per technology (its
+    transfer threshold) and one per response tier (the wait for its decision). A tier that is never
+    decided (ruled out, or without a trigger) or decided without a wait (a will of 1 in every model)
+    skips its place in the stream (`Draws.initial`)."""
+    base = models[0]
+
+    def waits(model: Model, r: int) -> bool:
+        i = int(model.will_param[r])
+        return i >= 0 and (bool(model.parameters.sampled()[i]) or model.parameters.value[i] < 1.0)
+
+    tiers = [
+        status != "ruled_out"
+        and base.triggers[r] is not None
+        and any(waits(model, r) for model in models)
+        for r, status in enumerate(base.status)
+    ]
+    return np.concatenate([np.ones(len(base.technologies), bool), np.asarray(tiers, dtype=bool)])
+
+
+@per_object
+def _items(model: Model) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """The uniform and Exp(1) items one model draws."""
+    return uniform_items([model]), exponential_items([model])
+
+
 class _Extra:
     """The uniforms after the parameters' ones, by purpose."""
 
@@ -226,7 +253,7 @@ class _Extra:
 def _walk(
     model: Model,
     values: Values,
-    exponentials: FloatArray,
+    exponentials: Sequence[FloatArray],
     extra: _Extra,
     draws: Draws,
     months: int,

@@ -7,9 +7,10 @@ which other blocks share its chunk: the same seed gives the same results whateve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,39 +41,54 @@ class Draws:
     drawn: int = field(init=False, default=0)  # path-level uniform items drawn (not skipped)
 
     def initial(
-        self, needed: Sequence[bool] | NDArray[np.bool_], exponentials: int
-    ) -> tuple[list[FloatArray], FloatArray]:
+        self,
+        needed: Sequence[bool] | NDArray[np.bool_],
+        exponentials: int | Sequence[bool] | NDArray[np.bool_],
+    ) -> tuple[list[FloatArray], list[FloatArray]]:
         """Per path-level uniform item (a row of `needed`): its (n,) uniforms, or `UNUSED` (an
-        empty array) for an item whose `needed` is False; and the (exponentials, n) Exp(1) array.
+        empty array) for an item whose `needed` is False; and the same for the Exp(1) items
+        (`exponentials`: which are needed, or how many, all needed).
 
-        Every item keeps its place in the block's stream whether it is drawn or not: an unneeded
-        row is skipped by advancing the generator (`skip_uniforms`), so the numbers of the others,
-        and so the results, do not depend on which items are drawn (common random numbers across
-        runs that sample different parameters). Single precision: 2**-24 resolution is far finer
-        than any band or estimate here, and it halves the cost of drawing parameters per path."""
-        want = np.concatenate([np.asarray(needed, dtype=bool), np.ones(PRE_DRAWN_VISITS, bool)])
+        The block's stream holds, in this order, one 32-bit number per path for each uniform item,
+        each pre-drawn visit's uniform, each Exp(1) item and each pre-drawn visit's stay. Every item
+        keeps its place whether it is drawn or not: an unneeded row is skipped by advancing the
+        generator (`skip_uniforms`), so the numbers of the others, and so the results, do not depend
+        on which items are drawn (common random numbers across runs that sample different
+        parameters). Single precision: 2**-24 resolution is far finer than any band or estimate here,
+        and it halves the cost of drawing parameters per path. An Exp(1) is -ln of a uniform on
+        (0, 1) of 31-bit resolution (`fill_exponentials`)."""
+        exp_want = (
+            np.ones(exponentials, bool)
+            if isinstance(exponentials, int)
+            else np.asarray(exponentials, dtype=bool)
+        )
+        pre = np.ones(PRE_DRAWN_VISITS, bool)
+        u_want = np.concatenate([np.asarray(needed, dtype=bool), pre])
+        e_want = np.concatenate([exp_want, pre])
+        want = np.concatenate([u_want, e_want])
         runs = _runs(want)
-        rows = int(want.sum())
+        rows, u_rows = int(want.sum()), int(u_want.sum())
         parts = []
         for g, s in zip(self.rngs, self.sizes, strict=True):
-            us = np.empty((rows, s), dtype=np.float32)
+            drawn = np.empty((rows, s), dtype=np.float32)
             at = row = 0
             for a, b in runs:
                 skip_uniforms(g, (a - at) * s)
-                g.random(out=us[row : row + b - a], dtype=np.float32)
-                row, at = row + b - a, b
-            es = g.standard_exponential((exponentials + PRE_DRAWN_VISITS, s), dtype=np.float32)
-            parts.append((us, es))
-        if len(parts) == 1:
-            us, es = parts[0]
-        else:
-            us = np.concatenate([u for u, _ in parts], axis=1)
-            es = np.concatenate([e for _, e in parts], axis=1)
-        self.drawn = rows - PRE_DRAWN_VISITS
-        self.step, self.stay = us[-PRE_DRAWN_VISITS:], es[exponentials:]
-        compact = iter(us[:-PRE_DRAWN_VISITS])
-        items = [next(compact) if w else UNUSED for w in want[:-PRE_DRAWN_VISITS]]
-        return items, es[:exponentials]
+                # a run may span the last uniform item and the first Exp(1) item
+                for lo, hi in ((a, min(b, u_want.size)), (max(a, u_want.size), b)):
+                    if lo < hi:
+                        fill = fill_uniforms if lo < u_want.size else fill_exponentials
+                        fill(g, drawn[row : row + hi - lo])
+                        row += hi - lo
+                at = b
+            parts.append(drawn)
+        drawn = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        us, es = drawn[:u_rows], drawn[u_rows:]
+        self.drawn = u_rows - PRE_DRAWN_VISITS
+        self.step, self.stay = us[-PRE_DRAWN_VISITS:], es[-PRE_DRAWN_VISITS:]
+        return _items(us[:-PRE_DRAWN_VISITS], u_want[:-PRE_DRAWN_VISITS]), _items(
+            es[:-PRE_DRAWN_VISITS], exp_want
+        )
 
     def per_visit(self, idx: IntArray, visit: int) -> tuple[FloatArray, FloatArray]:
         """An Exp(1) and a uniform for each active path in `idx` (sorted ascending)."""
@@ -90,6 +106,74 @@ class Draws:
             es.append(g.standard_exponential(c))
             us.append(g.random(c))
         return np.concatenate(es), np.concatenate(us)
+
+
+_TO_UNIT: Final = np.float32(2.0**-24)
+_TO_HALF_OPEN: Final = np.float32(2.0**-31)
+_HALF_STEP: Final = np.float32(2.0**-32)
+_ZERO: Final = np.float32(0.0)
+
+
+def fill_uniforms(g: np.random.Generator, out: FloatArray) -> None:
+    """Fill the contiguous float32 array `out` with the numbers `g.random(out=out, dtype=np.float32)`
+    gives, faster: numpy makes each single-precision uniform from 32 bits, the low then the high half
+    of each 64-bit output of PCG64, as (bits >> 8) * 2**-24; doing that on a bulk draw of raw 64-bit
+    outputs here costs less than numpy's one-number-at-a-time buffering."""
+    _fill(g, out, _uniforms)
+
+
+def fill_exponentials(g: np.random.Generator, out: FloatArray) -> None:
+    """Fill the contiguous float32 array `out` with Exp(1) draws, one 32-bit number each (so they
+    can be skipped like uniforms): -ln((k + 1/2) / 2**31) for k the top 31 bits, in (0, 22.2]. This
+    costs less than numpy's single-precision ziggurat (and the ziggurat could not be skipped)."""
+    _fill(g, out, _exponentials)
+
+
+def _uniforms(bits: NDArray[np.uint32], out: FloatArray) -> None:
+    bits >>= 8
+    np.multiply(bits.view(np.int32), _TO_UNIT, out=out, dtype=np.float32, casting="unsafe")
+
+
+def _exponentials(bits: NDArray[np.uint32], out: FloatArray) -> None:
+    bits >>= 1
+    np.multiply(bits.view(np.int32), _TO_HALF_OPEN, out=out, dtype=np.float32, casting="unsafe")
+    out += _HALF_STEP
+    np.log(out, out=out)
+    np.subtract(_ZERO, out, out=out)  # 0 - x: +0.0 for x = 0
+
+
+def _fill(
+    g: np.random.Generator,
+    out: FloatArray,
+    convert: Callable[[NDArray[np.uint32], FloatArray], None],
+) -> None:
+    """`convert` 32-bit numbers of `g`'s stream, in the order numpy's own single-precision draws
+    take them (the buffered high half of the last 64-bit output first), into `out`."""
+    flat = out.reshape(-1)
+    bits = g.bit_generator
+    pcg = isinstance(bits, np.random.PCG64 | np.random.PCG64DXSM)
+    if not pcg or sys.byteorder != "little":
+        convert(_words(g, flat.size), flat)
+        return
+    if flat.size and bits.state.get("has_uint32"):  # the high half of the last output comes first
+        convert(_words(g, 1), flat[:1])
+        flat = flat[1:]
+    pairs = flat.size // 2
+    if pairs:  # little-endian: the low half of each output, then the high half
+        convert(bits.random_raw(pairs).view(np.uint32), flat[: 2 * pairs])
+    if flat.size % 2:
+        convert(_words(g, 1), flat[-1:])
+
+
+def _words(g: np.random.Generator, k: int) -> NDArray[np.uint32]:
+    """The next k 32-bit numbers of g's stream, as numpy's single-precision draws take them."""
+    return g.integers(0, 2**32, size=k, dtype=np.uint32)
+
+
+def _items(rows: FloatArray, want: NDArray[np.bool_]) -> list[FloatArray]:
+    """The drawn rows, in order, for the wanted items; `UNUSED` for the others."""
+    compact = iter(rows)
+    return [next(compact) if w else UNUSED for w in want]
 
 
 def skip_uniforms(g: np.random.Generator, k: int) -> None:

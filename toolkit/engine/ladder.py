@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from toolkit.engine.draws import FloatArray
+from toolkit.engine.fastmath import hazard, set_where
 from toolkit.engine.model import Condition, Model, Trigger
 from toolkit.engine.sampling import Values
 from toolkit.engine.walk import Walk
@@ -104,35 +105,37 @@ def decision_times(
     model: Model,
     values: Values,
     trigger: FloatArray,
-    exp1: FloatArray,
+    exp1: Sequence[FloatArray],
     never_u: Sequence[FloatArray],
 ) -> FloatArray:
     """(responses, n): decision time = tau + lag + an exponential wait (inf: never)."""
     out = np.full_like(trigger, np.inf)
     already = model.start_decided
+    table = model.parameters
     for r, status in enumerate(model.status):
         if status == "ruled_out" or model.triggers[r] is None:
             continue
         lag = values[model.lag_param[r]] if model.lag_param[r] >= 0 else 0.0
-        will = np.asarray(values[model.will_param[r]] if model.will_param[r] >= 0 else 1.0)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            # will 1 -> no wait; will 0 -> never (inf)
-            rate = -np.log1p(-will)
-            wait = exp1[r] / rate
-        never_decides = rate == 0  # inf, or 0 / 0 for a zero draw: never
-        if never_decides.any():
-            wait = np.where(never_decides, np.inf, wait)
-        out[r] = trigger[r] + lag + wait
-        if (
-            status != "active"
-        ):  # a considered tier is decided after time 0 (period 1 at the earliest)
+        np.add(trigger[r], lag, out=out[r])
+        will_param = model.will_param[r]
+        will = values[will_param] if will_param >= 0 else 1.0
+        if isinstance(will, np.ndarray) or will < 1.0:  # will 1 -> no wait
+            # the wait is Exp(1) / -ln(1 - will); will 0 -> never (inf)
+            rate = np.atleast_1d(hazard(will))
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                wait = np.divide(exp1[r], rate)
+            np.add(out[r], wait, out=out[r])
+            lowest = table.low[will_param] if table.sampled()[will_param] else will
+            if np.asarray(lowest, dtype=rate.dtype) <= 0:  # will 0 (0 / 0 is nan): never
+                set_where(out[r], rate == 0, np.inf)
+        # a considered tier is decided after time 0 (period 1 at the earliest)
+        if status != "active":
             np.maximum(out[r], np.finfo(np.float64).tiny, out=out[r])
         if model.never_param[r] >= 0:
             share = np.asarray(values[model.never_param[r]])
             if already is not None and already[r] > 0:  # never among the paths not yet decided
                 share = share * (1.0 - already[r])
-            never = never_u[r] < share
-            out[r] = np.where(never, np.inf, out[r])
+            set_where(out[r], never_u[r] < share, np.inf)
     if already is not None:  # an as-of start: decided by then (the top of the same uniform)
         for k in np.flatnonzero(already > 0).tolist():
             out[k] = np.where(never_u[k] >= 1.0 - already[k], 0.0, out[k])

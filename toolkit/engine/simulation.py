@@ -28,7 +28,7 @@ from toolkit.errors import ParameterError, shown
 if TYPE_CHECKING:
     from distributed import Client
 
-    from toolkit.engine.memo import DrawMemo
+    from toolkit.engine.drawmemo import DrawMemo
     from toolkit.pack.load import Pack
 
 BLOCK = 16_384
@@ -77,7 +77,7 @@ def simulate(
     `client` (a `distributed.Client`) runs the chunks on its Dask workers and adds their counts up:
     the same result, array for array (`toolkit.engine.cluster`; the `distributed` extra).
 
-    `memo` (a `toolkit.engine.memo.DrawMemo`, without a client) keeps each chunk's up-front random
+    `memo` (a `toolkit.engine.drawmemo.DrawMemo`, without a client) keeps each chunk's up-front random
     numbers and parameter draws for the next run that draws the same ones: the same result, faster
     for repeated runs of one seed (the live explorer).
     """

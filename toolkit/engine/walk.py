@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from toolkit.engine.draws import MONTH, Draws, FloatArray, IntArray
+from toolkit.engine.fastmath import hazard, set_where
+from toolkit.engine.memo import per_object
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values
 
@@ -42,36 +44,40 @@ def bins(times: FloatArray, step: float, periods: int) -> IntArray:
 
 
 def transfer_thresholds(
-    model: Model, values: Values, exp1: FloatArray, upfront_u: Sequence[FloatArray], n: int
+    model: Model,
+    values: Values,
+    exp1: Sequence[FloatArray],
+    upfront_u: Sequence[FloatArray],
+    n: int,
 ) -> FloatArray:
     """(technologies, n): accumulated intensity at which each technology is transferred; 0 for a
-    technology paid up front on that path (transferred at time 0)."""
+    technology paid up front on that path (transferred at time 0). Single precision, as the Exp(1)
+    draws and the parameters they are computed from (accrued hazards are double precision)."""
     weights = np.asarray(model.tech_weight, dtype=np.float64)
     tier_weight = np.bincount(
         model.technology_tier, weights=weights, minlength=len(model.tech_tiers)
     )
     horizon = values[model.horizon_param]
-    out = np.empty((len(model.technologies), n))
+    out = np.empty((len(model.technologies), n), dtype=np.float32)
     tier_rate: dict[int, FloatArray] = {}  # -ln(1 - transfer_X), once per tier
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for t, x in enumerate(model.technology_tier):
             if x not in tier_rate:
-                tier_rate[x] = -np.log1p(-np.asarray(values[model.transfer_param[x]]))
+                tier_rate[x] = hazard(values[model.transfer_param[x]])
             share = weights[t] / tier_weight[x] if tier_weight[x] > 0 else 0.0
             # mean months of hazard for this technology: p = 1 -> 0 (threshold 0), p = 0 -> inf
             scale = horizon / (tier_rate[x] * share)
             np.multiply(exp1[t], scale, out=out[t])
     # a threshold is crossed once the accrued hazard exceeds it; keeping it above 0 makes "not
     # crossed yet" the same as "above what has accrued", even for p = 1
-    np.maximum(out, np.finfo(np.float64).tiny, out=out)
+    np.maximum(out, np.finfo(np.float32).tiny, out=out)
     if model.start_transferred is not None:  # an as-of start: transferred by then, or not
         for i in np.flatnonzero(model.paid_at_start()).tolist():
             out[i] = np.where(upfront_u[i] < model.start_transferred[i], 0.0, out[i])
         return out
     for t, param in enumerate(model.upfront_param):
         if param >= 0:
-            paid = upfront_u[t] < np.asarray(values[param])
-            out[t] = np.where(paid, 0.0, out[t])
+            set_where(out[t], upfront_u[t] < np.asarray(values[param]), 0.0)
     return out
 
 
@@ -88,39 +94,58 @@ class Walk:
 class Tables:
     """Per path and phase, flattened phase-major (index phase * n + path)."""
 
-    inv_rate: FloatArray  # 1 / total exit rate: the stay is Exp(1) * inv_rate months
-    gain: FloatArray  # intensity * troops / reference
-    split: list[FloatArray]  # cumulative share of the first d targets among the exits
+    inv_rate: FloatArray  # 1 / total exit rate: the stay is Exp(1) * inv_rate months (float32)
+    gain: FloatArray  # intensity * troops / reference (float32)
+    split: list[FloatArray]  # cumulative share of the first d targets among the exits (float32)
     target: IntArray  # (phases * width): next phase for (phase, choice)
     width: int
 
 
-def build_tables(model: Model, values: Values, n: int) -> Tables:
+@per_object
+def _layout(model: Model) -> tuple[int, IntArray, tuple[tuple[int, ...], ...]]:
+    """The chain's shape: the widest fan-out, the next phase for (phase, choice) flattened, and
+    each phase's exit transitions (their parameter indices)."""
     n_ph = len(model.phases)
     width = max(model.out_degree(), 1)
     target = np.repeat(np.arange(n_ph, dtype=np.intp)[:, None], width, axis=1)
-    inv_rate = np.empty((n_ph, n))
-    split = np.ones((width - 1, n_ph, n))  # a padded slot is never chosen (u < 1)
+    exits = []
     for k in range(n_ph):
         rows = np.flatnonzero(model.trans_from == k)
         target[k, : rows.size] = model.trans_to[rows]
-        rates = [values[model.trans_param[r]] for r in rows]
+        exits.append(tuple(int(model.trans_param[r]) for r in rows))
+    target = target.ravel()
+    target.setflags(write=False)
+    return width, target, tuple(exits)
+
+
+def build_tables(model: Model, values: Values, n: int) -> Tables:
+    """The per-path tables of the walk, in single precision: the exit shares as the uniforms
+    compared with them (`Draws`), the mean stays and hazard gains as the parameter draws they are
+    computed from (times and accrued hazards are double precision)."""
+    n_ph = len(model.phases)
+    width, target, exits = _layout(model)
+    inv_rate = np.empty((n_ph, n), dtype=np.float32)
+    split = np.empty((width - 1, n_ph, n), dtype=np.float32)
+    for k, params in enumerate(exits):
+        split[max(len(params) - 1, 0) :, k] = 1.0  # a padded slot is never chosen (u < 1)
+        rates = [values[i] for i in params]
         if not rates:
             inv_rate[k] = np.inf  # absorbing: never leaves
             continue
         total = np.asarray(sum(rates[1:], start=rates[0]))
         leaves = bool((total > 0).all())
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv_rate[k] = 1.0 / total  # total 0 -> inf
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # total 0 -> inf; a mean stay beyond single precision (> 1e38 months) -> inf as well
+            inv_rate[k] = 1.0 / total
             cum = np.asarray(rates[0])
             for d in range(len(rates) - 1):
                 split[d, k] = cum / total if leaves else np.where(total > 0, cum / total, 1.0)
                 cum = cum + rates[d + 1]
     scale = as_array(values[model.troops_param], n) / as_array(values[model.reference_param], n)
-    gain = np.empty((n_ph, n))
+    gain = np.empty((n_ph, n), dtype=np.float32)
     for k in range(n_ph):
         np.multiply(values[model.intensity_param[k]], scale, out=gain[k])
-    return Tables(inv_rate.ravel(), gain.ravel(), [x.ravel() for x in split], target.ravel(), width)
+    return Tables(inv_rate.ravel(), gain.ravel(), [x.ravel() for x in split], target, width)
 
 
 def start_phases(model: Model, u: FloatArray, n: int) -> IntArray:
@@ -158,10 +183,9 @@ def walk_paths(
     keep_visits = model.needs_visits
     open_thr = _open_thresholds(model, thresholds)
     nxt = np.minimum.reduce(open_thr, axis=0) if n_tech else np.full(n, np.inf)
-    nan_ends = bool(np.isinf(tab.inv_rate).any())  # Exp(1) draw 0 times inf months
     # per round: where each visit starts (for the first time in each phase), and the period
     # boundaries at which phases are entered and left (for the occupancy)
-    starts: list[tuple[IntArray, FloatArray]] = []
+    starts: list[tuple[IntArray | slice, FloatArray]] = []
     entered: list[IntArray] = [first_phase.astype(np.int64)]  # period 0
     left: list[IntArray] = []
 
@@ -171,12 +195,18 @@ def walk_paths(
     start = np.zeros(n)
     accrued = np.zeros(n)
     visit = 0
+    # all paths in one phase (a one-phase start state): the first visit's table entries are a slice
+    same = n > 0 and bool((first_phase == first_phase[0]).all())
     while idx.size:
-        pos = phase * n + idx
+        pos: IntArray | slice = (
+            slice(int(phase[0]) * n, int(phase[0]) * n + n)
+            if visit == 0 and same
+            else phase * n + idx
+        )
         starts.append((pos, start))
         e, u = draws.per_visit(idx, visit)
         visit += 1
-        end = e * tab.inv_rate[pos]
+        end = np.multiply(e, tab.inv_rate[pos], dtype=np.float64)
         end += start
         g = tab.gain[pos]
         accrue = np.fmin(end, horizon)  # hazard accrues up to the horizon only
@@ -187,26 +217,29 @@ def walk_paths(
                 accrue = np.nan_to_num(accrue, nan=0.0)
         new_accrued = accrue
         new_accrued += accrued
-        cross = np.flatnonzero(new_accrued >= nxt)
+        cross = (new_accrued >= nxt).nonzero()[0]  # (flatnonzero's wrapper costs more, per round)
         if cross.size:
             record_transfers(open_thr, transfer, nxt, cross, idx, accrued, new_accrued, g, start)
         accrued = new_accrued
-        key = _period_key(end, step, periods, nan_ends)
-        left.append(key * n_ph + phase)
+        key = _period_key(end, step, periods)
+        key *= n_ph
+        left.append(key + phase)
         if keep_visits:
             visits.append((idx, phase, start, end))
         target = phase * tab.width
         for split in tab.split:
             target += u >= split[pos]
         following = tab.target[target]
+        # a path past the horizon enters its next phase at K+1, a row the occupancy never reads
+        key += following
+        entered.append(key)
         live = end <= horizon
         if not live.all():
             if want_final:
                 final[idx[~live]] = phase[~live]
-            keep = np.flatnonzero(live)
+            keep = live.nonzero()[0]
             idx, following, end = idx[keep], following[keep], end[keep]
-            accrued, nxt, key = accrued[keep], nxt[keep], key[keep]
-        entered.append(key * n_ph + following)
+            accrued, nxt = accrued[keep], nxt[keep]
         phase, start = following, end
     first = np.full((n_ph, n), np.inf)
     first_flat = first.reshape(-1)
@@ -226,24 +259,21 @@ def _open_thresholds(model: Model, thresholds: FloatArray) -> FloatArray:
     if not len(model.technologies):
         return thresholds
     upfront = model.paid_at_start()
-    if not upfront.any() and not np.isnan(thresholds).any():
+    nan = bool(np.isnan(thresholds).any())
+    if not upfront.any() and not nan:
         return thresholds
     out = thresholds.copy()
-    for t in np.flatnonzero(upfront) if not np.isnan(thresholds).any() else range(len(out)):
-        out[t] = np.where(thresholds[t] > 0, thresholds[t], np.inf)
+    for t in range(len(out)) if nan else np.flatnonzero(upfront):
+        set_where(out[t], ~(thresholds[t] > 0), np.inf)
     return out
 
 
-def _period_key(times: FloatArray, step: float, periods: int, nan: bool = True) -> IntArray:
-    """First period boundary k·step at or after each time (K+1 past the horizon; 0 for nan,
-    which `nan` False rules out)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        k = np.ceil(times / step) if step != 1.0 else np.ceil(times)
-    np.minimum(k, periods + 1, out=k)  # inf -> K+1; nan stays nan
-    if nan:
-        undefined = np.isnan(k)
-        if undefined.any():
-            k[undefined] = 0.0
+def _period_key(times: FloatArray, step: float, periods: int) -> IntArray:
+    """First period boundary k·step at or after each time, K+1 past the horizon. A nan time (an
+    Exp(1) draw of 0 times the infinite stay of an absorbing phase) is a stay that never ends: K+1."""
+    k = np.divide(times, step) if step != 1.0 else times
+    k = np.fmin(k, periods + 1, out=None if k is times else k)
+    np.ceil(k, out=k)
     return k.astype(np.int64)
 
 
@@ -269,16 +299,21 @@ def record_transfers(
         cross, g = cross[live], g[live]
     if not cross.size:
         return
-    n = thresholds.shape[1]
+    n, c = thresholds.shape[1], cross.size
     paths = idx[cross]
-    t = np.take(thresholds, paths, axis=1)
+    t = thresholds.take(paths, axis=1)
     crossed = t <= after[cross]
-    hit = np.flatnonzero(crossed)  # flat index into (technologies, cross)
-    tech, col = np.divmod(hit, cross.size)
-    rows = cross[col]
-    when = start[rows] + (t.reshape(-1)[hit] - before[rows]) / g[col]
-    done = tech * n + paths[col]
-    transfer.reshape(-1)[done] = np.maximum(when, start[rows])
+    hit = crossed.ravel().nonzero()[0]  # flat index into (technologies, cross)
+    done = hit // c  # the technology (cheaper than divmod)
+    col = hit - done * c
+    begun = start[cross][col]
+    when = np.subtract(t.reshape(-1)[hit], before[cross][col])  # double precision
+    when /= g[col]
+    when += begun
+    np.maximum(when, begun, out=when)
+    done *= n
+    done += paths[col]  # flat index into (technologies, paths)
+    transfer.reshape(-1)[done] = when
     thresholds.reshape(-1)[done] = np.inf
     t.reshape(-1)[hit] = np.inf
     nxt[cross] = np.minimum.reduce(t, axis=0)

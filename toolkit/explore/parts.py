@@ -1,13 +1,15 @@
 """The explorer's widget parts and their markup: a knob's slider, the simulation tab's run controls
 (as-of date, start state, horizon, paths), the HTML of a slider's note, the preset's description, the
-rejection message and the readout. `toolkit.explore.view` assembles them and wires their events to
-the state.
+rejection message and the readout, and the charts (live, or as display outputs). `toolkit.explore.view` assembles them
+and wires their events to the state.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import ipywidgets as widgets
 
@@ -15,8 +17,13 @@ from toolkit.explore.knobs import Knob, Setting, decimals, number
 from toolkit.explore.state import MONTH_RANGE, PATH_CHOICES
 
 if TYPE_CHECKING:
+    from toolkit.explore.live_charts import LiveCharts
     from toolkit.explore.readout import Readout
     from toolkit.explore.state import ExplorerState
+
+VEGALITE_MIME: Final = "application/vnd.vegalite.v5+json"
+CHARTS_ENV: Final = "TOOLKIT_EXPLORER_CHARTS"
+VEGALITE_V5_SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v5.json"
 
 
 def knob_slider(knob: Knob, value: float) -> widgets.FloatSlider | widgets.IntSlider:
@@ -162,3 +169,50 @@ def readout_markup(words: Readout) -> str:
         f'<p style="color:#666;margin:0"><small>{html.escape(words.basis)}</small></p>'
         f"{readings}</div>"
     )
+
+
+def display_output(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """An nbformat display_data output that JupyterLab's and Voilà's bundled Vega renderer draws."""
+    from toolkit.jupyter.offline import EMBED_OPTIONS
+
+    data = {**spec, "$schema": VEGALITE_V5_SCHEMA}
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    return {
+        "output_type": "display_data",
+        "data": {VEGALITE_MIME: data, "text/plain": f"<chart: {text or 'Vega-Lite'}>"},
+        "metadata": {VEGALITE_MIME: {"embed_options": dict(EMBED_OPTIONS)}},
+    }
+
+
+class ChartPanel:
+    """The four charts: one `LiveCharts` widget updated in place (`live`), or, without anywidget or
+    with $TOOLKIT_EXPLORER_CHARTS=output (the old way, for comparison), one `ipywidgets.Output` per
+    chart (`outputs`) whose output the front end's own Vega renderer re-embeds on every update."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.live: LiveCharts | None = None
+        self.outputs: dict[str, widgets.Output] = {}
+        if os.environ.get(CHARTS_ENV, "").strip().lower() != "output":
+            try:
+                from toolkit.explore.live_charts import LiveCharts
+            except ImportError:  # anywidget is not installed
+                pass
+            else:
+                self.live = LiveCharts(tuple(names))
+        if self.live is None:
+            for name in names:
+                out = widgets.Output(layout=widgets.Layout(min_height="300px", overflow="auto"))
+                out.add_class(f"tk-chart-{name}")
+                self.outputs[name] = out
+
+    @property
+    def widgets(self) -> list[widgets.Widget]:
+        return [self.live] if self.live is not None else list(self.outputs.values())
+
+    def show(self, specs: Mapping[str, Mapping[str, Any]]) -> None:
+        if self.live is not None:
+            self.live.show(specs)
+            return
+        for name, spec in specs.items():
+            self.outputs[name].outputs = (display_output(spec),)

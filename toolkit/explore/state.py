@@ -25,7 +25,7 @@ widgets here: `toolkit.explore.view` builds the ipywidgets around a state, and t
 Speed (goal, issue 16: median <= 25 ms, p95 <= 40 ms from a slider change to new specs at the default
 paths and horizon; benchmarks/bench_explore.py measures it): the model is compiled once per preset; a
 run takes the up-front random numbers and the unmoved parameters' per-path draws of the last runs
-from a memo (`toolkit.engine.memo`: same seed, same numbers); the charts are built with Altair once
+from a memo (`toolkit.engine.drawmemo`: same seed, same numbers); the charts are built with Altair once
 per structure and then only their data is swapped, made from the run's counts without frames
 (`toolkit.explore.specs`); a chart whose inputs did not change keeps its spec.
 """
@@ -53,7 +53,7 @@ from toolkit.explore.specs import ChartSpecs
 from toolkit.fastimport import block_slow_optional_imports
 
 if TYPE_CHECKING:
-    from toolkit.engine.memo import DrawMemo
+    from toolkit.engine.drawmemo import DrawMemo
     from toolkit.engine.model import Model
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
@@ -84,7 +84,7 @@ class ExplorerState:
         as_of: dt.date | str | None = None,
         observations: Observations = None,
     ) -> None:
-        from toolkit.engine.memo import DrawMemo
+        from toolkit.engine.drawmemo import DrawMemo
         from toolkit.pack.load import load_pack
 
         block_slow_optional_imports()

@@ -9,8 +9,11 @@ events to it and shows the outcome; its `set`, `set_start`, `set_as_of`, `reset`
 widgets as a user would. Slider events are debounced (`debounce` seconds, on the kernel's event loop):
 a drag triggers one simulation when it pauses; Python calls update at once. A rejected combination
 shows why and keeps the last good readout and charts; no exception from an update reaches the
-notebook. Charts are drawn in `ipywidgets.Output` widgets by `toolkit.explore.live`: embedded once per
-structure, then only their data replaced in the live Vega view (no CDN, no extra extension).
+notebook. The charts (`parts.ChartPanel`) are one anywidget (`live_charts`) that embeds each chart once
+per structure; a slider move sends only new rows, which replace the old ones in the live Vega views.
+Without anywidget, or with $TOOLKIT_EXPLORER_CHARTS=output, they are Vega-Lite outputs in
+`ipywidgets.Output` widgets, re-embedded on every update by JupyterLab's and Voilà's own Vega-Lite 5
+renderer (so their copy of each spec is labelled v5; `specs` keeps Altair's own spec).
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from toolkit.engine.defaults import (
     DEFAULT_SEED,
 )
 from toolkit.explore.knobs import Knob, Setting
-from toolkit.explore.live import LiveCharts
 from toolkit.explore.parts import (
+    CHARTS_ENV,
+    VEGALITE_MIME,
+    ChartPanel,
     RunControls,
     knob_slider,
     message_markup,
@@ -42,7 +47,6 @@ from toolkit.explore.parts import (
 )
 from toolkit.explore.specs import CHART_NAMES
 from toolkit.explore.state import ExplorerState
-from toolkit.jupyter.offline import EMBED_OPTIONS
 
 if TYPE_CHECKING:
     from toolkit.engine.result import SimulationResult
@@ -50,7 +54,7 @@ if TYPE_CHECKING:
     from toolkit.track.tracker import Observations
 
 DEBOUNCE: Final = 0.2
-__all__ = ["GROUPS", "Explorer", "ExplorerWidget", "explore"]
+__all__ = ["CHARTS_ENV", "GROUPS", "VEGALITE_MIME", "Explorer", "ExplorerWidget", "explore"]
 GROUPS: Final = {
     "deployment": "Deployment: monthly moves between phases",
     "compensation": "Compensation: technology transfers",
@@ -244,10 +248,8 @@ class Explorer:
         self.message_html.add_class("tk-message-box")
         self.status_html = widgets.HTML()
         self.status_html.add_class("tk-status")
-        self.live = LiveCharts(CHART_NAMES, EMBED_OPTIONS)  # drawn once, then updated in place
-        self.outputs = self.live.outputs
-        for name, out in self.outputs.items():
-            out.add_class(f"tk-chart-{name}")
+        self.charts = ChartPanel(CHART_NAMES)
+        self.live_charts, self.outputs = self.charts.live, self.charts.outputs
         self.preset_dropdown.observe(self._on_preset, names="value")
         self.reset_button.on_click(lambda _button: self.reset())
         title = html.escape(str(self.pack.meta.title))
@@ -268,8 +270,7 @@ class Explorer:
             layout=widgets.Layout(width="560px", margin="0 24px 0 0"),
         )
         right = widgets.VBox(
-            [self.live.loader, *self.outputs.values(), self.live.updates],
-            layout=widgets.Layout(flex="1 1 720px", min_width="0"),
+            self.charts.widgets, layout=widgets.Layout(flex="1 1 720px", min_width="0")
         )
         self.widget = ExplorerWidget(self, [left, right])
         self._show_preset()
@@ -363,7 +364,7 @@ class Explorer:
             self.readout_html.value = readout_markup(self.state.words)
         ms = (self.latency or 0.0) * 1000
         self.status_html.value = f'<small style="color:#666">Updated in {ms:.0f} ms.</small>'
-        self.live.show(self.specs)
+        self.charts.show(self.specs)
 
 
 class ExplorerWidget(widgets.HBox):

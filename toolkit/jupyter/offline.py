@@ -173,12 +173,6 @@ def bundle_script(vl_version: str | None = None) -> str:
     )
 
 
-def bundle_code(vl_version: str | None = None) -> str:
-    """The library as script code, wrapped as `bundle_script` inlines it, for a page that runs code
-    without a `<script>` element (the live explorer's widget outputs)."""
-    return _wrapped(javascript_bundle(vl_version)[1])
-
-
 def _wrapped(bundle: str) -> str:
     return (
         "if (!window.vegaEmbed) { (function () {\n'use strict';\n"

@@ -11,8 +11,7 @@ Chromium (Playwright, `/usr/bin/chromium`, every request that does not go to 127
 Each round presses an arrow key on the same slider in each page (which page goes first alternates;
 the key alternates right and left, so the value stays near the preset's) and measures, in the page,
 from the key press to the last change to any chart's elements (a MutationObserver on the chart boxes;
-the round ends when the kernel's "Updated in N ms" line has changed and the charts have been still for
-0.5 s). That time includes the explorer's debounce (0.2 s: a drag runs one simulation when it pauses),
+the round ends when the readout has changed and the charts have been still for 0.5 s). That time includes the explorer's debounce (0.2 s: a drag runs one simulation when it pauses),
 the widget messages, the kernel's update (printed too, as the kernel reports it) and the drawing.
 Each side is quoted as the median with min–max of its rounds; the ratio is of the medians, and the
 "browser side" is the median of (total - debounce - kernel update) per round: what the in-place
@@ -42,12 +41,13 @@ SIDES = {"in place": "", "re-embed": "output"}
 QUIET_MS = 500
 
 # In the page: watch the chart boxes and the key press (ARM_JS), then (WAIT_JS) resolve with (ms from
-# the key press to the last chart mutation, the status line) once the kernel's status line changed
-# and the charts stayed still for QUIET_MS.
+# the key press to the last chart mutation, the status line) once the readout changed (it names the
+# moved value, so every update changes it; two updates can print the same "Updated in N ms", and an
+# unchanged widget value sends nothing) and the charts stayed still for QUIET_MS.
 ARM_JS = """
 () => {
   const w = window;
-  w.__tk = {before: document.querySelector('.tk-status')?.innerText ?? '', start: null, last: null};
+  w.__tk = {before: document.querySelector('.tk-readout')?.innerText ?? '', start: null, last: null};
   w.__tk.observer = new MutationObserver(() => { w.__tk.last = performance.now(); });
   for (const box of document.querySelectorAll('[class*="tk-chart-"]')) {
     w.__tk.observer.observe(box, {subtree: true, childList: true, attributes: true, characterData: true});
@@ -59,8 +59,9 @@ WAIT_JS = """
 async (quietMs) => {
   const tk = window.__tk;
   const status = () => document.querySelector('.tk-status')?.innerText ?? '';
+  const readout = () => document.querySelector('.tk-readout')?.innerText ?? '';
   const begun = performance.now();
-  while (status() === tk.before || tk.last === null || performance.now() - tk.last < quietMs) {
+  while (readout() === tk.before || tk.last === null || performance.now() - tk.last < quietMs) {
     if (performance.now() - begun > 30000) { tk.observer.disconnect(); return [null, status()]; }
     await new Promise(r => setTimeout(r, 20));
   }

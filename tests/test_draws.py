@@ -102,3 +102,32 @@ def test_only_banded_parameters_draw(model: Model) -> None:
 @pytest.fixture(scope="module")
 def model(pack: Pack) -> Model:
     return compile_model(pack)
+
+
+def test_a_memo_gives_the_runs_it_serves_exactly(pack: Pack) -> None:
+    """`DrawMemo` (the live explorer's): a run with it is the run without it, array for array,
+    whether its draws come from the memo or not, as parameters are fixed, moved and given back
+    their band (the drawn items change), with several chunks and another start state."""
+    from toolkit.engine.drawmemo import DrawMemo
+    from toolkit.engine.simulation import simulate
+
+    model = compile_model(pack, "baseline")
+    memo = DrawMemo()
+    moves: list[dict[str, object]] = [
+        {},
+        {"rate_westward_to_rear": 0.3},
+        {"rate_westward_to_rear": 0.4},
+        {},
+        {"lethal_will": 0.6, "troops": 30_000},
+        {"rate_westward_to_rear": 0.3},
+    ]
+    for paths, start in ((3_000, None), (20_000, {"combat_in_ukraine": 1.0})):
+        for overrides in moves:
+            plain = simulate(model, paths=paths, months=12, seed=5, start=start, **overrides)
+            kept = simulate(model, paths=paths, months=12, seed=5, start=start, memo=memo, **overrides)  # fmt: skip
+            for name in ("occupancy", "reached", "transfer", "tier_transfer", "decided", "level"):
+                assert np.array_equal(getattr(plain.counts, name), getattr(kept.counts, name))
+    assert memo.hits >= 6  # the repeated settings were served from the memo
+    tiny = DrawMemo(max_bytes=1)
+    simulate(model, paths=20_000, months=12, seed=5, memo=tiny)
+    assert len(tiny._entries) == 1  # beyond its budget only the newest chunk stays

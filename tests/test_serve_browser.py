@@ -91,6 +91,10 @@ def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_pa
             assert page.locator(".tk-message").count() == 0
             assert "from toolkit import explore" not in page.inner_text("body")  # code hidden
 
+            # the chart is updated in place (issue 16): the same SVG element, new content
+            page.evaluate("() => { document.querySelector('.tk-chart-phases .vega-embed svg')"
+                          ".dataset.tkMark = 'before'; }")  # fmt: skip
+
             # Move "Westward → combat on Russian soil" up with the keyboard (ten steps of 0.01).
             handle = page.locator(".tk-knob-rate_westward_to_frontline .noUi-handle")
             handle.focus()
@@ -106,6 +110,9 @@ def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_pa
                 " return s && s.innerHTML !== before; }",
                 arg=before_chart,
                 timeout=20_000,
+            )
+            assert (
+                page.locator(".tk-chart-phases .vega-embed svg[data-tk-mark=before]").count() == 1
             )
             after_text = headline.inner_text()
             assert after_text != before_text

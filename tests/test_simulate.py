@@ -47,6 +47,24 @@ def test_frames_are_tidy_long_format_with_ordered_enums(result: SimulationResult
     )
 
 
+@pytest.mark.parametrize(("months", "step"), [(24, 1), (12, 3), (6, 0.25)])
+def test_chart_rows_are_the_charts_plain_frames(model: Model, months: int, step: float) -> None:
+    """`chart_rows` (the explorer's, made from the same grids without a frame) gives exactly the rows
+    a chart inlines from a frame (`plain`, then `rows(named=True)`): values, key order and types."""
+    from toolkit.charts.theme import plain
+
+    run = simulate(model, paths=3_000, months=months, step=step, seed=3)
+    for output in ("phases", "reached", "transfers", "transfer_tiers", "responses"):
+        for digits in (3, 4):
+            expected = plain(getattr(run, output), digits=digits).rows(named=True)
+            rows = run.chart_rows(output, digits)
+            assert rows == expected, output
+            assert [list(r.items()) for r in rows] == [list(r.items()) for r in expected]
+            assert [type(v) for r in rows for v in r.values()] == [
+                type(v) for r in expected for v in r.values()
+            ]
+
+
 def test_distributions_sum_to_one(result: SimulationResult) -> None:
     for frame in (result.phases, result.responses):
         sums = frame.group_by("month").agg(pl.col("probability").sum())["probability"]

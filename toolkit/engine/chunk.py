@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,6 +47,9 @@ from toolkit.engine.walk import (
     transfer_thresholds,
     walk_paths,
 )
+
+if TYPE_CHECKING:
+    from toolkit.engine.drawmemo import DrawMemo
 
 __all__ = [
     "PRE_DRAWN_VISITS",
@@ -94,14 +97,21 @@ def run_chunk(
     months: int,
     keep: int = 0,
     step: float = 1.0,
+    memo: DrawMemo | None = None,
 ) -> tuple[Counts, PathSamples | None]:
     """Simulate sum(sizes) paths (one RNG block each size) over `months` reporting periods of
-    `step` months each; counts and samples."""
+    `step` months each; counts and samples. `memo` keeps the up-front draws between runs (the same
+    numbers: `toolkit.engine.drawmemo`)."""
     n = int(sum(sizes))
     n_par, n_tech = len(model.parameters.ids), len(model.technologies)
-    draws = Draws(rngs, sizes)
-    uniforms, exponentials = draws.initial(*_items(model))
-    values = sample_parameters(model.parameters, uniforms[:n_par])
+    if memo is None:
+        draws = Draws(rngs, sizes)
+        uniforms, exponentials = draws.initial(*_items(model))
+        values = sample_parameters(model.parameters, uniforms[:n_par])
+    else:
+        draws, uniforms, exponentials, values = memo.initial(
+            rngs, sizes, *_items(model), model.parameters
+        )
     extra = _Extra(model, uniforms, n)
     walk, tier_first, trigger = _walk(
         model, values, exponentials, extra, draws, months, step, keep > 0

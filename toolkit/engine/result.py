@@ -18,7 +18,7 @@ import polars as pl
 from toolkit.engine.chunk import Counts, PathSamples
 from toolkit.engine.defaults import DEFAULT_WITHIN  # the "within" month when none is asked for
 from toolkit.engine.model import Model
-from toolkit.engine.result_frames import ResultFrames
+from toolkit.engine.result_frames import Grid, ResultFrames
 from toolkit.engine.validate import check_within
 from toolkit.errors import ParameterError, shown
 
@@ -119,50 +119,56 @@ class SimulationResult:
         """The parameters used: values, bands, distributions and sources."""
         return self.model.parameters.to_frame()
 
+    # Each month-by-month output is a `Grid` first; its frame, or a chart's rows (`chart_rows`), are
+    # made from the same grid.
+    @cached_property
+    def _grids(self) -> dict[str, Grid]:
+        f, model, c = self._frames, self.model, self.counts
+        tier_of = tuple(model.tech_tiers[t] for t in model.technology_tier)
+        return {
+            "phases": f.by_month(c.occupancy.T, "phase", f.phase),
+            "reached": f.cumulative(c.reached, "phase", f.phase),
+            "transfers": f.cumulative(
+                c.transfer, "technology", f.tech, (("tier", f.tech_tier, tier_of),)
+            ),
+            "transfer_tiers": f.cumulative(c.tier_transfer, "tier", f.tech_tier),
+            "responses": f.levels(c.level),
+        }
+
+    def grid(self, output: str) -> Grid:
+        """A month-by-month output (`phases`, `reached`, `transfers`, `transfer_tiers`,
+        `responses`) before it is a frame: its ladder and probabilities as an array."""
+        return self._grids[output]
+
+    def chart_rows(self, output: str, digits: int) -> list[dict[str, Any]]:
+        """The rows of a month-by-month output (see `grid`) as a chart inlines its frame: ladders
+        as strings, probabilities rounded to `digits` (see `ResultFrames.rows`). Builds no frame."""
+        return self._frames.rows(self._grids[output], digits)
+
     @cached_property
     def phases(self) -> pl.DataFrame:
         """month, phase, probability of being in the phase that month."""
-        f = self._frames
-        return f.by_month(self.counts.occupancy.T, "phase", f.phase)
+        return self._frames.frame(self._grids["phases"])
 
     @cached_property
     def reached(self) -> pl.DataFrame:
         """month, phase, probability of having reached the phase by that month."""
-        f = self._frames
-        return f.cumulative(self.counts.reached, "phase", f.phase)
+        return self._frames.frame(self._grids["reached"])
 
     @cached_property
     def transfers(self) -> pl.DataFrame:
         """month, technology, tier, cumulative probability of the technology's transfer."""
-        f, model = self._frames, self.model
-        tier_of = dict(
-            zip(
-                model.technologies,
-                [model.tech_tiers[t] for t in model.technology_tier],
-                strict=True,
-            )
-        )
-        return (
-            f.cumulative(self.counts.transfer, "technology", f.tech)
-            .with_columns(
-                pl.col("technology")
-                .cast(pl.String)
-                .replace_strict(tier_of, return_dtype=f.tech_tier)
-                .alias("tier")
-            )
-            .select("month", "technology", "tier", "probability")
-        )
+        return self._frames.frame(self._grids["transfers"])
 
     @cached_property
     def transfer_tiers(self) -> pl.DataFrame:
         """month, tier, cumulative probability of any transfer in the tier."""
-        f = self._frames
-        return f.cumulative(self.counts.tier_transfer, "tier", f.tech_tier)
+        return self._frames.frame(self._grids["transfer_tiers"])
 
     @cached_property
     def responses(self) -> pl.DataFrame:
         """month, level, probability that the highest response tier decided is `level`."""
-        return self._frames.levels(self.counts.level)
+        return self._frames.frame(self._grids["responses"])
 
     @cached_property
     def time_to_response(self) -> pl.DataFrame:

@@ -28,6 +28,7 @@ from toolkit.errors import ParameterError, shown
 if TYPE_CHECKING:
     from distributed import Client
 
+    from toolkit.engine.drawmemo import DrawMemo
     from toolkit.pack.load import Pack
 
 BLOCK = 16_384
@@ -50,6 +51,7 @@ def simulate(
     client: Client | None = None,
     start_transferred: Mapping[str, float] | None = None,
     start_decided: Mapping[str, float] | None = None,
+    memo: DrawMemo | None = None,
     **overrides: object,
 ) -> SimulationResult:
     """Simulate `paths` paths over `months` months under `scenario` plus `overrides`.
@@ -74,6 +76,10 @@ def simulate(
 
     `client` (a `distributed.Client`) runs the chunks on its Dask workers and adds their counts up:
     the same result, array for array (`toolkit.engine.cluster`; the `distributed` extra).
+
+    `memo` (a `toolkit.engine.drawmemo.DrawMemo`, without a client) keeps each chunk's up-front random
+    numbers and parameter draws for the next run that draws the same ones: the same result, faster
+    for repeated runs of one seed (the live explorer).
     """
     validate_run({"paths": paths, "months": months, "seed": seed})
     check_whole("chunk_size", chunk_size, 1, 10**8)
@@ -94,7 +100,9 @@ def simulate(
     steady_heap()
     chunks = _chunks(paths, seed, chunk_size)
     done = None if progress is None else (lambda n: progress(n, paths))
-    total, kept = run_chunks(model, chunks, periods, keep=keep_samples, step=step, done=done)
+    total, kept = run_chunks(
+        model, chunks, periods, keep=keep_samples, step=step, done=done, memo=memo
+    )
     return SimulationResult.build(
         model, total, kept, paths=paths, months=months, seed=seed, step=step, overrides=overrides
     )
@@ -164,14 +172,16 @@ def run_chunks(
     keep: int,
     step: float,
     done: Callable[[int], None] | None = None,
+    memo: DrawMemo | None = None,
 ) -> tuple[Counts, list[PathSamples]]:
     """The summed counts of `chunks` (from `_chunks`) and up to `keep` kept paths, first paths first;
-    `done(n)` after each chunk with the paths run so far. `simulate` and a cluster's tasks both run through this."""
+    `done(n)` after each chunk with the paths run so far; `memo` as in `simulate`. `simulate` and a
+    cluster's tasks both run through this."""
     total: Counts | None = None
     kept: list[PathSamples] = []
     n = 0
     for sizes, rngs in chunks:
-        counts, samples = run_chunk(model, rngs, sizes, periods, keep=keep, step=step)
+        counts, samples = run_chunk(model, rngs, sizes, periods, keep=keep, step=step, memo=memo)
         if total is None:
             total = counts
         else:

@@ -3,19 +3,20 @@ is swapped.
 
 Building a chart with Altair and serialising it (`to_dict`: deep copies, merging layer parameters, the
 schema walk) took about four fifths of a slider update; the engine run about a fifth. Between two runs
-of the same structure (same preset, horizon, paths, seed, month 0 and frame schemas) a chart's spec
+of the same structure (same preset, horizon, paths, seed, month 0 and ladders) a chart's spec
 differs only in its data: the engine's frames, inlined as Vega-Lite named datasets. So `ChartSpecs`
 keeps, per chart and structure, a *template*: the full spec built once with Altair (validated against
 the Vega-Lite schema the first time), its run datasets renamed to stable names (`phases`,
-`transfer_tiers`, `transfers`, `responses`, see `SOURCES`). An update converts the new frames to rows
-with the same data transformer Altair uses and returns the template with those datasets replaced (a
-shallow copy: the rest of the spec is shared and never mutated). `full` builds a spec the old way, with
+`transfer_tiers`, `transfers`, `responses`, see `SOURCES`). An update makes the rows the chart modules
+would inline straight from the run's counts (`SimulationResult.chart_rows`: the same grids the frames
+are made from, no frame built) and returns the template with those datasets replaced (a shallow copy:
+the rest of the spec is shared and never mutated). `full` builds a spec the old way, with
 the same stable names; tests check that both give equal specs, and the benchmark uses it as its
 baseline. A chart whose template does not expose one of its sources (a chart function changed what it
 inlines) is rebuilt in full on every update, which stays correct, only slower.
 
-A chart whose input frames are equal to the last run's keeps its spec object (with the same seed, a
-response slider leaves the phase and transfer frames identical). No widgets here.
+A chart whose inputs (the outputs' probability arrays) are equal to the last run's keeps its spec
+object (with the same seed, a response slider leaves the phase and transfer outputs identical). No widgets here.
 """
 
 from __future__ import annotations
@@ -24,15 +25,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-import polars as pl
+import numpy as np
 
 if TYPE_CHECKING:
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
 
 CHART_NAMES: Final = ("phases", "transfers", "responses", "policy")
-#: per chart: the run datasets it inlines, as (stable name, result frame, columns); the policy table
-#: depends on the model's triggers only and has none
+#: per chart: the run datasets it inlines, as (stable name, result output, its columns: the rows'
+#: keys); the policy table depends on the model's triggers only and has none
 SOURCES: Final[dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]] = {
     "phases": (("phases", "phases", ("month", "phase", "probability")),),
     "transfers": (
@@ -54,7 +55,7 @@ class ChartSpecs:
         self.pack = pack
         self.fast = fast  # False: build every changed chart with Altair (the old path, a baseline)
         self._templates: dict[tuple[Any, ...], Spec | None] = {}  # None: no fast path for it
-        self._last: dict[str, tuple[tuple[Any, ...], tuple[pl.DataFrame, ...], Spec]] = {}
+        self._last: dict[str, tuple[tuple[Any, ...], tuple[np.ndarray, ...], Spec]] = {}
         self._validated: set[str] = set()  # charts whose spec passed schema validation once
         self.refills = 0  # specs made by swapping data into a template (the fast path)
         self.builds = 0  # specs built with Altair
@@ -65,7 +66,7 @@ class ChartSpecs:
 
     def spec(self, name: str, result: SimulationResult, month0: dt.date | None) -> Spec:
         key = _structure(name, result, month0)
-        inputs = tuple(getattr(result, frame) for _, frame, _ in SOURCES[name])
+        inputs = tuple(result.grid(output).prob for _, output, _ in SOURCES[name])
         last = self._last.get(name)
         if last is not None and last[0] == key and _same(last[1], inputs):
             return last[2]
@@ -128,27 +129,28 @@ class ChartSpecs:
 
 
 def _structure(name: str, result: SimulationResult, month0: dt.date | None) -> tuple[Any, ...]:
-    """What a chart's spec depends on besides its data: the run's caption, month 0 and the frames'
-    schemas (their Enum orders: ladders on axes and legends)."""
-    schemas = tuple(
-        tuple((col, repr(dtype)) for col, dtype in getattr(result, frame).schema.items())
-        for _, frame, _ in SOURCES[name]
-    )
-    return (name, result.scenario, result.paths, result.months, result.seed, month0, schemas)
+    """What a chart's spec depends on besides its data: the run's caption, month 0 and its outputs'
+    ladders (the frames' Enum orders: axes, legends, stack order) and month type (the step)."""
+    ladders = []
+    for _, output, _ in SOURCES[name]:
+        grid = result.grid(output)
+        extra = tuple((col, tuple(dtype.categories.to_list())) for col, dtype, _ in grid.extra)
+        ladders.append((grid.key, grid.items, extra))
+    return (
+        name, result.scenario, result.paths, result.months, result.seed, result.step, month0,
+        tuple(ladders),
+    )  # fmt: skip
 
 
 def _rows(name: str, result: SimulationResult) -> dict[str, list[dict[str, Any]]]:
     """A chart's run datasets by stable name, as the rows the chart modules inline (their `plain`
     frame: strings, whole months and rounded probabilities, which Altair's data transformer passes
-    as they are). A template is only kept when its datasets equal these rows, so a difference from
-    what Altair inlines costs the fast path, never a wrong chart."""
+    as they are), made from the run's counts without a frame (`SimulationResult.chart_rows`). A
+    template is only kept when its datasets equal these rows, so a difference from what Altair
+    inlines costs the fast path, never a wrong chart."""
     from toolkit.charts.model_charts import PROB_DIGITS
-    from toolkit.charts.theme import plain
 
-    return {
-        stable: plain(getattr(result, frame).select(columns), digits=PROB_DIGITS).rows(named=True)
-        for stable, frame, columns in SOURCES[name]
-    }
+    return {stable: result.chart_rows(output, PROB_DIGITS) for stable, output, _ in SOURCES[name]}
 
 
 def _renamed(spec: Spec, rows: Mapping[str, list[dict[str, Any]]]) -> Spec:
@@ -177,6 +179,6 @@ def _rename_refs(node: Any, names: Mapping[str, str]) -> Any:
     return node
 
 
-def _same(old: tuple[pl.DataFrame, ...], new: tuple[pl.DataFrame, ...]) -> bool:
-    """Equal chart inputs, frame by frame."""
-    return len(old) == len(new) and all(a.equals(b) for a, b in zip(old, new, strict=True))
+def _same(old: tuple[np.ndarray, ...], new: tuple[np.ndarray, ...]) -> bool:
+    """Equal chart inputs (the outputs' probabilities), array by array."""
+    return len(old) == len(new) and all(np.array_equal(a, b) for a, b in zip(old, new, strict=True))

@@ -23,9 +23,11 @@ widgets here: `toolkit.explore.view` builds the ipywidgets around a state, and t
   to why and keeps the last good readout and charts. No exception from an update escapes.
 
 Speed (goal, issue 16: median <= 25 ms, p95 <= 40 ms from a slider change to new specs at the default
-paths and horizon; benchmarks/bench_explore.py measures it): the model is compiled once per preset; the
-charts are built with Altair once per structure and then only their data is swapped
-(`toolkit.explore.specs`); a chart whose input frames did not change keeps its spec.
+paths and horizon; benchmarks/bench_explore.py measures it): the model is compiled once per preset; a
+run takes the up-front random numbers and the unmoved parameters' per-path draws of the last runs
+from a memo (`toolkit.engine.drawmemo`: same seed, same numbers); the charts are built with Altair once
+per structure and then only their data is swapped, made from the run's counts without frames
+(`toolkit.explore.specs`); a chart whose inputs did not change keeps its spec.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from toolkit.explore.specs import ChartSpecs
 from toolkit.fastimport import block_slow_optional_imports
 
 if TYPE_CHECKING:
+    from toolkit.engine.drawmemo import DrawMemo
     from toolkit.engine.model import Model
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
@@ -81,6 +84,7 @@ class ExplorerState:
         as_of: dt.date | str | None = None,
         observations: Observations = None,
     ) -> None:
+        from toolkit.engine.drawmemo import DrawMemo
         from toolkit.pack.load import load_pack
 
         block_slow_optional_imports()
@@ -107,6 +111,9 @@ class ExplorerState:
         self.timings: dict[str, float] = {}  # the last run's parts, in seconds
         self.updates = 0
         self._models: dict[str, Model] = {}
+        self.memo: DrawMemo = (
+            DrawMemo()
+        )  # the up-front draws of the last runs (the same seed every run)
         self.words_for = Words(self.pack, READOUT_MONTH)  # the readout's sentences
         self.charts = ChartSpecs(self.pack)  # the charts' templates (built once, data swapped)
         self.update()
@@ -279,7 +286,7 @@ class ExplorerState:
         started = time.perf_counter()
         result = simulate(
             self.model(), paths=self.paths, months=self.months, seed=self.seed, start=start,
-            start_transferred=transferred, start_decided=decided, **overrides,
+            start_transferred=transferred, start_decided=decided, memo=self.memo, **overrides,
         )  # fmt: skip
         simulated = time.perf_counter()
         words = self._describe(result)

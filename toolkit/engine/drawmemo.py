@@ -1,0 +1,130 @@
+"""`DrawMemo`: a chunk's up-front random numbers and per-path parameter draws, kept between runs that
+draw the same numbers (the live explorer, issue 16).
+
+Every explorer run uses the same seed, paths and model ladders, so a chunk's generators start in the
+same state each time and `Draws.initial` returns the same numbers; a slider moves one parameter, so
+the other parameters' per-path draws are the same too. `simulate(..., memo=DrawMemo())` (one chunk
+after another, no cluster) takes them from the memo instead of drawing and sampling again (about a
+third of a 10,000-path run's time), and puts each generator where drawing would have left it, so
+the walk's later draws and every result are exactly those of a run without it.
+
+Keys: the generators' states before the draws, the block sizes, which uniform and Exp(1) items are
+drawn (`Draws.initial`'s arguments: its numbers are a function of them), then, per
+parameter, its index, value, band, distribution and type (`sample_parameter`'s inputs besides its
+uniforms). Kept arrays are read-only (a kernel that wrote into one would raise, not corrupt a later
+run); the oldest entries go first beyond `max_bytes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from toolkit.engine.draws import Draws, FloatArray
+from toolkit.engine.parameters import ParameterTable, frozen
+from toolkit.engine.sampling import Values, sample_parameter
+
+MAX_BYTES = 64 * 2**20  # a 10,000-path chunk's entry is about 3 MB
+
+
+@dataclass
+class _Entry:
+    uniforms: list[FloatArray]
+    exponentials: list[FloatArray]
+    stay: FloatArray
+    step: FloatArray
+    drawn: int
+    after: list[Mapping[str, Any]]  # the generators' states after the draws
+    values: dict[tuple[Any, ...], NDArray[np.floating[Any]]] = field(default_factory=dict)
+    nbytes: int = 0
+
+
+def _frozen(a: FloatArray) -> FloatArray:
+    """`a`, read-only (an empty array, e.g. the shared `UNUSED`, is left as it is)."""
+    return frozen(a) if a.size else a
+
+
+class DrawMemo:
+    """The up-front draws of recent chunks and their parameters' per-path values (see the module)."""
+
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: dict[tuple[Any, ...], _Entry] = {}
+        self.hits = 0  # chunks whose draws came from the memo
+        self.misses = 0
+
+    def initial(
+        self,
+        rngs: Sequence[np.random.Generator],
+        sizes: Sequence[int],
+        needed: NDArray[np.bool_],
+        exponentials: NDArray[np.bool_],
+        table: ParameterTable,
+    ) -> tuple[Draws, list[FloatArray], list[FloatArray], Values]:
+        """What `Draws(rngs, sizes).initial(needed, exponentials)` and then `sample_parameters(table,
+        uniforms)` give: the draws (for the walk's per-visit numbers), the uniform items, the Exp(1)
+        items and the parameters' values, with the generators left as those draws leave them."""
+        key = (
+            tuple(repr(g.bit_generator.state) for g in rngs),
+            tuple(int(s) for s in sizes),
+            np.asarray(needed, dtype=bool).tobytes(),
+            np.asarray(exponentials, dtype=bool).tobytes(),
+        )
+        draws = Draws(rngs, sizes)
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            self.misses += 1
+            uniforms, exps = draws.initial(needed, exponentials)
+            entry = _Entry(
+                uniforms=[_frozen(u) for u in uniforms],
+                exponentials=[_frozen(e) for e in exps],
+                stay=_frozen(draws.stay),
+                step=_frozen(draws.step),
+                drawn=draws.drawn,
+                after=[g.bit_generator.state for g in rngs],
+            )
+            arrays = [*uniforms, *exps, draws.stay, draws.step]
+            entry.nbytes = sum(a.nbytes for a in arrays)
+        else:
+            self.hits += 1
+            draws.stay, draws.step, draws.drawn = entry.stay, entry.step, entry.drawn
+            for g, state in zip(rngs, entry.after, strict=True):
+                g.bit_generator.state = state
+        self._entries[key] = entry  # the newest last
+        values = self._values(entry, table)
+        self._evict()
+        return draws, list(entry.uniforms), list(entry.exponentials), values
+
+    def _values(self, entry: _Entry, table: ParameterTable) -> Values:
+        sampled = table.sampled()
+        values: Values = []
+        for i in range(len(table.ids)):
+            if not sampled[i]:  # a point: its value, nothing drawn
+                values.append(sample_parameter(table, i, entry.uniforms[i], False))
+                continue
+            row = (
+                i,
+                float(table.value[i]),
+                float(table.low[i]),
+                float(table.high[i]),
+                int(table.distribution[i]),
+                bool(table.is_int[i]),
+            )
+            drawn = entry.values.get(row)
+            if drawn is None:
+                drawn = np.asarray(sample_parameter(table, i, entry.uniforms[i], True))
+                entry.values[row] = _frozen(drawn)
+                entry.nbytes += drawn.nbytes
+            values.append(drawn)
+        return values
+
+    def _evict(self) -> None:
+        """Drop the oldest entries beyond `max_bytes` (the newest always stays)."""
+        while len(self._entries) > 1 and sum(e.nbytes for e in self._entries.values()) > (
+            self.max_bytes
+        ):
+            self._entries.pop(next(iter(self._entries)))

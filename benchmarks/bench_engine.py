@@ -17,7 +17,11 @@ Engine and bare chain alternate (which one runs first swaps every round), `--rep
 each side is quoted as the median with min–max of its runs, and the ratio is engine rate / bare
 rate from the medians, with the min–max of the rounds' own ratios. Times are CPU seconds of this
 process (time.process_time; both sides are single-threaded numpy, and on a shared machine wall time
-also counts other processes); wall-clock medians are printed too.
+also counts other processes); wall-clock medians are printed too. BLAS runs single-threaded here
+(OPENBLAS_NUM_THREADS=1 unless set): the bare chain's set-up calls scipy's expm, after which
+OpenBLAS's idle threads spin for a while and billed their CPU to whichever side ran next (measured:
+the bare chain's CPU rate at 12 months was 41.6 M against 65.9 M by the wall clock, which made the
+engine look 1.6 times better than it is).
 
 Then: the per-path pure-Python reference (tests/reference_engine.py) on fewer paths; how many
 path-level random numbers the engine draws (uniforms for banded parameters only); the time and peak
@@ -39,7 +43,11 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
+# Before numpy loads: single-threaded BLAS (see the module docstring).
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

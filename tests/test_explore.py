@@ -87,13 +87,13 @@ def state(pack: Pack) -> ExplorerState:
 def shown(ex: Explorer, name: str) -> dict[str, Any]:
     """The spec the browser draws for chart `name`: the live widget's spec with its rows, or the
     Output's."""
-    if ex.live_charts is not None:
-        spec = dict(ex.live_charts.specs[name])
-        datasets = {**spec.get("datasets", {}), **ex.live_charts.data[name]}
+    if ex.charts.live is not None:
+        spec = dict(ex.charts.live.specs[name])
+        datasets = {**spec.get("datasets", {}), **ex.charts.live.data[name]}
         if datasets:
             spec["datasets"] = datasets
         return spec
-    (output,) = ex.outputs[name].outputs
+    (output,) = ex.charts.outputs[name].outputs
     return dict(output["data"][VEGALITE_MIME])
 
 
@@ -434,12 +434,12 @@ def test_explore_returns_the_app_with_charts_and_readout(pack: Pack) -> None:
     assert ex.readout.startswith("Under these assumptions the “Lethal weapons for Ukraine” tier")
     assert "median is month" in ex.readout.splitlines()[0]
     assert set(ex.specs) == set(CHART_NAMES)
-    assert ex.live_charts is not None  # anywidget is installed: the charts update in place
-    assert ex.outputs == {}
+    assert ex.charts.live is not None  # anywidget is installed: the charts update in place
+    assert ex.charts.outputs == {}
     for name in CHART_NAMES:
         assert shown(ex, name) == ex.specs[name]
-        json.dumps(ex.live_charts.specs[name])  # plain JSON, as a widget message must be
-        json.dumps(ex.live_charts.data[name])
+        json.dumps(ex.charts.live.specs[name])  # plain JSON, as a widget message must be
+        json.dumps(ex.charts.live.data[name])
     assert "Lethal weapons" in ex.readout_html.value
 
 
@@ -450,9 +450,9 @@ def test_without_live_charts_the_charts_are_outputs(
     Vega-Lite 5 renderer and re-embedded on every update."""
     monkeypatch.setenv(CHARTS_ENV, "output")
     ex = Explorer(pack, paths=PATHS, debounce=0)
-    assert ex.live_charts is None
+    assert ex.charts.live is None
     for name in CHART_NAMES:
-        (output,) = ex.outputs[name].outputs
+        (output,) = ex.charts.outputs[name].outputs
         assert output["output_type"] == "display_data"
         spec = output["data"][VEGALITE_MIME]
         assert spec["$schema"].endswith("/vega-lite/v5.json")  # what the bundled renderers draw
@@ -464,7 +464,7 @@ def test_without_live_charts_the_charts_are_outputs(
 
 def test_live_charts_send_rows_only_until_the_structure_changes(pack: Pack) -> None:
     ex = Explorer(pack, paths=PATHS, debounce=0)
-    live = ex.live_charts
+    live = ex.charts.live
     assert live is not None
     for name in CHART_NAMES:  # the synced specs carry no run dataset: those are `data`
         assert not set(live.specs[name].get("datasets", {})) & set(live.data[name])

@@ -251,7 +251,6 @@ class Explorer:
         self.status_html = widgets.HTML()
         self.status_html.add_class("tk-status")
         self.charts = ChartPanel(CHART_NAMES)
-        self.live_charts, self.outputs = self.charts.live, self.charts.outputs
         self.preset_dropdown.observe(self._on_preset, names="value")
         self.reset_button.on_click(lambda _button: self.reset())
         title = html.escape(str(self.pack.meta.title))

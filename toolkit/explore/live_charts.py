@@ -77,10 +77,12 @@ class LiveCharts(anywidget.AnyWidget):
         for name in self.names:
             if name in specs:
                 frames[name], data[name] = split_spec(name, specs[name])
+        # one message; a trait whose value did not change is not assigned (nor compared twice)
         with self.hold_sync():
-            if frames != self.specs:
+            new_specs = frames != self.specs
+            if new_specs:
                 self.specs = frames
                 self.sent_specs += 1
-            elif data != self.data:
-                self.sent_data += 1
-            self.data = data
+            if data != self.data:
+                self.data = data
+                self.sent_data += not new_specs

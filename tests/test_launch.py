@@ -104,15 +104,15 @@ def test_the_launcher_knows_every_option_of_report() -> None:
     import typer
 
     from toolkit.cli.app import app
-    from toolkit.cli.launch import FLAG_OPTIONS, VALUE_OPTIONS
+    from toolkit.cli.launch import CLI_ONLY_FLAGS, REPORT_FLAGS, REPORT_VALUES
 
     group: Any = typer.main.get_command(app)  # typer's own (vendored) click group
     report = group.commands["report"]
     options = [p for p in report.params if p.param_type_name == "option" and p.name != "help"]
     flags = {o for p in options if p.is_flag for o in p.opts}
     values = {o for p in options if not p.is_flag for o in p.opts}
-    assert flags == set(FLAG_OPTIONS)
-    assert values == set(VALUE_OPTIONS)
+    assert flags == REPORT_FLAGS | CLI_ONLY_FLAGS
+    assert values == set(REPORT_VALUES)
 
 
 @pytest.mark.parametrize(

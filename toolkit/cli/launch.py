@@ -3,11 +3,11 @@
 The interpreter that becomes a report's kernel imports the notebook's modules for about a second
 (`toolkit.jupyter.prespawn`), and that is the longest path of a `toolkit report`. Loading the
 command-line framework and parsing the arguments first would delay it by ~0.2 s. So, for `report`
-only, this module reads the two arguments the kernel depends on (the notebook and `--pack`) with the
-standard library, starts the interpreter at once, and leaves it for `render_report` to adopt
-(`toolkit.jupyter.prespawn.take_prespawned`). It checks nothing: anything it does not recognise
-(`--help`, an unknown option, a second notebook) means no early start, and the CLI parses and checks
-every argument as before. An interpreter nobody adopts is discarded at exit.
+only, this module reads a plain command line (`plain_report`, below) with the standard library, takes
+the two arguments the kernel depends on (the notebook and `--pack`), starts the interpreter at once,
+and leaves it for `render_report` to adopt (`toolkit.jupyter.prespawn.take_prespawned`). Anything it
+does not recognise (`--help`, an unknown or repeated option, a second notebook) means no early start,
+and the CLI parses and checks every argument as before. An interpreter nobody adopts is discarded at exit.
 
 `toolkit --help` and `toolkit COMMAND --help` are printed from a cache once typer has rendered them
 for the same code and terminal width (`toolkit.cli.helpcache`).
@@ -30,11 +30,10 @@ from typing import Any
 
 from toolkit.cli.helpcache import is_help_request, serve_help
 
-VALUE_OPTIONS = frozenset({"--scenario", "-p", "--param", "--out", "--pack"})
-FLAG_OPTIONS = frozenset({"--show-code", "--list-params"})
-NO_KERNEL_FLAGS = frozenset({"--list-params"})  # the command runs no notebook
 PARAM_OPTIONS = frozenset({"-p", "--param"})
 PARAM_COMMANDS = frozenset({"report", "sweep"})
+REPORT_FLAGS = frozenset({"--show-code"})
+CLI_ONLY_FLAGS = frozenset({"--list-params"})  # runs no notebook: always left to the CLI
 REPORT_VALUES = {
     "--scenario": "scenario",
     "--out": "out",
@@ -79,31 +78,9 @@ def _is_option(arg: str) -> bool:
 
 
 def report_arguments(argv: Sequence[str]) -> tuple[str | None, str | None] | None:
-    """(notebook, pack) of a `report` command line, or None if it is not one this module reads."""
-    if not argv or argv[0] != "report":
-        return None
-    notebook: list[str] = []
-    pack: str | None = None
-    rest = iter(argv[1:])
-    for arg in rest:
-        if arg in NO_KERNEL_FLAGS:
-            return None
-        if arg in FLAG_OPTIONS:
-            continue
-        name, eq, inline = arg.partition("=")
-        if name in VALUE_OPTIONS and arg.startswith("--" if eq else "-"):
-            value = inline if eq else next(rest, None)
-            if value is None:
-                return None
-            if name == "--pack":
-                pack = value
-            continue
-        if arg.startswith("-"):
-            return None
-        notebook.append(arg)
-    if len(notebook) > 1:
-        return None
-    return (notebook[0] if notebook else None, pack)
+    """(notebook, pack) of a plain `report` command line (`plain_report`), else None."""
+    found = plain_report(argv)
+    return None if found is None else (found.get("notebook"), found.get("pack"))
 
 
 def prespawn_report_kernel(argv: Sequence[str]) -> None:
@@ -138,7 +115,7 @@ def plain_report(argv: Sequence[str]) -> dict[str, Any] | None:
     found: dict[str, Any] = {"param": []}
     rest = iter(argv[1:])
     for arg in rest:
-        if arg == "--show-code":
+        if arg in REPORT_FLAGS:
             if "show_code" in found:
                 return None
             found["show_code"] = True

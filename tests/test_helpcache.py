@@ -50,6 +50,17 @@ def test_second_help_is_typers_text_without_typer(tmp_path: Path, args: list[str
     assert first.stdout == expected.stdout
 
 
+def test_python_dash_m_is_another_program(tmp_path: Path) -> None:
+    launch(["--help"], tmp_path)  # saved as `toolkit --help`
+    env = dict(os.environ, **{CACHE_ENV: str(tmp_path), "COLUMNS": "100"})
+    for _ in range(2):  # rendered, then from the cache
+        done = subprocess.run(
+            [sys.executable, "-m", "toolkit", "--help"],
+            capture_output=True, text=True, env=env, check=True,
+        )  # fmt: skip
+        assert done.stdout.startswith("Usage: python -m toolkit [OPTIONS]")
+
+
 def test_another_width_renders_again(tmp_path: Path) -> None:
     launch(["--help"], tmp_path, columns=100)
     narrow = launch(["--help"], tmp_path, columns=60)
@@ -78,9 +89,10 @@ def test_an_edited_source_file_changes_the_key(tmp_path: Path) -> None:
     source.write_text("x = 1\n")
     before = helpcache._stamp(str(source.parent))
     source.write_text("x = 22\n")
-    assert helpcache._stamp(str(source.parent)) != before
+    after = helpcache._stamp(str(source.parent))
+    assert after != before  # another size
     os.utime(source, ns=(1, 1))
-    assert helpcache._stamp(str(source.parent)) != before
+    assert helpcache._stamp(str(source.parent)) != after  # the same size, another mtime
 
 
 def test_a_stale_or_torn_entry_is_a_miss(tmp_path: Path) -> None:

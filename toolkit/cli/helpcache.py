@@ -6,10 +6,11 @@ width. So the first time, the help is rendered by typer as usual and its text sa
 cache; from then on, the same request with the same code and width prints the saved text, byte for
 byte, with the standard library only.
 
-The saved text is keyed by: the arguments; the width click would format to (`$COLUMNS`, else the
-terminal's, as `shutil.get_terminal_size` reads them); the environment variables click and typer
-read; the Python version; and the size and modification time of every `toolkit/**/*.py` file and of
-typer's and click's sources (the test Python itself uses for stale bytecode). An edited command, an
+The saved text is keyed by: the arguments; the program name (click's usage line says `toolkit` or
+`python -m toolkit`); the width click would format to (`$COLUMNS`, else the terminal's, as
+`shutil.get_terminal_size` reads them); the environment variables click and typer read; the Python
+version; and the size and modification time of every `toolkit/**/*.py` file and of typer's and
+click's sources (the test Python itself uses for stale bytecode). An edited command, an
 upgraded typer or a wider terminal is a miss and renders again. Only a help that exits 0 with nothing
 on stderr is saved; a cache that cannot be read or written only means typer renders it.
 """
@@ -73,8 +74,11 @@ def _key(argv: Sequence[str]) -> str:
         for name, value in os.environ.items()
         if name in ENV_NAMES or name.startswith(ENV_PREFIXES)
     )
+    main = sys.modules.get("__main__")
     parts = [
         "\0".join(argv),
+        # click's usage line names the program: `toolkit`, or `python -m toolkit`
+        f"prog={os.path.basename(sys.argv[0])}:{getattr(main, '__package__', None)}",
         f"width={_terminal_columns()}",
         "\0".join(env),
         f"python={sys.version}",

@@ -8,7 +8,6 @@ a blob URL, as anywidget does, and rendered against a small stand-in for the wid
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +90,9 @@ def test_rows_updated_in_place_draw_what_a_fresh_embed_draws() -> None:
             page.evaluate(SETUP_JS, module_source())
             page.evaluate(RENDER_JS, ["moved", before])
             page.evaluate("(data) => window.model_moved.set('data', data)", after["data"])
-            page.wait_for_function(
-                "() => document.querySelector('#moved .tk-chart-phases > div').dataset.tkUpdates"
-                " === '1'",
+            page.wait_for_function(  # every chart whose rows changed has been refilled
+                "() => ['phases', 'transfers', 'responses'].every(name => document.querySelector("
+                "`#moved .tk-chart-${name} > div`).dataset.tkUpdates === '1')",
                 timeout=30_000,
             )
             page.evaluate(RENDER_JS, ["fresh", after])
@@ -108,4 +107,3 @@ def test_rows_updated_in_place_draw_what_a_fresh_embed_draws() -> None:
         assert svg == fresh[f"tk-chart-{name}"][0], name  # the same picture as a fresh embed
         assert "<svg" in svg
     assert moved["tk-chart-policy"][1:] == ["1", "0"]  # its rows did not change: left alone
-    json.dumps(after)  # what the widget syncs is plain JSON

@@ -65,8 +65,7 @@ async function tkRender({ model, el }) {
         chart.dataText = JSON.stringify(data);
         try {
             for (const [dataset, rows] of Object.entries(data)) {
-                const changes = chart.view.changeset().remove(() => true).insert(structuredClone(rows));
-                chart.view.change(dataset, changes);
+                chart.view.data(dataset, structuredClone(rows)); // Vega: remove all, insert these
             }
             await chart.view.runAsync();
             tkCount(chart.el, "data-tk-updates");
@@ -90,24 +89,34 @@ async function tkRender({ model, el }) {
         await Promise.all(jobs);
     }
 
+    // One pass at a time, each reading the model's latest state; a message that changes specs and
+    // data queues one pass; a failed pass is logged and the next one still runs; none after removal.
     let queue = Promise.resolve();
-    const schedule = () => { queue = queue.then(update); };
+    let queued = false;
+    let closed = false;
+    const schedule = () => {
+        if (queued) {
+            return;
+        }
+        queued = true;
+        queue = queue.then(() => {
+            queued = false;
+            return closed ? null : update();
+        }).catch((error) => console.error("tk: charts not updated", error));
+    };
     model.on("change:specs", schedule);
     model.on("change:data", schedule);
-    model.on("change:embed_options", () => {
-        for (const chart of Object.values(charts)) {
-            chart.specText = "";
-        }
-        schedule();
-    });
     schedule();
     await queue;
     return () => {
-        for (const chart of Object.values(charts)) {
-            if (chart.finalize) {
-                chart.finalize();
+        closed = true;
+        queue.then(() => {
+            for (const chart of Object.values(charts)) {
+                if (chart.finalize) {
+                    chart.finalize();
+                }
             }
-        }
+        });
     };
 }
 

@@ -1020,3 +1020,26 @@ def test_report_contents_list_the_notebooks_headings(overridden_report: str) -> 
     assert overridden_report.index('id="Bottom-line"') < at
     assert at < overridden_report.index('id="Key-findings-in-detail"')
     assert "toolkit:contents" not in overridden_report
+
+
+# a 1x1 PNG
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_markdown_naming_an_image_file_is_rendered_afresh(tmp_path: Path) -> None:
+    """nbconvert inlines an image file's bytes as it renders Markdown: a rendering remembered while
+    the notebook ran (before the file existed, or in a sweep's earlier report) is not reused."""
+    from toolkit.jupyter.html_export import make_exporter, prerender_markdown
+
+    exporter = make_exporter(show_code=False)
+    cell = {"cell_type": "markdown", "source": "![plot](x.png)"}
+    context = {"cell": cell, "resources": {"metadata": {"path": str(tmp_path)}}}
+    prerender_markdown(exporter, [cell])
+    before = exporter.markdown2html(context, cell["source"])
+    (tmp_path / "x.png").write_bytes(PNG_1X1)
+    after = exporter.markdown2html(context, cell["source"])
+    assert "data:image/png;base64," not in before
+    assert "data:image/png;base64," in after  # the file as it is at export time

@@ -154,6 +154,8 @@ def _exporter_class() -> type[HTMLExporter]:
             path = ((context.get("resources") or {}).get("metadata") or {}).get("path", "")
             key = ("md", source, json.dumps(attachments, sort_keys=True), str(path))
             render = super().markdown2html
+            if self.embed_images and _MAY_EMBED_A_FILE.search(source):
+                return render(context, source)  # inlines a file's bytes now: not in the key
             return _remembered(self, key, lambda: render(context, source))
 
         def from_notebook_node(  # type: ignore[override]  # a str, as nbconvert's HTMLExporter
@@ -253,6 +255,11 @@ def _remembered(exporter: Any, key: tuple[str, ...], render: Any) -> str:
 def _clean_markdown(exporter: HTMLExporter, html: str) -> str:
     """`clean_markdown_html(html)`, remembered on `exporter` (the template's `tk_clean_markdown`)."""
     return _remembered(exporter, ("clean", html), lambda: clean_markdown_html(html))
+
+
+# Markdown that may name an image file (`![..](file)`, `<img src=..>`): with embed_images, nbconvert
+# inlines the file's bytes as it renders, so the rendering depends on a file the notebook may write.
+_MAY_EMBED_A_FILE = re.compile(r"!\[|<img", re.IGNORECASE)
 
 
 def prerender_markdown(exporter: HTMLExporter, cells: list[Any]) -> None:

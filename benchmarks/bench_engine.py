@@ -9,9 +9,11 @@ Prints, for each horizon (months), path-periods per second of
   triggers, decisions, histograms), reporting every `step` months;
 - a fair bare chain over the same phases, the same paths and the same periods: the transition matrix
   of one period, expm(Q·step) at the parameters' point rates, as float32 cumulative rows; per path
-  and period one float32 uniform and the inverse CDF of the current phase's row (a per-column gather
-  and compare, the fastest of the simple numpy formulations measured), in chunks of 65,536 paths.
-  It only moves phases and computes nothing else: the practical limit of a period-stepped chain.
+  and period one float32 uniform (numpy's, drawn by the engine's faster `fill_uniforms`) and the
+  inverse CDF of the current phase's row (a per-column `take` and compare, the fastest of the simple
+  numpy formulations measured), in chunks of 65,536 paths; a path in a phase with no exit stops
+  stepping, as in the engine (dropped every 4 periods). It only moves phases and computes nothing
+  else: the practical limit of a period-stepped chain.
 
 Engine and bare chain alternate (which one runs first swaps every round), `--repeat` rounds each;
 each side is quoted as the median with min–max of its runs, and the ratio is engine rate / bare
@@ -55,12 +57,13 @@ sys.path.insert(0, str(ROOT))
 from tests.reference_engine import run_reference  # noqa: E402
 from toolkit.engine.chunk import PRE_DRAWN_VISITS, exponential_items, uniform_items  # noqa: E402
 from toolkit.engine.compile import compile_model  # noqa: E402
-from toolkit.engine.draws import Draws  # noqa: E402
+from toolkit.engine.draws import Draws, fill_uniforms  # noqa: E402
 from toolkit.engine.model import Model  # noqa: E402
 from toolkit.engine.simulation import simulate  # noqa: E402
 from toolkit.pack.load import load_pack  # noqa: E402
 
 CHUNK = 65_536
+DROP_EVERY = 4  # periods between drops of the paths that can no longer move (bare chain)
 ENGINE_GOAL = 0.5
 REFERENCE_GOAL = 100.0
 
@@ -80,25 +83,35 @@ def cumulative_transitions(model: Model, step: float) -> np.ndarray:
 
 def bare_chain(model: Model, paths: int, periods: int, step: float, seed: int) -> np.ndarray:
     """Move `paths` paths through the phases period by period (one float32 uniform each, inverse
-    CDF on the period's cumulative row); return the phase distribution at the horizon."""
+    CDF on the period's cumulative row); return the phase distribution at the horizon. Paths in a
+    phase with no exit stop stepping: every DROP_EVERY periods, once they are over 1/8 of the paths
+    still stepping, they are counted and dropped (as the engine stops a path that cannot move)."""
     n_ph = len(model.phases)
     cum = cumulative_transitions(model, step)
     columns = [np.ascontiguousarray(cum[:, k], dtype=np.float32) for k in range(n_ph - 1)]
+    absorbing = np.array([k not in set(model.trans_from) for k in range(n_ph)])
     start = np.cumsum(model.start)
     rng = np.random.default_rng(seed)
     final = np.zeros(n_ph, dtype=np.int64)
+    u = np.empty(CHUNK, dtype=np.float32)
     for first in range(0, paths, CHUNK):
         n = min(CHUNK, paths - first)
         if np.count_nonzero(model.start) == 1:
             phase = np.full(n, int(np.argmax(model.start)), dtype=np.intp)
         else:
             phase = np.minimum(np.searchsorted(start, rng.random(n), side="right"), n_ph - 1)
-        for _ in range(periods):
-            u = rng.random(n, dtype=np.float32)
-            nxt = (u >= columns[0][phase]).astype(np.intp)
+        for k in range(periods):
+            draw = u[: phase.size]
+            fill_uniforms(rng, draw)  # numpy's float32 uniforms, bit for bit, drawn faster
+            nxt = (draw >= columns[0].take(phase)).astype(np.intp)
             for col in columns[1:]:
-                nxt += u >= col[phase]
+                nxt += draw >= col.take(phase)
             phase = nxt
+            if k % DROP_EVERY == DROP_EVERY - 1 and absorbing.any():
+                stopped = absorbing.take(phase)
+                if np.count_nonzero(stopped) * 8 > phase.size:
+                    final += np.bincount(phase[stopped], minlength=n_ph)
+                    phase = phase[~stopped]
         final += np.bincount(phase, minlength=n_ph)
     return final / paths
 

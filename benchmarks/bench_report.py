@@ -8,8 +8,8 @@
    process) against the peer chain `papermill NB out.ipynb` then `jupyter nbconvert --to html
    out.ipynb` (two new processes), and against the same peer chain given the import block the
    toolkit uses (`toolkit.fastimport`: jsonschema's slow optional format checkers and Altair's
-   optional anywidget marked absent, via a `sitecustomize` on PYTHONPATH, so in papermill, its
-   kernel and nbconvert alike). That second ratio says what the toolkit's own pipeline gains, the
+   optional anywidget marked absent; and the report kernel's `ABSENT_MODULES`, debugpy; via a
+   `sitecustomize` on PYTHONPATH, so in papermill, its kernel and nbconvert alike). That second ratio says what the toolkit's own pipeline gains, the
    first what a user sees.
    Goals: report floor (trivial notebook) <= 0.15x the peer; full report <= 0.15x the peer and
    <= 0.25x the peer given the same import block.
@@ -55,6 +55,8 @@ if "jsonschema" not in sys.modules:
 if "altair" not in sys.modules:
     for name in {widget_modules!r}:
         sys.modules.setdefault(name, None)
+for name in {kernel_absent!r}:  # a report kernel's: no debugger support (ipykernel copes)
+    sys.modules.setdefault(name, None)
 '''
 GOALS = {
     # notebook kind: (goal vs the peer, goal vs the peer given the import block)
@@ -113,11 +115,14 @@ def block_env(env: dict[str, str], folder: Path) -> dict[str, str]:
     """`env` with a sitecustomize that applies the toolkit's import block in every process."""
     sys.path.insert(0, str(ROOT))
     from toolkit.fastimport import ALTAIR_WIDGET_MODULES, SLOW_OPTIONAL_MODULES
+    from toolkit.jupyter.kernel_zygote import ABSENT_MODULES
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sitecustomize.py").write_text(
         SITECUSTOMIZE.format(
-            modules=tuple(SLOW_OPTIONAL_MODULES), widget_modules=tuple(ALTAIR_WIDGET_MODULES)
+            modules=tuple(SLOW_OPTIONAL_MODULES),
+            widget_modules=tuple(ALTAIR_WIDGET_MODULES),
+            kernel_absent=tuple(ABSENT_MODULES),
         )
     )
     path = os.pathsep.join(p for p in (str(folder), env.get("PYTHONPATH", "")) if p)

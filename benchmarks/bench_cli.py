@@ -15,8 +15,7 @@ waits), and as its time over bare Python: the median of the rounds' own differen
 the ratio of the medians. The load average is printed before and after: on a loaded machine every
 figure is slower and noisier.
 
-Goals: `toolkit --help` <= +0.15 s over bare Python (the first-ever `--help` is printed beside it
-without a goal); `toolkit validate` <= +0.5 s (judged on both
+Goals: `toolkit --help` <= +0.15 s over bare Python, from the cache and the first time (typer); `toolkit validate` <= +0.5 s (judged on both
 clocks: on a quiet machine a start-up is CPU-bound and the two agree; on a loaded one wall time
 also counts the other processes, and the CPU figure is the better estimate).
 """
@@ -35,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-GOALS = {"toolkit --help": 0.15, "toolkit validate": 0.5}
+GOALS = {"toolkit --help": 0.15, "--help, empty cache": 0.15, "toolkit validate": 0.5}
 
 
 def cpu_children() -> float:

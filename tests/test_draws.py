@@ -106,8 +106,9 @@ def model(pack: Pack) -> Model:
 
 def test_a_memo_gives_the_runs_it_serves_exactly(pack: Pack) -> None:
     """`DrawMemo` (the live explorer's): a run with it is the run without it, array for array,
-    whether its draws come from the memo or not, as parameters are fixed, moved and given back
-    their band (the drawn items change), with several chunks and another start state."""
+    whether its draws come from the memo or not, as parameters are fixed, moved, given back their
+    band (the drawn items change) or given another mode or band (the same items, other values), with
+    several chunks and another start state."""
     from toolkit.engine.drawmemo import DrawMemo
     from toolkit.engine.simulation import simulate
 
@@ -120,6 +121,10 @@ def test_a_memo_gives_the_runs_it_serves_exactly(pack: Pack) -> None:
         {},
         {"lethal_will": 0.6, "troops": 30_000},
         {"rate_westward_to_rear": 0.3},
+        # a banded parameter keeps its band but moves its mode, then its band: other draws
+        {"rate_westward_to_rear": {"value": 0.3, "low": 0.1, "high": 0.43}},
+        {"rate_westward_to_rear": {"value": 0.3, "low": 0.2, "high": 0.5}},
+        {"rate_westward_to_rear": {"value": 0.3, "low": 0.1, "high": 0.43}},
     ]
     for paths, start in ((3_000, None), (20_000, {"combat_in_ukraine": 1.0})):
         for overrides in moves:

@@ -2,20 +2,24 @@
 
     .venv/bin/python benchmarks/bench_explore_browser.py [--rounds 15] [--slider rate_westward_to_frontline]
 
-Starts two `toolkit serve` dashboards on free 127.0.0.1 ports: the explorer as it is (its charts one
-anywidget whose Vega views get new rows in place: `toolkit.explore.live_charts`) and the baseline, the
-same explorer drawing its charts as `ipywidgets.Output` outputs that the front end's own Vega renderer
-re-embeds on every update (`TOOLKIT_EXPLORER_CHARTS=output`). Both open in one headless Debian
-Chromium (Playwright, `/usr/bin/chromium`, every request that does not go to 127.0.0.1 aborted).
+Starts three `toolkit serve` dashboards on free 127.0.0.1 ports: the explorer as it is (its charts
+one anywidget whose Vega views get new rows in place: `toolkit.explore.live_charts`); the baseline,
+the same widget and Vega bundle embedding each chart whose rows changed afresh
+(`TOOLKIT_EXPLORER_CHARTS=reembed`: only the in-place update differs); and the old way, charts as
+`ipywidgets.Output` outputs that the front end's own Vega renderer re-embeds
+(`TOOLKIT_EXPLORER_CHARTS=output`). All open in one headless Debian Chromium (Playwright,
+`/usr/bin/chromium`, every request that does not go to 127.0.0.1 aborted).
 
-Each round presses an arrow key on the same slider in each page (which page goes first alternates;
+Each round presses an arrow key on the same slider in each page (the order of the pages rotates;
 the key alternates right and left, so the value stays near the preset's) and measures, in the page,
 from the key press to the last change to any chart's elements (a MutationObserver on the chart boxes;
-the round ends when the readout has changed and the charts have been still for 0.5 s). That time includes the explorer's debounce (0.2 s: a drag runs one simulation when it pauses),
-the widget messages, the kernel's update (printed too, as the kernel reports it) and the drawing.
-Each side is quoted as the median with min–max of its rounds; the ratio is of the medians, and the
-"browser side" is the median of (total - debounce - kernel update) per round: what the in-place
-update changes. Not a timed test: numbers vary with the machine and its load (printed).
+the round ends when the readout has changed and the charts have been still for 0.5 s). That time
+includes the explorer's debounce (`DEBOUNCE`: a drag runs one simulation when it pauses), the widget
+messages, the kernel's update (printed too, as the kernel reports it) and the drawing. Each side is
+quoted as the median with min–max of its rounds; the ratios are of the medians, and the "browser
+side" is the median of (total - debounce - kernel update) per round: the messages, the widget's
+serialisation and the drawing, what the in-place update changes. Not a timed test: numbers vary with
+the machine and its load (printed).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from tests.browser_check import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.servers import free_port, local_only, running  # noqa: E402
 from toolkit.explore.view import CHARTS_ENV, DEBOUNCE  # noqa: E402
 
-SIDES = {"in place": "", "re-embed": "output"}
+SIDES = {"in place": "", "re-embed": "reembed", "Output": "output"}
 QUIET_MS = 500
 
 # In the page: watch the chart boxes and the key press (ARM_JS), then (WAIT_JS) resolve with (ms from
@@ -131,9 +135,9 @@ def main() -> None:
             try:
                 pages = {side: open_page(browser, url, external) for side, url in urls.items()}
                 sides = list(SIDES)
-                for i in range(args.rounds + 1):  # round 0 warms both up, not counted
+                for i in range(args.rounds + 1):  # round 0 warms every page up, not counted
                     key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
-                    for side in sides if i % 2 == 0 else sides[::-1]:
+                    for side in sides[i % 3 :] + sides[: i % 3]:
                         page = pages[side]
                         page.bring_to_front()
                         page.evaluate(ARM_JS)
@@ -164,13 +168,14 @@ def main() -> None:
             f"({min(t):.0f}–{max(t):.0f});  kernel update {statistics.median(k):4.0f};  "
             f"browser side {statistics.median(b):5.0f} ({min(b):.0f}–{max(b):.0f})"
         )
-    ratio = statistics.median(totals["in place"]) / statistics.median(totals["re-embed"])
-    rounds = [a / b for a, b in zip(totals["in place"], totals["re-embed"], strict=True)]
-    side_ratio = statistics.median(browser_side["in place"]) / statistics.median(
-        browser_side["re-embed"]
-    )
-    print(f"  ratio in place / re-embed: {ratio:.2f}x total (rounds {min(rounds):.2f}–"
-          f"{max(rounds):.2f}), {side_ratio:.2f}x browser side")  # fmt: skip
+    for other in ("re-embed", "Output"):
+        ratio = statistics.median(totals["in place"]) / statistics.median(totals[other])
+        rounds = [a / b for a, b in zip(totals["in place"], totals[other], strict=True)]
+        side_ratio = statistics.median(browser_side["in place"]) / statistics.median(
+            browser_side[other]
+        )
+        print(f"  ratio in place / {other}: {ratio:.2f}x total (rounds {min(rounds):.2f}–"
+              f"{max(rounds):.2f}), {side_ratio:.2f}x browser side")  # fmt: skip
     print(f"  live charts (name, embeds, in-place updates): {draws}")
     print(f"  requests that left 127.0.0.1: {len(external)}")
     print(f"load average now {os.getloadavg()[0]:.1f}")

@@ -4,6 +4,7 @@
 // datasets), `data` (name -> {dataset name -> rows}), `embed_options`. A chart whose spec changed is
 // embedded again; a chart whose spec is the same and whose data changed gets its datasets replaced in
 // its live Vega view (remove all rows, insert the new ones, run), with no new view, no new SVG root.
+// With `reembed` (for comparison) a chart whose data changed is embedded afresh instead.
 // Every draw sets data-tk-draws / data-tk-updates on the chart's element (for tests and benchmarks).
 
 function tkSpecWith(model, name) {
@@ -83,7 +84,7 @@ async function tkRender({ model, el }) {
             if (specText !== chart.specText || chart.view === null) {
                 jobs.push(embed(name));
             } else if (JSON.stringify(model.get("data")[name] ?? {}) !== chart.dataText) {
-                jobs.push(refill(name));
+                jobs.push(model.get("reembed") ? embed(name) : refill(name));
             }
         }
         await Promise.all(jobs);

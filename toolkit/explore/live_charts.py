@@ -60,6 +60,7 @@ class LiveCharts(anywidget.AnyWidget):
     specs = traitlets.Dict().tag(sync=True)
     data = traitlets.Dict().tag(sync=True)
     embed_options = traitlets.Dict().tag(sync=True)
+    reembed = traitlets.Bool(False).tag(sync=True)  # embed afresh on every update (for comparison)
 
     def __init__(self, names: tuple[str, ...] = CHART_NAMES, **kwargs: Any) -> None:
         from toolkit.jupyter.offline import EMBED_OPTIONS

@@ -188,18 +188,21 @@ def display_output(spec: Mapping[str, Any]) -> dict[str, Any]:
 class ChartPanel:
     """The four charts: one `LiveCharts` widget updated in place (`live`), or, without anywidget or
     with $TOOLKIT_EXPLORER_CHARTS=output (the old way, for comparison), one `ipywidgets.Output` per
-    chart (`outputs`) whose output the front end's own Vega renderer re-embeds on every update."""
+    chart (`outputs`) whose output the front end's own Vega renderer re-embeds on every update.
+    $TOOLKIT_EXPLORER_CHARTS=reembed: the `LiveCharts` widget embeds every chart afresh on each
+    update (the same widget and bundle without the in-place update, for comparison)."""
 
     def __init__(self, names: Sequence[str]) -> None:
         self.live: LiveCharts | None = None
         self.outputs: dict[str, widgets.Output] = {}
-        if os.environ.get(CHARTS_ENV, "").strip().lower() != "output":
+        mode = os.environ.get(CHARTS_ENV, "").strip().lower()
+        if mode != "output":
             try:
                 from toolkit.explore.live_charts import LiveCharts
             except ImportError:  # anywidget is not installed
                 pass
             else:
-                self.live = LiveCharts(tuple(names))
+                self.live = LiveCharts(tuple(names), reembed=mode == "reembed")
         if self.live is None:
             for name in names:
                 out = widgets.Output(layout=widgets.Layout(min_height="300px", overflow="auto"))

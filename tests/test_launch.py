@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from toolkit.cli.launch import join_papermill_params, plain_report, report_arguments
+from toolkit.cli.launch import join_papermill_params, plain_report
 from toolkit.jupyter import prespawn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,9 @@ CHARTS = ROOT / "tests" / "fixtures" / "charts_report.ipynb"
     ],
 )
 def test_report_arguments_read(argv: list[str], expected: tuple[str | None, str | None]) -> None:
-    assert report_arguments(argv) == expected
+    found = plain_report(argv)  # the kernel's early start takes the notebook and the pack from it
+    assert found is not None
+    assert (found.get("notebook"), found.get("pack")) == expected
 
 
 @pytest.mark.parametrize(
@@ -45,7 +47,7 @@ def test_report_arguments_read(argv: list[str], expected: tuple[str | None, str 
     ],
 )
 def test_anything_else_is_left_to_the_cli(argv: list[str]) -> None:
-    assert report_arguments(argv) is None
+    assert plain_report(argv) is None
 
 
 def test_an_early_kernel_is_adopted_only_for_the_same_run(tmp_path: Path) -> None:

@@ -77,28 +77,18 @@ def _is_option(arg: str) -> bool:
     return False
 
 
-def report_arguments(argv: Sequence[str]) -> tuple[str | None, str | None] | None:
-    """(notebook, pack) of a plain `report` command line (`plain_report`), else None."""
-    found = plain_report(argv)
-    return None if found is None else (found.get("notebook"), found.get("pack"))
-
-
-def prespawn_report_kernel(argv: Sequence[str]) -> None:
-    """Start the kernel interpreter of `toolkit report ARGV` now, if the arguments are plain."""
-    parsed = report_arguments(argv)
-    if parsed is None:
-        return
+def prespawn_report_kernel(found: dict[str, Any]) -> None:
+    """Start the kernel interpreter of the plain `toolkit report` line `found` (`plain_report`) now."""
     from toolkit.errors import ToolkitError
     from toolkit.jupyter.prespawn import prespawn_for_adoption
     from toolkit.report.notebook import NotebookSource
     from toolkit.report.plan import kernel_env_for
 
-    notebook, pack = parsed
     try:
-        source = NotebookSource.read(notebook)
+        source = NotebookSource.read(found.get("notebook"))
     except (ToolkitError, OSError):
-        return  # the CLI will say what is wrong
-    prespawn_for_adoption(source.path.parent, kernel_env_for(pack), source.imports)
+        return  # the report's own check will say what is wrong
+    prespawn_for_adoption(source.path.parent, kernel_env_for(found.get("pack")), source.imports)
 
 
 def _run_cli() -> None:
@@ -177,9 +167,9 @@ def main() -> None:
     try:
         if is_help_request(sys.argv[1:]):
             serve_help(sys.argv[1:], _run_cli)
-        prespawn_report_kernel(sys.argv[1:])
         plain = plain_report(sys.argv[1:])
         if plain is not None:
+            prespawn_report_kernel(plain)
             run_plain_report(plain)
             return
         _run_cli()

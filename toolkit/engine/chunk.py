@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from toolkit.engine.draws import PRE_DRAWN_VISITS, Draws, FloatArray, IntArray
-from toolkit.engine.ladder import decision_times, first_tier_transfers, trigger_times
+from toolkit.engine.ladder import decision_times, first_tier_transfers, tier_waits, trigger_times
 from toolkit.engine.memo import per_object
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values, sample_parameter, sample_parameters
@@ -220,15 +220,10 @@ def exponential_items(models: Sequence[Model]) -> NDArray[np.bool_]:
     decided (ruled out, or without a trigger) or decided without a wait (a will of 1 in every model)
     skips its place in the stream (`Draws.initial`)."""
     base = models[0]
-
-    def waits(model: Model, r: int) -> bool:
-        i = int(model.will_param[r])
-        return i >= 0 and (bool(model.parameters.sampled()[i]) or model.parameters.value[i] < 1.0)
-
     tiers = [
         status != "ruled_out"
         and base.triggers[r] is not None
-        and any(waits(model, r) for model in models)
+        and any(tier_waits(model, r) for model in models)
         for r, status in enumerate(base.status)
     ]
     return np.concatenate([np.ones(len(base.technologies), bool), np.asarray(tiers, dtype=bool)])

@@ -56,7 +56,7 @@ class Draws:
         on which items are drawn (common random numbers across runs that sample different
         parameters). Single precision: 2**-24 resolution is far finer than any band or estimate here,
         and it halves the cost of drawing parameters per path. An Exp(1) is -ln of a uniform on
-        (0, 1) of 31-bit resolution (`fill_exponentials`)."""
+        (0, 1] of 24-bit resolution (`fill_exponentials`)."""
         exp_want = (
             np.ones(exponentials, bool)
             if isinstance(exponentials, int)
@@ -124,8 +124,11 @@ def fill_uniforms(g: np.random.Generator, out: FloatArray) -> None:
 
 def fill_exponentials(g: np.random.Generator, out: FloatArray) -> None:
     """Fill the contiguous float32 array `out` with Exp(1) draws, one 32-bit number each (so they
-    can be skipped like uniforms): -ln((k + 1/2) / 2**31) for k the top 31 bits, in (0, 22.2]. This
-    costs less than numpy's single-precision ziggurat (and the ziggurat could not be skipped)."""
+    can be skipped like uniforms): -ln((k + 1/2) / 2**31) for k the top 31 bits, in [0, 22.2]; k is
+    rounded to single precision (24 significant bits), so the top 64 values of k give exactly 0
+    (about 3e-8 of the draws: a stay of an absorbing phase is then 0 * inf, nan, which the walk
+    treats as never ending). This costs less than numpy's single-precision ziggurat (and the
+    ziggurat could not be skipped)."""
     _fill(g, out, _exponentials)
 
 

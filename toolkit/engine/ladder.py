@@ -101,6 +101,13 @@ def _first_joint(
     return out
 
 
+def tier_waits(model: Model, r: int) -> bool:
+    """Whether tier `r`'s decision waits Exp(1) / -ln(1 - will) after its trigger and lag: its
+    will is banded or a point below 1 (a will of 1, or none, decides at once)."""
+    i = int(model.will_param[r])
+    return i >= 0 and (bool(model.parameters.sampled()[i]) or model.parameters.value[i] < 1.0)
+
+
 def decision_times(
     model: Model,
     values: Values,
@@ -119,7 +126,7 @@ def decision_times(
         np.add(trigger[r], lag, out=out[r])
         will_param = model.will_param[r]
         will = values[will_param] if will_param >= 0 else 1.0
-        if isinstance(will, np.ndarray) or will < 1.0:  # will 1 -> no wait
+        if tier_waits(model, r):  # the Exp(1) item `exponential_items` draws for it
             # the wait is Exp(1) / -ln(1 - will); will 0 -> never (inf)
             rate = np.atleast_1d(hazard(will))
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -321,7 +321,7 @@ def test_fast_specs_use_stable_dataset_names(state: ExplorerState) -> None:
     for name in CHART_NAMES:
         spec = state.specs[name]
         validate_jsonschema(spec, schema)
-        for stable, _, _ in SOURCES[name]:
+        for stable in SOURCES[name]:
             assert stable in spec["datasets"]
             assert f'{{"name": "{stable}"}}' in json.dumps(spec)
     assert state.specs["phases"]["data"] == {"name": "phases"}

@@ -27,7 +27,7 @@ import traitlets
 from toolkit.explore.specs import CHART_NAMES, SOURCES
 
 JS: Final = Path(__file__).resolve().parent / "live_charts.js"
-RUN_DATASETS: Final = {name: frozenset(s for s, _, _ in SOURCES[name]) for name in CHART_NAMES}
+RUN_DATASETS: Final = {name: frozenset(SOURCES[name]) for name in CHART_NAMES}
 
 
 @functools.cache

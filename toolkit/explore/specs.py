@@ -32,15 +32,12 @@ if TYPE_CHECKING:
     from toolkit.pack.load import Pack
 
 CHART_NAMES: Final = ("phases", "transfers", "responses", "policy")
-#: per chart: the run datasets it inlines, as (stable name, result output, its columns: the rows'
-#: keys); the policy table depends on the model's triggers only and has none
-SOURCES: Final[dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]]] = {
-    "phases": (("phases", "phases", ("month", "phase", "probability")),),
-    "transfers": (
-        ("transfer_tiers", "transfer_tiers", ("month", "tier", "probability")),
-        ("transfers", "transfers", ("month", "technology", "tier", "probability")),
-    ),
-    "responses": (("responses", "responses", ("month", "level", "probability")),),
+#: per chart: the result outputs it inlines, each as the named dataset of the same name; the
+#: policy table depends on the model's triggers only and has none
+SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "phases": ("phases",),
+    "transfers": ("transfer_tiers", "transfers"),
+    "responses": ("responses",),
     "policy": (),
 }
 
@@ -66,7 +63,7 @@ class ChartSpecs:
 
     def spec(self, name: str, result: SimulationResult, month0: dt.date | None) -> Spec:
         key = _structure(name, result, month0)
-        inputs = tuple(result.grid(output).prob for _, output, _ in SOURCES[name])
+        inputs = tuple(result.grid(output).prob for output in SOURCES[name])
         last = self._last.get(name)
         if last is not None and last[0] == key and _same(last[1], inputs):
             return last[2]
@@ -74,7 +71,7 @@ class ChartSpecs:
             spec = self.full(name, result, month0)
         elif key not in self._templates:
             spec = self.full(name, result, month0)
-            names = {stable for stable, _, _ in SOURCES[name]}
+            names = set(SOURCES[name])
             if len(self._templates) >= MAX_TEMPLATES:  # e.g. a long drag of the horizon slider
                 self._templates.pop(next(iter(self._templates)))  # the oldest
             self._templates[key] = spec if names <= set(spec.get("datasets", {})) else None
@@ -132,7 +129,7 @@ def _structure(name: str, result: SimulationResult, month0: dt.date | None) -> t
     """What a chart's spec depends on besides its data: the run's caption, month 0 and its outputs'
     ladders (the frames' Enum orders: axes, legends, stack order) and month type (the step)."""
     ladders = []
-    for _, output, _ in SOURCES[name]:
+    for output in SOURCES[name]:
         grid = result.grid(output)
         extra = tuple((col, tuple(dtype.categories.to_list())) for col, dtype, _ in grid.extra)
         ladders.append((grid.key, grid.items, extra))
@@ -150,7 +147,7 @@ def _rows(name: str, result: SimulationResult) -> dict[str, list[dict[str, Any]]
     inlines costs the fast path, never a wrong chart."""
     from toolkit.charts.model_charts import PROB_DIGITS
 
-    return {stable: result.chart_rows(output, PROB_DIGITS) for stable, output, _ in SOURCES[name]}
+    return {output: result.chart_rows(output, PROB_DIGITS) for output in SOURCES[name]}
 
 
 def _renamed(spec: Spec, rows: Mapping[str, list[dict[str, Any]]]) -> Spec:

@@ -13,6 +13,7 @@ symbolic link (it could point anywhere). Only the standard library is imported h
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -54,8 +55,11 @@ class PackSummary:
     start: dt.date  # pack.yaml publication.date
     _build: Callable[[], Pack] = field(repr=False, compare=False)
 
+    def __post_init__(self) -> None:  # the pack is built once, however many callers ask
+        object.__setattr__(self, "_build", functools.cache(self._build))
+
     def pack(self) -> Pack:
-        """The loaded pack, its frames built from the rows checked (polars is imported now)."""
+        """The loaded pack, its frames built from the rows checked (polars is imported now), once."""
         return self._build()
 
 

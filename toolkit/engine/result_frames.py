@@ -22,7 +22,7 @@ from toolkit.engine.model import Model
 Column = tuple[str, pl.Enum, tuple[str, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # an array field: compared by identity, never by ==
 class Grid:
     """One month-by-month output before it is a frame: `prob[i, t]` is the probability of item `i`
     of the `key` ladder (`dtype`'s order) in period `t`; `extra` columns are read off the item (the

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from toolkit.jupyter.kernels import Kernel, _idle, _ready_client_class, _reply
+from toolkit.jupyter.kernels import Kernel, _iopub_live, _ready_client_class, _reply
 
 
 class FakeChannel:
@@ -45,7 +45,7 @@ def test_reply_skips_other_requests_and_gives_up_when_nothing_comes() -> None:
     assert asyncio.run(_reply(FakeChannel([msg("other")]), "mine", wait=1.0)) is None
 
 
-def test_idle_needs_this_requests_idle_status() -> None:
+def test_iopub_live_needs_this_requests_idle_status() -> None:
     iopub = FakeChannel(
         [
             msg("warm-up", "status", "idle"),  # another request's: not proof for ours
@@ -53,9 +53,21 @@ def test_idle_needs_this_requests_idle_status() -> None:
             msg("mine", "status", "idle"),
         ]
     )
-    assert asyncio.run(_idle(iopub, "mine", wait=1.0)) is True
+    assert asyncio.run(_iopub_live(iopub, "mine", wait=1.0)) is True
     lost = FakeChannel([msg("mine", "status", "busy")])  # IOPub not connected yet: ask again
-    assert asyncio.run(_idle(lost, "mine", wait=1.0)) is False
+    assert asyncio.run(_iopub_live(lost, "mine", wait=1.0)) is False
+
+
+def test_a_welcome_proves_iopub_live_when_the_idle_status_was_lost() -> None:
+    """A client that connected before its kernel bound its sockets loses the first idle status
+    (ZeroMQ's slow joiner); the kernel's `iopub_welcome` to the new subscription is proof enough."""
+    welcomed = FakeChannel(
+        [
+            msg("mine", "status", "busy"),
+            {"parent_header": {}, "msg_type": "iopub_welcome", "content": {"subscription": ""}},
+        ]
+    )
+    assert asyncio.run(_iopub_live(welcomed, "mine", wait=1.0)) is True
 
 
 def test_report_kernels_use_the_ready_client(tmp_path: Path) -> None:
@@ -73,6 +85,30 @@ def test_report_kernels_use_the_ready_client(tmp_path: Path) -> None:
     finally:
         kernel.shutdown()
     assert kernel.km is None
+
+
+def test_the_report_kernel_welcomes_a_new_iopub_subscriber(tmp_path: Path) -> None:
+    """What the ready client relies on when the idle status is lost: ipykernel greets every new
+    IOPub subscription with an `iopub_welcome` message."""
+    kernel = Kernel(cwd=tmp_path).start()
+    try:
+        assert kernel.km is not None
+        kc = kernel.km.client()
+        kc.start_channels()
+        try:
+
+            async def welcome() -> dict[str, Any]:
+                while True:
+                    found: dict[str, Any] = await kc.iopub_channel.get_msg(timeout=60)
+                    if found["msg_type"] == "iopub_welcome":
+                        return found
+
+            greeting = asyncio.run(asyncio.wait_for(welcome(), 90))
+        finally:
+            kc.stop_channels()
+        assert greeting["parent_header"] == {}
+    finally:
+        kernel.shutdown()
 
 
 def test_shutdown_reaps_the_kernel_process(tmp_path: Path) -> None:

@@ -295,9 +295,13 @@ def _ready_client_class() -> type:
     jupyter_client's version, after the kernel_info reply, waits for IOPub to stay quiet for 0.2 s
     (and up to 0.2 s more to see it connected): ~0.3 s of every report, papermill making a new client
     per notebook. This one waits for exactly what proves the client ready: the reply to its
-    kernel_info request on the shell channel and that request's `idle` status on IOPub (so the IOPub
-    subscription is live); if either is missing, it asks again, as jupyter_client does. Messages
-    that belong to other requests need no flush: nbclient matches replies and outputs to its requests.
+    kernel_info request on the shell channel, and on IOPub either that request's `idle` status or
+    the kernel's `iopub_welcome` (ipykernel >= 7 greets each new subscriber: the subscription is
+    live). If either is missing, it asks again, as jupyter_client does. The welcome matters when the
+    client connects before the kernel has bound its sockets (a report's kernel still importing): the
+    idle status is then published before the subscription reaches the kernel (ZeroMQ's "slow
+    joiner") and lost, and waiting 0.2 s to ask again cost ~0.2 s of a report. Messages that belong
+    to other requests need no flush: nbclient matches replies and outputs to its requests.
 
     It starts no heartbeat channel: a client made by its kernel manager asks the manager whether the
     kernel lives (the process), never the heartbeat, and stopping the heartbeat's thread waits for its
@@ -323,8 +327,8 @@ def _ready_client_class() -> type:
                 msg_id = self.kernel_info()
                 reply = await _reply(self.shell_channel, msg_id, wait=1.0)
                 # a status published before IOPub's subscription took effect is lost (ZeroMQ's
-                # "slow joiner"): after 0.2 s without it, ask again (as jupyter_client does)
-                if reply is not None and await _idle(self.iopub_channel, msg_id, wait=0.2):
+                # "slow joiner"): after 0.2 s without it or a welcome, ask again
+                if reply is not None and await _iopub_live(self.iopub_channel, msg_id, wait=0.2):
                     self._handle_kernel_info_reply(reply)
                     return
                 if not await self._async_is_alive():
@@ -348,14 +352,17 @@ async def _reply(channel: Any, msg_id: str, *, wait: float) -> dict[str, Any] | 
     return None
 
 
-async def _idle(channel: Any, msg_id: str, *, wait: float) -> bool:
-    """True once IOPub shows request `msg_id` finished (`status: idle`), within `wait` seconds."""
+async def _iopub_live(channel: Any, msg_id: str, *, wait: float) -> bool:
+    """True once IOPub shows request `msg_id` finished (`status: idle`) or greets the subscription
+    (`iopub_welcome`), within `wait` seconds: either proves the subscription live."""
     end = time.monotonic() + wait
     while (left := end - time.monotonic()) > 0:
         try:
             msg: dict[str, Any] = await channel.get_msg(timeout=left)
         except Empty:
             return False
+        if msg.get("msg_type") == "iopub_welcome":
+            return True
         if (
             msg.get("parent_header", {}).get("msg_id") == msg_id
             and msg.get("msg_type") == "status"

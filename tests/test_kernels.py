@@ -14,8 +14,15 @@ from queue import Empty
 from typing import Any
 
 import pytest
+import zmq
 
-from toolkit.jupyter.kernels import Kernel, _iopub_live, _ready_client_class, _reply
+from toolkit.jupyter.kernels import (
+    RECONNECT_MS,
+    Kernel,
+    _iopub_live,
+    _ready_client_class,
+    _reply,
+)
 
 
 class FakeChannel:
@@ -78,6 +85,9 @@ def test_report_kernels_use_the_ready_client(tmp_path: Path) -> None:
         assert isinstance(kc, _ready_client_class())
         kc.start_channels()
         try:
+            # it retries a kernel that is not listening yet every 10 ms, not ZeroMQ's 100 ms
+            for channel in (kc.shell_channel, kc.iopub_channel, kc.control_channel):
+                assert channel.socket.getsockopt(zmq.RECONNECT_IVL) == RECONNECT_MS == 10
             asyncio.run(asyncio.wait_for(kc.wait_for_ready(timeout=60), 90))
         finally:
             kc.stop_channels()

@@ -136,3 +136,26 @@ def test_a_memo_gives_the_runs_it_serves_exactly(pack: Pack) -> None:
     tiny = DrawMemo(max_bytes=1)
     simulate(model, paths=20_000, months=12, seed=5, memo=tiny)
     assert len(tiny._entries) == 1  # beyond its budget only the newest chunk stays
+
+
+def test_a_memo_at_its_budget_does_not_grow_as_a_band_moves(pack: Pack) -> None:
+    """Each new band of a parameter is new per-path draws; past the budget the memo keeps only those
+    of the run it just served (and still serves each run exactly)."""
+    from toolkit.engine.drawmemo import DrawMemo
+    from toolkit.engine.simulation import simulate
+
+    model = compile_model(pack, "baseline")
+    first = DrawMemo()
+    simulate(model, paths=2_000, months=12, seed=5, memo=first)
+    memo = DrawMemo(max_bytes=first.nbytes)  # room for one run's draws, no more
+    sampled = int(model.parameters.sampled().sum())
+    for k in range(12):
+        band = {"value": 0.3, "low": 0.1 + 0.01 * k, "high": 0.5}
+        plain = simulate(model, paths=2_000, months=12, seed=5, rate_westward_to_rear=band)
+        kept = simulate(model, paths=2_000, months=12, seed=5, memo=memo, rate_westward_to_rear=band)  # fmt: skip
+        assert np.array_equal(plain.counts.occupancy, kept.counts.occupancy)
+        assert np.array_equal(plain.counts.decided, kept.counts.decided)
+        assert memo.nbytes <= first.nbytes
+        (entry,) = memo._entries.values()
+        assert len(entry.values) == sampled
+    assert memo.hits == 11

@@ -12,7 +12,8 @@ Keys: the generators' states before the draws, the block sizes, which uniform an
 drawn (`Draws.initial`'s arguments: its numbers are a function of them), then, per
 parameter, its index, value, band, distribution and type (`sample_parameter`'s inputs besides its
 uniforms). Kept arrays are read-only (a kernel that wrote into one would raise, not corrupt a later
-run); the oldest entries go first beyond `max_bytes`.
+run). Beyond `max_bytes` the oldest entries go first; the newest stays, but keeps only the parameter
+draws of the run just served (so moving a band again and again cannot grow it without end).
 """
 
 from __future__ import annotations
@@ -40,7 +41,11 @@ class _Entry:
     drawn: int
     after: list[Mapping[str, Any]]  # the generators' states after the draws
     values: dict[tuple[Any, ...], NDArray[np.floating[Any]]] = field(default_factory=dict)
-    nbytes: int = 0
+    base_nbytes: int = 0  # the draws' own arrays
+
+    @property
+    def nbytes(self) -> int:
+        return self.base_nbytes + sum(v.nbytes for v in self.values.values())
 
 
 def _frozen(a: FloatArray) -> FloatArray:
@@ -88,20 +93,22 @@ class DrawMemo:
                 after=[g.bit_generator.state for g in rngs],
             )
             arrays = [*uniforms, *exps, draws.stay, draws.step]
-            entry.nbytes = sum(a.nbytes for a in arrays)
+            entry.base_nbytes = sum(a.nbytes for a in arrays)
         else:
             self.hits += 1
             draws.stay, draws.step, draws.drawn = entry.stay, entry.step, entry.drawn
             for g, state in zip(rngs, entry.after, strict=True):
                 g.bit_generator.state = state
         self._entries[key] = entry  # the newest last
-        values = self._values(entry, table)
-        self._evict()
+        values, rows = self._values(entry, table)
+        self._evict(rows)
         return draws, list(entry.uniforms), list(entry.exponentials), values
 
-    def _values(self, entry: _Entry, table: ParameterTable) -> Values:
+    def _values(self, entry: _Entry, table: ParameterTable) -> tuple[Values, set[tuple[Any, ...]]]:
+        """The parameters' values, and the keys of the per-path draws they used."""
         sampled = table.sampled()
         values: Values = []
+        rows: set[tuple[Any, ...]] = set()
         for i in range(len(table.ids)):
             if not sampled[i]:  # a point: its value, nothing drawn
                 values.append(sample_parameter(table, i, entry.uniforms[i], False))
@@ -118,13 +125,20 @@ class DrawMemo:
             if drawn is None:
                 drawn = np.asarray(sample_parameter(table, i, entry.uniforms[i], True))
                 entry.values[row] = _frozen(drawn)
-                entry.nbytes += drawn.nbytes
+            rows.add(row)
             values.append(drawn)
-        return values
+        return values, rows
 
-    def _evict(self) -> None:
-        """Drop the oldest entries beyond `max_bytes` (the newest always stays)."""
-        while len(self._entries) > 1 and sum(e.nbytes for e in self._entries.values()) > (
-            self.max_bytes
-        ):
+    def _evict(self, newest_rows: set[tuple[Any, ...]]) -> None:
+        """Drop the oldest entries beyond `max_bytes`; if the newest alone is beyond it, drop its
+        parameter draws that the run just served did not use."""
+        while len(self._entries) > 1 and self.nbytes > self.max_bytes:
             self._entries.pop(next(iter(self._entries)))
+        if self.nbytes > self.max_bytes:
+            newest = self._entries[next(reversed(self._entries))]
+            newest.values = {k: v for k, v in newest.values.items() if k in newest_rows}
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes of every kept array."""
+        return sum(e.nbytes for e in self._entries.values())

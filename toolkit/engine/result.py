@@ -18,7 +18,7 @@ import polars as pl
 from toolkit.engine.chunk import Counts, PathSamples
 from toolkit.engine.defaults import DEFAULT_WITHIN  # the "within" month when none is asked for
 from toolkit.engine.model import Model
-from toolkit.engine.result_frames import Grid, ResultFrames
+from toolkit.engine.result_frames import Grid, ResultFrames, month_dtype
 from toolkit.engine.validate import check_within
 from toolkit.errors import ParameterError, shown
 
@@ -72,6 +72,11 @@ class SimulationResult:
     def period(self, month: float) -> int:
         """The reporting period that ends at `month` (clipped to the run)."""
         return min(max(int(np.floor(month / self.step + 1e-9)), 0), self.periods)
+
+    def month(self, period: int) -> int | float:
+        """The month reporting period `period` ends at: a whole month when `step` is 1 (as the
+        frames' `month` column, `toolkit.engine.result_frames.month_dtype`)."""
+        return int(period) if self.step == 1 else float(period * self.step)
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -230,7 +235,7 @@ class SimulationResult:
         hits = np.flatnonzero(cum >= self.paths / 2)
         if not hits.size:
             return None
-        return int(hits[0]) if self.step == 1 else float(hits[0] * self.step)
+        return self.month(int(hits[0]))
 
     def summary(self, within: int | None = None) -> dict[str, Any]:
         """Key figures: P(reached/transferred/decided within `within` months and the horizon),
@@ -307,7 +312,7 @@ class SimulationResult:
             parts.append(
                 frame.select(
                     pl.lit(name).alias("output"),
-                    pl.col("month").cast(pl.Float64 if self.step != 1 else pl.Int32),
+                    pl.col("month").cast(month_dtype(self.step)),
                     pl.col(key).cast(pl.String).alias("item"),
                     pl.col("probability"),
                 )

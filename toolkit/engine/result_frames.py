@@ -50,7 +50,7 @@ class ResultFrames:
     def month_values(self, n: int) -> pl.Series:
         """The `month` column's values of periods 0..n-1: whole months, or period ends in months."""
         months = self._months(n)
-        return pl.Series(months, dtype=pl.Int32 if self.step == 1 else pl.Float64)
+        return pl.Series(months, dtype=month_dtype(self.step))
 
     def _months(self, n: int) -> np.ndarray:
         return np.arange(n) if self.step == 1 else np.arange(n) * float(self.step)
@@ -125,7 +125,7 @@ class ResultFrames:
         return pl.DataFrame(
             {
                 "tier": pl.Series(np.repeat(list(self.model.responses), m), dtype=self.response),
-                "month": pl.Series(months * r, dtype=pl.Int32 if self.step == 1 else pl.Float64),
+                "month": pl.Series(months * r, dtype=month_dtype(self.step)),
                 "probability": (decided / self.paths).ravel(),
             }
         )
@@ -173,6 +173,12 @@ def _row_keys(
 
 
 @lru_cache(maxsize=64)
+def month_dtype(step: float) -> pl.DataType:
+    """The `month` column's type: whole months (Int32) when the reporting period is one month,
+    else the periods' ends in months (Float64)."""
+    return pl.Int32() if step == 1 else pl.Float64()
+
+
 def enum(names: tuple[str, ...]) -> pl.Enum:
     """The Enum of a ladder (made once: a Polars Enum takes tens of microseconds to make)."""
     return pl.Enum(list(names))

@@ -129,7 +129,7 @@ def _decision_times(result: SimulationResult) -> dict[str, tuple[float, float | 
     for tier, running in zip(result.model.responses, cum, strict=True):
         reached = float(running[-1])
         period = int(np.argmax(running >= 0.5 * reached - 1e-12))
-        month = period if result.step == 1 else period * result.step
+        month = result.month(period)
         out[tier] = (reached, month if reached > 0 else None)
     return out
 

@@ -54,6 +54,15 @@ class ToolkitError(Exception):
     """An error meant for the user: its message is one readable line; the CLI exits non-zero."""
 
 
+ERROR_EXIT: Final = 2
+"""The command line's exit status for a `ToolkitError`."""
+
+
+def error_line(exc: BaseException) -> str:
+    """How the command line reports an error meant for the user: one line, no traceback."""
+    return f"error: {exc}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in a pack: where it is and what is wrong."""

@@ -136,7 +136,7 @@ def run_plain_report(found: dict[str, Any]) -> None:
     from pathlib import Path
 
     from toolkit.cli.report_run import run_report
-    from toolkit.errors import ToolkitError
+    from toolkit.errors import ERROR_EXIT, ToolkitError, error_line
 
     def path(key: str) -> Path | None:
         return Path(found[key]) if key in found else None
@@ -151,8 +151,8 @@ def run_plain_report(found: dict[str, Any]) -> None:
             pack=path("pack"),
         )
     except ToolkitError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        sys.exit(2)
+        sys.stderr.write(error_line(exc) + "\n")
+        sys.exit(ERROR_EXIT)
     finally:
         gc.freeze()  # as the CLI's main: no final collection over everything a report loaded
     sys.stdout.write(f"{written}\n")

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import ERROR_EXIT, ToolkitError, error_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,7 +73,7 @@ def handles_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ToolkitError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            typer.echo(error_line(exc), err=True)
+            raise typer.Exit(ERROR_EXIT) from None
 
     return wrapper  # type: ignore[return-value]

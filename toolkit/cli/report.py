@@ -122,6 +122,7 @@ def sweep_command(
 ) -> None:
     """Render one report per combination of --grid values, and an index.html listing them."""
     from toolkit.cli.report_run import check_papermill_style
+    from toolkit.errors import error_line
     from toolkit.jupyter.nbparams import parse_assignments, split_values
     from toolkit.report.sweep import SweepInterrupted, sweep
 
@@ -143,7 +144,7 @@ def sweep_command(
             shared_assets=shared_assets,
         )
     except SweepInterrupted as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(error_line(exc), err=True)
         raise typer.Exit(130) from None
     typer.echo(str(result.index))
 

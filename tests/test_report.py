@@ -1043,3 +1043,26 @@ def test_markdown_naming_an_image_file_is_rendered_afresh(tmp_path: Path) -> Non
     after = exporter.markdown2html(context, cell["source"])
     assert "data:image/png;base64," not in before
     assert "data:image/png;base64," in after  # the file as it is at export time
+
+
+def test_reading_a_notebook_without_cell_ids_does_not_warn(tmp_path: Path) -> None:
+    """A hand-edited notebook (nbformat 4.5) whose cells lack ids: papermill's read of it already
+    warns; the toolkit's own read before it stays quiet, so the user sees the warning once."""
+    import warnings
+
+    from toolkit.report.notebook import NotebookInfo
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_markdown_cell("# Title")]
+    data = json.loads(nbformat.writes(nb))
+    for c in data["cells"]:
+        del c["id"]
+    path = tmp_path / "noids.ipynb"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        info = NotebookInfo.read(path)
+    assert info.title == "Title"
+    assert [str(w.message) for w in caught] == []

@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ToolkitError
 from toolkit.files import data_dir
@@ -47,18 +47,25 @@ class NotebookInfo:
 
     @classmethod
     def from_source(cls, source: NotebookSource) -> NotebookInfo:
+        import warnings
+
         import nbformat
+        from nbformat.warnings import MissingIDFieldWarning
 
         from toolkit.jupyter.nbparams import inspect_parameters
 
-        try:
-            nb = nbformat.reads(source.data.decode("utf-8"), as_version=4)
-        except Exception as exc:  # any parse error: one line
-            raise ToolkitError(f"{source.path.name}: not a readable notebook ({exc})") from None
+        with warnings.catch_warnings():
+            # a cell without an id: papermill warns once as it runs the notebook, not these reads too
+            warnings.simplefilter("ignore", MissingIDFieldWarning)
+            try:
+                nb = nbformat.reads(source.data.decode("utf-8"), as_version=4)
+            except Exception as exc:  # any parse error: one line
+                raise ToolkitError(f"{source.path.name}: not a readable notebook ({exc})") from None
+            parameters = inspect_parameters(source.path)
         return cls(
             path=source.path,
             sha256=hashlib.sha256(source.data).hexdigest(),
-            parameters=inspect_parameters(source.path),
+            parameters=parameters,
             imports=source.imports,
             title=_title(nb, source.path),
         )
@@ -71,6 +78,7 @@ class NotebookSource:
     path: Path
     data: bytes
     imports: list[str]
+    document: dict[str, Any]  # the parsed JSON, as read (not validated by nbformat)
 
     @classmethod
     def read(cls, notebook: str | os.PathLike[str] | None) -> NotebookSource:
@@ -84,10 +92,11 @@ class NotebookSource:
             raise ToolkitError(f"notebook not found: {path}")
         data = path.read_bytes()
         try:
-            imports = notebook_imports(json.loads(data))
+            document = json.loads(data)
+            imports = notebook_imports(document)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ToolkitError(f"{path.name}: not a readable notebook ({exc})") from None
-        return cls(path, data, imports)
+        return cls(path, data, imports, document)
 
 
 def _title(nb: NotebookNode, path: Path) -> str:

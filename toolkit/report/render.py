@@ -329,10 +329,8 @@ class _ExportPrep:
 
 def _markdown_cells(source: NotebookSource) -> list[dict[str, Any]]:
     """The notebook's Markdown cells as nbformat reads them (source lines joined); [] if unreadable."""
-    import json
-
     try:
-        cells = json.loads(source.data)["cells"]
+        cells = source.document["cells"]
         return [
             {**cell, "source": "".join(src) if isinstance(src := cell.get("source"), list) else src}
             for cell in cells

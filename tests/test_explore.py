@@ -719,21 +719,45 @@ def test_python_api_rejects_unknown_names_and_out_of_range_values(ex: Explorer) 
 
 # -- debouncing --------------------------------------------------------------------------------
 def test_slider_events_are_debounced_on_the_event_loop(pack: Pack) -> None:
-    ex = Explorer(pack, paths=PATHS, debounce=0.05)
+    """A drag is many slider events: each replaces the update the one before scheduled on the event
+    loop, so one update runs, `debounce` seconds after the last event. The debounce is long here and
+    the test reads the scheduled timers, not the clock: with a short one, a machine stalled for longer
+    than it between two events would rightly update mid-drag (a timing test failed that way)."""
+    ex = Explorer(pack, paths=PATHS, debounce=30)
 
-    async def drag() -> tuple[int, int]:
+    async def drag() -> None:
+        loop = asyncio.get_running_loop()
         start = ex.updates
+        handles = []
         for value in (0.2, 0.3, 0.4, 0.5):
             ex.sliders["lethal_will"].value = value
-            await asyncio.sleep(0.005)
-        during = ex.updates - start
-        await asyncio.sleep(0.3)
-        return during, ex.updates - start
+            assert isinstance(ex._pending, asyncio.TimerHandle)
+            handles.append(ex._pending)
+            await asyncio.sleep(0)  # the loop runs between events, as in a kernel
+        assert ex.updates == start  # nothing ran during the drag
+        assert ex.overrides == {"lethal_will": 0.5}  # each event reached the state at once
+        assert [h.cancelled() for h in handles] == [True, True, True, False]
+        assert handles[-1].when() - loop.time() > 20  # the whole debounce after the last event
 
-    during, after = asyncio.run(drag())
-    assert during == 0
-    assert after == 1
-    assert ex.overrides == {"lethal_will": 0.5}
+    asyncio.run(drag())
+
+
+def test_a_debounced_update_runs_on_the_event_loop(pack: Pack) -> None:
+    """The scheduled update does run, by itself, once the sliders are still."""
+    ex = Explorer(pack, paths=PATHS, debounce=0.05)
+
+    async def move() -> int:
+        start = ex.updates
+        ex.sliders["lethal_will"].value = 0.5
+        for _ in range(1_000):  # until it has run (a liveness bound, not a timing check)
+            if ex.updates > start:
+                break
+            await asyncio.sleep(0.01)
+        return ex.updates - start
+
+    assert asyncio.run(move()) == 1
+    assert ex._pending is None
+    assert "= 0.50" in ex.readout
 
 
 def test_set_flushes_a_pending_update(pack: Pack) -> None:

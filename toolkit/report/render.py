@@ -345,15 +345,17 @@ def _prepare_export(
     executed: threading.Event | None = None,
     markdown_cells: list[dict[str, Any]] | None = None,
 ) -> HTMLExporter:
-    """Import nbconvert, compile the template and load the chart library ahead of execution, and render
-    `markdown_cells` (the notebook's) as the export will.
+    """Import nbconvert, compile the template, load the chart library and look up the footer's library
+    versions ahead of execution, and render `markdown_cells` (the notebook's) as the export will.
 
     The warm-up export only pays while the notebook still runs: once `executed` is set (a short
     notebook has finished first), it is skipped and the real export goes next."""
     from toolkit.jupyter import offline
     from toolkit.jupyter.html_export import make_exporter, prerender_markdown, warm_exporter
+    from toolkit.jupyter.provenance import library_versions
 
     exporter = make_exporter(show_code=show_code)
+    library_versions()  # for the footer: looked up here, not after the notebook has run
     if executed is None or not executed.is_set():
         warm_exporter(exporter)
     with contextlib.suppress(Exception):

@@ -1,4 +1,5 @@
-"""Per-object constants are remembered by identity, never confused with another object's."""
+"""Per-object constants are remembered by identity, never confused with another object's; a ladder's Enum
+is made once."""
 
 from __future__ import annotations
 
@@ -19,3 +20,13 @@ def test_per_object_remembers_by_identity_and_bounds_its_size() -> None:
     for _ in range(memo.SIZE + 1):
         constant(object())  # fills the cache; it is emptied, not grown
     assert constant(a) > 2  # computed again after the cache was emptied
+
+
+def test_a_ladders_enum_is_made_once() -> None:
+    """`result_frames.enum` is memoised (a Polars Enum takes tens of microseconds to make, and every
+    frame of every explorer update asks for the ladders' Enums)."""
+    from toolkit.engine.result_frames import enum
+
+    names = ("training", "westward", "frontline")
+    assert enum(names) is enum(names)
+    assert enum(names) == enum(tuple(names))

@@ -172,13 +172,13 @@ def _row_keys(
     )
 
 
-@lru_cache(maxsize=64)
 def month_dtype(step: float) -> pl.DataType:
     """The `month` column's type: whole months (Int32) when the reporting period is one month,
     else the periods' ends in months (Float64)."""
     return pl.Int32() if step == 1 else pl.Float64()
 
 
+@lru_cache(maxsize=64)
 def enum(names: tuple[str, ...]) -> pl.Enum:
     """The Enum of a ladder (made once: a Polars Enum takes tens of microseconds to make)."""
     return pl.Enum(list(names))

@@ -98,11 +98,14 @@ def test_report_kernels_use_the_ready_client(tmp_path: Path) -> None:
 
 
 def test_the_report_kernel_welcomes_a_new_iopub_subscriber(tmp_path: Path) -> None:
-    """What the ready client relies on when the idle status is lost: ipykernel greets every new
-    IOPub subscription with an `iopub_welcome` message."""
+    """What the ready client relies on when the idle status is lost: ipykernel greets a new IOPub
+    subscription with an `iopub_welcome` message, if it is the first (its XPUB socket passes on only
+    a topic's first subscription). So the toolkit's own client, which has run the warm-up here, as
+    in a sweep's reused kernel, must not hold one: papermill's client would then get no welcome."""
     kernel = Kernel(cwd=tmp_path).start()
     try:
         assert kernel.km is not None
+        assert kernel.run("1 + 1")["status"] == "ok"  # the toolkit's own client is up
         kc = kernel.km.client()
         kc.start_channels()
         try:

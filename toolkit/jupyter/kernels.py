@@ -158,7 +158,10 @@ class Kernel:
                 key=self.km.session.key, signature_scheme=self.km.session.signature_scheme
             )
             kc = self.km.client(session=session)
-            kc.start_channels()
+            # Shell replies only: it reads nothing else, and a second IOPub subscriber would get no
+            # welcome (the kernel's XPUB passes on only a topic's first subscription), so papermill's
+            # client, the one that reads outputs, must be the only one (`_ready_client_class`).
+            kc.start_channels(iopub=False, stdin=False)
             self.kc = kc
         return self.kc
 
@@ -300,8 +303,10 @@ def _ready_client_class() -> type:
     (and up to 0.2 s more to see it connected): ~0.3 s of every report, papermill making a new client
     per notebook. This one waits for exactly what proves the client ready: the reply to its
     kernel_info request on the shell channel, and on IOPub either that request's `idle` status or
-    the kernel's `iopub_welcome` (ipykernel >= 7 greets each new subscriber: the subscription is
-    live). If either is missing, it asks again, as jupyter_client does. The welcome matters when the
+    the kernel's `iopub_welcome` (ipykernel >= 7 greets a subscription to all topics when it is the
+    first: its XPUB socket passes on only a topic's first subscription, which is why the toolkit's
+    own client of a kernel subscribes to nothing). Any message received proves the subscription
+    live. If either is missing, it asks again, as jupyter_client does. The welcome matters when the
     client connects before the kernel has bound its sockets (a report's kernel still importing): the
     idle status is then published before the subscription reaches the kernel (ZeroMQ's "slow
     joiner") and lost, and waiting 0.2 s to ask again cost ~0.2 s of a report. Messages that belong
@@ -328,6 +333,7 @@ def _ready_client_class() -> type:
             # A report's client connects while its kernel still imports, before the kernel's
             # sockets exist; ZeroMQ then retries every RECONNECT_IVL (100 ms by default), and the
             # first request waited up to that long after the kernel was up. 10 ms: ~0.035 s less.
+            # (A client made by its kernel manager has a context of its own: nothing else shares it.)
             self.context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)
             super().start_channels(shell, iopub, stdin, False, control)
 

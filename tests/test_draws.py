@@ -138,24 +138,29 @@ def test_a_memo_gives_the_runs_it_serves_exactly(pack: Pack) -> None:
     assert len(tiny._entries) == 1  # beyond its budget only the newest chunk stays
 
 
-def test_a_memo_at_its_budget_does_not_grow_as_a_band_moves(pack: Pack) -> None:
-    """Each new band of a parameter is new per-path draws; past the budget the memo keeps only those
-    of the run it just served (and still serves each run exactly)."""
+@pytest.mark.parametrize("paths", [2_000, 40_000])  # one chunk; three (chunks of 16,384 paths)
+def test_a_memo_at_its_budget_does_not_grow_as_a_band_moves(pack: Pack, paths: int) -> None:
+    """Each new band of a parameter is new per-path draws; past the budget each entry drops those
+    its last run did not use before any entry goes, so a run of several chunks keeps every chunk's
+    draws (served from the memo every time) and the memo stays within one run's size."""
     from toolkit.engine.drawmemo import DrawMemo
     from toolkit.engine.simulation import simulate
 
     model = compile_model(pack, "baseline")
+    run = {"paths": paths, "months": 12, "seed": 5}
     first = DrawMemo()
-    simulate(model, paths=2_000, months=12, seed=5, memo=first)
+    simulate(model, **run, memo=first)  # type: ignore[arg-type]
+    chunks = len(first._entries)
+    assert chunks == (1 if paths == 2_000 else 3)
     memo = DrawMemo(max_bytes=first.nbytes)  # room for one run's draws, no more
     sampled = int(model.parameters.sampled().sum())
     for k in range(12):
         band = {"value": 0.3, "low": 0.1 + 0.01 * k, "high": 0.5}
-        plain = simulate(model, paths=2_000, months=12, seed=5, rate_westward_to_rear=band)
-        kept = simulate(model, paths=2_000, months=12, seed=5, memo=memo, rate_westward_to_rear=band)  # fmt: skip
+        plain = simulate(model, **run, rate_westward_to_rear=band)  # type: ignore[arg-type]
+        kept = simulate(model, **run, memo=memo, rate_westward_to_rear=band)  # type: ignore[arg-type]
         assert np.array_equal(plain.counts.occupancy, kept.counts.occupancy)
         assert np.array_equal(plain.counts.decided, kept.counts.decided)
         assert memo.nbytes <= first.nbytes
-        (entry,) = memo._entries.values()
-        assert len(entry.values) == sampled
-    assert memo.hits == 11
+        assert len(memo._entries) == chunks
+        assert all(len(entry.values) == sampled for entry in memo._entries.values())
+    assert (memo.misses, memo.hits) == (chunks, 11 * chunks)

@@ -12,8 +12,10 @@ Keys: the generators' states before the draws, the block sizes, which uniform an
 drawn (`Draws.initial`'s arguments: its numbers are a function of them), then, per
 parameter, its index, value, band, distribution and type (`sample_parameter`'s inputs besides its
 uniforms). Kept arrays are read-only (a kernel that wrote into one would raise, not corrupt a later
-run). Beyond `max_bytes` the oldest entries go first; the newest stays, but keeps only the parameter
-draws of the run just served (so moving a band again and again cannot grow it without end).
+run). Beyond `max_bytes`, each entry first drops the parameter draws its last run did not use (oldest
+entry first: a slider's earlier values), then the oldest entries go (the newest always stays), so a
+run of several chunks keeps its chunks' draws and moving a slider again and again cannot grow the
+memo without end.
 """
 
 from __future__ import annotations
@@ -41,11 +43,20 @@ class _Entry:
     drawn: int
     after: list[Mapping[str, Any]]  # the generators' states after the draws
     values: dict[tuple[Any, ...], NDArray[np.floating[Any]]] = field(default_factory=dict)
+    used: set[tuple[Any, ...]] = field(
+        default_factory=set
+    )  # the keys of `values` its last run used
     base_nbytes: int = 0  # the draws' own arrays
+    values_nbytes: int = 0  # the arrays in `values`
 
     @property
     def nbytes(self) -> int:
-        return self.base_nbytes + sum(v.nbytes for v in self.values.values())
+        return self.base_nbytes + self.values_nbytes
+
+    def keep_used(self) -> None:
+        """Drop the parameter draws the last run did not use."""
+        self.values = {k: v for k, v in self.values.items() if k in self.used}
+        self.values_nbytes = sum(v.nbytes for v in self.values.values())
 
 
 def _frozen(a: FloatArray) -> FloatArray:
@@ -100,8 +111,8 @@ class DrawMemo:
             for g, state in zip(rngs, entry.after, strict=True):
                 g.bit_generator.state = state
         self._entries[key] = entry  # the newest last
-        values, rows = self._values(entry, table)
-        self._evict(rows)
+        values, entry.used = self._values(entry, table)
+        self._evict()
         return draws, list(entry.uniforms), list(entry.exponentials), values
 
     def _values(self, entry: _Entry, table: ParameterTable) -> tuple[Values, set[tuple[Any, ...]]]:
@@ -125,18 +136,20 @@ class DrawMemo:
             if drawn is None:
                 drawn = np.asarray(sample_parameter(table, i, entry.uniforms[i], True))
                 entry.values[row] = _frozen(drawn)
+                entry.values_nbytes += drawn.nbytes
             rows.add(row)
             values.append(drawn)
         return values, rows
 
-    def _evict(self, newest_rows: set[tuple[Any, ...]]) -> None:
-        """Drop the oldest entries beyond `max_bytes`; if the newest alone is beyond it, drop its
-        parameter draws that the run just served did not use."""
+    def _evict(self) -> None:
+        """Beyond `max_bytes`: drop the parameter draws each entry's last run did not use, oldest
+        entry first, then the oldest entries (the newest always stays)."""
+        for entry in self._entries.values():
+            if self.nbytes <= self.max_bytes:
+                return
+            entry.keep_used()
         while len(self._entries) > 1 and self.nbytes > self.max_bytes:
             self._entries.pop(next(iter(self._entries)))
-        if self.nbytes > self.max_bytes:
-            newest = self._entries[next(reversed(self._entries))]
-            newest.values = {k: v for k, v in newest.values.items() if k in newest_rows}
 
     @property
     def nbytes(self) -> int:

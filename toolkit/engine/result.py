@@ -18,7 +18,7 @@ import polars as pl
 from toolkit.engine.chunk import Counts, PathSamples
 from toolkit.engine.defaults import DEFAULT_WITHIN  # the "within" month when none is asked for
 from toolkit.engine.model import Model
-from toolkit.engine.result_frames import Grid, ResultFrames, month_dtype
+from toolkit.engine.result_frames import Grid, ResultFrames, month_dtype, period_months
 from toolkit.engine.validate import check_within
 from toolkit.errors import ParameterError, shown
 
@@ -76,7 +76,7 @@ class SimulationResult:
     def month(self, period: int) -> int | float:
         """The month reporting period `period` ends at: a whole month when `step` is 1 (as the
         frames' `month` column, `toolkit.engine.result_frames.month_dtype`)."""
-        return int(period) if self.step == 1 else float(period * self.step)
+        return period_months(int(period), self.step)
 
     @property
     def inputs(self) -> dict[str, Any]:

@@ -53,7 +53,7 @@ class ResultFrames:
         return pl.Series(months, dtype=month_dtype(self.step))
 
     def _months(self, n: int) -> np.ndarray:
-        return np.arange(n) if self.step == 1 else np.arange(n) * float(self.step)
+        return period_months(np.arange(n), self.step)
 
     @property
     def phase(self) -> pl.Enum:
@@ -135,7 +135,7 @@ class ResultFrames:
 
         def months(a: np.ndarray) -> pl.Series:
             periods = pl.Series(np.where(a >= never, -1, a), dtype=pl.Int32).replace(-1, None)
-            return periods if self.step == 1 else periods.cast(pl.Float64) * self.step
+            return period_months(periods, self.step)
 
         def cat(name: str, arrays: list[np.ndarray]) -> np.ndarray:
             return np.concatenate(arrays) if arrays else np.zeros((0,))
@@ -170,6 +170,12 @@ def _row_keys(
     return tuple(
         {"month": m, **dict(zip(columns, item, strict=True))} for m in months for item in items
     )
+
+
+def period_months(periods: Any, step: float) -> Any:
+    """The months reporting periods end at (a number, a numpy array or a Polars series of periods):
+    the periods themselves, whole months, when a period is one month; else periods × step, floats."""
+    return periods if step == 1 else periods * float(step)
 
 
 def month_dtype(step: float) -> pl.DataType:

@@ -19,7 +19,19 @@ from typing import Any
 
 import pytest
 
+from .browser_check import CHROMIUM
+
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+
+LAB_TOKEN = "toolkit-test"
+"""The token the JupyterLab browser tests' servers are started with."""
+LAB_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("lab"),  # one JupyterLab at a time
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
+]
+"""`pytestmark` of the JupyterLab browser tests."""
 
 
 def free_port() -> int:

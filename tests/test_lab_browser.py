@@ -12,23 +12,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-
 from toolkit.explore.servers import lab_argv
 
 from .browser_check import CHROMIUM, CHROMIUM_ARGS
 from .conftest import ROOT
-from .servers import free_port, jupyter_env, local_only, running
+from .servers import LAB_MARKS, LAB_TOKEN, free_port, jupyter_env, local_only, running
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("lab"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = LAB_MARKS
 
 NEWS_PROMPT = "Would you like to get notified about official Jupyter news?"
-TOKEN = "toolkit-test"
 
 
 def _prompt_shown(command: Sequence[str], port: int, tmp: Path, wait: float) -> bool:
@@ -36,7 +28,7 @@ def _prompt_shown(command: Sequence[str], port: int, tmp: Path, wait: float) -> 
     within `wait` seconds of the app being drawn."""
     from playwright.sync_api import sync_playwright
 
-    env = jupyter_env(tmp, JUPYTER_TOKEN=TOKEN)  # fresh lab settings: nobody has answered yet
+    env = jupyter_env(tmp, JUPYTER_TOKEN=LAB_TOKEN)  # fresh lab settings: nobody has answered yet
     with (
         running(command, port=port, env=env, cwd=tmp, log=tmp / "lab.log", what="JupyterLab"),
         sync_playwright() as p,
@@ -49,7 +41,7 @@ def _prompt_shown(command: Sequence[str], port: int, tmp: Path, wait: float) -> 
         try:
             page = browser.new_page()
             page.route("**/*", local_only())
-            page.goto(f"http://127.0.0.1:{port}/lab?token={TOKEN}")
+            page.goto(f"http://127.0.0.1:{port}/lab?token={LAB_TOKEN}")
             page.locator("#jp-main-dock-panel").wait_for(timeout=60_000)
             try:
                 page.get_by_text(NEWS_PROMPT).wait_for(timeout=wait * 1000)

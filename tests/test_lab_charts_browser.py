@@ -18,16 +18,10 @@ from toolkit.jupyter import offline
 
 from .browser_check import CHROMIUM, CHROMIUM_ARGS
 from .conftest import ROOT
-from .servers import free_port, jupyter_env, local_only, running
+from .servers import LAB_MARKS, LAB_TOKEN, free_port, jupyter_env, local_only, running
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("lab"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = LAB_MARKS
 
-TOKEN = "toolkit-test"
 SMALL = {"paths": 400, "sensitivity_paths": 200, "grid_paths": 50, "months": 12}
 
 
@@ -51,7 +45,7 @@ def _papermill(tmp: Path, env: dict[str, str]) -> tuple[Path, int]:
 def test_an_untrusted_papermill_notebook_shows_every_chart_in_jupyterlab(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    env = jupyter_env(tmp_path, JUPYTER_TOKEN=TOKEN)  # its own notary: nothing is trusted
+    env = jupyter_env(tmp_path, JUPYTER_TOKEN=LAB_TOKEN)  # its own notary: nothing is trusted
     env.pop(offline.REPORT_MODE_ENV, None)
     notebook, expected = _papermill(tmp_path, env)
     assert (
@@ -71,7 +65,7 @@ def test_an_untrusted_papermill_notebook_shows_every_chart_in_jupyterlab(tmp_pat
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.route("**/*", local_only())
-            page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}?token={TOKEN}")
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}?token={LAB_TOKEN}")
             page.locator(".jp-Notebook").wait_for(timeout=60_000)
             drawn = "n => document.querySelectorAll('.jp-RenderedVegaLite svg.marks').length >= n"
             try:

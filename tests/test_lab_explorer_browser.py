@@ -26,16 +26,10 @@ from toolkit.explore.view import CHARTS_ENV
 
 from .browser_check import CHROMIUM, CHROMIUM_ARGS
 from .conftest import ROOT
-from .servers import free_port, jupyter_env, local_only, running
+from .servers import LAB_MARKS, LAB_TOKEN, free_port, jupyter_env, local_only, running
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.xdist_group("lab"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium"),
-]
+pytestmark = LAB_MARKS
 
-TOKEN = "toolkit-test"
 NOTEBOOK = "explore.ipynb"
 SLIDER = "rate_westward_to_frontline"
 # A loaded 2-core machine: the kernel imports the toolkit, builds the offline Vega bundle into the
@@ -62,7 +56,7 @@ def test_explorer_charts_draw_once_and_update_in_place_in_jupyterlab(tmp_path: P
     root.mkdir()
     shutil.copyfile(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
     # fresh settings, nothing trusted; the toolkit's page_config (no news prompt) as `toolkit lab` has
-    env = jupyter_env(tmp_path, JUPYTER_TOKEN=TOKEN, JUPYTER_CONFIG_PATH=str(LAB_CONFIG_DIR))
+    env = jupyter_env(tmp_path, JUPYTER_TOKEN=LAB_TOKEN, JUPYTER_CONFIG_PATH=str(LAB_CONFIG_DIR))
     env.pop(CHARTS_ENV, None)  # the in-place widget, not the Output fallback
 
     external: list[str] = []
@@ -93,7 +87,7 @@ def test_explorer_charts_draw_once_and_update_in_place_in_jupyterlab(tmp_path: P
                     else None
                 ),
             )
-            page.goto(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={TOKEN}")
+            page.goto(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={LAB_TOKEN}")
             page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=APP_TIMEOUT_MS)
 
             # Run ▸ Run All Cells once the kernel is connected (before, JupyterLab asks for one)

@@ -306,8 +306,9 @@ def record_transfers(
     hit = crossed.ravel().nonzero()[0]  # flat index into (technologies, cross)
     done = hit // c  # the technology (cheaper than divmod)
     col = hit - done * c
-    begun = start[cross][col]
-    when = np.subtract(t.reshape(-1)[hit], before[cross][col])  # double precision
+    rows = cross[col]  # the active row of each crossing
+    begun = start[rows]
+    when = np.subtract(t.reshape(-1)[hit], before[rows])  # double precision
     when /= g[col]
     when += begun
     np.maximum(when, begun, out=when)

@@ -28,5 +28,7 @@ def test_a_ladders_enum_is_made_once() -> None:
     from toolkit.engine.result_frames import enum
 
     names = ("training", "westward", "frontline")
+    again = tuple(name for name in ["training", "westward", "frontline"])  # equal, another object
+    assert again is not names
     assert enum(names) is enum(names)
-    assert enum(names) == enum(tuple(names))
+    assert enum(again) is enum(names)

@@ -164,3 +164,21 @@ def test_a_memo_at_its_budget_does_not_grow_as_a_band_moves(pack: Pack, paths: i
         assert len(memo._entries) == chunks
         assert all(len(entry.values) == sampled for entry in memo._entries.values())
     assert (memo.misses, memo.hits) == (chunks, 11 * chunks)
+
+
+def test_fixing_a_banded_parameter_is_served_by_the_same_entry(pack: Pack) -> None:
+    """A slider fixes a banded parameter at a point: one uniform item fewer is needed, the others are
+    the same numbers in the same places, so the memo serves the run from the entry it has (the
+    explorer's first move of each slider was a miss, and a second copy of the draws)."""
+    from toolkit.engine.drawmemo import DrawMemo
+    from toolkit.engine.simulation import simulate
+
+    model = compile_model(pack, "baseline")
+    memo = DrawMemo()
+    simulate(model, paths=3_000, months=12, seed=5, memo=memo)
+    for name, value in (("rate_westward_to_rear", 0.3), ("troops", 12_000), ("lethal_will", 0.5)):
+        plain = simulate(model, paths=3_000, months=12, seed=5, **{name: value})  # type: ignore[arg-type]
+        kept = simulate(model, paths=3_000, months=12, seed=5, memo=memo, **{name: value})  # type: ignore[arg-type]
+        for part in ("occupancy", "reached", "transfer", "decided", "level"):
+            assert np.array_equal(getattr(plain.counts, part), getattr(kept.counts, part)), name
+    assert (memo.misses, memo.hits, len(memo._entries)) == (1, 3, 1)

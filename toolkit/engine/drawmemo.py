@@ -8,10 +8,12 @@ after another, no cluster) takes them from the memo instead of drawing and sampl
 third of a 10,000-path run's time), and puts each generator where drawing would have left it, so
 the walk's later draws and every result are exactly those of a run without it.
 
-Keys: the generators' states before the draws, the block sizes, which uniform and Exp(1) items are
-drawn (`Draws.initial`'s arguments: its numbers are a function of them), then, per
-parameter, its index, value, band, distribution and type (`sample_parameter`'s inputs besides its
-uniforms). Kept arrays are read-only (a kernel that wrote into one would raise, not corrupt a later
+Keys: the generators' states before the draws, the block sizes and the numbers of uniform and Exp(1)
+items, then, per parameter, its index, value, band, distribution and type (`sample_parameter`'s inputs
+besides its uniforms). An entry holds every item: `Draws.initial` keeps each item in its place in the
+stream whether it is drawn or skipped, so the items a run needs are the same numbers, and the
+generators end in the same state, whichever others are drawn. A slider that fixes a banded parameter
+(one item fewer needed) is then served by the same entry. Kept arrays are read-only (a kernel that wrote into one would raise, not corrupt a later
 run). Beyond `max_bytes`, each entry first drops the parameter draws its last run did not use (oldest
 entry first: a slider's earlier values), then the oldest entries go (the newest always stays), so a
 run of several chunks keeps its chunks' draws and moving a slider again and again cannot grow the
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from toolkit.engine.draws import Draws, FloatArray
+from toolkit.engine.draws import UNUSED, Draws, FloatArray
 from toolkit.engine.parameters import ParameterTable, frozen
 from toolkit.engine.sampling import Values, sample_parameter
 
@@ -40,7 +42,6 @@ class _Entry:
     exponentials: list[FloatArray]
     stay: FloatArray
     step: FloatArray
-    drawn: int
     after: list[Mapping[str, Any]]  # the generators' states after the draws
     values: dict[tuple[Any, ...], NDArray[np.floating[Any]]] = field(default_factory=dict)
     used: set[tuple[Any, ...]] = field(
@@ -57,6 +58,11 @@ class _Entry:
         """Drop the parameter draws the last run did not use."""
         self.values = {k: v for k, v in self.values.items() if k in self.used}
         self.values_nbytes = sum(v.nbytes for v in self.values.values())
+
+
+def _needed(items: list[FloatArray], needed: NDArray[np.bool_]) -> list[FloatArray]:
+    """The items a run needs, `UNUSED` for the others (as `Draws.initial` gives them)."""
+    return [item if want else UNUSED for item, want in zip(items, needed, strict=True)]
 
 
 def _frozen(a: FloatArray) -> FloatArray:
@@ -84,36 +90,43 @@ class DrawMemo:
         """What `Draws(rngs, sizes).initial(needed, exponentials)` and then `sample_parameters(table,
         uniforms)` give: the draws (for the walk's per-visit numbers), the uniform items, the Exp(1)
         items and the parameters' values, with the generators left as those draws leave them."""
+        needed = np.asarray(needed, dtype=bool)
+        exponentials = np.asarray(exponentials, dtype=bool)
         key = (
             tuple(repr(g.bit_generator.state) for g in rngs),
             tuple(int(s) for s in sizes),
-            np.asarray(needed, dtype=bool).tobytes(),
-            np.asarray(exponentials, dtype=bool).tobytes(),
+            needed.size,
+            exponentials.size,
         )
         draws = Draws(rngs, sizes)
         entry = self._entries.pop(key, None)
         if entry is None:
             self.misses += 1
-            uniforms, exps = draws.initial(needed, exponentials)
+            uniforms, exps = draws.initial(np.ones_like(needed), np.ones_like(exponentials))
             entry = _Entry(
                 uniforms=[_frozen(u) for u in uniforms],
                 exponentials=[_frozen(e) for e in exps],
                 stay=_frozen(draws.stay),
                 step=_frozen(draws.step),
-                drawn=draws.drawn,
                 after=[g.bit_generator.state for g in rngs],
             )
             arrays = [*uniforms, *exps, draws.stay, draws.step]
             entry.base_nbytes = sum(a.nbytes for a in arrays)
         else:
             self.hits += 1
-            draws.stay, draws.step, draws.drawn = entry.stay, entry.step, entry.drawn
+            draws.stay, draws.step = entry.stay, entry.step
             for g, state in zip(rngs, entry.after, strict=True):
                 g.bit_generator.state = state
+        draws.drawn = int(np.count_nonzero(needed))  # as if only these had been drawn
         self._entries[key] = entry  # the newest last
         values, entry.used = self._values(entry, table)
         self._evict()
-        return draws, list(entry.uniforms), list(entry.exponentials), values
+        return (
+            draws,
+            _needed(entry.uniforms, needed),
+            _needed(entry.exponentials, exponentials),
+            values,
+        )
 
     def _values(self, entry: _Entry, table: ParameterTable) -> tuple[Values, set[tuple[Any, ...]]]:
         """The parameters' values, and the keys of the per-path draws they used."""

@@ -5,12 +5,13 @@
 
 1. One cold report, for each notebook (default: the project's report, `notebooks/report.ipynb`, and
    a trivial one written on the fly: a parameters cell and one line): `toolkit report NB` (a new
-   process) against the peer chain `papermill NB out.ipynb` then `jupyter nbconvert --to html
-   out.ipynb` (two new processes), and against the same peer chain given the import block the
-   toolkit uses (`toolkit.fastimport`: jsonschema's slow optional format checkers and Altair's
-   optional anywidget marked absent; and the report kernel's `ABSENT_MODULES`, debugpy; via a
-   `sitecustomize` on PYTHONPATH, so in papermill, its kernel and nbconvert alike). That second ratio says what the toolkit's own pipeline gains, the
-   first what a user sees.
+   process) against the peer chain `papermill --no-request-save-on-cell-execute NB out.ipynb` (the
+   output written once, at the end) then `jupyter nbconvert --to html out.ipynb` (two new
+   processes), and against the same peer chain given the import block the toolkit uses
+   (`toolkit.fastimport`: jsonschema's slow optional format checkers and Altair's optional anywidget
+   marked absent; and the report kernel's `ABSENT_MODULES`, debugpy; via a `sitecustomize` on
+   PYTHONPATH, so in papermill, its kernel and nbconvert alike). That second ratio says what the
+   toolkit's own pipeline gains, the first what a user sees.
    Goals: report floor (trivial notebook) <= 0.15x the peer; full report <= 0.15x the peer and
    <= 0.25x the peer given the same import block.
 2. A sweep of N reports of the project's report (`toolkit sweep --grid seed=1,...,N`, with 1 and
@@ -46,6 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
 TRIVIAL = "trivial"
+# The peer's papermill as fast as its options make it: no progress bar, and the output notebook written
+# once at the end (its default rewrites it at the start and end of every cell, ~47 writes of a growing
+# notebook for the project's report; the toolkit writes none).
+PAPERMILL = [str(BIN / "papermill"), "--no-progress-bar", "--no-request-save-on-cell-execute"]
 SITECUSTOMIZE = '''"""The toolkit's import block (toolkit/fastimport.py), given to the peer chain."""
 import sys
 
@@ -161,7 +166,7 @@ def one_report(
     nb: Path, kind: str, tmp: Path, env: dict[str, str], blocked: dict[str, str], repeat: int
 ) -> None:
     toolkit = [str(BIN / "toolkit"), "report", str(nb)]
-    papermill = [str(BIN / "papermill"), "--cwd", str(nb.parent), "--no-progress-bar"]
+    papermill = [*PAPERMILL, "--cwd", str(nb.parent)]
     nbconvert = [str(BIN / "jupyter"), "nbconvert", "--to", "html"]
     pm_times: dict[str, list[float]] = {"peer": [], "blocked": []}
     nbc_times: dict[str, list[float]] = {"peer": [], "blocked": []}
@@ -215,7 +220,7 @@ def sweep(
 ) -> None:
     values = [str(i) for i in range(1, runs + 1)]
     grid = f"{param}=" + ",".join(values)
-    papermill = [str(BIN / "papermill"), "--cwd", str(nb.parent), "--no-progress-bar"]
+    papermill = [*PAPERMILL, "--cwd", str(nb.parent)]
     nbconvert = [str(BIN / "jupyter"), "nbconvert", "--to", "html"]
 
     def ours(w: int) -> Callable[[], float]:

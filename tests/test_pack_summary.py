@@ -24,11 +24,19 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_a_cached_summary_is_the_summary_validate_pack_gives(pack_dir: Path, cache: Path) -> None:
+def test_a_cached_summary_is_the_summary_validate_pack_gives(
+    pack_dir: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     checked = validate_pack(pack_dir)
     first = cached_summary(pack_dir)  # checked, then remembered
     assert len(_entries(cache)) == 1
-    again = cached_summary(pack_dir)  # from the cache
+
+    def not_again(path: object) -> None:
+        raise AssertionError("validated again: the cached summary was not used")
+
+    with monkeypatch.context() as m:
+        m.setattr("toolkit.pack.load.validate_pack", not_again)
+        again = cached_summary(pack_dir)  # from the cache
     for summary in (first, again):
         assert summary == checked  # path, title, rows, ids, content hash, start
     assert again.pack().content_hash == load_pack(pack_dir).content_hash
@@ -76,4 +84,24 @@ def test_a_pack_too_large_to_key_is_validated_not_remembered(
 
     monkeypatch.setattr(summary, "MAX_KEYED_BYTES", 10)
     assert cached_summary(pack_dir) == validate_pack(pack_dir)
+    assert _entries(cache) == []
+
+
+def test_a_pack_edited_while_it_is_checked_is_not_remembered(
+    pack_dir: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is of the bytes read first; if a file changes before the check has read it, the
+    summary is of other bytes and must not be found under that key."""
+    import toolkit.pack.load as load
+
+    scenarios = pack_dir / "scenarios.yaml"
+    before = scenarios.read_text(encoding="utf-8")
+    real = load.validate_pack
+
+    def edited_meanwhile(path: object) -> object:
+        scenarios.write_text(before + "\n# saved by an editor meanwhile\n", encoding="utf-8")
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load, "validate_pack", edited_meanwhile)
+    assert cached_summary(pack_dir) == real(pack_dir)
     assert _entries(cache) == []

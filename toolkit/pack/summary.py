@@ -78,7 +78,9 @@ def cached_summary(path: str | os.PathLike[str] | None = None) -> PackSummary:
     from toolkit.pack.load import validate_pack
 
     summary = validate_pack(root)
-    if entry is not None:
+    # kept only if the files did not change while they were checked (an editor's save, a checkout):
+    # the summary of other bytes must not be found under these bytes' key
+    if entry is not None and _key(root) == key:
         from toolkit.cache import write_atomic_text
 
         write_atomic_text(entry, json.dumps(_value(summary)))

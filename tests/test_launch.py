@@ -106,14 +106,14 @@ def test_the_launcher_knows_every_option_of_report() -> None:
     import typer
 
     from toolkit.cli.app import app
-    from toolkit.cli.launch import CLI_ONLY_FLAGS, REPORT_FLAGS, REPORT_VALUES
+    from toolkit.cli.launch import REPORT_FLAGS, REPORT_VALUES
 
     group: Any = typer.main.get_command(app)  # typer's own (vendored) click group
     report = group.commands["report"]
     options = [p for p in report.params if p.param_type_name == "option" and p.name != "help"]
     flags = {o for p in options if p.is_flag for o in p.opts}
     values = {o for p in options if not p.is_flag for o in p.opts}
-    assert flags == REPORT_FLAGS | CLI_ONLY_FLAGS
+    assert flags == REPORT_FLAGS | {"--list-params"}  # that one runs no report: left to the CLI
     assert values == set(REPORT_VALUES)
 
 
@@ -158,23 +158,6 @@ def test_a_plain_report_command_line_is_read_without_the_cli(
 )
 def test_any_other_report_command_line_goes_to_the_cli(argv: list[str]) -> None:
     assert plain_report(argv) is None
-
-
-def test_the_plain_path_knows_every_option_of_report() -> None:
-    """Every option of `report` but --list-params (which runs no report) is one the launcher's plain
-    path takes: keep them in step, or a new option would be refused by the plain path."""
-    import typer
-
-    from toolkit.cli.app import app
-    from toolkit.cli.launch import REPORT_VALUES
-
-    group: Any = typer.main.get_command(app)
-    report = group.commands["report"]
-    options = [p for p in report.params if p.param_type_name == "option" and p.name != "help"]
-    flags = {o for p in options if p.is_flag for o in p.opts} - {"--list-params"}
-    values = {o for p in options if not p.is_flag for o in p.opts}
-    assert flags == {"--show-code"}
-    assert values == set(REPORT_VALUES)
 
 
 @pytest.mark.parametrize(

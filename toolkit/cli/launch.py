@@ -33,7 +33,6 @@ from toolkit.cli.helpcache import is_help_request, serve_help
 PARAM_OPTIONS = frozenset({"-p", "--param"})
 PARAM_COMMANDS = frozenset({"report", "sweep"})
 REPORT_FLAGS = frozenset({"--show-code"})
-CLI_ONLY_FLAGS = frozenset({"--list-params"})  # runs no notebook: always left to the CLI
 REPORT_VALUES = {
     "--scenario": "scenario",
     "--out": "out",

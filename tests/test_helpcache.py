@@ -103,3 +103,33 @@ def test_a_stale_or_torn_entry_is_a_miss(tmp_path: Path) -> None:
     assert helpcache._read(str(entry), "no separator") is None
     helpcache._write(str(entry), "this key", "new help\n")
     assert helpcache._read(str(entry), "this key") == "new help\n"
+
+
+def test_a_code_edit_replaces_the_entry_instead_of_adding_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "pkg" / "mod.py"
+    source.parent.mkdir()
+    source.write_text("x = 1\n")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    monkeypatch.setattr(helpcache, "_source_roots", lambda: iter([str(source.parent)]))
+    rendered: list[str] = []
+
+    def serve(text: str) -> None:
+        def render() -> None:
+            rendered.append(text)
+            print(text)
+            raise SystemExit(0)
+
+        with pytest.raises(SystemExit):
+            helpcache.serve_help(["--help"], render)
+
+    serve("help of version 1")
+    serve("not rendered: served from the cache")
+    source.write_text("x = 22\n")  # a code edit: the key changes, the request does not
+    serve("help of version 2")
+    assert rendered == ["help of version 1", "help of version 2"]
+    entries = list(cache.rglob("help-*"))
+    assert len(entries) == 1
+    assert entries[0].read_text(encoding="utf-8").endswith("\0\nhelp of version 2\n")

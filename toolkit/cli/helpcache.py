@@ -13,6 +13,10 @@ version; and the size and modification time of every `toolkit/**/*.py` file and 
 click's sources (the test Python itself uses for stale bytecode). An edited command, an
 upgraded typer or a wider terminal is a miss and renders again. Only a help that exits 0 with nothing
 on stderr is saved; a cache that cannot be read or written only means typer renders it.
+
+A file is named after the request alone (arguments, program, width, environment, Python), and holds
+the whole key: after a code edit, the new rendering replaces the old one in the same file, so the
+cache holds one file per request ever made, not one per request and version of the code.
 """
 
 from __future__ import annotations
@@ -45,8 +49,9 @@ def serve_help(argv: Sequence[str], render: Callable[[], None]) -> None:
     `render` runs the CLI (which prints the help and exits through SystemExit); on a miss its output
     is captured, written to stdout and saved. Raises SystemExit with the CLI's exit status.
     """
-    key = _key(argv)
-    path = os.path.join(cache_root(), f"help-{zlib.crc32(key.encode()):08x}.txt")
+    request = _request(argv)
+    key = "\n".join([request, *(_stamp(root) for root in _source_roots())])
+    path = os.path.join(cache_root(), f"help-{zlib.crc32(request.encode()):08x}.txt")
     cached = _read(path, key)
     if cached is not None:
         sys.stdout.write(cached)
@@ -68,7 +73,9 @@ def serve_help(argv: Sequence[str], render: Callable[[], None]) -> None:
     raise SystemExit(status)
 
 
-def _key(argv: Sequence[str]) -> str:
+def _request(argv: Sequence[str]) -> str:
+    """What was asked and what click formats it for: arguments, program, width, environment,
+    Python; the code it was rendered from is the rest of the key (`_stamp`)."""
     env = sorted(
         f"{name}={value}"
         for name, value in os.environ.items()
@@ -82,7 +89,6 @@ def _key(argv: Sequence[str]) -> str:
         f"width={_terminal_columns()}",
         "\0".join(env),
         f"python={sys.version}",
-        *(_stamp(root) for root in _source_roots()),
     ]
     return repr(parts)
 

@@ -182,3 +182,14 @@ def test_fixing_a_banded_parameter_is_served_by_the_same_entry(pack: Pack) -> No
         for part in ("occupancy", "reached", "transfer", "decided", "level"):
             assert np.array_equal(getattr(plain.counts, part), getattr(kept.counts, part)), name
     assert (memo.misses, memo.hits, len(memo._entries)) == (1, 3, 1)
+
+
+def test_a_memo_with_a_dask_client_is_refused(model: Model) -> None:
+    """The memo lives in this process; a client's workers could not use it, so asking for both is an
+    error, not a silently ignored memo. Checked before the client is touched."""
+    from toolkit.engine.drawmemo import DrawMemo
+    from toolkit.engine.simulation import simulate
+    from toolkit.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"memo .* Dask client"):
+        simulate(model, paths=100, months=12, memo=DrawMemo(), client=object())  # type: ignore[arg-type]

@@ -85,6 +85,11 @@ def simulate(
     check_whole("chunk_size", chunk_size, 1, 10**8)
     check_whole("keep_samples", keep_samples, 0, MAX_SAMPLES)
     periods = check_step(step, months)
+    if client is not None and memo is not None:
+        raise ParameterError(
+            "memo keeps draws in this process and cannot serve a Dask client's workers: "
+            "pass one or the other"
+        )
     model = _model(pack, scenario, overrides).with_start(start, start_transferred, start_decided)
     if client is not None:
         from toolkit.engine.cluster import run_on_cluster

@@ -135,8 +135,10 @@ def main() -> None:
             try:
                 pages = {side: open_page(browser, url, external) for side, url in urls.items()}
                 sides = list(SIDES)
+                skipped = 0
                 for i in range(args.rounds + 1):  # round 0 warms every page up, not counted
                     key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+                    measured: dict[str, tuple[float, float]] = {}
                     for side in sides[i % 3 :] + sides[: i % 3]:
                         page = pages[side]
                         page.bring_to_front()
@@ -146,8 +148,14 @@ def main() -> None:
                         if elapsed is None:
                             sys.exit(f"{side}: the charts did not change within 30 s ({status!r})")
                         kernel = kernel_ms(status)
-                        if i == 0 or kernel is None:
-                            continue
+                        if kernel is not None:
+                            measured[side] = (elapsed, kernel)
+                    if i == 0:
+                        continue
+                    if len(measured) < len(SIDES):  # rounds stay paired across the three sides
+                        skipped += 1
+                        continue
+                    for side, (elapsed, kernel) in measured.items():
                         totals[side].append(elapsed)
                         kernels[side].append(kernel)
                         browser_side[side].append(elapsed - DEBOUNCE * 1000 - kernel)
@@ -159,8 +167,12 @@ def main() -> None:
             finally:
                 browser.close()
     print(
-        f"slider {args.slider}, {args.rounds} rounds each, alternating; milliseconds, median (min–max)"
+        f"slider {args.slider}, {args.rounds - skipped} rounds each, alternating; milliseconds, "
+        f"median (min–max)"
+        + (f"; {skipped} round(s) left out: a side showed no kernel time" if skipped else "")
     )
+    if not totals["in place"]:
+        sys.exit("no round measured all three sides")
     for side in SIDES:
         t, k, b = totals[side], kernels[side], browser_side[side]
         print(

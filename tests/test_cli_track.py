@@ -81,6 +81,20 @@ def test_observe_appends_without_rewriting(pack_dir: Path) -> None:
     assert obs["present"].to_list() == [True, False]
 
 
+def test_a_note_with_lines_like_list_items_does_not_break_the_next_append(pack_dir: Path) -> None:
+    """A multi-line note whose lines start with "- " is text inside one item: the next record is
+    still appended at the list's own indentation (found by a bug hunt: it was taken from the
+    note's last "- " line, and every later append was refused as malformed YAML)."""
+    note = "Timeline:\n- trains seen\n- camps emptied"
+    code, _, err = invoke(*OBSERVE, "--note", note, "--pack", pack_dir)
+    assert code == 0, err
+    code, _, err = invoke(*OBSERVE, "--absent", "--pack", pack_dir)
+    assert code == 0, err
+    obs = load_pack(pack_dir).observations
+    assert obs["note"].to_list() == [note, None]
+    assert obs["present"].to_list() == [True, False]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -61,12 +61,12 @@ def append_observations(
         head = b"" if old else HEADER.encode()
         if old and not old.endswith(b"\n"):
             head = b"\n"
-        indent = _list_indent(text)
-        body = "".join(_item(rec, indent) for rec in items).encode("utf-8")
         problems: list[Problem] = []
         before = parse_log(old, str(path), problems) if old else []
         if problems:
             raise PackError(problems)
+        indent = _list_indent(text)
+        body = "".join(_item(rec, indent) for rec in items).encode("utf-8")
         after = parse_log(old + head + body, str(path), problems)
         if not problems and [o.id for o in after] != [
             *(o.id for o in before),
@@ -107,9 +107,17 @@ def _item(record: Mapping[str, Any], indent: str) -> str:
 
 
 def _list_indent(text: str) -> str:
-    """The indentation of the log's existing list items (two spaces for a new list)."""
-    items = re.findall(r"^( *)- ", text, re.M)
-    return items[-1] if items else "  "
+    """The indentation of the log's `observations:` list, read from the YAML's structure (a line in
+    a multi-line note that starts with "- " is text, not an item); two spaces for a new list."""
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return "  "
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "observations" and isinstance(value, yaml.SequenceNode):
+                return " " * value.start_mark.column
+    return "  "
 
 
 def new_id(pack: Pack, base: str, log: str | Path | None = None) -> str:

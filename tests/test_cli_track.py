@@ -277,3 +277,84 @@ def test_python_simulate_as_of(pack: Pack) -> None:
     )
     plain = toolkit.simulate(pack, paths=1000, months=3)
     assert plain.inputs["start"] == {"adaptation_training": 1.0}
+
+
+def _folder_is_held(folder: Path) -> bool:
+    """Whether another open file description holds `folder`'s lock (`toolkit.files.hold_folders`)."""
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def test_observe_chooses_its_id_and_copies_its_text_holding_the_pack(
+    pack_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `observe` runs at once once took the same id (one was refused as a duplicate), or one
+    refused run removed the text copy the other's record named (the pack no longer loaded; found by
+    a bug hunt). The id, the copy and the append now happen while the pack's folder is held."""
+    import toolkit.track.log as log_module
+
+    seen: list[tuple[str, bool]] = []
+    real_new_id, real_write = log_module.new_id, log_module.write_atomic
+
+    def new_id(*args: object, **kwargs: object) -> str:
+        seen.append(("id", _folder_is_held(pack_dir)))
+        return real_new_id(*args, **kwargs)  # type: ignore[arg-type]
+
+    def write_atomic(path: Path, data: bytes) -> None:
+        seen.append(("text", _folder_is_held(pack_dir)))
+        real_write(path, data)
+
+    monkeypatch.setattr(log_module, "new_id", new_id)
+    monkeypatch.setattr(log_module, "write_atomic", write_atomic)
+    article = tmp_path / "illustrative.txt"
+    article.write_text("ILLUSTRATIVE. Troop trains were seen heading west.\n", encoding="utf-8")
+    code, _, err = invoke(
+        *OBSERVE, "--text", article, "--quote", "heading west", "--pack", pack_dir
+    )
+    assert code == 0, err
+    assert seen == [("text", True), ("id", True)]
+    assert not _folder_is_held(pack_dir)  # released
+
+
+def test_an_append_that_waited_while_the_file_was_removed_writes_a_new_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused first append removes the file it created; a writer that had opened that file and
+    waited for its lock must not append to the removed file (its record would be lost)."""
+    import fcntl
+
+    path = tmp_path / "forecasts.csv"
+    path.write_bytes(b"")
+    real_flock = fcntl.flock
+    removed: list[bool] = []
+
+    def flock(fd: int, op: int) -> None:
+        if not removed:  # the other writer refuses and removes the file while this one waits
+            removed.append(True)
+            path.unlink()
+        real_flock(fd, op)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    append_durably(path, lambda old: old + b"a record\n")
+    assert path.read_bytes() == b"a record\n"
+
+
+def test_an_append_to_a_missing_folder_or_a_directory_is_one_line(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    for log in (tmp_path / "nodir" / "log.yaml", tmp_path):
+        target = log if log.suffix else tmp_path / "a-dir.yaml"
+        if not log.suffix:
+            target.mkdir()
+        code, _, err = invoke(*OBSERVE, "--log", target, "--pack", pack_dir)
+        assert code != 0
+        assert err.count("\n") == 1, err
+        assert str(target) in err

@@ -181,20 +181,72 @@ def lock_dir(folder: Path, what: str) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def hold_folders(*folders: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock on each existing folder of `folders` for the block, waiting for any
+    other holder: one `observe` at a time chooses an id, copies a source text and appends, so two
+    cannot take the same id or remove a text copy the other's record names. Folders are locked in
+    a fixed order (no deadlock between two holders of the same set); the operating system releases
+    the locks when the process ends, however it ends. Nothing is written into the folders."""
+    import fcntl
+
+    paths = sorted({str(Path(f).resolve()) for f in folders if Path(f).is_dir()})
+    with contextlib.ExitStack() as stack:
+        for folder in paths:
+            fd = os.open(folder, os.O_RDONLY)
+            stack.callback(os.close, fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+
+
+def _open_locked(path: Path) -> tuple[int, bool]:
+    """`path` opened for appending and locked: (fd, whether this call created the file). A file
+    another process removed while this one waited for its lock (a refused first append removes
+    the file it created) is opened again, so nothing is appended to a file that is no longer there."""
+    import fcntl
+
+    while True:
+        try:
+            fd, created = (
+                os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o666),
+                True,
+            )
+        except FileExistsError:
+            try:
+                fd, created = os.open(path, os.O_RDWR | os.O_APPEND), False
+            except FileNotFoundError:  # removed in between: create it
+                continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            here = os.stat(path)
+        except FileNotFoundError:
+            os.close(fd)
+            continue
+        except BaseException:
+            os.close(fd)
+            raise
+        mine = os.fstat(fd)
+        if (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
+            return fd, created
+        os.close(fd)  # replaced while waiting: lock the file that is there now
+
+
 def append_durably(path: str | os.PathLike[str], make: Callable[[bytes], bytes]) -> None:
     """Append to `path` (created if missing, mode from the umask) under an exclusive lock.
 
     `make(old)` gets the file's current bytes and returns the bytes to append, or raises to refuse
-    (then nothing changes: a file this call created is removed again). The new bytes go after the
+    (then nothing changes: a file this call created is removed again, before its lock is released,
+    and a writer that waited for that lock opens the path afresh). The new bytes go after the
     existing ones, which are never rewritten, and are synced to disk before the call returns; if the
-    write fails part-way, the file is cut back to its old length."""
-    import fcntl
-
+    write fails part-way, the file is cut back to its old length. A path that cannot be opened (its
+    folder missing, a directory) is a one-line OutputError."""
     path = Path(path)
-    created = not path.exists()
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd, created = _open_locked(path)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError(f"cannot append to {str(path)!r}: {reason}") from None
+    try:
         size = os.fstat(fd).st_size
         old = os.pread(fd, size, 0) if size else b""
         try:

@@ -110,7 +110,7 @@ def observe(
     from contextlib import nullcontext
 
     from toolkit.pack.load import load_pack
-    from toolkit.track.log import append_observations, log_path, new_id, stored_text
+    from toolkit.track.log import append_observations, holding_log, new_id, stored_text
     from toolkit.track.tracker import parse_date
 
     day, known = parse_date(observed, "--observed"), parse_date(reported, "--reported")
@@ -121,9 +121,12 @@ def observe(
     if quote is not None and text is None:
         raise ParameterError("--quote needs --text, the file it is quoted from")
     loaded = load_pack(pack)
-    log_path(loaded, log)  # a YAML log, checked before anything is copied
     ((kind, target),) = given.items()
-    with stored_text(loaded, text) if text is not None else nullcontext(None) as stored:
+    # a YAML log, checked before anything is copied; other runs wait until this one has appended
+    with (
+        holding_log(loaded, log),
+        stored_text(loaded, text) if text is not None else nullcontext(None) as stored,
+    ):
         record = {
             "id": obs_id or new_id(loaded, f"o_{day:%Y%m%d}_{target}", log),
             "observed": day,

@@ -27,7 +27,7 @@ import yaml
 from toolkit.errors import ToolkitError
 from toolkit.files import write_atomic
 from toolkit.pack.text import contains_word, find_mentions, split_sentences
-from toolkit.track.log import append_observations, new_id, stored_text
+from toolkit.track.log import append_observations, holding_log, new_id, stored_text
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -106,7 +106,8 @@ def accept(
             f"--accept {', '.join(unknown)}: not in the draft {str(path)!r} "
             f"(proposals: {', '.join(map(str, proposals)) or 'none'})"
         )
-    append_observations(pack, [proposals[i] for i in ids], log)
+    with holding_log(pack, log):
+        append_observations(pack, [proposals[i] for i in ids], log)
     return list(ids)
 
 

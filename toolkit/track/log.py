@@ -3,8 +3,9 @@
 `append_observations(pack, records)` checks the new records against the pack and the whole log they
 join (ids unique, targets known, grades, quotes verbatim in their texts) and only then appends them as
 YAML list items at the end of the log (`toolkit.files.append_durably`: under a lock, synced to disk,
-never rewriting what the file holds). An invalid record changes nothing. `store_text` copies a source
-article into the pack's `texts/` so a quote can be checked against it.
+never rewriting what the file holds). An invalid record changes nothing. `stored_text` copies a source
+article into the pack's `texts/` so a quote can be checked against it; `holding_log` keeps other runs
+out while an id is chosen, a text copied and the record appended.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from toolkit.errors import PackError, Problem, ToolkitError
-from toolkit.files import append_durably, write_atomic
+from toolkit.files import append_durably, hold_folders, write_atomic
 from toolkit.pack.observations import LOG_FILE, TEXTS_DIR, check_log, parse_log
 
 if TYPE_CHECKING:
@@ -44,6 +45,16 @@ def log_path(pack: Pack, log: str | Path | None = None) -> Path:
             f"the log {str(path)!r} is not YAML: observations are appended to a YAML log"
         )
     return path
+
+
+@contextmanager
+def holding_log(pack: Pack, log: str | Path | None = None) -> Iterator[Path]:
+    """The log's path, with the pack's folder and the log's held for the block
+    (`toolkit.files.hold_folders`): an id chosen by `new_id` and a text copied by `stored_text`
+    inside it stay valid until the block's append, whatever other `observe` or `ingest` runs do."""
+    path = log_path(pack, log)
+    with hold_folders(pack.path, path.parent):
+        yield path
 
 
 def append_observations(

@@ -675,6 +675,11 @@ REPORT = Path(__file__).resolve().parent.parent / "notebooks" / "report.ipynb"
         ({"within": "10", "months": "6"}, r"within = 10 is past the horizon \(months = 6\)"),
         ({"within": "-1"}, r"within = -1 is out of its valid range \[0, 600\]"),
         ({"troops": "1e308"}, r"'troops' = 1e\+308 is out of its valid range \[0, 100000\]"),
+        (
+            {"sensitivity_outcome": "lethal_weapon"},
+            "sensitivity_outcome 'lethal_weapon' is not a response tier, phase, technology or "
+            "technology tier of the pack",
+        ),
     ],
 )
 def test_default_report_rejects_bad_parameters_before_a_kernel(

@@ -26,7 +26,10 @@ CHARTS: Final[dict[str, str]] = {
     "transfers": "cumulative technology-transfer probability by tier",
     "responses": "highest trilateral response tier month by month",
     "policy": "policy table: phase x technology tier -> response tier",
-    "tornado": "sensitivity of P(lethal weapons within 12 months) to each parameter (<= 5,000 paths a run)",
+    "tornado": (
+        "sensitivity of P(outcome within 12 months) to each parameter; the outcome is pack.yaml's "
+        "report.sensitivity_outcome, else the highest tier not ruled out (<= 5,000 paths a run)"
+    ),
     "explorer": "precomputed grid with sliders (the image shows the starting slice)",
     "track": "the tracker's posterior over phases with the pack's observations (as of the last one)",
     "watch": "what we have seen and what to watch (indicators ranked by what a report would change)",
@@ -96,9 +99,7 @@ def _tornado(pack: Pack, scenario: str, *, paths: int, months: int, seed: int) -
     from toolkit.engine.analysis import compute_tornado
 
     within = min(12, months)
-    table = compute_tornado(
-        pack, "lethal_weapons", within, scenario, paths=min(paths, 5_000), seed=seed
-    )
+    table = compute_tornado(pack, None, within, scenario, paths=min(paths, 5_000), seed=seed)
     return charts.chart_tornado(table, pack=pack)
 
 

@@ -23,9 +23,26 @@ if TYPE_CHECKING:
 LEFT_OUT = "left out: no band and no plausible range in the pack"
 
 
+def default_outcome(pack: Pack | Model) -> str:
+    """The outcome a sensitivity analysis explains unless told: pack.yaml's
+    `report.sensitivity_outcome`, else the highest response tier that can be decided (not ruled out),
+    else the last phase of the ladder."""
+    if not isinstance(pack, Model) and pack.meta.report.sensitivity_outcome is not None:
+        return pack.meta.report.sensitivity_outcome
+    if isinstance(pack, Model):
+        tiers, status, phases = pack.responses, pack.status, pack.phases
+    else:
+        frame = pack.response_tiers
+        tiers = tuple(frame["id"].cast(pl.String).to_list())
+        status = tuple(frame["status"].cast(pl.String).to_list())
+        phases = tuple(pack.phases["id"].cast(pl.String).to_list())
+    decidable = [t for t, s in zip(tiers, status, strict=True) if s != "ruled_out"]
+    return decidable[-1] if decidable else phases[-1]
+
+
 def compute_tornado(
     pack: Pack | Model,
-    outcome: str = "lethal_weapons",
+    outcome: str | None = None,
     within: int = 12,
     scenario: str = "baseline",
     *,
@@ -38,7 +55,7 @@ def compute_tornado(
     """One-at-a-time sensitivity of P(`outcome` by month `within`).
 
     `outcome` names a response tier (decided), a phase (reached), a technology or a technology tier
-    (transferred). Each parameter is set to the low and then the high end of its band (or, without a
+    (transferred); None: `default_outcome(pack)`. Each parameter is set to the low and then the high end of its band (or, without a
     band, of the plausible range the pack declares for it) as a point value, all else as in the
     scenario (other bands still sampled). A parameter with neither is left out: its row says so
     (`range` = "left out: …", null outcomes and swing) and sorts last; it is never swung over its
@@ -50,6 +67,8 @@ def compute_tornado(
     model = pack if isinstance(pack, Model) else compile_model(pack, scenario, overrides)
     if isinstance(pack, Model):
         model = model.with_overrides(overrides)
+    if outcome is None:
+        outcome = default_outcome(pack)
     months = max(within, 1)
     table = model.parameters
     names = list(parameters) if parameters is not None else list(table.ids)

@@ -88,6 +88,42 @@ def check_pack_models(pack: Pack) -> list[Problem]:
             if str(problem) not in seen:
                 seen.add(str(problem))
                 problems.append(problem)
+    return problems or _report_problems(pack)
+
+
+def _report_problems(pack: Pack) -> list[Problem]:
+    """pack.yaml `report.explorer_grid`: every value one the engine accepts for its parameter, and
+    no more points than a report inlines (`toolkit.engine.grid.MAX_POINTS`)."""
+    import math
+
+    import polars as pl
+
+    from toolkit.engine.compile import compile_model
+    from toolkit.engine.grid import MAX_POINTS
+
+    declared = pack.meta.report.explorer_grid
+    if not declared:
+        return []
+    problems: list[Problem] = []
+    points = math.prod(len(set(values)) for values in declared.values())
+    if points > MAX_POINTS:
+        problems.append(
+            Problem("pack.yaml", "report", "explorer_grid", points, f"at most {MAX_POINTS} points")
+        )
+    scenario = pack.scenarios.get_column("id").cast(pl.String).to_list()[0]
+    model = compile_model(pack, scenario)
+    for name, values in declared.items():
+        integer = model.parameters.is_int[model.parameters.index(name)]
+        for value in values:
+            try:
+                if integer and value != int(value):
+                    raise ParameterError(f"{name} takes whole numbers, got {value!r}")
+                model.with_overrides({name: int(value) if integer else value})
+            except ParameterError as exc:
+                problems.append(
+                    Problem("pack.yaml", "report", f"explorer_grid.{name}", value, str(exc))
+                )
+                break
     return problems
 
 

@@ -25,13 +25,8 @@ from toolkit.errors import ParameterError, shown
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
 
-# The two assumptions the article turns on: how many troops (compensation scales with them) and how
-# fast troops in transit are sent to the front. Evenly spaced, baseline values on the grid.
-DEFAULT_GRID: Final[dict[str, tuple[float, ...]]] = {
-    "troops": (3_000, 7_000, 11_000, 15_000, 19_000),
-    "rate_westward_to_frontline": (0.0, 0.11, 0.22, 0.33, 0.44),
-}
 MAX_AXES: Final = 2
+GENERIC_VALUES: Final = 5  # values per axis of a grid the pack does not declare
 MAX_POINTS: Final = 49  # the explorer's data must stay small: it is inlined in the report
 PANELS: Final = ("phases", "transfers", "responses")
 
@@ -94,6 +89,34 @@ class ExplorerGrid:
 Progress = Callable[[int, int], None]
 
 
+def default_grid(pack: Pack) -> dict[str, tuple[float, ...]]:
+    """The grid a report's explorer shows unless told: pack.yaml's `report.explorer_grid` (the
+    assumptions the pack's story turns on), else the first two parameters of parameters.yaml with a
+    band, each at GENERIC_VALUES evenly spaced values from its low to its high end (whole numbers for
+    an int parameter). A pack with neither: ParameterError saying what to declare."""
+    declared = pack.meta.report.explorer_grid
+    if declared:
+        return {name: tuple(values) for name, values in declared.items()}
+    grid: dict[str, tuple[float, ...]] = {}
+    for row in pack.parameters.iter_rows(named=True):
+        low, high = row["low"], row["high"]
+        if low is None or high is None or not low < high:
+            continue
+        step = (high - low) / (GENERIC_VALUES - 1)
+        values = [low + k * step for k in range(GENERIC_VALUES)]
+        if row["type"] == "int":
+            values = [float(round(v)) for v in values]
+        grid[str(row["id"])] = tuple(dict.fromkeys(values))
+        if len(grid) == MAX_AXES:
+            break
+    if not grid:
+        raise ParameterError(
+            "the pack has no banded parameter for the explorer grid: declare one or two in "
+            "pack.yaml (report: explorer_grid: {parameter: [values]})"
+        )
+    return grid
+
+
 def compute_explorer_grid(
     pack: Pack,
     scenario: str = "baseline",
@@ -109,7 +132,8 @@ def compute_explorer_grid(
     start_decided: Mapping[str, float] | None = None,
     month0: dt.date | None = None,
 ) -> ExplorerGrid:
-    """Run the engine at every point of `grid` (default `DEFAULT_GRID`) and collect the outputs.
+    """Run the engine at every point of `grid` (default: the pack's, `default_grid`) and collect the
+    outputs.
 
     `overrides` (on top of the scenario) and `start`, `start_transferred`, `start_decided` (a start
     state; an as-of start, see `Model.with_start`) apply at every point, as in `simulate`; the grid's
@@ -122,7 +146,7 @@ def compute_explorer_grid(
     from toolkit.engine.compile import compile_model
     from toolkit.engine.simulation import simulate_variants
 
-    spec = dict(DEFAULT_GRID if grid is None else grid)
+    spec = dict(default_grid(pack) if grid is None else grid)
     if not 1 <= len(spec) <= MAX_AXES:
         raise ParameterError(f"an explorer grid has 1 or 2 parameters, got {len(spec)}")
     params = {str(r["id"]): r for r in pack.parameters.iter_rows(named=True)}

@@ -177,7 +177,25 @@ class FrameBuilder:
         frames["parameters"] = self.frame("parameters", self._parameters())
         frames.update(self._scenarios(frames["parameters"]))
         frames["sources"] = self.frame("sources", self.sources)
+        self._check_report_defaults()
         return frames
+
+    def _check_report_defaults(self) -> None:
+        """pack.yaml `report`: the sensitivity outcome and the explorer grid's parameters exist (the
+        engine checks the grid's values: `toolkit.engine.check`)."""
+        meta = self.ld.meta
+        if meta is None:
+            return
+        file, report = "pack.yaml", meta.report
+        outcome = report.sensitivity_outcome
+        kinds = ("response_tier", "phase", "tech", "tech_tier")
+        if outcome is not None and not any(self.known(outcome, kind) for kind in kinds):
+            self.ld.problem(
+                file, "report", "sensitivity_outcome", outcome,
+                "not a response tier, phase, technology or technology tier id",
+            )  # fmt: skip
+        for name in report.explorer_grid or {}:
+            self.ref(file, "report", "explorer_grid", name, "parameter")
 
     def _entities(self) -> dict[str, Frame]:
         file = "entities.yaml"

@@ -162,6 +162,7 @@ def plan_report(
         default = parameter_default(declared["scenario"])
         effective_scenario = default if isinstance(default, str) else None
     _check_scenario(pack, effective_scenario)
+    _check_outcome(pack, overrides.get("sensitivity_outcome"))
     _check_as_of(pack, overrides.get("as_of"), overrides.get("observations"))
     if isinstance(overrides.get("observations"), str) and overrides["observations"]:
         overrides["observations"] = str(Path(overrides["observations"]).resolve())
@@ -313,6 +314,22 @@ def _check_scenario(pack: PackInfo, scenario: object) -> None:
     if scenario not in known:
         raise ParameterError(
             f"unknown scenario {shown(scenario)} (the pack has: {', '.join(known)})"
+        )
+
+
+OUTCOME_KINDS = ("response_tiers", "phases", "technologies", "tech_tiers")
+
+
+def _check_outcome(pack: PackInfo, outcome: object) -> None:
+    """A report's `sensitivity_outcome`: empty (the pack's default) or an id of a response tier,
+    phase, technology or technology tier of the pack."""
+    if not isinstance(outcome, str) or not outcome or not pack.ids:
+        return
+    if not any(outcome in pack.ids.get(kind, ()) for kind in OUTCOME_KINDS):
+        known = [i for kind in OUTCOME_KINDS for i in pack.ids.get(kind, ())]
+        raise ParameterError(
+            f"sensitivity_outcome {shown(outcome)} is not a response tier, phase, technology or "
+            f"technology tier of the pack (it has: {', '.join(known)})"
         )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from toolkit.pack.records.base import EVENT_KINDS, Alias, Id, Kebab, Record, Text
+from toolkit.pack.records.base import EVENT_KINDS, Alias, Finite, Id, Kebab, Record, Text
 
 
 class DateAssumption(Record):
@@ -28,6 +28,17 @@ class Publication(Record):
     basis: Text
 
 
+class ReportDefaults(Record):
+    """What a report looks at unless its parameters say otherwise (pack.yaml `report`): the outcome
+    its sensitivity analysis explains (a response tier, phase, technology or technology tier), and the
+    one or two parameters, with their values, of its in-file explorer grid."""
+
+    sensitivity_outcome: Id | None = None
+    explorer_grid: dict[Id, Annotated[list[Finite], Field(min_length=1, max_length=25)]] | None = (
+        Field(default=None, min_length=1, max_length=2)
+    )
+
+
 class PackMeta(Record):
     title: Text
     language: Text
@@ -38,6 +49,7 @@ class PackMeta(Record):
     source: Source = Field(default_factory=Source)
     publication: Publication
     date_assumptions: list[DateAssumption] = Field(default_factory=list)
+    report: ReportDefaults = Field(default_factory=ReportDefaults)
 
 
 class Entity(Record):

@@ -1,0 +1,149 @@
+"""What a report looks at unless told (pack.yaml `report`): the sensitivity outcome and the explorer
+grid are pack data, with generic defaults, so a valid pack whose ids differ from the default pack's
+renders its report (a bug hunt found `lethal_weapons` and `rate_westward_to_frontline` hard-coded:
+such a pack validated, then its report failed in the kernel)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from toolkit.engine.analysis import compute_tornado, default_outcome
+from toolkit.engine.check import check_pack
+from toolkit.engine.compile import compile_model
+from toolkit.engine.grid import GENERIC_VALUES, compute_explorer_grid, default_grid
+from toolkit.errors import ParameterError
+from toolkit.pack.load import Pack, load_pack
+
+RENAMES = {"lethal_weapons": "arms_aid", "rate_westward_to_frontline": "rate_west_to_front"}
+
+
+def rename(pack_dir: Path, renames: dict[str, str] = RENAMES) -> Path:
+    """Rename ids consistently in every YAML file of the pack (a valid pack of other ids)."""
+    for path in pack_dir.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        for old, new in renames.items():
+            text = re.sub(rf"\b{old}\b", new, text)
+        path.write_text(text, encoding="utf-8")
+    return pack_dir
+
+
+def without_report_section(pack_dir: Path) -> Path:
+    path = pack_dir / "pack.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\nreport:\n")
+    end = text.index("\n\n", start + 1)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    return pack_dir
+
+
+def test_the_default_pack_declares_its_outcome_and_grid(pack: Pack) -> None:
+    assert default_outcome(pack) == "lethal_weapons"
+    assert default_outcome(compile_model(pack)) == "lethal_weapons"  # the rule, on a model
+    assert default_grid(pack) == {
+        "troops": (3000, 7000, 11000, 15000, 19000),
+        "rate_westward_to_frontline": (0.0, 0.11, 0.22, 0.33, 0.44),
+    }
+
+
+def test_a_pack_with_other_ids_gets_its_own_defaults(pack_dir: Path) -> None:
+    other = load_pack(rename(pack_dir))
+    assert check_pack(pack_dir) == []
+    assert default_outcome(other) == "arms_aid"
+    tornado = compute_tornado(other, within=12, paths=300, parameters=["troops"])
+    assert tornado["outcome"].unique().to_list() == ["arms_aid"]
+    grid = compute_explorer_grid(other, paths=200, months=6)
+    assert [a.parameter for a in grid.axes] == ["troops", "rate_west_to_front"]
+
+
+def test_without_a_report_section_the_defaults_are_generic(pack_dir: Path) -> None:
+    other = load_pack(without_report_section(rename(pack_dir)))
+    assert other.meta.report.sensitivity_outcome is None
+    # the highest tier not ruled out (personnel_troops is ruled out)
+    assert default_outcome(other) == "arms_aid"
+    grid = default_grid(other)
+    banded = other.parameters.filter(other.parameters["low"] < other.parameters["high"])
+    first, second = banded["id"].to_list()[:2]
+    assert list(grid) == [first, second]
+    row = banded.row(0, named=True)
+    assert len(grid[first]) == GENERIC_VALUES
+    assert grid[first][0] == pytest.approx(row["low"])
+    assert grid[first][-1] == pytest.approx(row["high"])
+    assert compute_explorer_grid(other, paths=200, months=6).axes[0].parameter == first
+
+
+def test_a_pack_without_any_band_must_declare_its_grid(pack_dir: Path) -> None:
+    other = load_pack(without_report_section(pack_dir))
+    flat = other.parameters.with_columns(low=None, high=None)
+    object.__setattr__(other, "frames", {**other.frames, "parameters": flat})
+    with pytest.raises(ParameterError, match=r"declare one or two in pack.yaml"):
+        default_grid(other)
+
+
+@pytest.mark.parametrize(
+    ("report", "problem"),
+    [
+        (
+            "report:\n  sensitivity_outcome: nothing_like_it\n",
+            "pack.yaml [report] sensitivity_outcome: not a response tier, phase, technology or "
+            "technology tier id (value: 'nothing_like_it')",
+        ),
+        (
+            "report:\n  explorer_grid:\n    no_such_parameter: [1, 2]\n",
+            "pack.yaml [report] explorer_grid: unknown parameter id (value: 'no_such_parameter')",
+        ),
+        (
+            "report:\n  explorer_grid:\n    rate_westward_to_rear: [0.1, -0.5]\n",
+            "pack.yaml [report] explorer_grid.rate_westward_to_rear:",
+        ),
+        (
+            "report:\n  explorer_grid:\n    troops: [1000.5]\n",
+            "troops takes whole numbers, got 1000.5",
+        ),
+        (
+            "report:\n  explorer_grid:\n"
+            "    troops: [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000]\n"
+            "    rate_westward_to_rear: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]\n",
+            "pack.yaml [report] explorer_grid: at most 49 points (value: 56)",
+        ),
+        (
+            "report:\n  explorer_grid:\n    troops: [1, .inf]\n",
+            "explorer_grid",
+        ),
+    ],
+)
+def test_a_bad_report_section_is_a_problem_of_the_pack(
+    pack_dir: Path, report: str, problem: str
+) -> None:
+    path = without_report_section(pack_dir) / "pack.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + report, encoding="utf-8")
+    found = [str(p) for p in check_pack(pack_dir)]
+    assert len(found) == 1, found
+    assert problem in found[0]
+
+
+def test_the_default_report_renders_for_a_pack_with_other_ids(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """End to end, at small sizes: the tornado explains the pack's own top tier and the explorer's
+    sliders are the pack's own parameters."""
+    from toolkit.report.render import render_report
+
+    out = render_report(
+        None,
+        pack=rename(pack_dir),
+        out=tmp_path / "other.html",
+        parameters={
+            "paths": "500",
+            "sensitivity_paths": "200",
+            "grid_paths": "100",
+            "months": "12",
+        },
+        from_text=True,
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "rate_west_to_front" in html
+    assert "arms_aid" in html
+    assert "rate_westward_to_frontline" not in html

@@ -391,3 +391,13 @@ def test_an_alias_longer_than_the_limit_is_refused(pack_dir: Path) -> None:
         ("entities.yaml", "south_korea", "aliases.1")
     ]
     assert "100 characters" in found[0].message
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_a_technology_weight_must_be_a_finite_positive_number(pack_dir: Path, value: str) -> None:
+    """An infinite weight made the rest of its tier's hazard 0 and validated (found in a bug hunt)."""
+    edit(pack_dir / "technologies.yaml", "    weight: 2\n", f"    weight: {value}\n")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("technologies.yaml", "air_defence", "weight")
+    ]

@@ -32,6 +32,7 @@ LOG_FILE = "observations.yaml"
 ADMIRALTY_FILE = "admiralty.yaml"
 INDICATORS_FILE = "indicators.yaml"
 TEXTS_DIR = "texts"  # where source articles of observation quotes are kept, under the pack
+MAX_TEXT_BYTES = 10_000_000  # a source article of an observation (the pack's own article: 2 M characters)
 
 ProblemSink = Callable[[str, str | None, str | None, object, str], None]
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -269,6 +270,26 @@ def observation_rows(
     return rows
 
 
+def _text_refused(root: Path, name: str) -> str | None:
+    """Why the text `name` cannot be read as a source under the pack, or None."""
+    rel = PurePosixPath(name)
+    if rel.is_absolute() or ".." in rel.parts or "\\" in name:
+        return "a path relative to the pack, inside it (e.g. texts/x.txt)"
+    path = root / rel
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+        inside = False
+    if not inside:
+        return "a link out of the pack: the text must be inside it"
+    if not path.is_file():
+        return "text file not found under the pack"
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        return f"longer than {MAX_TEXT_BYTES:,} bytes ({size:,})"
+    return None
+
+
 def _read_text(
     root: Path,
     name: str,
@@ -277,19 +298,15 @@ def _read_text(
     label: str,
     problem: ProblemSink,
 ) -> str | None:
-    """The text of a source article under the pack (a relative path that stays inside it)."""
+    """The text of a source article under the pack (a relative path that stays inside it, a
+    symbolic link included, of at most MAX_TEXT_BYTES)."""
     if name in cache:
         return cache[name]
     cache[name] = None
-    rel = PurePosixPath(name)
-    if rel.is_absolute() or ".." in rel.parts or "\\" in name:
-        problem(
-            file, label, "text", name, "a path relative to the pack, inside it (e.g. texts/x.txt)"
-        )
-        return None
-    path = root / rel
-    if not path.is_file():
-        problem(file, label, "text", name, "text file not found under the pack")
+    path = root / PurePosixPath(name)
+    refused = _text_refused(root, name)
+    if refused is not None:
+        problem(file, label, "text", name, refused)
         return None
     try:
         body = path.read_bytes().decode("utf-8")

@@ -22,7 +22,7 @@ class Technology(Record):
     name: Text
     tier: Id
     evidence: Text
-    weight: float = Field(default=1.0, gt=0)  # share of the tier's hazard, relative to the others
+    weight: Finite = Field(default=1.0, gt=0)  # share of the tier's hazard, relative to the others
     upfront: Id | None = None  # parameter: probability it is transferred at time 0
     assumption: Text | None = None  # the rationale of a weight other than 1
 
@@ -164,8 +164,8 @@ class Parameter(Record):
     assumption: Text | None = None
     # for a parameter without a band: the range a sensitivity analysis swings it over (the
     # assumption says why); without it the tornado leaves the parameter out
-    plausible_low: float | None = None
-    plausible_high: float | None = None
+    plausible_low: Finite | None = None
+    plausible_high: Finite | None = None
 
     @model_validator(mode="after")
     def _plausible_range(self) -> Parameter:

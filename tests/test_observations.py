@@ -159,7 +159,6 @@ def test_quote_is_found_verbatim_in_its_text(pack_dir: Path) -> None:
     ]
 
 
-
 def test_a_text_that_links_out_of_the_pack_is_refused(pack_dir: Path, tmp_path: Path) -> None:
     """A symbolic link under texts/ to a file outside the pack is no source inside the pack (a bug
     hunt found a quote checked against /etc/passwd); a link that stays inside is fine."""
@@ -176,6 +175,7 @@ def test_a_text_that_links_out_of_the_pack_is_refused(pack_dir: Path, tmp_path: 
     (pack_dir / "texts" / "link.txt").symlink_to(pack_dir / "texts" / "in.txt")
     write_log(pack_dir, GOOD | {"text": "texts/link.txt", "quote": "Troop trains"})
     assert problems_of(pack_dir) == []
+
 
 def test_observations_need_the_grading_table(pack_dir: Path) -> None:
     (pack_dir / "admiralty.yaml").unlink()

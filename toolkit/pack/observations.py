@@ -32,7 +32,9 @@ LOG_FILE = "observations.yaml"
 ADMIRALTY_FILE = "admiralty.yaml"
 INDICATORS_FILE = "indicators.yaml"
 TEXTS_DIR = "texts"  # where source articles of observation quotes are kept, under the pack
-MAX_TEXT_BYTES = 10_000_000  # a source article of an observation (the pack's own article: 2 M characters)
+MAX_TEXT_BYTES = (
+    10_000_000  # a source article of an observation (the pack's own article: 2 M characters)
+)
 
 ProblemSink = Callable[[str, str | None, str | None, object, str], None]
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -244,6 +244,39 @@ def test_ingest_drafts_then_accepts(pack_dir: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_ingest_accept_takes_the_grades_given_and_reads_a_bad_draft_in_one_line(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """`--reliability`, `--credibility`, `--source` and `--reported` given with `--accept` replace
+    the draft's (they were ignored: the record went in as F6); a draft edited into bad YAML is a
+    one-line error; the draft writes each proposal's fields in full, with no shared YAML anchors
+    (found in a bug hunt)."""
+    article = tmp_path / "illustrative.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    code, _, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
+    assert code == 0, err
+    draft = pack_dir / "drafts" / "illustrative.yaml"
+    assert "&id" not in draft.read_text(encoding="utf-8")
+    code, _, err = invoke(
+        "ingest", article, "--accept", "o_illustrative_i_westward_transport", "--reliability",
+        "B", "--credibility", "2", "--source", "Illustrative wire", "--pack", pack_dir,
+    )  # fmt: skip
+    assert code == 0, err
+    row = load_pack(pack_dir).observations.row(0, named=True)
+    assert (row["reliability"], row["credibility"], row["source"]) == ("B", 2, "Illustrative wire")
+    log = pack_dir / "observations.yaml"
+    before = log.read_bytes()
+    for broken in ("proposals: [\n", "proposals:\n  - id: a\n    id: b\n", "- just a list\n"):
+        draft.write_text(broken, encoding="utf-8")
+        code, _, err = invoke(
+            "ingest", article, "--accept", "o_illustrative_air_defence", "--pack", pack_dir
+        )
+        assert code == 2, err
+        assert err.count("\n") == 1, err
+        assert str(draft) in err
+    assert log.read_bytes() == before
+
+
 def test_simulate_as_of_starts_from_the_posterior(pack: Pack) -> None:
     tracked = track(pack, "2024-12-31", STORY)
     code, out, err = invoke(

@@ -262,3 +262,36 @@ def test_a_log_file_as_yaml_or_csv(pack: Pack, tmp_path: Path) -> None:
     with pytest.raises(PackError) as err:
         read_log(pack, path)
     assert str(err.value).startswith(f"{path} [o_near_border] credibility:")
+
+
+def test_a_log_file_with_an_impossible_date_a_repeated_key_or_a_bom(
+    pack: Pack, tmp_path: Path
+) -> None:
+    """A log given on the command line is read like the pack's own: an impossible date is the
+    record's problem (it was a traceback), a key given twice is refused (the last one won: `present:
+    false` silently replaced `present: true`), and a spreadsheet's byte-order mark is no part of the
+    first field's name (found in a bug hunt)."""
+    path = tmp_path / "log.yaml"
+    record = "\n".join(f"    {k}: {v}" for k, v in GOOD.items())
+    path.write_text(
+        f"observations:\n  - {record.strip()}\n".replace("2024-11-04", "2025-02-29"),
+        encoding="utf-8",
+    )
+    with pytest.raises(PackError) as err:
+        read_log(pack, path)
+    assert str(err.value).startswith(f"{path} [o_illustrative] observed:")
+    assert "2025-02-29" in str(err.value)
+    path.write_text(
+        f"observations:\n  - {record.strip()}\n    present: true\n    present: false\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PackError) as err:
+        read_log(pack, path)
+    assert "duplicate key" in str(err.value)
+    assert "\n" not in str(err.value)
+    csv_path = tmp_path / "log.csv"
+    csv_path.write_text(
+        ",".join(GOOD) + "\n" + ",".join(str(v) for v in GOOD.values()) + "\n",
+        encoding="utf-8-sig",
+    )
+    assert [r["id"] for r in read_log(pack, csv_path)] == ["o_illustrative"]

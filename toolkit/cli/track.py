@@ -151,14 +151,33 @@ def ingest(
     article: Annotated[Path, typer.Argument(help="A new article, UTF-8 text.")],
     source: Annotated[
         str | None,
-        typer.Option(help="Who published it (default: the file name).", show_default=False),
+        typer.Option(
+            help="Who published it (default: the file name); with --accept, replaces the draft's.",
+            show_default=False,
+        ),
     ] = None,
-    reliability: Annotated[str, typer.Option(help="Source grade for the proposals, A-F.")] = "F",
-    credibility: Annotated[int, typer.Option(help="Information grade for the proposals, 1-6.")] = 6,
+    reliability: Annotated[
+        str | None,
+        typer.Option(
+            help="Source grade for the proposals, A-F (default F); with --accept, replaces the "
+            "draft's.",
+            show_default=False,
+        ),
+    ] = None,
+    credibility: Annotated[
+        int | None,
+        typer.Option(
+            help="Information grade for the proposals, 1-6 (default 6); with --accept, replaces "
+            "the draft's.",
+            show_default=False,
+        ),
+    ] = None,
     reported: Annotated[
         str | None,
         typer.Option(
-            help="Date the article appeared, YYYY-MM-DD (default: today).", show_default=False
+            help="Date the article appeared, YYYY-MM-DD (default: today); with --accept, "
+            "replaces the draft's.",
+            show_default=False,
         ),
     ] = None,
     accept: Annotated[
@@ -174,18 +193,23 @@ def ingest(
     from toolkit.track.ingest import describe_draft, propose
     from toolkit.track.tracker import parse_date
 
-    if reliability not in ("A", "B", "C", "D", "E", "F"):
+    if reliability is not None and reliability not in ("A", "B", "C", "D", "E", "F"):
         raise ParameterError(f"--reliability expects a grade A-F, got {reliability!r}")
-    if not 1 <= credibility <= 6:
+    if credibility is not None and not 1 <= credibility <= 6:
         raise ParameterError(f"--credibility expects a grade 1-6, got {credibility}")
     day = parse_date(reported, "--reported") if reported is not None else None
     loaded = load_pack(pack)
     if accept:
-        ids = accept_ids(loaded, article, [i for part in accept for i in part.split(",") if i], log)
+        grades = {
+            "source": source, "reliability": reliability, "credibility": credibility,
+            "reported": day,
+        }  # fmt: skip
+        chosen = [i for part in accept for i in part.split(",") if i]
+        ids = accept_ids(loaded, article, chosen, log, grades=grades)
         typer.echo(f"appended {', '.join(ids)} to the log")
         return
     draft = propose(
-        loaded, article, source=source, reliability=reliability, credibility=credibility,
-        reported=day,
+        loaded, article, source=source, reliability=reliability or "F",
+        credibility=6 if credibility is None else credibility, reported=day,
     )  # fmt: skip
     typer.echo(describe_draft(draft))

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from toolkit.errors import PackError, Problem
 from toolkit.pack import records as r
+from toolkit.pack.safe_yaml import load_yaml
 from toolkit.pack.text import find_quote
 
 if TYPE_CHECKING:
@@ -32,12 +33,10 @@ LOG_FILE = "observations.yaml"
 ADMIRALTY_FILE = "admiralty.yaml"
 INDICATORS_FILE = "indicators.yaml"
 TEXTS_DIR = "texts"  # where source articles of observation quotes are kept, under the pack
-MAX_TEXT_BYTES = (
-    10_000_000  # a source article of an observation (the pack's own article: 2 M characters)
-)
+# a source article of an observation (the pack's own article may hold 2 M characters)
+MAX_TEXT_BYTES = 10_000_000
 
 ProblemSink = Callable[[str, str | None, str | None, object, str], None]
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # -- indicator diagnostics -------------------------------------------------------------------
@@ -328,7 +327,7 @@ def parse_log(data: bytes, name: str, problems: list[Problem]) -> list[r.Observa
         problems.append(Problem(name, rec, fld, value, message))
 
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError as exc:
         problem(None, None, exc.reason, "not UTF-8 text")
         return []
@@ -339,7 +338,7 @@ def parse_log(data: bytes, name: str, problems: list[Problem]) -> list[r.Observa
         ]
     else:
         try:
-            raw = yaml.load(text, Loader=_SafeLoader)  # noqa: S506
+            raw = load_yaml(text)  # bounded, and a key given twice is refused
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None

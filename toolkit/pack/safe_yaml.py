@@ -9,6 +9,8 @@ not. `read_yaml` therefore refuses, before building any Python value:
   `MAX_YAML_CHARS` characters of scalars, or nodes nested deeper than `MAX_YAML_DEPTH`;
 - a recursive alias (a node that contains itself).
 
+A key given twice in one mapping is a `ConstructorError` at the second (`check_unique_keys`).
+
 Each refusal is a `YamlLimitError` (a `yaml.YAMLError`) with a one-line `problem`. A scalar that YAML
 resolves to a value Python cannot build (an integer of more than 4,300 digits, `!!float abc`) is a
 `ConstructorError` with its line and column, like any other malformed YAML. An impossible date
@@ -89,6 +91,7 @@ class _BoundedLoader(_Base):
         if node is None:
             return None
         check_expansion(node)
+        check_unique_keys(node)
         try:
             return self.construct_document(node)
         except yaml.YAMLError:
@@ -120,6 +123,31 @@ class _BoundedLoader(_Base):
 _BoundedLoader.add_constructor(
     "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
 )
+
+
+def check_unique_keys(root: Node) -> None:
+    """`ConstructorError` at the second of two equal keys in one mapping (YAML forbids them; a
+    loader would keep the last silently, so `outcome: true` then `outcome: false` would read as
+    false). Each node is visited once, so aliases cost nothing more."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            keys: set[tuple[str, str]] = set()
+            for key, _value in node.value:
+                if not isinstance(key, ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                    continue
+                ident = (str(key.tag), str(key.value))
+                if ident in keys:
+                    raise ConstructorError(
+                        None, None, f"duplicate key: {short(key.value, 40)}", key.start_mark
+                    )
+                keys.add(ident)
+        stack.extend(_children(node))
 
 
 def _children(node: Node) -> list[Node]:

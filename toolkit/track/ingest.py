@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -26,6 +26,7 @@ import yaml
 
 from toolkit.errors import ToolkitError
 from toolkit.files import write_atomic
+from toolkit.pack.safe_yaml import load_yaml
 from toolkit.pack.text import contains_word, find_mentions, split_sentences
 from toolkit.track.log import append_observations, holding_log, new_id, stored_text
 
@@ -92,22 +93,41 @@ def propose(
 
 
 def accept(
-    pack: Pack, article: str | Path, ids: Sequence[str], log: str | Path | None = None
+    pack: Pack,
+    article: str | Path,
+    ids: Sequence[str],
+    log: str | Path | None = None,
+    *,
+    grades: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """Append the draft's proposals `ids` to the log (all or none); the ids appended."""
+    """Append the draft's proposals `ids` to the log (all or none); the ids appended. `grades`
+    (`source`, `reliability`, `credibility`, `reported`, as given on the command line) replace the
+    draft's values of those fields in every accepted proposal."""
     path = draft_path(pack, article)
     if not path.is_file():
         raise ToolkitError(f"no draft at {str(path)!r}: run `toolkit ingest {article}` first")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    proposals = {p.get("id"): p for p in data.get("proposals") or [] if isinstance(p, dict)}
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" [line {mark.line + 1}, column {mark.column + 1}]" if mark else ""
+        reason = getattr(exc, "problem", None) or getattr(exc, "reason", None) or "cannot be read"
+        raise ToolkitError(f"draft {str(path)!r}{where}: malformed YAML ({reason})") from None
+    if not isinstance(data, dict):
+        raise ToolkitError(f"draft {str(path)!r}: expected `text:` and `proposals:`")
+    listed = data.get("proposals") or []
+    if not isinstance(listed, list):
+        raise ToolkitError(f"draft {str(path)!r}: `proposals` is not a list")
+    proposals = {p.get("id"): p for p in listed if isinstance(p, dict)}
     unknown = [i for i in ids if i not in proposals]
     if unknown:
         raise ToolkitError(
             f"--accept {', '.join(unknown)}: not in the draft {str(path)!r} "
             f"(proposals: {', '.join(map(str, proposals)) or 'none'})"
         )
+    given = {k: v for k, v in (grades or {}).items() if v is not None}
     with holding_log(pack, log):
-        append_observations(pack, [proposals[i] for i in ids], log)
+        append_observations(pack, [proposals[i] | given for i in ids], log)
     return list(ids)
 
 
@@ -224,6 +244,15 @@ def _date_in(sentence: str, reported: dt.date) -> dt.date | None:
     return None
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes every value in full: the proposals share one `reported` date object, which the safe
+    dumper would write once with an anchor (`&id001`) and alias elsewhere, so that editing it in
+    one proposal would change them all."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def _draft_yaml(text: str, proposals: list[dict[str, Any]], reported: dt.date) -> str:
     head = (
         f"# DRAFT: observations proposed by `toolkit ingest` from {text} (reported {reported}).\n"
@@ -232,8 +261,12 @@ def _draft_yaml(text: str, proposals: list[dict[str, Any]], reported: dt.date) -
         "# the right `observed` date; then append the ones you accept with\n"
         "#   toolkit ingest ARTICLE --accept ID [ID ...]\n"
     )
-    body = yaml.safe_dump(
-        {"text": text, "proposals": proposals}, sort_keys=False, allow_unicode=True, width=100
+    body = yaml.dump(
+        {"text": text, "proposals": proposals},
+        Dumper=_PlainDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
     )
     return head + body
 

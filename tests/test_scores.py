@@ -86,6 +86,13 @@ def test_fixture_and_default_questions_load(pack: Pack) -> None:
         ({"closes": "2024-10-01"}, "closes before opens"),
         ({"outcome": True, "resolution": "x"}, "needs the date it was resolved"),
         ({"colour": "red"}, "unknown field"),
+        # found in a bug hunt: each validated, then broke scoring or forecasting of the whole log
+        ({"opens": "2024-10-01"}, r"opens before the pack's date 2024-10-27"),
+        ({"closes": "9999-12-31"}, "more than 600 months after the pack's date"),
+        (
+            {"outcome": False, "resolved": "2024-11-15", "resolution": "x"},
+            r"resolved false before it closes \(2024-12-31\)",
+        ),
     ],
 )
 def test_question_errors_are_one_line(pack: Pack, change: dict, message: str) -> None:
@@ -133,8 +140,11 @@ def test_log_is_append_only_and_bad_input_changes_nothing(
     assert first.count(b"\n") == 7
     # bad inputs: unknown question, p out of range
     for extra in (
-        ["--p", "0.3", "--question", "nope"],
-        ["--p", "1.5", "--question", "q_ukraine_by_jan"],
+        ["--p", "0.3", "--question", "nope", "--by", "ana"],
+        ["--p", "1.5", "--question", "q_ukraine_by_jan", "--by", "ana"],
+        # an analyst's forecast logged under the model's name once mixed into the model's score
+        ["--p", "0.3", "--question", "q_ukraine_by_jan"],
+        ["--p", "0.3", "--question", "q_ukraine_by_jan", "--by", "model"],
     ):
         bad = runner.invoke(app, ["forecast", *base, "--as-of", "2024-11-21", *extra])
         assert bad.exit_code == 2
@@ -245,3 +255,38 @@ def test_score_charts(pack: Pack) -> None:
         spec = chart.to_dict()
         assert "illustrative" in json.dumps(spec)
     assert '"n"' in json.dumps(chart_reliability(result).to_dict())
+
+
+def test_an_analyst_forecast_needs_an_open_question_and_a_log_whole_rows(pack_dir: Path) -> None:
+    """Found in a bug hunt: `--p` on a question already closed or resolved was logged and never
+    scored; a row cut short (a crash, a bad edit) was read and scored with what was left of it;
+    `score --log` of a file that is not there scored nothing and exited 0."""
+    runner = CliRunner()
+    base = ["--pack", str(pack_dir), "--questions", str(QUESTIONS)]
+    late = runner.invoke(
+        app,
+        ["forecast", *base, "--as-of", "2024-12-25", "--p", "0.9", "--by", "ana",
+         "--question", "q_frontline_by_dec"],
+    )  # fmt: skip
+    assert late.exit_code == 2
+    assert "not open on 2024-12-25" in late.output
+    assert not (pack_dir / fc.LOG_FILE).exists()
+    log = pack_dir / fc.LOG_FILE
+    header = ",".join(fc.COLUMNS)
+    log.write_text(f"{header}\nq_air_defence_by_dec,model,2024-11-15,0.0", encoding="utf-8")
+    cut = runner.invoke(app, ["score", *base, "--paths", "300"])
+    assert cut.exit_code == 2
+    assert cut.output.count("\n") == 1
+    assert f"{log} [line 2]" in cut.output
+    assert "4 fields, expected 10" in cut.output
+    missing = runner.invoke(app, ["score", *base, "--log", str(pack_dir / "typo.csv")])
+    assert missing.exit_code == 2
+    assert "typo.csv" in missing.output
+    assert "no such file" in missing.output
+
+
+def test_track_refuses_a_date_beyond_the_horizon(pack_dir: Path) -> None:
+    """`track --as-of 9999-12-31` stepped its filter day by day for minutes (found in a bug hunt)."""
+    done = CliRunner().invoke(app, ["track", "--pack", str(pack_dir), "--as-of", "9999-12-31"])
+    assert done.exit_code == 2
+    assert "more than 600 months after the pack's start date 2024-10-27" in done.output

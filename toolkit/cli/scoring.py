@@ -53,7 +53,14 @@ def forecast(
     as_of: AsOfOption = None,
     questions: QuestionsOption = None,
     observations: ObservationsOption = None,
-    by: Annotated[str, typer.Option("--by", help="Forecaster name logged.")] = "model",
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Forecaster name logged (default: model); required with --p, and not `model`.",
+            show_default=False,
+        ),
+    ] = None,
     p: Annotated[
         float | None,
         typer.Option(
@@ -83,18 +90,28 @@ def forecast(
         raise ParameterError("--p and --question go together (an analyst's own forecast)")
     if p is not None and not 0.0 <= p <= 1.0:
         raise ParameterError(f"--p expects a probability in [0, 1], got {p}")
+    if p is not None and by in (None, fc.MODEL):
+        raise ParameterError(
+            f"--p needs --by NAME, the analyst's name (`{fc.MODEL}` is the model's own forecasts)"
+        )
     day = parse_date(as_of, "--as-of") if as_of is not None else dt.date.today()
     loaded = load_pack(pack)
     qs = load_questions(loaded, questions)
     if p is not None and question is not None:
-        rows = [fc.Forecast(question=question, forecaster=by, as_of=day, probability=p)]
+        asked = next((q for q in qs if q.id == question), None)
+        if asked is not None and not asked.is_open(day):
+            raise ParameterError(
+                f"question {question!r} is not open on {day} (opens {asked.opens}, closes "
+                f"{asked.closes}{'' if asked.resolved is None else f', resolved {asked.resolved}'})"
+            )
+        rows = [fc.Forecast(question=question, forecaster=str(by), as_of=day, probability=p)]
     else:
         open_qs = [q for q in qs if q.is_open(day)]
         probs = fc.model_forecasts(
             loaded, open_qs, day, observations, scenario=scenario, paths=paths, seed=seed
         )
         rows = fc.model_rows(
-            loaded, probs, day, forecaster=by, scenario=scenario, paths=paths, seed=seed
+            loaded, probs, day, forecaster=by or fc.MODEL, scenario=scenario, paths=paths, seed=seed
         )
     path = fc.append_forecasts(loaded, rows, qs, log)
     for row in rows:

@@ -337,14 +337,11 @@ def _check_as_of(pack: PackInfo, as_of: object, observations: object) -> None:
     """A report's `as_of` (a date on or after the pack's start) and `observations` (a log file the
     pack accepts), checked before a kernel starts."""
     if isinstance(as_of, str) and as_of:
-        from toolkit.track.tracker import parse_date
+        from toolkit.track.tracker import check_as_of, parse_date
 
         day = parse_date(as_of, "as_of")
-        start = pack.start
-        if start is not None and day < start:
-            raise ParameterError(
-                f"as_of {day} is before the pack's start date {start} (pack.yaml publication.date)"
-            )
+        if pack.start is not None:
+            check_as_of(day, pack.start)
     if isinstance(observations, str) and observations:
         from toolkit.pack.observations import read_log
 

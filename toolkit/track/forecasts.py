@@ -164,9 +164,16 @@ def parse_forecasts(data: bytes, name: str, problems: list[Problem]) -> list[For
     return out
 
 
-def _forecast(row: Mapping[str, str | None]) -> Forecast:
+def _forecast(row: Mapping[str | None, Any]) -> Forecast:
     def opt_int(v: str | None) -> int | None:
         return int(v) if v else None
+
+    given = sum(1 for key, value in row.items() if key is not None and value is not None)
+    if None in row or given != len(COLUMNS):  # csv gives a missing field None, extras under None
+        extra = len(row.get(None) or ())
+        raise ValueError(
+            f"{given + extra} fields, expected {len(COLUMNS)} (a line cut short or run together?)"
+        )
 
     p = float(row["probability"] or "nan")
     if not 0.0 <= p <= 1.0:
@@ -186,6 +193,8 @@ def read_forecasts(pack: Pack, log: str | Path | None = None) -> list[Forecast]:
     """The forecast log's rows (none if it does not exist); PackError if it is malformed."""
     path = log_path(pack, log)
     if not path.is_file():
+        if log is not None:  # a log asked for by name must be there (a typo is no empty log)
+            raise ParameterError(f"--log {str(path)!r}: no such file")
         return []
     problems: list[Problem] = []
     rows = parse_forecasts(path.read_bytes(), str(path), problems)

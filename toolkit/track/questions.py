@@ -112,8 +112,9 @@ def load_questions(pack: Pack, source: QuestionsSource = None) -> list[Question]
     problems: list[Problem] = []
     out: list[Question] = []
     seen: set[str] = set()
+    start = pack.meta.publication.date
     for i, item in enumerate(items):
-        q = _question(item, i, ids, name, problems)
+        q = _question(item, i, ids, name, problems, start)
         if q is None:
             continue
         if q.id in seen:
@@ -171,7 +172,13 @@ def _question(
     ids: Mapping[str, Sequence[str]],
     name: str,
     problems: list[Problem],
+    start: dt.date,
 ) -> Question | None:
+    """One question, checked; None (and its problems appended) if it has any. `start` is the pack's
+    date (month 0): a question opens on or after it and closes within the engine's horizon."""
+    from toolkit.engine.validate import MAX_MONTHS
+    from toolkit.track.chain import DAYS_PER_MONTH
+
     before = len(problems)
     if not isinstance(item, dict):
         problems.append(Problem(name, f"#{index + 1}", None, item, "a question is a mapping"))
@@ -211,6 +218,12 @@ def _question(
     opens, closes, resolved = dates["opens"], dates["closes"], dates["resolved"]
     if opens and closes and closes < opens:
         problem("closes", str(closes), f"closes before opens ({opens})")
+    if opens and opens < start:
+        problem("opens", str(opens), f"opens before the pack's date {start} (publication.date)")
+    if closes and (closes - start).days > MAX_MONTHS * DAYS_PER_MONTH:
+        problem(
+            "closes", str(closes), f"more than {MAX_MONTHS} months after the pack's date {start}"
+        )
     outcome = item.get("outcome")
     if outcome is not None and not isinstance(outcome, bool):
         problem("outcome", outcome, "expects true, false or null (open)")
@@ -222,6 +235,8 @@ def _question(
         problem("resolution", None, "an outcome needs its resolution (source and reasoning)")
     if resolved and opens and resolved < opens:
         problem("resolved", str(resolved), f"resolved before opens ({opens})")
+    if outcome is False and resolved and closes and resolved < closes:
+        problem("resolved", str(resolved), f"resolved false before it closes ({closes})")
     if len(problems) > before or opens is None or closes is None:
         return None
     resolution = item.get("resolution")

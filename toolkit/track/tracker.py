@@ -22,9 +22,11 @@ import numpy as np
 import polars as pl
 
 from toolkit.engine.compile import compile_model
+from toolkit.engine.validate import MAX_MONTHS
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.pack import records as r
 from toolkit.pack.observations import check_log, parse_log, read_log
+from toolkit.track.chain import DAYS_PER_MONTH
 from toolkit.track.filter import Evidence, Filter, distance, expected_seen, posterior_after
 from toolkit.track.questions import read_date
 
@@ -74,6 +76,19 @@ class TrackResult:
         return self.evidence.sort("influence", "id", descending=[True, False]).head(n)
 
 
+def check_as_of(day: dt.date, start: dt.date) -> None:
+    """ParameterError unless `day` is on or after the pack's start date and within the engine's
+    horizon of it (MAX_MONTHS: the filter steps day by day, so a far date would run for minutes)."""
+    if day < start:
+        raise ParameterError(
+            f"as_of {day} is before the pack's start date {start} (pack.yaml publication.date)"
+        )
+    if (day - start).days > MAX_MONTHS * DAYS_PER_MONTH:
+        raise ParameterError(
+            f"as_of {day} is more than {MAX_MONTHS} months after the pack's start date {start}"
+        )
+
+
 def track(
     pack: Pack,
     as_of: dt.date | str | None = None,
@@ -97,10 +112,7 @@ def track(
     if day is None:
         last = max(rows["reported"].to_list(), default=start)
         day = min(today or dt.date.today(), max(last, start))
-    if day < start:
-        raise ParameterError(
-            f"as_of {day} is before the pack's start date {start} (pack.yaml publication.date)"
-        )
+    check_as_of(day, start)
     model = compile_model(pack, scenario, overrides)
     used = rows.filter(pl.col("reported") <= day)
     repeats = repeated_reports(used)

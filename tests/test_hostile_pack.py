@@ -401,3 +401,14 @@ def test_a_technology_weight_must_be_a_finite_positive_number(pack_dir: Path, va
     assert [(p.file, p.record, p.field) for p in found] == [
         ("technologies.yaml", "air_defence", "weight")
     ]
+
+
+def test_a_label_or_an_id_of_unbounded_length_is_refused(pack_dir: Path) -> None:
+    """A 200,000-character phase label validated, then made a chart render for minutes into a
+    94 MB image (found in a bug hunt): labels hold at most 300 characters, ids 120."""
+    edit(pack_dir / "phases.yaml", "label: Rear support roles", f"label: {'Rear' * 50_000}")
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("phases.yaml", "rear_support", "label")
+    ]
+    assert len(str(found[0])) < 400

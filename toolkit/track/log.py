@@ -136,6 +136,7 @@ def new_id(pack: Pack, base: str, log: str | Path | None = None) -> str:
     base = re.sub(r"[^a-z0-9_]+", "_", base.lower()).strip("_") or "o"
     if not base[0].isalpha():
         base = "o_" + base
+    base = base[:110].rstrip("_")  # ids are at most 120 characters, a `_N` suffix included
     path = log_path(pack, log)
     used: set[str] = set()
     if path.is_file():

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from toolkit.pack.records.base import EVENT_KINDS, Alias, Finite, Id, Kebab, Record, Text
+from toolkit.pack.records.base import EVENT_KINDS, Alias, Finite, Id, Kebab, Label, Record, Text
 
 
 class DateAssumption(Record):
@@ -40,7 +40,7 @@ class ReportDefaults(Record):
 
 
 class PackMeta(Record):
-    title: Text
+    title: Label
     language: Text
     summary: Text
     article: Text = "article.txt"
@@ -55,7 +55,7 @@ class PackMeta(Record):
 class Entity(Record):
     id: Id
     kind: Literal["state", "person", "organisation", "place", "agreement", "force"]
-    name: Text
+    name: Label
     title: str | None = None
     affiliation: Id | None = None
     cameo_actor: str | None = None
@@ -75,7 +75,7 @@ class Relation(Record):
 
 class Event(Record):
     id: Id
-    label: Text
+    label: Label
     date: dt.date
     date_end: dt.date | None = None
     precision: Literal["day", "month", "year", "span"]
@@ -95,7 +95,7 @@ class Event(Record):
 
 class Band(Record):
     id: Id
-    label: Text
+    label: Label
     low: float = Field(ge=0, le=1)
     high: float = Field(ge=0, le=1)
     terms: list[Text] = Field(default_factory=list)

@@ -8,9 +8,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# Ids, names and labels end up in chart axes, legends and slider captions: a bound keeps a
+# hostile or mistaken pack from making a chart take minutes and hundreds of MB (a bug hunt
+# rendered a 200,000-character phase label).
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=120)]
 Kebab = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
 Text = Annotated[str, Field(min_length=1)]
+Label = Annotated[str, Field(min_length=1, max_length=300)]  # a name, label or title
 Alias = Annotated[str, Field(min_length=1, max_length=100)]  # matched through a trie (pack.text)
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what a frame's int column holds
 Finite = Annotated[float, Field(allow_inf_nan=False)]

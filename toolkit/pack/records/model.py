@@ -8,18 +8,27 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from toolkit.pack.records.base import CONDITION_KINDS, Finite, Id, Int64, Record, Sourced, Text
+from toolkit.pack.records.base import (
+    CONDITION_KINDS,
+    Finite,
+    Id,
+    Int64,
+    Label,
+    Record,
+    Sourced,
+    Text,
+)
 
 
 class TechTier(Record):
     id: Id
-    label: Text
+    label: Label
     evidence: Text
 
 
 class Technology(Record):
     id: Id
-    name: Text
+    name: Label
     tier: Id
     evidence: Text
     weight: Finite = Field(default=1.0, gt=0)  # share of the tier's hazard, relative to the others
@@ -35,7 +44,7 @@ class Technology(Record):
 
 class Phase(Sourced):
     id: Id
-    label: Text
+    label: Label
     escalation: Int64
     compensation_intensity: Id
     description: str | None = None
@@ -129,7 +138,7 @@ class Trigger(Record):
 
 class ResponseTier(Sourced):
     id: Id
-    label: Text
+    label: Label
     description: Text
     status: Literal["active", "considered", "ruled_out"]
     trigger: Trigger | None = None
@@ -150,7 +159,7 @@ class ResponseTier(Sourced):
 
 class Parameter(Record):
     id: Id
-    label: Text
+    label: Label
     description: Text
     unit: Text
     type: Literal["float", "int"] = "float"
@@ -199,6 +208,6 @@ class Parameter(Record):
 
 class Scenario(Record):
     id: Id
-    label: Text
+    label: Label
     description: Text
     overrides: dict[Id, float | dict[str, float]] = Field(default_factory=dict)

@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from toolkit.pack.records.base import OBSERVATION_TARGETS, Id, Record, Text
+from toolkit.pack.records.base import OBSERVATION_TARGETS, Id, Label, Record, Text
 
 
 class Grade(Record):
     """One grade of the Admiralty (NATO) system and how much a report with it is trusted."""
 
     grade: Annotated[str, Field(pattern=r"^([A-F]|[1-6])$")]
-    label: Text
+    label: Label
     trust: float = Field(ge=0, le=1)
     rationale: Text
 

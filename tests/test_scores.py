@@ -290,3 +290,15 @@ def test_track_refuses_a_date_beyond_the_horizon(pack_dir: Path) -> None:
     done = CliRunner().invoke(app, ["track", "--pack", str(pack_dir), "--as-of", "9999-12-31"])
     assert done.exit_code == 2
     assert "more than 600 months after the pack's start date 2024-10-27" in done.output
+
+
+def test_forecast_on_a_day_with_no_open_question_names_the_day(pack_dir: Path) -> None:
+    done = CliRunner().invoke(
+        app,
+        ["forecast", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--as-of",
+         "2030-01-01", "--paths", "200"],
+    )  # fmt: skip
+    assert done.exit_code == 2
+    assert "no question is open on 2030-01-01" in done.output
+    help_text = CliRunner().invoke(app, ["forecast", "--help"]).output
+    assert "capped" not in help_text  # forecast's default date is today, not capped

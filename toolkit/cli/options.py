@@ -47,6 +47,12 @@ AsOfOption = Annotated[
         show_default=False,
     ),
 ]
+ForecastAsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Date YYYY-MM-DD of the forecast (default: today).", show_default=False
+    ),
+]
 ObservationLogOption = Annotated[
     Path | None,
     typer.Option(

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from toolkit.cli.options import (
-    AsOfOption,
+    ForecastAsOfOption,
     ObservationsOption,
     PackOption,
     PathsOption,
@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
 @handles_errors
 def forecast(
-    as_of: AsOfOption = None,
+    as_of: ForecastAsOfOption = None,
     questions: QuestionsOption = None,
     observations: ObservationsOption = None,
     by: Annotated[
@@ -107,6 +107,8 @@ def forecast(
         rows = [fc.Forecast(question=question, forecaster=str(by), as_of=day, probability=p)]
     else:
         open_qs = [q for q in qs if q.is_open(day)]
+        if not open_qs:
+            raise ParameterError(f"no question is open on {day}: nothing to forecast")
         probs = fc.model_forecasts(
             loaded, open_qs, day, observations, scenario=scenario, paths=paths, seed=seed
         )

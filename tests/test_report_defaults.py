@@ -127,13 +127,19 @@ def test_a_bad_report_section_is_a_problem_of_the_pack(
 def test_the_default_report_renders_for_a_pack_with_other_ids(
     pack_dir: Path, tmp_path: Path
 ) -> None:
-    """End to end, at small sizes: the tornado explains the pack's own top tier and the explorer's
-    sliders are the pack's own parameters."""
+    """End to end, at small sizes, a pack with other ids, its own title and no `report` section:
+    the tornado explains the pack's own top tier, the report is titled and introduced from
+    pack.yaml, and the charts' titles are the generic ones, not the default story's."""
     from toolkit.report.render import render_report
 
+    other = without_report_section(rename(pack_dir))
+    meta = other / "pack.yaml"
+    text = meta.read_text(encoding="utf-8")
+    title = text.split("\ntitle: ", 1)[1].split("\n", 1)[0]
+    meta.write_text(text.replace(title, '"Illustrative story <b>& co</b>"', 1), encoding="utf-8")
     out = render_report(
         None,
-        pack=rename(pack_dir),
+        pack=other,
         out=tmp_path / "other.html",
         parameters={
             "paths": "500",
@@ -144,6 +150,20 @@ def test_the_default_report_renders_for_a_pack_with_other_ids(
         from_text=True,
     )
     html = out.read_text(encoding="utf-8")
-    assert "rate_west_to_front" in html
+    assert "<title>Illustrative story &lt;b&gt;&amp; co&lt;/b&gt;</title>" in html
     assert "arms_aid" in html
-    assert "rate_westward_to_frontline" not in html
+    assert "rate_west_to_front" in html
+    assert "Where the deployed troops are" in html
+    for story in (
+        "Where the North Korean troops",
+        "Will Russia transfer",
+        "trilateral response goes",
+    ):
+        assert story not in html
+
+
+def test_the_default_pack_keeps_its_own_words(pack: Pack) -> None:
+    from toolkit.charts.model_charts import chart_title
+
+    assert chart_title(pack, "phases") == "Where the North Korean troops are, month by month"
+    assert chart_title(None, "responses") == "How far the response goes, month by month"

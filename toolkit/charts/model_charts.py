@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 import altair as alt
 import polars as pl
@@ -53,6 +53,21 @@ class ResultLike(Protocol):
     def transfer_tiers(self) -> pl.DataFrame: ...
     @property
     def responses(self) -> pl.DataFrame: ...
+
+
+# The charts' titles in words that fit any pack; a pack names its own story's in pack.yaml
+# (`report.chart_titles`: the default pack's troops, Russia and the trilateral response).
+GENERIC_TITLES: Final = {
+    "phases": "Where the deployed troops are, month by month",
+    "transfers": "Will technology be transferred? Cumulative probability by tier",
+    "responses": "How far the response goes, month by month",
+}
+
+
+def chart_title(pack: Pack | None, chart: Literal["phases", "transfers", "responses"]) -> str:
+    """The title of the phase, transfer or response chart: the pack's own, else the generic one."""
+    own = pack.meta.report.chart_titles.get(chart) if pack is not None else None
+    return own or GENERIC_TITLES[chart]
 
 
 def run_caption(result: ResultLike) -> str:
@@ -177,7 +192,7 @@ def chart_phases(
     )
     return titled(
         chart,
-        "Where the North Korean troops are, month by month",
+        chart_title(pack, "phases"),
         "Share of simulated paths in each deployment phase (stacked; phases in ladder order, first on top).",
         judged_note(labels)
         + "Analyst assumptions: monthly transition rates (parameters.yaml, phases.yaml). "
@@ -244,7 +259,7 @@ def chart_transfers(
     )
     return titled(
         alt.LayerChart(layer=[per_tech, per_tier]),
-        "Will Russia transfer technology? Cumulative probability by tier",
+        chart_title(pack, "transfers"),
         "Thick: any technology of the tier transferred by that month; thin dashed: each technology (a tier's hazard is split equally among its technologies, so their lines coincide). Once transferred, it stays transferred.",
         "Analyst assumptions: compensation hazards by phase and troop scale (parameters.yaml), bands from claims.yaml. "
         + run_caption(result),
@@ -284,7 +299,7 @@ def chart_responses(
     )
     return titled(
         chart,
-        "How far the trilateral response goes, month by month",
+        chart_title(pack, "responses"),
         "Share of simulated paths by the highest response tier decided so far (tiers are cumulative; darker = further up the ladder).",
         judged_note(labels)
         + "Analyst assumptions: trigger lags, political will and never-decide shares (parameters.yaml); triggers from responses.yaml. "

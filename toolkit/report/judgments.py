@@ -142,8 +142,8 @@ def key_judgments(result: SimulationResult, pack: Pack, within: int) -> list[Jud
             judge(
                 "tier_transferred",
                 tier,
-                f"Russia transfers at least one technology of the tier {name(pack.tech_tiers, tier)} "
-                f"within {within} months",
+                f"At least one technology of the tier {name(pack.tech_tiers, tier)} is "
+                f"transferred within {within} months",
                 result.probability_by(tier, within, "tier_transferred"),
                 result.paths,
                 bands,

@@ -21,6 +21,19 @@ if TYPE_CHECKING:
     from toolkit.track.tracker import TrackResult
 
 
+def describe_title(pack: Pack) -> str:
+    """The report's heading and opening: the pack's title and summary (pack.yaml), and where every
+    figure comes from."""
+    meta = pack.meta
+    return (
+        f"# {esc(meta.title)}\n\n{esc(meta.summary)}\n\n"
+        "Every figure below comes from the data pack (each row quotes the article verbatim or is "
+        "marked as an analyst assumption) and the scenario engine run with the parameters listed at "
+        "the end. The footer records the pack's content hash, every parameter, the seed and the "
+        "software versions."
+    )
+
+
 def describe_findings(result: SimulationResult, pack: Pack, within: int | None = None) -> str:
     """The headline numbers of a run, in sentences (`within`: as `SimulationResult.summary` takes it).
 

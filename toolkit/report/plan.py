@@ -17,7 +17,7 @@ import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.jupyter.nbparams import (
@@ -70,6 +70,9 @@ class PackInfo:
         return load_pack(self.path)
 
 
+PACK_TITLE: Final = "{pack_title}"
+
+
 @dataclass(frozen=True)
 class ReportPlan:
     """Everything a report needs, checked before a kernel starts."""
@@ -83,6 +86,12 @@ class ReportPlan:
 
     def kernel_env(self) -> dict[str, str]:
         return kernel_env_for(self.pack.path if self.pack_given else None)
+
+    @property
+    def title(self) -> str:
+        """The report's title: the notebook's, with `{pack_title}` (a notebook's metadata title
+        may hold it) replaced by the pack's title, so one notebook titles every pack's report."""
+        return self.notebook.title.replace(PACK_TITLE, self.pack.title or "")
 
     def provenance(self, inputs: Mapping[str, Any] | None = None) -> Provenance:
         """The footer's record; `inputs`: what the run rests on, as the notebook reported it."""

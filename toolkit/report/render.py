@@ -183,7 +183,7 @@ def execute_plan(
     _set(executed)
     document = export_html(
         nb,
-        title=plan.notebook.title,
+        title=plan.title,
         provenance=plan.provenance(run_inputs(nb)),
         show_code=show_code,
         exporter=exporter.result() if isinstance(exporter, PendingExporter) else exporter,

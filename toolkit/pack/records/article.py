@@ -30,10 +30,14 @@ class Publication(Record):
 
 class ReportDefaults(Record):
     """What a report looks at unless its parameters say otherwise (pack.yaml `report`): the outcome
-    its sensitivity analysis explains (a response tier, phase, technology or technology tier), and the
-    one or two parameters, with their values, of its in-file explorer grid."""
+    its sensitivity analysis explains (a response tier, phase, technology or technology tier), the
+    titles of its phase, transfer and response charts in the story's own words, and the one or two
+    parameters, with their values, of its in-file explorer grid."""
 
     sensitivity_outcome: Id | None = None
+    chart_titles: dict[Literal["phases", "transfers", "responses"], Label] = Field(
+        default_factory=dict
+    )
     explorer_grid: dict[Id, Annotated[list[Finite], Field(min_length=1, max_length=25)]] | None = (
         Field(default=None, min_length=1, max_length=2)
     )

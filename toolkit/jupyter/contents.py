@@ -2,8 +2,8 @@
 
 nbconvert gives every Markdown heading an id and an anchor link (`<h2 id="Bottom-line">…<a
 class="anchor-link" href="#Bottom-line">¶</a></h2>`). `add_contents` reads the level-2 and level-3
-headings of the report's body (the notebook's Markdown cells: pack text in outputs is escaped, so it
-cannot make a heading) and puts a list of links to them where a Markdown cell says
+headings of the report's body (the notebook's Markdown cells, and the section headings the toolkit
+writes into outputs: pack text in outputs is escaped, so it cannot make a heading of its own) and puts a list of links to them where a Markdown cell says
 `<!-- toolkit:contents -->` (an HTML comment: invisible in JupyterLab), else after the cell holding the
 title. The links are fragments of the same file: they work offline, in a file opened from disk.
 """

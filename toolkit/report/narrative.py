@@ -7,7 +7,7 @@ notebooks, and so is the prose on claims (`toolkit.report.claims_text`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -32,6 +32,40 @@ def describe_title(pack: Pack) -> str:
         "the end. The footer records the pack's content hash, every parameter, the seed and the "
         "software versions."
     )
+
+
+# Each model section: its heading and opening without a pack's own words, and what the engine does
+# (the same for every pack), which follows the pack's prose.
+SECTIONS: dict[str, tuple[str, str, str]] = {
+    "phases": (
+        "Where the troops may go",
+        "The deployment ladder's phases, in order, are in the table below, each with its source.",
+        "Paths move between phases at monthly rates of a continuous-time chain, several moves a "
+        "month if the rates allow; the rates are analyst assumptions and their bands are sampled "
+        "per path.",
+    ),
+    "transfers": (
+        "What may be given in return",
+        "The technologies that may be transferred, by tier, are in the pack's technologies.yaml.",
+        "Transfers are cumulative: once given, they stay given.",
+    ),
+    "responses": (
+        "How the response may climb",
+        "The response ladder's tiers, their triggers and their sources are in the table below.",
+        "Each tier opens when its trigger holds, after a decision lag; it is then decided at the "
+        "rate its political will gives, unless the path is one on which it is never decided.",
+    ),
+}
+
+
+def describe_section(pack: Pack, section: Literal["phases", "transfers", "responses"]) -> str:
+    """A model section's heading and opening: the pack's words (pack.yaml `report.sections`; else
+    generic ones), then what the engine does with them."""
+    heading, generic, engine = SECTIONS[section]
+    own = pack.meta.report.sections.get(section)
+    if own is not None:
+        heading, generic = esc(own.heading), esc(own.text)
+    return f"## {heading}\n\n{generic} {engine}"
 
 
 def describe_findings(result: SimulationResult, pack: Pack, within: int | None = None) -> str:

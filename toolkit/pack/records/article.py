@@ -28,14 +28,25 @@ class Publication(Record):
     basis: Text
 
 
+class ReportSection(Record):
+    """A report section's heading and opening prose in the story's own words."""
+
+    heading: Label
+    text: Text
+
+
 class ReportDefaults(Record):
     """What a report looks at unless its parameters say otherwise (pack.yaml `report`): the outcome
     its sensitivity analysis explains (a response tier, phase, technology or technology tier), the
-    titles of its phase, transfer and response charts in the story's own words, and the one or two
-    parameters, with their values, of its in-file explorer grid."""
+    titles of its phase, transfer and response charts and the headings and opening prose of those
+    sections in the story's own words, and the one or two parameters, with their values, of its
+    in-file explorer grid."""
 
     sensitivity_outcome: Id | None = None
     chart_titles: dict[Literal["phases", "transfers", "responses"], Label] = Field(
+        default_factory=dict
+    )
+    sections: dict[Literal["phases", "transfers", "responses"], ReportSection] = Field(
         default_factory=dict
     )
     explorer_grid: dict[Id, Annotated[list[Finite], Field(min_length=1, max_length=25)]] | None = (

@@ -24,7 +24,7 @@ CHARTS: Final[dict[str, str]] = {
     "claims": "estimative claims on the ICD 203 yardstick",
     "phases": "deployment phase probability month by month",
     "transfers": "cumulative technology-transfer probability by tier",
-    "responses": "highest trilateral response tier month by month",
+    "responses": "highest response tier decided, month by month",
     "policy": "policy table: phase x technology tier -> response tier",
     "tornado": (
         "sensitivity of P(outcome within 12 months) to each parameter; the outcome is pack.yaml's "

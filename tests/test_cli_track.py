@@ -148,6 +148,9 @@ def test_observe_refuses_a_log_it_cannot_append_to(pack_dir: Path, tmp_path: Pat
     code, _, err = invoke(*OBSERVE, "--pack", pack_dir)
     assert code == 2
     assert "observations.yaml" in err
+    # it names the cause, not a line of the would-be file (found in a bug hunt)
+    assert "not `observations: []`" in err
+    assert "malformed" not in err
     assert log.read_text() == "observations: []\n"
     csv_log = tmp_path / "log.csv"
     code, _, err = invoke(*OBSERVE, "--log", csv_log, "--pack", pack_dir)

@@ -412,3 +412,35 @@ def test_a_label_or_an_id_of_unbounded_length_is_refused(pack_dir: Path) -> None
         ("phases.yaml", "rear_support", "label")
     ]
     assert len(str(found[0])) < 400
+
+
+def test_a_residue_marker_that_matches_no_line_is_a_problem(pack_dir: Path) -> None:
+    """A declared marker that strips nothing (a typo) left web-page residue in the article,
+    silently (found in a bug hunt)."""
+    edit(
+        pack_dir / "pack.yaml",
+        'residue_marker: "Most Commented"',
+        'residue_marker: "Most Comented"',
+    )
+    found = problems(pack_dir)
+    assert [(p.file, p.field, p.value) for p in found] == [
+        ("pack.yaml", "residue_marker", "Most Comented")
+    ]
+
+
+def test_yaml_1_2_floats_are_numbers(pack_dir: Path) -> None:
+    """`1e-3` is a number to an analyst; YAML 1.1 read it as text, and the record check then said
+    "must be a number, not str" (found in a bug hunt)."""
+    from toolkit.pack.safe_yaml import load_yaml
+
+    assert load_yaml("[1e300, 1e-3, 2.5E6, .5e3, 1e, e3]") == [
+        1e300,
+        1e-3,
+        2.5e6,
+        500.0,
+        "1e",
+        "e3",
+    ]
+    edit(pack_dir / "parameters.yaml", "    low: 0.16\n", "    low: 16e-2\n")
+    row = load_pack(pack_dir).parameters.row(0, named=True)
+    assert (row["id"], row["low"]) == ("rate_training_to_westward", 0.16)

@@ -309,7 +309,13 @@ class Loader:
                 name, None, None, size, f"article is longer than {MAX_ARTICLE_CHARS:,} characters"
             )
             return ""
-        body, _ = split_residue(raw, meta.residue_marker if meta else None)
+        marker = meta.residue_marker if meta else None
+        body, residue = split_residue(raw, marker)
+        if marker and not residue:  # a declared marker that matches no line strips nothing
+            self.problem(
+                META_FILE, "pack", "residue_marker", marker,
+                "no line of the article starts with it (remove it if the text has no residue)",
+            )  # fmt: skip
         if not body.strip():
             self.problem(
                 name, None, None, raw[:40], "article is empty (no text before the residue)"

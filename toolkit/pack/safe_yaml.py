@@ -19,6 +19,7 @@ resolves to a value Python cannot build (an integer of more than 4,300 digits, `
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Final
 
@@ -122,6 +123,13 @@ class _BoundedLoader(_Base):
 
 _BoundedLoader.add_constructor(
     "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
+)
+# YAML 1.2's floats as well as 1.1's: `1e-3`, `2.5E6` and `1.0e300` are numbers, as an analyst means
+# them (YAML 1.1 wants a dot and a signed exponent, `1.0e-3`, and reads the rest as text).
+_BoundedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
 )
 
 

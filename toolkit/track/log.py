@@ -31,6 +31,11 @@ HEADER = (
     "# toolkit ingest --accept add records at the end and never rewrite existing ones.\n"
     "observations:\n"
 )
+CANNOT_APPEND = (
+    "cannot append: the log's list must be the last thing in the file, in block style "
+    "(`observations:` then one `- id: ...` item per record; an empty log is `observations:` alone, "
+    "not `observations: []`)"
+)
 FIELDS = (
     "id", "observed", "precision", "reported", "indicator", "transferred", "decided", "present",
     "source", "reliability", "credibility", "quote", "text", "url", "note",
@@ -77,19 +82,15 @@ def append_observations(
         if problems:
             raise PackError(problems)
         indent = _list_indent(text)
+        if indent is None:
+            raise PackError([Problem(str(path), None, "observations", None, CANNOT_APPEND)])
         body = "".join(_item(rec, indent) for rec in items).encode("utf-8")
         after = parse_log(old + head + body, str(path), problems)
         if not problems and [o.id for o in after] != [
             *(o.id for o in before),
             *(r["id"] for r in items),
         ]:
-            problems.append(
-                Problem(
-                    str(path), None, "observations", None,
-                    "cannot append: the log's list must be the last thing in the file, in block "
-                    "style (`observations:` then one `- id: ...` item per record)",
-                )
-            )  # fmt: skip
+            problems.append(Problem(str(path), None, "observations", None, CANNOT_APPEND))
         if not problems:
             check_log(pack, after, str(path), problems)
         if problems:
@@ -117,9 +118,10 @@ def _item(record: Mapping[str, Any], indent: str) -> str:
     return "".join(indent + line + "\n" for line in text.splitlines())
 
 
-def _list_indent(text: str) -> str:
+def _list_indent(text: str) -> str | None:
     """The indentation of the log's `observations:` list, read from the YAML's structure (a line in
-    a multi-line note that starts with "- " is text, not an item); two spaces for a new list."""
+    a multi-line note that starts with "- " is text, not an item); two spaces for a new list; None
+    for a list in flow style (`observations: []`), which items cannot be appended to."""
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
@@ -127,7 +129,7 @@ def _list_indent(text: str) -> str:
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
             if key.value == "observations" and isinstance(value, yaml.SequenceNode):
-                return " " * value.start_mark.column
+                return None if value.flow_style else " " * value.start_mark.column
     return "  "
 
 

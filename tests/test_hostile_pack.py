@@ -444,3 +444,14 @@ def test_yaml_1_2_floats_are_numbers(pack_dir: Path) -> None:
     edit(pack_dir / "parameters.yaml", "    low: 0.16\n", "    low: 16e-2\n")
     row = load_pack(pack_dir).parameters.row(0, named=True)
     assert (row["id"], row["low"]) == ("rate_training_to_westward", 0.16)
+
+
+@pytest.mark.parametrize("value", ["20241024", "1729728000", "'1729728000'"])
+def test_a_date_written_as_a_number_is_refused(pack_dir: Path, value: str) -> None:
+    """pydantic reads a number, or a text of digits, as seconds since 1970: `date: 20241024` was
+    1970-08-23, silently (found in a bug hunt)."""
+    edit(pack_dir / "events.yaml", "date: 2024-10-24", f"date: {value}")
+    found = problems(pack_dir)
+    hits = [p for p in found if p.file == "events.yaml" and p.field == "date"]
+    assert hits, found
+    assert "expects a date YYYY-MM-DD" in hits[0].message

@@ -3,12 +3,21 @@ phrases with their probability bands, and the claims the article makes."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from toolkit.pack.records.base import EVENT_KINDS, Alias, Finite, Id, Kebab, Label, Record, Text
+from toolkit.pack.records.base import (
+    EVENT_KINDS,
+    Alias,
+    Date,
+    Finite,
+    Id,
+    Kebab,
+    Label,
+    Record,
+    Text,
+)
 
 
 class DateAssumption(Record):
@@ -23,7 +32,7 @@ class Source(Record):
 
 
 class Publication(Record):
-    date: dt.date
+    date: Date
     timezone: Text
     basis: Text
 
@@ -91,8 +100,8 @@ class Relation(Record):
 class Event(Record):
     id: Id
     label: Label
-    date: dt.date
-    date_end: dt.date | None = None
+    date: Date
+    date_end: Date | None = None
     precision: Literal["day", "month", "year", "span"]
     date_note: str | None = None
     location: Id | None = None

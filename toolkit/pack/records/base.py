@@ -4,9 +4,10 @@ rationale)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # Ids, names and labels end up in chart axes, legends and slider captions: a bound keeps a
 # hostile or mistaken pack from making a chart take minutes and hundreds of MB (a bug hunt
@@ -18,6 +19,18 @@ Label = Annotated[str, Field(min_length=1, max_length=300)]  # a name, label or 
 Alias = Annotated[str, Field(min_length=1, max_length=100)]  # matched through a trie (pack.text)
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what a frame's int column holds
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _not_a_number(value: object) -> object:
+    """A date is written as a date: pydantic would read a number, or a text of digits (a CSV
+    log's), as seconds since 1970 (so `date: 20241024` became 1970-08-23, silently)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number or (isinstance(value, str) and value.strip().lstrip("+-").replace(".", "").isdigit()):
+        raise ValueError(f"expects a date YYYY-MM-DD, not the number {value!r}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 ENTITY_KINDS = ("state", "person", "organisation", "place", "agreement", "force")
 MODALITIES = ("asserted", "possible", "conditional", "planned", "denied")

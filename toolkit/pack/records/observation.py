@@ -3,12 +3,11 @@ reported absent on a date, with its source's grades)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from toolkit.pack.records.base import OBSERVATION_TARGETS, Id, Label, Record, Text
+from toolkit.pack.records.base import OBSERVATION_TARGETS, Date, Id, Label, Record, Text
 
 
 class Grade(Record):
@@ -29,9 +28,9 @@ class Observation(Record):
     """One entry of the observation log: something seen (or reported absent) on a date."""
 
     id: Id
-    observed: dt.date
+    observed: Date
     precision: Literal["day", "week", "month"] = "day"
-    reported: dt.date
+    reported: Date
     indicator: Id | None = None
     transferred: Id | None = None
     decided: Id | None = None

@@ -302,3 +302,13 @@ def test_forecast_on_a_day_with_no_open_question_names_the_day(pack_dir: Path) -
     assert "no question is open on 2030-01-01" in done.output
     help_text = CliRunner().invoke(app, ["forecast", "--help"]).output
     assert "capped" not in help_text  # forecast's default date is today, not capped
+
+
+def test_validate_reads_the_pack_forecast_log(pack_dir: Path) -> None:
+    """A forecast log `score` cannot read no longer validates (found in a bug hunt)."""
+    log = pack_dir / fc.LOG_FILE
+    log.write_text(",".join(fc.COLUMNS) + "\nq1,model,2024-11-15,0.0\n", encoding="utf-8")
+    done = CliRunner().invoke(app, ["validate", "--pack", str(pack_dir)])
+    assert done.exit_code == 1
+    assert "forecasts.csv [line 2]" in done.output
+    assert "4 fields, expected 10" in done.output

@@ -57,7 +57,8 @@ def validate(pack: PackOption = None) -> None:
 
     Runs every check the engine runs too: each scenario of the pack is compiled into a model (once
     per pack content and toolkit code: `toolkit.engine.check.check_checked_pack`); then the forecast
-    questions of questions.yaml, if any, against the model (`toolkit.track.questions`).
+    questions of questions.yaml, if any, against the model (`toolkit.track.questions`), and the
+    forecast log, forecasts.csv, if any.
     """
     from toolkit.engine.check import check_checked_pack
     from toolkit.pack.load import default_pack_path, validate_pack
@@ -68,7 +69,7 @@ def validate(pack: PackOption = None) -> None:
         checked = validate_pack(path)  # every check of load_pack, without building the frames
     except PackError as exc:
         _fail_validation(path, exc.problems)
-    problems = check_checked_pack(checked) or check_questions(checked)
+    problems = check_checked_pack(checked) or check_questions(checked) or _forecast_log(path)
     if problems:
         _fail_validation(path, problems)
     counts = ", ".join(
@@ -84,6 +85,19 @@ def validate(pack: PackOption = None) -> None:
         )
     )
     typer.echo(f"{path}: valid ({counts}); content hash {checked.content_hash[:12]}")
+
+
+def _forecast_log(pack: Path) -> list[Problem]:
+    """The problems of the pack's forecast log (forecasts.csv), if it has one: a log `score` could
+    not read is no valid pack."""
+    log = Path(pack) / "forecasts.csv"
+    if not log.is_file():
+        return []
+    from toolkit.track.forecasts import parse_forecasts
+
+    problems: list[Problem] = []
+    parse_forecasts(log.read_bytes(), log.name, problems)
+    return problems
 
 
 def _fail_validation(path: object, problems: list[Problem]) -> NoReturn:

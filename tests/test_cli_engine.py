@@ -178,3 +178,22 @@ def test_long_runs_show_progress_on_stderr(monkeypatch: pytest.MonkeyPatch) -> N
     res = runner.invoke(app, ["simulate", "--paths", "40000", "--months", "6", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["paths"] == 40000  # the bar never mixes into stdout
+
+
+def test_start_names_each_phase_once() -> None:
+    """`--start a=0.9,b=0.5,a=0.5` ran a 50/50 start: the last share of a phase won (bug hunt)."""
+    res = runner.invoke(
+        app,
+        ["simulate", "--paths", "200", "--start",
+         "adaptation_training=0.9,westward_movement=0.5,adaptation_training=0.5"],
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert "--start gives the phase 'adaptation_training' twice" in res.output
+
+
+def test_within_off_the_reporting_periods_is_refused_before_the_run() -> None:
+    res = runner.invoke(
+        app, ["simulate", "--paths", "200", "--months", "12", "--step", "3", "--within", "4"]
+    )
+    assert res.exit_code == 2
+    assert "within = 4 is not the end of a reporting period of 3 months" in res.output

@@ -288,3 +288,37 @@ def test_engine_agrees_with_the_per_path_reference(pack: Pack, scenario: str) ->
     levels = np.cumsum(eng.level[:, : MONTHS + 1], axis=1)  # paths with level >= tier
     at_least = np.vstack([np.full(MONTHS + 1, ENGINE_PATHS), levels, np.zeros(MONTHS + 1)])
     _compare("level", np.array(ref.level), (at_least[:-1] - at_least[1:]).T)
+
+
+def test_within_must_end_a_reporting_period_and_defaults_to_one(model: Model) -> None:
+    """A `within` between two ends of reporting periods reported the earlier one under its own
+    month (step 3, within 4: the figure of month 3; step 36: 0 for "within 12"). Found in a bug hunt."""
+    quarterly = simulate(model, paths=2_000, months=12, seed=3, step=3)
+    with pytest.raises(ParameterError, match="within = 4 is not the end of a reporting period"):
+        quarterly.summary(4)
+    assert quarterly.summary()["within"] == 12
+    coarse = simulate(model, paths=2_000, months=36, seed=3, step=36)
+    summary = coarse.summary()
+    assert summary["within"] == 36
+    westward = next(p for p in summary["phases"] if p["phase"] == "westward_movement")
+    assert westward["p_reached_within"] == westward["p_reached_horizon"] > 0.5
+    weekly = simulate(model, paths=2_000, months=12, seed=3, step=0.25)
+    assert weekly.summary()["within"] == 12
+
+
+@pytest.mark.parametrize("month", [-5, 13, 100, float("nan"), float("inf"), "6", True, None])
+def test_probability_by_refuses_a_month_outside_the_run(
+    result: SimulationResult, month: object
+) -> None:
+    """It clipped 100 to the horizon and -5 to 0, silently, and nan, inf and "6" were tracebacks."""
+    short = simulate(result.model, paths=500, months=12, seed=1)
+    with pytest.raises(ParameterError, match=r"month expects a number in \[0, 12\]"):
+        short.probability_by("westward_movement", month)  # type: ignore[arg-type]
+
+
+def test_numpy_integers_are_run_settings_like_ints(model: Model) -> None:
+    """`paths=np.int64(1000)` passed the check, then overflowed the generator's jump (found in a bug
+    hunt)."""
+    plain = simulate(model, paths=1_000, months=6, seed=2)
+    numpy = simulate(model, paths=np.int64(1_000), months=np.int32(6), seed=np.uint16(2))
+    assert np.array_equal(plain.counts.occupancy, numpy.counts.occupancy)

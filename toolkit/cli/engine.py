@@ -125,7 +125,7 @@ def simulate(
     from toolkit.engine.compile import compile_model
     from toolkit.engine.simulation import check_step
     from toolkit.engine.simulation import simulate as run
-    from toolkit.engine.validate import validate_run
+    from toolkit.engine.validate import check_within, validate_run
     from toolkit.pack.load import load_pack
 
     settings: dict[str, object] = {"paths": paths, "months": months, "seed": seed}
@@ -138,6 +138,8 @@ def simulate(
         check_output_file(out)
     shares = parse_start(start) if start is not None else None
     check_step(step, months)
+    if within is not None:
+        check_within(within, months, step)  # at the end of a reporting period
     day = _as_of(as_of, start, observations)
     loaded = load_pack(pack)
     model = compile_model(loaded, scenario)
@@ -225,6 +227,8 @@ def parse_start(text: str) -> dict[str, float]:
         number = _number(value.strip())
         if not sep or not name.strip() or number is None:
             raise ParameterError(f"--start expects PHASE=SHARE,..., got {shown(part)}")
+        if name.strip() in out:
+            raise ParameterError(f"--start gives the phase {shown(name.strip())} twice")
         out[name.strip()] = float(number)
     if not out:
         raise ParameterError("--start expects PHASE=SHARE,... (shares summing to 1)")

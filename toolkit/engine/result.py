@@ -19,7 +19,7 @@ from toolkit.engine.chunk import Counts, PathSamples
 from toolkit.engine.defaults import DEFAULT_WITHIN  # the "within" month when none is asked for
 from toolkit.engine.model import Model
 from toolkit.engine.result_frames import Grid, ResultFrames, month_dtype, period_months
-from toolkit.engine.validate import check_within
+from toolkit.engine.validate import check_within, default_within
 from toolkit.errors import ParameterError, shown
 
 _FRACTIONS: Final = (
@@ -188,7 +188,15 @@ class SimulationResult:
     def probability_by(self, item: str, month: float, kind: str | None = None) -> float:
         """P(event `item` by `month`): a response tier decided, a phase reached, a technology or a
         technology tier transferred. `kind` (`decided`, `reached`, `transferred`,
-        `tier_transferred`) says which, where an id could name more than one."""
+        `tier_transferred`) says which, where an id could name more than one. `month` is in
+        [0, months]; between two ends of reporting periods, the events counted are those of the
+        periods that end at or before it (with a weekly step, month 1 counts the first 4 weeks)."""
+        number = isinstance(month, int | float | np.integer | np.floating)
+        if isinstance(month, bool) or not number or not 0 <= month <= self.months + 1e-9:
+            raise ParameterError(
+                f"month expects a number in [0, {self.months}] (the run's horizon), got "
+                f"{shown(month)}"
+            )
         c, m = self.counts, self.period(month)
         events = {
             "decided": (self.model.responses, c.decided),
@@ -242,14 +250,15 @@ class SimulationResult:
         median decision months, each tier's never-decide share (`never_share`, by its parameter
         `never_parameter`; None without one), and the response level at the horizon.
 
-        `within` is a month of the run, in [0, months] (else ParameterError); by default
-        `DEFAULT_WITHIN`, or the horizon if that is shorter.
+        `within` is a month of the run, in [0, months], at the end of a reporting period (else
+        ParameterError); by default `DEFAULT_WITHIN`, or the first period's end after it, or the
+        horizon if that is shorter (`toolkit.engine.validate.default_within`).
         """
         model = self.model
         w = (
-            min(DEFAULT_WITHIN, self.months)
+            default_within(self.months, self.step, DEFAULT_WITHIN)
             if within is None
-            else check_within(within, self.months)
+            else check_within(within, self.months, self.step)
         )
         level = self.responses.filter(pl.col("month") == self.months)
         never = self.never_decided()

@@ -82,6 +82,7 @@ def simulate(
     for repeated runs of one seed (the live explorer).
     """
     validate_run({"paths": paths, "months": months, "seed": seed})
+    paths, months, seed = int(paths), int(months), int(seed)  # numpy integers too, as Python ints
     check_whole("chunk_size", chunk_size, 1, 10**8)
     check_whole("keep_samples", keep_samples, 0, MAX_SAMPLES)
     periods = check_step(step, months)
@@ -146,6 +147,7 @@ def simulate_variants(
     (`toolkit.engine.chunk.run_chunk_variants`). `progress(done, paths)` is called after each chunk.
     """
     validate_run({"paths": paths, "months": months, "seed": seed})
+    paths, months, seed = int(paths), int(months), int(seed)  # numpy integers too, as Python ints
     check_whole("chunk_size", chunk_size, 1, 10**8)
     if not models:
         return []

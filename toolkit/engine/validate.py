@@ -9,6 +9,7 @@ valid range, with the value quoted short (`toolkit.errors.shown`).
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final, SupportsIndex, cast
@@ -43,15 +44,36 @@ def validate_run(parameters: Mapping[str, object]) -> None:
         check_within(parameters["within"], months)
 
 
-def check_within(within: object, months: int) -> int:
-    """`within` is a month of a run of `months` months (a whole number in [0, months]), or a one-line
-    ParameterError says so; returns it."""
+def check_within(within: object, months: int, step: float = 1.0) -> int:
+    """`within` is a month of a run of `months` months (a whole number in [0, months]) at the end
+    of a reporting period of `step` months, or a one-line ParameterError says so; returns it."""
     w = check_whole("within", within, *RUN_LIMITS["within"])
     if w > months:
         raise ParameterError(
             f"within = {w} is past the horizon (months = {months}); give a month in [0, {months}]"
         )
+    if not _on_boundary(w, step):
+        raise ParameterError(
+            f"within = {w} is not the end of a reporting period of {format_number(step)} months "
+            f"(step); give a multiple of the step"
+        )
     return w
+
+
+def default_within(months: int, step: float = 1.0, within: int = 12) -> int:
+    """The month a summary reports unless told: `within` (12), or the first whole month at the end
+    of a reporting period after it (a quarterly step and 12 months: 12; a step of 36: 36), capped at
+    the horizon."""
+    k = math.ceil(min(within, months) / step - 1e-9)
+    while k * step < months - 1e-9 and not _on_boundary(round(k * step), step):
+        k += 1
+    month = round(k * step)
+    return month if month <= months and _on_boundary(month, step) else months
+
+
+def _on_boundary(month: int, step: float) -> bool:
+    periods = month / step
+    return abs(periods - round(periods)) <= 1e-9 * max(1.0, periods)
 
 
 def check_whole(name: str, value: object, lo: int, hi: int) -> int:

@@ -79,8 +79,10 @@ def transfer_hazards(model: Model) -> FloatArray:
 
 
 def upfront(model: Model) -> FloatArray:
-    """(technologies,): probability that each is transferred at time 0."""
-    return np.array([value(model, int(i)) for i in model.upfront_param])
+    """(technologies,): probability that each is transferred at time 0: the mean of its up-front
+    parameter's band, as the engine draws it per path (its point value differs from that mean for a
+    skewed band, and an as-of start on the pack's own date then missed the engine's month 0)."""
+    return np.array([model.parameters.mean(int(i)) if i >= 0 else 0.0 for i in model.upfront_param])
 
 
 # -- the augmented chain ---------------------------------------------------------------------

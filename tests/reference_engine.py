@@ -108,7 +108,13 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
             for t in range(n_tech):
                 if t in transferred or g <= 0 or rates[t] == 0:
                     continue
-                when = time if rates[t] == math.inf else time + rng.expovariate(g * rates[t])
+                # an infinite hazard (transfer probability 1) transfers at once, just after the
+                # visit starts: time 0 itself holds the up-front payments only
+                when = (
+                    math.nextafter(time, math.inf)
+                    if rates[t] == math.inf
+                    else time + rng.expovariate(g * rates[t])
+                )
                 if when < min(end, months + 1):
                     transferred[t] = when
             visits.append((phase, time, end))

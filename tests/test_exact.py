@@ -98,3 +98,19 @@ def test_a_bad_start_or_step_is_one_line(model: Model) -> None:
         simulate(model, paths=10, months=3, start={"frontline_combat": 0.5})
     with pytest.raises(ParameterError, match="not a whole number of steps"):
         simulate(model, paths=10, months=3, step=0.4)
+
+
+def test_a_certain_transfer_happens_at_once_after_time_0_as_in_the_reference(model: Model) -> None:
+    """Transfer probability 1: every technology not paid up front is transferred in reporting
+    period 1, in the engine and in the per-path reference alike (the reference put them at time 0,
+    the engine just after it; found in a bug hunt)."""
+    from tests.reference_engine import run_reference
+
+    certain = model.with_overrides({"transfer_strategic": 1, "transfer_conventional": 1})
+    engine = simulate(certain, paths=5_000, months=3, seed=5).counts.transfer
+    reference = np.array(run_reference(certain, 500, 3, 1).transfer)
+    upfront = model.paid_at_start()
+    for counts, paths in ((engine, 5_000), (reference, 500)):
+        assert counts[:, 2:].sum() == 0  # nothing left for later periods
+        assert (counts[~upfront, 1] == paths).all()  # not paid up front: all in period 1
+        assert (counts[upfront, 0] > 0).all()  # month 0: the up-front payments only

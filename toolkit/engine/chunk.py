@@ -12,7 +12,9 @@ Semantics (tests/reference_engine.py does exactly this, one path and one event a
   h = intensity_k * troops / large_scale_troops * r_X * w_t / W_X per month, where
   r_X = -ln(1 - transfer_X) / compensation_horizon and w_t / W_X is t's weight within its tier (so
   transfer_X is the chance of at least one transfer in the tier within the horizon at intensity 1
-  and the reference troop number). Transfers stay transferred.
+  and the reference troop number). Transfers stay transferred. A transfer by this hazard happens
+  after time 0, even at transfer_X = 1 (at once, in reporting period 1): time 0 holds the up-front
+  transfers only.
 - Responses: a trigger latches the first time tau it holds. A tier becomes decidable at tau + lag
   and is then decided at the hazard -ln(1 - will) per month, except on the share of paths where it
   never is (the tier's `never` parameter). `ruled_out` tiers are never decided.

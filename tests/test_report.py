@@ -1079,3 +1079,23 @@ def test_reading_a_notebook_without_cell_ids_does_not_warn(tmp_path: Path) -> No
         info = NotebookInfo.read(path)
     assert info.title == "Title"
     assert [str(w.message) for w in caught] == []
+
+
+def test_a_relative_pack_parameter_is_the_callers_and_one_pack_is_given_once(
+    pack_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-p pack=seeds` passed the checks (made from the caller's folder) and failed in the kernel,
+    which runs elsewhere; `--pack A -p pack=B` checked A and ran B, with A's hash in the footer
+    (found in a bug hunt)."""
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, plan_report
+
+    monkeypatch.chdir(pack_dir.parent)
+    info = NotebookInfo.read(REPORT)
+    relative = {"pack": pack_dir.name}
+    plan = plan_report(info, PackInfo.load(pack_dir.name), parameters=relative)
+    assert plan.overrides["pack"] == str(pack_dir.resolve())
+    with pytest.raises(ParameterError, match=r"pack given twice: --pack .* and -p pack="):
+        plan_report(info, PackInfo.load(None), parameters=relative, pack_given=True)
+    same = plan_report(info, PackInfo.load(pack_dir), parameters=relative, pack_given=True)
+    assert same.overrides["pack"] == str(pack_dir.resolve())

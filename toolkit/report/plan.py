@@ -161,6 +161,14 @@ def plan_report(
                 f"scenario given twice: {shown(scenario)} and {shown(given['scenario'])}"
             )
         given["scenario"] = scenario
+    named = given.get("pack")
+    if isinstance(named, str | os.PathLike) and str(named) and "pack" in declared:
+        # the kernel runs elsewhere: a relative path is the caller's, as `observations` is
+        named = given["pack"] = str(Path(named).resolve())
+        if pack_given and Path(named) != Path(pack.path).resolve():
+            raise ParameterError(
+                f"pack given twice: --pack {shown(str(pack.path))} and -p pack={shown(named)}"
+            )
     if pack_given and "pack" in declared and "pack" not in given:
         given["pack"] = str(pack.path)
     _check_names(name, declared, given, pack)

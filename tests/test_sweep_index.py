@@ -125,3 +125,48 @@ def test_an_index_without_its_file_list_still_names_the_earlier_reports(tmp_path
         SweepItem({"troops": 7}, tmp_path / "report-troops-7.html", error="failed"),
     ]
     assert [p.name for p in stale_files(tmp_path, items, listed)] == ["report-troops-5.html"]
+
+
+def test_a_failed_report_never_costs_the_earlier_good_one(notebook: Path, tmp_path: Path) -> None:
+    """A second sweep whose reports fail kept nothing of the first: its good reports were removed
+    and the index rewritten (found in a bug hunt). Now a failed report's earlier version stays and
+    the index says so; a sweep that writes no report leaves the folder and the index as they were."""
+    import hashlib
+
+    from toolkit.report.sweep import SweepError, sweep
+
+    first = sweep({"troops": [1000, 2000]}, notebook=notebook, out_dir=tmp_path, workers=1)
+
+    def digests() -> dict[str, str]:
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in tmp_path.iterdir()
+            if p.is_file() and not p.name.startswith(".")
+        }
+
+    before = digests()
+    assert sorted(before) == ["index.html", *sorted(p.name for p in first.reports)]
+    failing = tmp_path.parent / "failing.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "if dict(overrides).get('troops') != 1000:\n"
+            "    raise RuntimeError('illustrative failure')"
+        )
+    )
+    nbformat.write(nb, failing)
+    for value in (1000, 2000):
+        (tmp_path / f"probe-troops-{value}.html").rename(tmp_path / f"failing-troops-{value}.html")
+    before = digests()
+    with pytest.raises(SweepError, match="is as it was") as info:
+        sweep({"troops": [2000, 3000]}, notebook=failing, out_dir=tmp_path, workers=1)
+    assert not info.value.result.reports
+    assert digests() == before  # every good report and the index untouched
+    # one report succeeds, one fails: the failed one's earlier version stays, and the index says so
+    with pytest.raises(SweepError, match="1 of 2 reports failed"):
+        sweep({"troops": [1000, 2000]}, notebook=failing, out_dir=tmp_path, workers=1)
+    kept = tmp_path / "failing-troops-2000.html"
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == before[kept.name]
+    index = _text(tmp_path / "index.html")
+    assert "the file is an earlier sweep's report, kept" in index
+    assert f'href="{kept.name}"' in index

@@ -133,6 +133,12 @@ def write_index(
         if item.error is None:
             link = f'<a href="{e(item.path.name)}">{e(item.path.name)}</a>'
             status = "ok"
+        elif (target / item.path.name).is_file():  # an earlier sweep's report, kept
+            link = f'<a href="{e(item.path.name)}">{e(item.path.name)}</a>'
+            status = (
+                f'<span class="failed">failed: {e(item.error)}; the file is an earlier '
+                f"sweep's report, kept</span>"
+            )
         else:
             link = e(item.path.name)
             status = f'<span class="failed">failed: {e(item.error)}</span>'
@@ -224,13 +230,14 @@ def previous_files(target: Path) -> list[str]:
 
 
 def stale_files(target: Path, items: Sequence[SweepItem], listed: Sequence[str]) -> list[Path]:
-    """Files in `target` from an earlier sweep that this sweep's index does not link: those the
-    earlier index listed (`listed`) and this sweep did not write, and the earlier version of a report
-    this sweep failed to write (with its earlier failed notebook unless this sweep kept its own)."""
-    written = {item.path.name for item in items if item.error is None}
+    """Files in `target` from an earlier sweep that this sweep's index does not list: those the
+    earlier index listed (`listed`) and this sweep neither wrote nor failed to write. The earlier
+    version of a report this sweep failed to write stays (a failed run never costs a good report;
+    this index lists it as kept), and so does its earlier failed notebook unless this sweep kept its
+    own."""
+    ours = {item.path.name for item in items}
     kept_failed = {f"failed/{item.path.stem}.ipynb" for item in items if item.error is not None}
-    candidates = [n for n in listed if n not in written and n not in kept_failed]
-    candidates += [item.path.name for item in items if item.error is not None]
+    candidates = [n for n in listed if n not in ours and n not in kept_failed]
     found = []
     for name in dict.fromkeys(candidates):
         path = target / name

@@ -13,7 +13,9 @@ error-annotated notebook under `failed/`), and `SweepError` is raised at the end
 
 The output folder is the sweep's: the reports an earlier sweep wrote there (those its `index.html`
 lists) that this sweep does not write are removed, so every report in the folder is in the index; so is
-an earlier `--shared-assets` sweep's chart library, unless this sweep shares one too. Any exception
+an earlier `--shared-assets` sweep's chart library, unless this sweep shares one too. A failed report
+never costs a good one: the earlier version at its name stays (the index says so), and a sweep that
+writes no report at all leaves the folder and its index as they were. Any exception
 while rendering one report (a full disk, an unwritable file) is that report's failure, not the sweep's.
 
 Ctrl-C stops promptly: no new report starts, the running cells are interrupted, the reports already
@@ -224,13 +226,17 @@ def _sweep(
             items.get(i) or SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
             for i, _, out, values in jobs
         ]
-        # The folder is the sweep's: an earlier sweep's reports that this index would not list go.
-        removed = stale_files(target, ordered, listed)
-        if not shared_assets:  # no report left here loads an earlier --shared-assets library
-            removed += sorted(p for p in target.glob(LIBRARY_GLOB) if p.is_file())
-        for path in removed:
-            path.unlink(missing_ok=True)
-        index = write_index(target, info.path.name, names, plans, ordered)
+        index = target / "index.html"
+        removed: list[Path] = []
+        if any(item.error is None for item in ordered):
+            # The folder is the sweep's: an earlier sweep's reports that this index would not list
+            # go. A sweep that wrote no report leaves the folder (and its index) as it was.
+            removed = stale_files(target, ordered, listed)
+            if not shared_assets:  # no report left here loads an earlier --shared-assets library
+                removed += sorted(p for p in target.glob(LIBRARY_GLOB) if p.is_file())
+            for path in removed:
+                path.unlink(missing_ok=True)
+            index = write_index(target, info.path.name, names, plans, ordered)
     result = SweepResult(index=index, items=ordered, removed=removed)
     if interrupted:
         done = len(result.reports)
@@ -239,8 +245,13 @@ def _sweep(
         )
     if result.failures:
         first = result.failures[0]
+        where = (
+            f"index: {index}"
+            if result.reports
+            else f"the folder {str(target)!r} is as it was, failed notebooks aside"
+        )
         raise SweepError(
-            f"{len(result.failures)} of {len(ordered)} reports failed (index: {index}); "
+            f"{len(result.failures)} of {len(ordered)} reports failed ({where}); "
             f"first: {first.error}",
             result,
         )

@@ -88,3 +88,55 @@ def test_default_pack_says_nothing_resolved(tmp_path: Path) -> None:
     document = path.read_text(encoding="utf-8")
     assert "None has resolved yet" in document
     assert "No reliability diagram" in document
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            {"backtest_from": "2025-02-01", "backtest_to": "2024-11-01"},
+            "backtest_to 2024-11-01 is before backtest_from 2025-02-01",
+        ),
+        ({"backtest_from": "garbage"}, "backtest_from expects a date YYYY-MM-DD"),
+        ({"backtest_from": "2020-01-01"}, "backtest_from 2020-01-01 is before the pack's start"),
+        ({"backtest_to": "2099-01-01"}, "backtest_to 2099-01-01 is more than 600 months"),
+        ({"every": "0d"}, "every expects days like 7d or weeks like 2w, got '0d'"),
+        ({"log": "/nonexistent.csv"}, "log '/nonexistent.csv': no such file"),
+        ({"questions": "/nonexistent.yaml"}, "questions '/nonexistent.yaml': no such file"),
+    ],
+)
+def test_scorecard_parameters_are_checked_before_a_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: dict[str, str], message: str
+) -> None:
+    """Each of these failed inside the kernel, naming the backtest command's flags (--to, --from,
+    --every) instead of the notebook's parameters (found in a bug hunt)."""
+    from toolkit.errors import ParameterError
+    from toolkit.jupyter.kernels import Kernel
+    from toolkit.report.render import render_report
+
+    def refuse(self: Kernel) -> Kernel:
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(Kernel, "start", refuse)
+    out = tmp_path / "s.html"
+    with pytest.raises(ParameterError) as info:
+        render_report(SCORECARD, out=out, parameters=given, from_text=True)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+    assert not out.exists()
+
+
+def test_scorecard_files_are_the_callers_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-p log=f.csv` is the caller's path: made absolute before the kernel runs elsewhere."""
+    from toolkit.report.notebook import NotebookInfo
+    from toolkit.report.plan import PackInfo, plan_report
+    from toolkit.track.forecasts import COLUMNS
+
+    (tmp_path / "f.csv").write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    plan = plan_report(
+        NotebookInfo.read(SCORECARD), PackInfo.load(None), parameters={"log": "f.csv"}
+    )
+    assert plan.overrides["log"] == str(tmp_path / "f.csv")

@@ -181,6 +181,7 @@ def plan_report(
     _check_scenario(pack, effective_scenario)
     _check_outcome(pack, overrides.get("sensitivity_outcome"))
     _check_as_of(pack, overrides.get("as_of"), overrides.get("observations"))
+    _check_backtest(pack, declared, overrides)
     if isinstance(overrides.get("observations"), str) and overrides["observations"]:
         overrides["observations"] = str(Path(overrides["observations"]).resolve())
     model_overrides = _model_overrides(pack, overrides)
@@ -363,6 +364,52 @@ def _check_as_of(pack: PackInfo, as_of: object, observations: object) -> None:
         from toolkit.pack.observations import read_log
 
         read_log(pack.pack, observations)
+
+
+BACKTEST_DATES: Final = ("backtest_from", "backtest_to")
+INPUT_FILES: Final = ("log", "questions")  # a forecast log and a question set, by path
+
+
+def _check_backtest(
+    pack: PackInfo, declared: Mapping[str, NotebookParameter], overrides: dict[str, Any]
+) -> None:
+    """A scorecard's parameters, checked before a kernel starts: its backtest dates (each a date on
+    or after the pack's start, the first not after the last), `every`, and the forecast log and
+    question set it names (files that exist and read cleanly; given as the caller's paths, made
+    absolute for the kernel, as `observations` is)."""
+
+    def value(key: str) -> object:
+        return overrides[key] if key in overrides else parameter_default(declared[key])
+
+    if all(key in declared for key in BACKTEST_DATES):
+        from toolkit.track.tracker import check_as_of, parse_date
+
+        first, last = (parse_date(str(value(key)), key) for key in BACKTEST_DATES)
+        for key, day in zip(BACKTEST_DATES, (first, last), strict=True):
+            if pack.start is not None:
+                check_as_of(day, pack.start, key)
+        if last < first:
+            raise ParameterError(f"backtest_to {last} is before backtest_from {first}")
+    if "every" in declared and "backtest_from" in declared:
+        from toolkit.track.scores import parse_every
+
+        parse_every(str(value("every")), "every")
+    for key in INPUT_FILES:
+        given = overrides.get(key)
+        if key not in declared or not isinstance(given, str) or not given:
+            continue
+        path = Path(given).resolve()
+        if not path.is_file():
+            raise ParameterError(f"{key} {shown(given)}: no such file")
+        overrides[key] = str(path)
+        if key == "questions":
+            from toolkit.track.questions import load_questions
+
+            load_questions(pack.pack, path)
+        else:
+            from toolkit.track.forecasts import read_forecasts
+
+            read_forecasts(pack.pack, path)
 
 
 def _model_overrides(pack: PackInfo, overrides: Mapping[str, Any]) -> dict[str, Any]:

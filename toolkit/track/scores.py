@@ -173,13 +173,13 @@ def score_log(
     return out
 
 
-def parse_every(text: str) -> int:
-    """'7d', '2w' or '7' as a number of days (at least 1)."""
+def parse_every(text: str, name: str = "--every") -> int:
+    """'7d', '2w' or '7' as a number of days (at least 1); errors name the setting `name`."""
     s = text.strip().lower()
     unit = {"d": 1, "w": 7}.get(s[-1:])
     digits = s[:-1] if unit else s
-    if not digits.isdigit() or int(digits) < 1:
-        raise ParameterError(f"--every expects days like 7d or weeks like 2w, got {text!r}")
+    if not digits.isascii() or not digits.isdigit() or int(digits) < 1:
+        raise ParameterError(f"{name} expects days like 7d or weeks like 2w, got {text!r}")
     return int(digits) * (unit or 1)
 
 

@@ -76,16 +76,17 @@ class TrackResult:
         return self.evidence.sort("influence", "id", descending=[True, False]).head(n)
 
 
-def check_as_of(day: dt.date, start: dt.date) -> None:
-    """ParameterError unless `day` is on or after the pack's start date and within the engine's
-    horizon of it (MAX_MONTHS: the filter steps day by day, so a far date would run for minutes)."""
+def check_as_of(day: dt.date, start: dt.date, name: str = "as_of") -> None:
+    """ParameterError (naming the date `name`) unless `day` is on or after the pack's start date and
+    within the engine's horizon of it (MAX_MONTHS: the filter steps day by day, so a far date would
+    run for minutes)."""
     if day < start:
         raise ParameterError(
-            f"as_of {day} is before the pack's start date {start} (pack.yaml publication.date)"
+            f"{name} {day} is before the pack's start date {start} (pack.yaml publication.date)"
         )
     if (day - start).days > MAX_MONTHS * DAYS_PER_MONTH:
         raise ParameterError(
-            f"as_of {day} is more than {MAX_MONTHS} months after the pack's start date {start}"
+            f"{name} {day} is more than {MAX_MONTHS} months after the pack's start date {start}"
         )
 
 

@@ -112,6 +112,11 @@ def test_a_pack_without_any_band_must_declare_its_grid(pack_dir: Path) -> None:
             "report:\n  explorer_grid:\n    troops: [1, .inf]\n",
             "explorer_grid",
         ),
+        # a boolean was read as 1: a slider from 1 to 7,000 troops (found in a bug hunt)
+        (
+            "report:\n  explorer_grid:\n    troops: [true, 7000]\n",
+            "explorer_grid.troops.0: expects a number, not true",
+        ),
     ],
 )
 def test_a_bad_report_section_is_a_problem_of_the_pack(

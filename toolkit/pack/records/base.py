@@ -18,7 +18,16 @@ Text = Annotated[str, Field(min_length=1)]
 Label = Annotated[str, Field(min_length=1, max_length=300)]  # a name, label or title
 Alias = Annotated[str, Field(min_length=1, max_length=100)]  # matched through a trie (pack.text)
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what a frame's int column holds
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _not_a_boolean(value: object) -> object:
+    """A number is written as a number: pydantic would read `true` as 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"expects a number, not {str(value).lower()}")
+    return value
+
+
+Finite = Annotated[float, BeforeValidator(_not_a_boolean), Field(allow_inf_nan=False)]
 
 
 def _not_a_number(value: object) -> object:

@@ -142,3 +142,14 @@ def test_an_as_of_start_on_the_packs_date_pays_up_front_as_the_engine_does(
         expected = table.mean(i) if i >= 0 else 0.0
         assert tracked.transferred[tech] == pytest.approx(expected, abs=1e-12)
         assert close(direct.probability_by(tech, 0, "transferred"), expected)
+
+
+def test_start_shares_may_be_numpy_numbers(model: Model) -> None:
+    """`np.float32(0.75)` was refused as "must be in [0, 1]" (found in a bug hunt)."""
+    import numpy as np
+
+    res = simulate(
+        model, paths=200, months=2,
+        start={"adaptation_training": np.float32(0.75), "withdrawal": np.float32(0.25)},
+    )  # fmt: skip
+    assert res.model.start_state() == {"adaptation_training": 0.75, "withdrawal": 0.25}

@@ -1099,3 +1099,19 @@ def test_a_relative_pack_parameter_is_the_callers_and_one_pack_is_given_once(
         plan_report(info, PackInfo.load(None), parameters=relative, pack_given=True)
     same = plan_report(info, PackInfo.load(pack_dir), parameters=relative, pack_given=True)
     assert same.overrides["pack"] == str(pack_dir.resolve())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"troops": 5000, "troops": 6000}',
+        "{'troops': 5000, 'troops': 6000}",
+        '{"a": {"b": 1, "b": 2}}',
+    ],
+)
+def test_a_value_that_gives_a_key_twice_is_refused(text: str) -> None:
+    """`-p overrides='{"troops": 5000, "troops": 6000}'` kept the last silently (bug hunt)."""
+    from toolkit.jupyter.nbparams import _parse_text
+
+    with pytest.raises(ParameterError, match="is given twice in"):
+        _parse_text(text)

@@ -170,3 +170,16 @@ def test_a_failed_report_never_costs_the_earlier_good_one(notebook: Path, tmp_pa
     index = _text(tmp_path / "index.html")
     assert "the file is an earlier sweep's report, kept" in index
     assert f'href="{kept.name}"' in index
+
+
+def test_a_grid_that_names_one_report_twice_is_refused(notebook: Path, tmp_path: Path) -> None:
+    """`troops=5000,5000.0` rendered two identical reports (found in a bug hunt)."""
+    from toolkit.errors import ParameterError
+    from toolkit.report.sweep import sweep
+
+    with pytest.raises(ParameterError, match="the grid gives the same report twice: troops=5000"):
+        sweep(
+            {"troops": ["5000", "5000.0"]}, notebook=notebook, out_dir=tmp_path / "s",
+            workers=1, from_text=True,
+        )  # fmt: skip
+    assert not (tmp_path / "s").exists()

@@ -72,7 +72,7 @@ def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_process(
     others as not rendered and leaves no process it started behind."""
     notebook = _sleepy_notebook(tmp_path)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "toolkit", "sweep", str(notebook), "--grid", "delay=0,600,600"]
+    command = [sys.executable, "-m", "toolkit", "sweep", str(notebook), "--grid", "delay=0,600,601"]
     proc = subprocess.Popen(
         [*command, *where, "--out", str(out)],
         stdout=subprocess.PIPE,

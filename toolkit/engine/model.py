@@ -9,6 +9,7 @@ and the resolved `ParameterTable` (`toolkit.engine.parameters`). A model is made
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Final
@@ -165,9 +166,13 @@ class Model:
 
 
 def _share(what: str, name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+    """A share in [0, 1]: any real number (numpy's too), not a boolean."""
+    share = (
+        float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) else None
+    )
+    if share is None or not 0 <= share <= 1:
         raise ParameterError(f"{what}: share of {name!r} must be in [0, 1], got {value!r}")
-    return float(value)
+    return share
 
 
 def _shares(what: str, kind: str, ids: tuple[str, ...], given: Mapping[str, float]) -> FloatArray:

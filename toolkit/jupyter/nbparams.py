@@ -167,16 +167,38 @@ class _MismatchError(Exception):
     pass
 
 
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    if repeated is not None:
+        raise _DuplicateKeyError(repeated)
+    return dict(pairs)
+
+
 def _parse_text(text: str) -> Any:
-    """A command-line value as data: JSON, else a Python literal, else the text itself."""
+    """A command-line value as data: JSON, else a Python literal, else the text itself. A mapping
+    that gives a key twice is a ParameterError (JSON and Python would keep the last silently)."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except _DuplicateKeyError as exc:
+        raise ParameterError(f"{shown(exc.args[0])} is given twice in {shown(text)}") from None
     except ValueError:
         pass
     try:
-        return ast.literal_eval(text)
+        value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
+    for node in ast.walk(ast.parse(text, mode="eval")):
+        if isinstance(node, ast.Dict):
+            keys = [ast.unparse(k) for k in node.keys if k is not None]
+            repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+            if repeated is not None:
+                raise ParameterError(f"{repeated} is given twice in {shown(text)}")
+    return value
 
 
 def _members(expr: ast.expr) -> list[ast.expr] | None:

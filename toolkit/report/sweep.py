@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import queue
 import threading
@@ -37,7 +38,14 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import check_output_dir, lock_dir
-from toolkit.report.index import OVERRIDES, SweepItem, previous_files, stale_files, write_index
+from toolkit.report.index import (
+    OVERRIDES,
+    SweepItem,
+    previous_files,
+    shown_value,
+    stale_files,
+    write_index,
+)
 from toolkit.report.progress import SweepProgress
 
 if TYPE_CHECKING:
@@ -212,8 +220,14 @@ def _sweep(
     ]
     taken: set[str] = {"index.html"}
     jobs = []
+    seen: dict[str, dict[str, Any]] = {}
     for i, (plan, combo) in enumerate(zip(plans, combos, strict=True)):
         values = plan_values(plan, combo)
+        key = json.dumps(values, sort_keys=True, default=str)
+        if key in seen:  # `troops=5000,5000.0`: two names for one report
+            given = ", ".join(f"{k}={shown_value(v)}" for k, v in values.items())
+            raise ParameterError(f"the grid gives the same report twice: {given}")
+        seen[key] = values
         jobs.append((i, plan, target / _file_name(info.path.stem, values, taken), values))
     target.mkdir(parents=True, exist_ok=True)
     with lock_dir(target, "sweep"):  # two sweeps into one folder would interleave

@@ -394,3 +394,48 @@ def test_an_append_to_a_missing_folder_or_a_directory_is_one_line(
         assert code != 0
         assert err.count("\n") == 1, err
         assert str(target) in err
+
+
+def test_a_log_that_is_a_link_to_nothing_is_one_line(pack_dir: Path, tmp_path: Path) -> None:
+    """A dangling symbolic link made the append loop forever (found in review)."""
+    link = tmp_path / "link.yaml"
+    link.symlink_to(tmp_path / "nowhere" / "log.yaml")
+    code, _, err = invoke(*OBSERVE, "--log", link, "--pack", pack_dir)
+    assert code != 0
+    assert err.count("\n") == 1, err
+    assert "symbolic link to a file that does not exist" in err
+
+
+def test_ingest_drafts_holding_the_pack_and_accept_moves_a_derived_week(
+    pack_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drafting copies the article holding the pack's folder, as observe does (a refused run could
+    remove a copy another's record names); `--accept --reported D` moves the observed week a
+    proposal took from the draft's reported date (found in review)."""
+    import toolkit.track.ingest as ingest_module
+
+    seen: list[bool] = []
+    real = ingest_module.write_atomic
+
+    def write_atomic(path: Path, data: bytes) -> None:
+        seen.append(_folder_is_held(pack_dir))
+        real(path, data)
+
+    monkeypatch.setattr(ingest_module, "write_atomic", write_atomic)
+    article = tmp_path / "illustrative.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    code, _, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
+    assert code == 0, err
+    assert seen == [True]
+    draft = yaml.safe_load((pack_dir / "drafts" / "illustrative.yaml").read_text())["proposals"]
+    week = next(p for p in draft if p["precision"] == "week")
+    assert week["observed"].isoformat() == "2024-10-31"
+    code, _, err = invoke(
+        "ingest", article, "--accept", week["id"], "--reported", "2024-11-20", "--pack", pack_dir
+    )
+    assert code == 0, err
+    row = load_pack(pack_dir).observations.row(0, named=True)
+    assert (row["observed"].isoformat(), row["reported"].isoformat()) == (
+        "2024-11-14",
+        "2024-11-20",
+    )

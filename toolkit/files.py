@@ -5,6 +5,7 @@ file, and appending to a file durably without rewriting what it holds (the obser
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import shutil
@@ -193,10 +194,19 @@ def hold_folders(*folders: str | os.PathLike[str]) -> Iterator[None]:
     paths = sorted({str(Path(f).resolve()) for f in folders if Path(f).is_dir()})
     with contextlib.ExitStack() as stack:
         for folder in paths:
-            fd = os.open(folder, os.O_RDONLY)
+            try:
+                fd = os.open(folder, os.O_RDONLY)
+            except FileNotFoundError:  # removed since: nothing of it to hold
+                continue
+            except OSError as exc:
+                reason = exc.strerror or type(exc).__name__
+                raise OutputError(f"cannot lock {folder!r}: {reason}") from None
             stack.callback(os.close, fd)
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
+
+
+OPEN_ATTEMPTS = 1_000  # a file removed or replaced this often while waiting is given up on
 
 
 def _open_locked(path: Path) -> tuple[int, bool]:
@@ -205,7 +215,7 @@ def _open_locked(path: Path) -> tuple[int, bool]:
     the file it created) is opened again, so nothing is appended to a file that is no longer there."""
     import fcntl
 
-    while True:
+    for _attempt in range(OPEN_ATTEMPTS):
         try:
             fd, created = (
                 os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o666),
@@ -214,8 +224,12 @@ def _open_locked(path: Path) -> tuple[int, bool]:
         except FileExistsError:
             try:
                 fd, created = os.open(path, os.O_RDWR | os.O_APPEND), False
-            except FileNotFoundError:  # removed in between: create it
-                continue
+            except FileNotFoundError:
+                if path.is_symlink():  # a link to nothing: O_EXCL refuses it, opening follows it
+                    raise FileNotFoundError(
+                        errno.ENOENT, "a symbolic link to a file that does not exist"
+                    ) from None
+                continue  # removed in between: create it
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             here = os.stat(path)
@@ -229,6 +243,7 @@ def _open_locked(path: Path) -> tuple[int, bool]:
         if (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
             return fd, created
         os.close(fd)  # replaced while waiting: lock the file that is there now
+    raise OSError(errno.EBUSY, "the file kept being removed or replaced while waiting for it")
 
 
 def append_durably(path: str | os.PathLike[str], make: Callable[[bytes], bytes]) -> None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 import yaml
 
 from toolkit.errors import ToolkitError
-from toolkit.files import write_atomic
+from toolkit.files import hold_folders, write_atomic
 from toolkit.pack.safe_yaml import load_yaml
 from toolkit.pack.text import contains_word, find_mentions, split_sentences
 from toolkit.track.log import append_observations, holding_log, new_id, stored_text
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from toolkit.pack.load import Pack
 
 DRAFTS_DIR: Final = "drafts"
+WEEK_BEFORE: Final = 6  # a proposal with no date: observed in the week up to its reported date
 NEGATIONS: Final = ("no", "not", "never", "denied", "denies", "deny", "without", "nor")
 MONTHS: Final = {
     m: i
@@ -81,7 +82,7 @@ def propose(
     start = pack.meta.publication.date
     if reported < start:
         raise ToolkitError(f"--reported {reported} is before the pack's start date {start}")
-    with stored_text(pack, article) as text:
+    with hold_folders(pack.path), stored_text(pack, article) as text:
         body = (pack.path / text).read_text(encoding="utf-8")
         proposals = _proposals(
             pack, body, text, source or f"article {Path(article).name}", reliability, credibility,
@@ -126,9 +127,37 @@ def accept(
             f"(proposals: {', '.join(map(str, proposals)) or 'none'})"
         )
     given = {k: v for k, v in (grades or {}).items() if v is not None}
+    drafted = _draft_reported(path)
     with holding_log(pack, log):
-        append_observations(pack, [proposals[i] | given for i in ids], log)
+        append_observations(pack, [_regraded(proposals[i], given, drafted) for i in ids], log)
     return list(ids)
+
+
+def _regraded(
+    proposal: dict[str, Any], given: Mapping[str, Any], drafted: dt.date | None
+) -> dict[str, Any]:
+    """A proposal with the fields given on the command line. A new `reported` date also moves a
+    week-precision `observed` that the draft took from its own reported date (the week before)."""
+    out = {**proposal, **given}
+    reported = given.get("reported")
+    derived = (
+        drafted is not None
+        and proposal.get("precision") == "week"
+        and proposal.get("observed") == drafted - dt.timedelta(days=WEEK_BEFORE)
+    )
+    if isinstance(reported, dt.date) and derived:
+        out["observed"] = reported - dt.timedelta(days=WEEK_BEFORE)
+    return out
+
+
+def _draft_reported(path: Path) -> dt.date | None:
+    """The reported date a draft was made with (its header comment says it)."""
+    try:
+        head = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = re.search(r"\(reported (\d{4}-\d{2}-\d{2})\)", head)
+    return dt.date.fromisoformat(found.group(1)) if found else None
 
 
 def _proposals(
@@ -196,7 +225,7 @@ def _proposals(
             out.append(
                 {
                     "id": oid,
-                    "observed": day if in_window else reported - dt.timedelta(days=6),
+                    "observed": day if in_window else reported - dt.timedelta(days=WEEK_BEFORE),
                     "precision": "day" if in_window else "week",
                     "reported": reported,
                     kind: target,

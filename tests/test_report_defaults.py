@@ -172,3 +172,13 @@ def test_the_default_pack_keeps_its_own_words(pack: Pack) -> None:
 
     assert chart_title(pack, "phases") == "Where the North Korean troops are, month by month"
     assert chart_title(None, "responses") == "How far the response goes, month by month"
+
+
+def test_a_title_with_a_line_break_stays_one_heading(pack_dir: Path) -> None:
+    from toolkit.report.narrative import describe_title
+
+    meta = pack_dir / "pack.yaml"
+    text = meta.read_text(encoding="utf-8")
+    title = text.split("\ntitle: ", 1)[1].split("\n", 1)[0]
+    meta.write_text(text.replace(title, '"First line\\nsecond line"', 1), encoding="utf-8")
+    assert describe_title(load_pack(pack_dir)).startswith("# First line second line\n\n")

@@ -312,3 +312,18 @@ def test_validate_reads_the_pack_forecast_log(pack_dir: Path) -> None:
     assert done.exit_code == 1
     assert "forecasts.csv [line 2]" in done.output
     assert "4 fields, expected 10" in done.output
+
+
+def test_a_forecast_log_saved_with_a_bom_and_an_empty_forecaster(pack_dir: Path) -> None:
+    """A spreadsheet's "CSV UTF-8" (with a byte-order mark) failed the header check; `--by ""` was
+    logged as the model (found in review)."""
+    log = pack_dir / fc.LOG_FILE
+    log.write_text(",".join(fc.COLUMNS) + "\n", encoding="utf-8-sig")
+    assert fc.read_forecasts(load_pack(pack_dir)) == []
+    done = CliRunner().invoke(
+        app,
+        ["forecast", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--as-of",
+         "2024-11-20", "--p", "0.3", "--question", "q_ukraine_by_jan", "--by", " "],
+    )  # fmt: skip
+    assert done.exit_code == 2
+    assert "--by expects a forecaster's name" in done.output

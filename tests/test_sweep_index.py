@@ -183,3 +183,11 @@ def test_a_grid_that_names_one_report_twice_is_refused(notebook: Path, tmp_path:
             workers=1, from_text=True,
         )  # fmt: skip
     assert not (tmp_path / "s").exists()
+
+
+def test_grid_values_compare_as_numbers() -> None:
+    from toolkit.report.sweep import _comparable
+
+    assert _comparable(0) == _comparable(0.0) == _comparable(-0.0)
+    assert _comparable(True) is True
+    assert _comparable("0") == "0"

@@ -90,6 +90,8 @@ def forecast(
         raise ParameterError("--p and --question go together (an analyst's own forecast)")
     if p is not None and not 0.0 <= p <= 1.0:
         raise ParameterError(f"--p expects a probability in [0, 1], got {p}")
+    if by is not None and not by.strip():
+        raise ParameterError("--by expects a forecaster's name, got an empty one")
     if p is not None and by in (None, fc.MODEL):
         raise ParameterError(
             f"--p needs --by NAME, the analyst's name (`{fc.MODEL}` is the model's own forecasts)"

@@ -19,6 +19,7 @@ resolves to a value Python cannot build (an integer of more than 4,300 digits, `
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any, Final
@@ -113,6 +114,17 @@ class _BoundedLoader(_Base):
                 what = "an integer too long to read (more than 4,300 digits)"
             raise ConstructorError(None, None, what, node.start_mark) from exc
 
+    def construct_yaml_float(self, node: ScalarNode) -> Any:
+        """A float; one written in digits that overflows (`1e999`) is an error, not infinity
+        (`.inf` says that)."""
+        value = SafeConstructor.construct_yaml_float(self, node)
+        text = str(node.value).strip().lower()
+        if math.isinf(value) and not text.lstrip("+-").startswith(".inf"):
+            raise ConstructorError(
+                None, None, f"{short(node.value, 40)} is too large a number", node.start_mark
+            )
+        return value
+
     def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         """A date or time; its text when no such date exists (the record check then names it)."""
         try:
@@ -124,11 +136,12 @@ class _BoundedLoader(_Base):
 _BoundedLoader.add_constructor(
     "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
 )
+_BoundedLoader.add_constructor("tag:yaml.org,2002:float", _BoundedLoader.construct_yaml_float)
 # YAML 1.2's floats as well as 1.1's: `1e-3`, `2.5E6` and `1.0e300` are numbers, as an analyst means
 # them (YAML 1.1 wants a dot and a signed exponent, `1.0e-3`, and reads the rest as text).
 _BoundedLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
     list("-+0123456789."),
 )
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import numbers
 import os
 import queue
 import threading
@@ -223,7 +224,9 @@ def _sweep(
     seen: dict[str, dict[str, Any]] = {}
     for i, (plan, combo) in enumerate(zip(plans, combos, strict=True)):
         values = plan_values(plan, combo)
-        key = json.dumps(values, sort_keys=True, default=str)
+        key = json.dumps(
+            {k: _comparable(v) for k, v in values.items()}, sort_keys=True, default=str
+        )
         if key in seen:  # `troops=5000,5000.0`: two names for one report
             given = ", ".join(f"{k}={shown_value(v)}" for k, v in values.items())
             raise ParameterError(f"the grid gives the same report twice: {given}")
@@ -274,6 +277,13 @@ def _sweep(
 
 Job = tuple[int, "ReportPlan", Path, dict[str, Any]]  # (index, plan, output file, grid values)
 Runner = Callable[..., tuple[dict[int, SweepItem], bool]]  # `_run`'s signature
+
+
+def _comparable(value: Any) -> Any:
+    """A grid value as it compares: numbers by value (0, 0.0 and -0.0 name one report)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value) + 0.0
+    return value
 
 
 def plan_values(plan: ReportPlan, combo: Mapping[str, Any]) -> dict[str, Any]:

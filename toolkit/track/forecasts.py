@@ -145,7 +145,7 @@ def parse_forecasts(data: bytes, name: str, problems: list[Problem]) -> list[For
     if not data:
         return []
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a BOM
     except UnicodeDecodeError:
         problems.append(Problem(name, None, None, None, "not UTF-8 text"))
         return []

@@ -81,6 +81,20 @@ def test_simulate_writes_parquet(tmp_path: Path) -> None:
     assert {"output", "month", "item", "probability", "scenario", "seed"} <= set(frame.columns)
     assert set(frame["output"]) >= {"phases", "responses", "time_to_response"}
     assert list(tmp_path.glob("deep/.*")) == []  # no temporary file left behind
+    # the file names everything the run rests on: step, overrides, start state (found in a bug hunt)
+    other = tmp_path / "other.parquet"
+    res = runner.invoke(
+        app,
+        ["simulate", *SMALL, "--step", "0.25", "-p", "troops=9000", "--start",
+         "adaptation_training=0.5,westward_movement=0.5", "--out", str(other)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    row = pl.read_parquet(other).row(0, named=True)
+    assert row["step"] == 0.25
+    assert json.loads(row["overrides"]) == {"troops": 9000}
+    assert json.loads(row["start"]) == {
+        "start": {"adaptation_training": 0.5, "westward_movement": 0.5}
+    }
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ kept paths, if any), so a caller that wants a few numbers never pays for the fra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -307,7 +308,9 @@ class SimulationResult:
         }
 
     def to_long(self) -> pl.DataFrame:
-        """All probability outputs in one long frame (output, month, item, probability) for export."""
+        """All probability outputs in one long frame (output, month, item, probability) for export,
+        each row carrying the run's settings: scenario, paths, months, step, seed, the pack's content
+        hash, and its overrides and start state (JSON objects)."""
         parts = []
         for name, key in (
             ("phases", "phase"),
@@ -326,14 +329,28 @@ class SimulationResult:
                     pl.col("probability"),
                 )
             )
-        meta = {
-            "scenario": self.scenario,
-            "paths": self.paths,
-            "months": self.months,
-            "seed": self.seed,
-            "content_hash": self.model.content_hash,
+        inputs = self.inputs
+        meta: dict[str, tuple[object, pl.DataType]] = {
+            "scenario": (self.scenario, pl.String()),
+            "paths": (self.paths, pl.Int64()),
+            "months": (self.months, pl.Int64()),
+            "step": (float(self.step), pl.Float64()),
+            "seed": (self.seed, pl.Int64()),
+            "content_hash": (self.model.content_hash, pl.String()),
+            # what else the run rests on, as JSON: overrides, start state, as-of start
+            "overrides": (
+                json.dumps(inputs["overrides"], sort_keys=True, default=str),
+                pl.String(),
+            ),
+            "start": (
+                json.dumps(
+                    {k: v for k, v in inputs.items() if k.startswith("start")},
+                    sort_keys=True,
+                    default=str,
+                ),
+                pl.String(),
+            ),
         }
         return pl.concat(parts).with_columns(
-            pl.lit(v, dtype=pl.Int64 if isinstance(v, int) else pl.String).alias(k)
-            for k, v in meta.items()
+            pl.lit(v, dtype=dtype).alias(k) for k, (v, dtype) in meta.items()
         )

@@ -327,3 +327,44 @@ def test_a_forecast_log_saved_with_a_bom_and_an_empty_forecaster(pack_dir: Path)
     )  # fmt: skip
     assert done.exit_code == 2
     assert "--by expects a forecaster's name" in done.output
+
+
+def test_a_reached_forecast_counts_the_paths_that_went_through_the_phase(pack: Pack) -> None:
+    """With every parameter at its point value (the tracker's own rates) and no observation, a
+    forecast made on day 150 of "reached PHASE by day 300" is the engine's own P(reached by day 300)
+    from the pack's date (a Markov chain forgets nothing it needs). It counted only the paths in the
+    phase on day 150 or entering it later: westward movement 0.32 against 0.96, 487 standard errors
+    (found in a bug hunt)."""
+    import math
+
+    from toolkit.engine.compile import compile_model
+    from toolkit.engine.simulation import simulate
+    from toolkit.track.chain import DAYS_PER_MONTH
+
+    model = compile_model(pack)
+    table = model.parameters
+    point: dict[str, object] = {
+        pid: int(table.value[i]) if table.is_int[i] else float(table.value[i])
+        for i, pid in enumerate(table.ids)
+    }
+    start = pack.meta.publication.date
+    closes = start + dt.timedelta(days=300)
+    phases = ("westward_movement", "frontline_combat", "combat_in_ukraine")
+    qs = load_questions(
+        pack,
+        [
+            {"id": f"q_{x}", "text": "?", "event": {"reached": x}, "opens": str(start),
+             "closes": str(closes)}
+            for x in phases
+        ],
+    )  # fmt: skip
+    paths = 20_000
+    got = fc.model_forecasts(pack, qs, start + dt.timedelta(days=150), [], overrides=point, paths=paths, seed=3)  # fmt: skip
+    direct = simulate(
+        compile_model(pack, "baseline", point), paths=paths, seed=4, step=1 / 30,
+        months=math.ceil(300 / DAYS_PER_MONTH),
+    )  # fmt: skip
+    for q in qs:
+        want = direct.probability_by(q.target, 300 / DAYS_PER_MONTH, "reached")
+        se = math.sqrt(2 * want * (1 - want) / paths)
+        assert abs(got[q.id] - want) <= 4 * se, (q.target, got[q.id], want)

@@ -108,7 +108,9 @@ def describe_result(
         "sampled per path.",
     ]
     lines += table(
-        "Deployment phase reached",
+        # from a later date, a path counts as having reached a phase once it is in it from then on
+        # (the run does not know the way it came: `toolkit forecast` does, `reached_by`)
+        "Phase reached from month 0" if "start_transferred" in s else "Deployment phase reached",
         [(r["phase"], r["p_reached_within"], r["p_reached_horizon"], "") for r in s["phases"]],
     )
     lines += table(

@@ -6,8 +6,10 @@ then; month 0 = `as_of`): one engine run of daily steps (`STEP`, 1/30 month) ove
 horizon, read at each question's `closes` (the last step that ends on or before it). An event the
 tracker says may already have happened by `as_of` counts: the run starts with each technology
 transferred and each response tier decided at month 0 with the tracker's probability
-(`toolkit.track.forecast`), so the run's figure includes it. A phase is `reached` if the path is in
-it on `as_of` or enters it by `closes`.
+(`toolkit.track.forecast`), so the run's figure includes it. A phase is `reached` by `closes` if it
+was reached by `as_of` (the path is in it then, or went through it since the pack's date: the tracker
+follows that too, `toolkit.track.tracker.reached_by`), or, on a path that has not reached it, the path
+enters it by `closes` (a second run from those paths' phases).
 
 The log has one row per forecast (`COLUMNS`). `append_forecasts` validates every row and the log it
 joins, then appends them after the existing bytes (`toolkit.files.append_durably`): a bad row, or a
@@ -32,6 +34,7 @@ from toolkit.files import append_durably
 from toolkit.track.chain import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
+    from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
     from toolkit.track.questions import Question
     from toolkit.track.tracker import Observations
@@ -83,8 +86,10 @@ def model_forecasts(
     seed: int = SEED,
 ) -> dict[str, float]:
     """question id -> P(event by closes) from the tracker's state on `as_of` (see the module)."""
-    from toolkit.track.forecast import simulate_from
-    from toolkit.track.tracker import track
+    from toolkit.engine.compile import compile_model
+    from toolkit.engine.simulation import simulate as engine_simulate
+    from toolkit.track.forecast import simulate_from, start_state
+    from toolkit.track.tracker import reached_by, track
 
     if not questions:
         return {}
@@ -96,11 +101,27 @@ def model_forecasts(
     days = max((q.closes - as_of).days for q in questions)
     months = max(1, math.ceil(days / DAYS_PER_MONTH))
     result = simulate_from(tracked, pack, paths=paths, months=months, seed=seed, step=STEP, **over)
+    reached = sorted({q.target for q in questions if q.kind == "reached"})
+    history = reached_by(pack, as_of, observations, reached, scenario=scenario, overrides=over)
+    not_yet: dict[str, SimulationResult] = {}
     out: dict[str, float] = {}
     for q in questions:
-        # the run starts from what the tracker holds done by as_of (month 0), so P(by closes) is
-        # the run's own figure
-        p = result.probability_by(q.target, (q.closes - as_of).days / DAYS_PER_MONTH, q.kind)
+        month = (q.closes - as_of).days / DAYS_PER_MONTH
+        if q.kind != "reached":
+            # the run starts from what the tracker holds done by as_of (month 0), so P(by closes)
+            # is the run's own figure
+            p = result.probability_by(q.target, month, q.kind)
+        else:
+            # reached by as_of (in it or through it), or on a path not there yet, entered later
+            done, rest = history[q.target]
+            p = done
+            if rest and done < 1.0:
+                if q.target not in not_yet:
+                    not_yet[q.target] = engine_simulate(
+                        compile_model(pack, scenario, over), start=start_state(rest),
+                        paths=paths, months=months, seed=seed, step=STEP,
+                    )  # fmt: skip
+                p += (1.0 - done) * not_yet[q.target].probability_by(q.target, month, "reached")
         out[q.id] = min(max(p, 0.0), 1.0)
     return out
 

@@ -31,6 +31,7 @@ from toolkit.track.filter import Evidence, Filter, distance, expected_seen, post
 from toolkit.track.questions import read_date
 
 if TYPE_CHECKING:
+    from toolkit.engine.model import Model
     from toolkit.pack.load import Pack
 
 # where in its window an observation of coarse precision is applied (days after `observed`)
@@ -107,17 +108,9 @@ def track(
     defaults to today's date capped at the last observation's `reported` date (the publication date
     when there is none). `scenario` and `overrides` give the chain's rates (point values).
     """
-    rows = observation_frame(pack, observations)
-    start = pack.meta.publication.date
-    day = parse_date(as_of, "as_of") if as_of is not None else None
-    if day is None:
-        last = max(rows["reported"].to_list(), default=start)
-        day = min(today or dt.date.today(), max(last, start))
-    check_as_of(day, start)
-    model = compile_model(pack, scenario, overrides)
-    used = rows.filter(pl.col("reported") <= day)
-    repeats = repeated_reports(used)
-    evidence = _evidence(pack, used.filter(~pl.col("id").is_in(list(repeats))), start, model.phases)
+    day, start, model, used, repeats, evidence = _prepare(
+        pack, as_of, observations, scenario, overrides, today
+    )
     flt = Filter(model)
     fw = flt.forward((day - start).days, evidence, step_days)
     phase_enum = pl.Enum(list(model.phases))
@@ -155,6 +148,55 @@ def track(
         history=history,
         watch=watch_list(pack, fw.phases, ev_frame, model.phases),
     )
+
+
+def _prepare(
+    pack: Pack,
+    as_of: dt.date | str | None,
+    observations: Observations,
+    scenario: str,
+    overrides: Mapping[str, object] | None,
+    today: dt.date | None = None,
+) -> tuple[dt.date, dt.date, Model, pl.DataFrame, dict[str, str], list[Evidence]]:
+    """The as-of date, the start date, the model, the observations reported by then, the repeats
+    among them, and the evidence the filter uses (`track`'s inputs)."""
+    rows = observation_frame(pack, observations)
+    start = pack.meta.publication.date
+    day = parse_date(as_of, "as_of") if as_of is not None else None
+    if day is None:
+        last = max(rows["reported"].to_list(), default=start)
+        day = min(today or dt.date.today(), max(last, start))
+    check_as_of(day, start)
+    model = compile_model(pack, scenario, overrides)
+    used = rows.filter(pl.col("reported") <= day)
+    repeats = repeated_reports(used)
+    evidence = _evidence(pack, used.filter(~pl.col("id").is_in(list(repeats))), start, model.phases)
+    return day, start, model, used, repeats, evidence
+
+
+def reached_by(
+    pack: Pack,
+    as_of: dt.date | str,
+    observations: Observations = None,
+    phases: Sequence[str] = (),
+    *,
+    scenario: str = "baseline",
+    overrides: Mapping[str, object] | None = None,
+    step_days: int = 1,
+) -> dict[str, tuple[float, dict[str, float]]]:
+    """For each of `phases`: P(it has been reached by `as_of`, since the pack's date: the paths in
+    it then and those that went through it), and the posterior over phases of the paths that have
+    not reached it (empty if every path has), from the observations reported by then. The tracker's
+    phase posterior alone cannot say this: a path in combat in Ukraine may or may not have fought
+    on Russian soil first."""
+    day, start, model, _, _, evidence = _prepare(pack, as_of, observations, scenario, overrides)
+    flt = Filter(model)
+    out: dict[str, tuple[float, dict[str, float]]] = {}
+    for phase in phases:
+        done, rest = flt.reached((day - start).days, evidence, model.phases.index(phase), step_days)
+        shares = {k: float(v) for k, v in zip(model.phases, rest, strict=True) if v > 0}
+        out[phase] = (min(max(done, 0.0), 1.0), shares)
+    return out
 
 
 def parse_date(value: dt.date | str, what: str) -> dt.date:

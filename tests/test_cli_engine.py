@@ -211,3 +211,15 @@ def test_within_off_the_reporting_periods_is_refused_before_the_run() -> None:
     )
     assert res.exit_code == 2
     assert "within = 4 is not the end of a reporting period of 3 months" in res.output
+
+
+def test_the_summary_names_the_band_of_a_band_override() -> None:
+    """A band override was shown as its value alone (found in a bug hunt)."""
+    res = runner.invoke(
+        app, ["simulate", "--paths", "200", "-p", "lethal_never=0.5,0.3,0.7", "-p", "troops=9000"]
+    )
+    assert res.exit_code == 0, res.output
+    assert (
+        "Set by scenario/overrides: troops=9000 (override), lethal_never=0.5 in [0.3, 0.7] "
+        "(override)" in res.output
+    )

@@ -142,7 +142,12 @@ def describe_result(
     lines += ["", f"Highest response at month {m}: {level}"]
     changed = result.parameters.filter(result.parameters["origin"] != "pack")
     if changed.height:
-        parts = [f"{r['id']}={r['value']:g} ({r['origin']})" for r in changed.iter_rows(named=True)]
+        parts = [
+            f"{r['id']}={r['value']:g}"
+            + (f" in [{r['low']:g}, {r['high']:g}]" if r["sampled"] else "")
+            + f" ({r['origin']})"
+            for r in changed.iter_rows(named=True)
+        ]
         lines.append("Set by scenario/overrides: " + ", ".join(parts))
     return "\n".join(line.rstrip() for line in lines)
 

@@ -103,6 +103,7 @@ def test_a_note_with_lines_like_list_items_does_not_break_the_next_append(pack_d
         (("--credibility", "9"), "credibility: Input should be less than or equal to 6"),
         (("--observed", "2024-11-09"), "reported 2024-11-05 is before observed 2024-11-09"),
         (("--id", "Bad Id"), "id: String should match pattern"),
+        (("--reported", "2999-01-02"), "--reported 2999-01-02 is after today"),
     ],
 )
 def test_an_invalid_observation_changes_nothing(

@@ -6,6 +6,7 @@ of `toolkit.track`; heavy imports happen inside the commands so `toolkit --help`
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -114,6 +115,10 @@ def observe(
     from toolkit.track.tracker import parse_date
 
     day, known = parse_date(observed, "--observed"), parse_date(reported, "--reported")
+    today = dt.date.today()
+    for flag, when in (("--observed", day), ("--reported", known)):
+        if when > today:  # a report is logged once it is known
+            raise ParameterError(f"{flag} {when} is after today ({today})")
     targets = {"indicator": indicator, "transferred": transferred, "decided": decided}
     given = {k: v for k, v in targets.items() if v is not None}
     if len(given) != 1:

@@ -467,3 +467,12 @@ def test_a_number_written_too_large_is_refused_not_infinite() -> None:
         load_yaml("x: 1e999")
     assert load_yaml("[.inf, -.inf, 1_000e3]")[:2] == [float("inf"), float("-inf")]
     assert load_yaml("[1_000e3]") == ["1_000e3"]
+
+
+@pytest.mark.parametrize("mapping", ["{1: a, 01: b}", "{true: a, True: b}", "{1e3: a, 1000.0: b}"])
+def test_keys_equal_in_value_are_one_key_given_twice(mapping: str) -> None:
+    """The keys a mapping would merge are caught too, not only equal texts (found in review)."""
+    from toolkit.pack.safe_yaml import load_yaml
+
+    with pytest.raises(yaml.YAMLError, match="duplicate key"):
+        load_yaml(mapping)

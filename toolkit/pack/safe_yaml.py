@@ -152,23 +152,35 @@ def check_unique_keys(root: Node) -> None:
     false). Each node is visited once, so aliases cost nothing more."""
     seen: set[int] = set()
     stack = [root]
+    constructor = SafeConstructor()
     while stack:
         node = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, MappingNode):
-            keys: set[tuple[str, str]] = set()
+            keys: set[object] = set()
             for key, _value in node.value:
                 if not isinstance(key, ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
                     continue
-                ident = (str(key.tag), str(key.value))
+                ident = _key_value(constructor, key)
                 if ident in keys:
                     raise ConstructorError(
                         None, None, f"duplicate key: {short(key.value, 40)}", key.start_mark
                     )
                 keys.add(ident)
         stack.extend(_children(node))
+
+
+def _key_value(constructor: SafeConstructor, key: ScalarNode) -> object:
+    """A mapping key as the mapping built from it holds it: `1`, `01` and `1.0` are one key, as
+    are `true` and `True`; a key that cannot be built is compared by its text."""
+    try:
+        value = constructor.construct_object(key)
+        hash(value)
+    except Exception:  # any failure (an impossible date, a huge number): compare the text
+        return ("text", str(key.tag), str(key.value))
+    return value
 
 
 def _children(node: Node) -> list[Node]:

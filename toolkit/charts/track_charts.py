@@ -166,9 +166,9 @@ def chart_track(result: TrackResult, pack: Pack | None = None) -> alt.LayerChart
         if n
         else "no observation reported by then: the pack's start state moved by the chain alone"
     )
-    chart = alt.LayerChart(layer=[area, seen.encode(**on_top), absent.encode(**on_top)]).properties(
-        width=560, height=260
-    )
+    # without observations the marker layers would be empty (Vega warns of an infinite date extent)
+    markers = [seen.encode(**on_top), absent.encode(**on_top)] if n else []
+    chart = alt.LayerChart(layer=[area, *markers]).properties(width=560, height=260)
     return titled(
         chart,
         f"How the assessment moved: posterior over deployment phases to {result.as_of:%d %B %Y}",

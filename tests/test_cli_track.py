@@ -440,3 +440,75 @@ def test_ingest_drafts_holding_the_pack_and_accept_moves_a_derived_week(
         "2024-11-14",
         "2024-11-20",
     )
+
+
+def _draft(pack_dir: Path, article: Path, reported: str) -> dict[str, dict[str, object]]:
+    code, out, err = invoke("ingest", article, "--reported", reported, "--pack", pack_dir)
+    assert code == 0, err
+    path = Path(out.splitlines()[0].rsplit("written to ", 1)[1].rstrip(":"))
+    return {p["id"]: p for p in yaml.safe_load(path.read_text(encoding="utf-8"))["proposals"]}
+
+
+def test_ingest_reads_later_articles_as_an_analyst_would(pack_dir: Path, tmp_path: Path) -> None:
+    """Follow-up articles (ILLUSTRATIVE, invented) that a bug hunt found misread: two articles of
+    one file name shared a draft (the first analyst's edits were lost and the other's proposal
+    could be accepted); "didn't" was no negation; a dateline's date was taken for the event's;
+    "Nov. 4" split the sentence and was no date; an air-defence delivery lost to a hedged sentence;
+    "expect" was no hedge."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "trains.txt", tmp_path / "b" / "trains.txt"
+    first.write_text("ILLUSTRATIVE. Troop trains moved west on 2024-11-04.\n", encoding="utf-8")
+    second.write_text(
+        "ILLUSTRATIVE. More troop trains moved west on 2024-11-18.\n", encoding="utf-8"
+    )
+    a, b = _draft(pack_dir, first, "2024-11-06"), _draft(pack_dir, second, "2024-11-20")
+    assert sorted(p.name for p in (pack_dir / "drafts").iterdir()) == [
+        "trains-" + next(iter(b)).split("_")[2] + ".yaml", "trains.yaml"
+    ]  # fmt: skip
+    code, _, err = invoke("ingest", first, "--accept", next(iter(b)), "--pack", pack_dir)
+    assert code == 2
+    assert "not in the draft" in err
+    assert [p["observed"].isoformat() for p in a.values()] == ["2024-11-04"]
+
+    def one(name: str, text: str, reported: str) -> dict[str, object]:
+        article = tmp_path / name
+        article.write_text("ILLUSTRATIVE.\n" + text + "\n", encoding="utf-8")
+        return _draft(pack_dir, article, reported)
+
+    neg = one(
+        "neg.txt", "North Korean troops didn’t take part in combat, a spokesman said.", "2024-12-05"
+    )
+    assert all("negation didn’t" in str(p["note"]) for p in neg.values())
+    kursk = one(
+        "kursk.txt",
+        "KYIV, 13 November 2024 (Wire) - Ukrainian intelligence said North Korean soldiers were "
+        "observed in Kursk on 4 November 2024.",
+        "2024-11-13",
+    )
+    assert {str(p["observed"]) for p in kursk.values()} == {"2024-11-04"}
+    nov = one(
+        "nov.txt", "Troop trains were seen leaving the Russian Far East on Nov. 4, officials said.",
+        "2024-11-06",
+    )  # fmt: skip
+    quotes = {str(p["quote"]) for p in nov.values()}
+    assert quotes == {
+        "Troop trains were seen leaving the Russian Far East on Nov. 4, officials said."
+    }
+    assert {str(p["observed"]) for p in nov.values()} == {"2024-11-04"}
+    air = one(
+        "air.txt",
+        "Officials said Russia may also provide air defense capabilities in the coming months.\n"
+        "Russia delivered air-defence systems to Pyongyang on 20 November 2024, an adviser said.",
+        "2024-11-22",
+    )
+    (proposal,) = [p for p in air.values() if p.get("transferred") == "air_defence"]
+    assert str(proposal["quote"]).startswith("Russia delivered air-defence systems")
+    expect = one(
+        "expect.txt", "Officials expect North Korean troops to engage in combat by 2025-01-15.",
+        "2024-11-20",
+    )  # fmt: skip
+    for p in expect.values():
+        assert "estimative words" in str(p["note"])
+        assert "outside the article's date to the reported date" in str(p["note"])
+        assert p["precision"] == "week"

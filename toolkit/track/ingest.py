@@ -28,7 +28,13 @@ from toolkit.errors import ToolkitError
 from toolkit.files import hold_folders, write_atomic
 from toolkit.pack.safe_yaml import load_yaml
 from toolkit.pack.text import contains_word, find_mentions, split_sentences
-from toolkit.track.log import append_observations, holding_log, new_id, stored_text
+from toolkit.track.log import (
+    append_observations,
+    holding_log,
+    new_id,
+    stored_name,
+    stored_text,
+)
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -36,17 +42,32 @@ if TYPE_CHECKING:
 DRAFTS_DIR: Final = "drafts"
 WEEK_BEFORE: Final = 6  # a proposal with no date: observed in the week up to its reported date
 NEGATIONS: Final = ("no", "not", "never", "denied", "denies", "deny", "without", "nor")
+# a contraction ending in n't ("didn't", "haven’t") is a negation too
+_CONTRACTED_NEGATION = re.compile(r"\b\w+n[’']t\b", re.IGNORECASE)
+# words that make a sentence a possibility or an expectation rather than a sighting, beside the
+# pack's estimative phrases (estimative.yaml)
+HEDGES: Final = (
+    "expect", "expects", "could", "might", "would", "reportedly", "allegedly", "plans to",
+    "planning to", "considering", "possible", "possibly",
+)  # fmt: skip
+# "Nov. 4": abbreviated months end no sentence and name a month
+MONTH_ABBREVIATIONS: Final = (
+    "Jan.", "Feb.", "Mar.", "Apr.", "Jun.", "Jul.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.", "Dec.",
+)  # fmt: skip
+_MONTH_NAMES: Final = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+# a month's name, or its first three letters ("sept" too), lower case -> its number
 MONTHS: Final = {
-    m: i
-    for i, m in enumerate(
-        (
-            "january", "february", "march", "april", "may", "june", "july", "august",
-            "september", "october", "november", "december",
-        ),
-        start=1,
-    )
-}  # fmt: skip
-_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+    **{m: i for i, m in enumerate(_MONTH_NAMES, start=1)},
+    **{m[:3]: i for i, m in enumerate(_MONTH_NAMES, start=1)},
+    "sept": 9,
+}
+_MONTH = (
+    r"(January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
 _DATES: Final = (
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
     re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (\d{4}))?\b"),
@@ -64,8 +85,10 @@ class Draft:
 
 
 def draft_path(pack: Pack, article: str | Path) -> Path:
-    """Where the draft of `article` goes: the pack's drafts/NAME.yaml."""
-    return pack.path / DRAFTS_DIR / f"{Path(article).stem}.yaml"
+    """Where the draft of `article` goes: the pack's drafts/STEM.yaml, STEM that of the article's
+    stored copy (`toolkit.track.log.stored_name`), so two articles of one file name, stored apart,
+    are drafted apart too."""
+    return pack.path / DRAFTS_DIR / f"{Path(stored_name(pack, article)).stem}.yaml"
 
 
 def propose(
@@ -119,6 +142,12 @@ def accept(
     listed = data.get("proposals") or []
     if not isinstance(listed, list):
         raise ToolkitError(f"draft {str(path)!r}: `proposals` is not a list")
+    own = stored_name(pack, article)
+    if data.get("text") not in (None, own):
+        raise ToolkitError(
+            f"draft {str(path)!r} was made from {data.get('text')!r}, not from {own!r}: "
+            f"run `toolkit ingest {article}` again"
+        )
     proposals = {p.get("id"): p for p in listed if isinstance(p, dict)}
     unknown = [i for i in ids if i not in proposals]
     if unknown:
@@ -169,10 +198,10 @@ def _proposals(
     credibility: int,
     reported: dt.date,
 ) -> list[dict[str, Any]]:
-    sentences = split_sentences(body, pack.meta.abbreviations)
+    sentences = split_sentences(body, [*pack.meta.abbreviations, *MONTH_ABBREVIATIONS])
     aliases = dict(zip(pack.aliases["alias"], pack.aliases["entity"], strict=True))
     names = dict(zip(pack.entities["id"], pack.entities["name"], strict=True))
-    phrases = [str(p) for p in pack.phrases["phrase"]]
+    hedges = [*dict.fromkeys([*(str(p) for p in pack.phrases["phrase"]), *HEDGES])]
     mentions = find_mentions(body, aliases, sentences)
     start = pack.meta.publication.date
     targets: list[tuple[str, str, list[str]]] = [
@@ -183,94 +212,123 @@ def _proposals(
     diagnosed = set(pack.diagnostics["indicator"].to_list())
     targets = [t for t in targets if t[1] in diagnosed]
     for row in pack.technologies.select("id", "name", "evidence").iter_rows(named=True):
-        cues = [_short(row["name"])] + ([row["evidence"]] if row["evidence"] else [])
+        cues = _cues(row["name"]) + ([row["evidence"]] if row["evidence"] else [])
         targets.append(("transferred", str(row["id"]), cues))
     out: list[dict[str, Any]] = []
     used: set[str] = set()
     for kind, target, cues in targets:
+        found = []
         for sentence in sentences:
             hit = next((c for c in cues if contains_word(sentence.text, c)), None)
             if hit is None:
                 continue
-            who = sorted(
-                {names[m.entity] for m in mentions if m.sentence == sentence.id}, key=str.lower
-            )
-            estimative = [p for p in phrases if contains_word(sentence.text, p)]
+            estimative = [p for p in hedges if contains_word(sentence.text, p)]
             negated = [w for w in NEGATIONS if contains_word(sentence.text, w)]
-            day = _date_in(sentence.text, reported)
-            in_window = day is not None and start <= day <= reported
-            note = [
-                f"proposed by toolkit ingest from {text}: cue {hit!r} in sentence {sentence.id}"
-            ]
-            if who:
-                note.append("mentions " + ", ".join(who))
-            if estimative:
-                note.append(
-                    "estimative words "
-                    + ", ".join(estimative)
-                    + " (a possibility, not a sighting?)"
-                )
-            if negated:
-                note.append(
-                    "negation " + ", ".join(negated) + " (reported absent? set present: false)"
-                )
-            if not in_window:
-                note.append(
-                    "no date in the sentence: observed is the reported date, week precision"
-                )
-            oid = new_id(pack, f"o_{Path(text).stem}_{target}")
-            while oid in used:
-                oid = new_id(pack, f"{oid}_x")
-            used.add(oid)
-            out.append(
-                {
-                    "id": oid,
-                    "observed": day if in_window else reported - dt.timedelta(days=WEEK_BEFORE),
-                    "precision": "day" if in_window else "week",
-                    "reported": reported,
-                    kind: target,
-                    "present": True,
-                    "source": source,
-                    "reliability": reliability,
-                    "credibility": credibility,
-                    "quote": sentence.text,
-                    "text": text,
-                    "note": "; ".join(note),
-                }
+            negated += _CONTRACTED_NEGATION.findall(sentence.text)
+            found.append((sentence, hit, estimative, negated))
+        if not found:
+            continue
+        # one proposal per target: the first plain statement that names it, else the first mention
+        sentence, hit, estimative, negated = next(
+            (f for f in found if not f[2] and not f[3]), found[0]
+        )
+        who = sorted(
+            {names[m.entity] for m in mentions if m.sentence == sentence.id}, key=str.lower
+        )
+        dates = _dates_in(sentence.text, reported)
+        in_window = [d for d in dates if start <= d <= reported]
+        note = [f"proposed by toolkit ingest from {text}: cue {hit!r} in sentence {sentence.id}"]
+        if who:
+            note.append("mentions " + ", ".join(who))
+        if estimative:
+            note.append(
+                "estimative words " + ", ".join(estimative) + " (a possibility, not a sighting?)"
             )
-            break  # one proposal per target: the first sentence that names it
+        if negated:
+            note.append("negation " + ", ".join(negated) + " (reported absent? set present: false)")
+        if len(in_window) > 1:
+            note.append(
+                "dates " + ", ".join(map(str, in_window)) + ": observed is the earliest (a "
+                "dateline gives the report's date, not the event's)"
+            )
+        elif dates and not in_window:
+            note.append(
+                "date " + ", ".join(map(str, dates)) + " outside the article's date to the "
+                "reported date: observed is the reported date, week precision"
+            )
+        elif not dates:
+            note.append("no date in the sentence: observed is the reported date, week precision")
+        oid = new_id(pack, f"o_{Path(text).stem}_{target}")
+        while oid in used:
+            oid = new_id(pack, f"{oid}_x")
+        used.add(oid)
+        out.append(
+            {
+                "id": oid,
+                "observed": (
+                    min(in_window) if in_window else reported - dt.timedelta(days=WEEK_BEFORE)
+                ),
+                "precision": "day" if in_window else "week",
+                "reported": reported,
+                kind: target,
+                "present": True,
+                "source": source,
+                "reliability": reliability,
+                "credibility": credibility,
+                "quote": sentence.text,
+                "text": text,
+                "note": "; ".join(note),
+            }
+        )
     for p in out:
         p["observed"] = max(p["observed"], start)
     return out
 
 
-def _short(name: str) -> str:
-    """ "Satellite technology" -> itself; "Air defence capabilities" -> "air defence"."""
-    return name.split(" (", 1)[0]
+GENERIC_ENDINGS: Final = ("capabilities", "capability", "systems", "system")
 
 
-def _date_in(sentence: str, reported: dt.date) -> dt.date | None:
-    """The first date written in the sentence (a day and month without a year take the reported
-    date's year, or the year before if that would be after the report)."""
+def _cues(name: str) -> list[str]:
+    """A technology's name as cues: "Satellite technology" -> itself; "Air defence capabilities
+    (…)" -> "Air defence capabilities", "Air defence", "Air-defence" (a generic last word dropped,
+    and the words hyphenated as a compound)."""
+    short = name.split(" (", 1)[0]
+    words = short.split()
+    if len(words) > 1 and words[-1].lower() in GENERIC_ENDINGS:
+        words = words[:-1]
+    core = " ".join(words)
+    return list(dict.fromkeys([short, core, "-".join(words)]))
+
+
+def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
+    """Every date written in the sentence, in order (a day and month without a year take the
+    reported date's year, or the year before if that would be after the report)."""
+    found: list[tuple[int, dt.date]] = []
     for pattern in _DATES:
-        m = pattern.search(sentence)
-        if m is None:
-            continue
-        groups = m.groups()
-        try:
-            if pattern is _DATES[0]:
-                return dt.date(int(groups[0]), int(groups[1]), int(groups[2]))
-            if pattern is _DATES[1]:
-                day, month, year = int(groups[0]), MONTHS[groups[1].lower()], groups[2]
-            else:
-                month, day, year = MONTHS[groups[0].lower()], int(groups[1]), groups[2]
-            if year is not None:
-                return dt.date(int(year), month, day)
-            guess = dt.date(reported.year, month, day)
-            return guess if guess <= reported else dt.date(reported.year - 1, month, day)
-        except ValueError:
-            continue
-    return None
+        for m in pattern.finditer(sentence):
+            groups = m.groups()
+            try:
+                if pattern is _DATES[0]:
+                    found.append((m.start(), dt.date(*(int(g) for g in groups))))
+                    continue
+                if pattern is _DATES[1]:
+                    day, month, year = int(groups[0]), _month(groups[1]), groups[2]
+                else:
+                    month, day, year = _month(groups[0]), int(groups[1]), groups[2]
+                if year is not None:
+                    found.append((m.start(), dt.date(int(year), month, day)))
+                    continue
+                guess = dt.date(reported.year, month, day)
+                if guess > reported:
+                    guess = dt.date(reported.year - 1, month, day)
+                found.append((m.start(), guess))
+            except ValueError:  # 31 February and the like: not a date
+                continue
+    return [day for _, day in sorted(found)]
+
+
+def _month(name: str) -> int:
+    return MONTHS[name.lower().rstrip(".")]
 
 
 class _PlainDumper(yaml.SafeDumper):

@@ -149,6 +149,31 @@ def new_id(pack: Pack, base: str, log: str | Path | None = None) -> str:
     return out
 
 
+def text_copy(root: Path, name: str, data: bytes) -> Path:
+    """Where the pack keeps its copy of a source article named `name` holding `data`:
+    texts/NAME, or texts/STEM-HASH.SUFFIX when another text already has that name."""
+    target = root / TEXTS_DIR / (re.sub(r"[^A-Za-z0-9._-]+", "_", name) or "article.txt")
+    if target.exists() and target.read_bytes() != data:
+        digest = hashlib.sha256(data).hexdigest()[:8]
+        target = target.with_name(f"{target.stem}-{digest}{target.suffix}")
+    return target
+
+
+def stored_name(pack: Pack, source: str | Path) -> str:
+    """The path, relative to the pack, `stored_text` gives `source` (nothing is written): itself
+    under the pack, else its copy's in texts/. An unreadable source is named by its file name."""
+    src = Path(source)
+    root = pack.path.resolve()
+    resolved = src.resolve()
+    if resolved.is_relative_to(root):
+        return resolved.relative_to(root).as_posix()
+    try:
+        data = src.read_bytes()
+    except OSError:
+        data = b""
+    return text_copy(root, src.name, data).relative_to(root).as_posix()
+
+
 @contextmanager
 def stored_text(pack: Pack, source: str | Path) -> Iterator[str]:
     """The path, relative to the pack, of a source article: `source` itself if it is under the pack,
@@ -168,14 +193,10 @@ def stored_text(pack: Pack, source: str | Path) -> Iterator[str]:
     if resolved.is_relative_to(root):
         yield resolved.relative_to(root).as_posix()
         return
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", src.name) or "article.txt"
     folder = root / TEXTS_DIR
     new_folder = not folder.exists()
-    target = folder / name
+    target = text_copy(root, src.name, data)
     made = False
-    if target.exists() and target.read_bytes() != data:
-        digest = hashlib.sha256(data).hexdigest()[:8]
-        target = target.with_name(f"{target.stem}-{digest}{target.suffix}")
     if not target.exists():
         write_atomic(target, data)
         made = True

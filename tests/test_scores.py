@@ -368,3 +368,14 @@ def test_a_reached_forecast_counts_the_paths_that_went_through_the_phase(pack: P
         want = direct.probability_by(q.target, 300 / DAYS_PER_MONTH, "reached")
         se = math.sqrt(2 * want * (1 - want) / paths)
         assert abs(got[q.id] - want) <= 4 * se, (q.target, got[q.id], want)
+
+
+def test_a_malformed_question_file_names_the_line_and_the_reason(pack_dir: Path) -> None:
+    """It said only "malformed YAML (value: 'ScannerError')" (found in a bug hunt)."""
+    bad = pack_dir / "q.yaml"
+    bad.write_text("questions:\n  - id: q1\n      text: x\n", encoding="utf-8")
+    with pytest.raises(PackError) as info:
+        load_questions(load_pack(pack_dir), bad)
+    message = str(info.value)
+    assert f"{bad} [line 3, column 11]: malformed YAML" in message
+    assert "mapping values are not allowed" in message

@@ -384,3 +384,25 @@ def test_the_same_report_logged_twice_counts_once(pack: Pack, indicators: list[s
     for corroborated in (track(pack, as_of, [once, other]), track(pack, as_of, [once, later])):
         assert corroborated.evidence["repeats"].is_null().all()
         assert tv(corroborated.phases, base) > tv(single.phases, base)
+
+
+def test_sources_are_counted_as_the_tracker_tells_them_apart_and_long_ids_stay_apart(
+    pack: Pack,
+) -> None:
+    """The report counted "Yonhap" and " yonhap " as two sources where the tracker counts one
+    report; the tracker's text ran a long id into its date (found in a bug hunt). ILLUSTRATIVE."""
+    from toolkit.cli.describe import describe_track
+    from toolkit.report.narrative import describe_as_of
+
+    base = {
+        "observed": "2024-11-04", "reported": "2024-11-05", "indicator": "i_westward_transport",
+        "reliability": "B", "credibility": 2,
+    }  # fmt: skip
+    records = [
+        base | {"id": "o_a_rather_long_observation_identifier", "source": "Yonhap (NIS briefing)"},
+        base | {"id": "o_b", "source": "  yonhap  (nis briefing) "},
+    ]
+    tracked = track(pack, "2024-11-10", records)
+    assert "from 1 source(s)" in describe_as_of(tracked, pack, True)
+    line = next(x for x in describe_track(tracked).splitlines() if "rather_long" in x)
+    assert "o_a_rather_long_observation_identifier  2024-11-04" in line

@@ -169,12 +169,14 @@ def describe_track(result: TrackResult) -> str:
     top = result.most_influential(5)
     if top.height:
         lines += ["", "Observations that moved it most (shift of today's estimate without each)"]
+        width = max(24, *(len(str(i)) + 2 for i in top["id"]))  # an id never runs into its date
         for r in top.iter_rows(named=True):
             sign = "" if r["present"] else "absent: "
             grade = f"{r['reliability']}{r['credibility']}"
+            source = " ".join(str(r["source"]).split())  # one line, whatever the log holds
             lines.append(
-                f"  {r['id']:<24}{r['applied']!s:<12}{sign}{r['target_kind']} {r['target']} "
-                f"[{grade}] {r['influence']:.3f}  {r['source']}"
+                f"  {r['id']:<{width}}{r['applied']!s:<12}{sign}{r['target_kind']} {r['target']} "
+                f"[{grade}] {r['influence']:.3f}  {source}"
             )
     repeats = result.evidence.filter(result.evidence["repeats"].is_not_null())
     if repeats.height:

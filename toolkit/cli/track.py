@@ -139,7 +139,7 @@ def observe(
             "reported": known,
             kind: target,
             "present": not absent,
-            "source": source,
+            "source": " ".join(source.split()),  # as typed, without stray spaces
             "reliability": reliability,
             "credibility": credibility,
             "quote": quote,

@@ -299,12 +299,15 @@ def describe_phases(pack: Pack) -> str:
 def describe_as_of(tracked: TrackResult, pack: Pack, as_of_given: bool) -> str:
     """What month 0 of the run is, and how many observations the assessment rests on (they are
     listed, with their log ids in the tracker chart's tooltips, in `describe_observations`)."""
+    from toolkit.track.tracker import source_key
+
     phase = labels(pack.phases)
     used = tracked.observations_used
     top = max(tracked.phases, key=tracked.phases.__getitem__)
     rests = (
         f"it rests on {len(used)} observation(s) reported by then, from "
-        f"{tracked.evidence['source'].n_unique()} source(s), listed in the section on what has "
+        f"{len({source_key(x) for x in tracked.evidence['source']})} source(s), listed in the "
+        "section on what has "
         "been seen"
         if used
         else "no observation had been reported by then, so it is the pack's start state moved "

@@ -87,10 +87,13 @@ def load_questions(pack: Pack, source: QuestionsSource = None) -> list[Question]
             raise PackError(
                 [Problem(name, None, None, str(path), exc.strerror or "cannot read")]
             ) from None
-        except (UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise PackError(
-                [Problem(name, None, None, type(exc).__name__, "malformed YAML")]
-            ) from None
+        except UnicodeDecodeError as exc:
+            raise PackError([Problem(name, None, None, exc.reason, "not UTF-8 text")]) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise PackError([Problem(name, where, None, reason, "malformed YAML")]) from None
         items = raw.get("questions") if isinstance(raw, dict) else raw
         if isinstance(raw, dict):
             extra = sorted(set(raw) - {"questions"})

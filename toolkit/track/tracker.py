@@ -232,6 +232,11 @@ def _records(items: Iterable[Mapping[str, Any]], problems: list[Problem]) -> lis
     return parse_log(data.encode("utf-8"), "observations", problems)
 
 
+def source_key(source: object) -> str:
+    """A source as the tracker tells sources apart: without case or extra spaces."""
+    return " ".join(str(source).casefold().split())
+
+
 def repeated_reports(rows: pl.DataFrame) -> dict[str, str]:
     """Observations that repeat an earlier one -> the id of the one the tracker counts.
 
@@ -246,7 +251,7 @@ def repeated_reports(rows: pl.DataFrame) -> dict[str, str]:
     kept: dict[tuple[str, str, bool, str], list[tuple[dt.date, dt.date, str]]] = {}
     order = rows.sort("trust", "reported", "id", descending=[True, False, False])
     for row in order.iter_rows(named=True):
-        source = " ".join(str(row["source"]).casefold().split())
+        source = source_key(row["source"])
         key = (str(row["target_kind"]), str(row["target"]), bool(row["present"]), source)
         first = row["observed"]
         last = first + dt.timedelta(days=WINDOW_DAYS[str(row["precision"])] - 1)

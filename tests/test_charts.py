@@ -609,3 +609,17 @@ def test_channels_are_built_as_classes(
     monkeypatch.setattr(core._ChannelCache, "_wrap_in_channel", strict)
     build_chart(name, pack, paths=300, months=6)
     assert not loose, f"chart {name!r} passes channels Altair must look up: {loose}"
+
+
+def test_the_transfer_caption_says_how_the_pack_shares_a_tiers_hazard(pack: Pack) -> None:
+    """It said "split equally ... their lines coincide" whatever the weights (found in a bug hunt)."""
+    from toolkit.charts.model_charts import _split_words
+
+    assert "by their weights; some may be paid up front" in _split_words(pack)
+    frames = pack.frames  # the session's pack: put back as it was
+    flat = pack.technologies.with_columns(weight=1.0, upfront=None)
+    object.__setattr__(pack, "frames", {**frames, "technologies": flat})
+    try:
+        assert "split equally" in _split_words(pack)
+    finally:
+        object.__setattr__(pack, "frames", frames)

@@ -916,3 +916,67 @@ def test_widgets_extension_is_prebuilt_for_jupyterlab() -> None:
     manifests = [p for p in found if p.is_file()]
     assert manifests, "ipywidgets' JupyterLab extension is not installed"
     assert json.loads(manifests[0].read_text())["name"] == "@jupyter-widgets/jupyterlab-manager"
+
+
+def _edited(pack_dir: Path, file: str, old: str, new: str) -> Pack:
+    from toolkit.pack.load import load_pack
+
+    path = pack_dir / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return load_pack(pack_dir)
+
+
+def test_the_explorer_opens_on_packs_that_validate(pack_dir: Path) -> None:
+    """Found in a bug hunt, each with a pack `toolkit validate` accepts: a float parameter with
+    min = max crashed start-up (log10 of a zero step); a pack value off the slider's grid counted
+    as "fixed by you", dropping its band; every tier ruled out crashed the readout."""
+    import yaml
+
+    from toolkit.pack.load import load_pack
+
+    # a value with more decimals than any coarse grid: not "moved" at start-up
+    fine = _edited(pack_dir, "parameters.yaml", "    value: 0.43\n", "    value: 0.4321\n")
+    assert ExplorerState(fine, paths=PATHS).overrides == {}
+    # min = max: a slider that cannot move
+    path = pack_dir / "parameters.yaml"
+    text = path.read_text(encoding="utf-8")
+    i = text.index("  - id: intensity_withdrawal\n")
+    j = text.index("    min: 0\n", i)
+    text = text[:j] + "    min: 0.25\n" + text[j + len("    min: 0\n") :]
+    text = text.replace(
+        "    max: 5\n    value: 0.25\n    low: 0.0\n    high: 0.5\n",
+        "    max: 0.25\n    value: 0.25\n",
+        1,
+    )
+    path.write_text(text, encoding="utf-8")
+    assert ExplorerState(load_pack(pack_dir), paths=PATHS).overrides == {}
+    # every tier ruled out: the readout leads with the phases
+    responses = pack_dir / "responses.yaml"
+    data = yaml.safe_load(responses.read_text(encoding="utf-8"))
+    for tier in data["tiers"]:
+        tier.update(status="ruled_out", trigger=None)
+        for key in ("lag", "will", "never"):
+            tier.pop(key, None)
+    responses.write_text(
+        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    meta = pack_dir / "pack.yaml"
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace("  sensitivity_outcome: lethal_weapons\n", ""),
+        encoding="utf-8",
+    )
+    ruled_out = ExplorerState(load_pack(pack_dir), paths=PATHS)
+    assert ruled_out.readout.startswith("Troops reach")
+
+
+def test_the_readout_names_technology_tiers_by_label_and_one_month_in_the_singular(
+    state: ExplorerState,
+) -> None:
+    """It named tiers by id ("At least one zt9_tt0 technology", with a pack of such ids) and said
+    "within 1 months" (found in a bug hunt)."""
+    assert "At least one technology of the tier “Sensitive strategic technology" in state.readout
+    state.set("months", 1)
+    assert "1 months" not in state.readout
+    assert "within 1 month " in state.readout

@@ -476,3 +476,19 @@ def test_keys_equal_in_value_are_one_key_given_twice(mapping: str) -> None:
 
     with pytest.raises(yaml.YAMLError, match="duplicate key"):
         load_yaml(mapping)
+
+
+@pytest.mark.parametrize(
+    ("file", "old"),
+    [("responses.yaml", "defensive_support"), ("technologies.yaml", "conventional")],
+)
+def test_none_is_no_tier_id(pack_dir: Path, file: str, old: str) -> None:
+    """`none` names "no tier" in every output: a tier of that id validated, then broke the engine's
+    frames, the charts and the explorer (found in a bug hunt)."""
+    import re
+
+    for path in pack_dir.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(rf"\b{old}\b", "none", text), encoding="utf-8")
+    found = problems(pack_dir)
+    assert any(p.file == file and p.field == "id" and p.value == "none" for p in found), found

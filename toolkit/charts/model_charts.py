@@ -202,6 +202,19 @@ def chart_phases(
     )
 
 
+def _split_words(pack: Pack | None) -> str:
+    """How a tier's hazard is shared among its technologies, as the pack sets it."""
+    if pack is None:
+        return "a tier's hazard is shared among its technologies by their weights"
+    techs = pack.technologies
+    equal = techs.group_by("tier").agg(pl.col("weight").n_unique() == 1)["weight"].all()
+    paid = techs["upfront"].is_not_null().any()
+    if equal and not paid:
+        return "a tier's hazard is split equally among its technologies, so their lines coincide"
+    words = "a tier's hazard is shared among its technologies by their weights"
+    return words + ("; some may be paid up front, at month 0" if paid else "")
+
+
 def chart_transfers(
     result: ResultLike, pack: Pack | None = None, month0: dt.date | None = None
 ) -> alt.LayerChart:
@@ -260,7 +273,9 @@ def chart_transfers(
     return titled(
         alt.LayerChart(layer=[per_tech, per_tier]),
         chart_title(pack, "transfers"),
-        "Thick: any technology of the tier transferred by that month; thin dashed: each technology (a tier's hazard is split equally among its technologies, so their lines coincide). Once transferred, it stays transferred.",
+        "Thick: any technology of the tier transferred by that month; thin dashed: each technology ("
+        + _split_words(pack)
+        + "). Once transferred, it stays transferred.",
         "Analyst assumptions: compensation hazards by phase and troop scale (parameters.yaml), bands from claims.yaml. "
         + run_caption(result),
         width=560,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
@@ -60,18 +60,25 @@ def number(value: float, knob: Knob | None = None) -> str:
     return f"{value:.{places}f}"
 
 
+FINE_STEPS: Final = tuple(m * 10.0**-k for k in range(1, 7) for m in (1, 0.5))  # 0.1 .. 5e-7
+
+
 def _step(minimum: float, maximum: float, integer: bool, values: list[float]) -> float:
     """The coarsest step with enough positions that still lands on the range start and every preset
-    value (a slider snaps to its step grid; a value off the grid would move by itself)."""
+    value (a slider snaps to its step grid; a value off the grid would move by itself). A range
+    of one value (min = max) gets step 1: the slider cannot move. A value on no grid finer than
+    a millionth gets the finest step, and stays within half a step of it."""
     span = maximum - minimum
-    candidates = (1000, 500, 100, 50, 10, 5, 1) if integer else (0.1, 0.05, 0.01, 0.005, 0.001)
+    if not span > 0:
+        return 1.0
+    candidates = (1000, 500, 100, 50, 10, 5, 1) if integer else FINE_STEPS
     for step in candidates:
         if span / step < (20 if integer else 50):
             continue
         offsets = [(v - minimum) / step for v in values]
         if all(abs(o - round(o)) < 1e-6 for o in offsets):
             return float(step)
-    return 1.0 if integer else span / 1000
+    return 1.0 if integer else FINE_STEPS[-1]
 
 
 def knobs(pack: Pack) -> list[Knob]:

@@ -43,10 +43,12 @@ class Words:
         self.within = within
         tiers = pack.response_tiers.filter(pl.col("status").cast(pl.String) != "ruled_out")
         self.tier_labels = dict(zip(tiers["id"].cast(pl.String), tiers["label"], strict=True))
-        self.top = str(tiers["id"].cast(pl.String)[-1])
+        self.top = str(tiers["id"].cast(pl.String)[-1]) if tiers.height else None
         phases = pack.phases.sort("escalation", descending=True, maintain_order=True)
         self.highest, self.highest_label = str(phases["id"][0]), str(phases["label"][0])
-        self.tech_tiers = [str(t) for t in pack.tech_tiers["id"].cast(pl.String)]
+        self.tech_tiers = dict(
+            zip(pack.tech_tiers["id"].cast(pl.String), pack.tech_tiers["label"], strict=True)
+        )
         self.phase_labels = dict(
             zip(pack.phases["id"].cast(pl.String), pack.phases["label"], strict=True)
         )
@@ -59,17 +61,23 @@ class Words:
         within = min(self.within, result.months)
         labels = self.tier_labels
         timing = _decision_times(result)
-        headline = _tier_sentence(result, self.top, labels[self.top], within, timing, headline=True)
-        details = [
-            f"Troops reach “{self.highest_label}” within {within} months in "
+        reach = (
+            f"Troops reach “{self.highest_label}” within {months(within)} in "
             f"{percent(result.probability_by(self.highest, within))} of paths "
             f"({percent(result.probability_by(self.highest, result.months))} within "
-            f"{result.months} months)."
-        ]
+            f"{months(result.months)})."
+        )
+        if self.top is None:  # every tier ruled out: the phases lead
+            headline, details = reach, []
+        else:
+            headline = _tier_sentence(
+                result, self.top, labels[self.top], within, timing, headline=True
+            )
+            details = [reach]
         details += [
-            f"At least one {tier} technology is transferred within {within} months in "
-            f"{percent(result.probability_by(tier, within))} of paths."
-            for tier in self.tech_tiers
+            f"At least one technology of the tier “{label}” is transferred within "
+            f"{months(within)} in {percent(result.probability_by(tier, within))} of paths."
+            for tier, label in self.tech_tiers.items()
         ]
         details += [
             _tier_sentence(result, tier, labels[tier], within, timing, headline=False)
@@ -87,7 +95,7 @@ class Words:
         )
         basis = (
             f"Preset “{preset}”. {fixed} Start (month 0): {start} ({whose}). "
-            f"{result.paths:,} paths × {result.months} months, seed {result.seed}; parameters with a "
+            f"{result.paths:,} paths × {months(result.months)}, seed {result.seed}; parameters with a "
             "band are sampled per path."
         )
         return Readout(headline, tuple(details), basis, self.notes)
@@ -109,6 +117,11 @@ def readings(pack: Pack, tiers: pl.DataFrame, highest: str) -> tuple[str, ...]:
             for r in rows.iter_rows(named=True)
         ]
     return tuple(notes)
+
+
+def months(n: float) -> str:
+    """ "1 month", "12 months"."""
+    return f"{n:g} month" if n == 1 else f"{n:g} months"
 
 
 def percent(p: float) -> str:
@@ -146,13 +159,13 @@ def _tier_sentence(
     """ "Under these assumptions the … tier is reached within 12 months in 23 % of paths …" """
     reached, median = timing.get(tier, (0.0, None))
     where = (
-        f"; where it is reached within {result.months} months, the median is month {median}"
+        f"; where it is reached within {months(result.months)}, the median is month {median}"
         if median is not None
         else ""
     )
     start = "Under these assumptions the" if headline else "The"
     return (
-        f"{start} “{label}” tier is reached within {within} months in "
+        f"{start} “{label}” tier is reached within {months(within)} in "
         f"{percent(result.probability_by(tier, within))} of paths "
-        f"({percent(reached)} within {result.months} months){where}."
+        f"({percent(reached)} within {months(result.months)}){where}."
     )

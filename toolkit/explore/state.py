@@ -121,7 +121,8 @@ class ExplorerState:
     # -- settings ---------------------------------------------------------------------------------
     def moved(self, pid: str) -> bool:
         """Whether parameter `pid` is away from its preset value (then fixed, not sampled)."""
-        return abs(self.values[pid] - self.settings[pid].value) > 1e-9
+        # within half a step is the preset's own value: a slider shows it on its grid
+        return abs(self.values[pid] - self.settings[pid].value) > self.knobs[pid].step / 2
 
     @property
     def overrides(self) -> dict[str, float]:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from toolkit.pack.load import Loader
 
+RESERVED_ID = "none"  # "no tier" in the outputs: no response decided, nothing transferred
+
 # kind of id -> (file, section) of the records that define it
 DEFINED_IN: dict[str, tuple[str, str]] = {
     "entity": ("entities.yaml", "entities"),
@@ -178,7 +180,19 @@ class FrameBuilder:
         frames.update(self._scenarios(frames["parameters"]))
         frames["sources"] = self.frame("sources", self.sources)
         self._check_report_defaults()
+        self._check_reserved_ids()
         return frames
+
+    def _check_reserved_ids(self) -> None:
+        """`none` names "no tier" in every output (no response decided yet, nothing transferred):
+        a response tier or technology tier may not take it."""
+        for kind in ("response_tier", "tech_tier"):
+            if RESERVED_ID in self.ids[kind]:
+                file, _section = DEFINED_IN[kind]
+                self.ld.problem(
+                    file, RESERVED_ID, "id", RESERVED_ID,
+                    "'none' is reserved: the outputs use it for \"no tier\"",
+                )  # fmt: skip
 
     def _check_report_defaults(self) -> None:
         """pack.yaml `report`: the sensitivity outcome and the explorer grid's parameters exist (the

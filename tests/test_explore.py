@@ -980,3 +980,29 @@ def test_the_readout_names_technology_tiers_by_label_and_one_month_in_the_singul
     state.set("months", 1)
     assert "1 months" not in state.readout
     assert "within 1 month " in state.readout
+
+
+def test_a_move_off_the_grid_is_a_move_and_a_one_value_range_keeps_its_value(
+    state: ExplorerState, pack_dir: Path
+) -> None:
+    """A value set between two grid points counted as the preset's (the half-step tolerance), and
+    a range of one value was shown as 0 (its step's decimals): found in review."""
+    from toolkit.pack.load import load_pack
+
+    preset = state.settings["troops"].value
+    state.set("troops", preset + 400)
+    assert state.overrides == {"troops": round(preset + 400)}
+    path = pack_dir / "parameters.yaml"
+    text = path.read_text(encoding="utf-8")
+    i = text.index("  - id: intensity_withdrawal\n")
+    j = text.index("    min: 0\n", i)
+    text = text[:j] + "    min: 0.25\n" + text[j + len("    min: 0\n") :]
+    text = text.replace(
+        "    max: 5\n    value: 0.25\n    low: 0.0\n    high: 0.5\n",
+        "    max: 0.25\n    value: 0.25\n",
+        1,
+    )
+    path.write_text(text, encoding="utf-8")
+    fixed = ExplorerState(load_pack(pack_dir), paths=PATHS)
+    assert fixed.values["intensity_withdrawal"] == 0.25
+    assert fixed.overrides == {}

@@ -43,8 +43,19 @@ class Knob:
         return label_with_unit(self.label, self.unit)
 
     def clean(self, value: float) -> float:
-        """A slider value without float noise (0.35000000000000003 -> 0.35)."""
+        """A slider value without float noise (0.35000000000000003 -> 0.35); the one value of a
+        range of one value, whatever the step's decimals."""
+        if self.minimum == self.maximum:
+            return float(self.minimum)
         return float(round(value)) if self.integer else round(float(value), decimals(self.step))
+
+    def snap(self, value: float) -> float:
+        """`value` on the slider's grid (the range start plus whole steps), as the slider shows
+        it."""
+        if self.minimum == self.maximum:
+            return float(self.minimum)
+        steps = round((float(value) - self.minimum) / self.step)
+        return self.clean(min(max(self.minimum + steps * self.step, self.minimum), self.maximum))
 
 
 def decimals(step: float) -> int:

@@ -121,8 +121,9 @@ class ExplorerState:
     # -- settings ---------------------------------------------------------------------------------
     def moved(self, pid: str) -> bool:
         """Whether parameter `pid` is away from its preset value (then fixed, not sampled)."""
-        # within half a step is the preset's own value: a slider shows it on its grid
-        return abs(self.values[pid] - self.settings[pid].value) > self.knobs[pid].step / 2
+        # the preset's own value, or where its slider shows it (the grid point nearest to it)
+        value, preset = self.values[pid], self.settings[pid].value
+        return abs(value - preset) > 1e-9 and abs(value - self.knobs[pid].snap(preset)) > 1e-9
 
     @property
     def overrides(self) -> dict[str, float]:

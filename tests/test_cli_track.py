@@ -215,7 +215,7 @@ def test_ingest_drafts_then_accepts(pack_dir: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, err
     assert log.read_bytes() == before  # nothing enters the log unreviewed
-    draft = pack_dir / "drafts" / "illustrative.yaml"
+    draft = pack_dir / "drafts" / "illustrative.txt.yaml"
     assert str(draft) in out
     proposals = {p["id"]: p for p in yaml.safe_load(draft.read_text())["proposals"]}
     stored = (pack_dir / "texts" / "illustrative.txt").read_text(encoding="utf-8")
@@ -259,7 +259,7 @@ def test_ingest_accept_takes_the_grades_given_and_reads_a_bad_draft_in_one_line(
     article.write_text(ARTICLE, encoding="utf-8")
     code, _, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
     assert code == 0, err
-    draft = pack_dir / "drafts" / "illustrative.yaml"
+    draft = pack_dir / "drafts" / "illustrative.txt.yaml"
     assert "&id" not in draft.read_text(encoding="utf-8")
     code, _, err = invoke(
         "ingest", article, "--accept", "o_illustrative_i_westward_transport", "--reliability",
@@ -428,7 +428,7 @@ def test_ingest_drafts_holding_the_pack_and_accept_moves_a_derived_week(
     code, _, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
     assert code == 0, err
     assert seen == [True]
-    draft = yaml.safe_load((pack_dir / "drafts" / "illustrative.yaml").read_text())["proposals"]
+    draft = yaml.safe_load((pack_dir / "drafts" / "illustrative.txt.yaml").read_text())["proposals"]
     week = next(p for p in draft if p["precision"] == "week")
     assert week["observed"].isoformat() == "2024-10-31"
     code, _, err = invoke(
@@ -464,11 +464,27 @@ def test_ingest_reads_later_articles_as_an_analyst_would(pack_dir: Path, tmp_pat
     )
     a, b = _draft(pack_dir, first, "2024-11-06"), _draft(pack_dir, second, "2024-11-20")
     assert sorted(p.name for p in (pack_dir / "drafts").iterdir()) == [
-        "trains-" + next(iter(b)).split("_")[2] + ".yaml", "trains.yaml"
+        "trains-" + next(iter(b)).split("_")[2] + ".txt.yaml", "trains.txt.yaml"
     ]  # fmt: skip
     code, _, err = invoke("ingest", first, "--accept", next(iter(b)), "--pack", pack_dir)
     assert code == 2
     assert "not in the draft" in err
+    # a draft that names another article's text is refused, not appended from
+    draft = pack_dir / "drafts" / "trains.txt.yaml"
+    draft.write_text(
+        draft.read_text(encoding="utf-8").replace(
+            "text: texts/trains.txt", "text: texts/other.txt"
+        ),
+        encoding="utf-8",
+    )
+    code, _, err = invoke("ingest", first, "--accept", next(iter(a)), "--pack", pack_dir)
+    assert code == 2
+    assert "was made from 'texts/other.txt', not from 'texts/trains.txt'" in err
+    # an article of the same name with another suffix gets its own draft
+    md = tmp_path / "a" / "trains.md"
+    md.write_text("ILLUSTRATIVE. Troop trains moved west on 2024-11-05.\n", encoding="utf-8")
+    _draft(pack_dir, md, "2024-11-06")
+    assert (pack_dir / "drafts" / "trains.md.yaml").is_file()
     assert [p["observed"].isoformat() for p in a.values()] == ["2024-11-04"]
 
     def one(name: str, text: str, reported: str) -> dict[str, object]:
@@ -480,6 +496,12 @@ def test_ingest_reads_later_articles_as_an_analyst_would(pack_dir: Path, tmp_pat
         "neg.txt", "North Korean troops didn’t take part in combat, a spokesman said.", "2024-12-05"
     )
     assert all("negation didn’t" in str(p["note"]) for p in neg.values())
+    overlap = one(
+        "overlap.txt",
+        "On 20 November 12 North Korean soldiers were seen in combat, officials said.",
+        "2024-11-25",
+    )
+    assert {str(p["observed"]) for p in overlap.values()} == {"2024-11-20"}
     kursk = one(
         "kursk.txt",
         "KYIV, 13 November 2024 (Wire) - Ukrainian intelligence said North Korean soldiers were "

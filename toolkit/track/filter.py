@@ -183,21 +183,6 @@ class Filter:
             influence=infl,
         )
 
-    def reached(
-        self, last: int, evidence: Sequence[Evidence], phase: int, step_days: int = 1
-    ) -> tuple[float, FloatArray]:
-        """On day `last`, from the indicators among `evidence`: P(phase `phase` has been reached
-        since day 0, in it or through it), and the phase posterior of the paths that have not
-        reached it (zeros if every path has)."""
-        target = PhaseTarget(Chain(self.model, [Flag("reached", phase=phase)]), flag=0)
-        indicators = sorted((e for e in evidence if e.kind == "indicator"), key=_order)
-        x, _, _ = run(target, grid(last, indicators, step_days), indicators)
-        chain, done = target.chain, target.value(x)
-        not_yet = ~chain.flag_set(0)
-        rest = np.bincount(chain.phase_of[not_yet], weights=x[not_yet], minlength=chain.k)
-        total = float(rest.sum())
-        return done, np.asarray(rest / total if total > 0 else rest, dtype=np.float64)
-
     def _influence(
         self,
         days: Sequence[int],
@@ -225,6 +210,22 @@ class Filter:
             now = transferred[e.target] if e.kind == "transferred" else decided[e.target]
             out[e.id] = abs(now - tgt.value(x))
         return out
+
+
+def reached_split(
+    model: Model, last: int, evidence: Sequence[Evidence], phase: int, step_days: int = 1
+) -> tuple[float, FloatArray]:
+    """On day `last`, from the indicators among `evidence`: P(phase `phase` has been reached since
+    day 0, in it or through it), and the phase posterior of the paths that have not reached it
+    (zeros if every path has). Only the chain of that one flag is built."""
+    target = PhaseTarget(Chain(model, [Flag("reached", phase=phase)]), flag=0)
+    indicators = sorted((e for e in evidence if e.kind == "indicator"), key=_order)
+    x, _, _ = run(target, grid(last, indicators, step_days), indicators)
+    chain, done = target.chain, target.value(x)
+    not_yet = ~chain.flag_set(0)
+    rest = np.bincount(chain.phase_of[not_yet], weights=x[not_yet], minlength=chain.k)
+    total = float(rest.sum())
+    return done, np.asarray(rest / total if total > 0 else rest, dtype=np.float64)
 
 
 def _order(e: Evidence) -> tuple[int, str]:

@@ -102,7 +102,11 @@ def model_forecasts(
     months = max(1, math.ceil(days / DAYS_PER_MONTH))
     result = simulate_from(tracked, pack, paths=paths, months=months, seed=seed, step=STEP, **over)
     reached = sorted({q.target for q in questions if q.kind == "reached"})
-    history = reached_by(pack, as_of, observations, reached, scenario=scenario, overrides=over)
+    history = (
+        reached_by(pack, as_of, observations, reached, scenario=scenario, overrides=over)
+        if reached
+        else {}
+    )
     not_yet: dict[str, SimulationResult] = {}
     out: dict[str, float] = {}
     for q in questions:

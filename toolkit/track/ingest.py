@@ -26,6 +26,7 @@ import yaml
 
 from toolkit.errors import ToolkitError
 from toolkit.files import hold_folders, write_atomic
+from toolkit.pack.observations import TEXTS_DIR
 from toolkit.pack.safe_yaml import load_yaml
 from toolkit.pack.text import contains_word, find_mentions, split_sentences
 from toolkit.track.log import (
@@ -47,8 +48,8 @@ _CONTRACTED_NEGATION = re.compile(r"\b\w+n[’']t\b", re.IGNORECASE)
 # words that make a sentence a possibility or an expectation rather than a sighting, beside the
 # pack's estimative phrases (estimative.yaml)
 HEDGES: Final = (
-    "expect", "expects", "could", "might", "would", "reportedly", "allegedly", "plans to",
-    "planning to", "considering", "possible", "possibly",
+    "expect", "expects", "expected", "could", "might", "would", "reportedly", "allegedly",
+    "plans to", "planned", "planning to", "considering", "possible", "possibly",
 )  # fmt: skip
 # "Nov. 4": abbreviated months end no sentence and name a month
 MONTH_ABBREVIATIONS: Final = (
@@ -85,10 +86,12 @@ class Draft:
 
 
 def draft_path(pack: Pack, article: str | Path) -> Path:
-    """Where the draft of `article` goes: the pack's drafts/STEM.yaml, STEM that of the article's
-    stored copy (`toolkit.track.log.stored_name`), so two articles of one file name, stored apart,
-    are drafted apart too."""
-    return pack.path / DRAFTS_DIR / f"{Path(stored_name(pack, article)).stem}.yaml"
+    """Where the draft of `article` goes: drafts/NAME.yaml, NAME the article's stored path in the
+    pack (`toolkit.track.log.stored_name`) without `texts/`, `/` as `__`: one draft per stored
+    text, so two articles of one file name (stored apart), or `x.txt` and `x.md`, never share one."""
+    stored = stored_name(pack, article)
+    name = stored.removeprefix(f"{TEXTS_DIR}/").replace("/", "__")
+    return pack.path / DRAFTS_DIR / f"{name}.yaml"
 
 
 def propose(
@@ -302,29 +305,35 @@ def _cues(name: str) -> list[str]:
 
 def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
     """Every date written in the sentence, in order (a day and month without a year take the
-    reported date's year, or the year before if that would be after the report)."""
-    found: list[tuple[int, dt.date]] = []
+    reported date's year, or the year before if that would be after the report). Of two readings
+    of overlapping words ("20 November 12 soldiers": "20 November", "November 12") the one that
+    starts first is kept."""
+    found: list[tuple[int, int, dt.date]] = []
     for pattern in _DATES:
         for m in pattern.finditer(sentence):
             groups = m.groups()
             try:
                 if pattern is _DATES[0]:
-                    found.append((m.start(), dt.date(*(int(g) for g in groups))))
-                    continue
-                if pattern is _DATES[1]:
-                    day, month, year = int(groups[0]), _month(groups[1]), groups[2]
+                    day_found = dt.date(*(int(g) for g in groups))
                 else:
-                    month, day, year = _month(groups[0]), int(groups[1]), groups[2]
-                if year is not None:
-                    found.append((m.start(), dt.date(int(year), month, day)))
-                    continue
-                guess = dt.date(reported.year, month, day)
-                if guess > reported:
-                    guess = dt.date(reported.year - 1, month, day)
-                found.append((m.start(), guess))
+                    if pattern is _DATES[1]:
+                        day, month, year = int(groups[0]), _month(groups[1]), groups[2]
+                    else:
+                        month, day, year = _month(groups[0]), int(groups[1]), groups[2]
+                    if year is not None:
+                        day_found = dt.date(int(year), month, day)
+                    else:
+                        day_found = dt.date(reported.year, month, day)
+                        if day_found > reported:
+                            day_found = dt.date(reported.year - 1, month, day)
             except ValueError:  # 31 February and the like: not a date
                 continue
-    return [day for _, day in sorted(found)]
+            found.append((m.start(), m.end(), day_found))
+    kept: list[tuple[int, int, dt.date]] = []
+    for start, end, day_found in sorted(found, key=lambda f: (f[0], -f[1])):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end, day_found))
+    return [day_found for _, _, day_found in kept]
 
 
 def _month(name: str) -> int:

@@ -149,11 +149,12 @@ def new_id(pack: Pack, base: str, log: str | Path | None = None) -> str:
     return out
 
 
-def text_copy(root: Path, name: str, data: bytes) -> Path:
+def text_copy(root: Path, name: str, data: bytes, compare: bool = True) -> Path:
     """Where the pack keeps its copy of a source article named `name` holding `data`:
-    texts/NAME, or texts/STEM-HASH.SUFFIX when another text already has that name."""
+    texts/NAME, or texts/STEM-HASH.SUFFIX when another text already has that name (`compare`
+    False: texts/NAME whatever it holds)."""
     target = root / TEXTS_DIR / (re.sub(r"[^A-Za-z0-9._-]+", "_", name) or "article.txt")
-    if target.exists() and target.read_bytes() != data:
+    if compare and target.exists() and target.read_bytes() != data:
         digest = hashlib.sha256(data).hexdigest()[:8]
         target = target.with_name(f"{target.stem}-{digest}{target.suffix}")
     return target
@@ -169,8 +170,8 @@ def stored_name(pack: Pack, source: str | Path) -> str:
         return resolved.relative_to(root).as_posix()
     try:
         data = src.read_bytes()
-    except OSError:
-        data = b""
+    except OSError:  # gone since it was stored: its copy under its own name, if any
+        return text_copy(root, src.name, b"", compare=False).relative_to(root).as_posix()
     return text_copy(root, src.name, data).relative_to(root).as_posix()
 
 

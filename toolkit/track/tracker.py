@@ -26,8 +26,15 @@ from toolkit.engine.validate import MAX_MONTHS
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.pack import records as r
 from toolkit.pack.observations import check_log, parse_log, read_log
-from toolkit.track.chain import DAYS_PER_MONTH
-from toolkit.track.filter import Evidence, Filter, distance, expected_seen, posterior_after
+from toolkit.track.chain import DAYS_PER_MONTH, check_rates
+from toolkit.track.filter import (
+    Evidence,
+    Filter,
+    distance,
+    expected_seen,
+    posterior_after,
+    reached_split,
+)
 from toolkit.track.questions import read_date
 
 if TYPE_CHECKING:
@@ -190,10 +197,11 @@ def reached_by(
     phase posterior alone cannot say this: a path in combat in Ukraine may or may not have fought
     on Russian soil first."""
     day, start, model, _, _, evidence = _prepare(pack, as_of, observations, scenario, overrides)
-    flt = Filter(model)
+    check_rates(model)
     out: dict[str, tuple[float, dict[str, float]]] = {}
     for phase in phases:
-        done, rest = flt.reached((day - start).days, evidence, model.phases.index(phase), step_days)
+        index = model.phases.index(phase)
+        done, rest = reached_split(model, (day - start).days, evidence, index, step_days)
         shares = {k: float(v) for k, v in zip(model.phases, rest, strict=True) if v > 0}
         out[phase] = (min(max(done, 0.0), 1.0), shares)
     return out

@@ -928,6 +928,21 @@ def _edited(pack_dir: Path, file: str, old: str, new: str) -> Pack:
     return load_pack(pack_dir)
 
 
+def _one_value_range(pack_dir: Path) -> None:
+    """intensity_withdrawal with min = max = its value (a pack `toolkit validate` accepts)."""
+    path = pack_dir / "parameters.yaml"
+    text = path.read_text(encoding="utf-8")
+    i = text.index("  - id: intensity_withdrawal\n")
+    j = text.index("    min: 0\n", i)
+    text = text[:j] + "    min: 0.25\n" + text[j + len("    min: 0\n") :]
+    text = text.replace(
+        "    max: 5\n    value: 0.25\n    low: 0.0\n    high: 0.5\n",
+        "    max: 0.25\n    value: 0.25\n",
+        1,
+    )
+    path.write_text(text, encoding="utf-8")
+
+
 def test_the_explorer_opens_on_packs_that_validate(pack_dir: Path) -> None:
     """Found in a bug hunt, each with a pack `toolkit validate` accepts: a float parameter with
     min = max crashed start-up (log10 of a zero step); a pack value off the slider's grid counted
@@ -940,17 +955,7 @@ def test_the_explorer_opens_on_packs_that_validate(pack_dir: Path) -> None:
     fine = _edited(pack_dir, "parameters.yaml", "    value: 0.43\n", "    value: 0.4321\n")
     assert ExplorerState(fine, paths=PATHS).overrides == {}
     # min = max: a slider that cannot move
-    path = pack_dir / "parameters.yaml"
-    text = path.read_text(encoding="utf-8")
-    i = text.index("  - id: intensity_withdrawal\n")
-    j = text.index("    min: 0\n", i)
-    text = text[:j] + "    min: 0.25\n" + text[j + len("    min: 0\n") :]
-    text = text.replace(
-        "    max: 5\n    value: 0.25\n    low: 0.0\n    high: 0.5\n",
-        "    max: 0.25\n    value: 0.25\n",
-        1,
-    )
-    path.write_text(text, encoding="utf-8")
+    _one_value_range(pack_dir)
     assert ExplorerState(load_pack(pack_dir), paths=PATHS).overrides == {}
     # every tier ruled out: the readout leads with the phases
     responses = pack_dir / "responses.yaml"
@@ -992,17 +997,7 @@ def test_a_move_off_the_grid_is_a_move_and_a_one_value_range_keeps_its_value(
     preset = state.settings["troops"].value
     state.set("troops", preset + 400)
     assert state.overrides == {"troops": round(preset + 400)}
-    path = pack_dir / "parameters.yaml"
-    text = path.read_text(encoding="utf-8")
-    i = text.index("  - id: intensity_withdrawal\n")
-    j = text.index("    min: 0\n", i)
-    text = text[:j] + "    min: 0.25\n" + text[j + len("    min: 0\n") :]
-    text = text.replace(
-        "    max: 5\n    value: 0.25\n    low: 0.0\n    high: 0.5\n",
-        "    max: 0.25\n    value: 0.25\n",
-        1,
-    )
-    path.write_text(text, encoding="utf-8")
+    _one_value_range(pack_dir)
     fixed = ExplorerState(load_pack(pack_dir), paths=PATHS)
     assert fixed.values["intensity_withdrawal"] == 0.25
     assert fixed.overrides == {}

@@ -182,3 +182,24 @@ def test_a_title_with_a_line_break_stays_one_heading(pack_dir: Path) -> None:
     title = text.split("\ntitle: ", 1)[1].split("\n", 1)[0]
     meta.write_text(text.replace(title, '"First line\\nsecond line"', 1), encoding="utf-8")
     assert describe_title(load_pack(pack_dir)).startswith("# First line second line\n\n")
+
+
+def test_with_no_tier_to_decide_the_tornado_explains_the_most_escalated_phase(
+    pack_dir: Path,
+) -> None:
+    """It explained the last phase of the ladder (here: withdrawal) (found in a bug hunt)."""
+    import yaml
+
+    responses = pack_dir / "responses.yaml"
+    data = yaml.safe_load(responses.read_text(encoding="utf-8"))
+    for tier in data["tiers"]:
+        tier.update(status="ruled_out", trigger=None)
+        for key in ("lag", "will", "never"):
+            tier.pop(key, None)
+    responses.write_text(
+        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    other = load_pack(without_report_section(pack_dir))
+    phases = other.phases.sort("escalation", descending=True, maintain_order=True)
+    assert default_outcome(other) == phases["id"][0] != other.phases["id"][-1]
+    assert default_outcome(compile_model(other)) == phases["id"][0]

@@ -379,3 +379,21 @@ def test_a_malformed_question_file_names_the_line_and_the_reason(pack_dir: Path)
     message = str(info.value)
     assert f"{bad} [line 3, column 11]: malformed YAML" in message
     assert "mapping values are not allowed" in message
+
+
+def test_the_question_table_traces_each_outcome(pack: Pack) -> None:
+    """The scorecard showed yes/no without when or why it was resolved (found in a bug hunt)."""
+    from toolkit.report.scores_text import describe_questions
+
+    qs = load_questions(
+        pack,
+        [
+            {"id": "q1", "text": "Reached?", "event": {"reached": "frontline_combat"},
+             "opens": "2024-11-01", "closes": "2024-12-31", "outcome": True,
+             "resolved": "2024-12-18", "resolution": "ILLUSTRATIVE: confirmed by a wire report"},
+        ],
+    )  # fmt: skip
+    import html
+
+    shown = html.unescape(describe_questions(qs))  # table cells are escaped for Markdown
+    assert "yes, resolved 2024-12-18: ILLUSTRATIVE: confirmed by a wire report" in shown

@@ -26,18 +26,22 @@ LEFT_OUT = "left out: no band and no plausible range in the pack"
 def default_outcome(pack: Pack | Model) -> str:
     """The outcome a sensitivity analysis explains unless told: pack.yaml's
     `report.sensitivity_outcome`, else the highest response tier that can be decided (not ruled out),
-    else the last phase of the ladder."""
+    else the most escalated phase."""
     if not isinstance(pack, Model) and pack.meta.report.sensitivity_outcome is not None:
         return pack.meta.report.sensitivity_outcome
     if isinstance(pack, Model):
-        tiers, status, phases = pack.responses, pack.status, pack.phases
+        tiers, status = pack.responses, pack.status
+        escalation = dict(zip(pack.phases, pack.escalation, strict=True))
     else:
         frame = pack.response_tiers
         tiers = tuple(frame["id"].cast(pl.String).to_list())
         status = tuple(frame["status"].cast(pl.String).to_list())
-        phases = tuple(pack.phases["id"].cast(pl.String).to_list())
+        escalation = dict(
+            zip(pack.phases["id"].cast(pl.String), pack.phases["escalation"], strict=True)
+        )
     decidable = [t for t, s in zip(tiers, status, strict=True) if s != "ruled_out"]
-    return decidable[-1] if decidable else phases[-1]
+    # else the most escalated phase (the first of the ladder's order on a tie)
+    return decidable[-1] if decidable else max(escalation, key=lambda p: escalation[p])
 
 
 def compute_tornado(

@@ -48,7 +48,9 @@ def describe_scores(result: dict[str, Any], what: str) -> str:
 
 
 def describe_questions(questions: Sequence[Question]) -> str:
-    """The question set as a table: id, question, window and outcome (pack text escaped)."""
+    """The question set as a table: id, question, window and outcome, with the date it was resolved
+    and the resolution's source and reasoning, so every scored outcome can be traced (pack text
+    escaped)."""
     if not questions:
         return "**No questions.** The pack has no `questions.yaml` and none was given."
     rows = [
@@ -56,7 +58,9 @@ def describe_questions(questions: Sequence[Question]) -> str:
             q.id,
             q.text,
             f"{q.opens} to {q.closes}",
-            "open" if q.outcome is None else ("yes" if q.outcome else "no"),
+            "open"
+            if q.outcome is None
+            else f"{'yes' if q.outcome else 'no'}, resolved {q.resolved}: {q.resolution}",
         )
         for q in questions
     ]

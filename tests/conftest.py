@@ -49,3 +49,19 @@ def pack_dir(tmp_path: Path) -> Path:
     target = tmp_path / "pack"
     shutil.copytree(default_pack_path(), target)
     return target
+
+
+def rule_out_every_tier(pack_dir: Path) -> None:
+    """Every response tier of the pack copy `pack_dir` ruled out (a pack `toolkit validate`
+    accepts: no tier can be decided)."""
+    import yaml
+
+    responses = pack_dir / "responses.yaml"
+    data = yaml.safe_load(responses.read_text(encoding="utf-8"))
+    for tier in data["tiers"]:
+        tier.update(status="ruled_out", trigger=None)
+        for key in ("lag", "will", "never"):
+            tier.pop(key, None)
+    responses.write_text(
+        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )

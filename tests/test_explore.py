@@ -41,7 +41,7 @@ from toolkit.explore.view import CHARTS_ENV, GROUPS, VEGALITE_MIME, Explorer, ex
 from toolkit.pack.load import Pack
 from toolkit.pack.units import label_with_unit, unit_words
 
-from .conftest import SEEDS
+from .conftest import SEEDS, rule_out_every_tier
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = 2_000  # small and fast; the same seed keeps every comparison free of Monte Carlo noise
@@ -947,7 +947,6 @@ def test_the_explorer_opens_on_packs_that_validate(pack_dir: Path) -> None:
     """Found in a bug hunt, each with a pack `toolkit validate` accepts: a float parameter with
     min = max crashed start-up (log10 of a zero step); a pack value off the slider's grid counted
     as "fixed by you", dropping its band; every tier ruled out crashed the readout."""
-    import yaml
 
     from toolkit.pack.load import load_pack
 
@@ -958,15 +957,7 @@ def test_the_explorer_opens_on_packs_that_validate(pack_dir: Path) -> None:
     _one_value_range(pack_dir)
     assert ExplorerState(load_pack(pack_dir), paths=PATHS).overrides == {}
     # every tier ruled out: the readout leads with the phases
-    responses = pack_dir / "responses.yaml"
-    data = yaml.safe_load(responses.read_text(encoding="utf-8"))
-    for tier in data["tiers"]:
-        tier.update(status="ruled_out", trigger=None)
-        for key in ("lag", "will", "never"):
-            tier.pop(key, None)
-    responses.write_text(
-        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
+    rule_out_every_tier(pack_dir)
     meta = pack_dir / "pack.yaml"
     meta.write_text(
         meta.read_text(encoding="utf-8").replace("  sensitivity_outcome: lethal_weapons\n", ""),

@@ -17,6 +17,8 @@ from toolkit.engine.grid import GENERIC_VALUES, compute_explorer_grid, default_g
 from toolkit.errors import ParameterError
 from toolkit.pack.load import Pack, load_pack
 
+from .conftest import rule_out_every_tier
+
 RENAMES = {"lethal_weapons": "arms_aid", "rate_westward_to_frontline": "rate_west_to_front"}
 
 
@@ -188,17 +190,8 @@ def test_with_no_tier_to_decide_the_tornado_explains_the_most_escalated_phase(
     pack_dir: Path,
 ) -> None:
     """It explained the last phase of the ladder (here: withdrawal) (found in a bug hunt)."""
-    import yaml
 
-    responses = pack_dir / "responses.yaml"
-    data = yaml.safe_load(responses.read_text(encoding="utf-8"))
-    for tier in data["tiers"]:
-        tier.update(status="ruled_out", trigger=None)
-        for key in ("lag", "will", "never"):
-            tier.pop(key, None)
-    responses.write_text(
-        yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
-    )
+    rule_out_every_tier(pack_dir)
     other = load_pack(without_report_section(pack_dir))
     phases = other.phases.sort("escalation", descending=True, maintain_order=True)
     assert default_outcome(other) == phases["id"][0] != other.phases["id"][-1]

@@ -159,7 +159,8 @@ def accept(
             f"(proposals: {', '.join(map(str, proposals)) or 'none'})"
         )
     given = {k: v for k, v in (grades or {}).items() if v is not None}
-    drafted = _draft_reported(path)
+    drafted = data.get("reported")
+    drafted = drafted if isinstance(drafted, dt.date) else None
     with holding_log(pack, log):
         append_observations(pack, [_regraded(proposals[i], given, drafted) for i in ids], log)
     return list(ids)
@@ -180,16 +181,6 @@ def _regraded(
     if isinstance(reported, dt.date) and derived:
         out["observed"] = reported - dt.timedelta(days=WEEK_BEFORE)
     return out
-
-
-def _draft_reported(path: Path) -> dt.date | None:
-    """The reported date a draft was made with (its header comment says it)."""
-    try:
-        head = path.read_text(encoding="utf-8").split("\n", 1)[0]
-    except (OSError, UnicodeDecodeError):
-        return None
-    found = re.search(r"\(reported (\d{4}-\d{2}-\d{2})\)", head)
-    return dt.date.fromisoformat(found.group(1)) if found else None
 
 
 def _proposals(
@@ -358,7 +349,7 @@ def _draft_yaml(text: str, proposals: list[dict[str, Any]], reported: dt.date) -
         "#   toolkit ingest ARTICLE --accept ID [ID ...]\n"
     )
     body = yaml.dump(
-        {"text": text, "proposals": proposals},
+        {"text": text, "reported": reported, "proposals": proposals},
         Dumper=_PlainDumper,
         sort_keys=False,
         allow_unicode=True,

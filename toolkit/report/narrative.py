@@ -25,9 +25,8 @@ def describe_title(pack: Pack) -> str:
     """The report's heading and opening: the pack's title and summary (pack.yaml), and where every
     figure comes from."""
     meta = pack.meta
-    title = " ".join(meta.title.split())  # one line: a heading ends at a line break
-    return (
-        f"# {esc(title)}\n\n{esc(meta.summary)}\n\n"
+    return (  # esc writes a title with line breaks on one line: one heading
+        f"# {esc(meta.title)}\n\n{esc(meta.summary)}\n\n"
         "Every figure below comes from the data pack (each row quotes the article verbatim or is "
         "marked as an analyst assumption) and the scenario engine run with the parameters listed at "
         "the end. The footer records the pack's content hash, every parameter, the seed and the "

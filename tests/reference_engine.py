@@ -9,6 +9,12 @@ clock is memoryless, so a fresh draw per visit is exact); a trigger latches at t
 which its condition holds on the state then; a latched tier is decided lag + an exponential wait
 later (hazard -ln(1 - will)) unless a coin flip with its never share says never. Times are binned into
 months (time 0 is month 0, (k-1, k] is month k). The tests compare its histograms with the engine's.
+
+An as-of start (`Model.with_start`): a technology is transferred at time 0 by a coin flip with its
+share for the start phase (instead of the up-front payments); a tier with a `TierStart` draws its state
+from the row of its start phase and the atoms transferred at time 0: decided at time 0, never, latched
+`elapsed` months ago (decided max(lag - elapsed, 0) + the wait later), or not latched (as above, with
+no never flip); a tier with only a share decided is decided at time 0 by a coin flip, else as above.
 """
 
 from __future__ import annotations
@@ -95,9 +101,15 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
                 phase = k
                 break
         transferred: dict[int, float] = {}
-        for t, param in enumerate(model.upfront_param):
-            if param >= 0 and rng.random() < v[int(param)]:
-                transferred[t] = 0.0
+        if model.start_transferred is not None:
+            for t in range(n_tech):
+                if rng.random() < float(model.start_transferred[t][phase]):
+                    transferred[t] = 0.0
+        else:
+            for t, param in enumerate(model.upfront_param):
+                if param >= 0 and rng.random() < v[int(param)]:
+                    transferred[t] = 0.0
+        start_state = _start_states(model, phase, transferred, rng)
         visits: list[tuple[int, float, float]] = []  # (phase, start, end)
         time = 0.0
         while time <= months:
@@ -140,15 +152,24 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
                     break
         decided: dict[int, int] = {}
         for r, status in enumerate(model.status):
-            if status == "ruled_out" or r not in latched:
+            state = start_state.get(r)
+            if state == "decided":
+                decided[r] = 0
+                continue
+            if status == "ruled_out" or state == "never":
+                continue
+            if r not in latched and not isinstance(state, float):
                 continue
             lag = v[int(model.lag_param[r])] if model.lag_param[r] >= 0 else 0.0
             will = v[int(model.will_param[r])] if model.will_param[r] >= 0 else 1.0
             never_share = v[int(model.never_param[r])] if model.never_param[r] >= 0 else 0.0
-            if rng.random() < never_share or will <= 0:
+            if (state is None and rng.random() < never_share) or will <= 0:
                 continue
             wait = 0.0 if will >= 1 else rng.expovariate(-math.log(1 - will))
-            month = month_of(latched[r] + lag + wait)
+            if isinstance(state, float):  # latched `state` months before time 0
+                month = month_of(max(lag - state, 0.0) + wait)
+            else:
+                month = month_of(latched[r] + lag + wait)
             if status != "active":
                 month = max(month, 1)
             if month <= months:
@@ -172,6 +193,33 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
         for r in range(n_resp):
             counts.decided[r][decided.get(r, never)] += 1
     return counts
+
+
+def _start_states(
+    model: Model, phase: int, transferred: dict[int, float], rng: random.Random
+) -> dict[int, str | float | None]:
+    """Per response tier at an as-of start: "decided", "never", the months since its trigger latched
+    (a float), "free" (not latched: no never flip), or None (no as-of state: as from the pack's date)."""
+    out: dict[int, str | float | None] = {}
+    for r in range(len(model.responses)):
+        ts = model.start_tiers[r] if model.start_tiers is not None else None
+        if ts is not None:
+            row = phase * 2 ** len(ts.atoms) + sum(
+                1 << j for j, atom in enumerate(ts.atoms) if any(t in transferred for t in atom)
+            )
+            x = rng.random()
+            shares = [float(ts.decided[row]), float(ts.never[row]), *map(float, ts.latched[row])]
+            state: str | float | None = "free"
+            acc = 0.0
+            for j, share in enumerate(shares):
+                acc += share
+                if x < acc:
+                    state = ("decided", "never")[j] if j < 2 else float(ts.elapsed[j - 2])
+                    break
+            out[r] = state
+        elif model.start_decided is not None and model.start_decided[r] > 0:
+            out[r] = "decided" if rng.random() < float(model.start_decided[r]) else None
+    return out
 
 
 def _holds(model: Model, r: int, phase: int, reached: set[int], transferred: set[int]) -> bool:

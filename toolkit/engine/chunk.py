@@ -37,7 +37,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from toolkit.engine.draws import PRE_DRAWN_VISITS, Draws, FloatArray, IntArray
-from toolkit.engine.ladder import decision_times, first_tier_transfers, tier_waits, trigger_times
+from toolkit.engine.ladder import (
+    decision_times,
+    first_tier_transfers,
+    start_stages,
+    start_triggers,
+    tier_waits,
+    trigger_times,
+)
 from toolkit.engine.memo import per_object
 from toolkit.engine.model import Model
 from toolkit.engine.sampling import Values, sample_parameter, sample_parameters
@@ -118,7 +125,8 @@ def run_chunk(
     walk, tier_first, trigger = _walk(
         model, values, exponentials, extra, draws, months, step, keep > 0
     )
-    decided = decision_times(model, values, trigger, exponentials[n_tech:], extra.never)
+    stages = start_stages(model, extra.never, extra.start, walk.transfer)
+    decided = decision_times(model, values, trigger, exponentials[n_tech:], extra.never, stages)
     counts = _count(model, walk, tier_first, decided, months, step)
     samples = None
     if keep > 0:
@@ -132,7 +140,7 @@ def run_chunk(
             },
             reached=bins(walk.first[:, :k].T, step, months),
             transfer=bins(walk.transfer[:, :k].T, step, months),
-            trigger=bins(trigger[:, :k].T, step, months),
+            trigger=bins(start_triggers(model, trigger, stages)[:, :k].T, step, months),
             decided=bins(decided[:, :k].T, step, months),
             final_phase=walk.final[:k].copy(),
         )
@@ -177,21 +185,20 @@ def run_chunk_variants(
         for i in changed:
             values[i] = sample_parameter(model.parameters, i, uniforms[i], bool(sampled[i]))
         reuse = shared is not None and walk_free.issuperset(changed)
+        extra = _Extra(model, uniforms, n)
         if reuse:
             assert shared is not None
             walk, tier_first, trigger = shared
         else:
             for g, state in zip(rngs, states, strict=True):
                 g.bit_generator.state = state
-            extra = _Extra(model, uniforms, n)
             walk, tier_first, trigger = _walk(
                 model, values, exponentials, extra, draws, months, step
             )
             if not changed:
                 shared = (walk, tier_first, trigger)
-        decided = decision_times(
-            model, values, trigger, exponentials[n_tech:], _Extra(model, uniforms, n).never
-        )
+        stages = start_stages(model, extra.never, extra.start, walk.transfer)
+        decided = decision_times(model, values, trigger, exponentials[n_tech:], extra.never, stages)
         out.append(_count(model, walk, tier_first, decided, months, step))
     return out
 
@@ -259,7 +266,9 @@ def _walk(
 ) -> tuple[Walk, FloatArray, FloatArray]:
     """Phase walk with transfers, first transfer per tier, and trigger times of every path."""
     n, n_tech = extra.start.size, len(model.technologies)
-    thresholds = transfer_thresholds(model, values, exponentials[:n_tech], extra.upfront, n)
+    thresholds = transfer_thresholds(
+        model, values, exponentials[:n_tech], extra.upfront, n, extra.start
+    )
     walk = walk_paths(
         model, values, thresholds, draws, extra.start, months, step, want_final=want_final
     )

@@ -23,6 +23,7 @@ from toolkit.engine.defaults import DEFAULT_SEED
 from toolkit.errors import ParameterError, shown
 
 if TYPE_CHECKING:
+    from toolkit.engine.model import TierStart
     from toolkit.pack.load import Pack
 
 MAX_AXES: Final = 2
@@ -128,16 +129,17 @@ def compute_explorer_grid(
     progress: Progress | None = None,
     overrides: Mapping[str, object] | None = None,
     start: Mapping[str, float] | None = None,
-    start_transferred: Mapping[str, float] | None = None,
+    start_transferred: Mapping[str, float | Mapping[str, float]] | None = None,
     start_decided: Mapping[str, float] | None = None,
+    start_tiers: Mapping[str, TierStart] | None = None,
     month0: dt.date | None = None,
 ) -> ExplorerGrid:
     """Run the engine at every point of `grid` (default: the pack's, `default_grid`) and collect the
     outputs.
 
-    `overrides` (on top of the scenario) and `start`, `start_transferred`, `start_decided` (a start
-    state; an as-of start, see `Model.with_start`) apply at every point, as in `simulate`; the grid's
-    own parameters are set at each point. `month0`: the date of month 0 (default: the pack's
+    `overrides` (on top of the scenario) and `start`, `start_transferred`, `start_decided`,
+    `start_tiers` (a start state; an as-of start, see `Model.with_start`) apply at every point, as in
+    `simulate`; the grid's own parameters are set at each point. `month0`: the date of month 0 (default: the pack's
     publication date).
 
     All points go through the engine in one pass on the same random numbers
@@ -185,7 +187,7 @@ def compute_explorer_grid(
     tier_enum = pack.enums["tech_tier"]
     # once; each point only overrides the grid's parameters
     model = compile_model(pack, scenario, overrides).with_start(
-        start, start_transferred, start_decided
+        start, start_transferred, start_decided, start_tiers
     )
     points = list(itertools.product(*(a.values for a in axes)))
     variants = [

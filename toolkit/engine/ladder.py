@@ -8,6 +8,10 @@ month once decidable), unless the path is one where the decision never comes (th
 fraction). A `considered` tier is never decided at time 0 itself: its earliest reporting period is 1.
 A run started as of a later date may have a tier decided already: at time 0, with the probability the
 tracker gives (the top of the tier's never-decide uniform; "never" is then drawn among the others).
+With the tier's state by start phase (`TierStart`, from the tracker), that one uniform picks, given
+the path's start phase, decided, never, latched some months ago (decidable once the rest of the lag
+has passed, then decided at the same hazard: the wait is memoryless) or not yet latched (as from the
+pack's date, without drawing "never" again).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from toolkit.engine.draws import FloatArray
+from toolkit.engine.draws import FloatArray, IntArray
 from toolkit.engine.fastmath import hazard, set_where
 from toolkit.engine.model import Condition, Model, Trigger
 from toolkit.engine.sampling import Values
@@ -108,17 +112,61 @@ def tier_waits(model: Model, r: int) -> bool:
     return i >= 0 and (bool(model.parameters.sampled()[i]) or model.parameters.value[i] < 1.0)
 
 
+NOT_LATCHED = -1  # `start_stages`: the trigger has not latched by time 0
+
+
+def start_stages(
+    model: Model, never_u: Sequence[FloatArray], start_phase: IntArray, transfer: FloatArray
+) -> dict[int, IntArray]:
+    """Per tier with a `TierStart`: each path's state at time 0, drawn with the tier's never-decide
+    uniform given its start phase and which of the tier's atoms have a technology transferred at time 0
+    (`transfer`: (technologies, n) transfer times): 0 decided, 1 never, 2 + j latched `elapsed[j]`
+    months ago, NOT_LATCHED otherwise."""
+    out: dict[int, IntArray] = {}
+    if model.start_tiers is None:
+        return out
+    for r, ts in enumerate(model.start_tiers):
+        if ts is None:
+            continue
+        row = start_phase.astype(np.intp) << len(ts.atoms)
+        for j, atom in enumerate(ts.atoms):
+            hit = np.logical_or.reduce([transfer[t] == 0.0 for t in atom])
+            row |= hit.astype(np.intp) << j
+        cum = ts.cumulative()
+        u = np.asarray(never_u[r])
+        col = np.full(u.size, NOT_LATCHED, dtype=np.intp)
+        for k in np.unique(row).tolist():
+            paths = np.flatnonzero(row == k)
+            got = np.searchsorted(cum[k], u[paths], side="right")
+            col[paths] = np.where(got < cum.shape[1], got, NOT_LATCHED)
+        out[r] = col
+    return out
+
+
+def start_triggers(model: Model, trigger: FloatArray, stages: dict[int, IntArray]) -> FloatArray:
+    """`trigger` with time 0 where a path's tier was decided, or its trigger latched, by time 0."""
+    if not stages:
+        return trigger
+    out = trigger.copy()
+    for r, col in stages.items():
+        out[r] = np.where((col == 0) | (col >= 2), 0.0, out[r])
+    return out
+
+
 def decision_times(
     model: Model,
     values: Values,
     trigger: FloatArray,
     exp1: Sequence[FloatArray],
     never_u: Sequence[FloatArray],
+    stages: dict[int, IntArray] | None = None,
 ) -> FloatArray:
-    """(responses, n): decision time = tau + lag + an exponential wait (inf: never)."""
+    """(responses, n): decision time = tau + lag + an exponential wait (inf: never). `stages`: the
+    as-of states `start_stages` drew."""
     out = np.full_like(trigger, np.inf)
     already = model.start_decided
     table = model.parameters
+    n = trigger.shape[1]
     for r, status in enumerate(model.status):
         if status == "ruled_out" or model.triggers[r] is None:
             continue
@@ -126,15 +174,20 @@ def decision_times(
         np.add(trigger[r], lag, out=out[r])
         will_param = model.will_param[r]
         will = values[will_param] if will_param >= 0 else 1.0
+        wait: FloatArray | float = 0.0
         if tier_waits(model, r):  # the Exp(1) item `exponential_items` draws for it
             # the wait is Exp(1) / -ln(1 - will); will 0 -> never (inf)
             rate = np.atleast_1d(hazard(will))
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                wait = np.divide(exp1[r], rate)
-            np.add(out[r], wait, out=out[r])
+                waits = np.divide(exp1[r], rate)
             lowest = table.low[will_param] if table.sampled()[will_param] else will
             if np.asarray(lowest, dtype=rate.dtype) <= 0:  # will 0 (0 / 0 is nan): never
-                set_where(out[r], rate == 0, np.inf)
+                set_where(waits, rate == 0, np.inf)
+            np.add(out[r], waits, out=out[r])
+            wait = waits
+        if stages and r in stages:
+            _from_stage(model, r, out[r], stages[r], lag, wait, n)
+            continue
         # a considered tier is decided after time 0 (period 1 at the earliest)
         if status != "active":
             np.maximum(out[r], np.finfo(np.float64).tiny, out=out[r])
@@ -145,5 +198,32 @@ def decision_times(
             set_where(out[r], never_u[r] < share, np.inf)
     if already is not None:  # an as-of start: decided by then (the top of the same uniform)
         for k in np.flatnonzero(already > 0).tolist():
-            out[k] = np.where(never_u[k] >= 1.0 - already[k], 0.0, out[k])
+            if not (stages and k in stages):
+                out[k] = np.where(never_u[k] >= 1.0 - already[k], 0.0, out[k])
     return out
+
+
+def _from_stage(
+    model: Model,
+    r: int,
+    out: FloatArray,
+    col: IntArray,
+    lag: FloatArray | float,
+    wait: FloatArray | float,
+    n: int,
+) -> None:
+    """Tier `r`'s decision times (in place) from each path's state at time 0 (`start_stages`); a path
+    whose trigger has not latched keeps the time `out` holds (trigger + lag + wait)."""
+    ts = model.start_tiers[r] if model.start_tiers is not None else None
+    assert ts is not None
+    latched = np.flatnonzero(col >= 2)
+    if latched.size:
+        elapsed = ts.elapsed[col[latched] - 2]
+        left = np.maximum(
+            np.broadcast_to(np.asarray(lag, dtype=np.float64), (n,))[latched] - elapsed, 0.0
+        )
+        out[latched] = left + np.broadcast_to(np.asarray(wait, dtype=np.float64), (n,))[latched]
+    if model.status[r] != "active":  # a considered tier is decided after time 0
+        np.maximum(out, np.finfo(np.float64).tiny, out=out)
+    out[col == 0] = 0.0  # decided by time 0
+    out[col == 1] = np.inf  # never

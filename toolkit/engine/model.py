@@ -51,6 +51,84 @@ class Trigger:
         return self.combinator == "all" and len(self.conditions) > 1 and any(self.leavable)
 
 
+@dataclass(frozen=True, eq=False)
+class TierStart:
+    """A response tier's state at an as-of start, given what a path starts with: its phase, and which
+    of the `atoms` (groups of technologies its trigger reads) have a technology transferred at time 0.
+    Row `phase * 2**len(atoms) + bits` (bits: the sum of 1 << j over the atoms j with a transfer) holds the shares decided, never to be decided,
+    and latched some months ago, not yet decided; they sum to at most 1, and the rest has not latched:
+    the trigger then latches on the path as it does from the pack's date, and the tier is decided after
+    it as usual.
+
+    The tracker knows more than "decided or not" on a later date: a trigger may have latched before
+    it, and its lag may be running or over. Without this, such a path started its lag afresh at month
+    0, which put the tracker's own "decided by" forecasts below the engine's from the pack's date. The
+    rows are conditional on the atoms because the engine draws the technologies transferred at time 0
+    on their own: a path given a transfer that the trigger reads has its trigger latched already.
+    """
+
+    decided: FloatArray  # (rows,): decided by time 0
+    never: FloatArray  # (rows,): one of the paths on which the tier is never decided
+    latched: FloatArray  # (rows, m): latched, not decided, `elapsed[j]` months ago
+    elapsed: FloatArray  # (m,): months since the trigger latched (inf: the lag is over)
+    atoms: tuple[tuple[int, ...], ...] = ()  # technology indices of each atom
+
+    def cumulative(self) -> FloatArray:
+        """(rows, m + 2): cumulative shares of decided, never, latched by `elapsed` column."""
+        parts = np.column_stack([self.decided, self.never, self.latched])
+        return np.asarray(np.cumsum(parts, axis=1))
+
+    def row_weights(self, model: Model) -> FloatArray:
+        """(rows,): the share of paths that start in each row under `model`'s start state and its
+        chances of a transfer at time 0 (drawn independently per technology, as the engine does)."""
+        at_start = model.transferred_at_start()
+        if at_start is not None:
+            paid = at_start
+        else:
+            paid = np.array(
+                [model.parameters.mean(int(i)) if i >= 0 else 0.0 for i in model.upfront_param]
+            )
+        weights = np.asarray(model.start, dtype=np.float64)
+        for atom in reversed(self.atoms):  # row = phase * 2**len(atoms) + sum of bit j << j
+            hit = 1.0 - float(np.prod(1.0 - paid[list(atom)]))
+            weights = np.multiply.outer(weights, [1.0 - hit, hit]).reshape(-1)
+        return weights
+
+    def check(self, tier: str, phases: int, technologies: int) -> TierStart:
+        """A copy as frozen float arrays; ParameterError (naming the tier) unless the shapes fit
+        `phases` phases and the atoms, every atom names technologies among `technologies`, every share
+        is in [0, 1], each row sums to at most 1 and every elapsed time is >= 0."""
+        atoms = tuple(tuple(int(t) for t in atom) for atom in self.atoms)
+        if any(not atom or not all(0 <= t < technologies for t in atom) for atom in atoms):
+            raise ParameterError(f"start tiers: {tier!r} atoms must name known technologies")
+        rows = phases * 2 ** len(atoms)
+        decided, never = (np.array(x, dtype=np.float64) for x in (self.decided, self.never))
+        latched = np.array(self.latched, dtype=np.float64)
+        elapsed = np.array(self.elapsed, dtype=np.float64)
+        if latched.size == 0 and elapsed.size == 0:
+            latched = latched.reshape(rows, 0)
+        shapes_ok = (
+            decided.shape == (rows,)
+            and never.shape == (rows,)
+            and latched.ndim == 2
+            and latched.shape[0] == rows
+            and elapsed.shape == (latched.shape[1],)
+        )
+        if not shapes_ok:
+            raise ParameterError(
+                f"start tiers: {tier!r} needs {rows} rows (phases x 2**atoms) and one elapsed time "
+                "per latched column"
+            )
+        shares = np.column_stack([decided, never, latched])
+        if not np.isfinite(shares).all() or (shares < 0).any() or (shares > 1).any():
+            raise ParameterError(f"start tiers: {tier!r} shares must be in [0, 1]")
+        if (shares.sum(axis=1) > 1 + 1e-9).any():
+            raise ParameterError(f"start tiers: {tier!r} shares of a row must sum to at most 1")
+        if np.isnan(elapsed).any() or (elapsed < 0).any():
+            raise ParameterError(f"start tiers: {tier!r} elapsed months must be >= 0")
+        return TierStart(frozen(decided), frozen(never), frozen(latched), frozen(elapsed), atoms)
+
+
 @dataclass(frozen=True)
 class Model:
     """Everything the engine needs, as small immutable arrays indexed by position."""
@@ -82,10 +160,14 @@ class Model:
     parameters: ParameterTable
     content_hash: str | None = None
     # An as-of start (`with_start(..., transferred=, decided=)`): P(transferred at time 0) per
-    # technology, replacing the up-front payments (which belong to the pack's own time 0), and
-    # P(decided at time 0) per response tier. None: the pack's time 0.
+    # technology and start phase (technologies, phases), replacing the up-front payments (which
+    # belong to the pack's own time 0), and P(decided at time 0) per response tier. None: the pack's
+    # time 0.
     start_transferred: FloatArray | None = None
     start_decided: FloatArray | None = None
+    # ... and, per response tier, its state by start phase (`TierStart`; None: decided or not, as
+    # `start_decided` gives it, independently of the phase)
+    start_tiers: tuple[TierStart | None, ...] | None = None
 
     def with_overrides(self, overrides: Mapping[str, object], origin: str = "override") -> Model:
         """A new model with validated overrides applied (see `ParameterTable.with_overrides`)."""
@@ -96,14 +178,21 @@ class Model:
     def with_start(
         self,
         start: Mapping[str, float] | None,
-        transferred: Mapping[str, float] | None = None,
+        transferred: Mapping[str, float | Mapping[str, float]] | None = None,
         decided: Mapping[str, float] | None = None,
+        tiers: Mapping[str, TierStart] | None = None,
     ) -> Model:
         """A new model whose paths start in `start` ({phase: share}, shares summing to 1) at time 0;
         with `transferred` ({technology: p}) each technology is already transferred at time 0 with
         that probability instead of its up-front payment, and with `decided` ({response tier: p})
         each tier is already decided at time 0 with that probability (an as-of start). Each is
-        drawn on its own per path: correlations between them and with the phase are not kept."""
+        drawn on its own per path: correlations between them and with the phase are not kept, except
+        that a technology's p may be given by start phase ({technology: {phase: p}}; a phase left
+        out: 0).
+
+        `tiers` ({response tier: TierStart}) gives a tier's state by start phase instead: decided,
+        never to be decided, its trigger latched some months ago (the lag counts from then), or not
+        yet latched. Its share decided (over the start state) replaces `decided`'s for that tier."""
         model = self
         if start:
             shares = np.zeros(len(self.phases))
@@ -117,22 +206,66 @@ class Model:
                 raise ParameterError(f"start: shares must sum to 1, got {shares.sum():.6g}")
             model = replace(model, start=frozen(shares / shares.sum()))
         if transferred is not None:
-            p = _shares("transferred", "technology", self.technologies, transferred)
-            model = replace(model, start_transferred=p)
+            model = replace(model, start_transferred=self._by_phase(transferred))
         if decided is not None:
             p = _shares("decided", "response tier", self.responses, decided)
             for r in np.flatnonzero(p > 0):
                 if self.status[r] == "ruled_out":
                     raise ParameterError(f"decided: tier {self.responses[r]!r} is ruled out")
             model = replace(model, start_decided=p)
+        if tiers:
+            model = model._with_tiers(tiers)
         return model
+
+    def _with_tiers(self, tiers: Mapping[str, TierStart]) -> Model:
+        table: list[TierStart | None] = [None] * len(self.responses)
+        for tier, given in tiers.items():
+            if tier not in self.responses:
+                raise ParameterError(
+                    f"start tiers: unknown response tier {tier!r} (known: {', '.join(self.responses)})"
+                )
+            r = self.responses.index(tier)
+            if self.status[r] == "ruled_out" or self.triggers[r] is None:
+                raise ParameterError(f"start tiers: tier {tier!r} is never decided")
+            table[r] = given.check(tier, len(self.phases), len(self.technologies))
+        decided = (
+            np.zeros(len(self.responses))
+            if self.start_decided is None
+            else np.array(self.start_decided, dtype=np.float64)
+        )
+        for r, ts in enumerate(table):
+            if ts is not None:
+                decided[r] = min(float(np.dot(ts.row_weights(self), ts.decided)), 1.0)
+        return replace(self, start_decided=frozen(decided), start_tiers=tuple(table))
+
+    def _by_phase(self, given: Mapping[str, float | Mapping[str, float]]) -> FloatArray:
+        """(technologies, phases): P(transferred at time 0) by start phase."""
+        out = np.zeros((len(self.technologies), len(self.phases)))
+        for name, value in given.items():
+            if name not in self.technologies:
+                raise ParameterError(
+                    f"transferred: unknown technology {name!r} (known: {', '.join(self.technologies)})"
+                )
+            t = self.technologies.index(name)
+            if isinstance(value, Mapping):
+                out[t] = _shares(f"transferred[{name!r}]", "phase", self.phases, value)
+            else:
+                out[t] = _share("transferred", name, value)
+        return frozen(out)
+
+    def transferred_at_start(self) -> FloatArray | None:
+        """An as-of start's P(transferred at time 0) per technology over the start state; None at the
+        pack's own time 0."""
+        if self.start_transferred is None:
+            return None
+        return np.asarray(self.start_transferred @ np.asarray(self.start, dtype=np.float64))
 
     def already(self) -> dict[str, dict[str, float]]:
         """An as-of start's shares already transferred and decided at time 0 (non-zero ones), by
         kind; {} for a start at the pack's own time 0."""
         out: dict[str, dict[str, float]] = {}
         for key, ids, p in (
-            ("transferred", self.technologies, self.start_transferred),
+            ("transferred", self.technologies, self.transferred_at_start()),
             ("decided", self.responses, self.start_decided),
         ):
             if p is not None:
@@ -143,14 +276,18 @@ class Model:
         """Per technology: whether a path may have it transferred at time 0 (an up-front payment,
         or a share already transferred at an as-of start)."""
         if self.start_transferred is not None:
-            return np.asarray(self.start_transferred) > 0
+            return np.asarray((np.asarray(self.start_transferred) > 0).any(axis=1))
         return np.asarray(self.upfront_param) >= 0
 
     def decided_at_start(self) -> NDArray[np.bool_]:
-        """Per response tier: whether a path may have it decided at time 0 (an as-of start)."""
-        if self.start_decided is None:
-            return np.zeros(len(self.responses), dtype=bool)
-        return np.asarray(self.start_decided) > 0
+        """Per response tier: whether its as-of start state is drawn per path (decided at time 0 with
+        some probability, or a `TierStart`)."""
+        out = np.zeros(len(self.responses), dtype=bool)
+        if self.start_decided is not None:
+            out |= np.asarray(self.start_decided) > 0
+        if self.start_tiers is not None:
+            out |= np.array([ts is not None for ts in self.start_tiers], dtype=bool)
+        return out
 
     def start_state(self) -> dict[str, float]:
         """The start state as {phase: share}, phases with a share only."""

@@ -220,15 +220,21 @@ class SimulationResult:
         `value`, `low`, `high` (None for a point) and `sampled`."""
         model, table = self.model, self.model.parameters
         already = model.already().get("decided", {})
+        states = model.start_tiers or (None,) * len(model.responses)
         out = {}
-        for tier, i in zip(model.responses, model.never_param, strict=True):
+        for tier, i, state in zip(model.responses, model.never_param, states, strict=True):
             if i < 0:
                 continue
             sampled = bool(table.sampled()[i])
+            # an as-of start: "never" among the paths not decided by then, or as the tracker holds it
+            share = (
+                table.mean(int(i)) * (1.0 - already.get(tier, 0.0))
+                if state is None
+                else float(np.dot(state.row_weights(model), state.never))
+            )
             out[tier] = {
                 "parameter": table.ids[i],
-                # an as-of start: "never" among the paths not decided by then
-                "share": table.mean(int(i)) * (1.0 - already.get(tier, 0.0)),
+                "share": share,
                 "value": float(table.value[i]),
                 "low": float(table.low[i]) if sampled else None,
                 "high": float(table.high[i]) if sampled else None,

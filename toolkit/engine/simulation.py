@@ -20,7 +20,7 @@ from toolkit.engine.chunk import Counts, PathSamples, run_chunk, run_chunk_varia
 from toolkit.engine.compile import compile_model
 from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.engine.heap import steady_heap
-from toolkit.engine.model import Model
+from toolkit.engine.model import Model, TierStart
 from toolkit.engine.result import SimulationResult
 from toolkit.engine.validate import check_whole, validate_run
 from toolkit.errors import ParameterError, shown
@@ -49,8 +49,9 @@ def simulate(
     start: Mapping[str, float] | None = None,
     step: float = 1.0,
     client: Client | None = None,
-    start_transferred: Mapping[str, float] | None = None,
+    start_transferred: Mapping[str, float | Mapping[str, float]] | None = None,
     start_decided: Mapping[str, float] | None = None,
+    start_tiers: Mapping[str, TierStart] | None = None,
     memo: DrawMemo | None = None,
     **overrides: object,
 ) -> SimulationResult:
@@ -72,7 +73,11 @@ def simulate(
 
     `start_transferred` ({technology: p}) and `start_decided` ({response tier: p}) start a run as of a
     later date: each technology is already transferred at month 0 with its probability (instead of the
-    up-front payments of the pack's own month 0), each tier already decided (`Model.with_start`).
+    up-front payments of the pack's own month 0; or {technology: {phase: p}}, by start phase), each
+    tier already decided (`Model.with_start`).
+    `start_tiers` ({response tier: `toolkit.engine.model.TierStart`}) gives a tier's state by start
+    phase instead: decided, never, its trigger latched some months before month 0, or not yet (the
+    tracker's, `toolkit.track.forecast.simulate_from`).
 
     `client` (a `distributed.Client`) runs the chunks on its Dask workers and adds their counts up:
     the same result, array for array (`toolkit.engine.cluster`; the `distributed` extra).
@@ -91,7 +96,9 @@ def simulate(
             "memo keeps draws in this process and cannot serve a Dask client's workers: "
             "pass one or the other"
         )
-    model = _model(pack, scenario, overrides).with_start(start, start_transferred, start_decided)
+    model = _model(pack, scenario, overrides).with_start(
+        start, start_transferred, start_decided, start_tiers
+    )
     if client is not None:
         from toolkit.engine.cluster import run_on_cluster
 

@@ -49,9 +49,11 @@ def transfer_thresholds(
     exp1: Sequence[FloatArray],
     upfront_u: Sequence[FloatArray],
     n: int,
+    start_phase: IntArray | None = None,
 ) -> FloatArray:
     """(technologies, n): accumulated intensity at which each technology is transferred; 0 for a
-    technology paid up front on that path (transferred at time 0). Single precision, as the Exp(1)
+    technology paid up front on that path (transferred at time 0; at an as-of start, transferred by
+    then with its probability given the path's `start_phase`). Single precision, as the Exp(1)
     draws and the parameters they are computed from (accrued hazards are double precision)."""
     weights = np.asarray(model.tech_weight, dtype=np.float64)
     tier_weight = np.bincount(
@@ -72,8 +74,14 @@ def transfer_thresholds(
     # crossed yet" the same as "above what has accrued", even for p = 1
     np.maximum(out, np.finfo(np.float32).tiny, out=out)
     if model.start_transferred is not None:  # an as-of start: transferred by then, or not
+        by_phase = np.asarray(model.start_transferred)
         for i in np.flatnonzero(model.paid_at_start()).tolist():
-            out[i] = np.where(upfront_u[i] < model.start_transferred[i], 0.0, out[i])
+            row = by_phase[i]
+            if start_phase is None or (row == row[0]).all():
+                p: FloatArray | float = float(row[0])
+            else:
+                p = row[start_phase]
+            out[i] = np.where(upfront_u[i] < p, 0.0, out[i])
         return out
     for t, param in enumerate(model.upfront_param):
         if param >= 0:

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from toolkit.engine.ladder import phase_rows
-from toolkit.engine.model import Condition, Model
+from toolkit.engine.model import Condition, Model, TierStart
 from toolkit.errors import ParameterError
 
 FloatArray = NDArray[np.float64]
@@ -250,6 +250,18 @@ class PhaseTarget:
         """P(transferred) (the flag), or nan for the phase-only target."""
         return float(x[self._set].sum()) if self._set is not None else math.nan
 
+    def by_phase(self, x: FloatArray) -> FloatArray:
+        """(phases,): P(the flag | phase); a phase with no weight takes the overall P(flag)."""
+        chain = self.chain
+        x = np.clip(x, 0.0, None)
+        flagged = np.where(self._set, x, 0.0) if self._set is not None else np.zeros_like(x)
+        hit = np.bincount(chain.phase_of, weights=flagged, minlength=chain.k)
+        weight = np.bincount(chain.phase_of, weights=x, minlength=chain.k)
+        total = weight.sum()
+        overall = hit.sum() / total if total > 0 else 0.0
+        ok = weight > 1e-15
+        return np.asarray(np.clip(np.where(ok, hit / np.where(ok, weight, 1.0), overall), 0, 1))
+
 
 class TierTarget:
     """A response tier jointly with the phases: stages unlatched (0), lag days (1..L), decidable
@@ -352,6 +364,46 @@ class TierTarget:
     def value(self, x: FloatArray) -> float:
         """P(decided)."""
         return float(x[self.X].sum()) if self.decidable else 0.0
+
+    def start(self, x: FloatArray) -> TierStart | None:
+        """The tier's state `x` as an engine start (`TierStart`): by phase and by which of the
+        trigger's transfer atoms hold, the shares decided, never to be decided, and latched with the
+        lag run so far (lag day s: s - 1 days; decidable: the lag is over); the rest has not latched.
+        None for a tier that is never decided. A row the tier's posterior gives no weight takes its
+        phase's shares, and a phase with none the tier's overall shares."""
+        if not self.decidable:
+            return None
+        chain = self.chain
+        atoms = [j for j, f in enumerate(chain.flags) if f.kind == "transfer"]
+        size = 2 ** len(atoms)
+        bits = np.zeros(chain.n, dtype=np.int64)
+        for i, j in enumerate(atoms):
+            bits |= (chain.bits_of >> j & 1) << i
+        key = chain.phase_of * size + bits
+        rows = chain.k * size
+        x = np.clip(x, 0.0, None)
+        joint = np.stack(
+            [np.bincount(key, weights=xs, minlength=rows) for xs in x], axis=1, dtype=np.float64
+        )
+        by_phase = joint.reshape(chain.k, size, -1).sum(axis=1)  # (phases, stages)
+        total = by_phase.sum()
+        overall = by_phase.sum(axis=0) / total if total > 0 else np.eye(x.shape[0])[0]
+        phase_cond = _rows(by_phase, overall)
+        cond = _rows(joint, np.repeat(phase_cond, size, axis=0))  # (rows, stages)
+        return TierStart(
+            decided=cond[:, self.X],
+            never=cond[:, self.N],
+            latched=cond[:, 1 : self.D + 1],  # lag days 1..L, then decidable
+            elapsed=np.append(np.arange(self.L) / DAYS_PER_MONTH, math.inf),
+            atoms=tuple(chain.flags[j].techs for j in atoms),
+        )
+
+
+def _rows(weights: FloatArray, fallback: FloatArray) -> FloatArray:
+    """Each row of `weights` normalised to sum to 1; a row with no weight takes `fallback`'s."""
+    total = weights.sum(axis=1, keepdims=True)
+    ok = total > 1e-15
+    return np.asarray(np.where(ok, weights / np.where(ok, total, 1.0), fallback))
 
 
 def check_rates(model: Model) -> None:

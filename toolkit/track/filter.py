@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from toolkit.engine.model import Model
+from toolkit.engine.model import Model, TierStart
 from toolkit.errors import ToolkitError
 from toolkit.track.chain import Chain, Flag, FloatArray, PhaseTarget, TierTarget, check_rates
 
@@ -67,7 +67,9 @@ class Forward:
     phase_history: FloatArray  # (days, phases)
     phases: FloatArray  # (phases,) on the last day
     transferred: dict[str, float]
+    transferred_by_phase: dict[str, FloatArray]  # P(transferred | phase) on the last day
     decided: dict[str, float]
+    tiers: dict[str, TierStart]  # each tier's state by phase on the last day (an engine start)
     shift: dict[str, float]  # observation id -> how much its update moved its quantity, then
     influence: dict[str, float]  # observation id -> how much the last day's estimate owes to it
 
@@ -155,7 +157,9 @@ class Filter:
         x, hist, shifts = run(self.phase, days, indicators, history=True)
         phases = self.phase.phases(x)
         transferred: dict[str, float] = {}
+        by_phase: dict[str, FloatArray] = {}
         decided: dict[str, float] = {}
+        tiers: dict[str, TierStart] = {}
         own: dict[tuple[str, str], list[Evidence]] = {}
         for e in evidence:
             if e.kind != "indicator":
@@ -164,11 +168,15 @@ class Filter:
             ev = sorted([*indicators, *own.get(("transferred", name), [])], key=_order)
             xt, _, s = run(tgt, days, ev)
             transferred[name] = tgt.value(xt)
+            by_phase[name] = tgt.by_phase(xt)
             shifts.update({k: v for k, v in s.items() if k not in shifts})
         for name, tier in self.tiers.items():
             ev = sorted([*indicators, *own.get(("decided", name), [])], key=_order)
             xr, _, s = run(tier, days, ev)
             decided[name] = tier.value(xr)
+            begin = tier.start(xr)
+            if begin is not None:
+                tiers[name] = begin
             shifts.update({k: v for k, v in s.items() if k not in shifts})
         infl: dict[str, float] = {}
         if influence:
@@ -178,7 +186,9 @@ class Filter:
             phase_history=np.asarray(hist),
             phases=phases,
             transferred=transferred,
+            transferred_by_phase=by_phase,
             decided=decided,
+            tiers=tiers,
             shift=shifts,
             influence=infl,
         )

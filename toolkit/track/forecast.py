@@ -5,9 +5,12 @@ gives the posterior over phases on the as-of date, from the observations reporte
 engine starts its paths there (month 0 = the as-of date). The technologies already transferred and the
 response tiers already decided carry over too: at month 0 each is done with the tracker's probability
 (in place of the pack's up-front payments, which belong to the article's date), so the run's transfer
-and decision figures count what happened by the as-of date and what follows. The engine draws the
-phase, each technology and each tier independently per path: the tracker's joint posterior (a transfer
-is likelier on paths further up the ladder) is kept only through its margins.
+and decision figures count what happened by the as-of date and what follows. A response tier carries
+its whole state, given the path's start phase and the transfers its trigger reads: decided, never to
+be decided, its trigger latched and how much of its lag has run, or not latched yet
+(`toolkit.engine.model.TierStart`). The engine draws the phase, then each technology given the phase
+(P(transferred | phase): a transfer is likelier on paths further up the ladder) and each tier given
+both; technologies are drawn independently of each other.
 Without `as_of` (and `observations`) this is the engine's `simulate` as it is.
 """
 
@@ -23,7 +26,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from toolkit.engine.grid import ExplorerGrid
-    from toolkit.engine.model import Model
+    from toolkit.engine.model import Model, TierStart
     from toolkit.pack.load import Pack
     from toolkit.track.tracker import Observations, TrackResult
 
@@ -65,7 +68,7 @@ def simulate_from(tracked: TrackResult, pack: Pack, **kwargs: Any) -> Simulation
     begin = tracked_start(tracked)
     return engine_simulate(
         pack, tracked.scenario, start=begin.phases, start_transferred=begin.transferred,
-        start_decided=begin.decided, **kwargs,
+        start_decided=begin.decided, start_tiers=begin.tiers, **kwargs,
     )  # fmt: skip
 
 
@@ -77,25 +80,32 @@ def grid_from(tracked: TrackResult, pack: Pack, **kwargs: Any) -> ExplorerGrid:
     begin = tracked_start(tracked)
     return compute_explorer_grid(
         pack, tracked.scenario, start=begin.phases, start_transferred=begin.transferred,
-        start_decided=begin.decided, month0=tracked.as_of, **kwargs,
+        start_decided=begin.decided, start_tiers=begin.tiers, month0=tracked.as_of, **kwargs,
     )  # fmt: skip
 
 
 class TrackedStart(NamedTuple):
-    """A tracker's posterior as an engine start: `simulate`'s `start`, `start_transferred` and
-    `start_decided`."""
+    """A tracker's posterior as an engine start: `simulate`'s `start`, `start_transferred`,
+    `start_decided` and `start_tiers`."""
 
     phases: dict[str, float]
-    transferred: dict[str, float]
+    transferred: dict[str, float | dict[str, float]]  # by start phase where the tracker has it
     decided: dict[str, float]
+    tiers: dict[str, TierStart]
 
 
 def tracked_start(tracked: TrackResult) -> TrackedStart:
     """`tracked`'s posterior as an engine start (phases, transferred, decided)."""
+    transferred: dict[str, float | dict[str, float]] = dict(_probabilities(tracked.transferred))
+    for tech in transferred:
+        by_phase = tracked.transferred_by_phase.get(tech)
+        if by_phase:
+            transferred[tech] = {k: min(max(v, 0.0), 1.0) for k, v in by_phase.items() if v > 0}
     return TrackedStart(
         start_state(tracked.phases),
-        _probabilities(tracked.transferred),
+        transferred,
         _probabilities(tracked.decided),
+        dict(tracked.tiers),
     )
 
 

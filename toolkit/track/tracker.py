@@ -38,7 +38,7 @@ from toolkit.track.filter import (
 from toolkit.track.questions import read_date
 
 if TYPE_CHECKING:
-    from toolkit.engine.model import Model
+    from toolkit.engine.model import Model, TierStart
     from toolkit.pack.load import Pack
 
 # where in its window an observation of coarse precision is applied (days after `observed`)
@@ -64,6 +64,10 @@ class TrackResult:
     evidence: pl.DataFrame = field(repr=False)  # the observations used, with shift and influence
     history: pl.DataFrame = field(repr=False)  # date, phase (Enum), probability
     watch: pl.DataFrame = field(repr=False)  # indicators: seen, and what they would change
+    # each technology's P(transferred | phase), and each response tier's state by phase (decided,
+    # never, latched and for how long): an engine start (`toolkit.track.forecast.tracked_start`)
+    transferred_by_phase: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
+    tiers: dict[str, TierStart] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """{"as_of", "phases", "transferred", "decided", "observations_used"}."""
@@ -154,6 +158,11 @@ def track(
         evidence=ev_frame,
         history=history,
         watch=watch_list(pack, fw.phases, ev_frame, model.phases),
+        transferred_by_phase={
+            t: dict(zip(model.phases, (float(p) for p in row), strict=True))
+            for t, row in fw.transferred_by_phase.items()
+        },
+        tiers=fw.tiers,
     )
 
 

@@ -61,6 +61,7 @@ class Findings:
     external_requests: list[str] = field(default_factory=list)
     file_requests: list[str] = field(default_factory=list)  # local files other than the page
     console_errors: list[str] = field(default_factory=list)
+    console_warnings: list[str] = field(default_factory=list)  # Vega's, e.g. an infinite extent
     page_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
@@ -119,12 +120,14 @@ def check_report(
                     route.abort()
 
             page.route("**/*", route)
-            page.on(
-                "console",
-                lambda msg: (
-                    findings.console_errors.append(msg.text) if msg.type == "error" else None
-                ),
-            )
+
+            def console(msg: Any) -> None:
+                if msg.type == "error":
+                    findings.console_errors.append(msg.text)
+                elif msg.type == "warning":
+                    findings.console_warnings.append(msg.text)
+
+            page.on("console", console)
             page.on("pageerror", lambda exc: findings.page_errors.append(str(exc)))
 
             def dialog(d: Any) -> None:

@@ -19,6 +19,7 @@ from toolkit.charts.theme import (
     order_of,
     percent_axis,
     plain,
+    rows_height,
     titled,
     wrap_text,
 )
@@ -153,7 +154,7 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
         judged_note(phase_labels, resp_labels)
         + "Source: trigger conditions in responses.yaml (the article's stated triggers; others analyst assumptions).",
         width=alt.Step(170),
-        height=alt.Step(48),
+        height=rows_height(len(phases), 48),
     )
 
 
@@ -279,5 +280,5 @@ def chart_tornado(
             f" {left_out} parameters with a smaller or no effect are not shown." if left_out else ""
         ),
         width=460,
-        height=alt.Step(24),
+        height=rows_height(len(order), 24),
     )

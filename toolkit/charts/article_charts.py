@@ -20,6 +20,7 @@ from toolkit.charts.theme import (
     OKABE_ITO,
     order_of,
     plain,
+    rows_height,
     scale_domain,
     short_name,
     titled,
@@ -116,13 +117,14 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
         )
     )
     published = pack.meta.publication.date
-    utc = alt.Scale(
-        type="utc",
-        domain=[
-            (first - dt.timedelta(days=28)).isoformat(),
-            (max(last, published) + dt.timedelta(days=6)).isoformat(),
-        ],
+    lo, hi = first - dt.timedelta(days=28), max(last, published) + dt.timedelta(days=6)
+    # the domain's ends as milliseconds since the epoch (UTC), as domainMin/domainMax: an explicit
+    # domain of dates is parsed per channel and the bars' x2 took it unparsed, which the browser's
+    # console reported as a conflict
+    lo_ms, hi_ms = (
+        dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC).timestamp() * 1000 for d in (lo, hi)
     )
+    utc = alt.Scale(type="utc", domainMin=lo_ms, domainMax=hi_ms)
     x_axis = alt.Axis(title=None, format="%b %Y", labelAngle=0, tickCount="month")
     y = _row_axis(order, grid=True)
     colour = alt.Color(
@@ -140,11 +142,18 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
         alt.Tooltip("evidence:N", title="article"),
     ]
     base = alt.Chart(data)
-    x = alt.X("date:T", scale=utc, axis=x_axis)
+    # the layers share one x scale: its domain is given once
+    x = alt.X("date:T", axis=x_axis)
     bars = (
         base.transform_filter(alt.datum.precision != "day")
         .mark_bar(height=12, opacity=0.8, cornerRadius=2)
-        .encode(x=x, x2=alt.X2("bar_end:T"), y=y, color=colour, tooltip=tip)
+        .encode(
+            x=alt.X("date:T", scale=utc, axis=x_axis),
+            x2=alt.X2("bar_end:T"),
+            y=y,
+            color=colour,
+            tooltip=tip,
+        )
     )
     points = (
         base.transform_filter(alt.datum.precision == "day")
@@ -164,9 +173,9 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
     pub = alt.Chart(
         alt.Data(values=[{"date": published.isoformat(), "label": "published (assumed)"}])
     )
-    rule = pub.mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x=alt.X("date:T", scale=utc))
+    rule = pub.mark_rule(color=MUTED, strokeDash=[4, 3]).encode(x=alt.X("date:T"))
     rule_label = pub.mark_text(align="right", dx=-4, dy=-4, fontSize=10, color=MUTED).encode(
-        x=alt.X("date:T", scale=utc), y=alt.YValue(0), text=alt.Text("label:N")
+        x=alt.X("date:T"), y=alt.YValue(0), text=alt.Text("label:N")
     )
     return titled(
         alt.LayerChart(layer=[bars, points, dates, rule, rule_label]),
@@ -174,7 +183,7 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
         "Point: the day is known; bar: only the month (or span) is known, drawn over all of it.",
         f"Source: events.yaml; relative dates resolved against an assumed publication date of {published:%-d %b %Y} ({pack.meta.publication.timezone}), see pack.yaml.",
         width=440,
-        height=alt.Step(34),
+        height=rows_height(len(order), 34),
     )
 
 
@@ -326,5 +335,5 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
         "Bar: the probability range the wording supports. Solid: an ICD 203 term (its band's bounds); hollow, dashed: a vague word, placed by the pack's mapping.",
         f"Source: claims.yaml, estimative.yaml (yardstick: ICD 203; mapping of vague words: pack rationale). {n_flat} flat assertions without an estimative word are not shown.",
         width=500,
-        height=alt.Step(32),
+        height=rows_height(len(order), 32),
     )

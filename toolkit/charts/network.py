@@ -194,7 +194,8 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
             pl.col("name").map_elements(_node_label, return_dtype=pl.String).alias("label"),
             "name",
             "kind",
-            "title",
+            # vega-tooltip makes a field named "title" the tooltip's heading ("null" without one)
+            pl.col("title").alias("role"),
             "mention_count",
             "evidence",
         ).with_columns(
@@ -256,7 +257,9 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
             x=alt.X("hx:Q", scale=xs, axis=no_axis),
             y=alt.Y("hy:Q", scale=ys, axis=no_axis),
             angle=alt.Angle("angle:Q", scale=None),
-            color=alt.Color("modality:N", scale=edge_scale, legend=None),
+            # the same colour channel as the lines, legend included: a layer without the legend
+            # conflicts with theirs (a warning in the browser's console); the legends merge
+            color=modality_colour,
             tooltip=edge_tip,
         )
     )
@@ -290,7 +293,7 @@ def chart_actor_network(pack: Pack, *, seed: int = 0, size: int = 620) -> alt.La
             tooltip=[
                 alt.Tooltip("name:N"),
                 alt.Tooltip("kind:N"),
-                alt.Tooltip("title:N"),
+                alt.Tooltip("role:N", title="title"),
                 alt.Tooltip("mention_count:Q", title="mentions"),
                 alt.Tooltip("evidence:N", title="article"),
             ],

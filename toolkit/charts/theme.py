@@ -148,6 +148,13 @@ def caption_lines(caption: Sequence[str], width: object = None) -> list[str]:
     return [line for text in caption for line in textwrap.wrap(text, width=chars) or [""]]
 
 
+def rows_height(rows: int, step: float) -> float:
+    """The height of `rows` rows `step` px apart (a band or point scale's step with its default
+    padding): a fixed height, where `alt.Step(step)` would make the report's column fitting drop
+    "fit-y" with a warning in the browser's console."""
+    return max(rows, 1) * step
+
+
 def titled(chart: ChartT, title: str, *caption: str, **properties: Any) -> ChartT:
     """Give a chart its title (what it shows), caption lines (source, assumptions; wrapped to the
     chart's width) and properties, and the toolkit theme (`themed`): the last step of every chart

@@ -16,6 +16,7 @@ import polars as pl
 from toolkit.charts.model_charts import PROB_DIGITS, _lookup_labels, _rank, pack_labels
 from toolkit.charts.theme import (
     INK,
+    MUTED,
     category_scale,
     legend,
     percent_axis,
@@ -184,6 +185,16 @@ def _names_expr() -> str:
     return f"{json.dumps(names)}[indexof({json.dumps(TARGETS)}, datum.label)] || datum.label"
 
 
+def _note(title: str, text: str) -> alt.Chart:
+    """A panel that says why it has no bars (an empty bar chart leaves Vega an infinite extent)."""
+    return (
+        alt.Chart(alt.Data(values=[{"text": text}]))
+        .mark_text(align="left", x=0, fontSize=12, color=MUTED)
+        .encode(text=alt.Text("text:N"))
+        .properties(width=420, height=18, title=title)
+    )
+
+
 def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatChart:
     """What we have seen (indicators reported seen, with how much their reports still move today's
     estimate) and what to watch (indicators not yet seen, ranked by how far a B2 report of each
@@ -255,11 +266,10 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
     unseen = frame.filter(~pl.col("seen")).sort(
         "shift_if_seen", "indicator", descending=[True, False]
     )
-    top = bars(
-        seen,
-        "influence",
-        "What we have seen",
-        "Influence on today's estimate",
+    top: alt.Chart = (
+        bars(seen, "influence", "What we have seen", "Influence on today's estimate")
+        if seen.height
+        else _note("What we have seen", "No indicator reported seen yet.")
     )
     bottom = bars(
         unseen,

@@ -623,3 +623,16 @@ def test_the_transfer_caption_says_how_the_pack_shares_a_tiers_hazard(pack: Pack
         assert "split equally" in _split_words(pack)
     finally:
         object.__setattr__(pack, "frames", frames)
+
+
+def test_expression_literals_escape_the_line_separators() -> None:
+    """Valid in JSON, not in a JavaScript string: a label holding one made a chart's expression fail
+    to parse (found in a bug hunt)."""
+    import json
+
+    from toolkit.charts.theme import expr_literal
+
+    text = expr_literal(["a\u2028b", "c\u2029d", "é"])
+    assert "\u2028" not in text
+    assert "\u2029" not in text
+    assert json.loads(text) == ["a\u2028b", "c\u2029d", "é"]

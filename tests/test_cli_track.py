@@ -534,3 +534,27 @@ def test_ingest_reads_later_articles_as_an_analyst_would(pack_dir: Path, tmp_pat
         assert "estimative words" in str(p["note"])
         assert "outside the article's date to the reported date" in str(p["note"])
         assert p["precision"] == "week"
+
+
+def test_ingest_prints_an_articles_control_characters_escaped(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """A new article is untrusted: an escape sequence in a proposed sentence went to the terminal
+    raw (it could retitle the window or write the clipboard; found in a bug hunt). Accepting such a
+    proposal is a one-line refusal (a quote holds no control character)."""
+    article = tmp_path / "esc.txt"
+    article.write_text(
+        "North Korean troops \x1b]0;OWNED\x07are in adaptation training in eastern Russia, "
+        "officials said.\n",
+        encoding="utf-8",
+    )
+    code, out, err = invoke("ingest", article, "--reported", "2024-11-05", "--pack", pack_dir)
+    assert code == 0, err
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\\x1b]0;OWNED\\x07" in out
+    draft = yaml.safe_load((pack_dir / "drafts" / "esc.txt.yaml").read_text(encoding="utf-8"))
+    pid = draft["proposals"][0]["id"]
+    code, _, err = invoke("ingest", article, "--accept", pid, "--pack", pack_dir)
+    assert code == 2
+    assert "quote: contains the control character U+001B" in err

@@ -492,3 +492,37 @@ def test_none_is_no_tier_id(pack_dir: Path, file: str, old: str) -> None:
         path.write_text(re.sub(rf"\b{old}\b", "none", text), encoding="utf-8")
     found = problems(pack_dir)
     assert any(p.file == file and p.field == "id" and p.value == "none" for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "record", "field", "char"),
+    [
+        # a line separator in a label broke five charts' Vega expressions, yet the pack validated
+        ("phases.yaml", "label: Rear support roles", 'label: "Rear\\u2028support"',
+         "rear_support", "label", "U+2028"),
+        # an escape sequence in a name or a description went to the terminal raw (`frames --show`)
+        ("phases.yaml", "label: Rear support roles", 'label: "Rear \\e]0;OWNED\\a"',
+         "rear_support", "label", "U+001B"),
+        ("phases.yaml", "description: >-", 'description: "\\e[2J"\n    x_description: >-',
+         None, None, None),
+    ],
+)  # fmt: skip
+def test_control_characters_in_pack_text_are_refused(
+    pack_dir: Path, file: str, old: str, new: str, record: str | None, field: str | None,
+    char: str | None,
+) -> None:  # fmt: skip
+    """Found in a bug hunt: labels are one line of plain text; free text has no control character
+    but line breaks and tabs."""
+    edit(pack_dir / file, old, new)
+    found = problems(pack_dir)
+    if record is None:  # the description case: its own field is refused
+        assert any(p.field == "description" and "U+001B" in p.message for p in found), found
+        return
+    assert [(p.file, p.record, p.field) for p in found] == [(file, record, field)]
+    assert f"contains the control character {char}" in found[0].message
+
+
+def test_line_breaks_and_tabs_stay_allowed_in_free_text(pack_dir: Path) -> None:
+    edit(pack_dir / "phases.yaml", "description: >-", 'description: "two\\n\\tlines"\n    x: >-')
+    found = problems(pack_dir)  # only the stray key the edit leaves
+    assert {p.field for p in found} == {"x"}

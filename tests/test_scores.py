@@ -397,3 +397,30 @@ def test_the_question_table_traces_each_outcome(pack: Pack) -> None:
 
     shown = html.unescape(describe_questions(qs))  # table cells are escaped for Markdown
     assert "yes, resolved 2024-12-18: ILLUSTRATIVE: confirmed by a wire report" in shown
+
+
+@pytest.mark.parametrize("name", ["=1+2", "+cmd", "-x", "@SUM(A1)", "ana\x1b]0;x\x07", "a,b"])
+def test_a_forecaster_name_a_spreadsheet_or_terminal_would_act_on_is_refused(
+    pack_dir: Path, name: str
+) -> None:
+    """`--by "=1+2"` went into forecasts.csv as written: a spreadsheet opening the log runs it as a
+    formula (found in a bug hunt)."""
+    log = pack_dir / fc.LOG_FILE
+    before = log.read_bytes() if log.exists() else None
+    done = CliRunner().invoke(
+        app,
+        ["forecast", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--as-of",
+         "2024-11-20", "--p", "0.3", "--question", "q_ukraine_by_jan", "--by", name],
+    )  # fmt: skip
+    assert done.exit_code == 2
+    assert "forecaster: a plain name" in done.output
+    assert (log.read_bytes() if log.exists() else None) == before
+
+
+def test_question_text_holds_no_control_character(pack: Pack) -> None:
+    with pytest.raises(PackError, match=r"text: contains the control character U\+001B"):
+        load_questions(
+            pack,
+            [{"id": "q1", "text": "Reached?\x1b[2J", "event": {"reached": "frontline_combat"},
+              "opens": "2024-11-01", "closes": "2024-12-31"}],
+        )  # fmt: skip

@@ -191,3 +191,22 @@ def test_grid_values_compare_as_numbers() -> None:
     assert _comparable(0) == _comparable(0.0) == _comparable(-0.0)
     assert _comparable(True) is True
     assert _comparable("0") == "0"
+
+
+def test_a_failed_folder_linking_elsewhere_is_neither_cleaned_nor_written(tmp_path: Path) -> None:
+    """A sweep folder received from someone else, its `failed` a symbolic link out of it: a sweep
+    deleted the file an earlier index listed through it, and a failing report wrote its notebook
+    there (found in a bug hunt)."""
+    from toolkit.report.index import stale_files
+    from toolkit.report.render import _keep_failed
+
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.ipynb").write_text("precious", encoding="utf-8")
+    target = tmp_path / "sweep"
+    target.mkdir()
+    (target / "failed").symlink_to(victim)
+    assert stale_files(target, [], ["failed/precious.ipynb"]) == []
+    assert (victim / "precious.ipynb").read_text(encoding="utf-8") == "precious"
+    assert _keep_failed([nbformat.v4.new_notebook()], target / "precious.html") is None
+    assert (victim / "precious.ipynb").read_text(encoding="utf-8") == "precious"

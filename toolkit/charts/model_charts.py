@@ -19,6 +19,7 @@ import polars as pl
 from toolkit.charts.theme import (
     NEUTRAL,
     category_scale,
+    expr_literal,
     legend,
     month_axis,
     order_of,
@@ -110,7 +111,7 @@ def judged_note(*labels: Mapping[str, str]) -> str:
 
 def _rank(key: str, order: Sequence[str]) -> str:
     """A Vega expression: the position of `datum[key]` in the ladder (for stack order)."""
-    return f"indexof({json.dumps(list(order), ensure_ascii=False)}, datum[{json.dumps(key)}])"
+    return f"indexof({expr_literal(list(order))}, datum[{json.dumps(key)}])"
 
 
 def _lookup_labels(chart: alt.Chart, key: str, labels: Mapping[str, str], as_: str) -> alt.Chart:

@@ -253,6 +253,17 @@ def sequential_colours(n: int) -> list[str]:
     return [usable[round(i * (len(usable) - 1) / (n - 1))] for i in range(n)]
 
 
+def expr_literal(value: object) -> str:
+    """`value` (strings, lists of them) as a literal in a Vega expression: JSON, with the line and
+    paragraph separators escaped (valid in JSON, not in a JavaScript string, so an unescaped one
+    made the expression fail to parse and the chart not draw)."""
+    return (
+        json.dumps(value, ensure_ascii=False)
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
 def label_expr(keys: Sequence[str], labels: Sequence[str], *, wrap: int | None = None) -> str:
     """A Vega `labelExpr` showing `labels` for the ids in `keys` (the domain keeps the ids' order).
 
@@ -261,12 +272,12 @@ def label_expr(keys: Sequence[str], labels: Sequence[str], *, wrap: int | None =
     if wrap is not None:
         lines = [textwrap.wrap(label, width=wrap) or [""] for label in labels]
         return (
-            f"({json.dumps(lines, ensure_ascii=False)}"
-            f"[indexof({json.dumps(list(keys), ensure_ascii=False)}, datum.label)] || datum.label)"
+            f"({expr_literal(lines)}[indexof({expr_literal(list(keys))}, datum.label)]"
+            " || datum.label)"
         )
     return (
-        f"{json.dumps(list(labels), ensure_ascii=False)}"
-        f"[indexof({json.dumps(list(keys), ensure_ascii=False)}, datum.label)] || datum.label"
+        f"{expr_literal(list(labels))}[indexof({expr_literal(list(keys))}, datum.label)]"
+        " || datum.label"
     )
 
 

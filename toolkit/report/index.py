@@ -241,6 +241,13 @@ def stale_files(target: Path, items: Sequence[SweepItem], listed: Sequence[str])
     found = []
     for name in dict.fromkeys(candidates):
         path = target / name
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and inside(path, target):
             found.append(path)
     return found
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path` is in `folder` itself or its `failed/`, symbolic links resolved (a `failed`
+    that links elsewhere is not the sweep's: a bug hunt had a sweep delete a file through one)."""
+    real, home = path.resolve(), folder.resolve()
+    return real.parent in (home, home / "failed")

@@ -208,6 +208,8 @@ def _keep_failed(holder: list[NotebookNode], out: Path) -> Path | None:
     import nbformat
 
     failed = _failed_path(out)
+    if failed.parent.is_symlink():  # a `failed` linking elsewhere is not ours to write into
+        return None
     try:
         write_atomic(failed, nbformat.writes(holder[0]).encode("utf-8"))
     except Exception:  # keeping the partial notebook is best effort

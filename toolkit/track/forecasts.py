@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SEED
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.files import append_durably
+from toolkit.pack.records.base import control_character
 from toolkit.track.chain import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -228,6 +229,16 @@ def read_forecasts(pack: Pack, log: str | Path | None = None) -> list[Forecast]:
     return rows
 
 
+def plain_name(name: str) -> bool:
+    """A forecaster's name the log and a spreadsheet opening it read as written."""
+    return (
+        bool(name.strip())
+        and not any(c in name for c in ',"')
+        and control_character(name, lines=False) is None
+        and not name.lstrip().startswith(("=", "+", "-", "@"))
+    )
+
+
 def append_forecasts(
     pack: Pack,
     rows: Sequence[Forecast],
@@ -255,14 +266,15 @@ def append_forecasts(
                         str(path), f.question, "probability", f.probability, "must be in [0, 1]"
                     )
                 )
-            if not f.forecaster.strip() or any(c in f.forecaster for c in ',\n\r"'):
+            if not plain_name(f.forecaster):
                 problems.append(
                     Problem(
                         str(path),
                         f.question,
                         "forecaster",
                         f.forecaster,
-                        "a plain name, no commas or quotes",
+                        "a plain name: no commas, quotes or control characters, and not starting "
+                        "with = + - @ (a spreadsheet would read a formula)",
                     )
                 )
         if problems:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,4 +373,12 @@ def describe_draft(draft: Draft) -> str:
 
 
 def _cut(text: str, n: int = 90) -> str:
+    """The start of a sentence of the article, to print: a new article is untrusted text, so a
+    control character in it (an escape sequence would retitle the terminal or write its clipboard)
+    is shown as an escape, not sent to the terminal."""
+    if not text.isprintable():
+        text = "".join(
+            repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+            for c in text
+        )
     return text if len(text) <= n else text[: n - 1] + "\u2026"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import yaml
 
 from toolkit.errors import PackError, Problem
+from toolkit.pack.records.base import control_character
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
@@ -199,6 +200,11 @@ def _question(
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
         problem("text", text, "a question needs its text in words")
+    for key in ("text", "resolution"):
+        value = item.get(key)
+        bad = control_character(value) if isinstance(value, str) else None
+        if bad is not None:
+            problem(key, value, f"contains the control character {bad}")
     event = item.get("event")
     kind = target = ""
     if not isinstance(event, dict) or len(event) != 1:

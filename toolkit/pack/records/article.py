@@ -15,6 +15,7 @@ from toolkit.pack.records.base import (
     Id,
     Kebab,
     Label,
+    Plain,
     Record,
     Text,
 )
@@ -26,9 +27,9 @@ class DateAssumption(Record):
 
 
 class Source(Record):
-    publisher: str | None = None
-    url: str | None = None
-    retrieved: str | None = None
+    publisher: Plain | None = None
+    url: Plain | None = None
+    retrieved: Plain | None = None
 
 
 class Publication(Record):
@@ -82,7 +83,7 @@ class Entity(Record):
     name: Label
     title: str | None = None
     affiliation: Id | None = None
-    cameo_actor: str | None = None
+    cameo_actor: Plain | None = None
     aliases: list[Alias] = Field(min_length=1)
     evidence: Text
 
@@ -103,7 +104,7 @@ class Event(Record):
     date: Date
     date_end: Date | None = None
     precision: Literal["day", "month", "year", "span"]
-    date_note: str | None = None
+    date_note: Plain | None = None
     location: Id | None = None
     actors: list[Id] = Field(min_length=1)
     cameo: Annotated[str, Field(pattern=r"^\d{2,4}$")]
@@ -177,7 +178,7 @@ class Claim(Record):
     id: Id
     source: Id
     statement: Text
-    phrase: str | None = None
+    phrase: Plain | None = None
     topic: Literal["compensation", "deployment", "response", "cooperation", "china", "diplomacy"]
     about: list[Id] = Field(default_factory=list)
     evidence: Text

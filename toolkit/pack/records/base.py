@@ -5,18 +5,65 @@ rationale)."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # Ids, names and labels end up in chart axes, legends and slider captions: a bound keeps a
 # hostile or mistaken pack from making a chart take minutes and hundreds of MB (a bug hunt
 # rendered a 200,000-character phase label).
+# Text holds no control characters: an escape sequence (ESC) in a label or a source is printed raw
+# by the command line (a bug hunt changed the terminal's title and clipboard through `toolkit
+# frames --show`); a label is one line, and a line or paragraph separator (U+2028, U+2029) in one
+# broke the charts whose Vega expressions or sort orders hold it (a JavaScript string cannot).
+_LINE_BREAKS = frozenset("\n\r\t")
+
+
+def _control(text: str, *, lines: bool) -> str | None:
+    """The first control character in `text` (with `lines`, a line break or tab is allowed)."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") and not (
+            lines and char in _LINE_BREAKS
+        ):
+            return char
+    return None
+
+
+def control_character(text: str, *, lines: bool = True) -> str | None:
+    """ "U+XXXX" of the first control character in `text` (`lines`: line breaks and tabs allowed),
+    or None: for text checked outside the pack's records (questions, forecast names)."""
+    bad = _control(text, lines=lines) if not text.isprintable() else None
+    return None if bad is None else f"U+{ord(bad):04X}"
+
+
+def _plain(text: str) -> str:
+    """Text: no control character but line breaks and tabs."""
+    bad = _control(text, lines=True) if not text.isprintable() else None
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}")
+    return text
+
+
+def _one_line(text: str) -> str:
+    """A name, label or title: one line of plain text."""
+    bad = _control(text, lines=False) if not text.isprintable() else None
+    if bad is not None:
+        raise ValueError(
+            f"contains the control character U+{ord(bad):04X} (a name, label or title is one line "
+            "of plain text)"
+        )
+    return text
+
+
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=120)]
 Kebab = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
-Text = Annotated[str, Field(min_length=1)]
-Label = Annotated[str, Field(min_length=1, max_length=300)]  # a name, label or title
-Alias = Annotated[str, Field(min_length=1, max_length=100)]  # matched through a trie (pack.text)
+Plain = Annotated[str, AfterValidator(_plain)]  # free text, possibly empty
+Text = Annotated[str, Field(min_length=1), AfterValidator(_plain)]
+# a name, label or title
+Label = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]
+# matched through a trie (pack.text)
+Alias = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what a frame's int column holds
 
 

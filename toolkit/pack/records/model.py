@@ -14,6 +14,7 @@ from toolkit.pack.records.base import (
     Id,
     Int64,
     Label,
+    Plain,
     Record,
     Sourced,
     Text,
@@ -47,7 +48,7 @@ class Phase(Sourced):
     label: Label
     escalation: Int64
     compensation_intensity: Id
-    description: str | None = None
+    description: Plain | None = None
     location: Id | None = None  # entity id of where the phase happens (a state or place)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from toolkit.pack.records.base import OBSERVATION_TARGETS, Date, Id, Label, Record, Text
+from toolkit.pack.records.base import OBSERVATION_TARGETS, Date, Id, Label, Plain, Record, Text
 
 
 class Grade(Record):
@@ -40,8 +40,8 @@ class Observation(Record):
     credibility: int = Field(ge=1, le=6)
     quote: Text | None = None
     text: Text | None = None  # file under the pack holding the source article of `quote`
-    url: str | None = None
-    note: str | None = None
+    url: Plain | None = None
+    note: Plain | None = None
 
     @field_validator("credibility", mode="before")
     @classmethod

@@ -232,6 +232,10 @@ def test_ingest_drafts_then_accepts(pack_dir: Path, tmp_path: Path) -> None:
     training = proposals["o_illustrative_i_training_in_far_east"]
     assert "negation no" in training["note"]
     assert training["precision"] == "week"
+    # the note says what the draft did: the week up to the reported date, not the date itself
+    # (found in a bug hunt)
+    assert training["observed"].isoformat() == "2024-10-31"
+    assert "observed is the week up to the reported date" in training["note"]
     code, _, err = invoke("ingest", article, "--accept", "o_nope", "--pack", pack_dir)
     assert code == 2
     assert "not in the draft" in err

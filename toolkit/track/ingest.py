@@ -249,10 +249,10 @@ def _proposals(
         elif dates and not in_window:
             note.append(
                 "date " + ", ".join(map(str, dates)) + " outside the article's date to the "
-                "reported date: observed is the reported date, week precision"
+                "reported date: observed is the week up to the reported date"
             )
         elif not dates:
-            note.append("no date in the sentence: observed is the reported date, week precision")
+            note.append("no date in the sentence: observed is the week up to the reported date")
         oid = new_id(pack, f"o_{Path(text).stem}_{target}")
         while oid in used:
             oid = new_id(pack, f"{oid}_x")

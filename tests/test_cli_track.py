@@ -538,6 +538,20 @@ def test_ingest_reads_later_articles_as_an_analyst_would(pack_dir: Path, tmp_pat
         assert "estimative words" in str(p["note"])
         assert "outside the article's date to the reported date" in str(p["note"])
         assert p["precision"] == "week"
+    # a weekday or "yesterday" is read against the reported date (a Wednesday here); they fell
+    # back to the week before it (found in a bug hunt)
+    monday = one(
+        "monday.txt", "Troop trains were seen leaving the Russian Far East on Monday.",
+        "2024-11-06",
+    )  # fmt: skip
+    assert {(str(p["observed"]), p["precision"]) for p in monday.values()} == {
+        ("2024-11-04", "day")
+    }
+    yesterday = one(
+        "yesterday.txt", "Officials said yesterday that troop trains left the Russian Far East.",
+        "2024-11-06",
+    )  # fmt: skip
+    assert {str(p["observed"]) for p in yesterday.values()} == {"2024-11-05"}
 
 
 def test_ingest_prints_an_articles_control_characters_escaped(

@@ -75,6 +75,20 @@ _DATES: Final = (
     re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (\d{4}))?\b"),
     re.compile(r"\b" + _MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?\b"),
 )
+# Dates written relative to the report: a weekday is the last such day on or before the reported
+# date (news style: "said on Monday"), "yesterday" the day before it, "today" that day.
+_WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_RELATIVE: Final = re.compile(
+    r"\b(" + "|".join(_WEEKDAYS) + r")\b|\b([Yy]esterday|[Tt]oday|[Tt]his morning)\b"
+)
+
+
+def _relative_day(match: re.Match[str], reported: dt.date) -> dt.date:
+    weekday, word = match.groups()
+    if weekday is not None:
+        back = (reported.weekday() - _WEEKDAYS.index(weekday)) % 7
+        return reported - dt.timedelta(days=back)
+    return reported - dt.timedelta(days=1 if word.lower() == "yesterday" else 0)
 
 
 @dataclass(frozen=True)
@@ -231,7 +245,7 @@ def _proposals(
             {names[m.entity] for m in mentions if m.sentence == sentence.id}, key=str.lower
         )
         dates = _dates_in(sentence.text, reported)
-        in_window = [d for d in dates if start <= d <= reported]
+        in_window = list(dict.fromkeys(d for d in dates if start <= d <= reported))
         note = [f"proposed by toolkit ingest from {text}: cue {hit!r} in sentence {sentence.id}"]
         if who:
             note.append("mentions " + ", ".join(who))
@@ -297,7 +311,8 @@ def _cues(name: str) -> list[str]:
 
 def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
     """Every date written in the sentence, in order (a day and month without a year take the
-    reported date's year, or the year before if that would be after the report). Of two readings
+    reported date's year, or the year before if that would be after the report; a weekday,
+    "yesterday" or "today" is read against the reported date, `_RELATIVE`). Of two readings
     of overlapping words ("20 November 12 soldiers": "20 November", "November 12") the one that
     starts first is kept."""
     found: list[tuple[int, int, dt.date]] = []
@@ -321,6 +336,9 @@ def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
             except ValueError:  # 31 February and the like: not a date
                 continue
             found.append((m.start(), m.end(), day_found))
+    found += [
+        (m.start(), m.end(), _relative_day(m, reported)) for m in _RELATIVE.finditer(sentence)
+    ]
     kept: list[tuple[int, int, dt.date]] = []
     for start, end, day_found in sorted(found, key=lambda f: (f[0], -f[1])):
         if not kept or start >= kept[-1][1]:

@@ -146,5 +146,9 @@ def test_dashboard_offline_slider_moves_readout_and_chart(server: Server, tmp_pa
     assert external == [], f"requests left 127.0.0.1: {external}"
     assert errors == [], errors
     assert (tmp_path / "explorer.png").stat().st_size > 10_000
+    # the kernels use local sockets: ipykernel warned on each start that it ran "over TCP without
+    # encryption" (on loopback; noise in the log an analyst reads)
+    assert "Kernel started" in server.log_text()
+    assert "without encryption" not in server.log_text()
     listening = server.listening - server.started
     print(f"toolkit serve: listening after {listening:.1f} s, dashboard drawn after {ready:.1f} s")

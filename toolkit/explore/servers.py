@@ -164,6 +164,9 @@ def voila_argv(
         f"--CappedKernelManager.max_kernels={max_kernels}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
         f"--MappingKernelManager.cull_interval={max(1, min(60, cull_idle))}",
+        # kernels talk to the server over local sockets, not TCP ports on loopback (which
+        # ipykernel warns about on every start: "running over TCP without encryption")
+        "--KernelManager.transport=ipc",
     ]
     if not is_loopback(host):
         argv.append("--Voila.auto_token=True")  # others on the network need the printed URL's token

@@ -394,6 +394,53 @@ def test_an_alias_longer_than_the_limit_is_refused(pack_dir: Path) -> None:
     assert "100 characters" in found[0].message
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "record", "field"),
+    [
+        (
+            "scenarios.yaml",
+            "      rate_westward_to_frontline: 0\n",
+            "      rate_westward_to_frontline: true\n",
+            "rear_support_only",
+            "overrides.rate_westward_to_frontline.point",
+        ),
+        (
+            "scenarios.yaml",
+            "{value: 0.43, low: 0.22, high: 0.69}",
+            "{value: true, low: 0, high: 1}",
+            "rear_support_only",
+            "overrides.rate_westward_to_rear.band.value",
+        ),
+        (
+            "claims.yaml",
+            "      within: 12\n",
+            "      within: true\n",
+            "c_may_receive_strategic",
+            "event.within",
+        ),
+        ("phases.yaml", "escalation: 1\n", "escalation: true\n", "westward_movement", "escalation"),
+        (
+            "phases.yaml",
+            "probability: 1.0\n",
+            "probability: true\n",
+            "adaptation_training",
+            "probability",
+        ),
+        ("admiralty.yaml", "trust: 0.95\n", "trust: true\n", "#1", "trust"),
+    ],
+)
+def test_a_number_written_as_true_is_refused(
+    pack_dir: Path, file: str, old: str, new: str, record: str, field: str
+) -> None:
+    """`true` passed as 1 in these numbers, though the pack's README says it is not (found in a
+    bug hunt); parameters.yaml already refused it."""
+    edit(pack_dir / file, old, new)
+    found = problems(pack_dir)
+    assert (found[0].file, found[0].record, found[0].field) == (file, record, field)
+    assert (found[0].value, found[0].message) == (True, "expects a number, not true")
+    assert len(found) == 1 or file == "admiralty.yaml"  # a dropped grade breaks the grade order
+
+
 @pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
 def test_a_technology_weight_must_be_a_finite_positive_number(pack_dir: Path, value: str) -> None:
     """An infinite weight made the rest of its tier's hazard 0 and validated (found in a bug hunt)."""

@@ -17,6 +17,7 @@ from toolkit.pack.records.base import (
     Label,
     Record,
     Text,
+    Whole,
 )
 
 
@@ -155,7 +156,7 @@ class ClaimEvent(Record):
     transferred: Id | None = None
     tier_transferred: Id | None = None
     decided: Id | None = None
-    within: int = Field(ge=0)
+    within: Whole = Field(ge=0)
     assumption: Text
 
     @model_validator(mode="after")

@@ -462,6 +462,21 @@ def test_a_label_or_an_id_of_unbounded_length_is_refused(pack_dir: Path) -> None
     assert len(str(found[0])) < 400
 
 
+def test_an_entity_title_of_unbounded_length_is_refused(pack_dir: Path) -> None:
+    """An entity's title was any length, unlike every other name, label and title (found in a
+    bug hunt)."""
+    edit(
+        pack_dir / "entities.yaml",
+        'title: "South Korea’s National Security Advisor"',
+        f"title: {'Advisor' * 50}",
+    )
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("entities.yaml", "shin_won_sik", "title")
+    ]
+    assert "300 characters" in found[0].message
+
+
 def test_a_residue_marker_that_matches_no_line_is_a_problem(pack_dir: Path) -> None:
     """A declared marker that strips nothing (a typo) left web-page residue in the article,
     silently (found in a bug hunt)."""

@@ -81,7 +81,7 @@ class Entity(Record):
     id: Id
     kind: Literal["state", "person", "organisation", "place", "agreement", "force"]
     name: Label
-    title: str | None = None
+    title: Label | None = None
     affiliation: Id | None = None
     cameo_actor: str | None = None
     aliases: list[Alias] = Field(min_length=1)

@@ -236,3 +236,15 @@ def test_chart_refuses_a_scale_out_of_range_before_rendering(tmp_path: Path, sca
         f"error: --scale expects a number above 0 and at most 10, not {float(scale)!r}"
     ]
     assert not out.exists()
+
+
+@pytest.mark.parametrize("months", ["0", "999"])
+def test_chart_tornado_refuses_months_out_of_range(tmp_path: Path, months: str) -> None:
+    """`chart tornado --months 0` (or 999) was accepted while the other model charts refuse months
+    outside [1, 600] (found in a bug hunt)."""
+    out = tmp_path / "tornado.svg"
+    args = ["chart", "tornado", "--out", str(out), "--months", months, "--paths", "100"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2
+    assert res.output.strip() == f"error: months = {months} is out of its valid range [1, 600]"
+    assert not out.exists()

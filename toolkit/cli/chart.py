@@ -98,8 +98,9 @@ def _policy_table(pack: Pack, scenario: str) -> Any:
 def _tornado(pack: Pack, scenario: str, *, paths: int, months: int, seed: int) -> Any:
     from toolkit import charts
     from toolkit.engine.analysis import compute_tornado
+    from toolkit.engine.validate import RUN_LIMITS, check_whole
 
-    within = min(12, months)
+    within = min(12, check_whole("months", months, *RUN_LIMITS["months"]))
     table = compute_tornado(pack, None, within, scenario, paths=min(paths, 5_000), seed=seed)
     return charts.chart_tornado(table, pack=pack)
 

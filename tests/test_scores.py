@@ -430,3 +430,17 @@ def test_the_question_table_traces_each_outcome(pack: Pack) -> None:
 
     shown = html.unescape(describe_questions(qs))  # table cells are escaped for Markdown
     assert "yes, resolved 2024-12-18: ILLUSTRATIVE: confirmed by a wire report" in shown
+
+
+def test_forecast_names_an_unknown_question_as_the_option_given(pack_dir: Path) -> None:
+    """`forecast --question q_nope` blamed the log (`seeds/forecasts.csv [q_nope] question: unknown
+    question id`), though the id came from the command line (found in a bug hunt)."""
+    done = CliRunner().invoke(
+        app,
+        ["forecast", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--as-of",
+         "2024-11-30", "--p", "0.5", "--question", "q_nope", "--by", "x"],
+    )  # fmt: skip
+    assert done.exit_code == 2
+    ids = ", ".join(q.id for q in load_questions(load_pack(pack_dir), QUESTIONS))
+    assert done.output.strip() == f"error: --question 'q_nope': no such question (questions: {ids})"
+    assert not (pack_dir / fc.LOG_FILE).exists()

@@ -477,6 +477,25 @@ def test_an_entity_title_of_unbounded_length_is_refused(pack_dir: Path) -> None:
     assert "300 characters" in found[0].message
 
 
+@pytest.mark.parametrize("distribution", ["uniform", "triangular"])
+def test_a_distribution_without_a_band_is_a_problem(pack_dir: Path, distribution: str) -> None:
+    """A `distribution` on a parameter without a band was ignored, silently (found in a bug
+    hunt)."""
+    edit(
+        pack_dir / "parameters.yaml",
+        "    value: 1.0\n    plausible_low: 0.5\n",
+        f"    value: 1.0\n    distribution: {distribution}\n    plausible_low: 0.5\n",
+    )
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("parameters.yaml", "intensity_deployed", "distribution", distribution)
+    ]
+    assert (
+        found[0].message
+        == "a distribution needs a band: low and high, or a claim whose phrase has one"
+    )
+
+
 def test_a_residue_marker_that_matches_no_line_is_a_problem(pack_dir: Path) -> None:
     """A declared marker that strips nothing (a typo) left web-page residue in the article,
     silently (found in a bug hunt)."""

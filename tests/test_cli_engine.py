@@ -223,3 +223,28 @@ def test_the_summary_names_the_band_of_a_band_override() -> None:
         "Set by scenario/overrides: troops=9000 (override), lethal_never=0.5 in [0.3, 0.7] "
         "(override)" in res.output
     )
+
+
+@pytest.mark.parametrize("scale", ["0", "-1", "nan", "11"])
+def test_chart_refuses_a_scale_out_of_range_before_rendering(tmp_path: Path, scale: str) -> None:
+    """`--scale 0`, a negative number or nan made vl-convert panic and print a Rust backtrace
+    before the error (found in a bug hunt)."""
+    out = tmp_path / "claims.png"
+    res = runner.invoke(app, ["chart", "claims", "--out", str(out), "--scale", scale])
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        f"error: --scale expects a number above 0 and at most 10, not {float(scale)!r}"
+    ]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("months", ["0", "999"])
+def test_chart_tornado_refuses_months_out_of_range(tmp_path: Path, months: str) -> None:
+    """`chart tornado --months 0` (or 999) was accepted while the other model charts refuse months
+    outside [1, 600] (found in a bug hunt)."""
+    out = tmp_path / "tornado.svg"
+    args = ["chart", "tornado", "--out", str(out), "--months", months, "--paths", "100"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2
+    assert res.output.strip() == f"error: months = {months} is out of its valid range [1, 600]"
+    assert not out.exists()

@@ -576,3 +576,19 @@ def test_ingest_prints_an_articles_control_characters_escaped(
     code, _, err = invoke("ingest", article, "--accept", pid, "--pack", pack_dir)
     assert code == 2
     assert "quote: contains the control character U+001B" in err
+
+
+def test_ingest_names_a_missing_or_binary_article_as_its_argument(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """`toolkit ingest nope.txt` said `--text 'nope.txt'`, an option ingest does not have (found in
+    a bug hunt)."""
+    missing = tmp_path / "nope.txt"
+    code, _, err = invoke("ingest", missing, "--pack", pack_dir)
+    assert code == 2
+    assert err.strip() == f"error: ARTICLE {str(missing)!r}: No such file or directory"
+    binary = tmp_path / "bad.txt"
+    binary.write_bytes(b"\xff\xfe")
+    code, _, err = invoke("ingest", binary, "--pack", pack_dir)
+    assert code == 2
+    assert err.strip() == f"error: ARTICLE {str(binary)!r} is not UTF-8 text"

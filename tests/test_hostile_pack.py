@@ -394,6 +394,53 @@ def test_an_alias_longer_than_the_limit_is_refused(pack_dir: Path) -> None:
     assert "100 characters" in found[0].message
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "record", "field"),
+    [
+        (
+            "scenarios.yaml",
+            "      rate_westward_to_frontline: 0\n",
+            "      rate_westward_to_frontline: true\n",
+            "rear_support_only",
+            "overrides.rate_westward_to_frontline.point",
+        ),
+        (
+            "scenarios.yaml",
+            "{value: 0.43, low: 0.22, high: 0.69}",
+            "{value: true, low: 0, high: 1}",
+            "rear_support_only",
+            "overrides.rate_westward_to_rear.band.value",
+        ),
+        (
+            "claims.yaml",
+            "      within: 12\n",
+            "      within: true\n",
+            "c_may_receive_strategic",
+            "event.within",
+        ),
+        ("phases.yaml", "escalation: 1\n", "escalation: true\n", "westward_movement", "escalation"),
+        (
+            "phases.yaml",
+            "probability: 1.0\n",
+            "probability: true\n",
+            "adaptation_training",
+            "probability",
+        ),
+        ("admiralty.yaml", "trust: 0.95\n", "trust: true\n", "#1", "trust"),
+    ],
+)
+def test_a_number_written_as_true_is_refused(
+    pack_dir: Path, file: str, old: str, new: str, record: str, field: str
+) -> None:
+    """`true` passed as 1 in these numbers, though the pack's README says it is not (found in a
+    bug hunt); parameters.yaml already refused it."""
+    edit(pack_dir / file, old, new)
+    found = problems(pack_dir)
+    assert (found[0].file, found[0].record, found[0].field) == (file, record, field)
+    assert (found[0].value, found[0].message) == (True, "expects a number, not true")
+    assert len(found) == 1 or file == "admiralty.yaml"  # a dropped grade breaks the grade order
+
+
 @pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
 def test_a_technology_weight_must_be_a_finite_positive_number(pack_dir: Path, value: str) -> None:
     """An infinite weight made the rest of its tier's hazard 0 and validated (found in a bug hunt)."""
@@ -413,6 +460,40 @@ def test_a_label_or_an_id_of_unbounded_length_is_refused(pack_dir: Path) -> None
         ("phases.yaml", "rear_support", "label")
     ]
     assert len(str(found[0])) < 400
+
+
+def test_an_entity_title_of_unbounded_length_is_refused(pack_dir: Path) -> None:
+    """An entity's title was any length, unlike every other name, label and title (found in a
+    bug hunt)."""
+    edit(
+        pack_dir / "entities.yaml",
+        'title: "South Korea’s National Security Advisor"',
+        f"title: {'Advisor' * 50}",
+    )
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field) for p in found] == [
+        ("entities.yaml", "shin_won_sik", "title")
+    ]
+    assert "300 characters" in found[0].message
+
+
+@pytest.mark.parametrize("distribution", ["uniform", "triangular"])
+def test_a_distribution_without_a_band_is_a_problem(pack_dir: Path, distribution: str) -> None:
+    """A `distribution` on a parameter without a band was ignored, silently (found in a bug
+    hunt)."""
+    edit(
+        pack_dir / "parameters.yaml",
+        "    value: 1.0\n    plausible_low: 0.5\n",
+        f"    value: 1.0\n    distribution: {distribution}\n    plausible_low: 0.5\n",
+    )
+    found = problems(pack_dir)
+    assert [(p.file, p.record, p.field, p.value) for p in found] == [
+        ("parameters.yaml", "intensity_deployed", "distribution", distribution)
+    ]
+    assert (
+        found[0].message
+        == "a distribution needs a band: low and high, or a claim whose phrase has one"
+    )
 
 
 def test_a_residue_marker_that_matches_no_line_is_a_problem(pack_dir: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from toolkit.cli.app import app
-from toolkit.errors import PackError
+from toolkit.errors import PackError, Problem
 from toolkit.pack.load import Pack, load_pack
 from toolkit.track import forecasts as fc
 from toolkit.track.questions import load_questions
@@ -314,6 +314,39 @@ def test_validate_reads_the_pack_forecast_log(pack_dir: Path) -> None:
     assert "4 fields, expected 10" in done.output
 
 
+@pytest.mark.parametrize(
+    ("fields", "field", "value", "message"),
+    [
+        ({"probability": "1.4"}, "probability", 1.4, "must be in [0, 1]"),
+        ({"probability": "abc"}, "probability", "abc", "expects a number from 0 to 1"),
+        ({"probability": "nan"}, "probability", math.nan, "must be in [0, 1]"),
+        ({"as_of": "2024-13-15"}, "as_of", "2024-13-15", "expects a date YYYY-MM-DD"),
+        ({"overrides": "notjson"}, "overrides", "notjson", "expects a JSON object"),
+        ({"overrides": "[1]"}, "overrides", "[1]", "expects a JSON object"),
+        ({"seed": "x"}, "seed", "x", "expects a whole number"),
+        ({"paths": "1.5"}, "paths", "1.5", "expects a whole number"),
+        ({"forecaster": ""}, "forecaster", "", "a forecast needs a forecaster"),
+    ],
+)
+def test_a_forecast_log_problem_names_its_field_and_value(
+    pack_dir: Path, fields: dict[str, str], field: str, value: object, message: str
+) -> None:
+    """Every problem of a log row named no field and the question id as its value, and a field that
+    is no number, or overrides that are no JSON, gave Python's own message or passed (found in a
+    bug hunt)."""
+    good = {
+        "question": "q_a", "forecaster": "model", "as_of": "2024-11-15", "probability": "0.3",
+        "pack_hash": "h", "scenario": "baseline", "overrides": "{}", "seed": "1", "paths": "2",
+        "version": "v",
+    }  # fmt: skip
+    row = ",".join({**good, **fields}[c] for c in fc.COLUMNS)
+    problems: list[Problem] = []
+    fc.parse_forecasts(f"{','.join(fc.COLUMNS)}\n{row}\n".encode(), "forecasts.csv", problems)
+    assert [(p.record, p.field) for p in problems] == [("line 2", field)]
+    assert problems[0].message.startswith(message)
+    assert str(problems[0].value) == str(value)
+
+
 def test_a_forecast_log_saved_with_a_bom_and_an_empty_forecaster(pack_dir: Path) -> None:
     """A spreadsheet's "CSV UTF-8" (with a byte-order mark) failed the header check; `--by ""` was
     logged as the model (found in review)."""
@@ -424,3 +457,17 @@ def test_question_text_holds_no_control_character(pack: Pack) -> None:
             [{"id": "q1", "text": "Reached?\x1b[2J", "event": {"reached": "frontline_combat"},
               "opens": "2024-11-01", "closes": "2024-12-31"}],
         )  # fmt: skip
+
+
+def test_forecast_names_an_unknown_question_as_the_option_given(pack_dir: Path) -> None:
+    """`forecast --question q_nope` blamed the log (`seeds/forecasts.csv [q_nope] question: unknown
+    question id`), though the id came from the command line (found in a bug hunt)."""
+    done = CliRunner().invoke(
+        app,
+        ["forecast", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--as-of",
+         "2024-11-30", "--p", "0.5", "--question", "q_nope", "--by", "x"],
+    )  # fmt: skip
+    assert done.exit_code == 2
+    ids = ", ".join(q.id for q in load_questions(load_pack(pack_dir), QUESTIONS))
+    assert done.output.strip() == f"error: --question 'q_nope': no such question (questions: {ids})"
+    assert not (pack_dir / fc.LOG_FILE).exists()

@@ -170,7 +170,9 @@ def chart(
         DEFAULT_MONTHS
     ),
     seed: Annotated[int, typer.Option(help="Random seed.")] = DEFAULT_SEED,
-    scale: Annotated[float, typer.Option(help="PNG scale factor (2 = retina).")] = 2.0,
+    scale: Annotated[
+        float, typer.Option(help="PNG scale factor (2 = retina): above 0, at most 10.")
+    ] = 2.0,
 ) -> None:
     """Render one chart to PNG or SVG for slides (offline, via vl-convert)."""
     from toolkit.cli.chart import export_chart

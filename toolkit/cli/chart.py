@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
-from toolkit.errors import ToolkitError, shown
+from toolkit.errors import ToolkitError, format_number, shown
 from toolkit.files import check_output_file, write_atomic
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ CHARTS: Final[dict[str, str]] = {
     "watch": "what we have seen and what to watch (indicators ranked by what a report would change)",
 }
 FORMATS: Final = (".png", ".svg")
+MAX_SCALE: Final = 10.0  # a PNG 10 times the chart's size: beyond, an image of hundreds of MB
 
 
 def chart_help() -> str:
@@ -97,8 +98,9 @@ def _policy_table(pack: Pack, scenario: str) -> Any:
 def _tornado(pack: Pack, scenario: str, *, paths: int, months: int, seed: int) -> Any:
     from toolkit import charts
     from toolkit.engine.analysis import compute_tornado
+    from toolkit.engine.validate import RUN_LIMITS, check_whole
 
-    within = min(12, months)
+    within = min(12, check_whole("months", months, *RUN_LIMITS["months"]))
     table = compute_tornado(pack, None, within, scenario, paths=min(paths, 5_000), seed=seed)
     return charts.chart_tornado(table, pack=pack)
 
@@ -119,6 +121,7 @@ def export_chart(
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise ToolkitError(f"--out must end in .png or .svg, got {str(out)!r}")
+    check_scale(scale)
     if name not in CHARTS:
         raise ToolkitError(f"unknown chart {shown(name)} (choose from: {', '.join(CHARTS)})")
     check_output_file(out)
@@ -129,6 +132,16 @@ def export_chart(
     data = render(chart.to_dict(), suffix, scale=scale)
     write_atomic(out, data)
     return out
+
+
+def check_scale(scale: float) -> None:
+    """The PNG scale factor is a number above 0 and at most MAX_SCALE, or a one-line ToolkitError
+    (vl-convert panics on 0, a negative number or nan, and prints a Rust backtrace)."""
+    if not 0.0 < scale <= MAX_SCALE:  # nan too
+        raise ToolkitError(
+            f"--scale expects a number above 0 and at most {format_number(MAX_SCALE)}, "
+            f"not {shown(scale)}"
+        )
 
 
 def render(spec: dict[str, Any], suffix: str, *, scale: float = 2.0) -> bytes:

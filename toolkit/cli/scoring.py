@@ -22,7 +22,7 @@ from toolkit.cli.options import (
     handles_errors,
 )
 from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
-from toolkit.errors import ParameterError
+from toolkit.errors import ParameterError, shown
 
 QuestionsOption = Annotated[
     Path | None,
@@ -101,7 +101,9 @@ def forecast(
     qs = load_questions(loaded, questions)
     if p is not None and question is not None:
         asked = next((q for q in qs if q.id == question), None)
-        if asked is not None and not asked.is_open(day):
+        if asked is None:
+            raise ParameterError(_unknown_question(question, [q.id for q in qs]))
+        if not asked.is_open(day):
             raise ParameterError(
                 f"question {question!r} is not open on {day} (opens {asked.opens}, closes "
                 f"{asked.closes}{'' if asked.resolved is None else f', resolved {asked.resolved}'})"
@@ -202,3 +204,9 @@ def describe(result: dict[str, Any]) -> str:
                 f" uncertainty {s['uncertainty']:.3f}; {s['clipped']} clipped)"
             )
     return "\n".join(lines)
+
+
+def _unknown_question(question: str, known: list[str]) -> str:
+    """The error for a `--question` that names no question: the id given and the ones there are."""
+    listed = ", ".join(known[:8]) + (f", … ({len(known)} in all)" if len(known) > 8 else "")
+    return f"--question {shown(question)}: no such question (questions: {listed or 'none'})"

@@ -517,6 +517,14 @@ class FrameBuilder:
                 if ph and ph["low"] is not None:
                     low, high, band_source = ph["low"], ph["high"], "claim"
             self._check_parameter(file, p, low, high)
+            if p.distribution is not None and low is None and not self._unread(p, claim_bands):
+                self.ld.problem(
+                    file,
+                    p.id,
+                    "distribution",
+                    p.distribution,
+                    "a distribution needs a band: low and high, or a claim whose phrase has one",
+                )
             yield p.model_dump() | {
                 "low": low,
                 "high": high,
@@ -524,6 +532,15 @@ class FrameBuilder:
                 "distribution": p.distribution or ("uniform" if low is not None else None),
                 "sourced": p.claim is not None,
             }
+
+    def _unread(self, p: r.Parameter, claims: dict[str, r.Claim]) -> bool:
+        """Whether the claim `p` rests on, or its phrase, is not loaded (reported elsewhere): its band
+        is unknown, not absent."""
+        claim = claims.get(p.claim) if p.claim is not None else None
+        if p.claim is not None and claim is None:
+            return True
+        phrase = claim.phrase if claim is not None else None
+        return phrase is not None and phrase.lower() not in self.phrase_rows
 
     def _check_parameter(
         self, file: str, p: r.Parameter, low: float | None, high: float | None

@@ -185,33 +185,86 @@ def parse_forecasts(data: bytes, name: str, problems: list[Problem]) -> list[For
     for n, row in enumerate(reader, start=2):
         try:
             out.append(_forecast(row))
-        except (ValueError, TypeError) as exc:
-            problems.append(Problem(name, f"line {n}", None, row.get("question"), str(exc)))
+        except FieldError as exc:
+            problems.append(Problem(name, f"line {n}", exc.field, exc.value, exc.message))
     return out
 
 
-def _forecast(row: Mapping[str | None, Any]) -> Forecast:
-    def opt_int(v: str | None) -> int | None:
-        return int(v) if v else None
+class FieldError(ValueError):
+    """A field of a forecast log row that cannot be read: its name, its text and what is wrong (the
+    field None for a row of the wrong number of fields, its value the number given)."""
 
+    def __init__(self, field: str | None, value: object, message: str) -> None:
+        super().__init__(message)
+        self.field, self.value, self.message = field, value, message
+
+
+def _fields(row: Mapping[str | None, Any]) -> None:
     given = sum(1 for key, value in row.items() if key is not None and value is not None)
     if None in row or given != len(COLUMNS):  # csv gives a missing field None, extras under None
         extra = len(row.get(None) or ())
-        raise ValueError(
-            f"{given + extra} fields, expected {len(COLUMNS)} (a line cut short or run together?)"
+        raise FieldError(
+            None,
+            given + extra,
+            f"{given + extra} fields, expected {len(COLUMNS)} (a line cut short or run together?)",
         )
 
-    p = float(row["probability"] or "nan")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"probability {p} is not in [0, 1]")
-    if not row["question"] or not row["forecaster"]:
-        raise ValueError("a forecast needs a question and a forecaster")
+
+def _name(row: Mapping[str | None, Any], field: str) -> str:
+    text = str(row[field])
+    if not text:
+        raise FieldError(field, text, f"a forecast needs a {field}")
+    return text
+
+
+def _probability(text: str) -> float:
+    try:
+        p = float(text)
+    except ValueError:
+        raise FieldError("probability", text, "expects a number from 0 to 1") from None
+    if not 0.0 <= p <= 1.0:  # nan too
+        raise FieldError("probability", p, "must be in [0, 1]")
+    return p
+
+
+def _as_of(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise FieldError("as_of", text, "expects a date YYYY-MM-DD") from None
+
+
+def _overrides(text: str) -> str:
+    """A model forecast's overrides: a JSON object of parameter values; "" for an analyst's."""
+    if not text:
+        return ""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise FieldError("overrides", text, 'expects a JSON object such as {} or {"troops": 5000}')
+    return text
+
+
+def _whole(text: str, field: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise FieldError(field, text, "expects a whole number") from None
+
+
+def _forecast(row: Mapping[str | None, Any]) -> Forecast:
+    """One log row as a Forecast; FieldError names the first field that cannot be read."""
+    _fields(row)
     return Forecast(
-        question=str(row["question"]), forecaster=str(row["forecaster"]),
-        as_of=dt.date.fromisoformat(str(row["as_of"])), probability=p,
-        pack_hash=row["pack_hash"] or "", scenario=row["scenario"] or "",
-        overrides=row["overrides"] or "", seed=opt_int(row["seed"]), paths=opt_int(row["paths"]),
-        version=row["version"] or "",
+        question=_name(row, "question"), forecaster=_name(row, "forecaster"),
+        as_of=_as_of(row["as_of"]), probability=_probability(row["probability"]),
+        pack_hash=row["pack_hash"], scenario=row["scenario"],
+        overrides=_overrides(row["overrides"]), seed=_whole(row["seed"], "seed"),
+        paths=_whole(row["paths"], "paths"), version=row["version"],
     )  # fmt: skip
 
 

@@ -123,7 +123,7 @@ def propose(
     start = pack.meta.publication.date
     if reported < start:
         raise ToolkitError(f"--reported {reported} is before the pack's start date {start}")
-    with hold_folders(pack.path), stored_text(pack, article) as text:
+    with hold_folders(pack.path), stored_text(pack, article, "ARTICLE") as text:
         body = (pack.path / text).read_text(encoding="utf-8")
         proposals = _proposals(
             pack, body, text, source or f"article {Path(article).name}", reliability, credibility,

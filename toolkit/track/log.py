@@ -176,19 +176,20 @@ def stored_name(pack: Pack, source: str | Path) -> str:
 
 
 @contextmanager
-def stored_text(pack: Pack, source: str | Path) -> Iterator[str]:
+def stored_text(pack: Pack, source: str | Path, given_as: str = "--text") -> Iterator[str]:
     """The path, relative to the pack, of a source article: `source` itself if it is under the pack,
     else a copy in the pack's texts/ (written atomically). If the block raises, a copy this call made
-    is removed again, so a refused observation leaves no trace."""
+    is removed again, so a refused observation leaves no trace. An error names the file as the
+    command line took it, `given_as` (`--text`, or `ingest`'s ARTICLE)."""
     src = Path(source)
     try:
         data = src.read_bytes()
     except OSError as exc:
-        raise ToolkitError(f"--text {str(src)!r}: {exc.strerror or 'cannot read'}") from None
+        raise ToolkitError(f"{given_as} {str(src)!r}: {exc.strerror or 'cannot read'}") from None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ToolkitError(f"--text {str(src)!r} is not UTF-8 text") from None
+        raise ToolkitError(f"{given_as} {str(src)!r} is not UTF-8 text") from None
     root = pack.path.resolve()
     resolved = src.resolve()
     if resolved.is_relative_to(root):

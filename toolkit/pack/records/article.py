@@ -18,6 +18,7 @@ from toolkit.pack.records.base import (
     Plain,
     Record,
     Text,
+    Whole,
 )
 
 
@@ -81,7 +82,7 @@ class Entity(Record):
     id: Id
     kind: Literal["state", "person", "organisation", "place", "agreement", "force"]
     name: Label
-    title: str | None = None
+    title: Label | None = None
     affiliation: Id | None = None
     cameo_actor: Plain | None = None
     aliases: list[Alias] = Field(min_length=1)
@@ -156,7 +157,7 @@ class ClaimEvent(Record):
     transferred: Id | None = None
     tier_transferred: Id | None = None
     decided: Id | None = None
-    within: int = Field(ge=0)
+    within: Whole = Field(ge=0)
     assumption: Text
 
     @model_validator(mode="after")

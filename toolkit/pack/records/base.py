@@ -75,6 +75,7 @@ def _not_a_boolean(value: object) -> object:
 
 
 Finite = Annotated[float, BeforeValidator(_not_a_boolean), Field(allow_inf_nan=False)]
+Whole = Annotated[Int64, BeforeValidator(_not_a_boolean)]  # an integer written as a number
 
 
 def _not_a_number(value: object) -> object:

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from toolkit.pack.records.base import (
     CONDITION_KINDS,
     Finite,
     Id,
-    Int64,
     Label,
     Plain,
     Record,
     Sourced,
     Text,
+    Whole,
 )
 
 
@@ -46,7 +46,7 @@ class Technology(Record):
 class Phase(Sourced):
     id: Id
     label: Label
-    escalation: Int64
+    escalation: Whole
     compensation_intensity: Id
     description: Plain | None = None
     location: Id | None = None  # entity id of where the phase happens (a state or place)
@@ -56,7 +56,7 @@ class StartState(Sourced):
     """Share of paths in `phase` at time 0 (the article's date); the shares sum to 1."""
 
     phase: Id
-    probability: float = Field(ge=0, le=1)
+    probability: Finite = Field(ge=0, le=1)
 
 
 class Transition(Record):
@@ -207,8 +207,20 @@ class Parameter(Record):
         return self
 
 
+def _override_kind(value: Any) -> str:
+    return "band" if isinstance(value, dict) else "point"
+
+
+# A scenario's override of a parameter: a number (a point value) or {value, low, high} (a band);
+# tagged, so that a bad number is one problem (`overrides.ID.point`, `overrides.ID.band.value`)
+Override = Annotated[
+    Annotated[Finite, Tag("point")] | Annotated[dict[str, Finite], Tag("band")],
+    Discriminator(_override_kind),
+]
+
+
 class Scenario(Record):
     id: Id
     label: Label
     description: Text
-    overrides: dict[Id, float | dict[str, float]] = Field(default_factory=dict)
+    overrides: dict[Id, Override] = Field(default_factory=dict)

@@ -7,7 +7,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from toolkit.pack.records.base import OBSERVATION_TARGETS, Date, Id, Label, Plain, Record, Text
+from toolkit.pack.records.base import (
+    OBSERVATION_TARGETS,
+    Date,
+    Finite,
+    Id,
+    Label,
+    Plain,
+    Record,
+    Text,
+)
 
 
 class Grade(Record):
@@ -15,7 +24,7 @@ class Grade(Record):
 
     grade: Annotated[str, Field(pattern=r"^([A-F]|[1-6])$")]
     label: Label
-    trust: float = Field(ge=0, le=1)
+    trust: Finite = Field(ge=0, le=1)
     rationale: Text
 
     @field_validator("grade", mode="before")

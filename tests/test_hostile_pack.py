@@ -427,6 +427,14 @@ def test_an_alias_longer_than_the_limit_is_refused(pack_dir: Path) -> None:
             "probability",
         ),
         ("admiralty.yaml", "trust: 0.95\n", "trust: true\n", "#1", "trust"),
+        ("estimative.yaml", "    high: 0.05\n", "    high: true\n", "almost_no_chance", "high"),
+        (
+            "indicators.yaml",
+            "        adaptation_training: 0.6\n",
+            "        adaptation_training: true\n",
+            "i_training_in_far_east",
+            "diagnostic.seen_given_phase.adaptation_training",
+        ),
     ],
 )
 def test_a_number_written_as_true_is_refused(

@@ -122,8 +122,8 @@ class Event(Record):
 class Band(Record):
     id: Id
     label: Label
-    low: float = Field(ge=0, le=1)
-    high: float = Field(ge=0, le=1)
+    low: Finite = Field(ge=0, le=1)
+    high: Finite = Field(ge=0, le=1)
     terms: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -137,8 +137,8 @@ class Phrase(Record):
     phrase: Text
     on_yardstick: bool
     band: Id | None = None
-    low: float | None = Field(default=None, ge=0, le=1)
-    high: float | None = Field(default=None, ge=0, le=1)
+    low: Finite | None = Field(default=None, ge=0, le=1)
+    high: Finite | None = Field(default=None, ge=0, le=1)
     rationale: Text
 
     @model_validator(mode="after")

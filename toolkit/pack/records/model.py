@@ -69,8 +69,8 @@ class Diagnostic(Record):
     """How diagnostic an indicator is: the probability that it is reported seen, given the phase the
     troops are in when it would be seen. Phases not listed take `seen_otherwise`."""
 
-    seen_given_phase: dict[Id, Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
-    seen_otherwise: float | None = Field(default=None, ge=0, le=1)
+    seen_given_phase: dict[Id, Annotated[Finite, Field(ge=0, le=1)]] = Field(min_length=1)
+    seen_otherwise: Finite | None = Field(default=None, ge=0, le=1)
     assumption: Text  # the rationale: these numbers are the analyst's
 
 

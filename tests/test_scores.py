@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -194,6 +195,13 @@ def test_log_is_append_only_and_bad_input_changes_nothing(
     assert log.read_bytes().startswith(first)
 
 
+def logged_on(log: Path, when: str) -> None:
+    """Set every row's logged_at (the last field) to `when`: the log as if written then."""
+    lines = log.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0], *(line.rsplit(",", 1)[0] + "," + when for line in lines[1:])]
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
 def test_score_json_shape(pack_dir: Path) -> None:
     runner = CliRunner()
     base = ["--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "500"]
@@ -213,6 +221,9 @@ def test_score_json_shape(pack_dir: Path) -> None:
             "ana",
         ],
     )
+    # the illustrative story's forecasts, as if logged on their as-of date (logged today, after
+    # the questions were resolved, they are hindsight and not scored: see the test below)
+    logged_on(pack_dir / fc.LOG_FILE, "2024-11-20T12:00:00Z")
     out = runner.invoke(app, ["score", *base, "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
@@ -278,7 +289,7 @@ def test_an_analyst_forecast_needs_an_open_question_and_a_log_whole_rows(pack_di
     assert cut.exit_code == 2
     assert cut.output.count("\n") == 1
     assert f"{log} [line 2]" in cut.output
-    assert "4 fields, expected 10" in cut.output
+    assert "4 fields, expected 11" in cut.output
     missing = runner.invoke(app, ["score", *base, "--log", str(pack_dir / "typo.csv")])
     assert missing.exit_code == 2
     assert "typo.csv" in missing.output
@@ -311,7 +322,7 @@ def test_validate_reads_the_pack_forecast_log(pack_dir: Path) -> None:
     done = CliRunner().invoke(app, ["validate", "--pack", str(pack_dir)])
     assert done.exit_code == 1
     assert "forecasts.csv [line 2]" in done.output
-    assert "4 fields, expected 10" in done.output
+    assert "4 fields, expected 11" in done.output
 
 
 @pytest.mark.parametrize(
@@ -337,7 +348,7 @@ def test_a_forecast_log_problem_names_its_field_and_value(
     good = {
         "question": "q_a", "forecaster": "model", "as_of": "2024-11-15", "probability": "0.3",
         "pack_hash": "h", "scenario": "baseline", "overrides": "{}", "seed": "1", "paths": "2",
-        "version": "v",
+        "version": "v", "logged_at": "2024-11-15T10:00:00Z",
     }  # fmt: skip
     row = ",".join({**good, **fields}[c] for c in fc.COLUMNS)
     problems: list[Problem] = []
@@ -471,3 +482,65 @@ def test_forecast_names_an_unknown_question_as_the_option_given(pack_dir: Path) 
     ids = ", ".join(q.id for q in load_questions(load_pack(pack_dir), QUESTIONS))
     assert done.output.strip() == f"error: --question 'q_nope': no such question (questions: {ids})"
     assert not (pack_dir / fc.LOG_FILE).exists()
+
+
+def test_each_forecast_records_when_it_was_logged_and_hindsight_is_not_scored(
+    pack_dir: Path,
+) -> None:
+    """The log said what a forecast was "as of", not when it was written: a forecast made after
+    the outcome was known, dated back, was scored like any other. Each row now records when it was
+    appended (UTC, by the toolkit); one logged after its question was resolved is listed, not
+    scored."""
+    pack = load_pack(pack_dir)
+    qs = load_questions(pack, QUESTIONS)
+    q = next(q for q in qs if q.id == "q_frontline_by_dec")
+    assert q.resolved is not None
+    row = fc.Forecast(question=q.id, forecaster="ana", as_of=q.opens, probability=0.9)
+    before = dt.datetime.combine(q.resolved, dt.time(9), tzinfo=dt.UTC)
+    after = before + dt.timedelta(days=1)
+    fc.append_forecasts(pack, [row], qs, now=before)
+    fc.append_forecasts(pack, [dataclasses.replace(row, forecaster="bob")], qs, now=after)
+    text = (pack_dir / fc.LOG_FILE).read_text(encoding="utf-8")
+    assert text.splitlines()[0].endswith(",version,logged_at")
+    assert f",{before:%Y-%m-%d}T09:00:00Z" in text
+    logged = fc.read_forecasts(pack)
+    assert [f.logged_at for f in logged] == [before, after]
+    from toolkit.track.scores import hindsight, latest
+
+    assert hindsight(logged, qs) == [logged[1]]
+    assert set(latest(logged, qs)) == {"ana"}
+    done = CliRunner().invoke(
+        app, ["score", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "300"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "not scored: 1 forecast(s) logged after their question was resolved" in done.output
+    assert "bob on q_frontline_by_dec" in done.output
+
+
+def test_a_log_begun_without_logged_at_is_read_and_appended_as_it_is(pack_dir: Path) -> None:
+    pack = load_pack(pack_dir)
+    qs = load_questions(pack, QUESTIONS)
+    log = pack_dir / fc.LOG_FILE
+    legacy = ",".join(fc.LEGACY_COLUMNS)
+    old = f"{legacy}\nq_frontline_by_dec,ana,2024-11-15,0.4,,,,,,\n"
+    log.write_text(old, encoding="utf-8")
+    row = fc.Forecast(
+        question="q_frontline_by_dec",
+        forecaster="bob",
+        as_of=dt.date(2024, 11, 16),
+        probability=0.5,
+    )
+    fc.append_forecasts(pack, [row], qs)
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith(old)  # append-only: the header stays, and the new row fits it
+    assert text.splitlines()[-1] == "q_frontline_by_dec,bob,2024-11-16,0.5,,,,,,"
+    assert [f.logged_at for f in fc.read_forecasts(pack)] == [None, None]
+
+
+def test_the_scorecard_says_which_forecasts_were_hindsight() -> None:
+    from toolkit.report.scores_text import describe_scores
+
+    late = [{"forecaster": "bob", "question": "q1", "as_of": "2024-11-01", "logged_at": "x"}]
+    text = describe_scores({"forecasters": {}, "references": {}, "hindsight": late}, "The log")
+    assert "1 forecast(s) logged after their question was resolved" in text
+    assert "are not scored: bob on q1." in text

@@ -203,6 +203,14 @@ def describe(result: dict[str, Any]) -> str:
                 f" (reliability {s['reliability']:.3f}, resolution {s['resolution']:.3f},"
                 f" uncertainty {s['uncertainty']:.3f}; {s['clipped']} clipped)"
             )
+    late = result.get("hindsight") or []
+    if late:
+        lines.append(
+            f"not scored: {len(late)} forecast(s) logged after their question was resolved "
+            "(the outcome was known): "
+            + ", ".join(f"{h['forecaster']} on {h['question']}" for h in late[:5])
+            + (" …" if len(late) > 5 else "")
+        )
     return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from toolkit.report.markdown import table
+from toolkit.report.markdown import esc, table
 
 if TYPE_CHECKING:
     from toolkit.track.questions import Question
@@ -31,10 +31,11 @@ def describe_scores(result: dict[str, Any], what: str) -> str:
         for name, s in result.get(group, {}).items()
         if s.get("n")
     ]
+    late = hindsight_note(result)
     if not rows:
         return (
             f"**{what}: no scores.** No question of this set has resolved with a forecast to score "
-            "(a question is scored once its outcome is recorded in the questions file)."
+            "(a question is scored once its outcome is recorded in the questions file)." + late
         )
     header = [
         "Forecaster", "Kind", "Forecasts", "Brier", "Log score", "Reliability", "Resolution",
@@ -44,7 +45,22 @@ def describe_scores(result: dict[str, Any], what: str) -> str:
         f"**{what}.** Lower Brier and log scores are better; always saying 50 % scores Brier 0.250 "
         "and log 0.693. Brier ≈ reliability − resolution + uncertainty (Murphy, ten bins)."
     )
-    return note + "\n\n" + table(header, rows)
+    return note + late + "\n\n" + table(header, rows)
+
+
+def hindsight_note(result: dict[str, Any]) -> str:
+    """" N forecasts logged after ... were not scored: ..." for a log's hindsight rows, else ""."""
+    late = result.get("hindsight") or []
+    if not late:
+        return ""
+    named = ", ".join(
+        f"{esc(h['forecaster'])} on {esc(h['question'])}" for h in late[:5]
+    )
+    more = f" and {len(late) - 5} more" if len(late) > 5 else ""
+    return (
+        f" {len(late)} forecast(s) logged after their question was resolved (the outcome was known) "
+        f"are not scored: {named}{more}."
+    )
 
 
 def describe_questions(questions: Sequence[Question]) -> str:

@@ -13,7 +13,10 @@ enters it by `closes` (a second run from those paths' phases).
 
 The log has one row per forecast (`COLUMNS`). `append_forecasts` validates every row and the log it
 joins, then appends them after the existing bytes (`toolkit.files.append_durably`): a bad row, or a
-failure before the append, leaves the log byte-identical.
+failure before the append, leaves the log byte-identical. Each row records when it was appended
+(`logged_at`, UTC, set by `append_forecasts` itself): a forecast logged after its question was
+resolved had its outcome to hand and is not scored (`toolkit.track.scores.latest`). A log begun
+before that column existed (`LEGACY_COLUMNS`) is read as it is, and appended to without it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import io
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -41,10 +44,11 @@ if TYPE_CHECKING:
     from toolkit.track.tracker import Observations
 
 LOG_FILE: Final = "forecasts.csv"
-COLUMNS: Final = (
+LEGACY_COLUMNS: Final = (
     "question", "forecaster", "as_of", "probability", "pack_hash", "scenario", "overrides", "seed",
     "paths", "version",
 )  # fmt: skip
+COLUMNS: Final = (*LEGACY_COLUMNS, "logged_at")
 STEP: Final = 1 / 30  # the engine's reporting step for forecasts: about a day
 PATHS: Final = DEFAULT_PATHS  # one set of run defaults (toolkit.engine.defaults)
 SEED: Final = DEFAULT_SEED
@@ -65,14 +69,24 @@ class Forecast:
     seed: int | None = None
     paths: int | None = None
     version: str = ""
+    logged_at: dt.datetime | None = None  # UTC, when appended (None: a legacy log's row)
 
-    def row(self) -> list[str]:
-        return [
+    def row(self, columns: Sequence[str] = COLUMNS) -> list[str]:
+        """The row's fields for a log of `columns` (`COLUMNS`, or `LEGACY_COLUMNS`)."""
+        fields = [
             self.question, self.forecaster, self.as_of.isoformat(), f"{self.probability:.6g}",
             self.pack_hash, self.scenario, self.overrides,
             "" if self.seed is None else str(self.seed),
             "" if self.paths is None else str(self.paths), self.version,
         ]  # fmt: skip
+        if len(columns) > len(LEGACY_COLUMNS):
+            fields.append("" if self.logged_at is None else timestamp(self.logged_at))
+        return fields
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """A UTC moment as the log writes it: 2024-11-20T09:15:02Z."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def model_forecasts(
@@ -176,7 +190,8 @@ def parse_forecasts(data: bytes, name: str, problems: list[Problem]) -> list[For
         problems.append(Problem(name, None, None, None, "not UTF-8 text"))
         return []
     reader = csv.DictReader(io.StringIO(text))
-    if tuple(reader.fieldnames or ()) != COLUMNS:
+    columns = tuple(reader.fieldnames or ())
+    if columns not in (COLUMNS, LEGACY_COLUMNS):
         problems.append(
             Problem(name, "header", None, reader.fieldnames, f"expected {','.join(COLUMNS)}")
         )
@@ -184,7 +199,7 @@ def parse_forecasts(data: bytes, name: str, problems: list[Problem]) -> list[For
     out = []
     for n, row in enumerate(reader, start=2):
         try:
-            out.append(_forecast(row))
+            out.append(_forecast(row, columns))
         except FieldError as exc:
             problems.append(Problem(name, f"line {n}", exc.field, exc.value, exc.message))
     return out
@@ -199,14 +214,14 @@ class FieldError(ValueError):
         self.field, self.value, self.message = field, value, message
 
 
-def _fields(row: Mapping[str | None, Any]) -> None:
+def _fields(row: Mapping[str | None, Any], columns: Sequence[str]) -> None:
     given = sum(1 for key, value in row.items() if key is not None and value is not None)
-    if None in row or given != len(COLUMNS):  # csv gives a missing field None, extras under None
+    if None in row or given != len(columns):  # csv gives a missing field None, extras under None
         extra = len(row.get(None) or ())
         raise FieldError(
             None,
             given + extra,
-            f"{given + extra} fields, expected {len(COLUMNS)} (a line cut short or run together?)",
+            f"{given + extra} fields, expected {len(columns)} (a line cut short or run together?)",
         )
 
 
@@ -256,16 +271,35 @@ def _whole(text: str, field: str) -> int | None:
         raise FieldError(field, text, "expects a whole number") from None
 
 
-def _forecast(row: Mapping[str | None, Any]) -> Forecast:
+def _logged_at(text: str | None) -> dt.datetime | None:
+    if text is None:  # a legacy log
+        return None
+    try:
+        moment = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise FieldError(
+            "logged_at", text, "expects a UTC time like 2024-11-20T09:15:02Z (the toolkit writes it)"
+        ) from None
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def _forecast(row: Mapping[str | None, Any], columns: Sequence[str] = COLUMNS) -> Forecast:
     """One log row as a Forecast; FieldError names the first field that cannot be read."""
-    _fields(row)
+    _fields(row, columns)
     return Forecast(
         question=_name(row, "question"), forecaster=_name(row, "forecaster"),
         as_of=_as_of(row["as_of"]), probability=_probability(row["probability"]),
         pack_hash=row["pack_hash"], scenario=row["scenario"],
         overrides=_overrides(row["overrides"]), seed=_whole(row["seed"], "seed"),
         paths=_whole(row["paths"], "paths"), version=row["version"],
+        logged_at=_logged_at(row.get("logged_at")),
     )  # fmt: skip
+
+
+def _header(old: bytes) -> tuple[str, ...]:
+    """The columns of the log being appended to (`COLUMNS` for a new one)."""
+    first = old.decode("utf-8-sig").split("\n", 1)[0].strip() if old else ""
+    return LEGACY_COLUMNS if tuple(first.split(",")) == LEGACY_COLUMNS else COLUMNS
 
 
 def read_forecasts(pack: Pack, log: str | Path | None = None) -> list[Forecast]:
@@ -297,10 +331,13 @@ def append_forecasts(
     rows: Sequence[Forecast],
     questions: Sequence[Question],
     log: str | Path | None = None,
+    now: dt.datetime | None = None,
 ) -> Path:
     """Append `rows` to the forecast log after checking each (a known question, a probability in
-    [0, 1], a forecaster name) and the log they join; PackError and no change otherwise."""
+    [0, 1], a forecaster name) and the log they join; PackError and no change otherwise. Each row is
+    logged at `now` (default: the clock's time, UTC), whatever the row says."""
     path = log_path(pack, log)
+    moment = now if now is not None else dt.datetime.now(dt.UTC)
     known = {q.id for q in questions}
     if not rows:
         raise ParameterError("no forecast to log: no question is open on that date")
@@ -335,12 +372,13 @@ def append_forecasts(
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         head = b""
+        columns = _header(old)
         if not old:
             writer.writerow(COLUMNS)
         elif not old.endswith(b"\n"):
             head = b"\n"
         for f in rows:
-            writer.writerow(f.row())
+            writer.writerow(replace(f, logged_at=moment).row(columns))
         return head + buf.getvalue().encode("utf-8")
 
     append_durably(path, make)

@@ -13,7 +13,7 @@
   when the forecasts within each bin are equal, else off by the within-bin spread.
 
 `score_log` scores each forecaster's last forecast of each resolved question made while it was open
-(`Question.is_open`), beside two references on the same questions: always 0.5 (`even`), and the model
+(`Question.is_open`) and logged before it was resolved (`hindsight` lists the others), beside two references on the same questions: always 0.5 (`even`), and the model
 as of each question's `opens` date without observations (`model_at_opens`). `backtest` replays the
 observation log: on each date it forecasts every open question from only the observations reported
 by then (`model`) and without any (`model_without_observations`), and scores the resolved ones.
@@ -122,17 +122,32 @@ def latest(
     forecasts: Sequence[Forecast], questions: Sequence[Question]
 ) -> dict[str, dict[str, float]]:
     """forecaster -> question id -> its last forecast made while the question was open, for the
-    resolved questions (the log's order breaks ties on the same as-of date)."""
+    resolved questions (the log's order breaks ties on the same as-of date). A forecast logged after
+    its question was resolved is left out (`hindsight`), whatever its as-of date."""
     by_id = {q.id: q for q in questions if q.outcome is not None}
+    late = {id(f) for f in hindsight(forecasts, questions)}
     out: dict[str, dict[str, tuple[dt.date, float]]] = defaultdict(dict)
     for f in forecasts:
         q = by_id.get(f.question)
-        if q is None or not q.is_open(f.as_of):
+        if q is None or not q.is_open(f.as_of) or id(f) in late:
             continue
         seen = out[f.forecaster].get(q.id)
         if seen is None or f.as_of >= seen[0]:
             out[f.forecaster][q.id] = (f.as_of, f.probability)
     return {name: {k: v[1] for k, v in rows.items()} for name, rows in sorted(out.items())}
+
+
+def hindsight(forecasts: Sequence[Forecast], questions: Sequence[Question]) -> list[Forecast]:
+    """The forecasts logged (`logged_at`, UTC) after the day their question was resolved: made with
+    the outcome to hand, so never scored. A legacy log's rows (no `logged_at`) cannot be told."""
+    resolved = {q.id: q.resolved for q in questions if q.resolved is not None}
+    return [
+        f
+        for f in forecasts
+        if f.logged_at is not None
+        and f.question in resolved
+        and f.logged_at.date() > resolved[f.question]
+    ]
 
 
 def at_opens(pack: Pack, questions: Sequence[Question], **run: Any) -> dict[str, float]:
@@ -170,6 +185,11 @@ def score_log(
     out["references"][EVEN] = score([0.5] * len(scored), ys)
     out["references"][AT_OPENS] = score([ref[i] for i in scored], ys)
     out["outcomes"] = {i: outcome[i] for i in scored}
+    out["hindsight"] = [
+        {"question": f.question, "forecaster": f.forecaster, "as_of": f.as_of.isoformat(),
+         "logged_at": f.logged_at.isoformat() if f.logged_at else None}
+        for f in hindsight(forecasts, questions)
+    ]  # fmt: skip
     return out
 
 

@@ -49,13 +49,11 @@ def describe_scores(result: dict[str, Any], what: str) -> str:
 
 
 def hindsight_note(result: dict[str, Any]) -> str:
-    """" N forecasts logged after ... were not scored: ..." for a log's hindsight rows, else ""."""
+    """ " N forecasts logged after ... were not scored: ..." for a log's hindsight rows, else ""."""
     late = result.get("hindsight") or []
     if not late:
         return ""
-    named = ", ".join(
-        f"{esc(h['forecaster'])} on {esc(h['question'])}" for h in late[:5]
-    )
+    named = ", ".join(f"{esc(h['forecaster'])} on {esc(h['question'])}" for h in late[:5])
     more = f" and {len(late) - 5} more" if len(late) > 5 else ""
     return (
         f" {len(late)} forecast(s) logged after their question was resolved (the outcome was known) "

@@ -278,7 +278,9 @@ def _logged_at(text: str | None) -> dt.datetime | None:
         moment = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
         raise FieldError(
-            "logged_at", text, "expects a UTC time like 2024-11-20T09:15:02Z (the toolkit writes it)"
+            "logged_at",
+            text,
+            "expects a UTC time like 2024-11-20T09:15:02Z (the toolkit writes it)",
         ) from None
     return moment.replace(tzinfo=dt.UTC)
 

@@ -109,7 +109,7 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
             for t, param in enumerate(model.upfront_param):
                 if param >= 0 and rng.random() < v[int(param)]:
                     transferred[t] = 0.0
-        start_state = _start_states(model, phase, transferred, rng)
+        start_state = _start_states(model, phase, transferred, rng, v)
         visits: list[tuple[int, float, float]] = []  # (phase, start, end)
         time = 0.0
         while time <= months:
@@ -196,7 +196,7 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
 
 
 def _start_states(
-    model: Model, phase: int, transferred: dict[int, float], rng: random.Random
+    model: Model, phase: int, transferred: dict[int, float], rng: random.Random, v: list[float]
 ) -> dict[int, str | float | None]:
     """Per response tier at an as-of start: "decided", "never", the months since its trigger latched
     (a float), "free" (not latched: no never flip), or None (no as-of state: as from the pack's date)."""
@@ -207,19 +207,39 @@ def _start_states(
             row = phase * 2 ** len(ts.atoms) + sum(
                 1 << j for j, atom in enumerate(ts.atoms) if any(t in transferred for t in atom)
             )
-            x = rng.random()
-            shares = [float(ts.decided[row]), float(ts.never[row]), *map(float, ts.latched[row])]
-            state: str | float | None = "free"
-            acc = 0.0
-            for j, share in enumerate(shares):
-                acc += share
-                if x < acc:
-                    state = ("decided", "never")[j] if j < 2 else float(ts.elapsed[j - 2])
-                    break
-            out[r] = state
+            out[r] = _tier_state(model, r, row, rng, v)
         elif model.start_decided is not None and model.start_decided[r] > 0:
             out[r] = "decided" if rng.random() < float(model.start_decided[r]) else None
     return out
+
+
+def _tier_state(model: Model, r: int, row: int, rng: random.Random, v: list[float]) -> str | float:
+    """One path's state of tier r at an as-of start: "never" with the row's never share moved to
+    the run's own never value by Bayes' rule on the odds; else decided, latched `elapsed` months ago
+    or "free", in proportion to the row's other shares."""
+    ts = model.start_tiers[r] if model.start_tiers is not None else None
+    assert ts is not None
+    base = float(ts.never[row])
+    n = v[int(model.never_param[r])] if model.never_param[r] >= 0 else 0.0
+    n0 = ts.never_prior
+    if n0 is None:
+        never = base
+    elif 0.0 < n0 < 1.0:
+        odds = base * n / n0
+        rest = (1.0 - base) * (1.0 - n) / (1.0 - n0)
+        never = odds / (odds + rest) if odds + rest > 0 else n
+    else:
+        never = n
+    if rng.random() < never:
+        return "never"
+    if base >= 1.0:
+        return "free"
+    x, acc = rng.random() * (1.0 - base), 0.0
+    for j, share in enumerate([float(ts.decided[row]), *map(float, ts.latched[row])]):
+        acc += share
+        if x < acc:
+            return "decided" if j == 0 else float(ts.elapsed[j - 1])
+    return "free"
 
 
 def _holds(model: Model, r: int, phase: int, reached: set[int], transferred: set[int]) -> bool:

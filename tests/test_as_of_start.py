@@ -254,3 +254,61 @@ def test_bad_tier_states_are_one_line_errors(
         simulate(model, paths=100, months=2, start_tiers={"economic_measures": bad})
     with pytest.raises(ParameterError, match="tier 'personnel_troops' is never decided"):
         simulate(model, paths=100, months=2, start_tiers={"personnel_troops": good})
+
+
+def test_a_never_share_set_for_the_run_moves_the_trackers_tier_states(pack: Pack) -> None:
+    """The tracker's tier states hold its own never-decide share; a run with another (the live
+    explorer's slider, an override) ignored it: lethal weapons decided by month 24 stayed 0.333 for
+    a never share of 0 and of 0.9 (found in review). Now the states move by Bayes' rule on the odds,
+    so with no observation of the tier the as-of run agrees with the engine's own run from the pack's
+    date under the same share."""
+    from toolkit.engine.compile import compile_model as compile_
+    from toolkit.track.chain import DAYS_PER_MONTH
+    from toolkit.track.forecast import simulate_from
+
+    model = compile_(pack)
+    table = model.parameters
+    point: dict[str, object] = {
+        pid: int(table.value[i]) if table.is_int[i] else float(table.value[i])
+        for i, pid in enumerate(table.ids)
+    }
+    start = pack.meta.publication.date
+    tracked = track(pack, start + dt.timedelta(days=150), [], overrides=point)
+    paths, month = 20_000, 150 / DAYS_PER_MONTH
+    for share in (0.0, 0.9):
+        run = {**point, "lethal_never": share}
+        later = simulate_from(tracked, pack, paths=paths, months=6, seed=3, step=1 / 30, **run)
+        direct = simulate(
+            compile_(pack, "baseline", run), paths=paths, months=11, seed=4, step=1 / 30
+        )
+        want = direct.probability_by("lethal_weapons", 300 / DAYS_PER_MONTH, "decided")
+        got = later.probability_by("lethal_weapons", month, "decided")
+        se = math.sqrt(2 * want * (1 - want) / paths)
+        assert abs(got - want) <= 4 * se + 1e-9, (share, got, want)
+        assert later.never_decided()["lethal_weapons"]["share"] == pytest.approx(
+            direct.never_decided()["lethal_weapons"]["share"], abs=0.02
+        )
+
+
+def test_the_share_decided_at_the_start_weighs_transfers_by_phase(model: Model) -> None:
+    """The summary's share decided at month 0 weighed each row as if transfers were independent of
+    the phase, while the engine draws them given it: 0.25 against 0.495 (found in review)."""
+    import numpy as np
+
+    from toolkit.engine.model import TierStart
+
+    rows, sat = 2 * len(model.phases), model.technologies.index("satellite")
+    decided = np.zeros(rows)
+    decided[model.phases.index("frontline_combat") * 2 + 1] = 1.0  # frontline and satellite sent
+    state = TierStart(
+        decided=decided, never=np.zeros(rows), latched=np.zeros((rows, 0)), elapsed=np.zeros(0),
+        atoms=((sat,),),
+    )  # fmt: skip
+    res = simulate(
+        model, paths=PATHS, months=2, seed=1,
+        start={"adaptation_training": 0.5, "frontline_combat": 0.5},
+        start_transferred={"satellite": {"frontline_combat": 1.0}},
+        start_tiers={"economic_measures": state},
+    )  # fmt: skip
+    assert res.summary()["start_decided"] == {"economic_measures": pytest.approx(0.5)}
+    assert close(res.probability_by("economic_measures", 0, "decided"), 0.5)

@@ -125,7 +125,7 @@ def run_chunk(
     walk, tier_first, trigger = _walk(
         model, values, exponentials, extra, draws, months, step, keep > 0
     )
-    stages = start_stages(model, extra.never, extra.start, walk.transfer)
+    stages = start_stages(model, values, extra.never, extra.start, walk.transfer)
     decided = decision_times(model, values, trigger, exponentials[n_tech:], extra.never, stages)
     counts = _count(model, walk, tier_first, decided, months, step)
     samples = None
@@ -197,7 +197,7 @@ def run_chunk_variants(
             )
             if not changed:
                 shared = (walk, tier_first, trigger)
-        stages = start_stages(model, extra.never, extra.start, walk.transfer)
+        stages = start_stages(model, values, extra.never, extra.start, walk.transfer)
         decided = decision_times(model, values, trigger, exponentials[n_tech:], extra.never, stages)
         out.append(_count(model, walk, tier_first, decided, months, step))
     return out

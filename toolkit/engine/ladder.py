@@ -116,12 +116,17 @@ NOT_LATCHED = -1  # `start_stages`: the trigger has not latched by time 0
 
 
 def start_stages(
-    model: Model, never_u: Sequence[FloatArray], start_phase: IntArray, transfer: FloatArray
+    model: Model,
+    values: Values,
+    never_u: Sequence[FloatArray],
+    start_phase: IntArray,
+    transfer: FloatArray,
 ) -> dict[int, IntArray]:
     """Per tier with a `TierStart`: each path's state at time 0, drawn with the tier's never-decide
     uniform given its start phase and which of the tier's atoms have a technology transferred at time 0
     (`transfer`: (technologies, n) transfer times): 0 decided, 1 never, 2 + j latched `elapsed[j]`
-    months ago, NOT_LATCHED otherwise."""
+    months ago, NOT_LATCHED otherwise. "Never" takes the run's own never share (`values`; see
+    `TierStart.never_given`); the other states keep their shares among the remaining paths."""
     out: dict[int, IntArray] = {}
     if model.start_tiers is None:
         return out
@@ -132,13 +137,21 @@ def start_stages(
         for j, atom in enumerate(ts.atoms):
             hit = np.logical_or.reduce([transfer[t] == 0.0 for t in atom])
             row |= hit.astype(np.intp) << j
-        cum = ts.cumulative()
-        u = np.asarray(never_u[r])
-        col = np.full(u.size, NOT_LATCHED, dtype=np.intp)
+        share = values[model.never_param[r]] if model.never_param[r] >= 0 else 0.0
+        never = ts.never_given(row, share)
+        u = np.asarray(never_u[r], dtype=np.float64)
+        col = np.where(u < never, 1, NOT_LATCHED).astype(np.intp)
+        rest = np.column_stack([ts.decided, ts.latched])  # (rows, 1 + m): not "never"
+        left = 1.0 - np.asarray(ts.never, dtype=np.float64)
         for k in np.unique(row).tolist():
-            paths = np.flatnonzero(row == k)
-            got = np.searchsorted(cum[k], u[paths], side="right")
-            col[paths] = np.where(got < cum.shape[1], got, NOT_LATCHED)
+            paths = np.flatnonzero((row == k) & (col != 1))
+            if not paths.size or left[k] <= 0:
+                continue  # no share but "never" known: the rest have not latched
+            cum = np.cumsum(rest[k]) / left[k]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = (u[paths] - never[paths]) / (1.0 - never[paths])
+            got = np.searchsorted(cum, v, side="right")
+            col[paths] = np.where(got == 0, 0, np.where(got < cum.size, got + 1, NOT_LATCHED))
         out[r] = col
     return out
 

@@ -72,27 +72,51 @@ class TierStart:
     latched: FloatArray  # (rows, m): latched, not decided, `elapsed[j]` months ago
     elapsed: FloatArray  # (m,): months since the trigger latched (inf: the lag is over)
     atoms: tuple[tuple[int, ...], ...] = ()  # technology indices of each atom
+    # the never-decide share these shares were computed with (the tracker's point value); a run with
+    # another never share (an override, a slider, a band) moves them by Bayes' rule
+    # (`never_given`); None: take `never` as it is
+    never_prior: float | None = None
 
     def cumulative(self) -> FloatArray:
         """(rows, m + 2): cumulative shares of decided, never, latched by `elapsed` column."""
         parts = np.column_stack([self.decided, self.never, self.latched])
         return np.asarray(np.cumsum(parts, axis=1))
 
+    def never_given(self, rows: NDArray[np.intp], share: FloatArray | float) -> FloatArray:
+        """The never-decide share of each path's row (`rows`) under the run's own never share
+        (`share`, a number or one per path). The shares were computed with `never_prior` n0; a path
+        is "never" or not from time 0 on, and what was observed since does not depend on that
+        share, so the posterior odds move with the prior odds: N' / (1 - N') = N / (1 - N) x
+        [n / (1 - n)] / [n0 / (1 - n0)]. With n0 of 0 or 1 the shares hold no such ratio, and the
+        run's share is taken as it is (exact when the tier itself was never observed)."""
+        base = np.asarray(self.never, dtype=np.float64)[rows]
+        n0 = self.never_prior
+        if n0 is None:
+            return base
+        n = np.broadcast_to(np.asarray(share, dtype=np.float64), base.shape)
+        if not 0.0 < n0 < 1.0:
+            return np.array(n, dtype=np.float64)
+        num = base * (n / n0)
+        den = num + (1.0 - base) * ((1.0 - n) / (1.0 - n0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(np.where(den > 0, num / np.where(den > 0, den, 1.0), n))
+
     def row_weights(self, model: Model) -> FloatArray:
         """(rows,): the share of paths that start in each row under `model`'s start state and its
-        chances of a transfer at time 0 (drawn independently per technology, as the engine does)."""
-        at_start = model.transferred_at_start()
-        if at_start is not None:
-            paid = at_start
+        chances of a transfer at time 0 given the phase (drawn independently per technology, as
+        the engine does)."""
+        n_ph = len(model.phases)
+        if model.start_transferred is not None:
+            paid = np.asarray(model.start_transferred, dtype=np.float64)  # (technologies, phases)
         else:
-            paid = np.array(
-                [model.parameters.mean(int(i)) if i >= 0 else 0.0 for i in model.upfront_param]
-            )
-        weights = np.asarray(model.start, dtype=np.float64)
+            means = [model.parameters.mean(int(i)) if i >= 0 else 0.0 for i in model.upfront_param]
+            paid = np.repeat(np.array(means, dtype=np.float64)[:, None], n_ph, axis=1)
+        weights = np.asarray(model.start, dtype=np.float64)[:, None]  # (phases, bit patterns)
         for atom in reversed(self.atoms):  # row = phase * 2**len(atoms) + sum of bit j << j
-            hit = 1.0 - float(np.prod(1.0 - paid[list(atom)]))
-            weights = np.multiply.outer(weights, [1.0 - hit, hit]).reshape(-1)
-        return weights
+            hit = 1.0 - np.prod(1.0 - paid[list(atom)], axis=0)  # (phases,)
+            pair = np.stack([1.0 - hit, hit], axis=1)  # (phases, 2)
+            weights = (weights[:, :, None] * pair[:, None, :]).reshape(n_ph, -1)
+        return np.asarray(weights.reshape(-1))
 
     def check(self, tier: str, phases: int, technologies: int) -> TierStart:
         """A copy as frozen float arrays; ParameterError (naming the tier) unless the shapes fit
@@ -126,7 +150,13 @@ class TierStart:
             raise ParameterError(f"start tiers: {tier!r} shares of a row must sum to at most 1")
         if np.isnan(elapsed).any() or (elapsed < 0).any():
             raise ParameterError(f"start tiers: {tier!r} elapsed months must be >= 0")
-        return TierStart(frozen(decided), frozen(never), frozen(latched), frozen(elapsed), atoms)
+        prior = self.never_prior
+        if prior is not None and not (isinstance(prior, numbers.Real) and 0.0 <= prior <= 1.0):
+            raise ParameterError(f"start tiers: {tier!r} never_prior must be in [0, 1]")
+        return TierStart(
+            frozen(decided), frozen(never), frozen(latched), frozen(elapsed), atoms,
+            None if prior is None else float(prior),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -230,7 +230,14 @@ class SimulationResult:
             share = (
                 table.mean(int(i)) * (1.0 - already.get(tier, 0.0))
                 if state is None
-                else float(np.dot(state.row_weights(model), state.never))
+                else float(
+                    np.dot(
+                        state.row_weights(model),
+                        state.never_given(
+                            np.arange(state.never.size, dtype=np.intp), table.mean(int(i))
+                        ),
+                    )
+                )
             )
             out[tier] = {
                 "parameter": table.ids[i],

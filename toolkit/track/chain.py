@@ -396,6 +396,7 @@ class TierTarget:
             latched=cond[:, 1 : self.D + 1],  # lag days 1..L, then decidable
             elapsed=np.append(np.arange(self.L) / DAYS_PER_MONTH, math.inf),
             atoms=tuple(chain.flags[j].techs for j in atoms),
+            never_prior=self.never,
         )
 
 

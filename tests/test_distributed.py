@@ -502,6 +502,19 @@ def _child_pids() -> set[int]:
     return pids
 
 
+def test_only_local_and_local_n_start_a_cluster_anything_else_is_an_address() -> None:
+    """A host whose name starts with "local" is a scheduler's address, not a malformed local:N."""
+    from toolkit.distributed.cluster import parse_scheduler
+
+    for address in (
+        "localhost:8786", "localhost", "tcp://localhost:8786", "local-scheduler:8786",
+        "locally", "local:x", "local:1.5",
+    ):  # fmt: skip
+        assert parse_scheduler(address) == address
+    assert parse_scheduler(" localhost:8786 ") == "localhost:8786"
+    assert parse_scheduler("local:12") == 12
+
+
 def test_bad_scheduler_settings_are_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -515,7 +528,7 @@ def test_bad_scheduler_settings_are_one_line(
     assert parse_scheduler("local") == 0
     assert parse_scheduler("local:3") == 3
     assert parse_scheduler(" tcp://10.0.0.1:8786 ") == "tcp://10.0.0.1:8786"
-    for bad in ("local:0", "local:x", "locally", ""):
+    for bad in ("local:0", "local:00", ""):
         with pytest.raises(ParameterError):
             parse_scheduler(bad)
     sweep = ["sweep", str(CHARTS), "--grid", "n_points=5", "--out", str(tmp_path / "o")]

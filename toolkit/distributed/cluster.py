@@ -23,22 +23,21 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT = "20s"
 LOCAL_DASHBOARD = "127.0.0.1:8787"  # Dask's usual port; another one if it is taken
-_LOCAL = re.compile(r"local(?::(\d+))?")
+_LOCAL = re.compile(r"local(?::([0-9]+))?")
 
 
 def parse_scheduler(spec: str) -> int | str:
-    """`local` -> 0 (the default number of workers), `local:N` -> N, anything else -> the address."""
+    """`local` -> 0 (the default number of workers), `local:N` -> N (N a whole number, at least 1),
+    anything else -> the address (`localhost:8786` and `local-scheduler:8786` are addresses)."""
     text = spec.strip()
     if not text:
         raise ParameterError("--scheduler expects ADDRESS (tcp://host:8786) or local[:N]")
-    if text.startswith("local") and "://" not in text:
-        match = _LOCAL.fullmatch(text)
-        if match is None or (match.group(1) is not None and int(match.group(1)) < 1):
-            raise ParameterError(
-                f"--scheduler {shown(spec)}: expected local or local:N with N at least 1"
-            )
-        return int(match.group(1)) if match.group(1) else 0
-    return text
+    match = _LOCAL.fullmatch(text)
+    if match is None:
+        return text
+    if match.group(1) is not None and int(match.group(1)) < 1:
+        raise ParameterError(f"--scheduler {shown(spec)}: expected local:N with N at least 1")
+    return int(match.group(1)) if match.group(1) else 0
 
 
 def dashboard_line(client: Client) -> str:

@@ -515,6 +515,38 @@ def test_only_local_and_local_n_start_a_cluster_anything_else_is_an_address() ->
     assert parse_scheduler("local:12") == 12
 
 
+def test_a_tls_scheduler_without_dask_tls_settings_is_one_line(tmp_path: Path) -> None:
+    """No `distributed.comm.tls` configuration: one line saying so, before any connection."""
+    import dask
+
+    from toolkit.cli.app import app
+    from toolkit.distributed.cluster import connect
+
+    out = tmp_path / "paths.parquet"
+    tls = "distributed.comm.tls."
+    unset = {f"{tls}ca-file": None, f"{tls}client.cert": None, f"{tls}client.key": None}
+    with dask.config.set(unset):
+        with (
+            pytest.raises(ToolkitError, match="needs Dask's security configuration"),
+            connect("tls://127.0.0.1:1"),
+        ):
+            pass
+        args = [
+            "simulate",
+            "--paths",
+            "1000",
+            "--out",
+            str(out),
+            "--scheduler",
+            "tls://127.0.0.1:1",
+        ]
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: --scheduler 'tls://127.0.0.1:1': a tls:// scheduler")
+    assert not out.exists()
+
+
 def test_bad_scheduler_settings_are_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -95,6 +95,7 @@ def connect(
             cluster = local_cluster(target or default_workers(), dashboard=dashboard)
             client = Client(cluster)
         else:
+            _check_tls(spec, target)
             try:
                 client = Client(target, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
@@ -113,6 +114,27 @@ def connect(
             cluster.close()
             if in_toolkit_process():  # a user's session may track resources of its own
                 _stop_resource_tracker()
+
+
+def _check_tls(spec: str | Client, address: str) -> None:
+    """A `tls://` address needs Dask's TLS settings (`distributed.comm.tls`: a CA, a client
+    certificate and key); without them Dask fails with a TypeError, so say it first in one line."""
+    if not address.lower().startswith("tls://"):
+        return
+    from distributed.security import Security
+
+    try:
+        context = Security().get_connection_args("client").get("ssl_context")
+    except (OSError, ValueError) as exc:
+        raise ToolkitError(
+            f"--scheduler {shown(spec)}: Dask's TLS configuration does not load: "
+            + " ".join(str(exc).split())
+        ) from None
+    if context is None:
+        raise ToolkitError(
+            f"--scheduler {shown(spec)}: a tls:// scheduler needs Dask's security configuration "
+            "(distributed.comm.tls: ca-file, client.cert and client.key; see Dask's TLS documentation)"
+        )
 
 
 def _stop_resource_tracker() -> None:

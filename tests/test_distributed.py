@@ -489,6 +489,39 @@ def test_simulate_on_a_local_cluster_closes_it() -> None:
     assert not left, "the local cluster left processes behind"
 
 
+def test_a_local_cluster_takes_another_dashboard_port_without_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dashboard's usual port taken (as by a second `--scheduler local` run): no Dask warning,
+    and the dashboard line names the port the dashboard took."""
+    import socket
+    import urllib.request
+    import warnings
+
+    from toolkit.distributed import cluster as local
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setattr(local, "LOCAL_DASHBOARD", f"127.0.0.1:{port}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            made = local.local_cluster(0)
+        try:
+            client = distributed.Client(made)
+            line = local.dashboard_line(client)
+            taken_by_dashboard = made.scheduler.http_server.port
+            assert taken_by_dashboard != port
+            assert line == f"dask dashboard: http://127.0.0.1:{taken_by_dashboard}/status"
+            with urllib.request.urlopen(line.split(": ", 1)[1], timeout=30) as page:
+                assert page.status == 200
+            client.close()
+        finally:
+            made.close()
+    assert not [w for w in caught if "already in use" in str(w.message)]
+
+
 def _child_pids() -> set[int]:
     me = f"\nPPid:\t{os.getpid()}\n"
     pids = set()

@@ -59,7 +59,8 @@ def local_cluster(workers: int, *, dashboard: bool = True) -> Any:
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    malloc = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with dask.config.set(malloc), _taken_dashboard_port_is_fine():
         return LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -70,6 +71,17 @@ def local_cluster(workers: int, *, dashboard: bool = True) -> Any:
             scheduler_kwargs=None if dashboard else {"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
         )
+
+
+@contextlib.contextmanager
+def _taken_dashboard_port_is_fine() -> Iterator[None]:
+    """Without Dask's warning (4 lines on stderr) when `LOCAL_DASHBOARD`'s port is taken, as by
+    another `local` run: the dashboard takes a free port, and `dashboard_line` prints that one."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"Port \d+ is already in use", UserWarning)
+        yield
 
 
 @contextlib.contextmanager

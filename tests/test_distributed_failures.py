@@ -21,6 +21,8 @@ from toolkit.pack.load import Pack
 
 distributed = pytest.importorskip("distributed")
 
+CHARTS = Path(__file__).resolve().parent / "fixtures" / "charts_report.ipynb"
+
 pytestmark = [pytest.mark.xdist_group("distributed"), pytest.mark.slow]
 
 # A worker preload (`dask_setup` runs in the worker process once it has started) after which the
@@ -113,6 +115,26 @@ def test_a_scheduler_without_workers_is_one_line(
     error = _one_error_line(result.stderr)
     assert f"the Dask scheduler {address} has no worker (none joined within 0.5 s)" in error
     assert not out.exists()
+
+
+@pytest.mark.notebook
+def test_a_sweep_on_a_scheduler_without_workers_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As simulate: one line after a bounded wait (it waited for ever), and no file written."""
+    import toolkit.engine.cluster as engine_cluster
+    from toolkit.cli.app import app
+
+    monkeypatch.setattr(engine_cluster, "WORKER_WAIT", 0.5)
+    out = tmp_path / "out"
+    with small_cluster(0) as (cluster, _):
+        address = cluster.scheduler_address
+        args = ["sweep", str(CHARTS), "--grid", "n_points=5", "--out", str(out)]
+        result = CliRunner().invoke(app, [*args, "--scheduler", address])
+    assert result.exit_code == 2, result.output
+    error = _one_error_line(result.stderr)
+    assert f"the Dask scheduler {address} has no worker (none joined within 0.5 s)" in error
+    assert [p.name for p in out.iterdir()] == [".toolkit.lock"]  # the folder lock alone
 
 
 def _run_many_tasks(client: Any, pack: Pack, on_first: Any) -> None:

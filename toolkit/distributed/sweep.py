@@ -15,6 +15,8 @@ checked before anything starts, file names, the folder lock, `index.html`, `Swee
 - A worker that dies mid-report: Dask runs its tasks again on other workers (up to the scheduler's
   `distributed.scheduler.allowed-failures`, then the report is listed as failed with Dask's
   `KilledWorker` error).
+- A scheduler with no worker: after `toolkit.engine.cluster.WORKER_WAIT` seconds without one, a
+  one-line `ClusterError`, as `simulate` (nothing is written).
 - Ctrl-C cancels the tasks not yet done; the reports already written stay, and the index lists the
   others as not rendered. The plugin is unregistered at the end, which shuts the kernels down.
 """
@@ -195,8 +197,10 @@ class _ClusterRunner:
         from distributed import as_completed
 
         from toolkit.distributed.worker import KernelPool, RemoteJob, render_task
+        from toolkit.engine.cluster import require_workers
         from toolkit.report.progress import SweepProgress
 
+        require_workers(client)  # as simulate: one line after a bounded wait, not a silent hang
         name = f"toolkit-sweep-{uuid.uuid4().hex[:12]}"
         spec = make_spec(jobs[0][1], self.source, show_code, shared_assets)
         client.register_plugin(KernelPool(spec), name=name)

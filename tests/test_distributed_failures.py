@@ -137,6 +137,78 @@ def test_a_sweep_on_a_scheduler_without_workers_is_one_line(
     assert [p.name for p in out.iterdir()] == [".toolkit.lock"]  # the folder lock alone
 
 
+def _sweep_plugins(dask_scheduler: Any) -> list[str]:
+    """On the scheduler: the names of the sweeps' worker plugins it would give a joining worker."""
+    return [name for name in dask_scheduler.worker_plugins if name.startswith("toolkit-sweep-")]
+
+
+@pytest.mark.notebook
+def test_a_sweep_plugin_a_worker_refused_is_unregistered(tmp_path: Path) -> None:
+    """Registering the plugin fails on a worker without the toolkit: one line, and the scheduler
+    keeps no plugin for a worker joining later to start a dead sweep's kernels with."""
+    from toolkit.distributed.sweep import sweep as cluster_sweep
+    from toolkit.errors import ToolkitError
+
+    preload = tmp_path / "no_toolkit.py"
+    preload.write_text(NO_TOOLKIT, encoding="utf-8")
+    out = tmp_path / "out"
+    with small_cluster(preload=[str(preload)]) as (cluster, client):
+        address = cluster.scheduler_address
+        with pytest.raises(ToolkitError) as caught:
+            cluster_sweep({"n_points": [5]}, notebook=CHARTS, out_dir=out, client=client)
+        left = client.run_on_scheduler(_sweep_plugins)
+    assert left == []
+    message = str(caught.value)
+    assert message.startswith(f"the Dask scheduler {address}: a worker cannot load the toolkit")
+    assert "\n" not in message
+    assert [p.name for p in out.iterdir()] == [".toolkit.lock"]  # the folder lock alone
+
+
+@pytest.mark.notebook
+def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path: Path) -> None:
+    """SIGTERM to `toolkit sweep --scheduler` while a report renders: the sweep stops as on Ctrl-C
+    (exit 130, one line), and the plugin is unregistered, so no worker keeps its kernels."""
+    import subprocess
+    import sys
+    import time
+
+    import nbformat
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('delay: float = 0.0  # seconds\nmarker: str = ""  # a folder')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        cell,
+        nbformat.v4.new_code_cell(
+            "import pathlib, time\npathlib.Path(marker, str(delay)).touch()\ntime.sleep(delay)"
+        ),
+    ]
+    notebook = tmp_path / "sleepy.ipynb"
+    nbformat.write(nb, notebook)
+    with small_cluster() as (cluster, client):
+        command = [
+            sys.executable, "-m", "toolkit", "sweep", str(notebook), "--grid", "delay=300,301",
+            "-p", f"marker={marks}", "--out", str(tmp_path / "out"),
+            "--scheduler", cluster.scheduler_address,
+        ]  # fmt: skip
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as sweep:
+            deadline = time.monotonic() + 120
+            while not list(marks.iterdir()):  # a report is rendering: the plugin is registered
+                assert sweep.poll() is None, sweep.communicate()
+                assert time.monotonic() < deadline, "no report started"
+                time.sleep(0.05)
+            sweep.send_signal(signal.SIGTERM)
+            _, stderr = sweep.communicate(timeout=120)
+        assert client.run_on_scheduler(_sweep_plugins) == []
+    assert sweep.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "error: interrupted: 0 of 2 reports written" in stderr
+
+
 def _run_many_tasks(client: Any, pack: Pack, on_first: Any) -> None:
     """16 tasks of 4 blocks on the cluster; `on_first()` once the first has come back (15 are
     still to run then, on the one worker thread)."""

@@ -489,6 +489,39 @@ def test_simulate_on_a_local_cluster_closes_it() -> None:
     assert not left, "the local cluster left processes behind"
 
 
+def test_a_local_cluster_takes_another_dashboard_port_without_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dashboard's usual port taken (as by a second `--scheduler local` run): no Dask warning,
+    and the dashboard line names the port the dashboard took."""
+    import socket
+    import urllib.request
+    import warnings
+
+    from toolkit.distributed import cluster as local
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setattr(local, "LOCAL_DASHBOARD", f"127.0.0.1:{port}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            made = local.local_cluster(0)
+        try:
+            client = distributed.Client(made)
+            line = local.dashboard_line(client)
+            taken_by_dashboard = made.scheduler.http_server.port
+            assert taken_by_dashboard != port
+            assert line == f"dask dashboard: http://127.0.0.1:{taken_by_dashboard}/status"
+            with urllib.request.urlopen(line.split(": ", 1)[1], timeout=30) as page:
+                assert page.status == 200
+            client.close()
+        finally:
+            made.close()
+    assert not [w for w in caught if "already in use" in str(w.message)]
+
+
 def _child_pids() -> set[int]:
     me = f"\nPPid:\t{os.getpid()}\n"
     pids = set()
@@ -500,6 +533,51 @@ def _child_pids() -> set[int]:
             except OSError:
                 continue
     return pids
+
+
+def test_only_local_and_local_n_start_a_cluster_anything_else_is_an_address() -> None:
+    """A host whose name starts with "local" is a scheduler's address, not a malformed local:N."""
+    from toolkit.distributed.cluster import parse_scheduler
+
+    for address in (
+        "localhost:8786", "localhost", "tcp://localhost:8786", "local-scheduler:8786",
+        "locally", "local:x", "local:1.5",
+    ):  # fmt: skip
+        assert parse_scheduler(address) == address
+    assert parse_scheduler(" localhost:8786 ") == "localhost:8786"
+    assert parse_scheduler("local:12") == 12
+
+
+def test_a_tls_scheduler_without_dask_tls_settings_is_one_line(tmp_path: Path) -> None:
+    """No `distributed.comm.tls` configuration: one line saying so, before any connection."""
+    import dask
+
+    from toolkit.cli.app import app
+    from toolkit.distributed.cluster import connect
+
+    out = tmp_path / "paths.parquet"
+    tls = "distributed.comm.tls."
+    unset = {f"{tls}ca-file": None, f"{tls}client.cert": None, f"{tls}client.key": None}
+    with dask.config.set(unset):
+        with (
+            pytest.raises(ToolkitError, match="needs Dask's security configuration"),
+            connect("tls://127.0.0.1:1"),
+        ):
+            pass
+        args = [
+            "simulate",
+            "--paths",
+            "1000",
+            "--out",
+            str(out),
+            "--scheduler",
+            "tls://127.0.0.1:1",
+        ]
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: --scheduler 'tls://127.0.0.1:1': a tls:// scheduler")
+    assert not out.exists()
 
 
 def test_bad_scheduler_settings_are_one_line(
@@ -515,7 +593,7 @@ def test_bad_scheduler_settings_are_one_line(
     assert parse_scheduler("local") == 0
     assert parse_scheduler("local:3") == 3
     assert parse_scheduler(" tcp://10.0.0.1:8786 ") == "tcp://10.0.0.1:8786"
-    for bad in ("local:0", "local:x", "locally", ""):
+    for bad in ("local:0", "local:00", ""):
         with pytest.raises(ParameterError):
             parse_scheduler(bad)
     sweep = ["sweep", str(CHARTS), "--grid", "n_points=5", "--out", str(tmp_path / "o")]

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,18 +49,43 @@ def cached_json(kind: str, key: object, compute: Callable[[], Any]) -> Any:
     return value
 
 
+#: The wheel's copies of seeds/ and notebooks/ (`pyproject.toml`): data, which a distributed run
+#: sends and checks by content, and which a clone has outside the package.
+DATA_FOLDERS = frozenset({"_seeds", "_notebooks"})
+_NOT_SHIPPED = frozenset({".pyc", ".pyo"})
+
+
 @functools.cache
 def code_fingerprint() -> str:
-    """The toolkit's version and a digest of its Python sources (`toolkit/**/*.py`): two processes
-    with the same fingerprint run the same code."""
+    """The toolkit's version and a digest of every file of the package that shapes what it does
+    (`package_files`: its Python sources, `__init__.py` and `__main__.py` included, and the report
+    and explorer templates, stylesheets, scripts and configuration): two processes with the same
+    fingerprint run the same code and render the same reports."""
     import sys
 
     root = Path(__file__).resolve().parent  # the toolkit package, imported before this module
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).as_posix()
-        if "__pycache__" in rel or rel.startswith("_"):
-            continue
-        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    for rel in package_files(root):
+        digest.update(rel.encode() + b"\0" + (root / rel).read_bytes() + b"\0")
     version = getattr(sys.modules.get("toolkit"), "__version__", "unknown")
     return f"{version}+{digest.hexdigest()[:16]}"
+
+
+def package_files(root: Path) -> list[str]:
+    """The files under `root` (the package) as the wheel ships them, as sorted POSIX paths: not
+    bytecode caches, hidden files or folders, or the data folders (`DATA_FOLDERS`)."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        rel = Path(folder).relative_to(root).as_posix()
+        top = rel == "."
+        dirs[:] = [d for d in dirs if _shipped_folder(d, top)]
+        found += [name if top else f"{rel}/{name}" for name in files if _shipped_file(name)]
+    return sorted(found)
+
+
+def _shipped_folder(name: str, top: bool) -> bool:
+    return not (name.startswith(".") or name == "__pycache__" or (top and name in DATA_FOLDERS))
+
+
+def _shipped_file(name: str) -> bool:
+    return not name.startswith(".") and os.path.splitext(name)[1] not in _NOT_SHIPPED

@@ -23,22 +23,21 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT = "20s"
 LOCAL_DASHBOARD = "127.0.0.1:8787"  # Dask's usual port; another one if it is taken
-_LOCAL = re.compile(r"local(?::(\d+))?")
+_LOCAL = re.compile(r"local(?::([0-9]+))?")
 
 
 def parse_scheduler(spec: str) -> int | str:
-    """`local` -> 0 (the default number of workers), `local:N` -> N, anything else -> the address."""
+    """`local` -> 0 (the default number of workers), `local:N` -> N (N a whole number, at least 1),
+    anything else -> the address (`localhost:8786` and `local-scheduler:8786` are addresses)."""
     text = spec.strip()
     if not text:
         raise ParameterError("--scheduler expects ADDRESS (tcp://host:8786) or local[:N]")
-    if text.startswith("local") and "://" not in text:
-        match = _LOCAL.fullmatch(text)
-        if match is None or (match.group(1) is not None and int(match.group(1)) < 1):
-            raise ParameterError(
-                f"--scheduler {shown(spec)}: expected local or local:N with N at least 1"
-            )
-        return int(match.group(1)) if match.group(1) else 0
-    return text
+    match = _LOCAL.fullmatch(text)
+    if match is None:
+        return text
+    if match.group(1) is not None and int(match.group(1)) < 1:
+        raise ParameterError(f"--scheduler {shown(spec)}: expected local:N with N at least 1")
+    return int(match.group(1)) if match.group(1) else 0
 
 
 def dashboard_line(client: Client) -> str:
@@ -60,7 +59,8 @@ def local_cluster(workers: int, *, dashboard: bool = True) -> Any:
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    malloc = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with dask.config.set(malloc), _taken_dashboard_port_is_fine():
         return LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -71,6 +71,17 @@ def local_cluster(workers: int, *, dashboard: bool = True) -> Any:
             scheduler_kwargs=None if dashboard else {"dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
         )
+
+
+@contextlib.contextmanager
+def _taken_dashboard_port_is_fine() -> Iterator[None]:
+    """Without Dask's warning (4 lines on stderr) when `LOCAL_DASHBOARD`'s port is taken, as by
+    another `local` run: the dashboard takes a free port, and `dashboard_line` prints that one."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"Port \d+ is already in use", UserWarning)
+        yield
 
 
 @contextlib.contextmanager
@@ -96,6 +107,7 @@ def connect(
             cluster = local_cluster(target or default_workers(), dashboard=dashboard)
             client = Client(cluster)
         else:
+            _check_tls(spec, target)
             try:
                 client = Client(target, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
@@ -114,6 +126,27 @@ def connect(
             cluster.close()
             if in_toolkit_process():  # a user's session may track resources of its own
                 _stop_resource_tracker()
+
+
+def _check_tls(spec: str | Client, address: str) -> None:
+    """A `tls://` address needs Dask's TLS settings (`distributed.comm.tls`: a CA, a client
+    certificate and key); without them Dask fails with a TypeError, so say it first in one line."""
+    if not address.lower().startswith("tls://"):
+        return
+    from distributed.security import Security
+
+    try:
+        context = Security().get_connection_args("client").get("ssl_context")
+    except (OSError, ValueError) as exc:
+        raise ToolkitError(
+            f"--scheduler {shown(spec)}: Dask's TLS configuration does not load: "
+            + " ".join(str(exc).split())
+        ) from None
+    if context is None:
+        raise ToolkitError(
+            f"--scheduler {shown(spec)}: a tls:// scheduler needs Dask's security configuration "
+            "(distributed.comm.tls: ca-file, client.cert and client.key; see Dask's TLS documentation)"
+        )
 
 
 def _stop_resource_tracker() -> None:

@@ -15,8 +15,11 @@ checked before anything starts, file names, the folder lock, `index.html`, `Swee
 - A worker that dies mid-report: Dask runs its tasks again on other workers (up to the scheduler's
   `distributed.scheduler.allowed-failures`, then the report is listed as failed with Dask's
   `KilledWorker` error).
-- Ctrl-C cancels the tasks not yet done; the reports already written stay, and the index lists the
-  others as not rendered. The plugin is unregistered at the end, which shuts the kernels down.
+- A scheduler with no worker: after `toolkit.engine.cluster.WORKER_WAIT` seconds without one, a
+  one-line `ClusterError`, as `simulate` (nothing is written).
+- Ctrl-C (or SIGTERM, handled as Ctrl-C: `sigterm_as_ctrl_c`) cancels the tasks not yet done; the
+  reports already written stay, and the index lists the others as not rendered. The plugin is
+  unregistered at the end, even when registering it failed half-way, which shuts the kernels down.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +40,7 @@ from toolkit.report.sweep import NOT_RENDERED, SweepResult
 if TYPE_CHECKING:
     from distributed import Client, Future
 
-    from toolkit.distributed.worker import RenderedReport, SweepSpec
+    from toolkit.distributed.worker import KernelPool, RenderedReport, SweepSpec
     from toolkit.jupyter.kernels import Kernel
     from toolkit.report.notebook import NotebookSource
     from toolkit.report.plan import ReportPlan
@@ -178,7 +181,7 @@ class _ClusterRunner:
         """Connect (every report has been planned by now) and render the jobs."""
         from toolkit.distributed.cluster import connect
 
-        with connect(self.client, announce=self.announce) as client:
+        with sigterm_as_ctrl_c(), connect(self.client, announce=self.announce) as client:
             return self._run(
                 client, jobs, show_code=show_code, progress=progress, shared_assets=shared_assets
             )
@@ -195,16 +198,18 @@ class _ClusterRunner:
         from distributed import as_completed
 
         from toolkit.distributed.worker import KernelPool, RemoteJob, render_task
+        from toolkit.engine.cluster import require_workers
         from toolkit.report.progress import SweepProgress
 
+        require_workers(client)  # as simulate: one line after a bounded wait, not a silent hang
         name = f"toolkit-sweep-{uuid.uuid4().hex[:12]}"
         spec = make_spec(jobs[0][1], self.source, show_code, shared_assets)
-        client.register_plugin(KernelPool(spec), name=name)
         results: dict[int, SweepItem] = {}
         interrupted = False
         bar = SweepProgress(len(jobs), enabled=progress)
         futures: list[Future] = []
-        try:
+        try:  # registered inside: a registration that fails half-way is unregistered too
+            _register(client, KernelPool(spec), name)
             where: dict[Any, tuple[int, Path, dict[str, Any]]] = {}
             for index, plan, out, values in jobs:
                 job = RemoteJob(
@@ -264,6 +269,44 @@ class _ClusterRunner:
             with contextlib.suppress(OSError):  # keeping it is best effort, as locally
                 write_atomic(_failed_path(out), rendered.failed_notebook)
         return SweepItem(values, out, error)
+
+
+def _register(client: Client, plugin: KernelPool, name: str) -> None:
+    """Register the sweep's worker plugin on every worker; a worker that cannot take it (no toolkit
+    there) is a one-line `ClusterError` naming the scheduler."""
+    from toolkit.engine.cluster import cluster_error
+
+    try:
+        client.register_plugin(plugin, name=name)
+    except ToolkitError:  # a worker's own one-line check (another toolkit, another pack)
+        raise
+    except Exception as exc:
+        raise cluster_error(client, exc) from None
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """In the main thread, SIGTERM during the block is handled as Ctrl-C (a KeyboardInterrupt): the
+    tasks not done are cancelled, the plugin is unregistered and the index lists what was not
+    rendered. A second SIGTERM ends the process at once, as without the block."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler (a sweep run from a thread: as before)
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    restore = previous if previous is not None else signal.SIG_DFL
+
+    def interrupt(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, restore)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, restore)
 
 
 _LIBRARY_TAG = re.compile(rb'<script [^>]*data-toolkit="vega-bundle"[^>]*>')

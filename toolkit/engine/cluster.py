@@ -12,6 +12,10 @@ extra, and only a caller that holds a `distributed.Client` reaches the functions
   cluster as a `ModelPayload`; a worker checks, before it runs a path, the payload's SHA-256 digest,
   that the model was compiled from the pack content hash the client loaded, and that it runs the same
   toolkit code (`code_fingerprint`): a worker never computes with another pack or another engine.
+- **Failures are one line.** A scheduler with no worker (after `WORKER_WAIT` seconds), a worker
+  that cannot load the toolkit, a scheduler lost mid-run (its futures come back cancelled) and a
+  worker killed more often than the scheduler allows (`KilledWorker`) raise a `ClusterError` naming
+  the scheduler and the cause (`cluster_error`); nothing is returned half-done.
 """
 
 from __future__ import annotations
@@ -33,12 +37,68 @@ if TYPE_CHECKING:
     from distributed import Client
 
 COUNT_FIELDS = ("occupancy", "reached", "transfer", "tier_transfer", "decided", "level")
+WORKER_WAIT = 20.0  # seconds to wait for a scheduler's first worker before giving up
 TASKS_PER_THREAD = 4  # enough tasks to balance the load, few enough that their overhead is small
 MIN_TASKS = 8
 
 
 class ClusterMismatchError(ToolkitError):
     """A worker received other content than the client sent, or runs another toolkit."""
+
+
+class ClusterError(ToolkitError):
+    """The Dask cluster could not do the work: no worker, a worker without the toolkit, a lost
+    scheduler, a worker killed too often."""
+
+
+def scheduler_address(client: Client) -> str:
+    """The address of `client`'s scheduler, as messages name it."""
+    address = getattr(client.scheduler, "address", None)
+    return str(address) if address else "(unknown address)"
+
+
+def cluster_error(client: Client, exc: BaseException) -> ClusterError:
+    """`exc`, raised by Dask while working on `client`'s cluster, as one line naming the scheduler."""
+    return ClusterError(f"the Dask scheduler {scheduler_address(client)}: {_cause(exc)}")
+
+
+def _cause(exc: BaseException) -> str:
+    """What went wrong on the cluster, in a few words."""
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+
+    text = " ".join(str(exc).split())
+    if isinstance(exc, KilledWorker):
+        return (
+            "a worker died running a task more often than distributed.scheduler.allowed-failures "
+            "allows (KilledWorker)"
+        )
+    if isinstance(exc, CancelledError):
+        reason = getattr(exc, "reason", None) or "unknown"
+        return f"the work was cancelled ({reason}): the scheduler was lost, or restarted"
+    if isinstance(exc, ImportError) or "No module named" in text:
+        return (
+            f"a worker cannot load the toolkit ({text}): install the same toolkit, with the "
+            "`distributed` extra, on every worker"
+        )
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def require_workers(client: Client, wait: float | None = None) -> None:
+    """Return once `client`'s scheduler has a worker; a `ClusterError` if none joins within `wait`
+    seconds (default `WORKER_WAIT`)."""
+    seconds = WORKER_WAIT if wait is None else wait
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+    except TimeoutError:
+        address = scheduler_address(client)
+        raise ClusterError(
+            f"the Dask scheduler {address} has no worker (none joined within {seconds:g} s): "
+            f"start some with `dask worker {address}`"
+        ) from None
+    except OSError as exc:  # the scheduler went away
+        raise cluster_error(client, exc) from None
 
 
 def check_fingerprint(client_fingerprint: str, where: str = "this worker") -> None:
@@ -208,8 +268,11 @@ def run_on_cluster(
     tasks: int | None = None,
 ) -> tuple[Counts, list[PathSamples]]:
     """The counts (and kept paths) of `simulate(model, ...)`, computed on `client`'s workers."""
-    from distributed import as_completed
+    from concurrent.futures import CancelledError
 
+    from distributed import KilledWorker, as_completed
+
+    require_workers(client)
     plan = plan_tasks(
         paths,
         seed=seed,
@@ -219,14 +282,21 @@ def run_on_cluster(
         keep=keep,
         tasks=tasks if tasks is not None else default_tasks(client),
     )
-    [remote] = client.scatter([ModelPayload.of(model)], hash=False)
+    payload = ModelPayload.of(model)
+    try:
+        [remote] = client.scatter([payload], hash=False)
+    except Exception as exc:  # e.g. a worker that cannot unpickle it: no toolkit there
+        raise cluster_error(client, exc) from None
     futures = [client.submit(run_task, remote, task, pure=False) for task in plan]
     order = {future.key: i for i, future in enumerate(futures)}
     total: Counts | None = None
     kept: dict[int, list[PathSamples]] = {}
     done = 0
     try:
-        for future, (counts, samples) in as_completed(futures, with_results=True):
+        for future, outcome in as_completed(futures, with_results=True):
+            if isinstance(outcome, BaseException):  # a cancelled future comes back as its error
+                raise cluster_error(client, outcome)
+            counts, samples = outcome
             i = order[future.key]
             if total is None:  # our own copy: with a threaded cluster the result is the worker's
                 total = Counts(**{name: getattr(counts, name).copy() for name in COUNT_FIELDS})
@@ -237,6 +307,8 @@ def run_on_cluster(
             done += task_paths(plan[i])
             if progress is not None:
                 progress(done, paths)
+    except (KilledWorker, CancelledError, ImportError, OSError) as exc:  # OSError: a lost comm
+        raise cluster_error(client, exc) from None
     finally:
         client.cancel([*futures, remote])
     assert total is not None

@@ -1,0 +1,256 @@
+"""A cluster that fails the work: each failure is one line naming the scheduler (a `ToolkitError`,
+so the command prints `error: ...` and exits 2), and nothing is written half-done.
+
+Each test starts its own small `LocalCluster` (one worker process of one thread, or none), on
+127.0.0.1 without a dashboard, and closes it. Everything is written under pytest's tmp dirs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from toolkit.pack.load import Pack
+
+distributed = pytest.importorskip("distributed")
+
+CHARTS = Path(__file__).resolve().parent / "fixtures" / "charts_report.ipynb"
+
+pytestmark = [pytest.mark.xdist_group("distributed"), pytest.mark.slow]
+
+# A worker preload (`dask_setup` runs in the worker process once it has started) after which the
+# worker cannot import the toolkit: a worker where it was never installed.
+NO_TOOLKIT = """\
+import sys
+
+
+class _NoToolkit:
+    def find_spec(self, name, path=None, target=None):
+        if name == "toolkit" or name.startswith("toolkit."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def dask_setup(worker):
+    sys.meta_path.insert(0, _NoToolkit())
+    for name in [m for m in sys.modules if m == "toolkit" or m.startswith("toolkit.")]:
+        del sys.modules[name]
+"""
+
+
+@contextmanager
+def small_cluster(workers: int = 1, **kwargs: Any) -> Iterator[tuple[Any, Any]]:
+    """A LocalCluster of `workers` single-thread processes and its client, closed at the end."""
+    import dask
+
+    config = kwargs.pop("config", {})
+    with dask.config.set(config):
+        cluster = distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            silence_logs=logging.CRITICAL,
+            **kwargs,
+        )
+        client = distributed.Client(cluster)
+    try:
+        yield cluster, client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def _one_error_line(stderr: str) -> str:
+    """The `error:` line of a failed command whose stderr is the dashboard line and that line."""
+    lines = stderr.splitlines()
+    assert "Traceback" not in stderr, stderr
+    assert lines[0].startswith("dask dashboard:"), stderr
+    [error] = lines[1:]
+    assert error.startswith("error: "), stderr
+    return error
+
+
+def _simulate(address: str, out: Path) -> Any:
+    from toolkit.cli.app import app
+
+    args = ["simulate", "--paths", "20000", "--months", "12", "--out", str(out)]
+    return CliRunner().invoke(app, [*args, "--scheduler", address])
+
+
+def test_a_worker_without_the_toolkit_is_one_line(tmp_path: Path) -> None:
+    preload = tmp_path / "no_toolkit.py"
+    preload.write_text(NO_TOOLKIT, encoding="utf-8")
+    out = tmp_path / "paths.parquet"
+    with small_cluster(preload=[str(preload)]) as (cluster, _):
+        address = cluster.scheduler_address
+        result = _simulate(address, out)
+    assert result.exit_code == 2, result.output
+    error = _one_error_line(result.stderr)
+    assert f"the Dask scheduler {address}: a worker cannot load the toolkit" in error
+    assert "No module named 'toolkit" in error
+    assert not out.exists()
+
+
+def test_a_scheduler_without_workers_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import toolkit.engine.cluster as engine_cluster
+
+    monkeypatch.setattr(engine_cluster, "WORKER_WAIT", 0.5)
+    out = tmp_path / "paths.parquet"
+    with small_cluster(0) as (cluster, _):
+        address = cluster.scheduler_address
+        result = _simulate(address, out)
+    assert result.exit_code == 2, result.output
+    error = _one_error_line(result.stderr)
+    assert f"the Dask scheduler {address} has no worker (none joined within 0.5 s)" in error
+    assert not out.exists()
+
+
+@pytest.mark.notebook
+def test_a_sweep_on_a_scheduler_without_workers_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As simulate: one line after a bounded wait (it waited for ever), and no file written."""
+    import toolkit.engine.cluster as engine_cluster
+    from toolkit.cli.app import app
+
+    monkeypatch.setattr(engine_cluster, "WORKER_WAIT", 0.5)
+    out = tmp_path / "out"
+    with small_cluster(0) as (cluster, _):
+        address = cluster.scheduler_address
+        args = ["sweep", str(CHARTS), "--grid", "n_points=5", "--out", str(out)]
+        result = CliRunner().invoke(app, [*args, "--scheduler", address])
+    assert result.exit_code == 2, result.output
+    error = _one_error_line(result.stderr)
+    assert f"the Dask scheduler {address} has no worker (none joined within 0.5 s)" in error
+    assert [p.name for p in out.iterdir()] == [".toolkit.lock"]  # the folder lock alone
+
+
+def _sweep_plugins(dask_scheduler: Any) -> list[str]:
+    """On the scheduler: the names of the sweeps' worker plugins it would give a joining worker."""
+    return [name for name in dask_scheduler.worker_plugins if name.startswith("toolkit-sweep-")]
+
+
+@pytest.mark.notebook
+def test_a_sweep_plugin_a_worker_refused_is_unregistered(tmp_path: Path) -> None:
+    """Registering the plugin fails on a worker without the toolkit: one line, and the scheduler
+    keeps no plugin for a worker joining later to start a dead sweep's kernels with."""
+    from toolkit.distributed.sweep import sweep as cluster_sweep
+    from toolkit.errors import ToolkitError
+
+    preload = tmp_path / "no_toolkit.py"
+    preload.write_text(NO_TOOLKIT, encoding="utf-8")
+    out = tmp_path / "out"
+    with small_cluster(preload=[str(preload)]) as (cluster, client):
+        address = cluster.scheduler_address
+        with pytest.raises(ToolkitError) as caught:
+            cluster_sweep({"n_points": [5]}, notebook=CHARTS, out_dir=out, client=client)
+        left = client.run_on_scheduler(_sweep_plugins)
+    assert left == []
+    message = str(caught.value)
+    assert message.startswith(f"the Dask scheduler {address}: a worker cannot load the toolkit")
+    assert "\n" not in message
+    assert [p.name for p in out.iterdir()] == [".toolkit.lock"]  # the folder lock alone
+
+
+@pytest.mark.notebook
+def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path: Path) -> None:
+    """SIGTERM to `toolkit sweep --scheduler` while a report renders: the sweep stops as on Ctrl-C
+    (exit 130, one line), and the plugin is unregistered, so no worker keeps its kernels."""
+    import subprocess
+    import sys
+    import time
+
+    import nbformat
+
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('delay: float = 0.0  # seconds\nmarker: str = ""  # a folder')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        cell,
+        nbformat.v4.new_code_cell(
+            "import pathlib, time\npathlib.Path(marker, str(delay)).touch()\ntime.sleep(delay)"
+        ),
+    ]
+    notebook = tmp_path / "sleepy.ipynb"
+    nbformat.write(nb, notebook)
+    with small_cluster() as (cluster, client):
+        command = [
+            sys.executable, "-m", "toolkit", "sweep", str(notebook), "--grid", "delay=300,301",
+            "-p", f"marker={marks}", "--out", str(tmp_path / "out"),
+            "--scheduler", cluster.scheduler_address,
+        ]  # fmt: skip
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as sweep:
+            deadline = time.monotonic() + 120
+            while not list(marks.iterdir()):  # a report is rendering: the plugin is registered
+                assert sweep.poll() is None, sweep.communicate()
+                assert time.monotonic() < deadline, "no report started"
+                time.sleep(0.05)
+            sweep.send_signal(signal.SIGTERM)
+            _, stderr = sweep.communicate(timeout=120)
+        assert client.run_on_scheduler(_sweep_plugins) == []
+    assert sweep.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr
+    assert "error: interrupted: 0 of 2 reports written" in stderr
+
+
+def _run_many_tasks(client: Any, pack: Pack, on_first: Any) -> None:
+    """16 tasks of 4 blocks on the cluster; `on_first()` once the first has come back (15 are
+    still to run then, on the one worker thread)."""
+    from toolkit.engine.cluster import run_on_cluster
+    from toolkit.engine.compile import compile_model
+    from toolkit.engine.simulation import BLOCK
+
+    def progress(done: int, total: int) -> None:
+        if done:
+            on_first()
+
+    run_on_cluster(
+        client, compile_model(pack, "baseline"), paths=64 * BLOCK, seed=1, chunk_size=BLOCK,
+        periods=24, step=1.0, keep=0, tasks=16, progress=progress,
+    )  # fmt: skip
+
+
+def test_a_scheduler_lost_mid_run_is_one_line(pack: Pack) -> None:
+    """The futures come back cancelled: a ClusterError, not a result to unpack."""
+    from toolkit.engine.cluster import ClusterError
+
+    # the client gives up reconnecting to the closed scheduler after 2 s instead of 30
+    config = {"distributed.comm.timeouts.connect": "2s"}
+    with small_cluster(config=config) as (cluster, client):
+        address = cluster.scheduler_address
+        with pytest.raises(ClusterError) as caught:
+            _run_many_tasks(client, pack, lambda: cluster.sync(cluster.scheduler.close))
+    message = str(caught.value)
+    assert message.startswith(f"the Dask scheduler {address}: the work was cancelled")
+    assert "\n" not in message
+
+
+def test_a_worker_killed_too_often_is_one_line(pack: Pack) -> None:
+    """With allowed-failures 0, SIGKILL to the only worker while it runs a task: KilledWorker."""
+    from toolkit.engine.cluster import ClusterError
+
+    config = {"distributed.scheduler.allowed-failures": 0}
+    with small_cluster(config=config) as (cluster, client):
+        address = cluster.scheduler_address
+        [pid] = client.run(os.getpid).values()
+        with pytest.raises(ClusterError) as caught:
+            _run_many_tasks(client, pack, lambda: os.kill(pid, signal.SIGKILL))
+    message = str(caught.value)
+    assert message.startswith(f"the Dask scheduler {address}: a worker died running a task")
+    assert "(KilledWorker)" in message

@@ -225,15 +225,15 @@ def test_the_summary_names_the_band_of_a_band_override() -> None:
     )
 
 
-@pytest.mark.parametrize("scale", ["0", "-1", "nan", "11"])
+@pytest.mark.parametrize("scale", ["0", "-1", "nan", "11", "0.001"])
 def test_chart_refuses_a_scale_out_of_range_before_rendering(tmp_path: Path, scale: str) -> None:
-    """`--scale 0`, a negative number or nan made vl-convert panic and print a Rust backtrace
-    before the error (found in a bug hunt)."""
+    """`--scale 0`, a negative number, nan or 0.001 made vl-convert panic and print a Rust backtrace
+    before the error (found in a bug hunt and in review)."""
     out = tmp_path / "claims.png"
     res = runner.invoke(app, ["chart", "claims", "--out", str(out), "--scale", scale])
     assert res.exit_code == 2
     assert res.output.strip().splitlines() == [
-        f"error: --scale expects a number above 0 and at most 10, not {float(scale)!r}"
+        f"error: --scale expects a number from 0.1 to 10, not {float(scale)!r}"
     ]
     assert not out.exists()
 

@@ -592,3 +592,36 @@ def test_ingest_names_a_missing_or_binary_article_as_its_argument(
     code, _, err = invoke("ingest", binary, "--pack", pack_dir)
     assert code == 2
     assert err.strip() == f"error: ARTICLE {str(binary)!r} is not UTF-8 text"
+
+
+def test_ingest_relative_dates_follow_a_corrected_reported_date(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """A day read from "yesterday" stayed anchored to the draft's reported date when `--accept
+    --reported` corrected it (the append then failed, reported before observed); "The Sunday Times"
+    was read as a Sunday (found in review)."""
+    import datetime as dt
+
+    import polars as pl
+
+    from toolkit.track.ingest import _dates_in
+
+    article = tmp_path / "yesterday.txt"
+    article.write_text(
+        "ILLUSTRATIVE.\nOfficials said yesterday that troop trains left the Russian Far East.\n",
+        encoding="utf-8",
+    )
+    draft = _draft(pack_dir, article, "2024-11-20")
+    pid = next(iter(draft))
+    assert str(draft[pid]["observed"]) == "2024-11-19"
+    assert "'yesterday' read against the reported date" in str(draft[pid]["note"])
+    code, _, err = invoke(
+        "ingest", article, "--accept", pid, "--reported", "2024-11-14", "--pack", pack_dir
+    )
+    assert code == 0, err
+    logged = load_pack(pack_dir).observations.filter(pl.col("id") == pid)
+    assert logged["observed"].to_list() == [dt.date(2024, 11, 13)]
+    wednesday = dt.date(2024, 11, 20)
+    assert _dates_in("The Sunday Times reported troop movements.", wednesday) == []
+    assert _dates_in("Troops moved last Wednesday.", wednesday) == [dt.date(2024, 11, 13)]
+    assert _dates_in("Troops moved on Wednesday.", wednesday) == [wednesday]

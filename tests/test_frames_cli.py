@@ -79,3 +79,21 @@ def test_notebooks_are_committed_stripped() -> None:
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [], path.name
                 assert cell["execution_count"] is None, path.name
+
+
+def test_frames_show_prints_control_characters_of_the_article_escaped(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """The article is kept byte-exact, so its text is not checked for control characters: `frames
+    --show sentences` printed an escape sequence in it raw to the terminal (found in review)."""
+    article = pack_dir / "article.txt"
+    text = article.read_text(encoding="utf-8")
+    marker = "The official noted that"
+    assert marker in text
+    article.write_text(
+        text.replace(marker, "Extra sentence \x1b]0;OWNED\x07here. " + marker, 1), encoding="utf-8"
+    )
+    done = CliRunner().invoke(app, ["frames", "--pack", str(pack_dir), "--show", "sentences"])
+    assert done.exit_code == 0, done.output
+    assert "\x1b" not in done.stdout
+    assert "\x07" not in done.stdout

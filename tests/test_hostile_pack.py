@@ -615,3 +615,13 @@ def test_line_breaks_and_tabs_stay_allowed_in_free_text(pack_dir: Path) -> None:
     edit(pack_dir / "phases.yaml", "description: >-", 'description: "two\\n\\tlines"\n    x: >-')
     found = problems(pack_dir)  # only the stray key the edit leaves
     assert {p.field for p in found} == {"x"}
+
+
+def test_a_label_written_as_a_yaml_block_loses_its_final_line_break(pack_dir: Path) -> None:
+    """`label: >` (YAML keeps one final line break) was refused as a control character (found in
+    review); the break is not part of the label."""
+    edit(
+        pack_dir / "phases.yaml", "label: Rear support roles", "label: >\n      Rear support roles"
+    )
+    phases = load_pack(pack_dir).phases
+    assert "Rear support roles" in phases["label"].to_list()

@@ -496,13 +496,13 @@ def test_each_forecast_records_when_it_was_logged_and_hindsight_is_not_scored(
     q = next(q for q in qs if q.id == "q_frontline_by_dec")
     assert q.resolved is not None
     row = fc.Forecast(question=q.id, forecaster="ana", as_of=q.opens, probability=0.9)
-    before = dt.datetime.combine(q.resolved, dt.time(9), tzinfo=dt.UTC)
-    after = before + dt.timedelta(days=1)
+    before = dt.datetime.combine(q.resolved, dt.time(23, 59), tzinfo=dt.UTC) - dt.timedelta(days=1)
+    after = before + dt.timedelta(minutes=1)  # the resolution day: the question has closed
     fc.append_forecasts(pack, [row], qs, now=before)
     fc.append_forecasts(pack, [dataclasses.replace(row, forecaster="bob")], qs, now=after)
     text = (pack_dir / fc.LOG_FILE).read_text(encoding="utf-8")
     assert text.splitlines()[0].endswith(",version,logged_at")
-    assert f",{before:%Y-%m-%d}T09:00:00Z" in text
+    assert f",{before:%Y-%m-%d}T23:59:00Z" in text
     logged = fc.read_forecasts(pack)
     assert [f.logged_at for f in logged] == [before, after]
     from toolkit.track.scores import hindsight, latest
@@ -513,7 +513,10 @@ def test_each_forecast_records_when_it_was_logged_and_hindsight_is_not_scored(
         app, ["score", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "300"]
     )
     assert done.exit_code == 0, done.output
-    assert "not scored: 1 forecast(s) logged after their question was resolved" in done.output
+    assert (
+        "not scored: 1 forecast(s) logged on or after the day their question was resolved"
+        in done.output
+    )
     assert "bob on q_frontline_by_dec" in done.output
 
 
@@ -542,5 +545,37 @@ def test_the_scorecard_says_which_forecasts_were_hindsight() -> None:
 
     late = [{"forecaster": "bob", "question": "q1", "as_of": "2024-11-01", "logged_at": "x"}]
     text = describe_scores({"forecasters": {}, "references": {}, "hindsight": late}, "The log")
-    assert "1 forecast(s) logged after their question was resolved" in text
+    assert "1 forecast(s) logged on or after the day their question was resolved" in text
     assert "are not scored: bob on q1." in text
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ("q_frontline_by_dec,\x1b]0;PWNED\x07evil,2024-11-20,0.3", "forecaster"),
+        ("q_frontline_by_dec,=HYPERLINK(1),2024-11-20,0.3", "forecaster"),
+        ("=q1,ana,2024-11-20,0.3", "question"),
+    ],
+)
+def test_a_log_edited_by_hand_is_checked_as_forecast_writes_it(
+    pack_dir: Path, row: str, field: str
+) -> None:
+    """A hand-edited or merged log passed validate with a forecaster name holding an escape
+    sequence or a formula, and `score` printed it raw (found in review)."""
+    log = pack_dir / fc.LOG_FILE
+    log.write_text(
+        ",".join(fc.COLUMNS) + "\n" + row + ",,,,,,,2024-11-20T10:00:00Z\n", encoding="utf-8"
+    )
+    done = CliRunner().invoke(app, ["validate", "--pack", str(pack_dir)])
+    assert done.exit_code == 1
+    assert f"forecasts.csv [line 2] {field}:" in done.output
+    assert "\x1b" not in done.output
+
+
+def test_a_question_id_is_an_id(pack: Pack) -> None:
+    with pytest.raises(PackError, match=r"\] id: a question's id is lower-case letters"):
+        load_questions(
+            pack,
+            [{"id": "=q\x1b]0;x\x07", "text": "Reached?", "event": {"reached": "frontline_combat"},
+              "opens": "2024-11-01", "closes": "2024-12-31"}],
+        )  # fmt: skip

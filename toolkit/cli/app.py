@@ -171,7 +171,7 @@ def chart(
     ),
     seed: Annotated[int, typer.Option(help="Random seed.")] = DEFAULT_SEED,
     scale: Annotated[
-        float, typer.Option(help="PNG scale factor (2 = retina): above 0, at most 10.")
+        float, typer.Option(help="PNG scale factor (2 = retina): from 0.1 to 10.")
     ] = 2.0,
 ) -> None:
     """Render one chart to PNG or SVG for slides (offline, via vl-convert)."""

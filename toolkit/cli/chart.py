@@ -36,6 +36,7 @@ CHARTS: Final[dict[str, str]] = {
 }
 FORMATS: Final = (".png", ".svg")
 MAX_SCALE: Final = 10.0  # a PNG 10 times the chart's size: beyond, an image of hundreds of MB
+MIN_SCALE: Final = 0.1  # vl-convert panics below about 0.002 (an image of no pixels)
 
 
 def chart_help() -> str:
@@ -135,12 +136,12 @@ def export_chart(
 
 
 def check_scale(scale: float) -> None:
-    """The PNG scale factor is a number above 0 and at most MAX_SCALE, or a one-line ToolkitError
-    (vl-convert panics on 0, a negative number or nan, and prints a Rust backtrace)."""
-    if not 0.0 < scale <= MAX_SCALE:  # nan too
+    """The PNG scale factor is a number from MIN_SCALE to MAX_SCALE, or a one-line ToolkitError
+    (vl-convert panics on 0, a tiny or negative number or nan, and prints a Rust backtrace)."""
+    if not MIN_SCALE <= scale <= MAX_SCALE:  # nan too
         raise ToolkitError(
-            f"--scale expects a number above 0 and at most {format_number(MAX_SCALE)}, "
-            f"not {shown(scale)}"
+            f"--scale expects a number from {format_number(MIN_SCALE)} to "
+            f"{format_number(MAX_SCALE)}, not {shown(scale)}"
         )
 
 

@@ -206,8 +206,8 @@ def describe(result: dict[str, Any]) -> str:
     late = result.get("hindsight") or []
     if late:
         lines.append(
-            f"not scored: {len(late)} forecast(s) logged after their question was resolved "
-            "(the outcome was known): "
+            f"not scored: {len(late)} forecast(s) logged on or after the day their question was resolved "
+            "(the outcome may have been known): "
             + ", ".join(f"{h['forecaster']} on {h['question']}" for h in late[:5])
             + (" …" if len(late) > 5 else "")
         )

@@ -243,7 +243,7 @@ class _ClusterRunner:
         """Write a finished task's report (or its annotated notebook); the item for the index."""
         from toolkit.distributed.worker import OUT_MARK
         from toolkit.files import write_atomic
-        from toolkit.report.render import _failed_path, _one_line
+        from toolkit.report.render import _one_line, keep_failed_notebook
 
         try:
             rendered: RenderedReport = future.result()
@@ -265,9 +265,8 @@ class _ClusterRunner:
                 return SweepItem(values, out, f"{out.name}: {type(exc).__name__}: {exc}")
             return SweepItem(values, out)
         error = (rendered.error or f"{out.name}: failed").replace(OUT_MARK, str(out.parent))
-        if rendered.failed_notebook is not None:
-            with contextlib.suppress(OSError):  # keeping it is best effort, as locally
-                write_atomic(_failed_path(out), rendered.failed_notebook)
+        if rendered.failed_notebook is not None:  # best effort, as locally
+            keep_failed_notebook(out, rendered.failed_notebook)
         return SweepItem(values, out, error)
 
 

@@ -39,8 +39,17 @@ def print_frame(pack: Pack, name: str) -> None:
     """Print one frame in full."""
     if name not in pack.frames:
         raise ToolkitError(f"--show: no frame {shown(name)} (frames: {', '.join(pack.frames)})")
+    frame = pack.frames[name]
+    # text columns with a control character escaped: the article's own text is not checked for
+    # them (it is kept byte-exact), and an escape sequence would act on the terminal
+    text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
+    if text:
+        frame = frame.with_columns(
+            pl.col(c).str.replace_all(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]", "\ufffd")
+            for c in text
+        )
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
-        print(pack.frames[name])
+        print(frame)
 
 
 def print_schemas() -> None:

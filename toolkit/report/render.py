@@ -207,12 +207,19 @@ def _keep_failed(holder: list[NotebookNode], out: Path) -> Path | None:
         return None
     import nbformat
 
+    return keep_failed_notebook(out, nbformat.writes(holder[0]).encode("utf-8"))
+
+
+def keep_failed_notebook(out: Path, data: bytes) -> Path | None:
+    """Write a failed report's annotated notebook to `failed/` beside `out`; its path, or None when
+    it could not be kept (best effort). A `failed` that is a symbolic link (to elsewhere) is not ours
+    to write into (a bug hunt had a sweep write through one out of its folder)."""
     failed = _failed_path(out)
-    if failed.parent.is_symlink():  # a `failed` linking elsewhere is not ours to write into
+    if failed.parent.is_symlink():
         return None
     try:
-        write_atomic(failed, nbformat.writes(holder[0]).encode("utf-8"))
-    except Exception:  # keeping the partial notebook is best effort
+        write_atomic(failed, data)
+    except Exception:
         return None
     return failed
 

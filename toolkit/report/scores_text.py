@@ -56,7 +56,7 @@ def hindsight_note(result: dict[str, Any]) -> str:
     named = ", ".join(f"{esc(h['forecaster'])} on {esc(h['question'])}" for h in late[:5])
     more = f" and {len(late) - 5} more" if len(late) > 5 else ""
     return (
-        f" {len(late)} forecast(s) logged after their question was resolved (the outcome was known) "
+        f" {len(late)} forecast(s) logged on or after the day their question was resolved (the outcome may have been known) "
         f"are not scored: {named}{more}."
     )
 

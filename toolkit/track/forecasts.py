@@ -14,7 +14,7 @@ enters it by `closes` (a second run from those paths' phases).
 The log has one row per forecast (`COLUMNS`). `append_forecasts` validates every row and the log it
 joins, then appends them after the existing bytes (`toolkit.files.append_durably`): a bad row, or a
 failure before the append, leaves the log byte-identical. Each row records when it was appended
-(`logged_at`, UTC, set by `append_forecasts` itself): a forecast logged after its question was
+(`logged_at`, UTC, set by `append_forecasts` itself): a forecast logged on or after the day its question was
 resolved had its outcome to hand and is not scored (`toolkit.track.scores.latest`). A log begun
 before that column existed (`LEGACY_COLUMNS`) is read as it is, and appended to without it.
 """
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SEED
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.files import append_durably
-from toolkit.pack.records.base import control_character
+from toolkit.pack.records.base import control_character, is_id
 from toolkit.track.chain import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -53,6 +53,10 @@ STEP: Final = 1 / 30  # the engine's reporting step for forecasts: about a day
 PATHS: Final = DEFAULT_PATHS  # one set of run defaults (toolkit.engine.defaults)
 SEED: Final = DEFAULT_SEED
 MODEL: Final = "model"  # the forecaster name of the model's forecasts
+NAME_RULE: Final = (
+    "a plain name: no commas, quotes or control characters, and not starting with = + - @ "
+    "(a spreadsheet would read a formula)"
+)
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,11 @@ def _name(row: Mapping[str | None, Any], field: str) -> str:
     text = str(row[field])
     if not text:
         raise FieldError(field, text, f"a forecast needs a {field}")
+    # read as they are written (a log edited by hand, or merged from elsewhere, is checked too)
+    if field == "forecaster" and not plain_name(text):
+        raise FieldError(field, text, NAME_RULE)
+    if field == "question" and not is_id(text):
+        raise FieldError(field, text, "a question id: lower-case letters, digits and _")
     return text
 
 
@@ -365,8 +374,7 @@ def append_forecasts(
                         f.question,
                         "forecaster",
                         f.forecaster,
-                        "a plain name: no commas, quotes or control characters, and not starting "
-                        "with = + - @ (a spreadsheet would read a formula)",
+                        NAME_RULE,
                     )
                 )
         if problems:

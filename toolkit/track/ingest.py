@@ -78,8 +78,11 @@ _DATES: Final = (
 # Dates written relative to the report: a weekday is the last such day on or before the reported
 # date (news style: "said on Monday"), "yesterday" the day before it, "today" that day.
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# A weekday counts after "on", "last" or "since" ("The Sunday Times" is no date); "last Monday" on a
+# Monday is the week before.
 _RELATIVE: Final = re.compile(
-    r"\b(" + "|".join(_WEEKDAYS) + r")\b|\b([Yy]esterday|[Tt]oday|[Tt]his morning)\b"
+    r"\b(?:[Oo]n|[Ll]ast|[Ss]ince) (" + "|".join(_WEEKDAYS) + r")\b"
+    r"|\b([Yy]esterday|[Tt]oday|[Tt]his morning)\b"
 )
 
 
@@ -87,6 +90,8 @@ def _relative_day(match: re.Match[str], reported: dt.date) -> dt.date:
     weekday, word = match.groups()
     if weekday is not None:
         back = (reported.weekday() - _WEEKDAYS.index(weekday)) % 7
+        if back == 0 and match.group(0).lower().startswith("last"):
+            back = 7
         return reported - dt.timedelta(days=back)
     return reported - dt.timedelta(days=1 if word.lower() == "yesterday" else 0)
 
@@ -177,24 +182,28 @@ def accept(
     drafted = data.get("reported")
     drafted = drafted if isinstance(drafted, dt.date) else None
     with holding_log(pack, log):
-        append_observations(pack, [_regraded(proposals[i], given, drafted) for i in ids], log)
+        append_observations(
+            pack,
+            [_regraded(proposals[i], given, drafted, pack.meta.publication.date) for i in ids],
+            log,
+        )
     return list(ids)
 
 
 def _regraded(
-    proposal: dict[str, Any], given: Mapping[str, Any], drafted: dt.date | None
+    proposal: dict[str, Any], given: Mapping[str, Any], drafted: dt.date | None, start: dt.date
 ) -> dict[str, Any]:
-    """A proposal with the fields given on the command line. A new `reported` date also moves a
-    week-precision `observed` that the draft took from its own reported date (the week before)."""
+    """A proposal with the fields given on the command line. A new `reported` date also moves the
+    `observed` date the draft derived from its own reported date (the week before it, or a weekday,
+    "yesterday" or "today" in the sentence), unless the analyst changed it in the draft."""
     out = {**proposal, **given}
     reported = given.get("reported")
-    derived = (
-        drafted is not None
-        and proposal.get("precision") == "week"
-        and proposal.get("observed") == drafted - dt.timedelta(days=WEEK_BEFORE)
-    )
-    if isinstance(reported, dt.date) and derived:
-        out["observed"] = reported - dt.timedelta(days=WEEK_BEFORE)
+    quote = proposal.get("quote")
+    if not isinstance(reported, dt.date) or drafted is None or not isinstance(quote, str):
+        return out
+    derived = observed_from(quote, drafted, start)
+    if (proposal.get("observed"), proposal.get("precision")) == derived:
+        out["observed"], out["precision"] = observed_from(quote, reported, start)
     return out
 
 
@@ -246,6 +255,7 @@ def _proposals(
         )
         dates = _dates_in(sentence.text, reported)
         in_window = list(dict.fromkeys(d for d in dates if start <= d <= reported))
+        observed, precision = observed_from(sentence.text, reported, start)
         note = [f"proposed by toolkit ingest from {text}: cue {hit!r} in sentence {sentence.id}"]
         if who:
             note.append("mentions " + ", ".join(who))
@@ -267,6 +277,12 @@ def _proposals(
             )
         elif not dates:
             note.append("no date in the sentence: observed is the week up to the reported date")
+        relative = [m.group(0) for m in _RELATIVE.finditer(sentence.text)]
+        if relative and in_window:
+            note.append(
+                ", ".join(f"{w!r}" for w in relative) + " read against the reported date (a "
+                "weekday as the last one on or before it); check it"
+            )
         oid = new_id(pack, f"o_{Path(text).stem}_{target}")
         while oid in used:
             oid = new_id(pack, f"{oid}_x")
@@ -274,10 +290,8 @@ def _proposals(
         out.append(
             {
                 "id": oid,
-                "observed": (
-                    min(in_window) if in_window else reported - dt.timedelta(days=WEEK_BEFORE)
-                ),
-                "precision": "day" if in_window else "week",
+                "observed": observed,
+                "precision": precision,
                 "reported": reported,
                 kind: target,
                 "present": True,
@@ -289,9 +303,17 @@ def _proposals(
                 "note": "; ".join(note),
             }
         )
-    for p in out:
-        p["observed"] = max(p["observed"], start)
     return out
+
+
+def observed_from(sentence: str, reported: dt.date, start: dt.date) -> tuple[dt.date, str]:
+    """A proposal's `observed` date and precision: the earliest date the sentence writes between the
+    pack's date and `reported` (day precision), else the week up to `reported`; never before the
+    pack's date."""
+    in_window = [d for d in _dates_in(sentence, reported) if start <= d <= reported]
+    if in_window:
+        return min(in_window), "day"
+    return max(reported - dt.timedelta(days=WEEK_BEFORE), start), "week"
 
 
 GENERIC_ENDINGS: Final = ("capabilities", "capability", "systems", "system")

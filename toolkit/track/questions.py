@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import yaml
 
 from toolkit.errors import PackError, Problem
-from toolkit.pack.records.base import control_character
+from toolkit.pack.records.base import control_character, is_id
 
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
@@ -195,8 +195,11 @@ def _question(
 
     for key in sorted(set(item) - set(FIELDS)):
         problem(key, item[key], f"unknown field (expected {', '.join(FIELDS)})")
-    if not isinstance(qid, str) or not qid:
-        problem("id", qid, "a question needs an id (text)")
+    if not is_id(qid):
+        problem(
+            "id", qid, "a question's id is lower-case letters, digits and _, a letter first "
+            "(at most 120 characters)",
+        )  # fmt: skip
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
         problem("text", text, "a question needs its text in words")

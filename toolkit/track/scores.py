@@ -138,15 +138,16 @@ def latest(
 
 
 def hindsight(forecasts: Sequence[Forecast], questions: Sequence[Question]) -> list[Forecast]:
-    """The forecasts logged (`logged_at`, UTC) after the day their question was resolved: made with
-    the outcome to hand, so never scored. A legacy log's rows (no `logged_at`) cannot be told."""
+    """The forecasts logged (`logged_at`, UTC) on or after the day their question was resolved (as
+    `Question.is_open`, which closes a question on that day): possibly made with the outcome to
+    hand, so never scored. A legacy log's rows (no `logged_at`) cannot be told."""
     resolved = {q.id: q.resolved for q in questions if q.resolved is not None}
     return [
         f
         for f in forecasts
         if f.logged_at is not None
         and f.question in resolved
-        and f.logged_at.date() > resolved[f.question]
+        and f.logged_at.date() >= resolved[f.question]
     ]
 
 

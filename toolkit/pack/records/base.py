@@ -37,6 +37,13 @@ def control_character(text: str, *, lines: bool = True) -> str | None:
     return None if bad is None else f"U+{ord(bad):04X}"
 
 
+def is_id(text: object) -> bool:
+    """Whether `text` is an id as the pack writes them (`Id`): for ids read outside its records."""
+    import re
+
+    return isinstance(text, str) and len(text) <= ID_MAX and re.match(ID_PATTERN, text) is not None
+
+
 def _plain(text: str) -> str:
     """Text: no control character but line breaks and tabs."""
     bad = _control(text, lines=True) if not text.isprintable() else None
@@ -56,14 +63,27 @@ def _one_line(text: str) -> str:
     return text
 
 
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=120)]
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"  # lower-case letters, digits and _, a letter first
+ID_MAX = 120
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=ID_MAX)]
 Kebab = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
 Plain = Annotated[str, AfterValidator(_plain)]  # free text, possibly empty
 Text = Annotated[str, Field(min_length=1), AfterValidator(_plain)]
+
+
+def _unfold(value: object) -> object:
+    """A label written as a YAML block (`>` or `|`, not `>-`) ends in a line break: not part of it."""
+    return value.rstrip("\r\n") if isinstance(value, str) else value
+
+
 # a name, label or title
-Label = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]
+Label = Annotated[
+    str, Field(min_length=1, max_length=300), BeforeValidator(_unfold), AfterValidator(_one_line)
+]
 # matched through a trie (pack.text)
-Alias = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_one_line)]
+Alias = Annotated[
+    str, Field(min_length=1, max_length=100), BeforeValidator(_unfold), AfterValidator(_one_line)
+]
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]  # what a frame's int column holds
 
 

@@ -65,3 +65,15 @@ def rule_out_every_tier(pack_dir: Path) -> None:
     responses.write_text(
         yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
+
+
+def point_values(pack: Pack) -> dict[str, object]:
+    """Every parameter of the pack's baseline at its point value, as overrides: no band is sampled,
+    so the engine runs on the tracker's own rates (for checks that the two agree)."""
+    from toolkit.engine.compile import compile_model
+
+    table = compile_model(pack).parameters
+    return {
+        pid: int(table.value[i]) if table.is_int[i] else float(table.value[i])
+        for i, pid in enumerate(table.ids)
+    }

@@ -19,7 +19,7 @@ from toolkit.pack.load import Pack
 from toolkit.track.forecast import simulate as simulate_as_of
 from toolkit.track.tracker import track
 
-from .conftest import ROOT
+from .conftest import ROOT, point_values
 
 STORY = ROOT / "tests" / "fixtures" / "tracker" / "story.yaml"
 PATHS = 20_000
@@ -194,11 +194,7 @@ def test_a_decided_forecast_counts_the_lags_already_running(pack: Pack) -> None:
     from toolkit.track.forecast import simulate_from
 
     model = compile_(pack)
-    table = model.parameters
-    point: dict[str, object] = {
-        pid: int(table.value[i]) if table.is_int[i] else float(table.value[i])
-        for i, pid in enumerate(table.ids)
-    }
+    point = point_values(pack)
     start = pack.meta.publication.date
     tracked = track(pack, start + dt.timedelta(days=150), [], overrides=point)
     paths, month = 20_000, 150 / DAYS_PER_MONTH
@@ -266,12 +262,7 @@ def test_a_never_share_set_for_the_run_moves_the_trackers_tier_states(pack: Pack
     from toolkit.track.chain import DAYS_PER_MONTH
     from toolkit.track.forecast import simulate_from
 
-    model = compile_(pack)
-    table = model.parameters
-    point: dict[str, object] = {
-        pid: int(table.value[i]) if table.is_int[i] else float(table.value[i])
-        for i, pid in enumerate(table.ids)
-    }
+    point = point_values(pack)
     start = pack.meta.publication.date
     tracked = track(pack, start + dt.timedelta(days=150), [], overrides=point)
     paths, month = 20_000, 150 / DAYS_PER_MONTH

@@ -18,7 +18,7 @@ from toolkit.track import forecasts as fc
 from toolkit.track.questions import load_questions
 from toolkit.track.scores import backtest, brier, log_score, murphy, parse_every, score
 
-from .conftest import ROOT
+from .conftest import ROOT, point_values
 
 FIX = ROOT / "tests" / "fixtures" / "tracker"
 QUESTIONS = FIX / "questions.yaml"  # illustrative
@@ -385,12 +385,7 @@ def test_a_reached_forecast_counts_the_paths_that_went_through_the_phase(pack: P
     from toolkit.engine.simulation import simulate
     from toolkit.track.chain import DAYS_PER_MONTH
 
-    model = compile_model(pack)
-    table = model.parameters
-    point: dict[str, object] = {
-        pid: int(table.value[i]) if table.is_int[i] else float(table.value[i])
-        for i, pid in enumerate(table.ids)
-    }
+    point = point_values(pack)
     start = pack.meta.publication.date
     closes = start + dt.timedelta(days=300)
     phases = ("westward_movement", "frontline_combat", "combat_in_ukraine")

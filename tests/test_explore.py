@@ -936,8 +936,8 @@ def _one_value_range(pack_dir: Path) -> None:
     j = text.index("    min: 0\n", i)
     text = text[:j] + "    min: 0.25\n" + text[j + len("    min: 0\n") :]
     text = text.replace(
-        "    max: 5\n    value: 0.25\n    low: 0.0\n    high: 0.5\n",
-        "    max: 0.25\n    value: 0.25\n",
+        "    max: 5\n    value: 0.25\n    low: 0.0\n    high: 0.5\n    distribution: uniform\n",
+        "    max: 0.25\n    value: 0.25\n",  # a point: no band, so no distribution
         1,
     )
     path.write_text(text, encoding="utf-8")

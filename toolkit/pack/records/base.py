@@ -5,6 +5,7 @@ rationale)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from typing import Annotated
 
@@ -16,7 +17,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 # Text holds no control characters: an escape sequence (ESC) in a label or a source is printed raw
 # by the command line (a bug hunt changed the terminal's title and clipboard through `toolkit
 # frames --show`); a label is one line, and a line or paragraph separator (U+2028, U+2029) in one
-# broke the charts whose Vega expressions or sort orders hold it (a JavaScript string cannot).
+# broke the charts whose Vega expressions or sort orders hold it (a JavaScript string cannot). A line
+# break in a label is read as a space (`_unfold`).
 _LINE_BREAKS = frozenset("\n\r\t")
 
 
@@ -71,9 +73,15 @@ Plain = Annotated[str, AfterValidator(_plain)]  # free text, possibly empty
 Text = Annotated[str, Field(min_length=1), AfterValidator(_plain)]
 
 
+_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
+
+
 def _unfold(value: object) -> object:
-    """A label written as a YAML block (`>` or `|`, not `>-`) ends in a line break: not part of it."""
-    return value.rstrip("\r\n") if isinstance(value, str) else value
+    """A label is one line: a line break in it (a YAML block, `>` or `|`, ends in one; a quoted
+    "\\n") is a space, as a folded YAML line is; a final one is dropped."""
+    if not isinstance(value, str) or ("\n" not in value and "\r" not in value):
+        return value
+    return _BREAKS.sub(" ", value.rstrip("\r\n"))
 
 
 # a name, label or title

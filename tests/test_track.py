@@ -406,3 +406,44 @@ def test_sources_are_counted_as_the_tracker_tells_them_apart_and_long_ids_stay_a
     assert "from 1 source(s)" in describe_as_of(tracked, pack, True)
     line = next(x for x in describe_track(tracked).splitlines() if "rather_long" in x)
     assert "o_a_rather_long_observation_identifier  2024-11-04" in line
+
+
+def test_indicators_of_one_sentence_are_read_as_one_report(pack: Pack) -> None:
+    """`toolkit ingest` proposes one observation per indicator a sentence names; accepted together
+    they counted as independent reports, each trusted on its own. One source's sentence is one
+    report: right about all of them (with its trust) or saying nothing. ILLUSTRATIVE records."""
+    import numpy as np
+
+    from toolkit.track.tracker import _p_seen
+
+    # a sentence of the article as the quote (a quote is checked against its text); the records
+    # themselves are invented: the article reports no sighting
+    quote = "these troops could be placed on active battlefields or assigned to support roles"
+    base = {
+        "observed": "2024-11-04", "reported": "2024-11-04", "source": "Illustrative wire",
+        "reliability": "C", "credibility": 3, "quote": quote, "text": "article.txt",
+    }  # fmt: skip
+    targets = ("i_on_active_battlefields", "i_actual_combat_confirmed")
+    known = set(pack.indicators["id"].to_list())
+    assert set(targets) <= known, sorted(known)
+    joint = [{**base, "id": f"o_{t}", "indicator": t} for t in targets]
+    apart = [{**r, "source": f"Illustrative wire {i}"} for i, r in enumerate(joint)]
+    together, separate = (
+        track(pack, "2024-11-04", rows, today=dt.date.max) for rows in (joint, apart)
+    )
+    assert together.evidence.filter(pl.col("one_report").is_not_null())["id"].to_list() == [
+        "o_i_on_active_battlefields"
+    ]
+    assert separate.evidence["one_report"].null_count() == 2
+    # the joint likelihood, applied on the day to the prior of that day
+    prior = track(pack, "2024-11-04", [], today=dt.date.max).phases
+    seen = _p_seen(pack, list(prior))
+    trust = float(together.evidence["trust"][0])
+    like = trust * np.prod([seen[t] for t in targets], axis=0) + (1 - trust)
+    post = np.array(list(prior.values())) * like
+    want = post / post.sum()
+    got = np.array(list(together.phases.values()))
+    assert np.abs(got - want).max() < 1e-12
+    # two independent sources move the estimate further than one source's one sentence
+    front = ("frontline_combat", "combat_in_ukraine")
+    assert sum(separate.phases[p] for p in front) > sum(together.phases[p] for p in front)

@@ -182,6 +182,10 @@ def describe_track(result: TrackResult) -> str:
     if repeats.height:
         lines += ["", "Counted once (same source, target and window as a report already applied)"]
         lines += [f"  {a} repeats {b}" for a, b in repeats.select("id", "repeats").iter_rows()]
+    joint = result.evidence.filter(result.evidence["one_report"].is_not_null())
+    if joint.height:
+        lines += ["", "One report (same source, sentence and day): read together with the first"]
+        lines += [f"  {a} with {b}" for a, b in joint.select("id", "one_report").iter_rows()]
     watch = result.watch.filter(~result.watch["seen"]).head(5)
     if watch.height:
         lines += [

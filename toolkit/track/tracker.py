@@ -145,6 +145,9 @@ def track(
         .replace_strict(fw.influence, default=0.0, return_dtype=pl.Float64)
         .alias("influence"),
         pl.col("id").replace_strict(repeats, default=None, return_dtype=pl.String).alias("repeats"),
+        pl.col("id")
+        .replace_strict(one_reports(used_rows(used, repeats)), default=None, return_dtype=pl.String)
+        .alias("one_report"),
     ).sort("applied", "reported", "id")
     phases = dict(zip(model.phases, (float(p) for p in fw.phases), strict=True))
     return TrackResult(
@@ -186,7 +189,7 @@ def _prepare(
     model = compile_model(pack, scenario, overrides)
     used = rows.filter(pl.col("reported") <= day)
     repeats = repeated_reports(used)
-    evidence = _evidence(pack, used.filter(~pl.col("id").is_in(list(repeats))), start, model.phases)
+    evidence = _evidence(pack, used_rows(used, repeats), start, model.phases)
     return day, start, model, used, repeats, evidence
 
 
@@ -254,6 +257,11 @@ def source_key(source: object) -> str:
     return " ".join(str(source).casefold().split())
 
 
+def used_rows(rows: pl.DataFrame, repeats: Mapping[str, str]) -> pl.DataFrame:
+    """The observations the filter applies: all but the repeats."""
+    return rows.filter(~pl.col("id").is_in(list(repeats)))
+
+
 def repeated_reports(rows: pl.DataFrame) -> dict[str, str]:
     """Observations that repeat an earlier one -> the id of the one the tracker counts.
 
@@ -287,23 +295,67 @@ def applied_day(observed: dt.date, precision: str, reported: dt.date) -> dt.date
     return min(observed + dt.timedelta(days=WINDOW_MIDDLE[precision]), reported)
 
 
+def one_reports(rows: pl.DataFrame) -> dict[str, str]:
+    """Indicator observations that are one report -> the id of the one that carries it.
+
+    One sentence of one source can name several indicators (`toolkit ingest` proposes one
+    observation each). Taken as independent reports, each would be trusted on its own, while the
+    source's failure (a wrong report) would take them all. Observations of indicators with the same
+    source (as `source_key` compares them), the same quote and the same applied day are read as one
+    report: the first (by id) carries their joint likelihood (`_evidence`), the others move nothing
+    on their own and are listed with `one_report` set."""
+    out: dict[str, str] = {}
+    leads: dict[tuple[str, str, dt.date], str] = {}
+    quoted = rows.filter(
+        (pl.col("target_kind").cast(pl.String) == "indicator") & pl.col("quote").is_not_null()
+    ).sort("id")
+    for row in quoted.iter_rows(named=True):
+        quote = " ".join(str(row["quote"]).split())
+        when = applied_day(row["observed"], str(row["precision"]), row["reported"])
+        key = (source_key(row["source"]), quote, when)
+        if key in leads:
+            out[row["id"]] = leads[key]
+        else:
+            leads[key] = row["id"]
+    return out
+
+
 def _evidence(
     pack: Pack, rows: pl.DataFrame, start: dt.date, phases: Sequence[str]
 ) -> list[Evidence]:
+    """The filter's evidence: one per observation, except that the indicators of one report
+    (`one_reports`) are one item, with likelihood trust x prod(P(each as reported | phase)) +
+    (1 - trust) (the least trusted member's trust): the report is right about all of them, or says
+    nothing."""
     seen = _p_seen(pack, phases)
+    joint = one_reports(rows)
+    members: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.iter_rows(named=True):
+        members.setdefault(joint.get(row["id"], row["id"]), []).append(row)
     out = []
     for row in rows.iter_rows(named=True):
+        if row["id"] in joint:
+            continue
         when = applied_day(row["observed"], str(row["precision"]), row["reported"])
         kind = str(row["target_kind"])
+        group = members[row["id"]]
+        p_seen = seen.get(row["target"]) if kind == "indicator" else None
+        present = bool(row["present"])
+        if len(group) > 1:  # one report of several indicators: P(all as reported | phase)
+            p_seen = np.prod(
+                [seen[m["target"]] if m["present"] else 1 - seen[m["target"]] for m in group],
+                axis=0,
+            )
+            present = True
         out.append(
             Evidence(
                 id=row["id"],
                 day=(when - start).days,
                 kind=kind,
                 target=row["target"],
-                present=bool(row["present"]),
-                trust=float(row["trust"]),
-                p_seen=seen.get(row["target"]) if kind == "indicator" else None,
+                present=present,
+                trust=min(float(m["trust"]) for m in group),
+                p_seen=p_seen,
             )
         )
     return out

@@ -625,3 +625,6 @@ def test_ingest_relative_dates_follow_a_corrected_reported_date(
     assert _dates_in("The Sunday Times reported troop movements.", wednesday) == []
     assert _dates_in("Troops moved last Wednesday.", wednesday) == [dt.date(2024, 11, 13)]
     assert _dates_in("Troops moved on Wednesday.", wednesday) == [wednesday]
+    # what is to come names no past day (found in review: read as last Friday)
+    assert _dates_in("Talks will be held on Friday.", wednesday) == []
+    assert _dates_in("A meeting is scheduled on Monday.", wednesday) == []

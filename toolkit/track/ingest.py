@@ -86,6 +86,23 @@ _RELATIVE: Final = re.compile(
 )
 
 
+# A sentence about what is to come ("talks will be held on Friday") names no past day.
+_FUTURE: Final = re.compile(
+    r"\b(?:will|shall|scheduled|planned|plans?|upcoming|next|due to|expected to)\b", re.IGNORECASE
+)
+
+
+def relative_words(sentence: str) -> list[re.Match[str]]:
+    """The weekdays, "yesterday" and "today" of `sentence` read as dates: a weekday after a word of
+    the future ("will", "scheduled", "next", ...) is left out."""
+    out = []
+    for m in _RELATIVE.finditer(sentence):
+        if m.group(1) is not None and _FUTURE.search(sentence, 0, m.start()):
+            continue
+        out.append(m)
+    return out
+
+
 def _relative_day(match: re.Match[str], reported: dt.date) -> dt.date:
     weekday, word = match.groups()
     if weekday is not None:
@@ -277,7 +294,7 @@ def _proposals(
             )
         elif not dates:
             note.append("no date in the sentence: observed is the week up to the reported date")
-        relative = [m.group(0) for m in _RELATIVE.finditer(sentence.text)]
+        relative = [m.group(0) for m in relative_words(sentence.text)]
         if relative and in_window:
             note.append(
                 ", ".join(f"{w!r}" for w in relative) + " read against the reported date (a "
@@ -358,9 +375,7 @@ def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
             except ValueError:  # 31 February and the like: not a date
                 continue
             found.append((m.start(), m.end(), day_found))
-    found += [
-        (m.start(), m.end(), _relative_day(m, reported)) for m in _RELATIVE.finditer(sentence)
-    ]
+    found += [(m.start(), m.end(), _relative_day(m, reported)) for m in relative_words(sentence)]
     kept: list[tuple[int, int, dt.date]] = []
     for start, end, day_found in sorted(found, key=lambda f: (f[0], -f[1])):
         if not kept or start >= kept[-1][1]:

@@ -444,6 +444,12 @@ def test_indicators_of_one_sentence_are_read_as_one_report(pack: Pack) -> None:
     want = post / post.sum()
     got = np.array(list(together.phases.values()))
     assert np.abs(got - want).max() < 1e-12
+    import html
+
+    from toolkit.report.narrative import describe_observations
+
+    text = html.unescape(describe_observations(together, pack))  # table cells are escaped
+    assert "— (one report with o_i_actual_combat_confirmed)" in text
     # two independent sources move the estimate further than one source's one sentence
     front = ("frontline_combat", "combat_in_ukraine")
     assert sum(separate.phases[p] for p in front) > sum(together.phases[p] for p in front)

@@ -329,6 +329,16 @@ def describe_as_of(tracked: TrackResult, pack: Pack, as_of_given: bool) -> str:
     )
 
 
+def _influence_cell(row: dict[str, object]) -> str:
+    """An observation's influence, or why it has none of its own: a repeat of a report applied
+    already, or one report with another observation of the same sentence, which carries it."""
+    if row.get("repeats"):
+        return f"— (repeats {row['repeats']})"
+    if row.get("one_report"):
+        return f"— (one report with {row['one_report']})"
+    return f"{float(row['influence']):.3f}"  # type: ignore[arg-type]
+
+
 def describe_observations(tracked: TrackResult, pack: Pack) -> str:
     """The observations used, each with its date, what it reports (in words), grade, source, quote
     and how much today's estimate owes to it; their log ids are in the tracker chart's tooltips."""
@@ -348,7 +358,7 @@ def describe_observations(tracked: TrackResult, pack: Pack) -> str:
             f"{r['reliability']}{r['credibility']} ({r['trust'] * 100:.0f} %)",
             r["source"],
             r["quote"] or "",
-            f"{r['influence']:.3f}",
+            _influence_cell(r),
         )
         for r in ev.iter_rows(named=True)
     ]

@@ -628,3 +628,10 @@ def test_ingest_relative_dates_follow_a_corrected_reported_date(
     # what is to come names no past day (found in review: read as last Friday)
     assert _dates_in("Talks will be held on Friday.", wednesday) == []
     assert _dates_in("A meeting is scheduled on Monday.", wednesday) == []
+    # ... but only a word of the future just before the weekday (any such word earlier in the
+    # sentence dropped it: found in review)
+    monday = dt.date(2024, 11, 18)
+    assert _dates_in("Troops will arrive on Friday, officials said on Monday.", wednesday) == [
+        monday
+    ]
+    assert _dates_in("The next contingent arrived on Monday.", wednesday) == [monday]

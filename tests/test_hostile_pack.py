@@ -625,3 +625,21 @@ def test_a_label_written_as_a_yaml_block_loses_its_final_line_break(pack_dir: Pa
     )
     phases = load_pack(pack_dir).phases
     assert "Rear support roles" in phases["label"].to_list()
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("A\\n\\nB", "A B"),
+        ("A\\r\\n\\r\\nB", "A B"),
+        ("\\nA", "A"),
+        ("A \\n", "A"),
+        ("A\\r\\nB\\r\\n", "A B"),
+    ],
+)
+def test_line_breaks_in_a_label_are_one_space(written: str, read: str) -> None:
+    """Runs of breaks were several spaces (an alias "North  Korea" then never matched the text;
+    found in review)."""
+    from toolkit.pack.records.base import _unfold
+
+    assert _unfold(written.encode().decode("unicode_escape")) == read

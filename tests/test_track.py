@@ -438,8 +438,8 @@ def test_indicators_of_one_sentence_are_read_as_one_report(pack: Pack) -> None:
     # the joint likelihood, applied on the day to the prior of that day
     prior = track(pack, "2024-11-04", [], today=dt.date.max).phases
     seen = _p_seen(pack, list(prior))
-    trust = float(together.evidence["trust"][0])
-    like = trust * np.prod([seen[t] for t in targets], axis=0) + (1 - trust)
+    rel, cred = 0.6, 0.6  # C3 (admiralty.yaml): the source once, each claim on its own
+    like = rel * np.prod([cred * seen[t] + 1 - cred for t in targets], axis=0) + (1 - rel)
     post = np.array(list(prior.values())) * like
     want = post / post.sum()
     got = np.array(list(together.phases.values()))
@@ -450,6 +450,25 @@ def test_indicators_of_one_sentence_are_read_as_one_report(pack: Pack) -> None:
 
     text = html.unescape(describe_observations(together, pack))  # table cells are escaped
     assert "— (one report with o_i_actual_combat_confirmed)" in text
+    # the watch chart gives the report's influence to each indicator it names (it gave it all to
+    # the first: found in review)
+    from toolkit import charts
+
+    spec = charts.chart_watch(together, pack).to_dict()
+    rows = [r for d in spec.get("datasets", {}).values() for r in d if "influence" in r]
+    seen_rows = {r["indicator"]: r["influence"] for r in rows if r["indicator"] in targets}
+    assert set(seen_rows) == set(targets)
+    assert len(set(seen_rows.values())) == 1
+    assert next(iter(seen_rows.values())) > 0
+    # a claim left at a draft's F6 beside a reviewed one: it barely moves the reviewed one's
+    # effect (with the least trust of the two, the F6 claim undid it: found in review)
+    reviewed = [{**joint[0], "reliability": "B", "credibility": 2}]
+    both = [*reviewed, {**joint[1], "reliability": "F", "credibility": 6}]
+    one, two = (track(pack, "2024-11-04", rows, today=dt.date.max) for rows in (reviewed, both))
+    p_one, p_two = (
+        sum(t.phases[p] for p in ("frontline_combat", "combat_in_ukraine")) for t in (one, two)
+    )
+    assert p_two >= 0.9 * p_one
     # two independent sources move the estimate further than one source's one sentence
     front = ("frontline_combat", "combat_in_ukraine")
     assert sum(separate.phases[p] for p in front) > sum(together.phases[p] for p in front)

@@ -202,8 +202,17 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
     watch = result.watch
     order = [str(c) for c in watch.schema["phase"].categories.to_list()]  # type: ignore[attr-defined]
     labels = pack_labels(pack, "phases")
+    ev = result.evidence
+    if "one_report" in ev.columns:  # one report of several indicators: its influence is each one's
+        lead = dict(zip(ev["id"], ev["influence"], strict=True))
+        ev = ev.with_columns(
+            pl.when(pl.col("one_report").is_not_null())
+            .then(pl.col("one_report").replace_strict(lead, default=0.0, return_dtype=pl.Float64))
+            .otherwise(pl.col("influence"))
+            .alias("influence")
+        )
     influence = (
-        result.evidence.filter(pl.col("target_kind").cast(pl.String) == "indicator")
+        ev.filter(pl.col("target_kind").cast(pl.String) == "indicator")
         .group_by("target")
         .agg(pl.col("influence").sum().alias("influence"), pl.len().alias("reports"))
         .rename({"target": "indicator"})

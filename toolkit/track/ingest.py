@@ -86,21 +86,21 @@ _RELATIVE: Final = re.compile(
 )
 
 
-# A sentence about what is to come ("talks will be held on Friday") names no past day.
+# What is to come ("talks will be held on Friday") names no past day: a weekday with such a word
+# among the few words before it is not read as a date.
 _FUTURE: Final = re.compile(
-    r"\b(?:will|shall|scheduled|planned|plans?|upcoming|next|due to|expected to)\b", re.IGNORECASE
+    r"\b(?:will|shall|scheduled|expected|due|to be)\b[^.;]{0,30}$", re.IGNORECASE
 )
 
 
 def relative_words(sentence: str) -> list[re.Match[str]]:
-    """The weekdays, "yesterday" and "today" of `sentence` read as dates: a weekday after a word of
-    the future ("will", "scheduled", "next", ...) is left out."""
-    out = []
-    for m in _RELATIVE.finditer(sentence):
-        if m.group(1) is not None and _FUTURE.search(sentence, 0, m.start()):
-            continue
-        out.append(m)
-    return out
+    """The weekdays, "yesterday" and "today" of `sentence` read as dates: a weekday just after a word
+    of the future ("will", "scheduled", "due", ...; within about 30 characters) is left out."""
+    return [
+        m
+        for m in _RELATIVE.finditer(sentence)
+        if m.group(1) is None or not _FUTURE.search(sentence[: m.start()])
+    ]
 
 
 def _relative_day(match: re.Match[str], reported: dt.date) -> dt.date:

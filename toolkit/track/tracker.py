@@ -25,7 +25,7 @@ from toolkit.engine.compile import compile_model
 from toolkit.engine.validate import MAX_MONTHS
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.pack import records as r
-from toolkit.pack.observations import check_log, parse_log, read_log
+from toolkit.pack.observations import check_log, parse_log, read_log, trust_of
 from toolkit.track.chain import DAYS_PER_MONTH, check_rates
 from toolkit.track.filter import (
     Evidence,
@@ -295,24 +295,29 @@ def applied_day(observed: dt.date, precision: str, reported: dt.date) -> dt.date
     return min(observed + dt.timedelta(days=WINDOW_MIDDLE[precision]), reported)
 
 
+ONE_REPORT_WORDS: Final = 4  # a quote that groups observations is a sentence, not a phrase
+
+
 def one_reports(rows: pl.DataFrame) -> dict[str, str]:
     """Indicator observations that are one report -> the id of the one that carries it.
 
     One sentence of one source can name several indicators (`toolkit ingest` proposes one
     observation each). Taken as independent reports, each would be trusted on its own, while the
     source's failure (a wrong report) would take them all. Observations of indicators with the same
-    source (as `source_key` compares them), the same quote and the same applied day are read as one
-    report: the first (by id) carries their joint likelihood (`_evidence`), the others move nothing
-    on their own and are listed with `one_report` set."""
+    source (as `source_key` compares them), from the same text and with the same quote (of at least
+    ONE_REPORT_WORDS words: a phrase such as "the" is no sentence) are read as one report, whatever
+    their windows: the first (by id) carries their joint likelihood (`_evidence`), the others move
+    nothing on their own and are listed with `one_report` set."""
     out: dict[str, str] = {}
-    leads: dict[tuple[str, str, dt.date], str] = {}
+    leads: dict[tuple[str, str, str], str] = {}
     quoted = rows.filter(
         (pl.col("target_kind").cast(pl.String) == "indicator") & pl.col("quote").is_not_null()
     ).sort("id")
     for row in quoted.iter_rows(named=True):
-        quote = " ".join(str(row["quote"]).split())
-        when = applied_day(row["observed"], str(row["precision"]), row["reported"])
-        key = (source_key(row["source"]), quote, when)
+        words = str(row["quote"]).split()
+        if len(words) < ONE_REPORT_WORDS:
+            continue
+        key = (source_key(row["source"]), str(row["text"]), " ".join(words))
         if key in leads:
             out[row["id"]] = leads[key]
         else:
@@ -324,11 +329,14 @@ def _evidence(
     pack: Pack, rows: pl.DataFrame, start: dt.date, phases: Sequence[str]
 ) -> list[Evidence]:
     """The filter's evidence: one per observation, except that the indicators of one report
-    (`one_reports`) are one item, with likelihood trust x prod(P(each as reported | phase)) +
-    (1 - trust) (the least trusted member's trust): the report is right about all of them, or says
-    nothing."""
+    (`one_reports`) are one item. A report's trust is its source's reliability times its claim's
+    credibility (admiralty.yaml); for one report of several claims the source is right or not once,
+    and each claim is credible on its own: likelihood r x prod(c_i x P(i as reported | phase) +
+    1 - c_i) + 1 - r (r the best reliability among the members; for one claim this is the usual
+    r c P + 1 - r c)."""
     seen = _p_seen(pack, phases)
     joint = one_reports(rows)
+    rel, cred = trust_of(pack.admiralty.iter_rows(named=True))
     members: dict[str, list[dict[str, Any]]] = {}
     for row in rows.iter_rows(named=True):
         members.setdefault(joint.get(row["id"], row["id"]), []).append(row)
@@ -340,13 +348,18 @@ def _evidence(
         kind = str(row["target_kind"])
         group = members[row["id"]]
         p_seen = seen.get(row["target"]) if kind == "indicator" else None
-        present = bool(row["present"])
-        if len(group) > 1:  # one report of several indicators: P(all as reported | phase)
-            p_seen = np.prod(
-                [seen[m["target"]] if m["present"] else 1 - seen[m["target"]] for m in group],
-                axis=0,
-            )
+        present, trust = bool(row["present"]), float(row["trust"])
+        if len(group) > 1:  # one report of several claims
+            claims = []
+            for m in group:
+                c = cred.get(str(m["credibility"]), 1.0)
+                p = seen[m["target"]] if m["present"] else 1 - seen[m["target"]]
+                claims.append(c * p + (1 - c))
+            p_seen = np.prod(claims, axis=0)
             present = True
+            # one source, graded once: the best of its members' grades (a claim left at an
+            # ingest draft's F6 must not undo a reviewed one; its credibility counts on its own)
+            trust = max(rel.get(str(m["reliability"]), 1.0) for m in group)
         out.append(
             Evidence(
                 id=row["id"],
@@ -354,7 +367,7 @@ def _evidence(
                 kind=kind,
                 target=row["target"],
                 present=present,
-                trust=min(float(m["trust"]) for m in group),
+                trust=trust,
                 p_seen=p_seen,
             )
         )

@@ -73,15 +73,16 @@ Plain = Annotated[str, AfterValidator(_plain)]  # free text, possibly empty
 Text = Annotated[str, Field(min_length=1), AfterValidator(_plain)]
 
 
-_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
+_BREAKS = re.compile(r"[ \t]*(?:\r\n|\r|\n)(?:[ \t]*(?:\r\n|\r|\n))*[ \t]*")
 
 
 def _unfold(value: object) -> object:
-    """A label is one line: a line break in it (a YAML block, `>` or `|`, ends in one; a quoted
-    "\\n") is a space, as a folded YAML line is; a final one is dropped."""
+    """A label is one line: line breaks in it (a YAML block, `>` or `|`, ends in one; a quoted
+    "\\n"), with the spaces around them, are one space, as a folded YAML line is; at either end,
+    none."""
     if not isinstance(value, str) or ("\n" not in value and "\r" not in value):
         return value
-    return _BREAKS.sub(" ", value.rstrip("\r\n"))
+    return _BREAKS.sub(" ", value).strip(" ")
 
 
 # a name, label or title

@@ -55,10 +55,10 @@ class Trigger:
 class TierStart:
     """A response tier's state at an as-of start, given what a path starts with: its phase, and which
     of the `atoms` (groups of technologies its trigger reads) have a technology transferred at time 0.
-    Row `phase * 2**len(atoms) + bits` (bits: the sum of 1 << j over the atoms j with a transfer) holds the shares decided, never to be decided,
-    and latched some months ago, not yet decided; they sum to at most 1, and the rest has not latched:
-    the trigger then latches on the path as it does from the pack's date, and the tier is decided after
-    it as usual.
+    Row `phase * 2**len(atoms) + bits` (bits: the sum of 1 << j over the atoms j with a transfer)
+    holds the shares decided, never to be decided, and latched some months ago, not yet decided;
+    they sum to at most 1, and the rest has not latched: the trigger then latches on the path as it
+    does from the pack's date, and the tier is decided after it as usual.
 
     The tracker knows more than "decided or not" on a later date: a trigger may have latched before
     it, and its lag may be running or over. Without this, such a path started its lag afresh at month
@@ -76,11 +76,6 @@ class TierStart:
     # another never share (an override, a slider, a band) moves them by Bayes' rule
     # (`never_given`); None: take `never` as it is
     never_prior: float | None = None
-
-    def cumulative(self) -> FloatArray:
-        """(rows, m + 2): cumulative shares of decided, never, latched by `elapsed` column."""
-        parts = np.column_stack([self.decided, self.never, self.latched])
-        return np.asarray(np.cumsum(parts, axis=1))
 
     def never_given(self, rows: NDArray[np.intp], share: FloatArray | float) -> FloatArray:
         """The never-decide share of each path's row (`rows`) under the run's own never share

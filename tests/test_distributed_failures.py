@@ -216,8 +216,13 @@ def _run_many_tasks(client: Any, pack: Pack, on_first: Any) -> None:
     from toolkit.engine.compile import compile_model
     from toolkit.engine.simulation import BLOCK
 
+    fired: list[bool] = []
+
     def progress(done: int, total: int) -> None:
-        if done:
+        # once only: a second result may come back before the failure does, and a second SIGKILL
+        # would hit a worker already reaped (ProcessLookupError instead of KilledWorker)
+        if done and not fired:
+            fired.append(True)
             on_first()
 
     run_on_cluster(

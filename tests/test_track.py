@@ -435,6 +435,11 @@ def test_indicators_of_one_sentence_are_read_as_one_report(pack: Pack) -> None:
         "o_i_on_active_battlefields"
     ]
     assert separate.evidence["one_report"].null_count() == 2
+    # a quote of fewer than four words is a phrase, not a sentence: no group
+    short = [{**r, "quote": "on active battlefields"} for r in joint]
+    assert (
+        track(pack, "2024-11-04", short, today=dt.date.max).evidence["one_report"].null_count() == 2
+    )
     # the joint likelihood, applied on the day to the prior of that day
     prior = track(pack, "2024-11-04", [], today=dt.date.max).phases
     seen = _p_seen(pack, list(prior))

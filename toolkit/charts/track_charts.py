@@ -203,14 +203,15 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
     order = [str(c) for c in watch.schema["phase"].categories.to_list()]  # type: ignore[attr-defined]
     labels = pack_labels(pack, "phases")
     ev = result.evidence
-    if "one_report" in ev.columns:  # one report of several indicators: its influence is each one's
-        lead = dict(zip(ev["id"], ev["influence"], strict=True))
-        ev = ev.with_columns(
-            pl.when(pl.col("one_report").is_not_null())
-            .then(pl.col("one_report").replace_strict(lead, default=0.0, return_dtype=pl.Float64))
-            .otherwise(pl.col("influence"))
-            .alias("influence")
-        )
+    lead = dict(
+        zip(ev["id"], ev["influence"], strict=True)
+    )  # one report: its influence is each one's
+    ev = ev.with_columns(
+        pl.when(pl.col("one_report").is_not_null())
+        .then(pl.col("one_report").replace_strict(lead, default=0.0, return_dtype=pl.Float64))
+        .otherwise(pl.col("influence"))
+        .alias("influence")
+    )
     influence = (
         ev.filter(pl.col("target_kind").cast(pl.String) == "indicator")
         .group_by("target")

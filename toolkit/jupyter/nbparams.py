@@ -171,9 +171,13 @@ class _DuplicateKeyError(ValueError):
     pass
 
 
+def _first_repeat(keys: list[str]) -> str | None:
+    """The first key given a second time, or None."""
+    return next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+
+
 def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+    repeated = _first_repeat([k for k, _ in pairs])
     if repeated is not None:
         raise _DuplicateKeyError(repeated)
     return dict(pairs)
@@ -189,13 +193,13 @@ def _parse_text(text: str) -> Any:
     except ValueError:
         pass
     try:
-        value = ast.literal_eval(text)
+        tree = ast.parse(text, mode="eval")
+        value = ast.literal_eval(tree)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
-    for node in ast.walk(ast.parse(text, mode="eval")):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
-            keys = [ast.unparse(k) for k in node.keys if k is not None]
-            repeated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+            repeated = _first_repeat([ast.unparse(k) for k in node.keys if k is not None])
             if repeated is not None:
                 raise ParameterError(f"{repeated} is given twice in {shown(text)}")
     return value

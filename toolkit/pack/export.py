@@ -45,7 +45,8 @@ def print_frame(pack: Pack, name: str) -> None:
     text = [c for c, dtype in frame.schema.items() if dtype == pl.String]
     if text:
         frame = frame.with_columns(
-            pl.col(c).str.replace_all(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]", "\ufffd")
+            # the characters `toolkit.pack.records.base` refuses in free text, by Unicode category
+            pl.col(c).str.replace_all(r"[\p{Cc}\p{Zl}\p{Zp}--[\t\n]]", "\ufffd")
             for c in text
         )
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import ParameterError, ToolkitError, shown
 from toolkit.files import check_output_dir, lock_dir
 from toolkit.report.index import (
+    INDEX_NAME,
     OVERRIDES,
     SweepItem,
     previous_files,
@@ -219,7 +220,7 @@ def _sweep(
         )
         for combo in combos
     ]
-    taken: set[str] = {"index.html"}
+    taken: set[str] = {INDEX_NAME}
     jobs = []
     seen: dict[str, dict[str, Any]] = {}
     for i, (plan, combo) in enumerate(zip(plans, combos, strict=True)):
@@ -243,7 +244,7 @@ def _sweep(
             items.get(i) or SweepItem(values, out, f"{out.name}: {NOT_RENDERED}")
             for i, _, out, values in jobs
         ]
-        index = target / "index.html"
+        index = target / INDEX_NAME
         removed: list[Path] = []
         if any(item.error is None for item in ordered):
             # The folder is the sweep's: an earlier sweep's reports that this index would not list

@@ -24,6 +24,8 @@ _LINE_BREAKS = frozenset("\n\r\t")
 
 def _control(text: str, *, lines: bool) -> str | None:
     """The first control character in `text` (with `lines`, a line break or tab is allowed)."""
+    if text.isprintable():  # the common case, at C speed
+        return None
     for char in text:
         if unicodedata.category(char) in ("Cc", "Zl", "Zp") and not (
             lines and char in _LINE_BREAKS
@@ -35,32 +37,30 @@ def _control(text: str, *, lines: bool) -> str | None:
 def control_character(text: str, *, lines: bool = True) -> str | None:
     """ "U+XXXX" of the first control character in `text` (`lines`: line breaks and tabs allowed),
     or None: for text checked outside the pack's records (questions, forecast names)."""
-    bad = _control(text, lines=lines) if not text.isprintable() else None
+    bad = _control(text, lines=lines)
     return None if bad is None else f"U+{ord(bad):04X}"
 
 
 def is_id(text: object) -> bool:
     """Whether `text` is an id as the pack writes them (`Id`): for ids read outside its records."""
-    import re
-
     return isinstance(text, str) and len(text) <= ID_MAX and re.match(ID_PATTERN, text) is not None
 
 
 def _plain(text: str) -> str:
     """Text: no control character but line breaks and tabs."""
-    bad = _control(text, lines=True) if not text.isprintable() else None
+    bad = control_character(text, lines=True)
     if bad is not None:
-        raise ValueError(f"contains the control character U+{ord(bad):04X}")
+        raise ValueError(f"contains the control character {bad}")
     return text
 
 
 def _one_line(text: str) -> str:
     """A name, label or title: one line of plain text."""
-    bad = _control(text, lines=False) if not text.isprintable() else None
+    bad = control_character(text, lines=False)
     if bad is not None:
         raise ValueError(
-            f"contains the control character U+{ord(bad):04X} (a name, label or title is one line "
-            "of plain text)"
+            f"contains the control character {bad} (a name, label or title is one line of plain "
+            "text)"
         )
     return text
 

@@ -49,7 +49,7 @@ def transfer_thresholds(
     exp1: Sequence[FloatArray],
     upfront_u: Sequence[FloatArray],
     n: int,
-    start_phase: IntArray | None = None,
+    start_phase: IntArray,
 ) -> FloatArray:
     """(technologies, n): accumulated intensity at which each technology is transferred; 0 for a
     technology paid up front on that path (transferred at time 0; at an as-of start, transferred by
@@ -77,7 +77,7 @@ def transfer_thresholds(
         by_phase = np.asarray(model.start_transferred)
         for i in np.flatnonzero(model.paid_at_start()).tolist():
             row = by_phase[i]
-            if start_phase is None or (row == row[0]).all():
+            if (row == row[0]).all():
                 p: FloatArray | float = float(row[0])
             else:
                 p = row[start_phase]

@@ -255,8 +255,7 @@ class PhaseTarget:
         chain = self.chain
         x = np.clip(x, 0.0, None)
         flagged = np.where(self._set, x, 0.0) if self._set is not None else np.zeros_like(x)
-        hit = np.bincount(chain.phase_of, weights=flagged, minlength=chain.k)
-        weight = np.bincount(chain.phase_of, weights=x, minlength=chain.k)
+        hit, weight = chain.phases(flagged), chain.phases(x)
         total = weight.sum()
         overall = hit.sum() / total if total > 0 else 0.0
         ok = weight > 1e-15

@@ -38,6 +38,7 @@ from toolkit.pack.records.base import control_character, is_id
 from toolkit.track.chain import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
+    from toolkit.engine.model import Model
     from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
     from toolkit.track.questions import Question
@@ -127,6 +128,7 @@ def model_forecasts(
         else {}
     )
     not_yet: dict[str, SimulationResult] = {}
+    plain: Model | None = None  # the model from the pack's own start, for the "reached" runs
     out: dict[str, float] = {}
     for q in questions:
         month = (q.closes - as_of).days / DAYS_PER_MONTH
@@ -140,8 +142,9 @@ def model_forecasts(
             p = done
             if rest and done < 1.0:
                 if q.target not in not_yet:
+                    plain = plain or compile_model(pack, scenario, over)  # once for all targets
                     not_yet[q.target] = engine_simulate(
-                        compile_model(pack, scenario, over), start=start_state(rest),
+                        plain, start=start_state(rest),
                         paths=paths, months=months, seed=seed, step=STEP,
                     )  # fmt: skip
                 p += (1.0 - done) * not_yet[q.target].probability_by(q.target, month, "reached")

@@ -188,7 +188,7 @@ def score_log(
     out["outcomes"] = {i: outcome[i] for i in scored}
     out["hindsight"] = [
         {"question": f.question, "forecaster": f.forecaster, "as_of": f.as_of.isoformat(),
-         "logged_at": f.logged_at.isoformat() if f.logged_at else None}
+         "logged_at": f.logged_at.isoformat() if f.logged_at is not None else None}
         for f in hindsight(forecasts, questions)
     ]  # fmt: skip
     return out

@@ -14,7 +14,8 @@ An as-of start (`Model.with_start`): a technology is transferred at time 0 by a 
 share for the start phase (instead of the up-front payments); a tier with a `TierStart` draws its state
 from the row of its start phase and the atoms transferred at time 0: decided at time 0, never, latched
 `elapsed` months ago (decided max(lag - elapsed, 0) + the wait later), or not latched (as above, with
-no never flip); a tier with only a share decided is decided at time 0 by a coin flip, else as above.
+no never flip); a tier with only a share decided is decided at time 0 by a coin flip, else as above;
+a phase the path went through before time 0 (`start_reached`, by start phase) is reached at month 0.
 """
 
 from __future__ import annotations
@@ -100,6 +101,12 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
             if u < acc:
                 phase = k
                 break
+        # an as-of start: the phases gone through before time 0 count as reached then (one uniform
+        # against each phase's share, as the engine draws them)
+        before: set[int] = set()
+        if model.start_reached is not None:
+            w = rng.random()
+            before = {x for x in range(n_ph) if w < float(model.start_reached[x][phase])}
         transferred: dict[int, float] = {}
         if model.start_transferred is not None:
             for t in range(n_tech):
@@ -181,7 +188,9 @@ def run_reference(model: Model, paths: int, months: int, seed: int) -> Reference
             top = max((r for r, m in decided.items() if m <= month), default=-1)
             counts.level[month][top + 1] += 1
         for k in range(n_ph):
-            counts.reached[k][month_of(entered[k]) if k in entered else never] += 1
+            counts.reached[k][
+                0 if k in before else month_of(entered[k]) if k in entered else never
+            ] += 1
         binned = {t: month_of(w) for t, w in transferred.items()}
         for t in range(n_tech):
             counts.transfer[t][binned.get(t, never)] += 1

@@ -303,3 +303,53 @@ def test_the_share_decided_at_the_start_weighs_transfers_by_phase(model: Model) 
     )  # fmt: skip
     assert res.summary()["start_decided"] == {"economic_measures": pytest.approx(0.5)}
     assert close(res.probability_by("economic_measures", 0, "decided"), 0.5)
+
+
+def test_a_phase_gone_through_before_the_as_of_date_counts_as_reached(pack: Pack) -> None:
+    """With every parameter at its point value and no observation, the run started from the
+    tracker's state on day 150 gives P(phase reached by day 300) as the engine does from the pack's
+    date: a phase the path went through before day 150 counts as reached at month 0. The run used
+    to count only the start phase and later entries, so a report as of a later date said the move
+    west was reached within 12 months on 24 % of paths when the tracker had 93 % of them past it
+    (bug hunt); the forecast counted it, so the two disagreed."""
+    from toolkit.track.chain import DAYS_PER_MONTH
+    from toolkit.track.forecast import simulate_from
+
+    point = point_values(pack)
+    start = pack.meta.publication.date
+    tracked = track(pack, start + dt.timedelta(days=150), [], overrides=point)
+    paths = 20_000
+    later = simulate_from(tracked, pack, paths=paths, months=6, seed=3, step=1 / 30, **point)
+    direct = simulate(compile_model(pack, "baseline", point), paths=paths, months=11, seed=4,
+                      step=1 / 30)  # fmt: skip
+    moved = 0
+    for phase in later.model.phases:
+        for day in (150, 300):
+            want = direct.probability_by(phase, day / DAYS_PER_MONTH, "reached")
+            got = later.probability_by(phase, (day - 150) / DAYS_PER_MONTH, "reached")
+            se = math.sqrt(2 * want * (1 - want) / paths)
+            assert abs(got - want) <= 4 * se + 1e-9, (phase, day, got, want)
+        moved += later.summary()["start_reached"].get(phase, 0.0) > tracked.phases[phase] + 0.05
+    assert moved >= 2, "phases gone through before day 150 count, not only the start phase"
+
+
+def test_phases_reached_before_the_start_leave_the_rest_of_the_run_alone(model: Model) -> None:
+    """`start_reached` counts phases at month 0 with the start phase's own uniform: the walk,
+    transfers and decisions keep their random numbers, and each phase's share at month 0 is the
+    table's over the start state."""
+    start = {"adaptation_training": 0.2, "westward_movement": 0.3, "frontline_combat": 0.5}
+    reached = {
+        "westward_movement": {"frontline_combat": 0.9},
+        "rear_support": {"frontline_combat": 0.4, "westward_movement": 0.1},
+    }
+    plain = simulate(model, paths=PATHS, months=6, seed=2, start=start)
+    res = simulate(model, paths=PATHS, months=6, seed=2, start=start, start_reached=reached)
+    for name in ("occupancy", "transfer", "decided", "level"):
+        assert (getattr(res.counts, name) == getattr(plain.counts, name)).all(), name
+    want = {"westward_movement": 0.3 + 0.5 * 0.9, "rear_support": 0.5 * 0.4 + 0.3 * 0.1}
+    for phase, p in want.items():
+        assert close(res.probability_by(phase, 0, "reached"), p)
+    assert res.probability_by("adaptation_training", 0, "reached") == pytest.approx(0.2, abs=0.02)
+    assert res.summary()["start_reached"]["westward_movement"] == pytest.approx(0.75)
+    with pytest.raises(ParameterError, match="reached: unknown phase 'nope'"):
+        simulate(model, paths=10, months=1, start_reached={"nope": 0.5})

@@ -101,16 +101,17 @@ def describe_result(
         *[
             f"Already {kind} at month 0 (share of paths): "
             + (", ".join(f"{k} {v:.0%}" for k, v in s[f"start_{kind}"].items()) or "none")
-            for kind in ("transferred", "decided")
+            for kind in ("transferred", "decided", "reached")
             if f"start_{kind}" in s
         ],
         f"Monte Carlo standard error at most {se:.2f} percentage points; parameter bands are "
         "sampled per path.",
     ]
     lines += table(
-        # from a later date, a path counts as having reached a phase once it is in it from then on
-        # (the run does not know the way it came: `toolkit forecast` does, `reached_by`)
-        "Phase reached from month 0" if "start_transferred" in s else "Deployment phase reached",
+        # from a later date, a phase gone through since the pack's date counts as reached at month 0
+        "Deployment phase reached (since the pack's date)"
+        if "start_reached" in s
+        else "Deployment phase reached",
         [(r["phase"], r["p_reached_within"], r["p_reached_horizon"], "") for r in s["phases"]],
     )
     lines += table(

@@ -52,6 +52,7 @@ from toolkit.engine.walk import (
     Walk,
     as_array,
     bins,
+    reached_times,
     start_phases,
     transfer_thresholds,
     walk_paths,
@@ -127,7 +128,8 @@ def run_chunk(
     )
     stages = start_stages(model, values, extra.never, extra.start, walk.transfer)
     decided = decision_times(model, values, trigger, exponentials[n_tech:], extra.never, stages)
-    counts = _count(model, walk, tier_first, decided, months, step)
+    reached = reached_times(model, walk.first, extra.start, extra.start_u)
+    counts = _count(model, walk, reached, tier_first, decided, months, step)
     samples = None
     if keep > 0:
         k = min(keep, n)
@@ -138,7 +140,7 @@ def run_chunk(
                 for i, pid in enumerate(model.parameters.ids)
                 if sampled[i]
             },
-            reached=bins(walk.first[:, :k].T, step, months),
+            reached=bins(reached[:, :k].T, step, months),
             transfer=bins(walk.transfer[:, :k].T, step, months),
             trigger=bins(start_triggers(model, trigger, stages)[:, :k].T, step, months),
             decided=bins(decided[:, :k].T, step, months),
@@ -199,7 +201,8 @@ def run_chunk_variants(
                 shared = (walk, tier_first, trigger)
         stages = start_stages(model, values, extra.never, extra.start, walk.transfer)
         decided = decision_times(model, values, trigger, exponentials[n_tech:], extra.never, stages)
-        out.append(_count(model, walk, tier_first, decided, months, step))
+        reached = reached_times(model, walk.first, extra.start, extra.start_u)
+        out.append(_count(model, walk, reached, tier_first, decided, months, step))
     return out
 
 
@@ -212,7 +215,8 @@ def uniform_items(models: Sequence[Model]) -> NDArray[np.bool_]:
     keeps its numbers whichever are drawn (`Draws.initial`)."""
     base = models[0]
     sampled = np.logical_or.reduce([m.parameters.sampled() for m in models])
-    start = np.count_nonzero(base.start) > 1
+    # the start phase's uniform also says which phases a path went through before an as-of start
+    start = np.count_nonzero(base.start) > 1 or base.start_reached is not None
     return np.concatenate(
         [
             sampled,
@@ -249,7 +253,8 @@ class _Extra:
 
     def __init__(self, model: Model, uniforms: Sequence[FloatArray], n: int) -> None:
         n_par, n_tech = len(model.parameters.ids), len(model.technologies)
-        self.start = start_phases(model, uniforms[n_par], n)
+        self.start_u = uniforms[n_par]
+        self.start = start_phases(model, self.start_u, n)
         self.upfront = uniforms[n_par + 1 : n_par + 1 + n_tech]
         self.never = uniforms[n_par + 1 + n_tech :]
 
@@ -321,6 +326,7 @@ def _changed_parameters(model: Model, base: Model) -> list[int]:
 def _count(
     model: Model,
     walk: Walk,
+    reached_first: FloatArray,
     tier_first: FloatArray,
     decided: FloatArray,
     periods: int,
@@ -330,7 +336,7 @@ def _count(
     for r in range(len(model.responses) - 2, -1, -1):
         np.minimum(level[r], level[r + 1], out=level[r])
     reached, transfer, tier_transfer, decided_hist, level_hist = _histograms(
-        (walk.first, walk.transfer, tier_first, decided, level), step, periods
+        (reached_first, walk.transfer, tier_first, decided, level), step, periods
     )
     return Counts(
         occupancy=walk.occupancy.copy(),  # a walk may be shared by several results' counts

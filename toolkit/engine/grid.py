@@ -132,13 +132,15 @@ def compute_explorer_grid(
     start_transferred: Mapping[str, float | Mapping[str, float]] | None = None,
     start_decided: Mapping[str, float] | None = None,
     start_tiers: Mapping[str, TierStart] | None = None,
+    start_reached: Mapping[str, float | Mapping[str, float]] | None = None,
     month0: dt.date | None = None,
 ) -> ExplorerGrid:
     """Run the engine at every point of `grid` (default: the pack's, `default_grid`) and collect the
     outputs.
 
     `overrides` (on top of the scenario) and `start`, `start_transferred`, `start_decided`,
-    `start_tiers` (a start state; an as-of start, see `Model.with_start`) apply at every point, as in
+    `start_tiers`, `start_reached` (a start state; an as-of start, see `Model.with_start`) apply at
+    every point, as in
     `simulate`; the grid's own parameters are set at each point. `month0`: the date of month 0 (default: the pack's
     publication date).
 
@@ -187,7 +189,7 @@ def compute_explorer_grid(
     tier_enum = pack.enums["tech_tier"]
     # once; each point only overrides the grid's parameters
     model = compile_model(pack, scenario, overrides).with_start(
-        start, start_transferred, start_decided, start_tiers
+        start, start_transferred, start_decided, start_tiers, start_reached
     )
     points = list(itertools.product(*(a.values for a in axes)))
     variants = [

@@ -193,6 +193,10 @@ class Model:
     # ... and, per response tier, its state by start phase (`TierStart`; None: decided or not, as
     # `start_decided` gives it, independently of the phase)
     start_tiers: tuple[TierStart | None, ...] | None = None
+    # ... and P(phase reached before time 0 | start phase), (phases, start phases): a phase the path
+    # went through between the pack's date and the as-of date counts as reached at time 0 (a path
+    # has always reached its start phase). None: only the start phase is reached at time 0.
+    start_reached: FloatArray | None = None
 
     def with_overrides(self, overrides: Mapping[str, object], origin: str = "override") -> Model:
         """A new model with validated overrides applied (see `ParameterTable.with_overrides`)."""
@@ -206,6 +210,7 @@ class Model:
         transferred: Mapping[str, float | Mapping[str, float]] | None = None,
         decided: Mapping[str, float] | None = None,
         tiers: Mapping[str, TierStart] | None = None,
+        reached: Mapping[str, float | Mapping[str, float]] | None = None,
     ) -> Model:
         """A new model whose paths start in `start` ({phase: share}, shares summing to 1) at time 0;
         with `transferred` ({technology: p}) each technology is already transferred at time 0 with
@@ -217,7 +222,12 @@ class Model:
 
         `tiers` ({response tier: TierStart}) gives a tier's state by start phase instead: decided,
         never to be decided, its trigger latched some months ago (the lag counts from then), or not
-        yet latched. Its share decided (over the start state) replaces `decided`'s for that tier."""
+        yet latched. Its share decided (over the start state) replaces `decided`'s for that tier.
+
+        `reached` ({phase: p}, or {phase: {start phase: p}}) says which phases a path has been through
+        before time 0 (an as-of start: between the pack's date and then): they count as reached at
+        time 0 in the run's "reached" outputs (not in its triggers: `tiers` holds what they latched).
+        A path has always reached its start phase."""
         model = self
         if start:
             shares = np.zeros(len(self.phases))
@@ -240,6 +250,10 @@ class Model:
             model = replace(model, start_decided=p)
         if tiers:
             model = model._with_tiers(tiers)
+        if reached is not None:
+            table = self._by_start_phase("reached", "phase", self.phases, reached)
+            np.fill_diagonal(table, 1.0)
+            model = replace(model, start_reached=frozen(table))
         return model
 
     def _with_tiers(self, tiers: Mapping[str, TierStart]) -> Model:
@@ -265,18 +279,27 @@ class Model:
 
     def _by_phase(self, given: Mapping[str, float | Mapping[str, float]]) -> FloatArray:
         """(technologies, phases): P(transferred at time 0) by start phase."""
-        out = np.zeros((len(self.technologies), len(self.phases)))
+        return frozen(self._by_start_phase("transferred", "technology", self.technologies, given))
+
+    def _by_start_phase(
+        self,
+        what: str,
+        kind: str,
+        ids: tuple[str, ...],
+        given: Mapping[str, float | Mapping[str, float]],
+    ) -> FloatArray:
+        """(ids, phases): a probability per item of `ids` and start phase, from {id: p} or
+        {id: {phase: p}} (a phase left out: 0)."""
+        out = np.zeros((len(ids), len(self.phases)))
         for name, value in given.items():
-            if name not in self.technologies:
-                raise ParameterError(
-                    f"transferred: unknown technology {name!r} (known: {', '.join(self.technologies)})"
-                )
-            t = self.technologies.index(name)
+            if name not in ids:
+                raise ParameterError(f"{what}: unknown {kind} {name!r} (known: {', '.join(ids)})")
+            i = ids.index(name)
             if isinstance(value, Mapping):
-                out[t] = _shares(f"transferred[{name!r}]", "phase", self.phases, value)
+                out[i] = _shares(f"{what}[{name!r}]", "phase", self.phases, value)
             else:
-                out[t] = _share("transferred", name, value)
-        return frozen(out)
+                out[i] = _share(what, name, value)
+        return out
 
     def transferred_at_start(self) -> FloatArray | None:
         """An as-of start's P(transferred at time 0) per technology over the start state; None at the
@@ -285,13 +308,22 @@ class Model:
             return None
         return np.asarray(self.start_transferred @ np.asarray(self.start, dtype=np.float64))
 
+    def reached_at_start(self) -> FloatArray | None:
+        """An as-of start's P(reached by time 0) per phase over the start state (the start phase
+        itself, or a phase gone through before); None without `start_reached`."""
+        if self.start_reached is None:
+            return None
+        return np.asarray(self.start_reached @ np.asarray(self.start, dtype=np.float64))
+
     def already(self) -> dict[str, dict[str, float]]:
-        """An as-of start's shares already transferred and decided at time 0 (non-zero ones), by
-        kind; {} for a start at the pack's own time 0."""
+        """An as-of start's shares already transferred, decided and reached (the start phase, or a
+        phase gone through before) at time 0 (non-zero ones), by kind; {} for a start at the pack's
+        own time 0."""
         out: dict[str, dict[str, float]] = {}
         for key, ids, p in (
             ("transferred", self.technologies, self.transferred_at_start()),
             ("decided", self.responses, self.start_decided),
+            ("reached", self.phases, self.reached_at_start()),
         ):
             if p is not None:
                 out[key] = {i: float(x) for i, x in zip(ids, p, strict=True) if x > 0}

@@ -52,6 +52,7 @@ def simulate(
     start_transferred: Mapping[str, float | Mapping[str, float]] | None = None,
     start_decided: Mapping[str, float] | None = None,
     start_tiers: Mapping[str, TierStart] | None = None,
+    start_reached: Mapping[str, float | Mapping[str, float]] | None = None,
     memo: DrawMemo | None = None,
     **overrides: object,
 ) -> SimulationResult:
@@ -77,7 +78,8 @@ def simulate(
     tier already decided (`Model.with_start`).
     `start_tiers` ({response tier: `toolkit.engine.model.TierStart`}) gives a tier's state by start
     phase instead: decided, never, its trigger latched some months before month 0, or not yet (the
-    tracker's, `toolkit.track.forecast.simulate_from`).
+    tracker's, `toolkit.track.forecast.simulate_from`). `start_reached` ({phase: p}, or
+    {phase: {start phase: p}}) counts a phase gone through before month 0 as reached at month 0.
 
     `client` (a `distributed.Client`) runs the chunks on its Dask workers and adds their counts up:
     the same result, array for array (`toolkit.engine.cluster`; the `distributed` extra).
@@ -97,7 +99,7 @@ def simulate(
             "pass one or the other"
         )
     model = _model(pack, scenario, overrides).with_start(
-        start, start_transferred, start_decided, start_tiers
+        start, start_transferred, start_decided, start_tiers, start_reached
     )
     if client is not None:
         from toolkit.engine.cluster import run_on_cluster

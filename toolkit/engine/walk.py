@@ -166,6 +166,31 @@ def start_phases(model: Model, u: FloatArray, n: int) -> IntArray:
     return np.searchsorted(cum, u, side="right").astype(MONTH)
 
 
+def reached_times(
+    model: Model, first: FloatArray, start_phase: IntArray, start_u: FloatArray
+) -> FloatArray:
+    """The first time in each phase as the run's "reached" outputs count it: `first`, except that a
+    phase the path went through before an as-of start (`Model.start_reached`, by start phase) is
+    reached at time 0. The triggers read `first` itself: what a phase latched before time 0 is in
+    the tiers' start states.
+
+    Which phases: the start phase's uniform, rescaled within the start phase's share of the start
+    state (uniform on [0, 1) and independent of the phase), below each phase's P(reached before |
+    start phase). One number per path, so a path that went through a phase also went through the
+    phases likelier than it; each phase's share, all that a histogram reads, is exact."""
+    table = model.start_reached
+    if table is None:
+        return first
+    start = np.asarray(model.start, dtype=np.float64)
+    lower = np.cumsum(start) - start
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = (np.asarray(start_u, dtype=np.float64) - lower[start_phase]) / start[start_phase]
+    out = first.copy()
+    for x, row in enumerate(np.asarray(table)):
+        out[x, v < row[start_phase]] = 0.0
+    return out
+
+
 def walk_paths(
     model: Model,
     values: Values,

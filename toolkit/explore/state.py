@@ -282,16 +282,16 @@ class ExplorerState:
 
         overrides: dict[str, Any] = self.overrides
         start = {self.start: 1.0} if self.start is not None else None
-        transferred = decided = tiers = None
+        transferred = decided = tiers = reached = None
         if self.as_of is not None:
-            start, transferred, decided, tiers = self.tracker.start(
-                self.as_of, self.preset, overrides
-            )
+            begin = self.tracker.start(self.as_of, self.preset, overrides)
+            start, transferred, decided = begin.phases, begin.transferred, begin.decided
+            tiers, reached = begin.tiers, begin.reached
         started = time.perf_counter()
         result = simulate(
             self.model(), paths=self.paths, months=self.months, seed=self.seed, start=start,
             start_transferred=transferred, start_decided=decided, start_tiers=tiers,
-            memo=self.memo, **overrides,
+            start_reached=reached, memo=self.memo, **overrides,
         )  # fmt: skip
         simulated = time.perf_counter()
         words = self._describe(result)

@@ -94,6 +94,13 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
         f"{result.months} months, seed {result.seed}), {describe_inputs(result, pack)}:",
         "",
     ]
+    if result.model.start_reached is not None:  # an as-of run: month 0 is the as-of date
+        lines += [
+            "Months count from the as-of date; a phase the deployment went through between the "
+            "article's date and then counts as reached (the tracker's reading), as in the "
+            "forecasts.",
+            "",
+        ]
     lines += [
         f"- {name(p['phase'], phase[p['phase']])} is reached within {w} months in "
         f"{percent(p['p_reached_within'])} of paths ({percent(p['p_reached_horizon'])} "

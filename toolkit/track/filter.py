@@ -222,20 +222,22 @@ class Filter:
         return out
 
 
-def reached_split(
+def reached_given_phase(
     model: Model, last: int, evidence: Sequence[Evidence], phase: int, step_days: int = 1
-) -> tuple[float, FloatArray]:
-    """On day `last`, from the indicators among `evidence`: P(phase `phase` has been reached since
-    day 0, in it or through it), and the phase posterior of the paths that have not reached it
-    (zeros if every path has). Only the chain of that one flag is built."""
+) -> FloatArray:
+    """On day `last`, from the indicators among `evidence`: for each phase k, P(phase `phase` has
+    been reached since day 0, in it or through it | the path is in k now); 0 where no path is. The
+    tracker's phase posterior alone cannot say this: a path in combat in Ukraine may or may not have
+    fought on Russian soil first. Only the chain of that one flag is built."""
     target = PhaseTarget(Chain(model, [Flag("reached", phase=phase)]), flag=0)
     indicators = sorted((e for e in evidence if e.kind == "indicator"), key=_order)
     x, _, _ = run(target, grid(last, indicators, step_days), indicators)
-    chain, done = target.chain, target.value(x)
-    not_yet = ~chain.flag_set(0)
-    rest = np.bincount(chain.phase_of[not_yet], weights=x[not_yet], minlength=chain.k)
-    total = float(rest.sum())
-    return done, np.asarray(rest / total if total > 0 else rest, dtype=np.float64)
+    chain = target.chain
+    done = chain.flag_set(0)
+    yes = np.bincount(chain.phase_of[done], weights=x[done], minlength=chain.k)
+    every = np.bincount(chain.phase_of, weights=x, minlength=chain.k)
+    share = np.divide(yes, every, out=np.zeros(chain.k), where=every > 0)
+    return np.asarray(np.clip(share, 0.0, 1.0), dtype=np.float64)
 
 
 def _order(e: Evidence) -> tuple[int, str]:

@@ -8,7 +8,9 @@ response tiers already decided carry over too: at month 0 each is done with the 
 and decision figures count what happened by the as-of date and what follows. A response tier carries
 its whole state, given the path's start phase and the transfers its trigger reads: decided, never to
 be decided, its trigger latched and how much of its lag has run, or not latched yet
-(`toolkit.engine.model.TierStart`). The engine draws the phase, then each technology given the phase
+(`toolkit.engine.model.TierStart`). A phase the path went through since the pack's date counts as
+reached at month 0 (`TrackResult.reached_by_phase`). The engine draws the phase, then each technology
+given the phase
 (P(transferred | phase): a transfer is likelier on paths further up the ladder) and each tier given
 both; technologies are drawn independently of each other.
 Without `as_of` (and `observations`) this is the engine's `simulate` as it is.
@@ -68,7 +70,8 @@ def simulate_from(tracked: TrackResult, pack: Pack, **kwargs: Any) -> Simulation
     begin = tracked_start(tracked)
     return engine_simulate(
         pack, tracked.scenario, start=begin.phases, start_transferred=begin.transferred,
-        start_decided=begin.decided, start_tiers=begin.tiers, **kwargs,
+        start_decided=begin.decided, start_tiers=begin.tiers, start_reached=begin.reached,
+        **kwargs,
     )  # fmt: skip
 
 
@@ -80,22 +83,24 @@ def grid_from(tracked: TrackResult, pack: Pack, **kwargs: Any) -> ExplorerGrid:
     begin = tracked_start(tracked)
     return compute_explorer_grid(
         pack, tracked.scenario, start=begin.phases, start_transferred=begin.transferred,
-        start_decided=begin.decided, start_tiers=begin.tiers, month0=tracked.as_of, **kwargs,
+        start_decided=begin.decided, start_tiers=begin.tiers, start_reached=begin.reached,
+        month0=tracked.as_of, **kwargs,
     )  # fmt: skip
 
 
 class TrackedStart(NamedTuple):
     """A tracker's posterior as an engine start: `simulate`'s `start`, `start_transferred`,
-    `start_decided` and `start_tiers`."""
+    `start_decided`, `start_tiers` and `start_reached`."""
 
     phases: dict[str, float]
     transferred: dict[str, float | dict[str, float]]  # by start phase where the tracker has it
     decided: dict[str, float]
     tiers: dict[str, TierStart]
+    reached: dict[str, dict[str, float]]  # phases gone through by then, by start phase
 
 
 def tracked_start(tracked: TrackResult) -> TrackedStart:
-    """`tracked`'s posterior as an engine start (phases, transferred, decided)."""
+    """`tracked`'s posterior as an engine start (phases, transferred, decided, tiers, reached)."""
     transferred: dict[str, float | dict[str, float]] = dict(_probabilities(tracked.transferred))
     for tech in transferred:
         by_phase = tracked.transferred_by_phase.get(tech)
@@ -106,6 +111,10 @@ def tracked_start(tracked: TrackResult) -> TrackedStart:
         transferred,
         _probabilities(tracked.decided),
         dict(tracked.tiers),
+        {
+            x: {k: min(max(p, 0.0), 1.0) for k, p in by_phase.items() if p > 0}
+            for x, by_phase in tracked.reached_by_phase.items()
+        },
     )
 
 

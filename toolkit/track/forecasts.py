@@ -8,8 +8,8 @@ tracker says may already have happened by `as_of` counts: the run starts with ea
 transferred and each response tier decided at month 0 with the tracker's probability
 (`toolkit.track.forecast`), so the run's figure includes it. A phase is `reached` by `closes` if it
 was reached by `as_of` (the path is in it then, or went through it since the pack's date: the tracker
-follows that too, `toolkit.track.tracker.reached_by`), or, on a path that has not reached it, the path
-enters it by `closes` (a second run from those paths' phases).
+follows that too, `TrackResult.reached_by_phase`, and the run counts it at month 0), or the path
+enters it by `closes`.
 
 The log has one row per forecast (`COLUMNS`). `append_forecasts` validates every row and the log it
 joins, then appends them after the existing bytes (`toolkit.files.append_durably`): a bad row, or a
@@ -38,8 +38,6 @@ from toolkit.pack.records.base import control_character, is_id
 from toolkit.track.chain import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
-    from toolkit.engine.model import Model
-    from toolkit.engine.result import SimulationResult
     from toolkit.pack.load import Pack
     from toolkit.track.questions import Question
     from toolkit.track.tracker import Observations
@@ -106,10 +104,8 @@ def model_forecasts(
     seed: int = SEED,
 ) -> dict[str, float]:
     """question id -> P(event by closes) from the tracker's state on `as_of` (see the module)."""
-    from toolkit.engine.compile import compile_model
-    from toolkit.engine.simulation import simulate as engine_simulate
-    from toolkit.track.forecast import simulate_from, start_state
-    from toolkit.track.tracker import reached_by, track
+    from toolkit.track.forecast import simulate_from
+    from toolkit.track.tracker import track
 
     if not questions:
         return {}
@@ -121,33 +117,11 @@ def model_forecasts(
     days = max((q.closes - as_of).days for q in questions)
     months = max(1, math.ceil(days / DAYS_PER_MONTH))
     result = simulate_from(tracked, pack, paths=paths, months=months, seed=seed, step=STEP, **over)
-    reached = sorted({q.target for q in questions if q.kind == "reached"})
-    history = (
-        reached_by(pack, as_of, observations, reached, scenario=scenario, overrides=over)
-        if reached
-        else {}
-    )
-    not_yet: dict[str, SimulationResult] = {}
-    plain: Model | None = None  # the model from the pack's own start, for the "reached" runs
+    # the run starts from what the tracker holds done by as_of (month 0): transferred, decided, and
+    # the phases gone through since the pack's date; so P(by closes) is the run's own figure
     out: dict[str, float] = {}
     for q in questions:
-        month = (q.closes - as_of).days / DAYS_PER_MONTH
-        if q.kind != "reached":
-            # the run starts from what the tracker holds done by as_of (month 0), so P(by closes)
-            # is the run's own figure
-            p = result.probability_by(q.target, month, q.kind)
-        else:
-            # reached by as_of (in it or through it), or on a path not there yet, entered later
-            done, rest = history[q.target]
-            p = done
-            if rest and done < 1.0:
-                if q.target not in not_yet:
-                    plain = plain or compile_model(pack, scenario, over)  # once for all targets
-                    not_yet[q.target] = engine_simulate(
-                        plain, start=start_state(rest),
-                        paths=paths, months=months, seed=seed, step=STEP,
-                    )  # fmt: skip
-                p += (1.0 - done) * not_yet[q.target].probability_by(q.target, month, "reached")
+        p = result.probability_by(q.target, (q.closes - as_of).days / DAYS_PER_MONTH, q.kind)
         out[q.id] = min(max(p, 0.0), 1.0)
     return out
 

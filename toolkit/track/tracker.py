@@ -26,14 +26,14 @@ from toolkit.engine.validate import MAX_MONTHS
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.pack import records as r
 from toolkit.pack.observations import check_log, parse_log, read_log, trust_of
-from toolkit.track.chain import DAYS_PER_MONTH, check_rates
+from toolkit.track.chain import DAYS_PER_MONTH
 from toolkit.track.filter import (
     Evidence,
     Filter,
     distance,
     expected_seen,
     posterior_after,
-    reached_split,
+    reached_given_phase,
 )
 from toolkit.track.questions import read_date
 
@@ -68,6 +68,9 @@ class TrackResult:
     # never, latched and for how long): an engine start (`toolkit.track.forecast.tracked_start`)
     transferred_by_phase: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
     tiers: dict[str, TierStart] = field(default_factory=dict, repr=False)
+    # each phase's P(reached since the pack's date, in it or through it | the phase now): an engine
+    # start counts a phase gone through as reached at month 0
+    reached_by_phase: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """{"as_of", "phases", "transferred", "decided", "observations_used"}."""
@@ -166,6 +169,17 @@ def track(
             for t, row in fw.transferred_by_phase.items()
         },
         tiers=fw.tiers,
+        reached_by_phase={
+            x: dict(zip(model.phases, (float(p) for p in row), strict=True))
+            for x, row in zip(
+                model.phases,
+                (
+                    reached_given_phase(model, (day - start).days, evidence, i, step_days)
+                    for i in range(len(model.phases))
+                ),
+                strict=True,
+            )
+        },
     )
 
 
@@ -191,32 +205,6 @@ def _prepare(
     repeats = repeated_reports(used)
     evidence = _evidence(pack, used_rows(used, repeats), start, model.phases)
     return day, start, model, used, repeats, evidence
-
-
-def reached_by(
-    pack: Pack,
-    as_of: dt.date | str,
-    observations: Observations = None,
-    phases: Sequence[str] = (),
-    *,
-    scenario: str = "baseline",
-    overrides: Mapping[str, object] | None = None,
-    step_days: int = 1,
-) -> dict[str, tuple[float, dict[str, float]]]:
-    """For each of `phases`: P(it has been reached by `as_of`, since the pack's date: the paths in
-    it then and those that went through it), and the posterior over phases of the paths that have
-    not reached it (empty if every path has), from the observations reported by then. The tracker's
-    phase posterior alone cannot say this: a path in combat in Ukraine may or may not have fought
-    on Russian soil first."""
-    day, start, model, _, _, evidence = _prepare(pack, as_of, observations, scenario, overrides)
-    check_rates(model)
-    out: dict[str, tuple[float, dict[str, float]]] = {}
-    for phase in phases:
-        index = model.phases.index(phase)
-        done, rest = reached_split(model, (day - start).days, evidence, index, step_days)
-        shares = {k: float(v) for k, v in zip(model.phases, rest, strict=True) if v > 0}
-        out[phase] = (min(max(done, 0.0), 1.0), shares)
-    return out
 
 
 def parse_date(value: dt.date | str, what: str) -> dt.date:

@@ -290,16 +290,16 @@ class SimulationResult:
             "phases": [
                 {
                     "phase": p,
-                    "p_reached_within": self.probability_by(p, w),
-                    "p_reached_horizon": self.probability_by(p, self.months),
+                    "p_reached_within": self.probability_by(p, w, "reached"),
+                    "p_reached_horizon": self.probability_by(p, self.months, "reached"),
                 }
                 for p in model.phases
             ],
             "transfers": [
                 {
                     "tier": t,
-                    "p_within": self.probability_by(t, w),
-                    "p_horizon": self.probability_by(t, self.months),
+                    "p_within": self.probability_by(t, w, "tier_transferred"),
+                    "p_horizon": self.probability_by(t, self.months, "tier_transferred"),
                 }
                 for t in model.tech_tiers
             ],
@@ -307,8 +307,8 @@ class SimulationResult:
                 {
                     "tier": r,
                     "status": s,
-                    "p_within": self.probability_by(r, w),
-                    "p_horizon": self.probability_by(r, self.months),
+                    "p_within": self.probability_by(r, w, "decided"),
+                    "p_horizon": self.probability_by(r, self.months, "decided"),
                     "median_month": self.median_month(r),
                     "never_share": never[r]["share"] if r in never else None,
                     "never_parameter": never[r]["parameter"] if r in never else None,

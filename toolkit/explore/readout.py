@@ -63,8 +63,8 @@ class Words:
         timing = _decision_times(result)
         reach = (
             f"Troops reach “{self.highest_label}” within {months(within)} in "
-            f"{percent(result.probability_by(self.highest, within))} of paths "
-            f"({percent(result.probability_by(self.highest, result.months))} within "
+            f"{percent(result.probability_by(self.highest, within, 'reached'))} of paths "
+            f"({percent(result.probability_by(self.highest, result.months, 'reached'))} within "
             f"{months(result.months)})."
         )
         if self.top is None:  # every tier ruled out: the phases lead
@@ -76,7 +76,7 @@ class Words:
             details = [reach]
         details += [
             f"At least one technology of the tier “{label}” is transferred within "
-            f"{months(within)} in {percent(result.probability_by(tier, within))} of paths."
+            f"{months(within)} in {percent(result.probability_by(tier, within, 'tier_transferred'))} of paths."
             for tier, label in self.tech_tiers.items()
         ]
         details += [
@@ -166,6 +166,6 @@ def _tier_sentence(
     start = "Under these assumptions the" if headline else "The"
     return (
         f"{start} “{label}” tier is reached within {months(within)} in "
-        f"{percent(result.probability_by(tier, within))} of paths "
+        f"{percent(result.probability_by(tier, within, 'decided'))} of paths "
         f"({percent(reached)} within {months(result.months)}){where}."
     )

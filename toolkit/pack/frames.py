@@ -49,6 +49,14 @@ DEFINED_IN: dict[str, tuple[str, str]] = {
 }
 
 
+# the kinds of id an outcome names by id alone, which may not share an id (in the order checked)
+SHARED_KINDS: dict[str, str] = {
+    "phase": "phase",
+    "tech_tier": "technology tier",
+    "tech": "technology",
+    "response_tier": "response tier",
+}
+
 # what each kind of claim event names (`toolkit.pack.records.ClaimEvent`)
 _EVENT_TARGETS = {
     "reached": "phase",
@@ -181,6 +189,7 @@ class FrameBuilder:
         frames["sources"] = self.frame("sources", self.sources)
         self._check_report_defaults()
         self._check_reserved_ids()
+        self._check_shared_ids()
         return frames
 
     def _check_reserved_ids(self) -> None:
@@ -193,6 +202,30 @@ class FrameBuilder:
                     file, RESERVED_ID, "id", RESERVED_ID,
                     "'none' is reserved: the outputs use it for \"no tier\"",
                 )  # fmt: skip
+
+    def _check_shared_ids(self) -> None:
+        """A phase, technology tier, technology and response tier each have their own id: an
+        outcome (a question's target, the tornado's outcome, a trigger, a report's figure) names one
+        of them by id alone, so an id that named two would be read as either."""
+        seen: dict[str, str] = {}
+        records: dict[str, list[str]] = {  # in SHARED_KINDS' order
+            "phase": [p.id for p in self.phases],
+            "tech_tier": [t.id for t in self.tiers],
+            "tech": [t.id for t in self.techs],
+            "response_tier": [t.id for t in self.responses],
+        }
+        for kind, ids in records.items():
+            file, _section = DEFINED_IN[kind]
+            for ident in dict.fromkeys(ids):  # file order, once each
+                other = seen.setdefault(ident, kind)
+                if other != kind:
+                    other_file, other_section = DEFINED_IN[other]
+                    self.ld.problem(
+                        file, ident, "id", ident,
+                        f"also the id of a {SHARED_KINDS[other]} ({other_file} "
+                        f"{other_section}): phases, technology tiers, technologies and response "
+                        "tiers need ids of their own",
+                    )  # fmt: skip
 
     def _check_report_defaults(self) -> None:
         """pack.yaml `report`: the sensitivity outcome and the explorer grid's parameters exist (the

@@ -635,3 +635,17 @@ def test_ingest_relative_dates_follow_a_corrected_reported_date(
         monday
     ]
     assert _dates_in("The next contingent arrived on Monday.", wednesday) == [monday]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["track"], ["simulate", "--paths", "100"], ["forecast", "--log", "{tmp}/forecasts.csv"]],
+)
+def test_an_as_of_date_to_come_is_refused(command: list[str], tmp_path: Path) -> None:
+    """`track`, `simulate` and `forecast` took --as-of 2030-01-01 and ran the model on from the last
+    report as if that were the assessment then (bug hunt)."""
+    args = [a.replace("{tmp}", str(tmp_path)) for a in command]
+    res = runner.invoke(app, [*args, "--as-of", "2999-01-01"])
+    assert res.exit_code == 2, res.output
+    assert "--as-of 2999-01-01 is after today (" in res.output
+    assert not list(tmp_path.iterdir())

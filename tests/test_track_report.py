@@ -43,6 +43,16 @@ def test_report_as_of_is_checked_before_a_kernel() -> None:
     assert got["observations"] == str(STORY)  # absolute: the kernel's folder may differ
 
 
+def test_a_report_as_of_a_day_to_come_or_with_a_start_state_is_refused() -> None:
+    """A report as of 2030 ran the model on from the last report and called it the assessment then;
+    a `start` given with `as_of` was dropped silently (the footer still listed it) (bug hunts)."""
+    soon = dt.date.today() + dt.timedelta(days=30)
+    with pytest.raises(ParameterError, match=rf"as_of {soon} is after today \("):
+        plan(as_of=soon.isoformat())
+    with pytest.raises(ParameterError, match="give start or as_of, not both"):
+        plan(as_of="2024-12-31", start='{"westward_movement": 1}')
+
+
 def test_narrative_says_as_of_what_and_on_which_observations(pack: Pack) -> None:
     tracked = track(pack, "2024-12-31", STORY)
     text = narrative.describe_as_of(tracked, pack, True)

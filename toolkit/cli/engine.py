@@ -190,9 +190,11 @@ def _as_of(as_of: str | None, start: str | None, observations: Path | None) -> d
         return None
     if start is not None:
         raise ParameterError("give --start or --as-of, not both: --as-of sets the start state")
-    from toolkit.track.tracker import parse_date
+    from toolkit.track.tracker import check_not_after_today, parse_date
 
-    return parse_date(as_of, "--as-of")
+    day = parse_date(as_of, "--as-of")
+    check_not_after_today(day, "--as-of")
+    return day
 
 
 # --------------------------------------------------------------------------------------------

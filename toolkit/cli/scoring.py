@@ -84,7 +84,7 @@ def forecast(
     from toolkit.pack.load import load_pack
     from toolkit.track import forecasts as fc
     from toolkit.track.questions import load_questions
-    from toolkit.track.tracker import parse_date
+    from toolkit.track.tracker import check_not_after_today, parse_date
 
     if (p is None) != (question is None):
         raise ParameterError("--p and --question go together (an analyst's own forecast)")
@@ -97,6 +97,7 @@ def forecast(
             f"--p needs --by NAME, the analyst's name (`{fc.MODEL}` is the model's own forecasts)"
         )
     day = parse_date(as_of, "--as-of") if as_of is not None else dt.date.today()
+    check_not_after_today(day, "--as-of")
     loaded = load_pack(pack)
     qs = load_questions(loaded, questions)
     if p is not None and question is not None:

@@ -54,10 +54,12 @@ def track(
 ) -> None:
     """The assessment on a date: phases, technologies transferred, tiers decided, and what moved it."""
     from toolkit.pack.load import load_pack
-    from toolkit.track.tracker import parse_date
+    from toolkit.track.tracker import check_not_after_today, parse_date
     from toolkit.track.tracker import track as run
 
     day = parse_date(as_of, "--as-of") if as_of is not None else None  # before loading the pack
+    if day is not None:
+        check_not_after_today(day, "--as-of")
     result = run(load_pack(pack), day, observations, scenario=scenario)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))

@@ -180,7 +180,9 @@ def plan_report(
         effective_scenario = default if isinstance(default, str) else None
     _check_scenario(pack, effective_scenario)
     _check_outcome(pack, overrides.get("sensitivity_outcome"))
-    _check_as_of(pack, overrides.get("as_of"), overrides.get("observations"))
+    _check_as_of(
+        pack, overrides.get("as_of"), overrides.get("observations"), overrides.get("start")
+    )
     _check_backtest(pack, declared, overrides)
     if isinstance(overrides.get("observations"), str) and overrides["observations"]:
         overrides["observations"] = str(Path(overrides["observations"]).resolve())
@@ -351,15 +353,22 @@ def _check_outcome(pack: PackInfo, outcome: object) -> None:
         )
 
 
-def _check_as_of(pack: PackInfo, as_of: object, observations: object) -> None:
-    """A report's `as_of` (a date on or after the pack's start) and `observations` (a log file the
-    pack accepts), checked before a kernel starts."""
+def _check_as_of(pack: PackInfo, as_of: object, observations: object, start: object) -> None:
+    """A report's `as_of` (a date on or after the pack's start, not after today; not with a
+    `start` state, which it sets) and `observations` (a log file the pack accepts), checked before a
+    kernel starts."""
     if isinstance(as_of, str) and as_of:
-        from toolkit.track.tracker import check_as_of, parse_date
+        from toolkit.track.tracker import check_as_of, check_not_after_today, parse_date
 
         day = parse_date(as_of, "as_of")
         if pack.start is not None:
             check_as_of(day, pack.start)
+        check_not_after_today(day)
+        if isinstance(start, Mapping) and start:
+            raise ParameterError(
+                "give start or as_of, not both: as_of sets the start state (the tracker's "
+                "posterior on that date)"
+            )
     if isinstance(observations, str) and observations:
         from toolkit.pack.observations import read_log
 

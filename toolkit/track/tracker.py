@@ -91,6 +91,15 @@ class TrackResult:
         return self.evidence.sort("influence", "id", descending=[True, False]).head(n)
 
 
+def check_not_after_today(day: dt.date, name: str = "as_of") -> None:
+    """ParameterError (naming the date `name`) if `day` is after today: an assessment, a forecast
+    or a report is as of a day that has come (the tracker would run the model on without the reports
+    of the days between, and call that what is known then)."""
+    today = dt.date.today()
+    if day > today:
+        raise ParameterError(f"{name} {day} is after today ({today}): give a date that has come")
+
+
 def check_as_of(day: dt.date, start: dt.date, name: str = "as_of") -> None:
     """ParameterError (naming the date `name`) unless `day` is on or after the pack's start date and
     within the engine's horizon of it (MAX_MONTHS: the filter steps day by day, so a far date would

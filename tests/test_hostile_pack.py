@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import resource
 import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -657,3 +659,47 @@ def test_an_id_naming_two_kinds_of_outcome_is_refused(pack_dir: Path) -> None:
     code, lines = validate(pack_dir)
     assert code == 1
     assert "also the id of a technology (technologies.yaml technologies)" in lines[0]
+
+
+def test_a_technology_tier_or_technology_the_article_does_not_name_rests_on_an_assumption(
+    pack_dir: Path,
+) -> None:
+    """Technology tiers and technologies needed a quote, unlike every other record (evidence or
+    assumption, or both): a pack could not add a technology the article does not name (bug hunt on
+    another pack). One without either is still refused; one that rests on an assumption is marked
+    in the report's findings and in the transfers chart's legend."""
+    from toolkit.charts import chart_transfers
+    from toolkit.engine.simulation import simulate
+    from toolkit.report.narrative import describe_findings
+
+    quote = (
+        '    evidence: "compensation for North Korean troop deployments could involve sensitive '
+        'technology, including satellite, nuclear, and ICBM-related technology"\n'
+    )
+    edit(pack_dir / "technologies.yaml", quote, "    assumption: the analyst's grouping\n")
+    edit(pack_dir / "technologies.yaml", '    evidence: "satellite technology"\n', "")
+    found = [(p.file, p.record, p.message) for p in problems(pack_dir)]
+    assert found == [
+        ("technologies.yaml", "satellite",
+         "needs `evidence` (a verbatim quote) or `assumption` (a rationale)"),
+    ], found  # fmt: skip
+    edit(
+        pack_dir / "technologies.yaml",
+        "  - id: satellite\n",
+        "  - id: satellite\n    assumption: the analyst's addition, not in the article\n",
+    )
+    pack = load_pack(pack_dir)
+    strategic = pack.tech_tiers.filter(pl.col("id") == "strategic").row(0, named=True)
+    assert strategic["evidence"] is None
+    assert strategic["assumption"] == "the analyst's grouping"
+    result = simulate(pack, paths=200, months=6)
+    findings = describe_findings(result, pack)
+    assert "tier **Sensitive strategic technology &#40;satellite, nuclear, ICBM&#41;**†" in findings
+    assert (
+        "- **Sensitive strategic technology &#40;satellite, nuclear, ICBM&#41;**: the analyst"
+        in (findings)
+    )
+    spec = chart_transfers(result, pack).to_dict()
+    assert "Sensitive strategic technology (satellite, nuclear, ICBM) †" in json.dumps(
+        spec, ensure_ascii=False
+    )

@@ -224,7 +224,7 @@ def chart_transfers(
     tiers_frame = result.transfer_tiers
     tiers = order_of(tiers_frame, "tier")
     tech = result.transfers
-    tier_labels = pack_labels(pack, "tech_tiers")
+    tier_labels = judged_labels(pack, "tech_tiers")
     tech_names = (
         dict(zip(pack.technologies["id"], pack.technologies["name"], strict=True))
         if pack is not None
@@ -277,7 +277,8 @@ def chart_transfers(
         "Thick: any technology of the tier transferred by that month; thin dashed: each technology ("
         + _split_words(pack)
         + "). Once transferred, it stays transferred.",
-        "Analyst assumptions: compensation hazards by phase and troop scale (parameters.yaml), bands from claims.yaml. "
+        judged_note(tier_labels)
+        + "Analyst assumptions: compensation hazards by phase and troop scale (parameters.yaml), bands from claims.yaml. "
         + run_caption(result),
         width=560,
         height=280,

@@ -397,7 +397,7 @@ class FrameBuilder:
     def _technologies(self) -> dict[str, Frame]:
         file = "technologies.yaml"
         tiers = [
-            t.model_dump() | {"order": i} | self.src(file, t.id, t.evidence)
+            t.model_dump() | {"order": i} | self.src(file, t.id, t.evidence, t.assumption)
             for i, t in enumerate(self.tiers)
         ]
         techs = []

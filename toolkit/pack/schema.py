@@ -147,6 +147,7 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
         ("order", "int", "position in the ladder, from 0"),
         ("label", "str", "plain words"),
         *_SOURCE,
+        *_ASSUMPTION,
     ],
     "technologies": [
         ("id", "str", "technology id"),

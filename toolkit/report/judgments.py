@@ -116,7 +116,9 @@ def _level_at_least(result: SimulationResult, tier: str, within: int) -> float:
 def key_judgments(result: SimulationResult, pack: Pack, within: int) -> list[Judgment]:
     """The bottom line's judgments (see the module docstring), in the order they are shown."""
     bands = yardstick(pack)
-    judged = assumptions(pack.phases) | assumptions(pack.response_tiers)
+    judged = (
+        assumptions(pack.phases) | assumptions(pack.tech_tiers) | assumptions(pack.response_tiers)
+    )
 
     def name(frame: pl.DataFrame, item: str) -> str:
         mark = JUDGED if item in judged else ""

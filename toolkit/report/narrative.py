@@ -79,7 +79,9 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
     phase = labels(pack.phases)
     tier = labels(pack.tech_tiers)
     response = labels(pack.response_tiers)
-    judged = assumptions(pack.phases) | assumptions(pack.response_tiers)
+    judged = (
+        assumptions(pack.phases) | assumptions(pack.tech_tiers) | assumptions(pack.response_tiers)
+    )
     words = names(pack)
     readings: dict[str, str] = {}
 
@@ -108,7 +110,7 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
         for p in s["phases"][1:]
     ]
     lines += [
-        f"- At least one technology of the tier **{esc(tier[t['tier']])}** is transferred within "
+        f"- At least one technology of the tier {name(t['tier'], tier[t['tier']])} is transferred within "
         f"{w} months in {percent(t['p_within'])} of paths."
         for t in s["transfers"]
     ]

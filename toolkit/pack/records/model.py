@@ -21,20 +21,20 @@ from toolkit.pack.records.base import (
 )
 
 
-class TechTier(Record):
+class TechTier(Sourced):
     id: Id
     label: Label
-    evidence: Text
 
 
-class Technology(Record):
+class Technology(Sourced):
+    """A technology; `assumption` is the analyst's rationale: for a weight other than 1, an up-front
+    share, or a technology the article does not name (then without `evidence`)."""
+
     id: Id
     name: Label
     tier: Id
-    evidence: Text
     weight: Finite = Field(default=1.0, gt=0)  # share of the tier's hazard, relative to the others
     upfront: Id | None = None  # parameter: probability it is transferred at time 0
-    assumption: Text | None = None  # the rationale of a weight other than 1
 
     @model_validator(mode="after")
     def _weight_has_rationale(self) -> Technology:

@@ -635,3 +635,31 @@ def test_ingest_relative_dates_follow_a_corrected_reported_date(
         monday
     ]
     assert _dates_in("The next contingent arrived on Monday.", wednesday) == [monday]
+
+
+def test_ingest_reads_the_date_of_an_iso_timestamp(pack_dir: Path, tmp_path: Path) -> None:
+    """An ISO timestamp ("2024-11-05T10:00Z") was no date: the sentence fell back to the week up
+    to the reported date, "no date in the sentence" (found in a bug hunt). The day as written is
+    read; its time and zone are not. The article is ILLUSTRATIVE (invented)."""
+    import datetime as dt
+
+    from toolkit.track.ingest import _dates_in
+
+    article = tmp_path / "stamp.txt"
+    article.write_text(
+        "ILLUSTRATIVE TEST TEXT (invented).\n"
+        "Troop trains were reported at 2024-11-05T10:00Z by a rail watcher.\n",
+        encoding="utf-8",
+    )
+    draft = _draft(pack_dir, article, "2024-11-07")
+    (proposal,) = draft.values()
+    assert (str(proposal["observed"]), proposal["precision"]) == ("2024-11-05", "day")
+    assert "no date in the sentence" not in str(proposal["note"])
+    day = dt.date(2024, 11, 5)
+    reported = dt.date(2024, 11, 7)
+    for written in (
+        "2024-11-05T10:00:00+00:00", "2024-11-05T10:00:00.250-05:30", "2024-11-05T23:59",
+        "2024-11-05",
+    ):  # fmt: skip
+        assert _dates_in(f"Trains left at {written}, a watcher said.", reported) == [day]
+    assert _dates_in("Code 2024-11-05Tx is no date.", reported) == []

@@ -5,8 +5,8 @@ indicator cue phrases (`cues` in indicators.yaml) and technology names (with the
 `evidence` quote). Each hit becomes a proposed observation whose `quote` is the sentence, verbatim, and
 whose note says what was found: the cue, the entities mentioned (their aliases), estimative words
 (estimative.yaml: "may", "likely" mean a possibility, not a sighting) and negations (the report may be
-of an absence). Dates in the sentence ("5 November 2024", "November 5", 2024-11-05) give `observed`;
-without one, the reported date with week precision. Grades default to F6 ("cannot be judged") until
+of an absence). Dates in the sentence ("5 November 2024", "November 5", 2024-11-05, the day of a
+timestamp 2024-11-05T10:00Z) give `observed`; without one, the reported date with week precision. Grades default to F6 ("cannot be judged") until
 the analyst sets them.
 
 The proposals are written to a draft file; nothing enters the log until `--accept ID ...` appends the
@@ -70,8 +70,11 @@ _MONTH = (
     r"(January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
 )
+# An ISO date, alone or as the date part of a timestamp ("2024-11-05T10:00Z",
+# "2024-11-05T10:00:00+00:00": the day as written, its time and zone not read)
+_ISO_TIME: Final = r"(?:T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 _DATES: Final = (
-    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
+    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})" + _ISO_TIME + r"\b"),
     re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (\d{4}))?\b"),
     re.compile(r"\b" + _MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?\b"),
 )

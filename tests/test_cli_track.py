@@ -663,3 +663,31 @@ def test_ingest_reads_the_date_of_an_iso_timestamp(pack_dir: Path, tmp_path: Pat
     ):  # fmt: skip
         assert _dates_in(f"Trains left at {written}, a watcher said.", reported) == [day]
     assert _dates_in("Code 2024-11-05Tx is no date.", reported) == []
+
+
+def test_ingest_since_a_weekday_on_that_weekday_is_the_week_before(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """ "since Tuesday" in an article reported on a Tuesday was read as the reported day itself;
+    like "last Tuesday" it is the Tuesday before, while "on Tuesday" stays the same day (found in a
+    bug hunt). The article is ILLUSTRATIVE (invented)."""
+    import datetime as dt
+
+    from toolkit.track.ingest import _dates_in
+
+    tuesday = dt.date(2024, 11, 12)
+    week_before = dt.date(2024, 11, 5)
+    assert _dates_in("Instructors were seen there since Tuesday.", tuesday) == [week_before]
+    assert _dates_in("Instructors were seen there last Tuesday.", tuesday) == [week_before]
+    assert _dates_in("Instructors were seen there on Tuesday.", tuesday) == [tuesday]
+    assert _dates_in("Instructors were seen there since Monday.", tuesday) == [
+        dt.date(2024, 11, 11)
+    ]
+    article = tmp_path / "since.txt"
+    article.write_text(
+        "ILLUSTRATIVE TEST TEXT (invented).\n"
+        "Russian instructors were seen at the training ground since Tuesday.\n",
+        encoding="utf-8",
+    )
+    draft = _draft(pack_dir, article, "2024-11-12")
+    assert {(str(p["observed"]), p["precision"]) for p in draft.values()} == {("2024-11-05", "day")}

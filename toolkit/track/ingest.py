@@ -6,8 +6,8 @@ indicator cue phrases (`cues` in indicators.yaml) and technology names (with the
 whose note says what was found: the cue, the entities mentioned (their aliases), estimative words
 (estimative.yaml: "may", "likely" mean a possibility, not a sighting) and negations (the report may be
 of an absence). Dates in the sentence ("5 November 2024", "November 5", 2024-11-05, the day of a
-timestamp 2024-11-05T10:00Z) give `observed`; without one, the reported date with week precision. Grades default to F6 ("cannot be judged") until
-the analyst sets them.
+timestamp 2024-11-05T10:00Z) give `observed`; without one, the reported date with week precision.
+Grades default to F6 ("cannot be judged") until the analyst sets them.
 
 The proposals are written to a draft file; nothing enters the log until `--accept ID ...` appends the
 chosen ones (validated like `toolkit observe`).
@@ -81,8 +81,8 @@ _DATES: Final = (
 # Dates written relative to the report: a weekday is the last such day on or before the reported
 # date (news style: "said on Monday"), "yesterday" the day before it, "today" that day.
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# A weekday counts after "on", "last" or "since" ("The Sunday Times" is no date); "last Monday" on a
-# Monday is the week before.
+# A weekday counts after "on", "last" or "since" ("The Sunday Times" is no date); "last Monday" or
+# "since Monday" on a Monday is the week before ("on Monday" on a Monday is that day).
 _RELATIVE: Final = re.compile(
     r"\b(?:[Oo]n|[Ll]ast|[Ss]ince) (" + "|".join(_WEEKDAYS) + r")\b"
     r"|\b([Yy]esterday|[Tt]oday|[Tt]his morning)\b"
@@ -110,7 +110,7 @@ def _relative_day(match: re.Match[str], reported: dt.date) -> dt.date:
     weekday, word = match.groups()
     if weekday is not None:
         back = (reported.weekday() - _WEEKDAYS.index(weekday)) % 7
-        if back == 0 and match.group(0).lower().startswith("last"):
+        if back == 0 and match.group(0).lower().startswith(("last", "since")):
             back = 7
         return reported - dt.timedelta(days=back)
     return reported - dt.timedelta(days=1 if word.lower() == "yesterday" else 0)
@@ -301,7 +301,8 @@ def _proposals(
         if relative and in_window:
             note.append(
                 ", ".join(f"{w!r}" for w in relative) + " read against the reported date (a "
-                "weekday as the last one on or before it); check it"
+                "weekday as the last one on or before it, after 'last' or 'since' the last one "
+                "before it); check it"
             )
         oid = new_id(pack, f"o_{Path(text).stem}_{target}")
         while oid in used:

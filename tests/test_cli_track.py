@@ -691,3 +691,58 @@ def test_ingest_since_a_weekday_on_that_weekday_is_the_week_before(
     )
     draft = _draft(pack_dir, article, "2024-11-12")
     assert {(str(p["observed"]), p["precision"]) for p in draft.values()} == {("2024-11-05", "day")}
+
+
+DATELINED = (
+    "ILLUSTRATIVE — invented text, not reported fact.\n"
+    "WASHINGTON, Dec. 2, 2024 — U.S. officials said Russia had delivered air defence systems to "
+    "Pyongyang in late November.\n"
+)
+
+
+def test_ingest_reads_a_dateline_as_the_reports_date(pack_dir: Path, tmp_path: Path) -> None:
+    """A dateline ("WASHINGTON, Dec. 2, 2024 — ...") was a sentence's observed date at day
+    precision when it was its only date (an event "in late November" applied on 2 December; found
+    in a bug hunt): its date is the report's, so it is the reported date when none is given, and
+    the sentence gets the week up to the reported date. The articles are ILLUSTRATIVE (invented)."""
+    article = tmp_path / "tech.txt"
+    article.write_text(DATELINED, encoding="utf-8")
+    code, _, err = invoke("ingest", article, "--pack", pack_dir)  # no --reported
+    assert code == 0, err
+    text = (pack_dir / "drafts" / "tech.txt.yaml").read_text(encoding="utf-8")
+    assert "the article's dateline (no --reported given)" in text
+    draft = yaml.safe_load(text)
+    assert str(draft["reported"]) == "2024-12-02"
+    (air,) = [p for p in draft["proposals"] if p.get("transferred") == "air_defence"]
+    assert (str(air["observed"]), air["precision"], str(air["reported"])) == (
+        "2024-11-26", "week", "2024-12-02",
+    )  # fmt: skip
+    assert "dateline date 2024-12-02 is the report's date, not the event's" in air["note"]
+    # a dateline without a year, at the start of a later paragraph, with --reported given
+    combat = tmp_path / "combat.txt"
+    combat.write_text(
+        "ILLUSTRATIVE ARTICLE (invented; not real facts)\n"
+        "KYIV, 18 November — Ukrainian commanders said North Korean units were fighting alongside "
+        "Russian forces in the Kursk region.\n",
+        encoding="utf-8",
+    )
+    proposals = _draft(pack_dir, combat, "2024-11-20")
+    assert {(str(p["observed"]), p["precision"]) for p in proposals.values()} == {
+        ("2024-11-14", "week")
+    }
+    import datetime as dt
+
+    from toolkit.track.ingest import _dates_in, dateline
+
+    reported = dt.date(2024, 12, 3)
+    assert dateline("SEOUL, South Korea, Nov. 6 — Officials said.", reported) == (
+        29, dt.date(2024, 11, 6),
+    )  # fmt: skip
+    assert dateline("MOSCOW — A spokesman said.", reported) is None
+    # the dateline's date is left out, the sentence's own dates are kept
+    assert _dates_in(
+        "KYIV, 13 November 2024 (Wire) - Troops were seen on 4 November 2024.", reported
+    ) == [dt.date(2024, 11, 4)]
+    assert _dates_in("In a speech on Nov. 6 — officials said so.", reported) == [
+        dt.date(2024, 11, 6)
+    ]

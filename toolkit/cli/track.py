@@ -180,7 +180,8 @@ def ingest(
     reported: Annotated[
         str | None,
         typer.Option(
-            help="Date the article appeared, YYYY-MM-DD (default: today); with --accept, "
+            help="Date the article appeared, YYYY-MM-DD (default: its dateline's date, else today); "
+            "with --accept, "
             "replaces the draft's.",
             show_default=False,
         ),

@@ -746,3 +746,30 @@ def test_ingest_reads_a_dateline_as_the_reports_date(pack_dir: Path, tmp_path: P
     assert _dates_in("In a speech on Nov. 6 — officials said so.", reported) == [
         dt.date(2024, 11, 6)
     ]
+
+
+def test_ingest_does_not_read_web_page_residue(pack_dir: Path, tmp_path: Path) -> None:
+    """The pack's `residue_marker` was not applied to new articles: "Related: Fighting in the east
+    — click here" after "Most Commented" became a proposal (found in a bug hunt). It is applied as
+    to the pack's article, the draft and the output say so, and the stored copy stays byte-exact.
+    The article is ILLUSTRATIVE (invented)."""
+    article = tmp_path / "west.txt"
+    raw = (
+        "[ILLUSTRATIVE — invented for testing, not a real report]\n"
+        "Troop trains carrying North Korean soldiers moved west on 2024-11-04, officials said.\n"
+        "\n"
+        "Most Commented\n"
+        "Subscribe now | Cookie settings | © 2024 Example News\n"
+        "Related: Fighting in the east — click here\n"
+    )
+    article.write_bytes(raw.encode("utf-8"))
+    code, out, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
+    assert code == 0, err
+    assert "web-page residue not read: from the line starting 'Most Commented'" in out
+    text = (pack_dir / "drafts" / "west.txt.yaml").read_text(encoding="utf-8")
+    assert "# Note: web-page residue not read" in text
+    proposals = yaml.safe_load(text)["proposals"]
+    assert proposals
+    assert all("click here" not in p["quote"] for p in proposals)
+    assert all(p.get("indicator") != "i_on_active_battlefields" for p in proposals)
+    assert (pack_dir / "texts" / "west.txt").read_bytes() == raw.encode("utf-8")

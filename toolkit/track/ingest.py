@@ -9,6 +9,8 @@ of an absence). Dates in the sentence ("5 November 2024", "November 5", 2024-11-
 timestamp 2024-11-05T10:00Z) give `observed`; without one, the reported date with week precision.
 A dateline ("WASHINGTON, Dec. 2, 2024 — ..." opening the article or a paragraph) dates the report,
 not the event: its date is no sentence's `observed`, and it is the reported date when none is given.
+Web-page residue is not read: the pack's `residue_marker` (pack.yaml) strips it from a new article as
+from the pack's own (the line that starts with it and all after it); the stored copy stays byte-exact.
 Grades default to F6 ("cannot be judged") until the analyst sets them.
 
 The proposals are written to a draft file; nothing enters the log until `--accept ID ...` appends the
@@ -31,7 +33,7 @@ from toolkit.errors import ToolkitError
 from toolkit.files import hold_folders, write_atomic
 from toolkit.pack.observations import TEXTS_DIR
 from toolkit.pack.safe_yaml import load_yaml
-from toolkit.pack.text import contains_word, find_mentions, split_sentences
+from toolkit.pack.text import contains_word, find_mentions, split_residue, split_sentences
 from toolkit.track.log import (
     append_observations,
     holding_log,
@@ -149,6 +151,7 @@ class Draft:
     text: str  # the article's path under the pack
     path: Path
     proposals: list[dict[str, Any]]
+    notes: tuple[str, ...] = ()  # what the draft did to the whole article (its header says so too)
 
 
 def draft_path(pack: Pack, article: str | Path) -> Path:
@@ -174,26 +177,32 @@ def propose(
     if reported is not None and reported < start:
         raise ToolkitError(f"--reported {reported} is before the pack's start date {start}")
     with hold_folders(pack.path), stored_text(pack, article, "ARTICLE") as text:
-        body = (pack.path / text).read_text(encoding="utf-8")
-        notes = []
+        marker = pack.meta.residue_marker
+        body, residue = split_residue((pack.path / text).read_text(encoding="utf-8"), marker)
+        notes: list[str] = []
+        if residue:
+            notes.append(
+                f"web-page residue not read: from the line starting {marker!r} on (the pack's "
+                "residue_marker, as in the pack's own article)"
+            )
         if reported is None:
             reported = _dateline_date(body)
             if reported is not None:
                 notes.append(f"reported {reported}, the article's dateline (no --reported given)")
+                if reported < start:
+                    raise ToolkitError(
+                        f"the article's dateline date {reported} is before the pack's start date "
+                        f"{start}: give --reported"
+                    )
             else:
                 reported = dt.date.today()
-            if reported < start:
-                raise ToolkitError(
-                    f"the article's dateline date {reported} is before the pack's start date "
-                    f"{start}: give --reported"
-                )
         proposals = _proposals(
             pack, body, text, source or f"article {Path(article).name}", reliability, credibility,
             reported,
         )  # fmt: skip
         path = draft_path(pack, article)
         write_atomic(path, _draft_yaml(text, proposals, reported, notes).encode("utf-8"))
-    return Draft(text=text, path=path, proposals=proposals)
+    return Draft(text=text, path=path, proposals=proposals, notes=tuple(notes))
 
 
 def accept(
@@ -485,6 +494,7 @@ def _draft_yaml(
 def describe_draft(draft: Draft) -> str:
     """One line per proposal, for the command line."""
     lines = [f"{len(draft.proposals)} proposal(s) from {draft.text}, written to {draft.path}:"]
+    lines[1:1] = [f"  note: {n}" for n in draft.notes]
     for p in draft.proposals:
         kind = next(k for k in ("indicator", "transferred", "decided") if k in p)
         lines.append(

@@ -773,3 +773,36 @@ def test_ingest_does_not_read_web_page_residue(pack_dir: Path, tmp_path: Path) -
     assert all("click here" not in p["quote"] for p in proposals)
     assert all(p.get("indicator") != "i_on_active_battlefields" for p in proposals)
     assert (pack_dir / "texts" / "west.txt").read_bytes() == raw.encode("utf-8")
+
+
+def test_observe_a_quote_that_differs_only_in_unicode_normalization_is_refused_with_a_hint(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """A quote typed with composed accents (NFC) from a text that has them decomposed (NFD) was
+    refused with "quote not found verbatim" and no hint, though both look the same (found in a
+    bug hunt). It is still refused (a quote stays a verbatim span of its text), in one line that
+    says why. The text is ILLUSTRATIVE (invented)."""
+    import unicodedata
+
+    sentence = "Troop trains moved west, said Kim Yŏng-ch’ŏl, a senior official."
+    article = tmp_path / "nfd.txt"
+    article.write_text(
+        "ILLUSTRATIVE (invented).\n" + unicodedata.normalize("NFD", sentence) + "\n",
+        encoding="utf-8",
+    )
+    log = pack_dir / "observations.yaml"
+    before = log.read_bytes()
+    quote = unicodedata.normalize("NFC", "said Kim Yŏng-ch’ŏl, a senior official")
+    code, _, err = invoke(*OBSERVE, "--quote", quote, "--text", article, "--pack", pack_dir)
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert "quote not found verbatim in texts/nfd.txt" in err
+    assert "differs from the text only in Unicode normalization" in err
+    assert log.read_bytes() == before
+    # a quote that is not in the text at all gets no such hint
+    code, _, err = invoke(
+        *OBSERVE, "--quote", "said Kim, a junior official", "--text", article, "--pack", pack_dir
+    )
+    assert code == 2
+    assert "quote not found verbatim" in err
+    assert "Unicode normalization" not in err

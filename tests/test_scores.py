@@ -559,3 +559,27 @@ def test_a_log_edited_by_hand_is_checked_as_forecast_writes_it(
     assert done.exit_code == 1
     assert f"forecasts.csv [line 2] {field}:" in done.output
     assert "\x1b" not in done.output
+
+
+def test_score_says_why_nothing_is_scored_when_every_forecast_is_hindsight(
+    pack_dir: Path,
+) -> None:
+    """With every forecast of a resolved question logged after it was resolved, `score` said
+    "even: no resolved questions", though the questions are resolved (found in a bug hunt). The
+    forecast is ILLUSTRATIVE (invented)."""
+    pack = load_pack(pack_dir)
+    qs = load_questions(pack, QUESTIONS)
+    q = next(q for q in qs if q.id == "q_frontline_by_dec")
+    assert q.resolved is not None
+    row = fc.Forecast(question=q.id, forecaster="bob", as_of=q.opens, probability=0.9)
+    late = dt.datetime.combine(q.resolved, dt.time(12), tzinfo=dt.UTC)
+    fc.append_forecasts(pack, [row], qs, now=late)
+    done = CliRunner().invoke(
+        app, ["score", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "300"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "no resolved questions" not in done.output
+    why = "every forecast of a resolved question was logged on or after the day it was resolved"
+    assert f"  (none: {why}, see below)" in done.output
+    assert f"  even: nothing scored ({why}, see below)" in done.output
+    assert "bob on q_frontline_by_dec" in done.output

@@ -583,3 +583,23 @@ def test_score_says_why_nothing_is_scored_when_every_forecast_is_hindsight(
     assert f"  (none: {why}, see below)" in done.output
     assert f"  even: nothing scored ({why}, see below)" in done.output
     assert "bob on q_frontline_by_dec" in done.output
+
+
+def test_a_negative_zero_probability_is_logged_as_zero(pack_dir: Path) -> None:
+    """`forecast --p -0.0` was logged as "-0" (found in a bug hunt); it is 0. The forecast is
+    ILLUSTRATIVE (invented)."""
+    done = CliRunner().invoke(
+        app,
+        ["forecast", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--as-of",
+         "2024-11-15", "--p", "-0.0", "--by", "ana", "--question", "q_air_defence_by_dec"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "q_air_defence_by_dec: 0.000 (ana" in done.output
+    (row,) = (pack_dir / fc.LOG_FILE).read_text(encoding="utf-8").splitlines()[1:]
+    assert row.split(",")[:4] == ["q_air_defence_by_dec", "ana", "2024-11-15", "0"]
+    assert (
+        fc.Forecast(
+            question="q", forecaster="x", as_of=dt.date(2024, 11, 15), probability=-0.0
+        ).row()[3]
+        == "0"
+    )

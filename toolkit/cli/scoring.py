@@ -108,7 +108,7 @@ def forecast(
                 f"question {question!r} is not open on {day} (opens {asked.opens}, closes "
                 f"{asked.closes}{'' if asked.resolved is None else f', resolved {asked.resolved}'})"
             )
-        rows = [fc.Forecast(question=question, forecaster=str(by), as_of=day, probability=p)]
+        rows = [fc.Forecast(question=question, forecaster=str(by), as_of=day, probability=p + 0.0)]
     else:
         open_qs = [q for q in qs if q.is_open(day)]
         if not open_qs:

@@ -806,3 +806,38 @@ def test_observe_a_quote_that_differs_only_in_unicode_normalization_is_refused_w
     assert code == 2
     assert "quote not found verbatim" in err
     assert "Unicode normalization" not in err
+
+
+def test_a_report_before_its_observation_names_the_field_and_value(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """ "reported ... is before observed ..." named no field and showed the whole record as its
+    value (found in a bug hunt): it names the file, the record, the field `reported` and its value,
+    from a YAML log, a CSV log and `observe`. The records are ILLUSTRATIVE (invented)."""
+    yaml_log = tmp_path / "early.yaml"
+    yaml_log.write_text(
+        "observations:\n- {id: o_early, observed: 2024-11-05, reported: 2024-11-02, indicator: "
+        "i_westward_transport, source: S, reliability: A, credibility: 1}\n",
+        encoding="utf-8",
+    )
+    csv_log = tmp_path / "early.csv"
+    csv_log.write_text(
+        "id,observed,reported,indicator,source,reliability,credibility\n"
+        "o_early,2024-11-05,2024-11-02,i_westward_transport,S,A,1\n",
+        encoding="utf-8",
+    )
+    message = "reported: reported 2024-11-02 is before observed 2024-11-05 (value: '2024-11-02')"
+    for log in (yaml_log, csv_log):
+        code, _, err = invoke(
+            "track", "--as-of", "2024-12-01", "--observations", log, "--pack", pack_dir
+        )
+        assert code == 2
+        assert err.strip() == f"error: {log} [o_early] {message}"
+    code, _, err = invoke(
+        "observe", "--indicator", "i_westward_transport", "--observed", "2024-11-05",
+        "--reported", "2024-11-02", "--source", "S", "--reliability", "A", "--credibility", "1",
+        "--pack", pack_dir,
+    )  # fmt: skip
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert err.strip().endswith(f"[o_20241105_i_westward_transport] {message}")

@@ -374,6 +374,8 @@ def parse_log(data: bytes, name: str, problems: list[Problem]) -> list[r.Observa
                 value = err.get("input")
                 if isinstance(value, dict):
                     value = "(missing)" if err["type"] == "missing" else value
+                elif isinstance(value, dt.date):
+                    value = value.isoformat()  # as the log writes it, not a repr
                 problem(label, loc, value, err["msg"].removeprefix("Value error, "))
             continue
         if rec.id in seen:

@@ -841,3 +841,29 @@ def test_a_report_before_its_observation_names_the_field_and_value(
     assert code == 2
     assert err.count("\n") == 1, err
     assert err.strip().endswith(f"[o_20241105_i_westward_transport] {message}")
+
+
+def test_track_json_and_text_count_a_repeat_alike(pack_dir: Path, tmp_path: Path) -> None:
+    """`track --json` listed a repeat (the same report logged twice) in `observations_used` while
+    the text named it "counted once" and did not say its count included it (found in a bug hunt):
+    both count every observation reported by then, repeats included, and the text says how many
+    are repeats. The records are ILLUSTRATIVE (invented)."""
+    log = tmp_path / "twice.yaml"
+    log.write_text(
+        "observations:\n"
+        "- {id: o_first, observed: 2024-11-04, reported: 2024-11-05, indicator: "
+        "i_westward_transport, source: Illustrative wire, reliability: B, credibility: 2}\n"
+        "- {id: o_again, observed: 2024-11-04, reported: 2024-11-06, indicator: "
+        "i_westward_transport, source: illustrative  wire, reliability: B, credibility: 2}\n",
+        encoding="utf-8",
+    )
+    args = ("track", "--as-of", "2024-11-20", "--observations", log, "--pack", pack_dir)
+    code, out, err = invoke(*args, "--json")
+    assert code == 0, err
+    assert json.loads(out)["observations_used"] == ["o_first", "o_again"]
+    code, out, err = invoke(*args)
+    assert code == 0, err
+    assert out.splitlines()[0].endswith(
+        ": 2 observation(s) reported by then, 1 of them a repeat counted once (below)."
+    )
+    assert "  o_again repeats o_first" in out

@@ -47,7 +47,9 @@ def track(
         bool,
         typer.Option(
             "--json",
-            help='Print {"as_of", "phases", "transferred", "decided", "observations_used"}.',
+            help='Print {"as_of", "phases", "transferred", "decided", "observations_used"} '
+            "(observations_used: every observation reported by then, in the order applied, "
+            "repeats included, as the text output counts them).",
         ),
     ] = False,
     pack: PackOption = None,

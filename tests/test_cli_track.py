@@ -649,3 +649,235 @@ def test_an_as_of_date_to_come_is_refused(command: list[str], tmp_path: Path) ->
     assert res.exit_code == 2, res.output
     assert "--as-of 2999-01-01 is after today (" in res.output
     assert not list(tmp_path.iterdir())
+
+
+def test_ingest_reads_the_date_of_an_iso_timestamp(pack_dir: Path, tmp_path: Path) -> None:
+    """An ISO timestamp ("2024-11-05T10:00Z") was no date: the sentence fell back to the week up
+    to the reported date, "no date in the sentence" (found in a bug hunt). The day as written is
+    read; its time and zone are not. The article is ILLUSTRATIVE (invented)."""
+    import datetime as dt
+
+    from toolkit.track.ingest import _dates_in
+
+    article = tmp_path / "stamp.txt"
+    article.write_text(
+        "ILLUSTRATIVE TEST TEXT (invented).\n"
+        "Troop trains were reported at 2024-11-05T10:00Z by a rail watcher.\n",
+        encoding="utf-8",
+    )
+    draft = _draft(pack_dir, article, "2024-11-07")
+    (proposal,) = draft.values()
+    assert (str(proposal["observed"]), proposal["precision"]) == ("2024-11-05", "day")
+    assert "no date in the sentence" not in str(proposal["note"])
+    day = dt.date(2024, 11, 5)
+    reported = dt.date(2024, 11, 7)
+    for written in (
+        "2024-11-05T10:00:00+00:00", "2024-11-05T10:00:00.250-05:30", "2024-11-05T23:59",
+        "2024-11-05",
+    ):  # fmt: skip
+        assert _dates_in(f"Trains left at {written}, a watcher said.", reported) == [day]
+    assert _dates_in("Code 2024-11-05Tx is no date.", reported) == []
+
+
+def test_ingest_since_a_weekday_on_that_weekday_is_the_week_before(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """ "since Tuesday" in an article reported on a Tuesday was read as the reported day itself;
+    like "last Tuesday" it is the Tuesday before, while "on Tuesday" stays the same day (found in a
+    bug hunt). The article is ILLUSTRATIVE (invented)."""
+    import datetime as dt
+
+    from toolkit.track.ingest import _dates_in
+
+    tuesday = dt.date(2024, 11, 12)
+    week_before = dt.date(2024, 11, 5)
+    assert _dates_in("Instructors were seen there since Tuesday.", tuesday) == [week_before]
+    assert _dates_in("Instructors were seen there last Tuesday.", tuesday) == [week_before]
+    assert _dates_in("Instructors were seen there on Tuesday.", tuesday) == [tuesday]
+    assert _dates_in("Instructors were seen there since Monday.", tuesday) == [
+        dt.date(2024, 11, 11)
+    ]
+    article = tmp_path / "since.txt"
+    article.write_text(
+        "ILLUSTRATIVE TEST TEXT (invented).\n"
+        "Russian instructors were seen at the training ground since Tuesday.\n",
+        encoding="utf-8",
+    )
+    draft = _draft(pack_dir, article, "2024-11-12")
+    assert {(str(p["observed"]), p["precision"]) for p in draft.values()} == {("2024-11-05", "day")}
+
+
+DATELINED = (
+    "ILLUSTRATIVE — invented text, not reported fact.\n"
+    "WASHINGTON, Dec. 2, 2024 — U.S. officials said Russia had delivered air defence systems to "
+    "Pyongyang in late November.\n"
+)
+
+
+def test_ingest_reads_a_dateline_as_the_reports_date(pack_dir: Path, tmp_path: Path) -> None:
+    """A dateline ("WASHINGTON, Dec. 2, 2024 — ...") was a sentence's observed date at day
+    precision when it was its only date (an event "in late November" applied on 2 December; found
+    in a bug hunt): its date is the report's, so it is the reported date when none is given, and
+    the sentence gets the week up to the reported date. The articles are ILLUSTRATIVE (invented)."""
+    article = tmp_path / "tech.txt"
+    article.write_text(DATELINED, encoding="utf-8")
+    code, _, err = invoke("ingest", article, "--pack", pack_dir)  # no --reported
+    assert code == 0, err
+    text = (pack_dir / "drafts" / "tech.txt.yaml").read_text(encoding="utf-8")
+    assert "the article's dateline (no --reported given)" in text
+    draft = yaml.safe_load(text)
+    assert str(draft["reported"]) == "2024-12-02"
+    (air,) = [p for p in draft["proposals"] if p.get("transferred") == "air_defence"]
+    assert (str(air["observed"]), air["precision"], str(air["reported"])) == (
+        "2024-11-26", "week", "2024-12-02",
+    )  # fmt: skip
+    assert "dateline date 2024-12-02 is the report's date, not the event's" in air["note"]
+    # a dateline without a year, at the start of a later paragraph, with --reported given
+    combat = tmp_path / "combat.txt"
+    combat.write_text(
+        "ILLUSTRATIVE ARTICLE (invented; not real facts)\n"
+        "KYIV, 18 November — Ukrainian commanders said North Korean units were fighting alongside "
+        "Russian forces in the Kursk region.\n",
+        encoding="utf-8",
+    )
+    proposals = _draft(pack_dir, combat, "2024-11-20")
+    assert {(str(p["observed"]), p["precision"]) for p in proposals.values()} == {
+        ("2024-11-14", "week")
+    }
+    import datetime as dt
+
+    from toolkit.track.ingest import _dates_in, dateline
+
+    reported = dt.date(2024, 12, 3)
+    assert dateline("SEOUL, South Korea, Nov. 6 — Officials said.", reported) == (
+        29, dt.date(2024, 11, 6),
+    )  # fmt: skip
+    assert dateline("MOSCOW — A spokesman said.", reported) is None
+    # the dateline's date is left out, the sentence's own dates are kept
+    assert _dates_in(
+        "KYIV, 13 November 2024 (Wire) - Troops were seen on 4 November 2024.", reported
+    ) == [dt.date(2024, 11, 4)]
+    assert _dates_in("In a speech on Nov. 6 — officials said so.", reported) == [
+        dt.date(2024, 11, 6)
+    ]
+
+
+def test_ingest_does_not_read_web_page_residue(pack_dir: Path, tmp_path: Path) -> None:
+    """The pack's `residue_marker` was not applied to new articles: "Related: Fighting in the east
+    — click here" after "Most Commented" became a proposal (found in a bug hunt). It is applied as
+    to the pack's article, the draft and the output say so, and the stored copy stays byte-exact.
+    The article is ILLUSTRATIVE (invented)."""
+    article = tmp_path / "west.txt"
+    raw = (
+        "[ILLUSTRATIVE — invented for testing, not a real report]\n"
+        "Troop trains carrying North Korean soldiers moved west on 2024-11-04, officials said.\n"
+        "\n"
+        "Most Commented\n"
+        "Subscribe now | Cookie settings | © 2024 Example News\n"
+        "Related: Fighting in the east — click here\n"
+    )
+    article.write_bytes(raw.encode("utf-8"))
+    code, out, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
+    assert code == 0, err
+    assert "web-page residue not read: from the line starting 'Most Commented'" in out
+    text = (pack_dir / "drafts" / "west.txt.yaml").read_text(encoding="utf-8")
+    assert "# Note: web-page residue not read" in text
+    proposals = yaml.safe_load(text)["proposals"]
+    assert proposals
+    assert all("click here" not in p["quote"] for p in proposals)
+    assert all(p.get("indicator") != "i_on_active_battlefields" for p in proposals)
+    assert (pack_dir / "texts" / "west.txt").read_bytes() == raw.encode("utf-8")
+
+
+def test_observe_a_quote_that_differs_only_in_unicode_normalization_is_refused_with_a_hint(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """A quote typed with composed accents (NFC) from a text that has them decomposed (NFD) was
+    refused with "quote not found verbatim" and no hint, though both look the same (found in a
+    bug hunt). It is still refused (a quote stays a verbatim span of its text), in one line that
+    says why. The text is ILLUSTRATIVE (invented)."""
+    import unicodedata
+
+    sentence = "Troop trains moved west, said Kim Yŏng-ch’ŏl, a senior official."
+    article = tmp_path / "nfd.txt"
+    article.write_text(
+        "ILLUSTRATIVE (invented).\n" + unicodedata.normalize("NFD", sentence) + "\n",
+        encoding="utf-8",
+    )
+    log = pack_dir / "observations.yaml"
+    before = log.read_bytes()
+    quote = unicodedata.normalize("NFC", "said Kim Yŏng-ch’ŏl, a senior official")
+    code, _, err = invoke(*OBSERVE, "--quote", quote, "--text", article, "--pack", pack_dir)
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert "quote not found verbatim in texts/nfd.txt" in err
+    assert "differs from the text only in Unicode normalization" in err
+    assert log.read_bytes() == before
+    # a quote that is not in the text at all gets no such hint
+    code, _, err = invoke(
+        *OBSERVE, "--quote", "said Kim, a junior official", "--text", article, "--pack", pack_dir
+    )
+    assert code == 2
+    assert "quote not found verbatim" in err
+    assert "Unicode normalization" not in err
+
+
+def test_a_report_before_its_observation_names_the_field_and_value(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """ "reported ... is before observed ..." named no field and showed the whole record as its
+    value (found in a bug hunt): it names the file, the record, the field `reported` and its value,
+    from a YAML log, a CSV log and `observe`. The records are ILLUSTRATIVE (invented)."""
+    yaml_log = tmp_path / "early.yaml"
+    yaml_log.write_text(
+        "observations:\n- {id: o_early, observed: 2024-11-05, reported: 2024-11-02, indicator: "
+        "i_westward_transport, source: S, reliability: A, credibility: 1}\n",
+        encoding="utf-8",
+    )
+    csv_log = tmp_path / "early.csv"
+    csv_log.write_text(
+        "id,observed,reported,indicator,source,reliability,credibility\n"
+        "o_early,2024-11-05,2024-11-02,i_westward_transport,S,A,1\n",
+        encoding="utf-8",
+    )
+    message = "reported: reported 2024-11-02 is before observed 2024-11-05 (value: '2024-11-02')"
+    for log in (yaml_log, csv_log):
+        code, _, err = invoke(
+            "track", "--as-of", "2024-12-01", "--observations", log, "--pack", pack_dir
+        )
+        assert code == 2
+        assert err.strip() == f"error: {log} [o_early] {message}"
+    code, _, err = invoke(
+        "observe", "--indicator", "i_westward_transport", "--observed", "2024-11-05",
+        "--reported", "2024-11-02", "--source", "S", "--reliability", "A", "--credibility", "1",
+        "--pack", pack_dir,
+    )  # fmt: skip
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert err.strip().endswith(f"[o_20241105_i_westward_transport] {message}")
+
+
+def test_track_json_and_text_count_a_repeat_alike(pack_dir: Path, tmp_path: Path) -> None:
+    """`track --json` listed a repeat (the same report logged twice) in `observations_used` while
+    the text named it "counted once" and did not say its count included it (found in a bug hunt):
+    both count every observation reported by then, repeats included, and the text says how many
+    are repeats. The records are ILLUSTRATIVE (invented)."""
+    log = tmp_path / "twice.yaml"
+    log.write_text(
+        "observations:\n"
+        "- {id: o_first, observed: 2024-11-04, reported: 2024-11-05, indicator: "
+        "i_westward_transport, source: Illustrative wire, reliability: B, credibility: 2}\n"
+        "- {id: o_again, observed: 2024-11-04, reported: 2024-11-06, indicator: "
+        "i_westward_transport, source: illustrative  wire, reliability: B, credibility: 2}\n",
+        encoding="utf-8",
+    )
+    args = ("track", "--as-of", "2024-11-20", "--observations", log, "--pack", pack_dir)
+    code, out, err = invoke(*args, "--json")
+    assert code == 0, err
+    assert json.loads(out)["observations_used"] == ["o_first", "o_again"]
+    code, out, err = invoke(*args)
+    assert code == 0, err
+    assert out.splitlines()[0].endswith(
+        ": 2 observation(s) reported by then, 1 of them a repeat counted once (below)."
+    )
+    assert "  o_again repeats o_first" in out

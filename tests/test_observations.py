@@ -100,7 +100,7 @@ def test_empty_list_and_missing_file_are_an_empty_log(pack_dir: Path) -> None:
         ),
         (
             {"reported": "2024-11-01"},
-            "observations.yaml [o_illustrative]: reported 2024-11-01 is before observed 2024-11-04",
+            "observations.yaml [o_illustrative] reported: reported 2024-11-01 is before observed 2024-11-04",
         ),
         ({"reliability": "G"}, "observations.yaml [o_illustrative] reliability:"),
         ({"credibility": 7}, "observations.yaml [o_illustrative] credibility:"),

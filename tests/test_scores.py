@@ -562,3 +562,47 @@ def test_a_log_edited_by_hand_is_checked_as_forecast_writes_it(
     assert done.exit_code == 1
     assert f"forecasts.csv [line 2] {field}:" in done.output
     assert "\x1b" not in done.output
+
+
+def test_score_says_why_nothing_is_scored_when_every_forecast_is_hindsight(
+    pack_dir: Path,
+) -> None:
+    """With every forecast of a resolved question logged after it was resolved, `score` said
+    "even: no resolved questions", though the questions are resolved (found in a bug hunt). The
+    forecast is ILLUSTRATIVE (invented)."""
+    pack = load_pack(pack_dir)
+    qs = load_questions(pack, QUESTIONS)
+    q = next(q for q in qs if q.id == "q_frontline_by_dec")
+    assert q.resolved is not None
+    row = fc.Forecast(question=q.id, forecaster="bob", as_of=q.opens, probability=0.9)
+    late = dt.datetime.combine(q.resolved, dt.time(12), tzinfo=dt.UTC)
+    fc.append_forecasts(pack, [row], qs, now=late)
+    done = CliRunner().invoke(
+        app, ["score", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "300"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "no resolved questions" not in done.output
+    why = "every forecast of a resolved question was logged on or after the day it was resolved"
+    assert f"  (none: {why}, see below)" in done.output
+    assert f"  even: nothing scored ({why}, see below)" in done.output
+    assert "bob on q_frontline_by_dec" in done.output
+
+
+def test_a_negative_zero_probability_is_logged_as_zero(pack_dir: Path) -> None:
+    """`forecast --p -0.0` was logged as "-0" (found in a bug hunt); it is 0. The forecast is
+    ILLUSTRATIVE (invented)."""
+    done = CliRunner().invoke(
+        app,
+        ["forecast", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--as-of",
+         "2024-11-15", "--p", "-0.0", "--by", "ana", "--question", "q_air_defence_by_dec"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "q_air_defence_by_dec: 0.000 (ana" in done.output
+    (row,) = (pack_dir / fc.LOG_FILE).read_text(encoding="utf-8").splitlines()[1:]
+    assert row.split(",")[:4] == ["q_air_defence_by_dec", "ana", "2024-11-15", "0"]
+    assert (
+        fc.Forecast(
+            question="q", forecaster="x", as_of=dt.date(2024, 11, 15), probability=-0.0
+        ).row()[3]
+        == "0"
+    )

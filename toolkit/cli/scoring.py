@@ -109,7 +109,7 @@ def forecast(
                 f"question {question!r} is not open on {day} (opens {asked.opens}, closes "
                 f"{asked.closes}{'' if asked.resolved is None else f', resolved {asked.resolved}'})"
             )
-        rows = [fc.Forecast(question=question, forecaster=str(by), as_of=day, probability=p)]
+        rows = [fc.Forecast(question=question, forecaster=str(by), as_of=day, probability=p + 0.0)]
     else:
         open_qs = [q for q in qs if q.is_open(day)]
         if not open_qs:
@@ -191,20 +191,27 @@ def backtest(
 def describe(result: dict[str, Any]) -> str:
     """Scores in words: one line per forecaster and reference."""
     lines = []
+    late = result.get("hindsight") or []
+    # why nothing is scored: no forecast of a resolved question, or every one was hindsight
+    why = (
+        "every forecast of a resolved question was logged on or after the day it was resolved, "
+        "see below"
+        if late
+        else "no forecast of a resolved question"
+    )
     for group in ("forecasters", "references"):
         lines.append(f"{group}:")
         if not result[group]:
-            lines.append("  (none: no forecast of a resolved question)")
+            lines.append(f"  (none: {why})")
         for name, s in result[group].items():
             if not s.get("n"):
-                lines.append(f"  {name}: no resolved questions")
+                lines.append(f"  {name}: nothing scored ({why})")
                 continue
             lines.append(
                 f"  {name}: Brier {s['brier']:.3f}, log {s['log']:.3f}, n {s['n']}"
                 f" (reliability {s['reliability']:.3f}, resolution {s['resolution']:.3f},"
                 f" uncertainty {s['uncertainty']:.3f}; {s['clipped']} clipped)"
             )
-    late = result.get("hindsight") or []
     if late:
         lines.append(
             f"not scored: {len(late)} forecast(s) logged on or after the day their question was resolved "

@@ -47,7 +47,9 @@ def track(
         bool,
         typer.Option(
             "--json",
-            help='Print {"as_of", "phases", "transferred", "decided", "observations_used"}.',
+            help='Print {"as_of", "phases", "transferred", "decided", "observations_used"} '
+            "(observations_used: every observation reported by then, in the order applied, "
+            "repeats included, as the text output counts them).",
         ),
     ] = False,
     pack: PackOption = None,
@@ -182,7 +184,8 @@ def ingest(
     reported: Annotated[
         str | None,
         typer.Option(
-            help="Date the article appeared, YYYY-MM-DD (default: today); with --accept, "
+            help="Date the article appeared, YYYY-MM-DD (default: its dateline's date, else today); "
+            "with --accept, "
             "replaces the draft's.",
             show_default=False,
         ),

@@ -26,7 +26,7 @@ from toolkit.pack.observations import (
     trust_of,
 )
 from toolkit.pack.rows import Frame, make_frame
-from toolkit.pack.text import contains_word, find_mentions, find_quote, sentence_at
+from toolkit.pack.text import contains_word, find_mentions, find_quote, quote_not_found, sentence_at
 
 if TYPE_CHECKING:
     import polars as pl
@@ -135,8 +135,9 @@ class FrameBuilder:
             span = find_quote(self.ld.body, evidence)
             if span is None:
                 self.ld.problem(
-                    file, record, "evidence", evidence, "quote not found verbatim in the article"
-                )
+                    file, record, "evidence", evidence,
+                    quote_not_found(self.ld.body, evidence, "the article"),
+                )  # fmt: skip
             else:
                 sentence = sentence_at(self.ld.sentences, span[0])
                 cols.update(evidence_start=span[0], evidence_end=span[1])

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from toolkit.errors import PackError, Problem
 from toolkit.pack import records as r
 from toolkit.pack.safe_yaml import load_yaml
-from toolkit.pack.text import find_quote
+from toolkit.pack.text import find_quote, quote_not_found
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -253,7 +253,7 @@ def observation_rows(
                 span = find_quote(body, ob.quote)
                 if span is None:
                     problem(
-                        file, label, "quote", ob.quote, f"quote not found verbatim in {ob.text}"
+                        file, label, "quote", ob.quote, quote_not_found(body, ob.quote, ob.text)
                     )
                     ok = False
         if ok:
@@ -374,6 +374,8 @@ def parse_log(data: bytes, name: str, problems: list[Problem]) -> list[r.Observa
                 value = err.get("input")
                 if isinstance(value, dict):
                     value = "(missing)" if err["type"] == "missing" else value
+                elif isinstance(value, dt.date):
+                    value = value.isoformat()  # as the log writes it, not a repr
                 problem(label, loc, value, err["msg"].removeprefix("Value error, "))
             continue
         if rec.id in seen:

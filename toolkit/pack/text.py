@@ -7,6 +7,7 @@ into frames and the rules stay testable on their own.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -111,6 +112,20 @@ def find_quote(body: str, quote: str) -> tuple[int, int] | None:
         return None
     start = body.find(quote)
     return None if start < 0 else (start, start + len(quote))
+
+
+def quote_not_found(body: str, quote: str, where: str) -> str:
+    """Why `quote` is no verbatim span of `body` (`where` names it), in one line: with a hint when
+    the two differ only in Unicode normalization (an accent composed in one, "é", and decomposed in
+    the other, "e" and a combining accent), which looks the same on screen. A quote stays a
+    verbatim span: such a quote is refused, not matched."""
+    reason = f"quote not found verbatim in {where}"
+    if quote and unicodedata.normalize("NFC", quote) in unicodedata.normalize("NFC", body):
+        reason += (
+            " (it differs from the text only in Unicode normalization, composed or decomposed "
+            "accents: copy the quote from the text itself)"
+        )
+    return reason
 
 
 def find_mentions(

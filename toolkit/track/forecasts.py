@@ -77,7 +77,7 @@ class Forecast:
     def row(self, columns: Sequence[str] = COLUMNS) -> list[str]:
         """The row's fields for a log of `columns` (`COLUMNS`, or `LEGACY_COLUMNS`)."""
         fields = [
-            self.question, self.forecaster, self.as_of.isoformat(), f"{self.probability:.6g}",
+            self.question, self.forecaster, self.as_of.isoformat(), _number(self.probability),
             self.pack_hash, self.scenario, self.overrides,
             "" if self.seed is None else str(self.seed),
             "" if self.paths is None else str(self.paths), self.version,
@@ -85,6 +85,11 @@ class Forecast:
         if len(columns) > len(LEGACY_COLUMNS):
             fields.append("" if self.logged_at is None else timestamp(self.logged_at))
         return fields
+
+
+def _number(p: float) -> str:
+    """A probability as the log writes it: six significant digits, and -0 as 0."""
+    return f"{p + 0.0:.6g}"
 
 
 def timestamp(moment: dt.datetime) -> str:
@@ -225,7 +230,7 @@ def _probability(text: str) -> float:
         raise FieldError("probability", text, "expects a number from 0 to 1") from None
     if not 0.0 <= p <= 1.0:  # nan too
         raise FieldError("probability", p, "must be in [0, 1]")
-    return p
+    return p + 0.0  # -0 is 0
 
 
 def _as_of(text: str) -> dt.date:

@@ -5,9 +5,13 @@ indicator cue phrases (`cues` in indicators.yaml) and technology names (with the
 `evidence` quote). Each hit becomes a proposed observation whose `quote` is the sentence, verbatim, and
 whose note says what was found: the cue, the entities mentioned (their aliases), estimative words
 (estimative.yaml: "may", "likely" mean a possibility, not a sighting) and negations (the report may be
-of an absence). Dates in the sentence ("5 November 2024", "November 5", 2024-11-05) give `observed`;
-without one, the reported date with week precision. Grades default to F6 ("cannot be judged") until
-the analyst sets them.
+of an absence). Dates in the sentence ("5 November 2024", "November 5", 2024-11-05, the day of a
+timestamp 2024-11-05T10:00Z) give `observed`; without one, the reported date with week precision.
+A dateline ("WASHINGTON, Dec. 2, 2024 — ..." opening the article or a paragraph) dates the report,
+not the event: its date is no sentence's `observed`, and it is the reported date when none is given.
+Web-page residue is not read: the pack's `residue_marker` (pack.yaml) strips it from a new article as
+from the pack's own (the line that starts with it and all after it); the stored copy stays byte-exact.
+Grades default to F6 ("cannot be judged") until the analyst sets them.
 
 The proposals are written to a draft file; nothing enters the log until `--accept ID ...` appends the
 chosen ones (validated like `toolkit observe`).
@@ -29,7 +33,7 @@ from toolkit.errors import ToolkitError
 from toolkit.files import hold_folders, write_atomic
 from toolkit.pack.observations import TEXTS_DIR
 from toolkit.pack.safe_yaml import load_yaml
-from toolkit.pack.text import contains_word, find_mentions, split_sentences
+from toolkit.pack.text import contains_word, find_mentions, split_residue, split_sentences
 from toolkit.track.log import (
     append_observations,
     holding_log,
@@ -70,16 +74,43 @@ _MONTH = (
     r"(January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
 )
+# An ISO date, alone or as the date part of a timestamp ("2024-11-05T10:00Z",
+# "2024-11-05T10:00:00+00:00": the day as written, its time and zone not read)
+_ISO_TIME: Final = r"(?:T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 _DATES: Final = (
-    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
+    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})" + _ISO_TIME + r"\b"),
     re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (\d{4}))?\b"),
     re.compile(r"\b" + _MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?\b"),
 )
+# A dateline opens the article or a paragraph: the place in capitals (a region may follow), a date,
+# perhaps an agency in brackets, and a dash ("WASHINGTON, Dec. 2, 2024 — ", "KYIV, 18 November
+# (Wire) - "). Its date is when the report was filed, not when the event happened.
+_DATELINE: Final = re.compile(
+    r"[A-Z][A-Z.'’ -]*[A-Z.](?:, [A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)?, (?P<date>[^—–\n]{3,40}?)"
+    r"\s*(?:\([^)\n]*\)\s*)?[—–-]{1,2}\s"
+)
+
+
+def dateline(text: str, reported: dt.date) -> tuple[int, dt.date] | None:
+    """The dateline that opens `text` (a paragraph or its first sentence), as the offset where it
+    ends and its date (a day and month without a year read as `_dates_in` reads them, against
+    `reported`); None if `text` opens with no dateline, or its date is not a date."""
+    m = _DATELINE.match(text)
+    if m is None:
+        return None
+    for pattern in _DATES:
+        written = pattern.fullmatch(m.group("date"))
+        if written is not None:
+            day = _date_of(pattern, written, reported)
+            return None if day is None else (m.end(), day)
+    return None
+
+
 # Dates written relative to the report: a weekday is the last such day on or before the reported
 # date (news style: "said on Monday"), "yesterday" the day before it, "today" that day.
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# A weekday counts after "on", "last" or "since" ("The Sunday Times" is no date); "last Monday" on a
-# Monday is the week before.
+# A weekday counts after "on", "last" or "since" ("The Sunday Times" is no date); "last Monday" or
+# "since Monday" on a Monday is the week before ("on Monday" on a Monday is that day).
 _RELATIVE: Final = re.compile(
     r"\b(?:[Oo]n|[Ll]ast|[Ss]ince) (" + "|".join(_WEEKDAYS) + r")\b"
     r"|\b([Yy]esterday|[Tt]oday|[Tt]his morning)\b"
@@ -107,7 +138,7 @@ def _relative_day(match: re.Match[str], reported: dt.date) -> dt.date:
     weekday, word = match.groups()
     if weekday is not None:
         back = (reported.weekday() - _WEEKDAYS.index(weekday)) % 7
-        if back == 0 and match.group(0).lower().startswith("last"):
+        if back == 0 and match.group(0).lower().startswith(("last", "since")):
             back = 7
         return reported - dt.timedelta(days=back)
     return reported - dt.timedelta(days=1 if word.lower() == "yesterday" else 0)
@@ -120,6 +151,7 @@ class Draft:
     text: str  # the article's path under the pack
     path: Path
     proposals: list[dict[str, Any]]
+    notes: tuple[str, ...] = ()  # what the draft did to the whole article (its header says so too)
 
 
 def draft_path(pack: Pack, article: str | Path) -> Path:
@@ -141,19 +173,36 @@ def propose(
     reported: dt.date | None = None,
 ) -> Draft:
     """Store `article` under the pack and write a draft of proposed observations from it."""
-    reported = reported or dt.date.today()
     start = pack.meta.publication.date
-    if reported < start:
+    if reported is not None and reported < start:
         raise ToolkitError(f"--reported {reported} is before the pack's start date {start}")
     with hold_folders(pack.path), stored_text(pack, article, "ARTICLE") as text:
-        body = (pack.path / text).read_text(encoding="utf-8")
+        marker = pack.meta.residue_marker
+        body, residue = split_residue((pack.path / text).read_text(encoding="utf-8"), marker)
+        notes: list[str] = []
+        if residue:
+            notes.append(
+                f"web-page residue not read: from the line starting {marker!r} on (the pack's "
+                "residue_marker, as in the pack's own article)"
+            )
+        if reported is None:
+            reported = _dateline_date(body)
+            if reported is not None:
+                notes.append(f"reported {reported}, the article's dateline (no --reported given)")
+                if reported < start:
+                    raise ToolkitError(
+                        f"the article's dateline date {reported} is before the pack's start date "
+                        f"{start}: give --reported"
+                    )
+            else:
+                reported = dt.date.today()
         proposals = _proposals(
             pack, body, text, source or f"article {Path(article).name}", reliability, credibility,
             reported,
         )  # fmt: skip
         path = draft_path(pack, article)
-        write_atomic(path, _draft_yaml(text, proposals, reported).encode("utf-8"))
-    return Draft(text=text, path=path, proposals=proposals)
+        write_atomic(path, _draft_yaml(text, proposals, reported, notes).encode("utf-8"))
+    return Draft(text=text, path=path, proposals=proposals, notes=tuple(notes))
 
 
 def accept(
@@ -271,6 +320,7 @@ def _proposals(
             {names[m.entity] for m in mentions if m.sentence == sentence.id}, key=str.lower
         )
         dates = _dates_in(sentence.text, reported)
+        opening = dateline(sentence.text, reported)
         in_window = list(dict.fromkeys(d for d in dates if start <= d <= reported))
         observed, precision = observed_from(sentence.text, reported, start)
         note = [f"proposed by toolkit ingest from {text}: cue {hit!r} in sentence {sentence.id}"]
@@ -282,23 +332,29 @@ def _proposals(
             )
         if negated:
             note.append("negation " + ", ".join(negated) + " (reported absent? set present: false)")
-        if len(in_window) > 1:
+        if opening is not None:
             note.append(
-                "dates " + ", ".join(map(str, in_window)) + ": observed is the earliest (a "
-                "dateline gives the report's date, not the event's)"
+                f"dateline date {opening[1]} is the report's date, not the event's: not read as "
+                "observed"
             )
+        if len(in_window) > 1:
+            note.append("dates " + ", ".join(map(str, in_window)) + ": observed is the earliest")
         elif dates and not in_window:
             note.append(
                 "date " + ", ".join(map(str, dates)) + " outside the article's date to the "
                 "reported date: observed is the week up to the reported date"
             )
         elif not dates:
-            note.append("no date in the sentence: observed is the week up to the reported date")
+            note.append(
+                f"no date in the sentence{' beyond its dateline' if opening else ''}: observed is "
+                "the week up to the reported date"
+            )
         relative = [m.group(0) for m in relative_words(sentence.text)]
         if relative and in_window:
             note.append(
                 ", ".join(f"{w!r}" for w in relative) + " read against the reported date (a "
-                "weekday as the last one on or before it); check it"
+                "weekday as the last one on or before it, after 'last' or 'since' the last one "
+                "before it); check it"
             )
         oid = new_id(pack, f"o_{Path(text).stem}_{target}")
         while oid in used:
@@ -348,39 +404,58 @@ def _cues(name: str) -> list[str]:
     return list(dict.fromkeys([short, core, "-".join(words)]))
 
 
+def _dateline_date(body: str) -> dt.date | None:
+    """The date of the article's first dateline (opening the article or a paragraph), read
+    against today."""
+    today = dt.date.today()
+    for paragraph in body.split("\n"):
+        found = dateline(paragraph.strip(), today)
+        if found is not None:
+            return found[1]
+    return None
+
+
 def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
     """Every date written in the sentence, in order (a day and month without a year take the
     reported date's year, or the year before if that would be after the report; a weekday,
     "yesterday" or "today" is read against the reported date, `_RELATIVE`). Of two readings
     of overlapping words ("20 November 12 soldiers": "20 November", "November 12") the one that
-    starts first is kept."""
+    starts first is kept. A dateline opening the sentence (`dateline`) dates the report, not
+    what the sentence tells: its date is left out."""
+    opening = dateline(sentence, reported)
+    if opening is not None:
+        sentence = sentence[opening[0] :]
     found: list[tuple[int, int, dt.date]] = []
     for pattern in _DATES:
         for m in pattern.finditer(sentence):
-            groups = m.groups()
-            try:
-                if pattern is _DATES[0]:
-                    day_found = dt.date(*(int(g) for g in groups))
-                else:
-                    if pattern is _DATES[1]:
-                        day, month, year = int(groups[0]), _month(groups[1]), groups[2]
-                    else:
-                        month, day, year = _month(groups[0]), int(groups[1]), groups[2]
-                    if year is not None:
-                        day_found = dt.date(int(year), month, day)
-                    else:
-                        day_found = dt.date(reported.year, month, day)
-                        if day_found > reported:
-                            day_found = dt.date(reported.year - 1, month, day)
-            except ValueError:  # 31 February and the like: not a date
-                continue
-            found.append((m.start(), m.end(), day_found))
+            day_found = _date_of(pattern, m, reported)
+            if day_found is not None:
+                found.append((m.start(), m.end(), day_found))
     found += [(m.start(), m.end(), _relative_day(m, reported)) for m in relative_words(sentence)]
     kept: list[tuple[int, int, dt.date]] = []
     for start, end, day_found in sorted(found, key=lambda f: (f[0], -f[1])):
         if not kept or start >= kept[-1][1]:
             kept.append((start, end, day_found))
     return [day_found for _, _, day_found in kept]
+
+
+def _date_of(pattern: re.Pattern[str], m: re.Match[str], reported: dt.date) -> dt.date | None:
+    """The date `m`, a match of `pattern` (one of `_DATES`), writes; None for 31 February and the
+    like."""
+    groups = m.groups()
+    try:
+        if pattern is _DATES[0]:
+            return dt.date(*(int(g) for g in groups))
+        if pattern is _DATES[1]:
+            day, month, year = int(groups[0]), _month(groups[1]), groups[2]
+        else:
+            month, day, year = _month(groups[0]), int(groups[1]), groups[2]
+        if year is not None:
+            return dt.date(int(year), month, day)
+        found = dt.date(reported.year, month, day)
+        return found if found <= reported else dt.date(reported.year - 1, month, day)
+    except ValueError:
+        return None
 
 
 def _month(name: str) -> int:
@@ -396,14 +471,16 @@ class _PlainDumper(yaml.SafeDumper):
         return True
 
 
-def _draft_yaml(text: str, proposals: list[dict[str, Any]], reported: dt.date) -> str:
+def _draft_yaml(
+    text: str, proposals: list[dict[str, Any]], reported: dt.date, notes: Sequence[str] = ()
+) -> str:
     head = (
         f"# DRAFT: observations proposed by `toolkit ingest` from {text} (reported {reported}).\n"
         "# Nothing here is in the observation log. Review each proposal: keep the quote verbatim, set\n"
         "# reliability and credibility (F6 until reviewed), `present: false` for a reported absence,\n"
         "# the right `observed` date; then append the ones you accept with\n"
         "#   toolkit ingest ARTICLE --accept ID [ID ...]\n"
-    )
+    ) + "".join(f"# Note: {n}.\n" for n in notes)
     body = yaml.dump(
         {"text": text, "reported": reported, "proposals": proposals},
         Dumper=_PlainDumper,
@@ -417,6 +494,7 @@ def _draft_yaml(text: str, proposals: list[dict[str, Any]], reported: dt.date) -
 def describe_draft(draft: Draft) -> str:
     """One line per proposal, for the command line."""
     lines = [f"{len(draft.proposals)} proposal(s) from {draft.text}, written to {draft.path}:"]
+    lines[1:1] = [f"  note: {n}" for n in draft.notes]
     for p in draft.proposals:
         kind = next(k for k in ("indicator", "transferred", "decided") if k in p)
         lines.append(

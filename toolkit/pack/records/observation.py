@@ -3,9 +3,10 @@ reported absent on a date, with its source's grades)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from toolkit.pack.records.base import (
     OBSERVATION_TARGETS,
@@ -59,6 +60,16 @@ class Observation(Record):
             raise ValueError("must be a whole number from 1 to 6")
         return v
 
+    @field_validator("reported")
+    @classmethod
+    def _not_before_observed(cls, v: dt.date, info: ValidationInfo) -> dt.date:
+        # a field's check, so that the error names the field and its value (as a check of the
+        # whole record it named neither: found in a bug hunt)
+        observed = info.data.get("observed")
+        if isinstance(observed, dt.date) and v < observed:
+            raise ValueError(f"reported {v} is before observed {observed}")
+        return v
+
     @model_validator(mode="after")
     def _one_target(self) -> Observation:
         given = [k for k in OBSERVATION_TARGETS if getattr(self, k) is not None]
@@ -67,8 +78,6 @@ class Observation(Record):
                 "an observation names exactly one of indicator, transferred, decided"
                 + (f" (got {', '.join(given)})" if given else "")
             )
-        if self.reported < self.observed:
-            raise ValueError(f"reported {self.reported} is before observed {self.observed}")
         if self.quote is not None and self.text is None:
             raise ValueError("a quote needs `text`: the file under the pack it is quoted from")
         return self

@@ -330,7 +330,8 @@ class ExplorerState:
             n = self.tracker.used(self.as_of)
             whose = (
                 f"the tracker's posterior on {self.as_of:%d %B %Y}, from the {n} observation"
-                f"{'s' * (n != 1)} reported by then; month 0 is that date"
+                f"{'s' * (n != 1)} reported by then; month 0 is that date, and a phase gone "
+                "through since the article's date counts as reached"
             )
         return self.words_for.describe(
             result, preset=str(self.preset_row()["label"]), fixed=fixed, whose=whose

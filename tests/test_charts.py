@@ -398,7 +398,7 @@ def test_tornado_sorted_by_swing() -> None:
     _assert_ordered(spec, "label", ["B big", "C middle", "A small"])
     assert "lethal aid within 12 months" in spec["title"]["text"]
     assert "parameters.yaml" in _caption(spec)
-    assert "1 parameters with a smaller or no effect are not shown" in _caption(spec)
+    assert "1 parameter with a smaller or no effect is not shown" in _caption(spec)
 
 
 def test_engine_policy_table_and_tornado(pack: Pack) -> None:
@@ -421,6 +421,28 @@ def test_engine_policy_table_and_tornado(pack: Pack) -> None:
     spec = charts.chart_tornado(table, pack=pack).to_dict()
     _check_common(spec)
     assert "Lethal weapons for Ukraine by month 12" in spec["title"]["text"]
+
+
+def test_the_tornado_caption_names_what_it_could_not_vary(pack: Pack) -> None:
+    """A parameter left out for having no band or plausible range is named as such in the caption,
+    not counted among those "with a smaller or no effect" (a bug hunt: the caption said "2
+    parameters with a smaller or no effect are not shown" of two it never varied)."""
+    from toolkit.engine.analysis import compute_tornado
+
+    table = compute_tornado(
+        pack, "lethal_weapons", 12, parameters=["lethal_will", "diplomatic_lag"], paths=300, seed=1
+    )
+    subtitle = " ".join(charts.chart_tornado(table, pack=pack).to_dict()["title"]["subtitle"])
+    assert "Left out for having no band or plausible range: Diplomatic pressure, lag." in subtitle
+    assert "smaller or no effect" not in subtitle
+    table = compute_tornado(pack, "lethal_weapons", 12, paths=300, seed=1)
+    subtitle = " ".join(charts.chart_tornado(table, pack=pack).to_dict()["title"]["subtitle"])
+    assert "no band or plausible range: Diplomatic pressure, lag and Diplomatic" in subtitle
+    varied = table.filter(pl.col("outcome_low").is_not_null()).height
+    drawn = len(
+        charts.chart_tornado(table, pack=pack).to_dict()["layer"][0]["encoding"]["y"]["sort"]
+    )
+    assert f" {varied - drawn} parameters with a smaller or no effect are not shown." in subtitle
 
 
 # -- explorer ------------------------------------------------------------------------------------

@@ -658,3 +658,44 @@ def test_expression_literals_escape_the_line_separators() -> None:
     assert "\u2028" not in text
     assert "\u2029" not in text
     assert json.loads(text) == ["a\u2028b", "c\u2029d", "é"]
+
+
+# -- colours -------------------------------------------------------------------------------------
+# The colours of today's sizes: the shipped pack's charts keep theirs.
+SEQUENTIAL_BEFORE = {
+    1: ["#ec7014"],
+    2: ["#fee391", "#662506"],
+    3: ["#fee391", "#ec7014", "#662506"],
+    4: ["#fee391", "#fe9929", "#cc4c02", "#662506"],
+    5: ["#fee391", "#fe9929", "#ec7014", "#cc4c02", "#662506"],
+    6: ["#fee391", "#fec44f", "#fe9929", "#cc4c02", "#993404", "#662506"],
+    7: ["#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#993404", "#662506"],
+}
+
+
+@pytest.mark.parametrize("n", range(21))
+def test_every_colour_of_a_scale_is_distinct(n: int) -> None:
+    """A bug hunt's pack with 8 response tiers and 9 technology tiers: the ramp had 7 shades (two
+    stacked response bands merged) and the categories 8 colours (the 9th tier took the first's)."""
+    from toolkit.charts.theme import category_colours, category_scale, sequential_colours
+
+    for colours in (sequential_colours(n), category_colours(n)):
+        assert len(colours) == n
+        assert len({c.lower() for c in colours}) == n, colours
+        assert all(len(c) == 7 and c.startswith("#") for c in colours)
+    scale = category_scale([f"c{i}" for i in range(max(n, 1))]).to_dict()
+    assert len(set(scale["range"])) == max(n, 1)
+
+
+def test_todays_sizes_keep_their_colours() -> None:
+    from toolkit.charts.theme import TOL_MUTED, YLORBR, category_colours, sequential_colours
+
+    for n, colours in SEQUENTIAL_BEFORE.items():
+        assert sequential_colours(n) == colours
+    assert category_colours(8) == list(OKABE_ITO)
+    assert category_colours(9)[8] == TOL_MUTED[0]
+    ramp = sequential_colours(12)  # interpolated, light to dark, between the ramp's ends
+    assert ramp[0] == YLORBR[2]
+    assert ramp[-1] == YLORBR[-1]
+    light = [sum(int(c[k : k + 2], 16) for k in (1, 3, 5)) for c in ramp]
+    assert light == sorted(light, reverse=True)

@@ -268,3 +268,38 @@ def test_the_default_report_renders_for_a_pack_without_any_band(
     html = out.read_text(encoding="utf-8")
     assert "no banded parameter to explore" in html
     assert sections.NO_TORNADO.split(",")[0] in html
+
+
+STORY = (
+    "North Korea", "Korean", "Russia", "Ukraine", "trilateral", "late October 2024",
+    "in the default pack", "troops in transit", "lethal",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["report", "scorecard", "explore"])
+def test_the_notebooks_words_name_no_story(name: str) -> None:
+    """What every pack's report shows, and `toolkit report --list-params` prints (the parameters'
+    comments), is generic: a bug hunt found "in the default pack, troop numbers and the monthly
+    chance that troops in transit go to the front" in every report and `months` described as
+    "after the article (late October 2024)"."""
+    import json
+
+    from toolkit.jupyter.nbparams import inspect_parameters
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / f"{name}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    shown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    shown += [str(p) for p in inspect_parameters(path).values()]
+    for text in shown:
+        assert not [word for word in STORY if word in text], text
+
+
+def test_the_toolkits_help_names_no_story() -> None:
+    from typer.testing import CliRunner
+
+    from toolkit.cli.app import app
+
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "any valid data pack" in result.stdout
+    assert not [word for word in STORY if word in result.stdout]

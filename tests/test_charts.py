@@ -398,7 +398,7 @@ def test_tornado_sorted_by_swing() -> None:
     _assert_ordered(spec, "label", ["B big", "C middle", "A small"])
     assert "lethal aid within 12 months" in spec["title"]["text"]
     assert "parameters.yaml" in _caption(spec)
-    assert "1 parameters with a smaller or no effect are not shown" in _caption(spec)
+    assert "1 parameter with a smaller or no effect is not shown" in _caption(spec)
 
 
 def test_engine_policy_table_and_tornado(pack: Pack) -> None:
@@ -421,6 +421,28 @@ def test_engine_policy_table_and_tornado(pack: Pack) -> None:
     spec = charts.chart_tornado(table, pack=pack).to_dict()
     _check_common(spec)
     assert "Lethal weapons for Ukraine by month 12" in spec["title"]["text"]
+
+
+def test_the_tornado_caption_names_what_it_could_not_vary(pack: Pack) -> None:
+    """A parameter left out for having no band or plausible range is named as such in the caption,
+    not counted among those "with a smaller or no effect" (a bug hunt: the caption said "2
+    parameters with a smaller or no effect are not shown" of two it never varied)."""
+    from toolkit.engine.analysis import compute_tornado
+
+    table = compute_tornado(
+        pack, "lethal_weapons", 12, parameters=["lethal_will", "diplomatic_lag"], paths=300, seed=1
+    )
+    subtitle = " ".join(charts.chart_tornado(table, pack=pack).to_dict()["title"]["subtitle"])
+    assert "Left out for having no band or plausible range: Diplomatic pressure, lag." in subtitle
+    assert "smaller or no effect" not in subtitle
+    table = compute_tornado(pack, "lethal_weapons", 12, paths=300, seed=1)
+    subtitle = " ".join(charts.chart_tornado(table, pack=pack).to_dict()["title"]["subtitle"])
+    assert "no band or plausible range: Diplomatic pressure, lag and Diplomatic" in subtitle
+    varied = table.filter(pl.col("outcome_low").is_not_null()).height
+    drawn = len(
+        charts.chart_tornado(table, pack=pack).to_dict()["layer"][0]["encoding"]["y"]["sort"]
+    )
+    assert f" {varied - drawn} parameters with a smaller or no effect are not shown." in subtitle
 
 
 # -- explorer ------------------------------------------------------------------------------------
@@ -636,3 +658,44 @@ def test_expression_literals_escape_the_line_separators() -> None:
     assert "\u2028" not in text
     assert "\u2029" not in text
     assert json.loads(text) == ["a\u2028b", "c\u2029d", "é"]
+
+
+# -- colours -------------------------------------------------------------------------------------
+# The colours of today's sizes: the shipped pack's charts keep theirs.
+SEQUENTIAL_BEFORE = {
+    1: ["#ec7014"],
+    2: ["#fee391", "#662506"],
+    3: ["#fee391", "#ec7014", "#662506"],
+    4: ["#fee391", "#fe9929", "#cc4c02", "#662506"],
+    5: ["#fee391", "#fe9929", "#ec7014", "#cc4c02", "#662506"],
+    6: ["#fee391", "#fec44f", "#fe9929", "#cc4c02", "#993404", "#662506"],
+    7: ["#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#993404", "#662506"],
+}
+
+
+@pytest.mark.parametrize("n", range(21))
+def test_every_colour_of_a_scale_is_distinct(n: int) -> None:
+    """A bug hunt's pack with 8 response tiers and 9 technology tiers: the ramp had 7 shades (two
+    stacked response bands merged) and the categories 8 colours (the 9th tier took the first's)."""
+    from toolkit.charts.theme import category_colours, category_scale, sequential_colours
+
+    for colours in (sequential_colours(n), category_colours(n)):
+        assert len(colours) == n
+        assert len({c.lower() for c in colours}) == n, colours
+        assert all(len(c) == 7 and c.startswith("#") for c in colours)
+    scale = category_scale([f"c{i}" for i in range(max(n, 1))]).to_dict()
+    assert len(set(scale["range"])) == max(n, 1)
+
+
+def test_todays_sizes_keep_their_colours() -> None:
+    from toolkit.charts.theme import TOL_MUTED, YLORBR, category_colours, sequential_colours
+
+    for n, colours in SEQUENTIAL_BEFORE.items():
+        assert sequential_colours(n) == colours
+    assert category_colours(8) == list(OKABE_ITO)
+    assert category_colours(9)[8] == TOL_MUTED[0]
+    ramp = sequential_colours(12)  # interpolated, light to dark, between the ramp's ends
+    assert ramp[0] == YLORBR[2]
+    assert ramp[-1] == YLORBR[-1]
+    light = [sum(int(c[k : k + 2], 16) for k in (1, 3, 5)) for c in ramp]
+    assert light == sorted(light, reverse=True)

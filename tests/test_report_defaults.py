@@ -196,3 +196,110 @@ def test_with_no_tier_to_decide_the_tornado_explains_the_most_escalated_phase(
     phases = other.phases.sort("escalation", descending=True, maintain_order=True)
     assert default_outcome(other) == phases["id"][0] != other.phases["id"][-1]
     assert default_outcome(compile_model(other)) == phases["id"][0]
+
+
+def without_any_band(pack_dir: Path) -> Path:
+    """The pack copy with no band and no plausible range anywhere (parameters, the claims they cite,
+    scenarios) and no `report` section: a valid pack with nothing to explore or vary."""
+    import yaml
+
+    path = pack_dir / "parameters.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for p in data["parameters"]:
+        for key in ("low", "high", "distribution", "plausible_low", "plausible_high"):
+            p.pop(key, None)
+        if p.pop("claim", None) is not None and not p.get("assumption"):
+            p["assumption"] = "A point value (no band), for the test."
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path = pack_dir / "scenarios.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for s in data["scenarios"]:
+        for name, value in (s.get("overrides") or {}).items():
+            if isinstance(value, dict):
+                s["overrides"][name] = value["value"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return without_report_section(pack_dir)
+
+
+def test_a_pack_without_any_band_says_so_in_its_sections(pack_dir: Path) -> None:
+    from toolkit.report import sections
+
+    other = load_pack(without_any_band(pack_dir))
+    assert check_pack(pack_dir) == []
+    assert compile_model(other).parameters.sampled().sum() == 0
+    assert sections.describe_explorer(other) == sections.NO_EXPLORER
+    assert sections.explorer(other, "baseline", paths=100, months=6) is None
+    tornado = compute_tornado(other, within=6, paths=100)
+    assert sections.tornado(tornado, other).data == sections.NO_TORNADO  # type: ignore[union-attr]
+
+
+def test_the_explorer_names_its_parameters(pack: Pack, pack_dir: Path) -> None:
+    """The explorer's opening names the grid's own parameters, not the default story's."""
+    from toolkit.report import sections
+    from toolkit.report.markdown import esc
+
+    text = sections.describe_explorer(pack)
+    assert "**North Korean troops deployed** and **Westward → combat on Russian soil" in text
+    assert "in the default pack" not in text
+    other = load_pack(without_report_section(rename(pack_dir)))
+    first, second = default_grid(other)
+    label = dict(zip(other.parameters["id"], other.parameters["label"], strict=True))
+    text = sections.describe_explorer(other)
+    assert f"**{esc(label[first])}** and **{esc(label[second])}**" in text
+    assert "first parameters with a band" in text
+
+
+def test_the_default_report_renders_for_a_pack_without_any_band(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """A valid pack with no banded parameter renders its report (a bug hunt: the explorer-grid cell
+    failed with 'the pack has no banded parameter'); the explorer and the tornado say in one sentence
+    that there is nothing to show."""
+    from toolkit.report import sections
+    from toolkit.report.render import render_report
+
+    out = render_report(
+        None,
+        pack=without_any_band(pack_dir),
+        out=tmp_path / "flat.html",
+        parameters={"paths": "300", "sensitivity_paths": "100", "grid_paths": "100", "months": "6"},
+        from_text=True,
+    )
+    html = out.read_text(encoding="utf-8")
+    assert "no banded parameter to explore" in html
+    assert sections.NO_TORNADO.split(",")[0] in html
+
+
+STORY = (
+    "North Korea", "Korean", "Russia", "Ukraine", "trilateral", "late October 2024",
+    "in the default pack", "troops in transit", "lethal",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["report", "scorecard", "explore"])
+def test_the_notebooks_words_name_no_story(name: str) -> None:
+    """What every pack's report shows, and `toolkit report --list-params` prints (the parameters'
+    comments), is generic: a bug hunt found "in the default pack, troop numbers and the monthly
+    chance that troops in transit go to the front" in every report and `months` described as
+    "after the article (late October 2024)"."""
+    import json
+
+    from toolkit.jupyter.nbparams import inspect_parameters
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / f"{name}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    shown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    shown += [str(p) for p in inspect_parameters(path).values()]
+    for text in shown:
+        assert not [word for word in STORY if word in text], text
+
+
+def test_the_toolkits_help_names_no_story() -> None:
+    from typer.testing import CliRunner
+
+    from toolkit.cli.app import app
+
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "any valid data pack" in result.stdout
+    assert not [word for word in STORY if word in result.stdout]

@@ -140,3 +140,84 @@ def test_scorecard_files_are_the_callers_paths(
         NotebookInfo.read(SCORECARD), PackInfo.load(None), parameters={"log": "f.csv"}
     )
     assert plan.overrides["log"] == str(tmp_path / "f.csv")
+
+
+def later_pack(pack_dir: Path) -> Path:
+    """The pack copy dated 2025-03-14 (after the shipped pack's backtest dates) with no `report`
+    backtest dates, its questions opening then, one resolved on 2025-04-25."""
+    import yaml
+
+    meta = pack_dir / "pack.yaml"
+    text = meta.read_text(encoding="utf-8").replace("  date: 2024-10-27", "  date: 2025-03-14")
+    text = text.replace("  backtest_from: 2024-11-01\n", "").replace(
+        "  backtest_to: 2025-01-31\n", ""
+    )
+    meta.write_text(text, encoding="utf-8")
+    path = pack_dir / "questions.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for q in data["questions"]:
+        q.update(opens="2025-03-14", closes="2025-09-30")
+    data["questions"][0].update(
+        outcome=True, resolved="2025-04-25", resolution="Illustrative, for the test."
+    )
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return pack_dir
+
+
+def test_backtest_dates_default_to_the_packs(pack_dir: Path) -> None:
+    """Empty dates: pack.yaml's `report.backtest_from`/`backtest_to`, else from the pack's date to
+    the last question resolved or observation reported."""
+    import datetime as dt
+
+    from toolkit.engine.check import check_pack
+    from toolkit.pack.load import load_pack
+    from toolkit.track.questions import load_questions
+    from toolkit.track.scores import backtest_dates
+
+    shipped = load_pack(None)
+    assert backtest_dates(shipped, load_questions(shipped)) == (
+        dt.date(2024, 11, 1),
+        dt.date(2025, 1, 31),
+    )
+    assert backtest_dates(shipped, load_questions(shipped), None, "2024-12-01", "") == (
+        dt.date(2024, 12, 1),
+        dt.date(2025, 1, 31),
+    )
+    later = load_pack(later_pack(pack_dir))
+    assert check_pack(pack_dir) == []
+    assert backtest_dates(later, load_questions(later), None, "", "") == (
+        dt.date(2025, 3, 14),
+        dt.date(2025, 4, 25),
+    )
+
+
+def test_a_report_backtest_date_is_checked_with_the_pack(pack_dir: Path) -> None:
+    from toolkit.engine.check import check_pack
+
+    meta = pack_dir / "pack.yaml"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(text.replace("backtest_from: 2024-11-01", "backtest_from: 2024-10-01"))
+    found = [str(p) for p in check_pack(pack_dir)]
+    assert len(found) == 1, found
+    assert "backtest_from 2024-10-01 is before the pack's start date 2024-10-27" in found[0]
+
+
+def test_the_scorecard_renders_for_a_pack_of_another_date(pack_dir: Path, tmp_path: Path) -> None:
+    """The scorecard's backtest dates were the shipped pack's (2024-11-01 to 2025-01-31): a pack
+    dated later was refused ('backtest_from 2024-11-01 is before the pack's start date', found in a
+    bug hunt). Empty, they are the pack's own, checked before the kernel as given ones are."""
+    from toolkit.errors import ParameterError
+    from toolkit.report.render import render_report
+
+    later = later_pack(pack_dir)
+    with pytest.raises(ParameterError, match="backtest_to 2025-03-01 is before the pack's start"):
+        render_report(
+            SCORECARD, pack=later, parameters={"backtest_to": "2025-03-01"}, out=tmp_path / "x.html"
+        )
+    out = render_report(
+        SCORECARD, pack=later, parameters={"paths": 200, "every": "14d"}, out=tmp_path / "s.html"
+    )
+    document = out.read_text(encoding="utf-8")
+    assert "2025-03-14" in document
+    assert "2025-04-11" in document  # the last date of the backtest before 2025-04-25
+    assert "2024-11-01" not in document

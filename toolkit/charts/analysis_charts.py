@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from toolkit.pack.load import Pack
 
 NO_EFFECT = 0.0005  # a tornado leaves out parameters that move the outcome less than this
+MAX_NAMED = 6  # a tornado's caption names the parameters it could not vary up to this many
 
 
 def _column(frame: pl.DataFrame, *candidates: str) -> str:
@@ -177,6 +178,25 @@ def _outcome_words(frame: pl.DataFrame, pack: Pack | None) -> str:
     return words
 
 
+def _not_shown(smaller: int, unvaried: list[str]) -> str:
+    """The caption's account of the parameters the tornado leaves out: those with a smaller or no
+    effect (a count), and those with no band or plausible range to vary (by name, if few)."""
+    words = ""
+    if smaller:
+        words += (
+            f" {smaller} parameter{'s' if smaller > 1 else ''} with a smaller or no effect "
+            f"{'are' if smaller > 1 else 'is'} not shown."
+        )
+    if len(unvaried) > MAX_NAMED:
+        words += f" {len(unvaried)} parameters with no band or plausible range are left out."
+    elif unvaried:
+        names = (
+            ", ".join(unvaried[:-1]) + " and " + unvaried[-1] if len(unvaried) > 1 else unvaried[0]
+        )
+        words += f" Left out for having no band or plausible range: {names}."
+    return words
+
+
 def chart_tornado(
     sensitivity: pl.DataFrame,
     outcome: str | None = None,
@@ -206,7 +226,9 @@ def chart_tornado(
     )
     moved = scored.filter(pl.col("effect") >= NO_EFFECT)
     ranked = moved.sort("swing", "effect", "parameter", descending=[True, True, False]).head(top)
-    left_out = scored.height - ranked.height
+    # compute_tornado's rows for parameters it could not vary: no outcomes (`range` says why)
+    unvaried = scored.filter(pl.col("outcome_low").is_null())["label"].to_list()
+    left_out = scored.height - ranked.height - len(unvaried)
     order = ranked["label"].to_list()
     ends = ["low end", "high end"]
     long = pl.concat(
@@ -275,10 +297,8 @@ def chart_tornado(
         alt.LayerChart(layer=[bars, *values, rule]),
         f"Which assumptions matter most for P({outcome})",
         "Each bar: the outcome with one parameter at the low (blue) or high (vermillion) end of its range (value at the bar's end), all others at the scenario's values; dashed line: the scenario.",
-        "Analyst assumptions: parameter ranges from parameters.yaml (bands or valid ranges)."
-        + (
-            f" {left_out} parameters with a smaller or no effect are not shown." if left_out else ""
-        ),
+        "Analyst assumptions: parameter ranges from parameters.yaml (bands, else plausible ranges)."
+        + _not_shown(left_out, unvaried),
         width=460,
         height=rows_height(len(order), 24),
     )

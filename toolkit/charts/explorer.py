@@ -16,7 +16,7 @@ import polars as pl
 from toolkit.charts.theme import (
     MAX_ROWS,
     NEUTRAL,
-    OKABE_ITO,
+    category_colours,
     legend,
     month_axis,
     percent_axis,
@@ -166,4 +166,4 @@ def _colours(panel: str, fields: list[str]) -> list[str]:
         return [NEUTRAL, *sequential_colours(len(fields) - 1)]
     if panel == "responses":
         return sequential_colours(len(fields))
-    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(fields))]
+    return category_colours(len(fields))

@@ -19,6 +19,7 @@ from toolkit.cache import cached_json
 from toolkit.charts.theme import (
     NEUTRAL,
     OKABE_ITO,
+    category_colours,
     enum_categories,
     order_of,
     plain,
@@ -397,4 +398,4 @@ def _legend_values(counts: pl.Series) -> list[int]:
 def _node_fills(n: int) -> list[str]:
     # sky blue, orange, green, yellow, purple, vermillion, ... : none of them the edge colours' dark ink
     order = [OKABE_ITO[i] for i in (4, 1, 2, 6, 5, 3, 0, 7)]
-    return [order[i % len(order)] for i in range(n)]
+    return [*order, *category_colours(n)[len(order) :]][:n]

@@ -10,6 +10,7 @@ calls `themed`), so its spec looks the same wherever it is rendered, whatever th
 
 from __future__ import annotations
 
+import colorsys
 import datetime as dt
 import json
 import textwrap
@@ -32,6 +33,19 @@ OKABE_ITO: Final[tuple[str, ...]] = (
     "#CC79A7",  # reddish purple
     "#F0E442",  # yellow
     "#999999",  # grey
+)
+# Beyond Okabe–Ito's eight, categories take Paul Tol's "muted" scheme (also colour-blind aware;
+# none of them one of the eight), then further hues (`category_colours`).
+TOL_MUTED: Final[tuple[str, ...]] = (
+    "#332288",  # indigo
+    "#88CCEE",  # cyan
+    "#44AA99",  # teal
+    "#117733",  # green
+    "#999933",  # olive
+    "#DDCC77",  # sand
+    "#CC6677",  # rose
+    "#882255",  # wine
+    "#AA4499",  # purple
 )
 NEUTRAL: Final = "#BBBBBB"  # "none" / no response / background
 INK: Final = "#222222"
@@ -244,13 +258,47 @@ def scale_domain(order: Sequence[str], **kwargs: Any) -> alt.Scale:
 
 
 def sequential_colours(n: int) -> list[str]:
-    """`n` colours of the sequential ramp, light to dark, skipping the near-white end."""
+    """`n` distinct colours of the sequential ramp, light to dark, skipping the near-white end: for
+    up to its seven shades, shades of the ramp; for more, colours interpolated along it (in RGB,
+    evenly spaced from its lightest usable shade to its darkest)."""
     usable = YLORBR[2:]
     if n <= 0:
         return []
     if n == 1:
         return [usable[len(usable) // 2]]
-    return [usable[round(i * (len(usable) - 1) / (n - 1))] for i in range(n)]
+    if n <= len(usable):
+        return [usable[round(i * (len(usable) - 1) / (n - 1))] for i in range(n)]
+    return [_along(usable, i * (len(usable) - 1) / (n - 1)) for i in range(n)]
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _along(ramp: Sequence[str], position: float) -> str:
+    """The colour at `position` (0 to len(ramp) - 1) of a ramp, linear in RGB between its stops."""
+    k = min(int(position), len(ramp) - 2)
+    t = position - k
+    a, b = _rgb(ramp[k]), _rgb(ramp[k + 1])
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+
+
+def category_colours(n: int) -> list[str]:
+    """`n` distinct colours for categories: Okabe–Ito's eight in order, then Tol's muted nine, then
+    further hues (golden-angle steps at alternating lightness), none repeated."""
+    colours = list(dict.fromkeys([*OKABE_ITO, *TOL_MUTED]))[: max(n, 0)]
+    seen = {c.lower() for c in colours}
+    k = 0
+    while len(colours) < n:
+        hue = (k * 137.508) % 360 / 360
+        light = (0.35, 0.5, 0.65)[k % 3]
+        r, g, b = colorsys.hls_to_rgb(hue, light, 0.65)
+        colour = "#" + "".join(f"{round(x * 255):02X}" for x in (r, g, b))
+        if colour.lower() not in seen:
+            seen.add(colour.lower())
+            colours.append(colour)
+        k += 1
+    return colours
 
 
 def expr_literal(value: object) -> str:
@@ -301,5 +349,6 @@ def legend(
 
 
 def category_scale(order: Sequence[str]) -> alt.Scale:
-    """A colour scale for categories in a fixed order, Okabe–Ito colours in that order."""
-    return alt.Scale(domain=list(order), range=list(OKABE_ITO[: max(len(order), 1)]))
+    """A colour scale for categories in a fixed order, Okabe–Ito colours in that order (then further
+    distinct ones, `category_colours`)."""
+    return alt.Scale(domain=list(order), range=category_colours(max(len(order), 1)))

@@ -23,7 +23,7 @@ from toolkit.errors import PackError, Problem
 
 app = typer.Typer(
     name="toolkit",
-    help="Sourced, quantified assessments of the North Korea–Russia troops-for-technology story.",
+    help="Sourced, quantified assessments of a news story, from any valid data pack.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

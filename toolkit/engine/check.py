@@ -93,18 +93,40 @@ def check_pack_models(pack: Pack) -> list[Problem]:
 
 def _report_problems(pack: Pack) -> list[Problem]:
     """pack.yaml `report.explorer_grid`: every value one the engine accepts for its parameter, and
-    no more points than a report inlines (`toolkit.engine.grid.MAX_POINTS`)."""
+    no more points than a report inlines (`toolkit.engine.grid.MAX_POINTS`); `report.backtest_from`
+    and `backtest_to`: dates a backtest accepts (on or after the pack's date, in order)."""
     import math
 
     import polars as pl
 
     from toolkit.engine.compile import compile_model
     from toolkit.engine.grid import MAX_POINTS
+    from toolkit.track.tracker import check_as_of
 
-    declared = pack.meta.report.explorer_grid
-    if not declared:
-        return []
+    report = pack.meta.report
     problems: list[Problem] = []
+    for key in ("backtest_from", "backtest_to"):
+        day = getattr(report, key)
+        if day is None:
+            continue
+        try:
+            check_as_of(day, pack.meta.publication.date, key)
+        except ParameterError as exc:
+            problems.append(Problem("pack.yaml", "report", key, day.isoformat(), str(exc)))
+    first, last = report.backtest_from, report.backtest_to
+    if first is not None and last is not None and last < first:
+        problems.append(
+            Problem(
+                "pack.yaml",
+                "report",
+                "backtest_to",
+                last.isoformat(),
+                f"before backtest_from {first}",
+            )
+        )
+    declared = report.explorer_grid
+    if not declared:
+        return problems
     points = math.prod(len(set(values)) for values in declared.values())
     if points > MAX_POINTS:
         problems.append(

@@ -90,11 +90,11 @@ class ExplorerGrid:
 Progress = Callable[[int, int], None]
 
 
-def default_grid(pack: Pack) -> dict[str, tuple[float, ...]]:
+def explorer_parameters(pack: Pack) -> dict[str, tuple[float, ...]]:
     """The grid a report's explorer shows unless told: pack.yaml's `report.explorer_grid` (the
     assumptions the pack's story turns on), else the first two parameters of parameters.yaml with a
     band, each at GENERIC_VALUES evenly spaced values from its low to its high end (whole numbers for
-    an int parameter). A pack with neither: ParameterError saying what to declare."""
+    an int parameter). Empty for a pack with neither: it has nothing to explore."""
     declared = pack.meta.report.explorer_grid
     if declared:
         return {name: tuple(values) for name, values in declared.items()}
@@ -110,6 +110,13 @@ def default_grid(pack: Pack) -> dict[str, tuple[float, ...]]:
         grid[str(row["id"])] = tuple(dict.fromkeys(values))
         if len(grid) == MAX_AXES:
             break
+    return grid
+
+
+def default_grid(pack: Pack) -> dict[str, tuple[float, ...]]:
+    """`explorer_parameters(pack)`; for a pack with nothing to explore, ParameterError saying what
+    to declare."""
+    grid = explorer_parameters(pack)
     if not grid:
         raise ParameterError(
             "the pack has no banded parameter for the explorer grid: declare one or two in "

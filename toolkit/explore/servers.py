@@ -40,7 +40,7 @@ EXPLORE_CELLS: tuple[str, ...] = (
     "paths: int = 10000  # Monte Carlo paths (DEFAULT_EXPLORER_PATHS, for slider speed)\n"
     "months: int = 36  # horizon, in months after month 0\n"
     "seed: int = 20241025  # random seed, the same for every run (common random numbers)\n"
-    'as_of: str = ""  # YYYY-MM-DD: month 0 = this date, from the tracker (empty: the article\'s date)\n'
+    'as_of: str = ""  # YYYY-MM-DD: month 0 = this date, from the tracker (empty: the pack\'s date)\n'
     'observations: str = ""  # observation log (YAML or CSV) instead of the pack\'s observations.yaml',
     "from toolkit import explore",
     "explore(\n"

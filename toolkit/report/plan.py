@@ -383,22 +383,13 @@ def _check_backtest(
     pack: PackInfo, declared: Mapping[str, NotebookParameter], overrides: dict[str, Any]
 ) -> None:
     """A scorecard's parameters, checked before a kernel starts: its backtest dates (each a date on
-    or after the pack's start, the first not after the last), `every`, and the forecast log and
+    or after the pack's start, the first not after the last; `_check_backtest_dates`), `every`, and the forecast log and
     question set it names (files that exist and read cleanly; given as the caller's paths, made
     absolute for the kernel, as `observations` is)."""
 
     def value(key: str) -> object:
         return overrides[key] if key in overrides else parameter_default(declared[key])
 
-    if all(key in declared for key in BACKTEST_DATES):
-        from toolkit.track.tracker import check_as_of, parse_date
-
-        first, last = (parse_date(str(value(key)), key) for key in BACKTEST_DATES)
-        for key, day in zip(BACKTEST_DATES, (first, last), strict=True):
-            if pack.start is not None:
-                check_as_of(day, pack.start, key)
-        if last < first:
-            raise ParameterError(f"backtest_to {last} is before backtest_from {first}")
     if "every" in declared and "backtest_from" in declared:
         from toolkit.track.scores import parse_every
 
@@ -419,6 +410,40 @@ def _check_backtest(
             from toolkit.track.forecasts import read_forecasts
 
             read_forecasts(pack.pack, path)
+    if all(key in declared for key in BACKTEST_DATES):
+        _check_backtest_dates(pack, {key: str(value(key)) for key in BACKTEST_DATES}, overrides)
+
+
+def _check_backtest_dates(
+    pack: PackInfo, given: Mapping[str, str], overrides: Mapping[str, Any]
+) -> None:
+    """The backtest's dates, each as given or, empty, the pack's (`backtest_dates`: reads the
+    question set and the observation log only then): on or after the pack's start, in order."""
+    from toolkit.track.tracker import check_as_of, parse_date
+
+    first_given, last_given = (given[key] for key in BACKTEST_DATES)
+    if first_given and last_given:
+        first, last = (
+            parse_date(first_given, "backtest_from"),
+            parse_date(last_given, "backtest_to"),
+        )
+    else:
+        from toolkit.track.questions import load_questions
+        from toolkit.track.scores import backtest_dates
+
+        questions, observations = overrides.get("questions"), overrides.get("observations")
+        first, last = backtest_dates(
+            pack.pack,
+            load_questions(pack.pack, questions or None),
+            observations or None,
+            first_given,
+            last_given,
+        )
+    for key, day in zip(BACKTEST_DATES, (first, last), strict=True):
+        if pack.start is not None:
+            check_as_of(day, pack.start, key)
+    if last < first:
+        raise ParameterError(f"backtest_to {last} is before backtest_from {first}")
 
 
 def _model_overrides(pack: PackInfo, overrides: Mapping[str, Any]) -> dict[str, Any]:

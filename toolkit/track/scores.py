@@ -204,6 +204,36 @@ def parse_every(text: str, name: str = "--every") -> int:
     return int(digits) * (unit or 1)
 
 
+def backtest_dates(
+    pack: Pack,
+    questions: Sequence[Question],
+    observations: Observations = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+) -> tuple[dt.date, dt.date]:
+    """The first and last as-of dates of a backtest: each as given (a date, or YYYY-MM-DD), else
+    pack.yaml's `report.backtest_from` / `report.backtest_to`, else the pack's date (publication) for
+    the first and, for the last, the latest date something was learnt: an observation reported or a
+    question resolved (the first date when there is neither). Empty strings count as not given."""
+    from toolkit.track.tracker import observation_frame, parse_date
+
+    report = pack.meta.report
+    first = (
+        parse_date(start, "backtest_from")
+        if start
+        else report.backtest_from or pack.meta.publication.date
+    )
+    if end:
+        return first, parse_date(end, "backtest_to")
+    if report.backtest_to is not None:
+        return first, report.backtest_to
+    learnt = [q.resolved for q in questions if q.resolved is not None]
+    reported = observation_frame(pack, observations)["reported"].max()
+    if isinstance(reported, dt.date):
+        learnt.append(reported)
+    return first, max([first, *learnt])
+
+
 def backtest(
     pack: Pack,
     questions: Sequence[Question],

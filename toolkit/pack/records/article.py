@@ -50,8 +50,8 @@ class ReportDefaults(Record):
     """What a report looks at unless its parameters say otherwise (pack.yaml `report`): the outcome
     its sensitivity analysis explains (a response tier, phase, technology or technology tier), the
     titles of its phase, transfer and response charts and the headings and opening prose of those
-    sections in the story's own words, and the one or two parameters, with their values, of its
-    in-file explorer grid."""
+    sections in the story's own words, the one or two parameters, with their values, of its
+    in-file explorer grid, and the first and last as-of dates of a scorecard's backtest."""
 
     sensitivity_outcome: Id | None = None
     chart_titles: dict[Literal["phases", "transfers", "responses"], Label] = Field(
@@ -63,6 +63,8 @@ class ReportDefaults(Record):
     explorer_grid: dict[Id, Annotated[list[Finite], Field(min_length=1, max_length=25)]] | None = (
         Field(default=None, min_length=1, max_length=2)
     )
+    backtest_from: Date | None = None
+    backtest_to: Date | None = None
 
 
 class PackMeta(Record):

@@ -170,8 +170,9 @@ def test_tier_states_and_transfers_by_phase_follow_the_reference(pack: Pack) -> 
     assert any(ts.atoms for ts in begin.tiers.values()), "a trigger reads a transfer"
     assert any(ts.latched[:, :-1].sum() > 0 for ts in begin.tiers.values()), "a lag is running"
     model = compile_model(pack).with_start(
-        begin.phases, begin.transferred, begin.decided, begin.tiers
+        begin.phases, begin.transferred, begin.decided, begin.tiers, begin.reached
     )
+    assert model.start_reached is not None
     ref_paths, eng_paths, months = 2_500, 50_000, 12
     ref = run_reference(model, ref_paths, months, seed=7)
     eng = simulate(model, paths=eng_paths, months=months, seed=7).counts
@@ -324,9 +325,11 @@ def test_a_phase_gone_through_before_the_as_of_date_counts_as_reached(pack: Pack
                       step=1 / 30)  # fmt: skip
     moved = 0
     for phase in later.model.phases:
-        for day in (150, 300):
-            want = direct.probability_by(phase, day / DAYS_PER_MONTH, "reached")
-            got = later.probability_by(phase, (day - 150) / DAYS_PER_MONTH, "reached")
+        for day in (150, 300):  # read at the ends of whole steps (1/30 month), the same in both
+            want = direct.probability_by(phase, round(day * 30 / DAYS_PER_MONTH) / 30, "reached")
+            got = later.probability_by(
+                phase, round((day - 150) * 30 / DAYS_PER_MONTH) / 30, "reached"
+            )
             se = math.sqrt(2 * want * (1 - want) / paths)
             assert abs(got - want) <= 4 * se + 1e-9, (phase, day, got, want)
         moved += later.summary()["start_reached"].get(phase, 0.0) > tracked.phases[phase] + 0.05

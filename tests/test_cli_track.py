@@ -762,6 +762,40 @@ def test_ingest_reads_a_dateline_as_the_reports_date(pack_dir: Path, tmp_path: P
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("WASHINGTON, Dec. 2, 2024—U.S. officials said so.", "2024-12-02"),  # no space after —
+        ("WASHINGTON, D.C., Dec. 2 — Officials said so.", "2024-12-02"),  # a region with dots
+        ("WASHINGTON (Reuters), Dec. 2 — Officials said so.", "2024-12-02"),  # agency first
+        ("KYIV, Ukraine, Nov. 20 (AP) —Troops moved.", "2024-11-20"),
+    ],
+)
+def test_wire_datelines_are_read_as_datelines(text: str, day: str) -> None:
+    """Wire styles the first dateline pattern missed, so their date was read as the event's (found
+    in review). ILLUSTRATIVE sentences."""
+    import datetime as dt
+
+    from toolkit.track.ingest import _dates_in, dateline
+
+    reported = dt.date(2024, 12, 3)
+    found = dateline(text, reported)
+    assert found is not None
+    assert found[1].isoformat() == day
+    assert _dates_in(text, reported) == []
+    for ordinary in ("US, UK and France, 5 November - talks began.", "NATO, on November 5 - x."):
+        assert dateline(ordinary, reported) is None
+
+
+def test_a_dateline_without_a_year_does_not_date_the_report() -> None:
+    """Without --reported, a yearless dateline ("KYIV, 18 November —") dated an archived report
+    in the current year (found in review): only a dateline with its year sets the reported date."""
+    from toolkit.track.ingest import _dateline_date
+
+    assert _dateline_date("ILLUSTRATIVE\nKYIV, 18 November — Troops moved.\n") is None
+    assert str(_dateline_date("KYIV, 18 November 2024 — Troops moved.\n")) == "2024-11-18"
+
+
 def test_ingest_does_not_read_web_page_residue(pack_dir: Path, tmp_path: Path) -> None:
     """The pack's `residue_marker` was not applied to new articles: "Related: Fighting in the east
     — click here" after "Most Commented" became a proposal (found in a bug hunt). It is applied as

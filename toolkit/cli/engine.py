@@ -107,7 +107,10 @@ def simulate(
         str | None,
         typer.Option(
             "--as-of",
-            help="Start from the tracker's posterior on this date, YYYY-MM-DD (month 0 = DATE).",
+            help=(
+                "Start from the tracker's posterior on this date, YYYY-MM-DD (month 0 = DATE; a "
+                "phase gone through since the pack's date counts as reached)."
+            ),
             show_default=False,
         ),
     ] = None,

@@ -182,9 +182,10 @@ def reached_times(
     if table is None:
         return first
     start = np.asarray(model.start, dtype=np.float64)
-    lower = np.cumsum(start) - start
+    lower = np.concatenate([[0.0], np.cumsum(start)[:-1]])  # the bounds `start_phases` searched
     with np.errstate(divide="ignore", invalid="ignore"):
         v = (np.asarray(start_u, dtype=np.float64) - lower[start_phase]) / start[start_phase]
+    np.maximum(v, 0.0, out=v)  # never below 0 by rounding: a share of 0 is never drawn
     out = first.copy()
     for x, row in enumerate(np.asarray(table)):
         out[x, v < row[start_phase]] = 0.0

@@ -78,7 +78,7 @@ class AsOf:
 
     def start(self, day: dt.date, scenario: str, overrides: Mapping[str, float]) -> TrackedStart:
         """The tracker's posterior on `day` as an engine start: the phases (a share each, summing to
-        1) and what has been transferred and decided by then, under `scenario` and the deployment-rate
+        1) and what has been transferred, decided and gone through by then, under `scenario` and the deployment-rate
         `overrides`. The shares transferred and decided come from the same tracker run: the preset's
         compensation and response parameters, not the sliders' (so a slider answers at once; they
         rest on the observations far more than on those rates)."""

@@ -331,7 +331,7 @@ class ExplorerState:
             whose = (
                 f"the tracker's posterior on {self.as_of:%d %B %Y}, from the {n} observation"
                 f"{'s' * (n != 1)} reported by then; month 0 is that date, and a phase gone "
-                "through since the article's date counts as reached"
+                "through since the pack's date counts as reached"
             )
         return self.words_for.describe(
             result, preset=str(self.preset_row()["label"]), fixed=fixed, whose=whose

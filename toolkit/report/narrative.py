@@ -99,7 +99,7 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
     if result.model.start_reached is not None:  # an as-of run: month 0 is the as-of date
         lines += [
             "Months count from the as-of date; a phase the deployment went through between the "
-            "article's date and then counts as reached (the tracker's reading), as in the "
+            "pack's date and then counts as reached (the tracker's reading), as in the "
             "forecasts.",
             "",
         ]

@@ -10,9 +10,8 @@ its whole state, given the path's start phase and the transfers its trigger read
 be decided, its trigger latched and how much of its lag has run, or not latched yet
 (`toolkit.engine.model.TierStart`). A phase the path went through since the pack's date counts as
 reached at month 0 (`TrackResult.reached_by_phase`). The engine draws the phase, then each technology
-given the phase
-(P(transferred | phase): a transfer is likelier on paths further up the ladder) and each tier given
-both; technologies are drawn independently of each other.
+given the phase (P(transferred | phase): a transfer is likelier on paths further up the ladder) and
+each tier given both; technologies are drawn independently of each other.
 Without `as_of` (and `observations`) this is the engine's `simulate` as it is.
 """
 

@@ -10,7 +10,7 @@ timestamp 2024-11-05T10:00Z) give `observed`; without one, the reported date wit
 A dateline ("WASHINGTON, Dec. 2, 2024 — ..." opening the article or a paragraph) dates the report,
 not the event: its date is no sentence's `observed`, and it is the reported date when none is given.
 Web-page residue is not read: the pack's `residue_marker` (pack.yaml) strips it from a new article as
-from the pack's own (the line that starts with it and all after it); the stored copy stays byte-exact.
+from the pack's own (the last line that starts with it and all after it, as for the pack's article); the stored copy stays byte-exact.
 Grades default to F6 ("cannot be judged") until the analyst sets them.
 
 The proposals are written to a draft file; nothing enters the log until `--accept ID ...` appends the
@@ -82,12 +82,13 @@ _DATES: Final = (
     re.compile(r"\b(\d{1,2}) " + _MONTH + r"(?:,? (\d{4}))?\b"),
     re.compile(r"\b" + _MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?\b"),
 )
-# A dateline opens the article or a paragraph: the place in capitals (a region may follow), a date,
-# perhaps an agency in brackets, and a dash ("WASHINGTON, Dec. 2, 2024 — ", "KYIV, 18 November
-# (Wire) - "). Its date is when the report was filed, not when the event happened.
+# A dateline opens the article or a paragraph: the place in capitals (an agency in brackets and a
+# region may follow), a date, perhaps an agency in brackets, and a dash ("WASHINGTON, Dec. 2, 2024 — ",
+# "KYIV, Ukraine, 18 November (AP) —", "WASHINGTON (Reuters), Dec. 2—", "WASHINGTON, D.C., Dec. 2 -
+# "). Its date is when the report was filed, not when the event happened.
 _DATELINE: Final = re.compile(
-    r"[A-Z][A-Z.'’ -]*[A-Z.](?:, [A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)?, (?P<date>[^—–\n]{3,40}?)"
-    r"\s*(?:\([^)\n]*\)\s*)?[—–-]{1,2}\s"
+    r"[A-Z][A-Z.'’ -]*[A-Z.](?:\s*\([^)\n]*\))?(?:, [A-Z][A-Za-z.]+(?:[ -][A-Z][A-Za-z.]+)*)?, "
+    r"(?P<date>[^—–\n]{3,40}?)\s*(?:\([^)\n]*\)\s*)?(?:[—–]\s*|-{1,2}\s)"
 )
 
 
@@ -405,12 +406,15 @@ def _cues(name: str) -> list[str]:
 
 
 def _dateline_date(body: str) -> dt.date | None:
-    """The date of the article's first dateline (opening the article or a paragraph), read
-    against today."""
+    """The date of the article's first dateline (opening the article or a paragraph) that gives
+    its year: a dateline without one ("KYIV, 18 November —") says nothing of an archived report's
+    year, so it dates nothing."""
     today = dt.date.today()
     for paragraph in body.split("\n"):
-        found = dateline(paragraph.strip(), today)
-        if found is not None:
+        text = paragraph.strip()
+        found = dateline(text, today)
+        opening = _DATELINE.match(text)
+        if found is not None and opening is not None and re.search(r"\d{4}", opening["date"]):
             return found[1]
     return None
 

@@ -437,7 +437,7 @@ def test_the_tornado_caption_names_what_it_could_not_vary(pack: Pack) -> None:
     assert "smaller or no effect" not in subtitle
     table = compute_tornado(pack, "lethal_weapons", 12, paths=300, seed=1)
     subtitle = " ".join(charts.chart_tornado(table, pack=pack).to_dict()["title"]["subtitle"])
-    assert "no band or plausible range: Diplomatic pressure, lag and Diplomatic" in subtitle
+    assert "no band or plausible range: Diplomatic pressure, lag; Diplomatic" in subtitle
     varied = table.filter(pl.col("outcome_low").is_not_null()).height
     drawn = len(
         charts.chart_tornado(table, pack=pack).to_dict()["layer"][0]["encoding"]["y"]["sort"]

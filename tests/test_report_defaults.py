@@ -233,6 +233,27 @@ def test_a_pack_without_any_band_says_so_in_its_sections(pack_dir: Path) -> None
     assert sections.tornado(tornado, other).data == sections.NO_TORNADO  # type: ignore[union-attr]
 
 
+def test_a_tornado_where_nothing_moves_the_outcome_is_one_sentence(pack: Pack) -> None:
+    """Every parameter varied but none moving the outcome drew an empty chart (found in review)."""
+    import polars as pl
+
+    from toolkit.report import sections
+
+    still = pl.DataFrame(
+        {
+            "parameter": ["a", "b"], "label": ["A", "B"], "low": [0.0, None], "high": [1.0, None],
+            "range": ["band", "left out"], "outcome_low": [0.5, None],
+            "outcome_high": [0.5001, None], "baseline": [0.5, 0.5],
+        }
+    )  # fmt: skip
+    said = sections.tornado(still, pack).data  # type: ignore[union-attr]
+    assert said.startswith("No parameter moves the outcome by as much as 0.05%")
+    moving = still.with_columns(outcome_high=pl.Series([0.6, None]))
+    import altair as alt
+
+    assert isinstance(sections.tornado(moving, pack), alt.LayerChart)
+
+
 def test_the_explorer_names_its_parameters(pack: Pack, pack_dir: Path) -> None:
     """The explorer's opening names the grid's own parameters, not the default story's."""
     from toolkit.report import sections

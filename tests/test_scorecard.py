@@ -221,3 +221,43 @@ def test_the_scorecard_renders_for_a_pack_of_another_date(pack_dir: Path, tmp_pa
     assert "2025-03-14" in document
     assert "2025-04-11" in document  # the last date of the backtest before 2025-04-25
     assert "2024-11-01" not in document
+
+
+def test_a_backtest_to_a_day_to_come_is_refused(tmp_path: Path) -> None:
+    """A backtest to a date after today replayed days nobody has seen, as an as-of date after today
+    would (found in review): refused before a kernel starts, and by `toolkit backtest`."""
+    import datetime as dt
+
+    from typer.testing import CliRunner
+
+    from toolkit.cli.app import app
+    from toolkit.errors import ParameterError
+    from toolkit.report.render import render_report
+
+    soon = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    out = tmp_path / "card.html"
+    with pytest.raises(ParameterError, match=rf"backtest_to {soon} is after today"):
+        render_report(SCORECARD, parameters={"backtest_to": soon}, out=out)
+    assert not out.exists()
+    res = CliRunner().invoke(app, ["backtest", "--from", "2024-11-01", "--to", soon])
+    assert res.exit_code == 2
+    assert f"--to {soon} is after today" in res.output
+
+
+def test_score_charts_give_every_forecaster_its_own_colour() -> None:
+    """The score charts used the theme's eight colours: a ninth forecaster repeated the first
+    (found in review)."""
+    from toolkit.charts.score_charts import chart_reliability
+
+    names = [f"analyst {i}" for i in range(11)]
+    bins = [{"forecast": 0.5, "observed": 0.5, "n": 1}]
+    spec = chart_reliability({"forecasters": {n: {"bins": bins} for n in names}}).to_dict()
+    scales = [
+        layer["encoding"]["color"]["scale"]
+        for layer in spec["layer"]
+        if "color" in layer.get("encoding", {})
+    ]
+    assert scales
+    for scale in scales:
+        assert scale["domain"] == names
+        assert len(set(scale["range"])) == len(names)

@@ -190,9 +190,7 @@ def _not_shown(smaller: int, unvaried: list[str]) -> str:
     if len(unvaried) > MAX_NAMED:
         words += f" {len(unvaried)} parameters with no band or plausible range are left out."
     elif unvaried:
-        names = (
-            ", ".join(unvaried[:-1]) + " and " + unvaried[-1] if len(unvaried) > 1 else unvaried[0]
-        )
+        names = "; ".join(unvaried)  # labels may hold commas
         words += f" Left out for having no band or plausible range: {names}."
     return words
 

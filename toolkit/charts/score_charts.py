@@ -7,15 +7,21 @@ forecast or a score.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import altair as alt
 import polars as pl
 
-from toolkit.charts.theme import percent_axis, plain, titled
+from toolkit.charts.theme import category_scale, percent_axis, plain, titled
 
 CAPTION = "Scores from toolkit.track.scores; the fixture questions and story are illustrative."
+
+
+def _who_scale(who: Iterable[str]) -> alt.Scale:
+    """Forecasters and references in the order first met, each its own colour (`category_scale`:
+    distinct however many there are)."""
+    return category_scale(list(dict.fromkeys(who)))
 
 
 def chart_reliability(result: Mapping[str, Any]) -> alt.LayerChart:
@@ -43,6 +49,7 @@ def chart_reliability(result: Mapping[str, Any]) -> alt.LayerChart:
         .mark_line(strokeDash=[4, 4], color="#999")
         .encode(x="x:Q", y="y:Q")
     )
+    who_scale = _who_scale(frame["who"].to_list())
     base = alt.Chart(alt.Data(values=frame.to_dicts()))
     points = base.mark_point(filled=True).encode(
         x=alt.X(
@@ -51,12 +58,15 @@ def chart_reliability(result: Mapping[str, Any]) -> alt.LayerChart:
         y=alt.Y(
             "observed:Q", axis=percent_axis("Observed frequency"), scale=alt.Scale(domain=[0, 1])
         ),
-        color=alt.Color("who:N", title="Forecaster"),
+        color=alt.Color("who:N", title="Forecaster", scale=who_scale),
         size=alt.Size("n:Q", title="Forecasts in bin"),
         tooltip=["who:N", "forecast:Q", "observed:Q", "n:Q"],
     )
     labels = base.mark_text(dx=8, align="left").encode(
-        x="forecast:Q", y="observed:Q", text="n:Q", color=alt.Color("who:N", legend=None)
+        x="forecast:Q",
+        y="observed:Q",
+        text="n:Q",
+        color=alt.Color("who:N", legend=None, scale=who_scale),
     )
     return titled(
         alt.LayerChart(layer=[diagonal, points, labels]),
@@ -82,7 +92,7 @@ def chart_brier_over_time(backtest: Mapping[str, Any]) -> alt.Chart:
                 title="Mean Brier score (lower is better)",
                 scale=alt.Scale(domain=[0, 1]),
             ),
-            color=alt.Color("who:N", title="Forecaster"),
+            color=alt.Color("who:N", title="Forecaster", scale=_who_scale(r["who"] for r in rows)),
             tooltip=["as_of:T", "who:N", "brier:Q"],
         )
     )
@@ -108,7 +118,7 @@ def chart_question_paths(backtest: Mapping[str, Any]) -> alt.FacetChart:
         y=alt.Y(
             "probability:Q", axis=percent_axis("P(event by close)"), scale=alt.Scale(domain=[0, 1])
         ),
-        color=alt.Color("who:N", title="Forecaster"),
+        color=alt.Color("who:N", title="Forecaster", scale=_who_scale(r["who"] for r in rows)),
         tooltip=["question:N", "as_of:T", "who:N", "probability:Q"],
     )
     outcome = base.mark_rule(color="black", strokeWidth=2).encode(

@@ -170,9 +170,10 @@ def backtest(
     from toolkit.track.questions import load_questions
     from toolkit.track.scores import backtest as run
     from toolkit.track.scores import parse_every
-    from toolkit.track.tracker import parse_date
+    from toolkit.track.tracker import check_not_after_today, parse_date
 
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
+    check_not_after_today(last, "--to")
     step = parse_every(every)
     loaded = load_pack(pack)
     qs = load_questions(loaded, questions)

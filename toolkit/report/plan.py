@@ -419,7 +419,7 @@ def _check_backtest_dates(
 ) -> None:
     """The backtest's dates, each as given or, empty, the pack's (`backtest_dates`: reads the
     question set and the observation log only then): on or after the pack's start, in order."""
-    from toolkit.track.tracker import check_as_of, parse_date
+    from toolkit.track.tracker import check_as_of, check_not_after_today, parse_date
 
     first_given, last_given = (given[key] for key in BACKTEST_DATES)
     if first_given and last_given:
@@ -442,6 +442,7 @@ def _check_backtest_dates(
     for key, day in zip(BACKTEST_DATES, (first, last), strict=True):
         if pack.start is not None:
             check_as_of(day, pack.start, key)
+        check_not_after_today(day, key)
     if last < first:
         raise ParameterError(f"backtest_to {last} is before backtest_from {first}")
 

@@ -32,6 +32,10 @@ NO_TORNADO = (
     "No parameter of the pack has a band or a plausible range to vary, so there is nothing to show "
     "here."
 )
+NO_EFFECT_TORNADO = (
+    "No parameter moves the outcome by as much as {limit:.2%} from the low to the high end of its "
+    "range, so there is nothing to show here."
+)
 
 
 def _join(words: list[str]) -> str:
@@ -86,11 +90,20 @@ def explorer(
 
 def tornado(sensitivity: pl.DataFrame, pack: Pack) -> alt.LayerChart | Markdown:
     """The tornado chart of `compute_tornado`'s frame, or one sentence when no parameter had a range
-    to vary (the chart would be empty)."""
+    to vary or none moved the outcome (the chart would be empty)."""
     from toolkit import charts
+    from toolkit.charts.analysis_charts import NO_EFFECT
 
     if sensitivity["outcome_low"].is_null().all():
         from IPython.display import Markdown
 
         return Markdown(NO_TORNADO)
+    base = pl.col("baseline")
+    effect = pl.max_horizontal(
+        (pl.col("outcome_low") - base).abs(), (pl.col("outcome_high") - base).abs()
+    )
+    if not sensitivity.select((effect >= NO_EFFECT).any()).item():
+        from IPython.display import Markdown
+
+        return Markdown(NO_EFFECT_TORNADO.format(limit=NO_EFFECT))
     return charts.chart_tornado(sensitivity, pack=pack)

@@ -453,6 +453,14 @@ def _draft(pack_dir: Path, article: Path, reported: str) -> dict[str, dict[str, 
     return {p["id"]: p for p in yaml.safe_load(path.read_text(encoding="utf-8"))["proposals"]}
 
 
+def _draft_of_sentence(
+    pack_dir: Path, article: Path, sentence: str, reported: str
+) -> dict[str, dict[str, object]]:
+    """`_draft` of an ILLUSTRATIVE one-sentence article written to `article`."""
+    article.write_text(f"ILLUSTRATIVE TEST TEXT (invented).\n{sentence}\n", encoding="utf-8")
+    return _draft(pack_dir, article, reported)
+
+
 def test_ingest_reads_later_articles_as_an_analyst_would(pack_dir: Path, tmp_path: Path) -> None:
     """Follow-up articles (ILLUSTRATIVE, invented) that a bug hunt found misread: two articles of
     one file name shared a draft (the first analyst's edits were lost and the other's proposal
@@ -659,13 +667,10 @@ def test_ingest_reads_the_date_of_an_iso_timestamp(pack_dir: Path, tmp_path: Pat
 
     from toolkit.track.ingest import _dates_in
 
-    article = tmp_path / "stamp.txt"
-    article.write_text(
-        "ILLUSTRATIVE TEST TEXT (invented).\n"
-        "Troop trains were reported at 2024-11-05T10:00Z by a rail watcher.\n",
-        encoding="utf-8",
-    )
-    draft = _draft(pack_dir, article, "2024-11-07")
+    draft = _draft_of_sentence(
+        pack_dir, tmp_path / "stamp.txt",
+        "Troop trains were reported at 2024-11-05T10:00Z by a rail watcher.", "2024-11-07",
+    )  # fmt: skip
     (proposal,) = draft.values()
     assert (str(proposal["observed"]), proposal["precision"]) == ("2024-11-05", "day")
     assert "no date in the sentence" not in str(proposal["note"])
@@ -697,13 +702,10 @@ def test_ingest_since_a_weekday_on_that_weekday_is_the_week_before(
     assert _dates_in("Instructors were seen there since Monday.", tuesday) == [
         dt.date(2024, 11, 11)
     ]
-    article = tmp_path / "since.txt"
-    article.write_text(
-        "ILLUSTRATIVE TEST TEXT (invented).\n"
-        "Russian instructors were seen at the training ground since Tuesday.\n",
-        encoding="utf-8",
-    )
-    draft = _draft(pack_dir, article, "2024-11-12")
+    draft = _draft_of_sentence(
+        pack_dir, tmp_path / "since.txt",
+        "Russian instructors were seen at the training ground since Tuesday.", "2024-11-12",
+    )  # fmt: skip
     assert {(str(p["observed"]), p["precision"]) for p in draft.values()} == {("2024-11-05", "day")}
 
 

@@ -158,7 +158,7 @@ def describe_track(result: TrackResult) -> str:
     days = (result.as_of - result.start).days
     # every observation reported by then, repeats included, as `observations_used` (--json) lists
     # them; a repeat moves nothing and is named under "Counted once"
-    n_repeats = int(result.evidence["repeats"].is_not_null().sum()) if result.evidence.height else 0
+    n_repeats = int(result.evidence["repeats"].is_not_null().sum())
     also = f", {n_repeats} of them a repeat counted once (below)" if n_repeats else ""
     lines = [
         f"As of {result.as_of} ({days} days after the article's date {result.start}), scenario "

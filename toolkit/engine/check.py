@@ -101,28 +101,18 @@ def _report_problems(pack: Pack) -> list[Problem]:
 
     from toolkit.engine.compile import compile_model
     from toolkit.engine.grid import MAX_POINTS
-    from toolkit.engine.validate import MAX_MONTHS
+    from toolkit.engine.validate import check_day
 
     report = pack.meta.report
     problems: list[Problem] = []
-    start = pack.meta.publication.date
     for key in ("backtest_from", "backtest_to"):
         day = getattr(report, key)
         if day is None:
             continue
-        # as the tracker checks an as-of date (toolkit.track.tracker.check_as_of): the stages
-        # below the tracker cannot call it
-        if day < start:
-            message = (
-                f"{key} {day} is before the pack's start date {start} (pack.yaml publication.date)"
-            )
-        elif (day - start).days > MAX_MONTHS * 365.25 / 12:
-            message = (
-                f"{key} {day} is more than {MAX_MONTHS} months after the pack's start date {start}"
-            )
-        else:
-            continue
-        problems.append(Problem("pack.yaml", "report", key, day.isoformat(), message))
+        try:
+            check_day(day, pack.meta.publication.date, key)
+        except ParameterError as exc:
+            problems.append(Problem("pack.yaml", "report", key, day.isoformat(), str(exc)))
     first, last = report.backtest_from, report.backtest_to
     if first is not None and last is not None and last < first:
         problems.append(

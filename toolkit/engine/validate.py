@@ -9,6 +9,7 @@ valid range, with the value quoted short (`toolkit.errors.shown`).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import sys
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from toolkit.pack.load import Pack
 
 MAX_MONTHS: Final = 600
+DAYS_PER_MONTH: Final = 365.25 / 12  # the engine's month, in calendar days
 RUN_LIMITS: Final[dict[str, tuple[int, int]]] = {
     "paths": (1, 10**9),
     "months": (1, MAX_MONTHS),
@@ -58,6 +60,20 @@ def check_within(within: object, months: int, step: float = 1.0) -> int:
             f"(step); give a multiple of the step"
         )
     return w
+
+
+def check_day(day: dt.date, start: dt.date, name: str = "as_of") -> None:
+    """ParameterError (naming the date `name`) unless `day` is on or after the pack's start date and
+    within the engine's horizon of it (MAX_MONTHS: the tracker's filter steps day by day, so a far
+    date would run for minutes)."""
+    if day < start:
+        raise ParameterError(
+            f"{name} {day} is before the pack's start date {start} (pack.yaml publication.date)"
+        )
+    if (day - start).days > MAX_MONTHS * DAYS_PER_MONTH:
+        raise ParameterError(
+            f"{name} {day} is more than {MAX_MONTHS} months after the pack's start date {start}"
+        )
 
 
 def default_within(months: int, step: float = 1.0, within: int = 12) -> int:

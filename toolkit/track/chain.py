@@ -29,19 +29,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from toolkit.engine.ladder import phase_rows
 from toolkit.engine.model import Condition, Model, TierStart
+from toolkit.engine.validate import DAYS_PER_MONTH  # the engine's month, in calendar days
 from toolkit.errors import ParameterError
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
-
-DAYS_PER_MONTH: Final = 365.25 / 12  # the engine's month, in calendar days
 
 
 # -- the model's numbers at their point values ---------------------------------------------------

@@ -110,8 +110,8 @@ def tracked_start(tracked: TrackResult) -> TrackedStart:
         transferred,
         _probabilities(tracked.decided),
         dict(tracked.tiers),
-        {
-            x: {k: min(max(p, 0.0), 1.0) for k, p in by_phase.items() if p > 0}
+        {  # already in [0, 1] (`toolkit.track.filter.reached_given_phase`)
+            x: {k: p for k, p in by_phase.items() if p > 0}
             for x, by_phase in tracked.reached_by_phase.items()
         },
     )

@@ -10,7 +10,8 @@ timestamp 2024-11-05T10:00Z) give `observed`; without one, the reported date wit
 A dateline ("WASHINGTON, Dec. 2, 2024 — ..." opening the article or a paragraph) dates the report,
 not the event: its date is no sentence's `observed`, and it is the reported date when none is given.
 Web-page residue is not read: the pack's `residue_marker` (pack.yaml) strips it from a new article as
-from the pack's own (the last line that starts with it and all after it, as for the pack's article); the stored copy stays byte-exact.
+from the pack's own article (the last line that starts with it and all after it); the stored copy
+stays byte-exact.
 Grades default to F6 ("cannot be judged") until the analyst sets them.
 
 The proposals are written to a draft file; nothing enters the log until `--accept ID ...` appends the
@@ -412,10 +413,11 @@ def _dateline_date(body: str) -> dt.date | None:
     today = dt.date.today()
     for paragraph in body.split("\n"):
         text = paragraph.strip()
-        found = dateline(text, today)
         opening = _DATELINE.match(text)
-        if found is not None and opening is not None and re.search(r"\d{4}", opening["date"]):
-            return found[1]
+        if opening is not None and re.search(r"\d{4}", opening["date"]):
+            found = dateline(text, today)
+            if found is not None:
+                return found[1]
     return None
 
 

@@ -16,17 +16,17 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import polars as pl
 
 from toolkit.engine.compile import compile_model
-from toolkit.engine.validate import MAX_MONTHS
+from toolkit.engine.validate import check_day as check_as_of
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.pack import records as r
 from toolkit.pack.observations import check_log, parse_log, read_log, trust_of
-from toolkit.track.chain import DAYS_PER_MONTH
 from toolkit.track.filter import (
     Evidence,
     Filter,
@@ -68,9 +68,29 @@ class TrackResult:
     # never, latched and for how long): an engine start (`toolkit.track.forecast.tracked_start`)
     transferred_by_phase: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
     tiers: dict[str, TierStart] = field(default_factory=dict, repr=False)
-    # each phase's P(reached since the pack's date, in it or through it | the phase now): an engine
-    # start counts a phase gone through as reached at month 0
-    reached_by_phase: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
+    # what `reached_by_phase` is computed from, when first read: (model, day, evidence, step_days)
+    reached_inputs: tuple[Model, int, tuple[Evidence, ...], int] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @cached_property
+    def reached_by_phase(self) -> dict[str, dict[str, float]]:
+        """Each phase's P(reached since the pack's date, in it or through it | the phase now): an
+        engine start counts a phase gone through as reached at month 0. One filter run per phase, so
+        it is computed when first read (an engine start reads it; `toolkit track` does not)."""
+        if self.reached_inputs is None:
+            return {}
+        model, day, evidence, step_days = self.reached_inputs
+        return {
+            x: dict(
+                zip(
+                    model.phases,
+                    (float(p) for p in reached_given_phase(model, day, evidence, i, step_days)),
+                    strict=True,
+                )
+            )
+            for i, x in enumerate(model.phases)
+        }
 
     def to_json(self) -> dict[str, Any]:
         """{"as_of", "phases", "transferred", "decided", "observations_used"}."""
@@ -98,20 +118,6 @@ def check_not_after_today(day: dt.date, name: str = "as_of") -> None:
     today = dt.date.today()
     if day > today:
         raise ParameterError(f"{name} {day} is after today ({today}): give a date that has come")
-
-
-def check_as_of(day: dt.date, start: dt.date, name: str = "as_of") -> None:
-    """ParameterError (naming the date `name`) unless `day` is on or after the pack's start date and
-    within the engine's horizon of it (MAX_MONTHS: the filter steps day by day, so a far date would
-    run for minutes)."""
-    if day < start:
-        raise ParameterError(
-            f"{name} {day} is before the pack's start date {start} (pack.yaml publication.date)"
-        )
-    if (day - start).days > MAX_MONTHS * DAYS_PER_MONTH:
-        raise ParameterError(
-            f"{name} {day} is more than {MAX_MONTHS} months after the pack's start date {start}"
-        )
 
 
 def track(
@@ -178,17 +184,7 @@ def track(
             for t, row in fw.transferred_by_phase.items()
         },
         tiers=fw.tiers,
-        reached_by_phase={
-            x: dict(zip(model.phases, (float(p) for p in row), strict=True))
-            for x, row in zip(
-                model.phases,
-                (
-                    reached_given_phase(model, (day - start).days, evidence, i, step_days)
-                    for i in range(len(model.phases))
-                ),
-                strict=True,
-            )
-        },
+        reached_inputs=(model, (day - start).days, tuple(evidence), step_days),
     )
 
 

@@ -97,6 +97,11 @@ def test_default_pack_says_nothing_resolved(tmp_path: Path) -> None:
             {"backtest_from": "2025-02-01", "backtest_to": "2024-11-01"},
             "backtest_to 2024-11-01 is before backtest_from 2025-02-01",
         ),
+        # a date the caller left empty is named as the pack's, not as if they had given it
+        (
+            {"backtest_from": "2025-02-10"},
+            "backtest_to (the pack's default) 2025-01-31 is before backtest_from 2025-02-10",
+        ),
         ({"backtest_from": "garbage"}, "backtest_from expects a date YYYY-MM-DD"),
         ({"backtest_from": "2020-01-01"}, "backtest_from 2020-01-01 is before the pack's start"),
         ({"backtest_to": "2099-01-01"}, "backtest_to 2099-01-01 is more than 600 months"),
@@ -219,7 +224,9 @@ def test_the_scorecard_renders_for_a_pack_of_another_date(pack_dir: Path, tmp_pa
     )
     document = out.read_text(encoding="utf-8")
     assert "2025-03-14" in document
-    assert "2025-04-11" in document  # the last date of the backtest before 2025-04-25
+    assert "2025-04-11" in document
+    # the dates it resolved are printed, not only used
+    assert "Replayed on 4 date(s) from 2025-03-14 to 2025-04-25, every 14 day(s)." in document
     assert "2024-11-01" not in document
 
 

@@ -606,3 +606,27 @@ def test_a_negative_zero_probability_is_logged_as_zero(pack_dir: Path) -> None:
         ).row()[3]
         == "0"
     )
+
+
+def test_backtest_command_defaults_to_the_packs_dates(pack_dir: Path) -> None:
+    """`toolkit backtest` required --from and --to while the scorecard report took the pack's dates
+    (`report.backtest_from`/`backtest_to`); it now takes them too, says which dates it used, and an
+    error about a date the user left out names it as the pack's."""
+    runner = CliRunner()
+    base = ["backtest", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "200"]
+    ran = runner.invoke(app, [*base, "--every", "30d", "--json"])
+    assert ran.exit_code == 0, ran.output
+    # the shipped pack.yaml's report.backtest_from / backtest_to
+    assert json.loads(ran.output)["dates"] == {
+        "from": "2024-11-01", "to": "2025-01-31", "every_days": 30, "count": 4,
+    }  # fmt: skip
+    text = runner.invoke(app, [*base, "--every", "30d", "--to", "2024-12-01"])
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[0] == (
+        "backtest: 2 date(s) from 2024-11-01 to 2024-12-01, every 30 day(s)"
+    )
+    late = runner.invoke(app, [*base, "--from", "2025-02-10"])
+    assert late.exit_code == 2
+    assert late.output.strip() == (
+        "error: --to (the pack's default) 2025-01-31 is before --from 2025-02-10"
+    )

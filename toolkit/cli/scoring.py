@@ -153,8 +153,22 @@ def score(
 
 @handles_errors
 def backtest(
-    start: Annotated[str, typer.Option("--from", help="First as-of date, YYYY-MM-DD.")],
-    end: Annotated[str, typer.Option("--to", help="Last as-of date, YYYY-MM-DD.")],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="First as-of date, YYYY-MM-DD; default: pack.yaml's report.backtest_from, "
+            "else the pack's date.",
+        ),
+    ] = "",
+    end: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="Last as-of date, YYYY-MM-DD; default: pack.yaml's report.backtest_to, else the "
+            "last observation reported or question resolved.",
+        ),
+    ] = "",
     every: Annotated[str, typer.Option("--every", help="Days between dates: 7d, 2w.")] = "7d",
     questions: QuestionsOption = None,
     observations: ObservationsOption = None,
@@ -165,24 +179,43 @@ def backtest(
     pack: PackOption = None,
 ) -> None:
     """Replay the observation log: forecast the open questions on each date from only what was
-    reported by then, with and without observations, and score the resolved ones."""
+    reported by then, with and without observations, and score the resolved ones. The dates
+    default to the pack's, as the scorecard report's do; the first line says which were used."""
     from toolkit.pack.load import load_pack
     from toolkit.track.questions import load_questions
     from toolkit.track.scores import backtest as run
-    from toolkit.track.scores import parse_every
-    from toolkit.track.tracker import check_not_after_today, parse_date
+    from toolkit.track.scores import backtest_dates, parse_every
+    from toolkit.track.tracker import check_as_of, check_not_after_today, parse_date
 
-    first, last = parse_date(start, "--from"), parse_date(end, "--to")
-    check_not_after_today(last, "--to")
+    if start:
+        parse_date(start, "--from")
+    if end:
+        check_not_after_today(parse_date(end, "--to"), "--to")
     step = parse_every(every)
     loaded = load_pack(pack)
     qs = load_questions(loaded, questions)
+    first, last = backtest_dates(loaded, qs, observations, start, end)
+    # a date from the pack is named as the pack's, so the message points where to change it
+    names = [
+        flag if given else f"{flag} (the pack's default)"
+        for flag, given in (("--from", start), ("--to", end))
+    ]
+    for name, day in zip(names, (first, last), strict=True):
+        check_as_of(day, loaded.meta.publication.date, name)
+        check_not_after_today(day, name)
+    if last < first:
+        raise ParameterError(f"{names[1]} {last} is before {names[0]} {first}")
     result = run(
         loaded, qs, first, last, step, observations, scenario=scenario, paths=paths, seed=seed
     )
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
+    dates = result["dates"]
+    typer.echo(
+        f"backtest: {dates['count']} date(s) from {dates['from']} to {dates['to']}, "
+        f"every {dates['every_days']} day(s)"
+    )
     typer.echo(describe(result))
     for entry in result["by_date"]:
         briers = ", ".join(f"{k} {v:.3f}" for k, v in entry["brier"].items())

@@ -439,12 +439,14 @@ def _check_backtest_dates(
             first_given,
             last_given,
         )
-    for key, day in zip(BACKTEST_DATES, (first, last), strict=True):
+    # a date the caller left empty is the pack's: the message says so, not a date they gave
+    names = [key if given[key] else f"{key} (the pack's default)" for key in BACKTEST_DATES]
+    for name, day in zip(names, (first, last), strict=True):
         if pack.start is not None:
-            check_as_of(day, pack.start, key)
-        check_not_after_today(day, key)
+            check_as_of(day, pack.start, name)
+        check_not_after_today(day, name)
     if last < first:
-        raise ParameterError(f"backtest_to {last} is before backtest_from {first}")
+        raise ParameterError(f"{names[1]} {last} is before {names[0]} {first}")
 
 
 def _model_overrides(pack: PackInfo, overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,11 +31,11 @@ def describe_scores(result: dict[str, Any], what: str) -> str:
         for name, s in result.get(group, {}).items()
         if s.get("n")
     ]
-    late = hindsight_note(result)
+    notes = hindsight_note(result) + replayed_note(result)
     if not rows:
         return (
             f"**{what}: no scores.** No question of this set has resolved with a forecast to score "
-            "(a question is scored once its outcome is recorded in the questions file)." + late
+            "(a question is scored once its outcome is recorded in the questions file)." + notes
         )
     header = [
         "Forecaster", "Kind", "Forecasts", "Brier", "Log score", "Reliability", "Resolution",
@@ -45,7 +45,18 @@ def describe_scores(result: dict[str, Any], what: str) -> str:
         f"**{what}.** Lower Brier and log scores are better; always saying 50 % scores Brier 0.250 "
         "and log 0.693. Brier ≈ reliability − resolution + uncertainty (Murphy, ten bins)."
     )
-    return note + late + "\n\n" + table(header, rows)
+    return note + notes + "\n\n" + table(header, rows)
+
+
+def replayed_note(result: dict[str, Any]) -> str:
+    """ " Replayed on N dates from ... to ..., every K days." for a backtest, else ""."""
+    dates = result.get("dates")
+    if not dates:
+        return ""
+    return (
+        f" Replayed on {dates['count']} date(s) from {dates['from']} to {dates['to']}, "
+        f"every {dates['every_days']} day(s)."
+    )
 
 
 def hindsight_note(result: dict[str, Any]) -> str:

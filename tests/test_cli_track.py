@@ -917,3 +917,36 @@ def test_track_json_and_text_count_a_repeat_alike(pack_dir: Path, tmp_path: Path
         ": 2 observation(s) reported by then, 1 of them a repeat counted once (below)."
     )
     assert "  o_again repeats o_first" in out
+
+
+def test_ingest_reads_wire_weekdays_and_leaves_counts_and_headlines() -> None:
+    """Known misreadings, now read as a reader would (ILLUSTRATIVE sentences): wire copy drops
+    "on" ("officials said Monday"), which gave no date; "In May 12 soldiers were killed" was 12 May;
+    a live blog's headline "UKRAINE-RUSSIA WAR, 5 November - live updates" was a dateline."""
+    import datetime as dt
+
+    from toolkit.track.ingest import _dates_in, dateline
+
+    wednesday = dt.date(2024, 11, 20)
+    monday, tuesday, sunday = (dt.date(2024, 11, d) for d in (18, 19, 17))
+    assert _dates_in("Officials said Monday that troops moved west.", wednesday) == [monday]
+    assert _dates_in("More troops arrived Tuesday in Kursk.", wednesday) == [tuesday]
+    assert _dates_in("Fighting resumed late Sunday.", wednesday) == [sunday]
+    # still no date: a newspaper's name, an adjective, what is to come
+    for none in (
+        "A Sunday newspaper said so.",
+        "The talks, scheduled Friday, were cancelled.",
+        "Officials expected Friday to bring news.",
+        "In May 12 soldiers were killed.",
+        "in Nov. 3 units crossed.",
+    ):
+        assert _dates_in(none, wednesday) == [], none
+    # a month and a day are still read where they are one
+    assert _dates_in("On May 12 soldiers were killed.", wednesday) == [dt.date(2024, 5, 12)]
+    assert _dates_in("In May 12, 2024 troops came.", wednesday) == [dt.date(2024, 5, 12)]
+    headline = "UKRAINE-RUSSIA WAR, 5 November - live updates"
+    assert dateline(headline, wednesday) is None
+    assert _dates_in(headline, wednesday) == [dt.date(2024, 11, 5)]
+    assert dateline("KYIV, 5 November - \u201cWe saw them,\u201d a soldier said.", wednesday) == (
+        19, dt.date(2024, 11, 5),
+    )  # fmt: skip

@@ -86,10 +86,13 @@ _DATES: Final = (
 # A dateline opens the article or a paragraph: the place in capitals (an agency in brackets and a
 # region may follow), a date, perhaps an agency in brackets, and a dash ("WASHINGTON, Dec. 2, 2024 — ",
 # "KYIV, Ukraine, 18 November (AP) —", "WASHINGTON (Reuters), Dec. 2—", "WASHINGTON, D.C., Dec. 2 -
-# "). Its date is when the report was filed, not when the event happened.
+# "). Its date is when the report was filed, not when the event happened. The story opens after
+# the dash with a capital, a digit or a quote (or the paragraph ends there): a headline such as
+# "UKRAINE-RUSSIA WAR, 5 November - live updates" is no dateline.
 _DATELINE: Final = re.compile(
     r"[A-Z][A-Z.'’ -]*[A-Z.](?:\s*\([^)\n]*\))?(?:, [A-Z][A-Za-z.]+(?:[ -][A-Z][A-Za-z.]+)*)?, "
     r"(?P<date>[^—–\n]{3,40}?)\s*(?:\([^)\n]*\)\s*)?(?:[—–]\s*|-{1,2}\s)"
+    r"(?=[A-Z0-9\"“‘'(\[]|$)"
 )
 
 
@@ -111,10 +114,20 @@ def dateline(text: str, reported: dt.date) -> tuple[int, dt.date] | None:
 # Dates written relative to the report: a weekday is the last such day on or before the reported
 # date (news style: "said on Monday"), "yesterday" the day before it, "today" that day.
 _WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# A weekday counts after "on", "last" or "since" ("The Sunday Times" is no date); "last Monday" or
-# "since Monday" on a Monday is the week before ("on Monday" on a Monday is that day).
+# A weekday counts after "on", "last", "since", "late" or "early", or straight after a verb in the
+# past tense, as wire copy writes it ("officials said Monday", "troops arrived Tuesday"; a word
+# ending in -ed, or a common irregular one); "The Sunday Times" or "a Sunday newspaper" is no date.
+# "last Monday" or "since Monday" on a Monday is the week before ("on Monday" on a Monday is that day).
+_PAST_VERB: Final = (
+    r"\w+ed|said|told|met|began|left|struck|fought|saw|hit|came|went|wrote|held|sent|spoke|fled"
+    r"|took|gave|made|shot|lost|won|fell|flew|drove|ran|set|put|brought|caught"
+)
 _RELATIVE: Final = re.compile(
-    r"\b(?:[Oo]n|[Ll]ast|[Ss]ince) (" + "|".join(_WEEKDAYS) + r")\b"
+    r"\b(?:[Oo]n|[Ll]ast|[Ss]ince|[Ll]ate|[Ee]arly|(?:"
+    + _PAST_VERB
+    + r")) ("
+    + "|".join(_WEEKDAYS)
+    + r")\b"
     r"|\b([Yy]esterday|[Tt]oday|[Tt]his morning)\b"
 )
 
@@ -128,11 +141,12 @@ _FUTURE: Final = re.compile(
 
 def relative_words(sentence: str) -> list[re.Match[str]]:
     """The weekdays, "yesterday" and "today" of `sentence` read as dates: a weekday just after a word
-    of the future ("will", "scheduled", "due", ...; within about 30 characters) is left out."""
+    of the future ("will", "scheduled", "due", ...; within about 30 characters, the word before the
+    weekday included) is left out."""
     return [
         m
         for m in _RELATIVE.finditer(sentence)
-        if m.group(1) is None or not _FUTURE.search(sentence[: m.start()])
+        if m.group(1) is None or not _FUTURE.search(sentence[: m.start(1)])
     ]
 
 
@@ -424,7 +438,8 @@ def _dateline_date(body: str) -> dt.date | None:
 def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
     """Every date written in the sentence, in order (a day and month without a year take the
     reported date's year, or the year before if that would be after the report; a weekday,
-    "yesterday" or "today" is read against the reported date, `_RELATIVE`). Of two readings
+    "yesterday" or "today" is read against the reported date, `_RELATIVE`; "in May 12 soldiers"
+    is a month and a count, `_month_then_count`). Of two readings
     of overlapping words ("20 November 12 soldiers": "20 November", "November 12") the one that
     starts first is kept. A dateline opening the sentence (`dateline`) dates the report, not
     what the sentence tells: its date is left out."""
@@ -434,6 +449,8 @@ def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
     found: list[tuple[int, int, dt.date]] = []
     for pattern in _DATES:
         for m in pattern.finditer(sentence):
+            if _month_then_count(pattern, m, sentence):
+                continue
             day_found = _date_of(pattern, m, reported)
             if day_found is not None:
                 found.append((m.start(), m.end(), day_found))
@@ -443,6 +460,19 @@ def _dates_in(sentence: str, reported: dt.date) -> list[dt.date]:
         if not kept or start >= kept[-1][1]:
             kept.append((start, end, day_found))
     return [day_found for _, _, day_found in kept]
+
+
+_IN_BEFORE: Final = re.compile(r"\b[Ii]n\s+$")
+
+
+def _month_then_count(pattern: re.Pattern[str], m: re.Match[str], sentence: str) -> bool:
+    """ "in May 12 soldiers were killed": after "in", a month then a number without a year is a month
+    and a count, not a day ("on May 12" and "in May 12, 2024" are days)."""
+    return (
+        pattern is _DATES[2]
+        and m.group(3) is None
+        and _IN_BEFORE.search(sentence[: m.start()]) is not None
+    )
 
 
 def _date_of(pattern: re.Pattern[str], m: re.Match[str], reported: dt.date) -> dt.date | None:

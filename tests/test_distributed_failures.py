@@ -259,3 +259,60 @@ def test_a_worker_killed_too_often_is_one_line(pack: Pack) -> None:
     message = str(caught.value)
     assert message.startswith(f"the Dask scheduler {address}: a worker died running a task")
     assert "(KilledWorker)" in message
+
+
+# raise_signal runs the Python handler before it returns (os.kill may let a line or two run first)
+SECOND_SIGTERM = """\
+import signal, time
+from toolkit.distributed.sweep import sigterm_as_ctrl_c
+
+def mine(signum, frame):
+    print("previous handler", flush=True)
+
+signal.signal(signal.SIGTERM, mine)
+with sigterm_as_ctrl_c():
+    try:
+        signal.raise_signal(signal.SIGTERM)
+        time.sleep(30)
+    except KeyboardInterrupt:
+        print("first: Ctrl-C", flush=True)
+    try:
+        signal.raise_signal(signal.SIGTERM)
+    except KeyboardInterrupt:
+        print("second: Ctrl-C again", flush=True)
+signal.raise_signal(signal.SIGTERM)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+with sigterm_as_ctrl_c():
+    try:
+        signal.raise_signal(signal.SIGTERM)
+        time.sleep(30)
+    except KeyboardInterrupt:
+        print("third: Ctrl-C", flush=True)
+    signal.raise_signal(signal.SIGTERM)
+    time.sleep(30)
+print("not reached", flush=True)
+"""
+
+
+def test_a_second_sigterm_is_no_longer_ctrl_c() -> None:
+    """`sigterm_as_ctrl_c`: the first SIGTERM in the block is a KeyboardInterrupt (the sweep cancels
+    and writes its index); the handler is then the one from before the block at once, so a second
+    SIGTERM gets it (here a handler of the caller's; with none, the default: the process ends), and
+    the caller's handler is back after the block."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", SECOND_SIGTERM],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.stdout.splitlines() == [
+        "first: Ctrl-C",
+        "previous handler",  # the second SIGTERM in the block: the caller's handler, no Ctrl-C
+        "previous handler",  # after the block
+        "third: Ctrl-C",
+    ], run.stderr
+    assert run.returncode == -signal.SIGTERM  # no handler before: the second one ends the process

@@ -295,3 +295,25 @@ def test_a_log_file_with_an_impossible_date_a_repeated_key_or_a_bom(
         encoding="utf-8-sig",
     )
     assert [r["id"] for r in read_log(pack, csv_path)] == ["o_illustrative"]
+
+
+def test_a_text_over_the_size_limit_is_refused_unread(pack_dir: Path) -> None:
+    """A source text longer than MAX_TEXT_BYTES (a dump, a binary by mistake) is one problem naming
+    the file and both sizes, refused before it is read (a sparse file: nothing is written)."""
+    from toolkit.pack.observations import MAX_TEXT_BYTES
+
+    (pack_dir / "texts").mkdir()
+    big = pack_dir / "texts" / "big.txt"
+    with big.open("wb") as out:
+        out.truncate(MAX_TEXT_BYTES + 1)
+    write_log(pack_dir, GOOD | {"text": "texts/big.txt", "quote": "Troop trains"})
+    assert problems_of(pack_dir) == [
+        f"observations.yaml [o_illustrative] text: longer than {MAX_TEXT_BYTES:,} bytes "
+        f"({MAX_TEXT_BYTES + 1:,}) (value: 'texts/big.txt')"
+    ]
+    with big.open("r+b") as out:
+        out.truncate(MAX_TEXT_BYTES)  # at the limit: read, and the quote is looked for
+    assert problems_of(pack_dir) == [
+        "observations.yaml [o_illustrative] quote: quote not found verbatim in texts/big.txt "
+        "(value: 'Troop trains')"
+    ]

@@ -23,6 +23,7 @@ from toolkit.cli.options import (
 )
 from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.errors import ParameterError, shown
+from toolkit.track.scores import DEFAULT_EVERY
 
 QuestionsOption = Annotated[
     Path | None,
@@ -169,7 +170,9 @@ def backtest(
             "last observation reported or question resolved.",
         ),
     ] = "",
-    every: Annotated[str, typer.Option("--every", help="Days between dates: 7d, 2w.")] = "7d",
+    every: Annotated[
+        str, typer.Option("--every", help="Days between dates: 7d, 2w (the scorecard's step).")
+    ] = DEFAULT_EVERY,
     questions: QuestionsOption = None,
     observations: ObservationsOption = None,
     as_json: JsonOption = False,

@@ -41,6 +41,8 @@ DIGITS: Final = 4
 EVEN: Final = "even"
 AT_OPENS: Final = "model_at_opens"
 NO_OBS: Final = "model_without_observations"
+# days between a backtest's as-of dates, for `toolkit backtest` and the scorecard report alike
+DEFAULT_EVERY: Final = "14d"
 
 
 def brier(ps: Sequence[float], ys: Sequence[bool]) -> float:
@@ -239,7 +241,7 @@ def backtest(
     questions: Sequence[Question],
     start: dt.date,
     end: dt.date,
-    every: int = 7,
+    every: int = 14,
     observations: Observations = None,
     **run: Any,
 ) -> dict[str, Any]:

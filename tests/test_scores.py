@@ -630,3 +630,22 @@ def test_backtest_command_defaults_to_the_packs_dates(pack_dir: Path) -> None:
     assert late.output.strip() == (
         "error: --to (the pack's default) 2025-01-31 is before --from 2025-02-10"
     )
+
+
+def test_a_huge_backtest_step_is_one_line_not_a_traceback(pack: Pack) -> None:
+    """`--every 3000000d` overflowed the date arithmetic (OverflowError, a traceback, exit 1), and
+    `-p every=3000000d` failed the scorecard inside the kernel (found in a bug hunt). A step up to
+    the engine's horizon is one date past the first; more is refused in one line."""
+    from toolkit.track.scores import MAX_EVERY_DAYS
+
+    assert parse_every(f"{MAX_EVERY_DAYS}d") == MAX_EVERY_DAYS
+    for text in ("3000000d", "2147483648d", "400000w"):
+        with pytest.raises(ParameterError, match=f"--every '{text}' is more than 18,263 days"):
+            parse_every(text)
+    qs = load_questions(pack, QUESTIONS)
+    one = backtest(pack, qs, dt.date(2024, 11, 1), dt.date(2024, 11, 2), MAX_EVERY_DAYS, **RUN)
+    assert [e["as_of"] for e in one["by_date"]] == ["2024-11-01"]
+    with pytest.raises(ParameterError, match="every must be 1 to 18,263 days, got 3000000"):
+        backtest(pack, qs, dt.date(2024, 11, 1), dt.date(2024, 11, 2), 3_000_000, **RUN)
+    ran = CliRunner().invoke(app, ["backtest", "--from", "2024-11-01", "--every", "3000000d"])
+    assert (ran.exit_code, ran.output.count("\n")) == (2, 1), ran.output

@@ -43,6 +43,7 @@ AT_OPENS: Final = "model_at_opens"
 NO_OBS: Final = "model_without_observations"
 # days between a backtest's as-of dates, for `toolkit backtest` and the scorecard report alike
 DEFAULT_EVERY: Final = "14d"
+MAX_EVERY_DAYS: Final = 18_263  # 600 months (the engine's MAX_MONTHS) of 365.25/12 days
 
 
 def brier(ps: Sequence[float], ys: Sequence[bool]) -> float:
@@ -197,13 +198,20 @@ def score_log(
 
 
 def parse_every(text: str, name: str = "--every") -> int:
-    """'7d', '2w' or '7' as a number of days (at least 1); errors name the setting `name`."""
+    """'7d', '2w' or '7' as a number of days, from 1 to MAX_EVERY_DAYS (a backtest spans at most the
+    engine's horizon; a step of millions of days overflowed the date arithmetic with a traceback,
+    found in a bug hunt); errors name the setting `name`."""
     s = text.strip().lower()
     unit = {"d": 1, "w": 7}.get(s[-1:])
     digits = s[:-1] if unit else s
     if not digits.isascii() or not digits.isdigit() or int(digits) < 1:
         raise ParameterError(f"{name} expects days like 7d or weeks like 2w, got {text!r}")
-    return int(digits) * (unit or 1)
+    days = int(digits) * (unit or 1)
+    if days > MAX_EVERY_DAYS:
+        raise ParameterError(
+            f"{name} {text!r} is more than {MAX_EVERY_DAYS:,} days (the engine's horizon)"
+        )
+    return days
 
 
 def backtest_dates(
@@ -255,15 +263,16 @@ def backtest(
 
     if end < start:
         raise ParameterError(f"--to {end} is before --from {start}")
-    if every < 1:
-        raise ParameterError("every must be at least 1 day")
+    if not 1 <= every <= MAX_EVERY_DAYS:
+        raise ParameterError(f"every must be 1 to {MAX_EVERY_DAYS:,} days, got {every}")
     rows = observation_frame(pack, observations)
     ref = at_opens(pack, [q for q in questions if q.outcome is not None], **run)
     outcome = {q.id: bool(q.outcome) for q in questions if q.outcome is not None}
     pooled: dict[str, tuple[list[float], list[bool]]] = defaultdict(lambda: ([], []))
     by_date = []
-    day = start
-    while day <= end:
+    # the dates up to `end`, computed from the start (never a step past it)
+    for k in range((end - start).days // every + 1):
+        day = start + dt.timedelta(days=k * every)
         open_qs = [q for q in questions if q.is_open(day)]
         with_obs = model_forecasts(pack, open_qs, day, rows, **run)
         without = model_forecasts(pack, open_qs, day, [], **run)
@@ -283,7 +292,6 @@ def backtest(
             for k in sorted(with_obs)
         }
         by_date.append(entry)
-        day += dt.timedelta(days=every)
     return {
         "dates": {
             "from": start.isoformat(),

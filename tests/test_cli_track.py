@@ -3,9 +3,11 @@ durable append they rest on. Every log and article here is ILLUSTRATIVE (invente
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -950,3 +952,64 @@ def test_ingest_reads_wire_weekdays_and_leaves_counts_and_headlines() -> None:
     assert dateline("KYIV, 5 November - \u201cWe saw them,\u201d a soldier said.", wednesday) == (
         19, dt.date(2024, 11, 5),
     )  # fmt: skip
+
+
+def test_ingest_reads_past_a_byte_order_mark(pack_dir: Path, tmp_path: Path) -> None:
+    """An article saved as "UTF-8 with BOM" (Notepad) kept U+FEFF at its start: the dateline was
+    not seen, so its date became an event's `observed`, `reported` became today, and the first
+    quote opened with an invisible character (found in a bug hunt). ILLUSTRATIVE text."""
+    text = (
+        "SEOUL, Nov. 5, 2024 — North Korean troop trains were seen moving west on Monday.\n"
+        "They reached the frontline.\n"
+    )
+    plain, bom = tmp_path / "plain.txt", tmp_path / "bom.txt"
+    plain.write_text(text, encoding="utf-8")
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    drafts = []
+    for article in (plain, bom):
+        code, _, err = invoke("ingest", article, "--pack", pack_dir)
+        assert code == 0, err
+        draft = (pack_dir / "drafts" / f"{article.name}.yaml").read_text(encoding="utf-8")
+        drafts.append(yaml.safe_load(draft))
+    assert drafts[1]["reported"] == drafts[0]["reported"] == dt.date(2024, 11, 5)
+
+    def seen(draft: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [
+            (str(p["observed"]), p["precision"], p["quote"]) for p in draft["proposals"]
+        ]  # fmt: skip
+
+    assert seen(drafts[1]) == seen(drafts[0])
+    assert not any("\ufeff" in p["quote"] for p in drafts[1]["proposals"])
+
+
+def test_an_append_that_would_make_the_log_unreadable_is_refused(pack_dir: Path) -> None:
+    """`observe` / `ingest --accept` appended past the size the pack's reader accepts (5,000,000
+    bytes): the append-only log then failed every command (found in a bug hunt). The append is
+    refused in one line and the log is unchanged."""
+    from toolkit.pack.safe_yaml import MAX_YAML_BYTES
+
+    log = pack_dir / "observations.yaml"
+    padding = "# " + "x" * (MAX_YAML_BYTES - 100) + "\n"
+    log.write_text(padding + "observations:\n", encoding="utf-8")
+    before = log.read_bytes()
+    code, out, err = invoke(*OBSERVE, "--pack", pack_dir)
+    assert code == 2
+    assert (out + err).count("\n") == 1, out + err
+    assert "nothing appended: the log would be larger than a pack's file may be" in out + err
+    assert log.read_bytes() == before
+    log.write_text("observations:\n", encoding="utf-8")
+    assert invoke(*OBSERVE, "--pack", pack_dir)[0] == 0
+
+
+def test_a_source_text_too_long_for_the_pack_is_not_stored(pack_dir: Path, tmp_path: Path) -> None:
+    """A source over the pack's text limit was copied into texts/, after which the pack refused it
+    (found in a bug hunt): the command refuses it first and stores nothing."""
+    from toolkit.pack.observations import MAX_TEXT_BYTES
+
+    big = tmp_path / "big.txt"
+    with big.open("wb") as out:
+        out.truncate(MAX_TEXT_BYTES + 1)
+    code, out, err = invoke("ingest", big, "--reported", "2024-11-05", "--pack", pack_dir)
+    assert code == 2
+    assert f"is longer than {MAX_TEXT_BYTES:,} bytes ({MAX_TEXT_BYTES + 1:,})" in out + err
+    assert not (pack_dir / "texts").exists()

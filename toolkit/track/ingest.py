@@ -194,7 +194,9 @@ def propose(
         raise ToolkitError(f"--reported {reported} is before the pack's start date {start}")
     with hold_folders(pack.path), stored_text(pack, article, "ARTICLE") as text:
         marker = pack.meta.residue_marker
-        body, residue = split_residue((pack.path / text).read_text(encoding="utf-8"), marker)
+        # a BOM (Notepad's "UTF-8") is no text: left in, it hid the dateline and opened a quote
+        written = (pack.path / text).read_text(encoding="utf-8").removeprefix("\ufeff")
+        body, residue = split_residue(written, marker)
         notes: list[str] = []
         if residue:
             notes.append(

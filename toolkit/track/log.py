@@ -21,7 +21,8 @@ import yaml
 
 from toolkit.errors import PackError, Problem, ToolkitError
 from toolkit.files import append_durably, hold_folders, write_atomic
-from toolkit.pack.observations import LOG_FILE, TEXTS_DIR, check_log, parse_log
+from toolkit.pack.observations import LOG_FILE, MAX_TEXT_BYTES, TEXTS_DIR, check_log, parse_log
+from toolkit.pack.safe_yaml import MAX_YAML_BYTES
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -62,6 +63,9 @@ def holding_log(pack: Pack, log: str | Path | None = None) -> Iterator[Path]:
         yield path
 
 
+TOO_LARGE = "nothing appended: the log would be larger than a pack's file may be"
+
+
 def append_observations(
     pack: Pack, records: Sequence[Mapping[str, Any]], log: str | Path | None = None
 ) -> Path:
@@ -85,6 +89,13 @@ def append_observations(
         if indent is None:
             raise PackError([Problem(str(path), None, "observations", None, CANNOT_APPEND)])
         body = "".join(_item(rec, indent) for rec in items).encode("utf-8")
+        size = len(old) + len(head) + len(body)
+        if size > MAX_YAML_BYTES:
+            # the pack's reader stops at this size: an append past it would leave a log (append-only)
+            # that no command can read (found in a bug hunt)
+            raise PackError(
+                [Problem(str(path), None, None, size, f"{TOO_LARGE} ({MAX_YAML_BYTES:,} bytes)")]
+            )
         after = parse_log(old + head + body, str(path), problems)
         if not problems and [o.id for o in after] != [
             *(o.id for o in before),
@@ -190,6 +201,11 @@ def stored_text(pack: Pack, source: str | Path, given_as: str = "--text") -> Ite
         data.decode("utf-8")
     except UnicodeDecodeError:
         raise ToolkitError(f"{given_as} {str(src)!r} is not UTF-8 text") from None
+    if len(data) > MAX_TEXT_BYTES:
+        # the pack refuses a source text this long: storing it would break the pack
+        raise ToolkitError(
+            f"{given_as} {str(src)!r} is longer than {MAX_TEXT_BYTES:,} bytes ({len(data):,})"
+        )
     root = pack.path.resolve()
     resolved = src.resolve()
     if resolved.is_relative_to(root):

@@ -97,3 +97,41 @@ def test_frames_show_prints_control_characters_of_the_article_escaped(
     assert done.exit_code == 0, done.output
     assert "\x1b" not in done.stdout
     assert "\x07" not in done.stdout
+
+
+def test_export_is_all_or_nothing_when_a_target_is_a_folder(tmp_path: Path) -> None:
+    """A folder named like one of the frames' files (sources.csv) was a traceback after 24 of the 25
+    frames were written, over what was there (found in a bug hunt): it is one line, before anything
+    is written, and an export that fails while writing replaces nothing."""
+    out = tmp_path / "frames"
+    (out / "sources.csv").mkdir(parents=True)
+    (out / "entities.csv").write_text("kept\n", encoding="utf-8")
+    result = runner.invoke(app, ["frames", "--out", str(out), "--format", "csv"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"error: --out {str(out)!r}: sources.csv is there and is not a file"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["entities.csv", "sources.csv"]
+    assert (out / "entities.csv").read_text(encoding="utf-8") == "kept\n"
+
+
+def test_export_failing_midway_replaces_nothing(
+    pack: Pack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolkit.pack import export
+
+    (tmp_path / "entities.csv").write_text("kept\n", encoding="utf-8")
+    real = export._write_frame
+    calls = []
+
+    def fail_on_the_third(frame: object, path: Path, fmt: str) -> None:
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real(frame, path, fmt)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(export, "_write_frame", fail_on_the_third)
+    with pytest.raises(OSError, match="No space left"):
+        export.export_frames(pack, tmp_path, "csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entities.csv"]
+    assert (tmp_path / "entities.csv").read_text(encoding="utf-8") == "kept\n"

@@ -123,9 +123,8 @@ def frames(
     schema: Annotated[bool, typer.Option("--schema", help="Print the declared schemas.")] = False,
 ) -> None:
     """Summarise the pack's frames; print one (--show), the schemas (--schema), or export (--out)."""
-    from toolkit.files import check_output_dir
     from toolkit.pack.export import (
-        check_format,
+        check_export,
         describe_frames,
         export_frames,
         print_frame,
@@ -134,8 +133,7 @@ def frames(
     from toolkit.pack.load import load_pack
 
     if out is not None:
-        check_format(fmt)  # before any work or output
-        check_output_dir(out)
+        check_export(out, fmt)  # before any work or output
 
     if schema:
         print_schemas()

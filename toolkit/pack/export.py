@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 
-from toolkit.errors import ToolkitError, shown
+from toolkit.errors import OutputError, ToolkitError, shown
 from toolkit.files import atomic_path, check_output_dir
 from toolkit.pack.load import Pack
 from toolkit.pack.schema import SCHEMAS
@@ -67,25 +69,40 @@ def check_format(fmt: str) -> None:
         raise ToolkitError(f"--format: {shown(fmt)} is not one of {', '.join(FORMATS)}")
 
 
-def export_frames(pack: Pack, out: Path, fmt: str) -> list[Path]:
-    """Write every frame to `out/NAME.FORMAT`; each file is written whole or not at all."""
+def check_export(out: Path, fmt: str, names: Iterable[str] = SCHEMAS) -> None:
+    """A format the toolkit writes and a folder it can write every frame's file into (a file may be
+    replaced; a folder or the like in its place is refused), or a one-line ToolkitError."""
     check_format(fmt)
-    check_output_dir(out, "frames directory")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, frame in pack.frames.items():
+    check_output_dir(out, "--out")
+    for name in names:
         target = out / f"{name}.{fmt}"
-        with atomic_path(target) as tmp:
-            if fmt == "parquet":
-                frame.write_parquet(tmp)
-            elif fmt == "json":
-                frame.write_json(tmp)
-            else:
-                flat = frame.with_columns(
-                    pl.col(c).list.join("; ")
-                    for c, dtype in frame.schema.items()
-                    if isinstance(dtype, pl.List)
-                )
-                flat.write_csv(tmp)
-        written.append(target)
-    return written
+        if target.exists() and not target.is_file():
+            raise OutputError(f"--out {str(out)!r}: {target.name} is there and is not a file")
+
+
+def export_frames(pack: Pack, out: Path, fmt: str) -> list[Path]:
+    """Write every frame to `out/NAME.FORMAT`, all or none: every target is checked first (a folder
+    in a file's place was a traceback after part of the export was written; found in a bug hunt),
+    each frame goes to a temporary file, and they replace the targets only once all are written."""
+    check_export(out, fmt, pack.frames)
+    targets = {name: out / f"{name}.{fmt}" for name in pack.frames}
+    out.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        for name, frame in pack.frames.items():
+            _write_frame(frame, stack.enter_context(atomic_path(targets[name])), fmt)
+    return list(targets.values())
+
+
+def _write_frame(frame: pl.DataFrame, path: Path, fmt: str) -> None:
+    """One frame in `fmt` (CSV: list columns joined with "; ")."""
+    if fmt == "parquet":
+        frame.write_parquet(path)
+    elif fmt == "json":
+        frame.write_json(path)
+    else:
+        flat = frame.with_columns(
+            pl.col(c).list.join("; ")
+            for c, dtype in frame.schema.items()
+            if isinstance(dtype, pl.List)
+        )
+        flat.write_csv(path)

@@ -317,3 +317,24 @@ def test_a_text_over_the_size_limit_is_refused_unread(pack_dir: Path) -> None:
         "observations.yaml [o_illustrative] quote: quote not found verbatim in texts/big.txt "
         "(value: 'Troop trains')"
     ]
+
+
+def test_a_csv_row_with_cells_past_the_header_is_refused(pack: Pack, tmp_path: Path) -> None:
+    """Two CSV records run together on one line were read as the first alone: the second was
+    dropped without a word (found in a bug hunt). Surplus cells are a problem naming the line;
+    empty trailing cells, as spreadsheets pad rows, are not."""
+    from toolkit.pack.observations import read_log
+
+    header = "id,observed,precision,reported,indicator,present,source,reliability,credibility"
+    a = "o_a,2024-11-04,day,2024-11-05,i_westward_transport,true,S,B,2"
+    b = "o_b,2024-11-10,day,2024-11-11,i_on_active_battlefields,true,S,B,2"
+    run = tmp_path / "run.csv"
+    run.write_text(f"{header}\n{a},{b}\n", encoding="utf-8")
+    with pytest.raises(PackError) as caught:
+        read_log(pack, run)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{run} [line 2]: 18 cells, the header has 9 (two rows run together?) (value: '{b}')"
+    ]
+    padded = tmp_path / "padded.csv"
+    padded.write_text(f"{header}\n{a},,,\n{b}\n", encoding="utf-8")
+    assert [row["id"] for row in read_log(pack, padded)] == ["o_a", "o_b"]

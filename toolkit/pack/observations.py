@@ -332,10 +332,20 @@ def parse_log(data: bytes, name: str, problems: list[Problem]) -> list[r.Observa
         problem(None, None, exc.reason, "not UTF-8 text")
         return []
     if name.lower().endswith(".csv"):
-        items: list[Any] = [
-            {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-            for row in csv.DictReader(io.StringIO(text))
-        ]
+        items: list[Any] = []
+        reader = csv.DictReader(io.StringIO(text))
+        for row in reader:
+            # cells past the header's (csv puts them under None) are a row run together with the
+            # next, or a shifted row: read without a word, they dropped a record (a bug hunt)
+            surplus = [cell for cell in row.get(None) or () if cell.strip()]
+            if surplus:
+                problem(
+                    f"line {reader.line_num}", None, ",".join(surplus),
+                    f"{len(reader.fieldnames or ()) + len(row[None])} cells, the header has "
+                    f"{len(reader.fieldnames or ())} (two rows run together?)",
+                )  # fmt: skip
+                continue
+            items.append({k: v for k, v in row.items() if k is not None and v not in (None, "")})
     else:
         try:
             raw = load_yaml(text)  # bounded, and a key given twice is refused

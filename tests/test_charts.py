@@ -6,6 +6,7 @@ real engine run. A few charts are rendered to SVG/PNG with vl-convert (offline).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -483,9 +484,10 @@ def test_explorer_grid_sliders_and_inline_csv() -> None:
     params = {p["name"]: p for p in spec["params"]}
     troops, front = params["slider_troops"], params["slider_p_front"]
     assert troops["bind"]["input"] == "range"
+    # max half a step past the top value (`test_a_slider_reaches_its_top_value`)
     assert (troops["bind"]["min"], troops["bind"]["max"], troops["bind"]["step"]) == (
         5000.0,
-        15000.0,
+        17500.0,
         5000.0,
     )
     assert troops["value"] == 10000.0
@@ -699,3 +701,31 @@ def test_todays_sizes_keep_their_colours() -> None:
     assert ramp[-1] == YLORBR[-1]
     light = [sum(int(c[k : k + 2], 16) for k in (1, 3, 5)) for c in ramp]
     assert light == sorted(light, reverse=True)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.1, 0.43), (0.07, 0.91), (1e-4, 0.3), (3.0, 7.7)])
+def test_a_slider_reaches_its_top_value(low: float, high: float) -> None:
+    """A range slider steps in decimal from its min (Chromium's Decimal on the attributes as
+    written): with max 0.42999999999999994 and step 0.08249999999999999 from a band 0.1-0.43, the
+    top of five values was out of reach, so a fifth of the runs could never be shown (found in a
+    bug hunt). Every grid value is now a value the slider can take, the top one included."""
+    import itertools
+    from decimal import Decimal
+
+    from toolkit.engine.grid import GENERIC_VALUES, decimal_float
+
+    step = (high - low) / (GENERIC_VALUES - 1)
+    values = tuple(decimal_float(low + k * step) for k in range(GENERIC_VALUES))
+    axis = GridAxis("p", "P", "probability/month", False, values, values[0])
+    small = _small_grid()
+    one = small.frame.filter((pl.col("troops") == 5000.0) & (pl.col("p_front") == 0.1))
+    frame = pl.concat([one.drop("troops", "p_front").with_columns(p=pl.lit(v)) for v in values])
+    grid = dataclasses.replace(small, frame=frame.select("p", pl.exclude("p")), axes=(axis,))
+    bind = charts.chart_explorer_grid(grid).to_dict()["params"][0]["bind"]
+    lo, hi, by = (Decimal(json.dumps(bind[k])) for k in ("min", "max", "step"))
+    reachable = list(itertools.takewhile(lambda x: x <= hi, (lo + k * by for k in range(99))))
+    assert len(reachable) == GENERIC_VALUES
+    tolerance = min(b - a for a, b in itertools.pairwise(values)) / 2  # the slice filter's
+    for value, stop in zip(values, reachable, strict=True):
+        assert abs(float(stop) - value) < tolerance
+    assert values[-1] == pytest.approx(high)

@@ -44,7 +44,10 @@ def _binding(axis: GridAxis) -> alt.BindRange | alt.BindRadioSelect:
     name = f"{label_with_unit(axis.label, axis.unit)} "
     step = axis.step
     if step is not None:
-        return alt.binding_range(min=axis.values[0], max=axis.values[-1], step=step, name=name)
+        # max half a step past the top value: the browser steps in decimal from min, and a top
+        # value a rounding error above min + k * step was out of reach (found in a bug hunt)
+        top = axis.values[-1] + step / 2
+        return alt.binding_range(min=axis.values[0], max=top, step=step, name=name)
     return alt.binding_select(options=list(axis.values), name=name)
 
 

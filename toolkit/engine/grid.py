@@ -32,6 +32,13 @@ MAX_POINTS: Final = 49  # the explorer's data must stay small: it is inlined in 
 PANELS: Final = ("phases", "transfers", "responses")
 
 
+def decimal_float(x: float) -> float:
+    """`x` at 12 significant digits: 0.1 + 4 * 0.0825 is 0.42999999999999994 in binary, and a range
+    slider (the browser steps in decimal from its min) whose max and step are written that way
+    cannot reach its top value (found in a bug hunt); 0.43 and 0.0825 can."""
+    return float(f"{x:.12g}")
+
+
 @dataclass(frozen=True)
 class GridAxis:
     """One slider: the parameter, its words and unit, the grid values and where the slider starts."""
@@ -51,7 +58,7 @@ class GridAxis:
         gaps = [b - a for a, b in itertools.pairwise(self.values)]
         first = gaps[0]
         if first > 0 and all(math.isclose(g, first, rel_tol=1e-9, abs_tol=1e-12) for g in gaps):
-            return first
+            return decimal_float(first)
         return None
 
 
@@ -104,7 +111,7 @@ def explorer_parameters(pack: Pack) -> dict[str, tuple[float, ...]]:
         if low is None or high is None or not low < high:
             continue
         step = (high - low) / (GENERIC_VALUES - 1)
-        values = [low + k * step for k in range(GENERIC_VALUES)]
+        values = [decimal_float(low + k * step) for k in range(GENERIC_VALUES)]
         if row["type"] == "int":
             values = [float(round(v)) for v in values]
         grid[str(row["id"])] = tuple(dict.fromkeys(values))

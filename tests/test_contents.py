@@ -65,3 +65,21 @@ def test_a_marker_places_the_contents() -> None:
     assert out.index('id="Bottom-line"') < out.index('<nav class="tk-contents"') < out.index("text")
     short = _document(_h(1, "Title", "Title"), "<!-- toolkit:contents -->")
     assert "toolkit:contents" not in add_contents(short)
+
+
+def test_a_repeated_heading_gets_its_own_id_and_link() -> None:
+    """Two headings of one text got one id from nbconvert: the contents' second link, and the
+    second heading's own anchor, led to the first (a pack's section heading "Overview" twice made
+    a section unreachable from the contents; found in a bug hunt)."""
+    doc = _document(
+        _h(1, "Title", "Title"),
+        _h(2, "Overview", "Overview"),
+        _h(2, "Overview", "Overview"),
+        _h(2, "Overview-2", "Overview-2"),  # an id the renaming must not take
+        _h(2, "Overview", "Overview"),
+    )
+    out = add_contents(doc)
+    ids = re.findall(r'<h2 id="([^"]+)">', out)
+    assert ids == ["Overview", "Overview-3", "Overview-2", "Overview-4"]
+    for id_ in ids:
+        assert out.count(f'href="#{id_}"') == 2  # the heading's own anchor and the contents' link

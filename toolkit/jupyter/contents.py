@@ -69,10 +69,38 @@ def contents_html(items: list[Heading]) -> str:
     return "\n".join(out)
 
 
+_ANY_HEADING = re.compile(r'<h([1-6]) id="([^"]+)">(.*?)</h\1>', re.S)
+
+
+def unique_heading_ids(document: str) -> str:
+    """`document` with every heading id used once: a later heading of the same text (nbconvert
+    gives both one id) gets `-2`, `-3`, ... in its id and its anchor link, so the contents and
+    the anchors lead to it rather than to the first (found in a bug hunt)."""
+    taken = {m.group(2) for m in _ANY_HEADING.finditer(document)}
+    seen: set[str] = set()
+
+    def rename(m: re.Match[str]) -> str:
+        level, old, inner = m.groups()
+        if old not in seen:
+            seen.add(old)
+            return m.group(0)
+        n = 2
+        while f"{old}-{n}" in taken:
+            n += 1
+        new = f"{old}-{n}"
+        taken.add(new)
+        seen.add(new)
+        inner = inner.replace(f'href="#{old}"', f'href="#{new}"')
+        return f'<h{level} id="{new}">{inner}</h{level}>'
+
+    return _ANY_HEADING.sub(rename, document)
+
+
 def add_contents(document: str) -> str:
-    """`document` with its contents in place of the first MARKER, else after the first cell holding
-    an `<h1>` (else at the top of `<main>`); unchanged (but for the marker) with fewer than
-    MIN_HEADINGS headings."""
+    """`document` with its heading ids made unique (`unique_heading_ids`) and its contents in place
+    of the first MARKER, else after the first cell holding an `<h1>` (else at the top of
+    `<main>`); unchanged (but for the marker and the ids) with fewer than MIN_HEADINGS headings."""
+    document = unique_heading_ids(document)
     items = headings(document)
     if len(items) < MIN_HEADINGS:
         return document.replace(MARKER, "", 1)

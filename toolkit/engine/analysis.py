@@ -66,7 +66,9 @@ def compute_tornado(
     whole valid range. Every run uses the same seed
     (common random numbers), so differences are due to the parameter, not to noise; all runs go through
     the engine together (`toolkit.engine.simulation.simulate_variants`), each equal to its own `simulate` run.
-    Rows are sorted by swing, largest first. `progress(paths done, paths)` is called after each chunk.
+    Rows are sorted by swing, largest first; `paths` and `seed` say which runs they come from (the
+    caption names them: `baseline` is those runs' figure, not the report's own). `progress(paths
+    done, paths)` is called after each chunk.
     """
     model = pack if isinstance(pack, Model) else compile_model(pack, scenario, overrides)
     if isinstance(pack, Model):
@@ -123,6 +125,8 @@ def compute_tornado(
             pl.lit(within, dtype=pl.Int32).alias("within"),
             pl.lit(base).alias("baseline"),
             (pl.col("outcome_high") - pl.col("outcome_low")).abs().alias("swing"),
+            pl.lit(int(paths), dtype=pl.Int64).alias("paths"),
+            pl.lit(int(seed), dtype=pl.Int64).alias("seed"),
         )
         .sort("swing", descending=True, nulls_last=True, maintain_order=True)
     )

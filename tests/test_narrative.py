@@ -181,7 +181,7 @@ def test_words_vs_model_counts_only_the_claims_it_compared(pack: Pack) -> None:
     assert f"None of the {events} claims that name a modelled event is compared." in shown
     assert " of 7" not in shown
     assert f"Not compared ({events}): “may”," in shown
-    assert "past this run's 6-month horizon" in shown
+    assert "within 12 months: their windows run past this run's 6-month horizon" in shown
     # one claim read over 24 months: a 12-month run counts the others and names that one
     import dataclasses
 

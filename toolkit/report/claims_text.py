@@ -114,9 +114,14 @@ def _count_flags(compared: pl.DataFrame, who: dict[str, str], run: SimulationRes
     past = compared.filter(pl.col("verdict") == PAST_RUN)
     if past.height:
         text += (
-            f" Not compared ({past.height}): {_speakers(past, who, window=True)}: the window runs "
-            f"past this run's {run.months}-month horizon, so the run has no figure for it (a longer "
-            "horizon, `months`, gives one)."
+            f" Not compared ({past.height}): {_speakers(past, who, window=True)}: "
+            + (
+                "the window runs past this run's {m}-month horizon, so the run has no figure for it"
+                if past.height == 1
+                else "their windows run past this run's {m}-month horizon, so the run has no "
+                "figure for them"
+            ).format(m=run.months)
+            + " (a longer horizon, `months`, gives one)."
         )
     se = 50 / run.paths**0.5
     return text + (

@@ -43,7 +43,13 @@ def test_tornado_columns_and_order(tornado: pl.DataFrame) -> None:
         "within",
         "baseline",
         "swing",
+        "paths",
+        "seed",
     ]
+    assert (tornado["paths"].unique().to_list(), tornado["seed"].unique().to_list()) == (
+        [3_000],
+        [5],
+    )
     swings = tornado["swing"].to_list()
     assert swings == sorted(swings, reverse=True)
     assert set(tornado["range"]) == {"band"}

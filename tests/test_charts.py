@@ -446,6 +446,37 @@ def test_the_tornado_caption_names_what_it_could_not_vary(pack: Pack) -> None:
     assert f" {varied - drawn} parameters with a smaller or no effect are not shown." in subtitle
 
 
+def test_the_tornado_names_its_runs_and_fades_swings_within_noise(pack: Pack) -> None:
+    """Found in a bug hunt: the tornado's dashed "the scenario" line came from its own 4,000-path runs,
+    lay outside the report's interval for the same outcome, and nothing said so; swings of 0.1 point,
+    below the noise of the level at that many paths, were drawn as effects. The caption now names the
+    runs' paths and seed and says the line is their figure; a bar swinging less than 2 standard
+    errors of the level is faded and the caption names that noise."""
+    from toolkit.engine.analysis import compute_tornado
+
+    table = compute_tornado(pack, "lethal_weapons", 12, paths=1_000, seed=7)
+    spec = charts.chart_tornado(table, pack=pack).to_dict()
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "dashed line: the scenario in these runs of 1,000 simulated paths, seed 7" in subtitle
+    assert "differs from it by Monte Carlo error" in subtitle
+    base = table["baseline"][0]
+    noise = 2 * (base * (1 - base) / 1_000) ** 0.5
+    (bars,) = [d for d in spec["datasets"].values() if d and "within_noise" in d[0]]
+    faded = {r["label"] for r in bars if r["within_noise"]}
+    assert faded == {r["label"] for r in bars if r["swing"] < noise}
+    assert faded  # some of each at 1,000 paths
+    assert faded != {r["label"] for r in bars}
+    assert f"(2 standard errors at 1,000 paths, {noise * 100:.1f} points)" in subtitle
+    layer = spec["layer"][0]["encoding"]["opacity"]
+    assert layer["field"] == "within_noise"
+    assert layer["scale"]["range"] == [0.9, 0.3]
+    # a frame that does not say its paths (a hand-made one) is drawn as before, nothing faded
+    plain = charts.chart_tornado(table.drop("paths", "seed"), pack=pack).to_dict()
+    assert "simulated paths" not in " ".join(plain["title"]["subtitle"])
+    (bars,) = [d for d in plain["datasets"].values() if d and "within_noise" in d[0]]
+    assert not any(r["within_noise"] for r in bars)
+
+
 # -- explorer ------------------------------------------------------------------------------------
 def _small_grid() -> ExplorerGrid:
     troops = (5000.0, 10000.0, 15000.0)

@@ -111,7 +111,7 @@ def test_words_vs_model_table_flags_a_claim_outside_its_band(pack: Pack) -> None
         + said["c_next_phase_westward"]
     ]
     assert (
-        "| “potentially”: roughly even chance, 20–70 % | “Moving west toward Ukraine” reached within 12 months |"
+        "| “potentially”: roughly even chance, 20–70 % | “Moving west toward Ukraine” reached within 12 months of 27 Oct 2024 |"
         in westward
     )
     p = slow.probability_by("westward_movement", 12)
@@ -124,7 +124,82 @@ def test_words_vs_model_table_flags_a_claim_outside_its_band(pack: Pack) -> None
     ]
     assert "| within the band |" in strategic
     flagged = [c for c, line in rows.items() if "⚠" in line]
-    assert f"**{len(flagged)} of {len(rows)}**" in text
+    assert f"**{len(flagged)} of {len(rows)}** compared claims" in text
+    assert "Not compared" not in shown
+
+
+def test_words_vs_model_as_of_a_later_date_keeps_each_claim_s_own_window(pack: Pack) -> None:
+    """A claim was made on the pack's date and is read over `within` months from then. Found in a bug
+    hunt: an as-of report compared it with its own run's P(within 12 months of the as-of date), a
+    later and longer window, and flagged 6 of 7 claims a year on with no observation at all. Now the
+    claims are set beside a run from the pack's date (the report's scenario, overrides, paths and
+    seed), and the text says so."""
+    import datetime as dt
+
+    from toolkit.engine.analysis import compare_claims, run_for_claims
+    from toolkit.track.forecast import simulate_from
+    from toolkit.track.tracker import track
+
+    tracked = track(pack, "2025-10-20", [], today=dt.date.max)
+    later = simulate_from(tracked, pack, paths=2_000, months=24, seed=3, lethal_lag=4)
+    # the bug: the later run's own window is longer, so it flags claims the words do not contradict
+    own = compare_claims(pack, later)
+    fresh = compare_claims(pack, simulate(pack, paths=2_000, months=12, seed=3, lethal_lag=4))
+    assert (own["probability"] > fresh["probability"] + 0.05).any()
+    run = run_for_claims(pack, later, from_pack_date=False)
+    assert (run.scenario, run.paths, run.seed, run.overrides) == (
+        later.scenario,
+        later.paths,
+        later.seed,
+        later.overrides,
+    )
+    text = narrative.describe_words_vs_model(pack, later, tracked.as_of)
+    rows = _rows(text.split("\n\n", 1)[1])
+    assert len(rows) == fresh.height
+    for line, c in zip(rows.values(), fresh.iter_rows(named=True), strict=True):
+        assert (
+            f"within {c['within']} months of 27 Oct 2024 | {narrative.percent(c['probability'])} |"
+            in line
+        )
+    flagged = fresh.filter(pl.col("verdict").is_in(["below", "above"])).height
+    shown = _shown(text)
+    assert f"{flagged} of {fresh.height} compared claims" in shown
+    assert "made on 27 October 2024 (the pack's date)" in shown
+    assert "own run starts on 20 October 2025" in shown
+    # the as-of date the same as the pack's: the report's own run is the one compared
+    same = narrative.describe_words_vs_model(pack, later, pack.meta.publication.date)
+    assert "the pack's date)" not in _shown(same)
+
+
+def test_words_vs_model_counts_only_the_claims_it_compared(pack: Pack) -> None:
+    """Found in a bug hunt: with a 6-month run and every claim read over 12 months, the text said "The
+    model leaves the speaker's band for 0 of 7 claims", read as agreement, though none was compared.
+    Now only compared claims are counted, and the others are named with why."""
+    short = simulate(pack, paths=500, months=6, seed=3)
+    shown = _shown(narrative.describe_words_vs_model(pack, short))
+    events = pack.claims.filter(pl.col("event_kind").is_not_null()).height
+    assert f"None of the {events} claims that name a modelled event is compared." in shown
+    assert " of 7" not in shown
+    assert f"Not compared ({events}): “may”," in shown
+    assert "within 12 months: their windows run past this run's 6-month horizon" in shown
+    # one claim read over 24 months: a 12-month run counts the others and names that one
+    import dataclasses
+
+    from toolkit.engine.analysis import claims_horizon, run_for_claims
+
+    longer = pl.col("id") == "c_may_receive_strategic"
+    claims = pack.claims.with_columns(
+        event_within=pl.when(longer).then(24).otherwise(pl.col("event_within"))
+    )
+    other = dataclasses.replace(pack, frames={**pack.frames, "claims": claims})
+    text = narrative.describe_words_vs_model(other, simulate(other, paths=500, months=12))
+    assert f" of {events - 1}** compared claims" in text
+    shown = _shown(text)
+    assert "Not compared (1): “may”, South Korea–U.S.–Japan national security advisors" in shown
+    assert "within 24 months: the window runs past this run's 12-month horizon" in shown
+    # an as-of report's run from the pack's date reaches the longest window
+    assert claims_horizon(other) == 24
+    assert run_for_claims(other, short, from_pack_date=False).months == 24
 
 
 def test_findings_mark_every_judgement_and_give_the_reading(

@@ -195,6 +195,40 @@ def _not_shown(smaller: int, unvaried: list[str]) -> str:
     return words
 
 
+NOISE_SE = 2  # a tornado fades a swing below this many standard errors of the scenario's level
+
+
+def _noise(sensitivity: pl.DataFrame, base: float) -> float:
+    """The Monte Carlo noise a tornado's swing is held against: `NOISE_SE` standard errors of the
+    scenario's level at the runs' paths (0 when the frame does not say its paths). The runs share
+    their random numbers, so a difference is less noisy than the level; a swing below this is still
+    not told apart from noise (found in a bug hunt: swings of 0.1 point drawn as effects)."""
+    if "paths" not in sensitivity.columns:
+        return 0.0
+    paths = int(sensitivity["paths"][0])
+    return NOISE_SE * (base * (1 - base) / paths) ** 0.5
+
+
+def _runs_note(sensitivity: pl.DataFrame, noise: float, faded: bool) -> str:
+    """The end of the caption's first sentence and what follows: the runs behind a tornado (paths
+    and seed), that the dashed line is their figure (found in a bug hunt: it lay outside the report's
+    own interval for the same outcome with nothing saying why), and which bars are within noise."""
+    if "paths" not in sensitivity.columns:
+        return "."
+    paths = int(sensitivity["paths"][0])
+    seed = f", seed {int(sensitivity['seed'][0])}" if "seed" in sensitivity.columns else ""
+    words = (
+        f" in these runs of {paths:,} simulated paths{seed} (another run's figure for the same "
+        "outcome, the report's own included, differs from it by Monte Carlo error)."
+    )
+    if faded:
+        words += (
+            f" Faded bars swing less than the noise of that figure ({NOISE_SE} standard errors at "
+            f"{paths:,} paths, {noise * 100:.1f} points): not told apart from noise."
+        )
+    return words
+
+
 def chart_tornado(
     sensitivity: pl.DataFrame,
     outcome: str | None = None,
@@ -222,6 +256,8 @@ def chart_tornado(
             (pl.col("outcome_low") - base).abs(), (pl.col("outcome_high") - base).abs()
         ),
     )
+    noise = _noise(frame, base)
+    scored = scored.with_columns(within_noise=pl.col("swing") < noise)
     moved = scored.filter(pl.col("effect") >= NO_EFFECT)
     ranked = moved.sort("swing", "effect", "parameter", descending=[True, True, False]).head(top)
     # compute_tornado's rows for parameters it could not vary: no outcomes (`range` says why)
@@ -235,6 +271,7 @@ def chart_tornado(
                 "parameter",
                 "label",
                 "swing",
+                "within_noise",
                 pl.lit(end).alias("end"),
                 pl.col(value).alias("value"),
                 pl.col(result).alias("outcome"),
@@ -249,7 +286,7 @@ def chart_tornado(
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
     bars = (
         alt.Chart(data)
-        .mark_bar(height=14, opacity=0.9)
+        .mark_bar(height=14)
         .encode(
             x=alt.X(
                 "baseline:Q",
@@ -265,12 +302,19 @@ def chart_tornado(
                 sort=ends,
                 legend=alt.Legend(orient="bottom"),
             ),
+            # a swing within Monte Carlo noise is faded, not drawn as an effect
+            opacity=alt.Opacity(
+                "within_noise:N",
+                scale=alt.Scale(domain=[False, True], range=[0.9, 0.3]),
+                legend=None,
+            ),
             tooltip=[
                 alt.Tooltip("label:N", title="parameter"),
                 alt.Tooltip("end:N"),
                 alt.Tooltip("value:Q", title="value tried"),
                 alt.Tooltip("outcome:Q", format=".1%", title="outcome"),
                 alt.Tooltip("baseline:Q", format=".1%"),
+                alt.Tooltip("within_noise:N", title="within Monte Carlo noise"),
             ],
         )
     )
@@ -294,7 +338,8 @@ def chart_tornado(
     return titled(
         alt.LayerChart(layer=[bars, *values, rule]),
         f"Which assumptions matter most for P({outcome})",
-        "Each bar: the outcome with one parameter at the low (blue) or high (vermillion) end of its range (value at the bar's end), all others at the scenario's values; dashed line: the scenario.",
+        "Each bar: the outcome with one parameter at the low (blue) or high (vermillion) end of its range (value at the bar's end), all others at the scenario's values; dashed line: the scenario"
+        + _runs_note(frame, noise, bool(ranked["within_noise"].any())),
         "Analyst assumptions: parameter ranges from parameters.yaml (bands, else plausible ranges)."
         + _not_shown(left_out, unvaried),
         width=460,

@@ -4,7 +4,7 @@ speakers' words against the model (`compare_claims`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -12,7 +12,7 @@ import polars as pl
 from toolkit.engine.compile import compile_model
 from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SEED
 from toolkit.engine.model import Model
-from toolkit.engine.simulation import simulate_variants
+from toolkit.engine.simulation import simulate, simulate_variants
 from toolkit.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -66,7 +66,9 @@ def compute_tornado(
     whole valid range. Every run uses the same seed
     (common random numbers), so differences are due to the parameter, not to noise; all runs go through
     the engine together (`toolkit.engine.simulation.simulate_variants`), each equal to its own `simulate` run.
-    Rows are sorted by swing, largest first. `progress(paths done, paths)` is called after each chunk.
+    Rows are sorted by swing, largest first; `paths` and `seed` say which runs they come from (the
+    caption names them: `baseline` is those runs' figure, not the report's own). `progress(paths
+    done, paths)` is called after each chunk.
     """
     model = pack if isinstance(pack, Model) else compile_model(pack, scenario, overrides)
     if isinstance(pack, Model):
@@ -123,6 +125,8 @@ def compute_tornado(
             pl.lit(within, dtype=pl.Int32).alias("within"),
             pl.lit(base).alias("baseline"),
             (pl.col("outcome_high") - pl.col("outcome_low")).abs().alias("swing"),
+            pl.lit(int(paths), dtype=pl.Int64).alias("paths"),
+            pl.lit(int(seed), dtype=pl.Int64).alias("seed"),
         )
         .sort("swing", descending=True, nulls_last=True, maintain_order=True)
     )
@@ -230,9 +234,39 @@ def _dominators(model: Model) -> list[set[int]]:
 WITHIN_BAND, BELOW_BAND, ABOVE_BAND, PAST_RUN = "within", "below", "above", "past the run"
 
 
+def claims_horizon(pack: Pack) -> int:
+    """The longest window a claim that names a modelled event is read over (claims.yaml
+    `event.within`), in months from the pack's date; 0 when no claim names one."""
+    windows = pack.claims.filter(pl.col("event_kind").is_not_null())["event_within"]
+    return max((int(w) for w in windows.to_list()), default=0)
+
+
+def run_for_claims(pack: Pack, result: SimulationResult, from_pack_date: bool) -> SimulationResult:
+    """The run to set the claims beside (`compare_claims`): `result` when its month 0 is the pack's
+    date, the date the claims were made. Else (a run as of a later date) a run from the pack's date
+    with `result`'s scenario, overrides, paths and seed, by month, over the claims' longest window,
+    without what the later run starts from: a claim's "within 12 months" counts from when it was
+    said, and the question is whether the model agrees with the words it was built from."""
+    if from_pack_date or not claims_horizon(pack):  # no claim to compare: no run needed
+        return result
+    overrides: dict[str, Any] = dict(result.overrides)
+    return simulate(
+        pack,
+        result.scenario,
+        paths=result.paths,
+        months=max(claims_horizon(pack), 1),
+        seed=result.seed,
+        **overrides,
+    )
+
+
 def compare_claims(pack: Pack, result: SimulationResult) -> pl.DataFrame:
     """Each claim that names a modelled event (claims.yaml `event`) beside the model's probability of
     that event, and whether the model leaves the speaker's band.
+
+    A claim was made on the pack's date and is read over `within` months from then, so `result`'s
+    month 0 must be the pack's date: a run as of a later date counts its months from that date, a
+    different and longer window (`run_for_claims` gives the run to compare with).
 
     One row per such claim, in file order: `claim`, `source`, `phrase`, `band`, `low`, `high` (the
     phrase's modelling range), `event_kind`, `event_target`, `within`, `probability` (P(event within

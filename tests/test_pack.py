@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
+import re
 
 import polars as pl
 
@@ -207,3 +210,39 @@ def test_inferred_parties_and_the_troops_reading_are_labelled_assumptions(pack: 
     records = set(zip(assumed["file"], assumed["record"], strict=True))
     assert ("relations.yaml", "r_russia_party_to_agreement") in records
     assert ("responses.yaml", "personnel_troops") in records
+
+
+# ---- the pack's prose says what the figures and the article say (found in a bug hunt) -----------
+
+
+def test_a_rate_rationale_quotes_the_rates_shown_beside_it(pack: Pack) -> None:
+    """Found in a bug hunt: two rate rationales quoted the monthly probabilities the rates were
+    converted from ("0.35 per month" beside a rate of 0.43, "Together 0.40" beside 0.22 + 0.22) and one
+    a yearly chance that was not the rate's; the report, `toolkit params --details` and the explorer
+    show the rationale beside the rate. Every "N per month" in a rate's rationale is its value, a band
+    bound or a sum of rates out of the same phase; every median stay is ln 2 over the phase's rates
+    out; every "about N% a year" is 1 - exp(-12 rate)."""
+    value = dict(pack.parameters.select("id", "value").iter_rows())
+    out: dict[str, list[float]] = {}
+    source: dict[str, str] = {}
+    for phase, parameter in pack.transitions.select(
+        pl.col("from_phase").cast(pl.String), "parameter"
+    ).iter_rows():
+        out.setdefault(phase, []).append(value[parameter])
+        source[parameter] = phase
+    rates = pack.parameters.filter(pl.col("unit") == "rate/month").iter_rows(named=True)
+    for p in rates:
+        text = " ".join((p["assumption"] or "").split())
+        ways = out[source[p["id"]]]
+        sums = {
+            round(sum(c), 2)
+            for n in range(2, len(ways) + 1)
+            for c in itertools.combinations(ways, n)
+        }
+        allowed = {p["value"], p["low"], p["high"]} | sums
+        for figure in re.findall(r"(\d+(?:\.\d+)?) per month", text):
+            assert float(figure) in allowed, (p["id"], figure)
+        for median in re.findall(r"median (?:stay )?of about (\d+(?:\.\d+)?) months", text):
+            assert abs(float(median) - math.log(2) / sum(ways)) < 0.06, (p["id"], median)
+        for share in re.findall(r"about (\d+)% a year", text):
+            assert int(share) == round(100 * (1 - math.exp(-12 * p["value"]))), (p["id"], share)

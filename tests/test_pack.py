@@ -215,6 +215,11 @@ def test_inferred_parties_and_the_troops_reading_are_labelled_assumptions(pack: 
 # ---- the pack's prose says what the figures and the article say (found in a bug hunt) -----------
 
 
+def plain(text: str) -> str:
+    """Case and apostrophe style aside (the pack's prose writes ' where the article has ’)."""
+    return " ".join(text.replace("’", "'").split()).lower()
+
+
 def test_a_rate_rationale_quotes_the_rates_shown_beside_it(pack: Pack) -> None:
     """Found in a bug hunt: two rate rationales quoted the monthly probabilities the rates were
     converted from ("0.35 per month" beside a rate of 0.43, "Together 0.40" beside 0.22 + 0.22) and one
@@ -246,3 +251,15 @@ def test_a_rate_rationale_quotes_the_rates_shown_beside_it(pack: Pack) -> None:
             assert abs(float(median) - math.log(2) / sum(ways)) < 0.06, (p["id"], median)
         for share in re.findall(r"about (\d+)% a year", text):
             assert int(share) == round(100 * (1 - math.exp(-12 * p["value"]))), (p["id"], share)
+
+
+def test_a_persons_name_and_title_say_only_what_its_quote_says(pack: Pack) -> None:
+    """Found in a bug hunt: the unnamed official was named "(Presidential Office)" and titled "senior
+    official from the Presidential Office", though the article says so of only some of the statements
+    the pack merges into this one person (the Washington briefing's official is "a senior South
+    Korean official"); the report printed the affiliation beside every claim as the article's."""
+    for person in rows(pack.entities, kind="person"):
+        quote = plain(person["evidence"])
+        assert person["title"] is None or plain(person["title"]) in quote, person["id"]
+        for aside in re.findall(r"\(([^)]+)\)", person["name"]):
+            assert plain(aside) in quote, (person["id"], aside)

@@ -6,10 +6,12 @@ import datetime as dt
 import itertools
 import math
 import re
+from collections.abc import Iterator
 
 import polars as pl
 
 from toolkit.pack.load import Pack
+from toolkit.pack.safe_yaml import read_yaml
 from toolkit.pack.schema import SCHEMAS
 
 STATES = {
@@ -215,9 +217,40 @@ def test_inferred_parties_and_the_troops_reading_are_labelled_assumptions(pack: 
 # ---- the pack's prose says what the figures and the article say (found in a bug hunt) -----------
 
 
+def free_texts(pack: Pack) -> Iterator[tuple[str, str]]:
+    """(where, text) of every string in the pack's YAML files but the quotes themselves (`evidence`)
+    and the grading table (admiralty.yaml quotes no article): what the report shows as prose."""
+    for path in sorted(pack.path.glob("*.yaml")):
+        if path.name != "admiralty.yaml":
+            yield from _strings(read_yaml(path), path.name)
+
+
+def _strings(node: object, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key != "evidence":
+                yield from _strings(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _strings(value, f"{where}/{i}")
+    elif isinstance(node, str):
+        yield where, " ".join(node.split())
+
+
 def plain(text: str) -> str:
     """Case and apostrophe style aside (the pack's prose writes ' where the article has ’)."""
     return " ".join(text.replace("’", "'").split()).lower()
+
+
+def test_every_phrase_the_prose_quotes_is_the_articles(pack: Pack) -> None:
+    """Found in a bug hunt: the prose quotes the article's words beside its own readings, and
+    `toolkit validate` checks only the `evidence` fields; a quote in a description or rationale must
+    be the article's words too (a "..." may join two pieces of one quote)."""
+    article = plain(pack.text)
+    for where, text in free_texts(pack):
+        for quote in re.findall(r'"([^"]+)"', text):
+            for piece in filter(None, (p.strip() for p in quote.split("..."))):
+                assert plain(piece) in article, (where, quote)
 
 
 def test_a_rate_rationale_quotes_the_rates_shown_beside_it(pack: Pack) -> None:
@@ -263,3 +296,23 @@ def test_a_persons_name_and_title_say_only_what_its_quote_says(pack: Pack) -> No
         assert person["title"] is None or plain(person["title"]) in quote, person["id"]
         for aside in re.findall(r"\(([^)]+)\)", person["name"]):
             assert plain(aside) in quote, (person["id"], aside)
+
+
+def test_the_prose_quotes_the_article_within_its_scope(pack: Pack) -> None:
+    """Found in a bug hunt: the summary dropped "in Ukraine" from Seoul's condition, added "only" and
+    said personnel or troops were "not under discussion"; "not on the table" was quoted without
+    "immediate provision" as the ground for lethal weapons never being decided; "facing deficiencies"
+    was made specific to air defence; and the strategic-transfer preset read "likely" (what
+    compensation is linked to) as the chance of a transfer."""
+    summary = plain(pack.meta.summary)
+    assert "actual combat in ukraine" in summary
+    assert " only " not in summary
+    assert "not under discussion" not in summary
+    for where, text in free_texts(pack):
+        said = plain(text)
+        for at in (m.start() for m in re.finditer("not on the table", said)):
+            assert said[:at].endswith("immediate provision of lethal weapons is "), where
+        assert not re.search(r'facing deficiencies"? (there|in air defen)', said), where
+    preset = rows(pack.scenarios, id="strategic_transfer")[0]["description"]
+    assert 'moved to the "likely" range' not in preset
+    assert "not how likely" in preset

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 
 import polars as pl
 
+from tests.conftest import ROOT
 from toolkit.pack.load import Pack
 from toolkit.pack.safe_yaml import read_yaml
 from toolkit.pack.schema import SCHEMAS
+from toolkit.track.questions import load_questions
 
 STATES = {
     "South Korea",
@@ -316,3 +318,15 @@ def test_the_prose_quotes_the_article_within_its_scope(pack: Pack) -> None:
     preset = rows(pack.scenarios, id="strategic_transfer")[0]["description"]
     assert 'moved to the "likely" range' not in preset
     assert "not how likely" in preset
+
+
+def test_a_question_on_combat_on_russian_soil_says_so(pack: Pack) -> None:
+    """Found in a bug hunt: "reach frontline combat" was the question's text while its event is the
+    phase `frontline_combat`, combat on Russian soil only (a path straight into combat in Ukraine
+    counts "no"), so a resolver reading the words would resolve it otherwise than the model forecast
+    it. The same in the tracker's illustrative questions."""
+    label = dict(pack.phases.select(pl.col("id").cast(pl.String), "label").iter_rows())
+    fixture = ROOT / "tests" / "fixtures" / "tracker" / "questions.yaml"
+    for question in [*load_questions(pack), *load_questions(pack, fixture)]:
+        if question.kind == "reached" and question.target == "frontline_combat":
+            assert plain(label[question.target]) in plain(question.text), question.id

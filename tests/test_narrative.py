@@ -106,10 +106,7 @@ def test_words_vs_model_table_flags_a_claim_outside_its_band(pack: Pack) -> None
     assert "The model leaves the speaker's band for" in shown
     rows = _rows(text.split("\n\n", 1)[1])
     said = dict(pack.claims.select("id", "statement").iter_rows())
-    westward = rows[
-        "Unnamed senior South Korean official (Presidential Office): "
-        + said["c_next_phase_westward"]
-    ]
+    westward = rows["Unnamed senior South Korean official: " + said["c_next_phase_westward"]]
     assert (
         "| “potentially”: roughly even chance, 20–70 % | “Moving west toward Ukraine” reached within 12 months of 27 Oct 2024 |"
         in westward

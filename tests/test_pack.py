@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
+import re
+from collections.abc import Iterator
 
 import polars as pl
 
+from tests.conftest import ROOT
 from toolkit.pack.load import Pack
+from toolkit.pack.safe_yaml import read_yaml
 from toolkit.pack.schema import SCHEMAS
+from toolkit.track.questions import load_questions
 
 STATES = {
     "South Korea",
@@ -207,3 +214,119 @@ def test_inferred_parties_and_the_troops_reading_are_labelled_assumptions(pack: 
     records = set(zip(assumed["file"], assumed["record"], strict=True))
     assert ("relations.yaml", "r_russia_party_to_agreement") in records
     assert ("responses.yaml", "personnel_troops") in records
+
+
+# ---- the pack's prose says what the figures and the article say (found in a bug hunt) -----------
+
+
+def free_texts(pack: Pack) -> Iterator[tuple[str, str]]:
+    """(where, text) of every string in the pack's YAML files but the quotes themselves (`evidence`)
+    and the grading table (admiralty.yaml quotes no article): what the report shows as prose."""
+    for path in sorted(pack.path.glob("*.yaml")):
+        if path.name != "admiralty.yaml":
+            yield from _strings(read_yaml(path), path.name)
+
+
+def _strings(node: object, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key != "evidence":
+                yield from _strings(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _strings(value, f"{where}/{i}")
+    elif isinstance(node, str):
+        yield where, " ".join(node.split())
+
+
+def plain(text: str) -> str:
+    """Case and apostrophe style aside (the pack's prose writes ' where the article has ’)."""
+    return " ".join(text.replace("’", "'").split()).lower()
+
+
+def test_every_phrase_the_prose_quotes_is_the_articles(pack: Pack) -> None:
+    """Found in a bug hunt: the prose quotes the article's words beside its own readings, and
+    `toolkit validate` checks only the `evidence` fields; a quote in a description or rationale must
+    be the article's words too (a "..." may join two pieces of one quote)."""
+    article = plain(pack.text)
+    for where, text in free_texts(pack):
+        for quote in re.findall(r'"([^"]+)"', text):
+            for piece in filter(None, (p.strip() for p in quote.split("..."))):
+                assert plain(piece) in article, (where, quote)
+
+
+def test_a_rate_rationale_quotes_the_rates_shown_beside_it(pack: Pack) -> None:
+    """Found in a bug hunt: two rate rationales quoted the monthly probabilities the rates were
+    converted from ("0.35 per month" beside a rate of 0.43, "Together 0.40" beside 0.22 + 0.22) and one
+    a yearly chance that was not the rate's; the report, `toolkit params --details` and the explorer
+    show the rationale beside the rate. Every "N per month" in a rate's rationale is its value, a band
+    bound or a sum of rates out of the same phase; every median stay is ln 2 over the phase's rates
+    out; every "about N% a year" is 1 - exp(-12 rate)."""
+    value = dict(pack.parameters.select("id", "value").iter_rows())
+    out: dict[str, list[float]] = {}
+    source: dict[str, str] = {}
+    for phase, parameter in pack.transitions.select(
+        pl.col("from_phase").cast(pl.String), "parameter"
+    ).iter_rows():
+        out.setdefault(phase, []).append(value[parameter])
+        source[parameter] = phase
+    rates = pack.parameters.filter(pl.col("unit") == "rate/month").iter_rows(named=True)
+    for p in rates:
+        text = " ".join((p["assumption"] or "").split())
+        ways = out[source[p["id"]]]
+        sums = {
+            round(sum(c), 2)
+            for n in range(2, len(ways) + 1)
+            for c in itertools.combinations(ways, n)
+        }
+        allowed = {p["value"], p["low"], p["high"]} | sums
+        for figure in re.findall(r"(\d+(?:\.\d+)?) per month", text):
+            assert float(figure) in allowed, (p["id"], figure)
+        for median in re.findall(r"median (?:stay )?of about (\d+(?:\.\d+)?) months", text):
+            assert abs(float(median) - math.log(2) / sum(ways)) < 0.06, (p["id"], median)
+        for share in re.findall(r"about (\d+)% a year", text):
+            assert int(share) == round(100 * (1 - math.exp(-12 * p["value"]))), (p["id"], share)
+
+
+def test_a_persons_name_and_title_say_only_what_its_quote_says(pack: Pack) -> None:
+    """Found in a bug hunt: the unnamed official was named "(Presidential Office)" and titled "senior
+    official from the Presidential Office", though the article says so of only some of the statements
+    the pack merges into this one person (the Washington briefing's official is "a senior South
+    Korean official"); the report printed the affiliation beside every claim as the article's."""
+    for person in rows(pack.entities, kind="person"):
+        quote = plain(person["evidence"])
+        assert person["title"] is None or plain(person["title"]) in quote, person["id"]
+        for aside in re.findall(r"\(([^)]+)\)", person["name"]):
+            assert plain(aside) in quote, (person["id"], aside)
+
+
+def test_the_prose_quotes_the_article_within_its_scope(pack: Pack) -> None:
+    """Found in a bug hunt: the summary dropped "in Ukraine" from Seoul's condition, added "only" and
+    said personnel or troops were "not under discussion"; "not on the table" was quoted without
+    "immediate provision" as the ground for lethal weapons never being decided; "facing deficiencies"
+    was made specific to air defence; and the strategic-transfer preset read "likely" (what
+    compensation is linked to) as the chance of a transfer."""
+    summary = plain(pack.meta.summary)
+    assert "actual combat in ukraine" in summary
+    assert " only " not in summary
+    assert "not under discussion" not in summary
+    for where, text in free_texts(pack):
+        said = plain(text)
+        for at in (m.start() for m in re.finditer("not on the table", said)):
+            assert said[:at].endswith("immediate provision of lethal weapons is "), where
+        assert not re.search(r'facing deficiencies"? (there|in air defen)', said), where
+    preset = rows(pack.scenarios, id="strategic_transfer")[0]["description"]
+    assert 'moved to the "likely" range' not in preset
+    assert "not how likely" in preset
+
+
+def test_a_question_on_combat_on_russian_soil_says_so(pack: Pack) -> None:
+    """Found in a bug hunt: "reach frontline combat" was the question's text while its event is the
+    phase `frontline_combat`, combat on Russian soil only (a path straight into combat in Ukraine
+    counts "no"), so a resolver reading the words would resolve it otherwise than the model forecast
+    it. The same in the tracker's illustrative questions."""
+    label = dict(pack.phases.select(pl.col("id").cast(pl.String), "label").iter_rows())
+    fixture = ROOT / "tests" / "fixtures" / "tracker" / "questions.yaml"
+    for question in [*load_questions(pack), *load_questions(pack, fixture)]:
+        if question.kind == "reached" and question.target == "frontline_combat":
+            assert plain(label[question.target]) in plain(question.text), question.id

@@ -252,6 +252,9 @@ def test_progress_and_summary(model: Model) -> None:
         "time_to_response",
     }
     assert long["scenario"].unique().to_list() == ["baseline"]
+    # ladder order survives the string column: sorting by item_order gives the phases in order
+    phases = long.filter((pl.col("output") == "phases") & (pl.col("month") == 0))
+    assert phases.sort("item_order")["item"].to_list() == list(model.phases)
     with pytest.raises(ParameterError, match="unknown outcome"):
         res.probability_by("nothing", 3)
 

@@ -321,9 +321,11 @@ class SimulationResult:
         }
 
     def to_long(self) -> pl.DataFrame:
-        """All probability outputs in one long frame (output, month, item, probability) for export,
-        each row carrying the run's settings: scenario, paths, months, step, seed, the pack's content
-        hash, and its overrides and start state (JSON objects)."""
+        """All probability outputs in one long frame (output, month, item, item_order, probability)
+        for export, each row carrying the run's settings: scenario, paths, months, step, seed, the
+        pack's content hash, and its overrides and start state (JSON objects). `item` is a string
+        (one column holds phases, tiers and technologies), so `item_order` keeps each output's
+        ladder order (0 first): a file sorted by `item` alone was alphabetical (found in a bug hunt)."""
         parts = []
         for name, key in (
             ("phases", "phase"),
@@ -339,6 +341,7 @@ class SimulationResult:
                     pl.lit(name).alias("output"),
                     pl.col("month").cast(month_dtype(self.step)),
                     pl.col(key).cast(pl.String).alias("item"),
+                    pl.col(key).to_physical().cast(pl.Int32).alias("item_order"),
                     pl.col("probability"),
                 )
             )

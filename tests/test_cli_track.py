@@ -147,14 +147,18 @@ def test_observe_with_a_quote_stores_its_text(pack_dir: Path, tmp_path: Path) ->
 
 def test_observe_refuses_a_log_it_cannot_append_to(pack_dir: Path, tmp_path: Path) -> None:
     log = pack_dir / "observations.yaml"
-    log.write_text("observations: []\n")
+    flow = (
+        "observations: [{id: o_x, observed: 2024-11-04, reported: 2024-11-05, source: S,"
+        " indicator: i_westward_transport, reliability: B, credibility: 2}]\n"
+    )
+    log.write_text(flow)
     code, _, err = invoke(*OBSERVE, "--pack", pack_dir)
     assert code == 2
     assert "observations.yaml" in err
     # it names the cause, not a line of the would-be file (found in a bug hunt)
-    assert "not `observations: []`" in err
+    assert "not a list in brackets" in err
     assert "malformed" not in err
-    assert log.read_text() == "observations: []\n"
+    assert log.read_text() == flow
     csv_log = tmp_path / "log.csv"
     code, _, err = invoke(*OBSERVE, "--log", csv_log, "--pack", pack_dir)
     assert code == 2
@@ -1013,3 +1017,25 @@ def test_a_source_text_too_long_for_the_pack_is_not_stored(pack_dir: Path, tmp_p
     assert code == 2
     assert f"is longer than {MAX_TEXT_BYTES:,} bytes ({MAX_TEXT_BYTES + 1:,})" in out + err
     assert not (pack_dir / "texts").exists()
+
+
+@pytest.mark.parametrize("empty", ["[]", "~", "null", "[]  # none yet"])
+def test_observe_appends_to_an_empty_log_written_any_valid_way(pack_dir: Path, empty: str) -> None:
+    """seeds/README allows an empty list: `observations: []` was refused, and `observations: ~` was
+    appended to as malformed YAML naming a line the file did not have (found in a bug hunt). A log
+    with no record is opened to `observations:` (comments kept) and appended to; a refused record
+    leaves it as it was."""
+    log = pack_dir / "observations.yaml"
+    text = f"# the analyst's log\nobservations: {empty}\n"
+    log.write_text(text, encoding="utf-8")
+    bad = [a if a != "i_westward_transport" else "i_nope" for a in OBSERVE]
+    assert invoke(*bad, "--pack", pack_dir)[0] == 2
+    assert log.read_text(encoding="utf-8") == text
+    code, _, err = invoke(*OBSERVE, "--pack", pack_dir)
+    assert code == 0, err
+    written = log.read_text(encoding="utf-8")
+    assert written.startswith("# the analyst's log\nobservations:")
+    assert [o["id"] for o in yaml.safe_load(written)["observations"]] == [
+        "o_20241104_i_westward_transport"
+    ]
+    assert load_pack(pack_dir).observations.height == 1

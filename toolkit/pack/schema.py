@@ -161,7 +161,7 @@ SCHEMAS: Final[dict[str, list[Column]]] = {
     ],
     "phases": [
         ("id", "enum:phase", "deployment phase, in ladder order"),
-        ("order", "int", "position in the ladder, from 0; the first is the start state"),
+        ("order", "int", "position in the ladder, from 0 (the start state is the `start` frame)"),
         ("label", "str", "plain words"),
         ("description", "str", "more words"),
         ("escalation", "int", "rank used by phase_at_least / reached triggers"),

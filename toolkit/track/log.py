@@ -34,8 +34,7 @@ HEADER = (
 )
 CANNOT_APPEND = (
     "cannot append: the log's list must be the last thing in the file, in block style "
-    "(`observations:` then one `- id: ...` item per record; an empty log is `observations:` alone, "
-    "not `observations: []`)"
+    "(`observations:` then one `- id: ...` item per record, not a list in brackets)"
 )
 FIELDS = (
     "id", "observed", "precision", "reported", "indicator", "transferred", "decided", "present",
@@ -108,8 +107,36 @@ def append_observations(
             raise PackError(problems)
         return head + body
 
-    append_durably(path, make)
+    opened = _opened_empty_list(path)
+    if opened is None:
+        append_durably(path, make)
+    else:  # a log with no record yet: rewritten whole, once the records are checked
+        write_atomic(path, opened + make(opened))
     return path
+
+
+def _opened_empty_list(path: Path) -> bytes | None:
+    """For a log that holds no record but writes its list as `observations: []`, `~` or `null`
+    (valid, and what seeds/README allows): its bytes with `observations:` alone, comments kept, so
+    that items can be appended in block style (it was refused, or appended to as malformed YAML;
+    found in a bug hunt). None for any other file (the append's own checks name its problems)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key, value in root.value:
+        empty = (isinstance(value, yaml.SequenceNode) and value.flow_style and not value.value) or (
+            isinstance(value, yaml.ScalarNode)
+            and value.tag == "tag:yaml.org,2002:null"
+            and value.value != ""
+        )
+        if key.value == "observations" and empty:
+            start, end = value.start_mark.index, value.end_mark.index
+            return (text[:start].rstrip(" ") + text[end:]).encode("utf-8")
+    return None
 
 
 def _clean(record: Mapping[str, Any]) -> dict[str, Any]:

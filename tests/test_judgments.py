@@ -162,3 +162,22 @@ def test_as_of_bottom_line_says_where_the_deployment_is_now(pack: Pack) -> None:
     later = [line for line in lines[3:] if line.startswith("- ")]
     assert len(later) >= 3
     assert all("within 12 months (by December 2025)." in line for line in later)
+
+
+def test_outside_the_yardstick_the_words_say_so(pack: Pack) -> None:
+    """In a scenario that rules an event out, the bottom line said "Almost no chance (0 %)" just
+    above a legend giving that band as 1–5 % (found in a bug hunt): no path is "no simulated path",
+    an interval wholly under the lowest band is "below" it, and every path is "every simulated
+    path"."""
+    bands = judgments.yardstick(pack)
+    lowest, highest = bands[0], bands[-1]
+    assert lowest.low > 0
+    assert highest.high <= 1
+    none = judgments.judge("reached", "x", "s", 0.0, 20_000, bands)
+    assert none.estimate == "no simulated path (0\u00a0%)"
+    rare = judgments.judge("reached", "x", "s", 0.0005, 20_000, bands)
+    assert rare.high < lowest.low
+    assert rare.estimate.startswith(f"below “{lowest.words}” (0")
+    inside = judgments.judge("reached", "x", "s", 0.03, 20_000, bands)
+    assert inside.estimate.startswith(f"{lowest.words} (")
+    assert judgments.judge("reached", "x", "s", 1.0, 500, bands).words == "every simulated path"

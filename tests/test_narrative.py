@@ -296,3 +296,23 @@ def test_assumptions_cover_dates_and_pack_assumptions(pack: Pack) -> None:
     assert "week_of_publication" in _shown(text)
     assumed = pack.sources.filter(pl.col("kind") == "assumption").height
     assert len(text.splitlines()) == 2 + len(pack.meta.date_assumptions) + assumed
+
+
+def test_a_tier_no_path_decides_is_not_given_the_assumptions_share(pack: Pack) -> None:
+    """Under a scenario whose rates into combat are 0, "Lethal weapons ... decided within 12 months
+    in 0 % of paths; never decided on about a third of paths (35 %)" read as this run's share,
+    where no path decides it (found in a bug hunt): the text says the trigger does not hold in
+    this run, and gives the never-share as the assumption where it would."""
+    result = simulate(pack, scenario="rear_support_only", paths=500, months=12, seed=1)
+    assert result.probability_by("lethal_weapons", 12, "decided") == 0
+    lines = [
+        line
+        for line in _shown(narrative.describe_findings(result, pack, within=12)).splitlines()
+        if "Lethal weapons for Ukraine" in line and line.startswith("The response tier")
+    ]
+    assert len(lines) == 1
+    assert (
+        "is decided on no path within 12 months: its trigger does not hold in this run."
+        in (lines[0])
+    )
+    assert "Where its trigger holds, it is never decided on about a third of paths" in lines[0]

@@ -702,8 +702,15 @@ def test_default_report_takes_a_shorter_horizon_with_the_default_within() -> Non
     plan = plan_report(
         NotebookInfo.read(REPORT), PackInfo.load(None), parameters={"months": "6"}, from_text=True
     )
-    assert plan.overrides == {"months": 6}
-    assert "min(within, months)" in REPORT.read_text(encoding="utf-8")
+    # `within` follows it explicitly, so the footer and a sweep's index name the 6 months the
+    # report used; they said within 12 while the tornado was computed at month 12, past the
+    # horizon (found in a bug hunt)
+    assert plan.overrides == {"months": 6, "within": 6}
+    assert REPORT.read_text(encoding="utf-8").count("min(within, months)") == 3
+    longer = plan_report(
+        NotebookInfo.read(REPORT), PackInfo.load(None), parameters={"months": "24"}, from_text=True
+    )
+    assert longer.overrides == {"months": 24}
 
 
 def test_footer_shows_the_run_inputs_the_notebook_reported() -> None:

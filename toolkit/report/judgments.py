@@ -62,7 +62,23 @@ class Judgment:
         no-break space before the % sign)."""
         lo, hi = round(self.low * 100), round(self.high * 100)
         numbers = f"{lo}{NBSP}%" if lo == hi else f"{lo}–{hi}{NBSP}%"
-        return f"{self.band.words} ({numbers})"
+        return f"{self.words} ({numbers})"
+
+    @property
+    def words(self) -> str:
+        """The band's words, or what the run says outside the yardstick: "no simulated path" (or
+        "every simulated path") where none (all) of the paths has the event, "below “almost no
+        chance”" where the whole interval lies under the lowest band (0 % was "almost no chance"
+        beside a legend of 1–5 %; found in a bug hunt), "above ..." over the highest."""
+        if self.probability <= 0:
+            return "no simulated path"
+        if self.probability >= 1:
+            return "every simulated path"
+        if self.high < self.band.low:
+            return f"below “{self.band.words}”"
+        if self.low > self.band.high:
+            return f"above “{self.band.words}”"
+        return self.band.words
 
 
 def yardstick(pack: Pack) -> list[Band]:

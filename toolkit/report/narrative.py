@@ -129,6 +129,19 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
             if r["median_month"] is not None
             else f"not reached by half the paths within {result.months} months"
         )
+        if r["p_horizon"] <= 0:
+            # no path decides it: the never-share is the assumption's, not this run's (found in
+            # a bug hunt: "never decided on about a third of paths" where no path decided)
+            where = (
+                f" Where its trigger holds, it is {esc(never_words(never[r['tier']], words))}."
+                if r["tier"] in never
+                else ""
+            )
+            lines.append(
+                f"- The response tier {shown} is decided on no path within {result.months} "
+                f"months: its trigger does not hold in this run.{where}"
+            )
+            continue
         lines.append(
             f"- The response tier {shown} is decided within {w} months in "
             f"{percent(r['p_within'])} of paths ({median})"

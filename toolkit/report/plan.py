@@ -199,6 +199,13 @@ def plan_report(
         for k, v in overrides.items()
         if k not in model_overrides and k not in {"scenario", "pack", "overrides"}
     }
+    if "months" in run and "within" not in run and "within" in declared:
+        # the notebook's default `within` follows a shorter horizon (its cells take the smaller):
+        # given here, the footer and a sweep's index name the months the report used, not 12
+        within = parameter_default(declared["within"])
+        months = run["months"]
+        if isinstance(within, int) and isinstance(months, int) and 0 < months < within:
+            overrides["within"] = run["within"] = months
     if "within" in run and "months" not in run and "months" in declared:
         # a given `within` must lie within the horizon, the notebook's own when not given
         months = parameter_default(declared["months"])

@@ -177,6 +177,14 @@ def test_simulate_within_defaults_to_twelve_or_a_shorter_horizon() -> None:
     assert json.loads(short.stdout)["within"] == 6
     long = runner.invoke(app, ["simulate", "--paths", "500", "--months", "24", "--json"])
     assert json.loads(long.stdout)["within"] == 12
+    # the text shows one column when within is the horizon: two equal "by 6" columns said
+    # nothing more (found in a bug hunt)
+    text = runner.invoke(app, ["simulate", "--paths", "500", "--months", "6"]).stdout
+    header = next(line for line in text.splitlines() if line.startswith("Deployment phase"))
+    assert header.split() == ["Deployment", "phase", "reached", "by", "6"]
+    text = runner.invoke(app, ["simulate", "--paths", "500", "--months", "24"]).stdout
+    header = next(line for line in text.splitlines() if line.startswith("Deployment phase"))
+    assert header.split()[-4:] == ["by", "12", "by", "24"]
 
 
 def test_simulate_on_another_pack(pack_dir: Path) -> None:

@@ -88,6 +88,9 @@ def describe_result(
     se = 50 / math.sqrt(result.paths)
 
     def table(title: str, rows: list[tuple[str, float, float, str]], extra: str = "") -> list[str]:
+        if w == m:  # one column: `within` is the horizon (two equal columns said nothing more)
+            out = ["", f"{title:<34}{'by ' + str(m):>10}{extra}"]
+            return out + [f"  {a:<32}{c:>10.1%}{'  ' + d if d else ''}" for a, _, c, d in rows]
         out = ["", f"{title:<34}{'by ' + str(w):>10}{'by ' + str(m):>10}{extra}"]
         out += [f"  {a:<32}{b:>10.1%}{c:>10.1%}{'  ' + d if d else ''}" for a, b, c, d in rows]
         return out

@@ -306,14 +306,14 @@ class Model:
         pack's own time 0."""
         if self.start_transferred is None:
             return None
-        return np.asarray(self.start_transferred @ np.asarray(self.start, dtype=np.float64))
+        return _mix(self.start_transferred, self.start)
 
     def reached_at_start(self) -> FloatArray | None:
         """An as-of start's P(reached by time 0) per phase over the start state (the start phase
         itself, or a phase gone through before); None without `start_reached`."""
         if self.start_reached is None:
             return None
-        return np.asarray(self.start_reached @ np.asarray(self.start, dtype=np.float64))
+        return _mix(self.start_reached, self.start)
 
     def already(self) -> dict[str, dict[str, float]]:
         """An as-of start's shares already transferred, decided and reached (the start phase, or a
@@ -383,3 +383,10 @@ def feasible_range(model: Model, name: str) -> tuple[float, float]:
     params = model.parameters
     i = params.index(name)
     return float(params.minimum[i]), float(params.maximum[i])
+
+
+def _mix(table: FloatArray, start: FloatArray) -> FloatArray:
+    """An (items, phases) table of probabilities averaged over the start state's shares: each a
+    probability again (a sum of shares adding to 1 in floating point can pass it: an as-of report's
+    footer read "adaptation_training=1.0000000000000002"; found in a bug hunt)."""
+    return np.clip(table @ np.asarray(start, dtype=np.float64), 0.0, 1.0)

@@ -40,7 +40,9 @@ TARGET_NAMES: Final = {
     "decided": "Response decided",
 }
 SHAPES: Final = ["circle", "triangle-up", "square"]
-NOTE_CHARS: Final = 68  # characters of a 12 px note's line in a 420 px panel
+# characters of a 12 px note's line: ~300 px, within the panel fitted to a phone's column (a text
+# mark keeps its width when the chart is fitted)
+NOTE_CHARS: Final = 48
 
 
 def _thin(history: pl.DataFrame) -> pl.DataFrame:

@@ -444,8 +444,8 @@ def still_estimate(result: TrackResult) -> str | None:
     if unseen.height == 0 or unseen["shift_if_seen"].round(SHIFT_DIGITS).max() != 0:
         return None
     why = (
-        "it is certain (one phase at 100 %), and no report moves a certain estimate"
+        "it is certain (one phase at 100 %)"
         if round(max(result.phases.values()), SHIFT_DIGITS) == 1
-        else "no unseen indicator's diagnostic tells apart the phases it is spread over"
+        else "no unseen indicator tells apart the phases it is spread over"
     )
-    return f"No report of an unseen indicator would move today's phase estimate: {why}."
+    return f"No report of an unseen indicator could move today's phase estimate: {why}."

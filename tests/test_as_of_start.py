@@ -6,6 +6,7 @@ Observation logs here are ILLUSTRATIVE (invented)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 
@@ -127,6 +128,25 @@ def test_the_explorer_grid_of_an_as_of_report_starts_from_the_posterior(pack: Pa
     plain = compute_explorer_grid(pack, paths=400, months=3)  # from the article's date
     assert plain.start == pack.meta.publication.date
     assert not plain.frame.equals(grid.frame)
+
+
+def test_the_explorer_of_an_as_of_report_names_month_0_the_as_of_date(pack: Pack) -> None:
+    """Found in a bug hunt: in an as-of report the in-file explorer's axis said "month 0 = ..., the
+    article's date" while its runs start at the as-of date (the other model charts said so); its
+    caption's start shares are named as the tracker's estimate on that date."""
+    from toolkit import charts
+    from toolkit.engine.grid import compute_explorer_grid
+    from toolkit.track.forecast import grid_from
+
+    tracked = track(pack, "2024-12-31", STORY)
+    small = {"grid": {"troops": (5_000, 15_000)}, "paths": 200, "months": 2}
+    spec = json.dumps(charts.chart_explorer_grid(grid_from(tracked, pack, **small)).to_dict())
+    assert "Month (month 0 = December 2024, the as-of date 31 Dec 2024)" in spec
+    assert "the article's date" not in spec
+    assert "start (the tracker's estimate on 31 Dec 2024): " in spec
+    plain = json.dumps(charts.chart_explorer_grid(compute_explorer_grid(pack, **small)).to_dict())
+    assert "Month (month 0 = October 2024, the article's date)" in plain
+    assert "as-of" not in plain
 
 
 def test_an_as_of_start_on_the_packs_date_pays_up_front_as_the_engine_does(

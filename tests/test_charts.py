@@ -229,8 +229,8 @@ def test_event_timeline_shows_precision(pack: Pack) -> None:
         "2024-06-01",
         "2024-07-01",
     )
-    order = [e["row"] for e in sorted(events, key=lambda e: (e["date"], e["bar_end"], e["id"]))]
-    _assert_ordered(spec, "row", order)
+    order = [e["id"] for e in sorted(events, key=lambda e: (e["date"], e["bar_end"], e["id"]))]
+    _assert_ordered(spec, "id", order)
     # a date label never runs off the left of a narrow plot: there it goes right of its bar
     dated = [n["mark"] for n in _walk(spec) if _is_mark(n, "text") and "expr" in str(n["mark"])]
     assert dated
@@ -396,10 +396,91 @@ def test_tornado_sorted_by_swing() -> None:
     )
     spec = charts.chart_tornado(table, "lethal aid within 12 months").to_dict()
     _check_common(spec)
-    _assert_ordered(spec, "label", ["B big", "C middle", "A small"])
+    _assert_ordered(spec, "parameter", ["b", "c", "a"])
+    axis = next(e["axis"] for e in _encodings(spec, "parameter") if "axis" in e)
+    assert _shown_labels(axis["labelExpr"]) == ["B big", "C middle", "A small"]
     assert "lethal aid within 12 months" in spec["title"]["text"]
     assert "parameters.yaml" in _caption(spec)
     assert "1 parameter with a smaller or no effect is not shown" in _caption(spec)
+
+
+def _shown_labels(expr: str) -> list[Any]:
+    """The labels a `label_expr` shows, in the order of its keys (a JSON literal opens it)."""
+    return json.JSONDecoder().raw_decode(expr.lstrip("("))[0]
+
+
+def _relabel(pack_dir: Path, file: str, *renames: tuple[str, str]) -> Pack:
+    """The pack copy with the `label:` lines of `file` changed (old -> new), loaded."""
+    from toolkit.pack.load import load_pack
+
+    path = pack_dir / file
+    text = path.read_text(encoding="utf-8")
+    for old, new in renames:
+        assert f"label: {old}\n" in text, old
+        text = text.replace(f"label: {old}\n", f"label: {json.dumps(new)}\n")
+    path.write_text(text, encoding="utf-8")
+    return load_pack(pack_dir)
+
+
+def test_rows_are_keyed_by_id_so_records_sharing_a_label_keep_their_own_rows(
+    pack_dir: Path,
+) -> None:
+    """Found in a bug hunt: the tornado and the event timeline keyed their rows by label, and labels
+    need not be unique: two parameters labelled alike were drawn on one row (one's bars over the
+    other's, a row gone), two events labelled alike on one row. Rows are ids; the labels show."""
+    same = "Move to combat in Ukraine (rate per month)"
+    table = pl.DataFrame(
+        {
+            "parameter": ["a", "b", "c"],
+            "label": [same, same, "C"],
+            "low": [0.0, 0.1, 1.0],
+            "high": [1.0, 0.5, 9.0],
+            "outcome_low": [0.40, 0.10, 0.30],
+            "outcome_high": [0.50, 0.90, 0.60],
+            "baseline": [0.42] * 3,
+        }
+    )
+    spec = charts.chart_tornado(table, "lethal aid").to_dict()
+    _assert_ordered(spec, "parameter", ["b", "c", "a"])
+    axis = next(e["axis"] for e in _encodings(spec, "parameter") if "axis" in e)
+    assert _shown_labels(axis["labelExpr"]) == [same, "C", same]
+    svg = vlc.vegalite_to_svg(spec)
+    assert svg.count(">Move to combat in Ukraine (rate per month)<") == 2
+    pack = _relabel(
+        pack_dir,
+        "events.yaml",
+        ("Shin–Sullivan bilateral meeting on scenarios and response measures", "Bilateral meeting"),
+        (
+            "Yoon–Duda summit and joint press conference (Duda's state visit to South Korea)",
+            "Bilateral meeting",
+        ),
+    )
+    spec = charts.chart_event_timeline(pack).to_dict()
+    ids = [str(i) for i in pack.events.sort("date", "id")["id"]]
+    axis = next(e for e in _encodings(spec, "id") if "axis" in e)
+    assert sorted(axis["sort"]) == sorted(ids)  # one row per event
+    assert _shown_labels(axis["axis"]["labelExpr"]).count(["Bilateral meeting"]) == 2
+    assert vlc.vegalite_to_svg(spec).count(">Bilateral meeting<") == 2
+
+
+def test_policy_table_caps_a_long_label_at_three_lines(pack_dir: Path) -> None:
+    """Found in a bug hunt: a long phase label (within the pack's 300-character limit) wrapped into
+    as many lines as it took and overprinted the rows above and below; it stops at three lines
+    with an ellipsis, as the cells' text does."""
+    from toolkit.engine.analysis import tabulate_policy
+
+    long = "Adaptation training in eastern Russia, " * 5  # ~195 characters
+    pack = _relabel(pack_dir, "phases.yaml", ("Adaptation training in eastern Russia", long))
+    spec = charts.chart_policy_table(tabulate_policy(pack), pack).to_dict()
+    for field in ("phase", "transferred"):
+        axis = next(e["axis"] for e in _encodings(spec, field) if "axis" in e)
+        lines = _shown_labels(axis["labelExpr"])
+        assert all(1 <= len(label) <= 3 for label in lines)
+    phases = _shown_labels(
+        next(e["axis"] for e in _encodings(spec, "phase") if "axis" in e)["labelExpr"]
+    )
+    assert len(phases[0]) == 3
+    assert phases[0][-1].endswith("…")
 
 
 def test_engine_policy_table_and_tornado(pack: Pack) -> None:

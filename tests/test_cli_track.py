@@ -49,6 +49,24 @@ def test_track_json_is_exactly_the_documented_object() -> None:
     assert data["phases"]["frontline_combat"] > 0.5
 
 
+def test_track_says_when_nothing_can_move_the_estimate() -> None:
+    """Found in a bug hunt: at the pack's date (a certain estimate) "What to watch" listed the first
+    five indicators by id, each with a shift of 0.000; it says in one sentence that no report can
+    move a certain estimate. An estimate that can move lists its indicators, largest shift first."""
+    code, out, _ = invoke("track", "--as-of", "2024-10-27")
+    assert code == 0
+    watch = out.split("What to watch", 1)[1]
+    assert watch.startswith(": No report of an unseen indicator could move today's phase estimate")
+    assert "certain" in watch
+    assert " i_" not in watch
+    assert "0.000" not in watch
+    code, out, _ = invoke("track", "--as-of", "2024-11-15", "--observations", STORY)
+    lines = out.split("What to watch (not yet seen", 1)[1].splitlines()[1:]
+    shifts = [float(line.split()[-1]) for line in lines if line.startswith("  i_")]
+    assert len(shifts) == 5
+    assert shifts == sorted(shifts, reverse=True)
+
+
 def test_track_text_and_errors() -> None:
     code, out, _ = invoke("track", "--as-of", "2024-11-15", "--observations", STORY)
     assert code == 0

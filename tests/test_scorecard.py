@@ -68,6 +68,11 @@ def test_scorecard_has_the_reliability_diagram_and_scores(scorecard: Path) -> No
     assert "The backtest" in document
     assert "model_without_observations" in document
     assert "None has resolved yet" not in document
+    # the captions name the files scored (they called every pack's questions illustrative
+    # fixtures: found in a bug hunt)
+    assert "fixture questions" not in document
+    assert "a backtest of the questions in questions.yaml" in document
+    assert "replaying story.yaml" in document
 
 
 @pytest.mark.browser

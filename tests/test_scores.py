@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from toolkit.cli.app import app
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.pack.load import Pack, load_pack
+from toolkit.report import scores_text
 from toolkit.track import forecasts as fc
 from toolkit.track.questions import load_questions
 from toolkit.track.scores import backtest, brier, log_score, murphy, parse_every, score
@@ -262,14 +263,55 @@ def test_score_charts(pack: Pack) -> None:
 
     qs = load_questions(pack, QUESTIONS)
     result = backtest(pack, qs, dt.date(2024, 11, 1), dt.date(2024, 11, 15), 14, STORY, **RUN)
+    source = scores_text.score_source(str(QUESTIONS), str(STORY))
+    assert source == (
+        "a backtest of the questions in questions.yaml against their recorded outcomes, "
+        "replaying story.yaml"
+    )
+    assert scores_text.score_source("", "") == (
+        "a backtest of the pack's questions against their recorded outcomes, "
+        "replaying the pack's observation log"
+    )
+    for chart in (
+        chart_reliability(result, source),
+        chart_brier_over_time(result, source),
+        chart_question_paths(result, source),
+    ):
+        text = " ".join(chart.to_dict()["title"]["subtitle"])
+        assert (
+            "Scores from toolkit.track.scores: a backtest of the questions in questions.yaml"
+            in text
+        )
+    assert '"n"' in json.dumps(chart_reliability(result).to_dict())
+
+
+def test_score_charts_claim_no_fixtures_and_keep_the_question_files_order(pack: Pack) -> None:
+    """Found in a bug hunt: every scorecard's charts said "the fixture questions and story are
+    illustrative", the shipped pack's real open questions too; the captions name where the scores
+    come from instead. The question panels were in the order of the ids, not the question file's
+    (the scorecard's table), as listed in the backtest's `questions`."""
+    from toolkit.charts.score_charts import (
+        chart_brier_over_time,
+        chart_question_paths,
+        chart_reliability,
+    )
+
+    qs = load_questions(pack, QUESTIONS)
+    result = backtest(pack, qs, dt.date(2024, 11, 1), dt.date(2024, 11, 15), 14, STORY, **RUN)
+    assert result["questions"] == [q.id for q in qs]
     for chart in (
         chart_reliability(result),
         chart_brier_over_time(result),
         chart_question_paths(result),
     ):
-        spec = chart.to_dict()
-        assert "illustrative" in json.dumps(spec)
-    assert '"n"' in json.dumps(chart_reliability(result).to_dict())
+        text = json.dumps(chart.to_dict()).lower()
+        assert "illustrative" not in text
+        assert "fixture" not in text
+        assert "toolkit.track.scores" in text
+    facet = chart_question_paths(result).to_dict()["facet"]
+    drawn = {q for e in result["by_date"] for q in e["forecasts"]}
+    assert facet["sort"] == [q.id for q in qs if q.id in drawn]
+    assert facet["sort"] != sorted(facet["sort"])  # the file's order is not the ids'
 
 
 def test_an_analyst_forecast_needs_an_open_question_and_a_log_whole_rows(pack_dir: Path) -> None:

@@ -18,7 +18,15 @@ from toolkit.pack.names import names
 from toolkit.track.tracker import TrackResult, track
 
 from .conftest import ROOT
-from .test_charts import _assert_ordered, _caption, _check_common, _encodings, _rows, _walk
+from .test_charts import (
+    _assert_ordered,
+    _caption,
+    _check_common,
+    _encodings,
+    _rows,
+    _shown_labels,
+    _walk,
+)
 
 STORY = ROOT / "tests" / "fixtures" / "tracker" / "story.yaml"
 
@@ -69,16 +77,44 @@ def test_watch_chart_ranks_what_to_watch(pack: Pack, story: TrackResult) -> None
     spec = charts.chart_watch(story, pack).to_dict()
     _check_common(spec)
     _assert_ordered(spec, "phase", _ladder(pack))
-    sorts = [c["sort"] for c in _encodings(spec, "name") if "sort" in c]
-    seen, unseen = sorts  # the axes show each indicator in words, its id stays in the tooltip
+    axes = [c for c in _encodings(spec, "indicator") if "sort" in c]
+    seen, unseen = (c["sort"] for c in axes)  # rows are ids, each shown in words
     words = names(pack)
     watch = story.watch
-    assert set(seen) == {words[i] for i in watch.filter(watch["seen"])["indicator"]}
-    assert seen[0] == "actual combat confirmed"  # its report moves today's estimate most
-    expected = watch.filter(~watch["seen"]).sort("shift_if_seen", descending=True)["indicator"]
-    assert unseen == [words[i] for i in expected]
-    assert not any(label.startswith("i_") for label in seen + unseen)
+    assert set(seen) == set(watch.filter(watch["seen"])["indicator"])
+    assert seen[0] == "i_actual_combat_confirmed"  # its report moves today's estimate most
+    expected = watch.filter(~watch["seen"])
+    assert unseen == expected["indicator"].to_list()
+    assert expected["shift_if_seen"].is_sorted(descending=True)
+    for axis, ids in zip(axes, (seen, unseen), strict=True):
+        assert _shown_labels(axis["axis"]["labelExpr"]) == [words[i] for i in ids]
+    assert not any(words[i].startswith("i_") for i in seen + unseen)
     assert "7 of 14 indicators reported seen" in _caption(spec)
+
+
+def test_what_to_watch_ties_go_by_the_ladder_and_a_certain_estimate_says_so(pack: Pack) -> None:
+    """Found in a bug hunt: at the pack's date (one start phase: a certain estimate) every shift is
+    0, and "what to watch" ranked fourteen zero-length bars by indicator id, alphabetically. Ties
+    go by the ladder order of the phase each signals, then indicators.yaml's order; when nothing
+    can move the estimate, the panel and `toolkit track` say so in a sentence."""
+    from toolkit.track.tracker import still_estimate
+
+    at_start = track(pack, pack.meta.publication.date, [])
+    watch = at_start.watch
+    assert watch["shift_if_seen"].max() == 0
+    ladder = _ladder(pack)
+    in_file = [str(i) for i in pack.indicators["id"]]
+    phase_of = dict(zip(in_file, pack.indicators["phase"].cast(str), strict=True))
+    want = sorted(watch["indicator"], key=lambda i: (ladder.index(phase_of[i]), in_file.index(i)))
+    assert watch["indicator"].to_list() == want
+    sentence = still_estimate(at_start)
+    assert sentence is not None
+    assert "certain" in sentence
+    spec = charts.chart_watch(at_start, pack).to_dict()
+    assert not _encodings(spec, "shift_if_seen")  # no bars of zeros
+    texts = [v["text"] for n in _walk(spec) for v in n.get("values", []) if "text" in v]
+    assert " ".join(t.replace("\n", " ") for t in texts).endswith(sentence)
+    assert still_estimate(track(pack, "2024-12-31", STORY)) is None  # an estimate that can move
 
 
 def test_charts_render_offline(pack: Pack, story: TrackResult, tmp_path: Path) -> None:

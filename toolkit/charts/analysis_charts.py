@@ -263,7 +263,10 @@ def chart_tornado(
     # compute_tornado's rows for parameters it could not vary: no outcomes (`range` says why)
     unvaried = scored.filter(pl.col("outcome_low").is_null())["label"].to_list()
     left_out = scored.height - ranked.height - len(unvaried)
-    order = ranked["label"].to_list()
+    # rows keyed by parameter id, the label shown: labels need not be unique, and two parameters
+    # with one label were drawn on one row, one's bars over the other's
+    order = ranked["parameter"].to_list()
+    shown = ranked.select(pl.coalesce(pl.col("label").cast(pl.String), "parameter")).to_series()
     ends = ["low end", "high end"]
     long = pl.concat(
         [
@@ -283,7 +286,13 @@ def chart_tornado(
         ]
     ).with_columns(baseline=pl.lit(base))
     data = plain(long)
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
+    y = alt.Y(
+        "parameter:N",
+        sort=order,
+        scale=alt.Scale(domain=order),
+        title=None,
+        axis=alt.Axis(labelExpr=label_expr(order, shown.to_list()), labelLimit=300),
+    )
     bars = (
         alt.Chart(data)
         .mark_bar(height=14)

@@ -2,14 +2,14 @@
 speakers are.
 
 `chart_event_timeline` puts the events on a time line with their date precision; `chart_claims` puts
-the estimative claims on the ICD 203 probability yardstick. Both label their rows with `_row_axis`.
+the estimative claims on the ICD 203 probability yardstick. Both key their rows by id and label them
+with `_row_axis`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import textwrap
 from typing import TYPE_CHECKING, Final, cast
 
 import altair as alt
@@ -18,6 +18,7 @@ import polars as pl
 from toolkit.charts.theme import (
     MUTED,
     OKABE_ITO,
+    label_expr,
     order_of,
     plain,
     rows_height,
@@ -33,15 +34,19 @@ NARROW_PLOT: Final = 300  # px: a plot narrower than this (a phone's column) thi
 DATE_ROOM: Final = 64  # px: the room a date label ("June 2024") needs left of its event
 
 
-def _row_axis(order: list[str], *, grid: bool | None = None) -> alt.Y:
-    """The y encoding of one-row-per-item charts: rows in `order`, labels wrapped on newlines;
-    `grid` None keeps the theme's choice."""
+def _row_axis(ids: list[str], labels: list[str], *, width: int, grid: bool | None = None) -> alt.Y:
+    """The y encoding of one-row-per-item charts: one row per id in the order of `ids`, showing its
+    label in up to two lines of `width` characters; `grid` None keeps the theme's choice.
+
+    Rows are keyed by id, not by label: labels need not be unique, and two items with one label
+    were drawn on one row."""
     return alt.Y(
-        "row:N",
-        sort=order,
+        "id:N",
+        sort=ids,
+        scale=alt.Scale(domain=ids),
         title=None,
         axis=alt.Axis(
-            labelExpr="split(datum.label, '\\n')",
+            labelExpr=label_expr(ids, labels, wrap=width, max_lines=2),
             labelLimit=420,
             labelFontSize=10.5,
             grid=alt.Undefined if grid is None else grid,
@@ -95,17 +100,15 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
                 + pl.lit(" – ")
                 + pl.col("end").dt.to_string("%-d %b %Y")
             ),
-            row=pl.col("label").map_elements(_wrap_label, return_dtype=pl.String),
         )
         .sort("date", "end", "id")
     )
-    order = rows["row"].to_list()
+    order = rows["id"].cast(pl.String).to_list()
     first = cast(dt.date, rows["date"].min())
     last = cast(dt.date, rows["bar_end"].max())
     data = plain(
         rows.select(
             "id",
-            "row",
             "label",
             "date",
             "bar_end",
@@ -126,7 +129,7 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
     )
     utc = alt.Scale(type="utc", domainMin=lo_ms, domainMax=hi_ms)
     x_axis = alt.Axis(title=None, format="%b %Y", labelAngle=0, tickCount="month")
-    y = _row_axis(order, grid=True)
+    y = _row_axis(order, rows["label"].to_list(), width=58, grid=True)
     colour = alt.Color(
         "precision:N",
         title="Date known to the",
@@ -187,10 +190,6 @@ def chart_event_timeline(pack: Pack) -> alt.LayerChart:
     )
 
 
-def _wrap_label(text: str, width: int = 58) -> str:
-    return "\n".join(textwrap.wrap(text, width=width, max_lines=2, placeholder="…"))
-
-
 # --------------------------------------------------------------------------------------------
 def chart_claims(pack: Pack) -> alt.LayerChart:
     """Every estimative claim on the ICD 203 probability yardstick.
@@ -217,16 +216,12 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
             kind=pl.when(pl.col("vague"))
             .then(pl.lit("vague word, pack's mapping"))
             .otherwise(pl.lit("ICD 203 word")),
-            row=pl.col("statement").map_elements(
-                lambda t: _wrap_label(t, 64), return_dtype=pl.String
-            ),
         )
     )
-    order = claims["row"].to_list()
+    order = claims["id"].cast(pl.String).to_list()
     data = plain(
         claims.select(
             "id",
-            "row",
             "who",
             "phrase",
             "word",
@@ -281,7 +276,7 @@ def chart_claims(pack: Pack) -> alt.LayerChart:
             ],
         )
     )
-    y = _row_axis(order)
+    y = _row_axis(order, claims["statement"].to_list(), width=64)
     tip = [
         alt.Tooltip("who:N", title="who"),
         alt.Tooltip("word:N", title="word"),

@@ -123,7 +123,7 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
             "x": alt.X(
                 "month:Q",
                 scale=alt.Scale(domain=[0, grid.months], nice=False),
-                axis=month_axis(grid.start, title=panel == last),
+                axis=month_axis(grid.start, title=panel == last, what=_month0_words(grid)),
             ),
             "y": alt.Y(
                 "probability:Q",
@@ -155,13 +155,27 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
     n_points = grid.frame.select(keys).unique().height
     fixed = ", ".join(f"{k} = {v}" for k, v in grid.overrides) or "none"
     start = ", ".join(f"“{grid.labels.get(k, k)}” {v:.0%}" for k, v in grid.start_state)
-    inputs = f"overrides: {fixed}" + (f"; start: {start}" if start else "")
+    start_words = (
+        "start"
+        if grid.as_of is None
+        else f"start (the tracker's estimate on {grid.as_of:%d %b %Y})"
+    )
+    inputs = f"overrides: {fixed}" + (f"; {start_words}: {start}" if start else "")
     return titled(
         explorer,
         f"Explore: move the sliders to change {names}",
         f"Precomputed: {n_points} engine runs ({grid.paths:,} paths, {grid.months} months, seed {grid.seed}, scenario “{grid.scenario}”; {inputs}); the sliders pick a run, nothing is recomputed in the page.",
         "The slider parameters are fixed at each grid point; every other parameter keeps its value or band under the scenario and overrides. Analyst assumptions: parameters.yaml.",
     )
+
+
+def _month0_words(grid: ExplorerGrid) -> str:
+    """What month 0 is, for the month axis: the as-of date of a run started there, as the other
+    model charts say (the axis called it the article's date in every as-of report), else the
+    article's date."""
+    if grid.as_of is not None:
+        return f"the as-of date {grid.as_of:%d %b %Y}"
+    return "the article's date"
 
 
 def _colours(panel: str, fields: list[str]) -> list[str]:

@@ -2,20 +2,28 @@
 question's probability path with its outcome marked.
 
 Inputs are the dicts of `toolkit.track.scores` (`score_log`, `backtest`); nothing here computes a
-forecast or a score.
+forecast or a score. Each caption names where the scores come from (`source`: the question set and
+the observation log, in words) and claims nothing about the questions themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import altair as alt
 import polars as pl
 
 from toolkit.charts.theme import category_scale, percent_axis, plain, titled
 
-CAPTION = "Scores from toolkit.track.scores; the fixture questions and story are illustrative."
+SOURCE: Final = "the question set's forecasts against the outcomes recorded in it"
+
+
+def score_caption(source: str | None = None) -> str:
+    """The caption line naming the scores' source: `source` (e.g. "questions.yaml, replaying
+    observations.yaml") or the question set in general. A fixed caption called every pack's
+    questions and observations illustrative fixtures, the shipped pack's real questions too."""
+    return f"Scores from toolkit.track.scores: {source or SOURCE}."
 
 
 def _who_scale(who: Iterable[str]) -> alt.Scale:
@@ -24,7 +32,7 @@ def _who_scale(who: Iterable[str]) -> alt.Scale:
     return category_scale(list(dict.fromkeys(who)))
 
 
-def chart_reliability(result: Mapping[str, Any]) -> alt.LayerChart:
+def chart_reliability(result: Mapping[str, Any], source: str | None = None) -> alt.LayerChart:
     """Forecast bins (mean forecast) against the observed frequency, per forecaster and reference,
     with each bin's count as the point's size and label; the diagonal is perfect calibration."""
     rows = [
@@ -71,11 +79,11 @@ def chart_reliability(result: Mapping[str, Any]) -> alt.LayerChart:
     return titled(
         alt.LayerChart(layer=[diagonal, points, labels]),
         "Reliability: forecast bins against what happened (bin counts shown)",
-        "Ten equal bins of the forecast. " + CAPTION,
+        "Ten equal bins of the forecast. " + score_caption(source),
     )
 
 
-def chart_brier_over_time(backtest: Mapping[str, Any]) -> alt.Chart:
+def chart_brier_over_time(backtest: Mapping[str, Any], source: str | None = None) -> alt.Chart:
     """The Brier score of each forecaster and reference on each as-of date of a backtest."""
     rows = [
         {"as_of": e["as_of"], "who": who, "brier": b}
@@ -96,12 +104,13 @@ def chart_brier_over_time(backtest: Mapping[str, Any]) -> alt.Chart:
             tooltip=["as_of:T", "who:N", "brier:Q"],
         )
     )
-    return titled(chart, "Brier score over as-of dates", CAPTION)
+    return titled(chart, "Brier score over as-of dates", score_caption(source))
 
 
-def chart_question_paths(backtest: Mapping[str, Any]) -> alt.FacetChart:
+def chart_question_paths(backtest: Mapping[str, Any], source: str | None = None) -> alt.FacetChart:
     """Each question's forecast over as-of dates, per forecaster, with its outcome as a rule at 0
-    or 100 %."""
+    or 100 %; one panel per question in the question file's order (the backtest's `questions`), as
+    the scorecard's question table lists them (they were in the order of their ids)."""
     outcomes = backtest.get("outcomes", {})
     rows = []
     for e in backtest["by_date"]:
@@ -125,7 +134,15 @@ def chart_question_paths(backtest: Mapping[str, Any]) -> alt.FacetChart:
         y="outcome:Q", tooltip=[alt.Tooltip("outcome:Q", title="Outcome (1 = happened)")]
     )
     faceted = alt.LayerChart(layer=[lines, outcome]).facet(
-        facet=alt.Facet("question:N", title=None), columns=3
+        facet=alt.Facet("question:N", title=None, sort=_question_order(backtest, rows)), columns=3
     )
     title = "Each question's probability over time; the black rule is its outcome"
-    return faceted.properties(title=alt.Title(text=title, subtitle=[CAPTION]))
+    return faceted.properties(title=alt.Title(text=title, subtitle=[score_caption(source)]))
+
+
+def _question_order(backtest: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The questions drawn, in the question file's order (then any the backtest does not list, in
+    the order first met)."""
+    drawn = list(dict.fromkeys(r["question"] for r in rows))
+    listed = [q for q in backtest.get("questions", []) if q in set(drawn)]
+    return [*listed, *(q for q in drawn if q not in listed)]

@@ -312,13 +312,17 @@ def expr_literal(value: object) -> str:
     )
 
 
-def label_expr(keys: Sequence[str], labels: Sequence[str], *, wrap: int | None = None) -> str:
+def label_expr(
+    keys: Sequence[str], labels: Sequence[str], *, wrap: int | None = None, max_lines: int = 3
+) -> str:
     """A Vega `labelExpr` showing `labels` for the ids in `keys` (the domain keeps the ids' order).
 
-    With `wrap`, each label is broken into lines of at most that many characters.
+    With `wrap`, each label is broken into lines of at most that many characters, at most
+    `max_lines` of them (the last ending in "…"): a label wrapped without a limit grew taller than
+    its row and overprinted its neighbours.
     """
     if wrap is not None:
-        lines = [textwrap.wrap(label, width=wrap) or [""] for label in labels]
+        lines = [wrap_lines(label, wrap, max_lines) for label in labels]
         return (
             f"({expr_literal(lines)}[indexof({expr_literal(list(keys))}, datum.label)]"
             " || datum.label)"
@@ -329,9 +333,15 @@ def label_expr(keys: Sequence[str], labels: Sequence[str], *, wrap: int | None =
     )
 
 
+def wrap_lines(text: str, width: int, max_lines: int = 3) -> list[str]:
+    """`text` broken into at most `max_lines` lines of `width` characters, the last cut with "…"
+    (one empty line for an empty text)."""
+    return textwrap.wrap(text, width=width, max_lines=max_lines, placeholder="…") or [""]
+
+
 def wrap_text(text: str, width: int, max_lines: int = 3) -> str:
     """`text` broken into lines (joined by newlines, for marks with `lineBreak="\\n"`)."""
-    return "\n".join(textwrap.wrap(text, width=width, max_lines=max_lines, placeholder="…"))
+    return "\n".join(wrap_lines(text, width, max_lines))
 
 
 def short_name(name: str) -> str:

@@ -18,12 +18,15 @@ from toolkit.charts.theme import (
     INK,
     MUTED,
     category_scale,
+    label_expr,
     legend,
     percent_axis,
     plain,
     titled,
+    wrap_text,
 )
 from toolkit.pack.names import names
+from toolkit.track.tracker import SHIFT_DIGITS, still_estimate
 
 if TYPE_CHECKING:
     from toolkit.pack.load import Pack
@@ -37,6 +40,9 @@ TARGET_NAMES: Final = {
     "decided": "Response decided",
 }
 SHAPES: Final = ["circle", "triangle-up", "square"]
+# characters of a 12 px note's line: ~300 px, within the panel fitted to a phone's column (a text
+# mark keeps its width when the chart is fitted)
+NOTE_CHARS: Final = 48
 
 
 def _thin(history: pl.DataFrame) -> pl.DataFrame:
@@ -186,12 +192,14 @@ def _names_expr() -> str:
 
 
 def _note(title: str, text: str) -> alt.Chart:
-    """A panel that says why it has no bars (an empty bar chart leaves Vega an infinite extent)."""
+    """A panel that says why it has no bars (an empty bar chart leaves Vega an infinite extent),
+    wrapped to the panel's width."""
+    lines = wrap_text(text, NOTE_CHARS, max_lines=4)
     return (
-        alt.Chart(alt.Data(values=[{"text": text}]))
-        .mark_text(align="left", x=0, fontSize=12, color=MUTED)
+        alt.Chart(alt.Data(values=[{"text": lines}]))
+        .mark_text(align="left", baseline="top", x=0, y=2, fontSize=12, color=MUTED, lineBreak="\n")
         .encode(text=alt.Text("text:N"))
-        .properties(width=420, height=18, title=title)
+        .properties(width=420, height=18 * (lines.count("\n") + 1), title=title)
     )
 
 
@@ -256,14 +264,18 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
             digits=PROB_DIGITS,
         )  # fmt: skip
         chart = _lookup_labels(alt.Chart(rows), "phase", labels, "phase_name")
+        ids = rows["indicator"].to_list()  # rows keyed by id (names need not be unique), named
         return (
             chart.mark_bar()
             .encode(
                 y=alt.Y(
-                    "name:N",
-                    sort=list(rows["name"]),
+                    "indicator:N",
+                    sort=ids,
+                    scale=alt.Scale(domain=ids),
                     title=None,
-                    axis=alt.Axis(labelLimit=100),
+                    axis=alt.Axis(
+                        labelExpr=label_expr(ids, rows["name"].to_list()), labelLimit=100
+                    ),
                 ),
                 x=alt.X(f"{x}:Q", title=what),
                 color=colour,
@@ -272,20 +284,25 @@ def chart_watch(result: TrackResult, pack: Pack | None = None) -> alt.VConcatCha
             .properties(width=420, height=max(18 * rows.height, 18), title=title)
         )
 
-    seen = frame.filter(pl.col("seen")).sort("influence", "indicator", descending=[True, False])
-    unseen = frame.filter(~pl.col("seen")).sort(
-        "shift_if_seen", "indicator", descending=[True, False]
+    # ties in the ladder order of the phase signalled, then in the watch list's order (`watch_list`:
+    # the shift, then indicators.yaml's order), never in the order of the ids
+    seen = frame.filter(pl.col("seen")).sort(
+        pl.col("influence").round(SHIFT_DIGITS),
+        "phase",
+        descending=[True, False],
+        maintain_order=True,
     )
+    unseen = frame.filter(~pl.col("seen"))
+    still = still_estimate(result)
     top: alt.Chart = (
         bars(seen, "influence", "What we have seen", "Influence on today's estimate")
         if seen.height
         else _note("What we have seen", "No indicator reported seen yet.")
     )
-    bottom = bars(
-        unseen,
-        "shift_if_seen",
-        "What to watch",
-        "Shift if a B2 report saw it",
+    bottom = (
+        _note("What to watch", still)
+        if still is not None
+        else bars(unseen, "shift_if_seen", "What to watch", "Shift if a B2 report saw it")
     )
     return titled(
         alt.vconcat(top, bottom, spacing=16).resolve_scale(color="shared"),

@@ -158,6 +158,8 @@ def describe_result(
 
 def describe_track(result: TrackResult) -> str:
     """The assessment in a few tables: phases, transfers, decisions, what moved it, what to watch."""
+    from toolkit.track.tracker import still_estimate
+
     days = (result.as_of - result.start).days
     # every observation reported by then, repeats included, as `observations_used` (--json) lists
     # them; a repeat moves nothing and is named under "Counted once"
@@ -196,7 +198,10 @@ def describe_track(result: TrackResult) -> str:
         lines += ["", "One report (same source, sentence and day): read together with the first"]
         lines += [f"  {a} with {b}" for a, b in joint.select("id", "one_report").iter_rows()]
     watch = result.watch.filter(~result.watch["seen"]).head(5)
-    if watch.height:
+    still = still_estimate(result)
+    if still is not None:
+        lines += ["", f"What to watch: {still}"]
+    elif watch.height:
         lines += [
             "",
             "What to watch (not yet seen; shift of the phase estimate if a B2 source reported it)",

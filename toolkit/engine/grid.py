@@ -83,6 +83,8 @@ class ExplorerGrid:
     start: dt.date | None = None  # month 0: the pack's publication date (calendar labels)
     overrides: tuple[tuple[str, object], ...] = ()  # on top of the scenario, at every point
     start_state: tuple[tuple[str, float], ...] = ()  # shares of paths per phase at month 0
+    # the as-of date month 0 is (a run started from the tracker's estimate then), None: the pack's date
+    as_of: dt.date | None = None
 
     def series(self, panel: str) -> list[str]:
         """The series of one panel, in ladder order."""
@@ -264,6 +266,7 @@ def compute_explorer_grid(
         start=month0 or pack.meta.publication.date,
         overrides=tuple(sorted((overrides or {}).items())),
         start_state=tuple(model.start_state().items()),
+        as_of=month0,
     )
 
 

@@ -4,6 +4,7 @@ Markdown (pack text escaped by `toolkit.report.markdown`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.report.markdown import esc, table
@@ -97,3 +98,11 @@ def describe_questions(questions: Sequence[Question]) -> str:
             " charts show the model's forecasts only."
         )
     return head + "\n\n" + table(["Question", "Text", "Open", "Outcome"], rows)
+
+
+def score_source(questions: str, observations: str) -> str:
+    """Where a backtest's scores come from, for the score charts' captions: the question file and
+    the observation log given (by file name), else the pack's own."""
+    asked = f"the questions in {Path(questions).name}" if questions else "the pack's questions"
+    seen = f"{Path(observations).name}" if observations else "the pack's observation log"
+    return f"a backtest of {asked} against their recorded outcomes, replaying {seen}"

@@ -255,9 +255,10 @@ def backtest(
 ) -> dict[str, Any]:
     """Forecast every open question on each date from `start` to `end` (every `every` days) from
     the observations reported by then (`model`) and from none (`model_without_observations`), and
-    score the resolved ones: {"dates": {"from", "to", "every_days", "count"}, "forecasters",
-    "references", "outcomes", "by_date": [{"as_of", "n", "brier": {name: x}, "forecasts":
-    {question: {name: p}}}]}. Overall scores pool every (date, question)."""
+    score the resolved ones: {"dates": {"from", "to", "every_days", "count"}, "questions" (their
+    ids in the question file's order), "forecasters", "references", "outcomes", "by_date":
+    [{"as_of", "n", "brier": {name: x}, "forecasts": {question: {name: p}}}]}. Overall scores pool
+    every (date, question)."""
     from toolkit.track.forecasts import MODEL, model_forecasts
     from toolkit.track.tracker import observation_frame
 
@@ -299,6 +300,7 @@ def backtest(
             "every_days": every,
             "count": len(by_date),
         },
+        "questions": [q.id for q in questions],
         "forecasters": {n: score(*pooled[n]) for n in (MODEL, NO_OBS)},
         "references": {n: score(*pooled[n]) for n in (EVEN, AT_OPENS)},
         "outcomes": outcome,

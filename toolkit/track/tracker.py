@@ -46,6 +46,7 @@ WINDOW_MIDDLE: Final = {"day": 0, "week": 3, "month": 14}
 WINDOW_DAYS: Final = {"day": 1, "week": 7, "month": 31}  # how many days an observed window spans
 WATCH_GRADE: Final = ("B", "2")  # the grade of the hypothetical report "what to watch" ranks by
 DIGITS: Final = 4  # probabilities in --json
+SHIFT_DIGITS: Final = 9  # shifts equal to this many digits are ties (float noise is no ranking)
 
 Observations = str | os.PathLike[str] | pl.DataFrame | Sequence[Mapping[str, Any]] | None
 
@@ -392,7 +393,9 @@ def watch_list(
 ) -> pl.DataFrame:
     """Every indicator with a diagnostic: whether it has been reported seen, the chance it is now,
     and how far a B2 report of it (seen, or absent) would move the phase estimate today. Unseen
-    indicators first, the most informative on top."""
+    indicators first, the most informative on top; equal shifts in the ladder order of the phase
+    each signals, then in indicators.yaml's order (they were in the order of their ids, which
+    tells a reader nothing, and with a certain estimate every shift is equal)."""
     w = watch_trust(pack)
     seen_rows = evidence.filter(
         (pl.col("target_kind").cast(pl.String) == "indicator") & pl.col("present")
@@ -400,7 +403,9 @@ def watch_list(
     last_seen = dict(seen_rows.group_by("target").agg(pl.col("applied").max()).iter_rows())
     labels = dict(zip(pack.indicators["id"], pack.indicators["description"], strict=True))
     rows = []
-    for ind, p in _p_seen(pack, ladder).items():
+    p_seen = _p_seen(pack, ladder)
+    for ind in (str(i) for i in pack.indicators["id"] if i in p_seen):
+        p = p_seen[ind]
         rows.append(
             {
                 "indicator": ind,
@@ -424,5 +429,23 @@ def watch_list(
         "shift_if_absent": pl.Float64(),
     }
     return pl.DataFrame(rows, schema=schema).sort(
-        "seen", "shift_if_seen", "indicator", descending=[False, True, False]
+        "seen",
+        pl.col("shift_if_seen").round(SHIFT_DIGITS),
+        "phase",
+        descending=[False, True, False],
+        maintain_order=True,
     )
+
+
+def still_estimate(result: TrackResult) -> str | None:
+    """One sentence when no report of an unseen indicator would move today's phase estimate (every
+    shift rounds to 0), saying why; None when some would. A ranking of equal zeros ranks nothing."""
+    unseen = result.watch.filter(~pl.col("seen"))
+    if unseen.height == 0 or unseen["shift_if_seen"].round(SHIFT_DIGITS).max() != 0:
+        return None
+    why = (
+        "it is certain (one phase at 100 %)"
+        if round(max(result.phases.values()), SHIFT_DIGITS) == 1
+        else "no unseen indicator tells apart the phases it is spread over"
+    )
+    return f"No report of an unseen indicator could move today's phase estimate: {why}."

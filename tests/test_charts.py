@@ -841,3 +841,68 @@ def test_a_slider_reaches_its_top_value(low: float, high: float) -> None:
     for value, stop in zip(values, reachable, strict=True):
         assert abs(float(stop) - value) < tolerance
     assert values[-1] == pytest.approx(high)
+
+
+@pytest.mark.parametrize("n_levels", [2, 3, 4, 5])
+def test_policy_table_text_contrasts_with_its_cell(n_levels: int) -> None:
+    """White text went on the last three response levels whatever the ladder: right for the
+    shipped seven, white on pale yellow for three, near-black on dark brown for two (found in a
+    bug hunt). Each cell's text colour is the one of higher contrast with that cell's fill."""
+    from toolkit.charts.theme import _luminance
+
+    levels = LEVELS[:n_levels]
+    rows = [(p, "none", levels[i % len(levels)]) for i, p in enumerate(LADDER)]
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "phase": pl.Enum(LADDER),
+            "transferred": pl.Enum(["none"]),
+            "response": pl.Enum(levels),
+        },
+        orient="row",
+    )
+    spec = charts.chart_policy_table(table).to_dict()
+    fills = dict(
+        zip(
+            spec["layer"][0]["encoding"]["color"]["scale"]["domain"],
+            spec["layer"][0]["encoding"]["color"]["scale"]["range"],
+            strict=True,
+        )
+    )
+    colour = spec["layer"][1]["encoding"]["color"]
+    white = set(colour["condition"]["test"]["oneOf"])
+    assert colour["value"] == "#111111"
+    assert colour["condition"]["value"] == "white"
+
+    def contrast(a: str, b: str) -> float:
+        hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+        return (hi + 0.05) / (lo + 0.05)
+
+    for level, fill in fills.items():
+        text = "#FFFFFF" if level in white else "#111111"
+        other = "#111111" if level in white else "#FFFFFF"
+        assert contrast(text, fill) >= contrast(other, fill), (level, fill)
+
+
+def test_explorer_names_series_in_words_and_marks_assumptions(pack: Pack) -> None:
+    """The in-file explorer's tooltips showed internal keys ("phases:rear_support") and its legends
+    dropped the † the other model charts give a label resting on an assumption (found in a bug
+    hunt)."""
+    from toolkit.charts.model_charts import JUDGED_MARK
+    from toolkit.engine.grid import compute_explorer_grid
+
+    grid = compute_explorer_grid(pack, paths=100, months=3, seed=1)
+    spec = charts.chart_explorer_grid(grid, pack).to_dict()
+    panels = spec["vconcat"]
+    for panel in panels:
+        (label,) = [t["calculate"] for t in panel["transform"] if t.get("as") == "label"]
+        words = json.loads(label.removesuffix("[datum.series]"))
+        assert all(":" not in w for w in words.values())  # words, not keys
+        shown = [t["field"] for t in panel["encoding"]["tooltip"]]
+        assert "series" not in shown
+        assert "label" in shown
+    judged = set(pack.phases.filter(pl.col("assumption").is_not_null())["id"].cast(pl.String))
+    assert judged  # the shipped pack has phases resting on an assumption
+    legend = json.dumps(panels[0]["encoding"]["color"]["legend"], ensure_ascii=False)
+    assert JUDGED_MARK.strip() in legend
+    assert "the analyst's reading" in " ".join(spec["title"]["subtitle"])

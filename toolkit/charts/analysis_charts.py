@@ -16,6 +16,7 @@ from toolkit.charts.model_charts import judged_labels, judged_note, pack_labels,
 from toolkit.charts.theme import (
     label_expr,
     legend,
+    needs_white_text,
     order_of,
     percent_axis,
     plain,
@@ -77,7 +78,10 @@ def chart_policy_table(table: pl.DataFrame, pack: Pack | None = None) -> alt.Lay
         )
     )
     colour = response_scale(responses)
-    dark = set(responses[max(1, len(responses) - 3) :]) if len(responses) > 3 else set()
+    # white text on the fills too dark for black, read from the fill itself (the last three tiers
+    # was right for a 6-tier ladder only: white on pale yellow for 3 tiers; found in a bug hunt)
+    fills = dict(zip(colour.domain, colour.range, strict=True))
+    dark = {r for r in responses if needs_white_text(str(fills[r]))}
     x = alt.X(
         "transferred:N",
         sort=tiers,

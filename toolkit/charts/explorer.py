@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import altair as alt
 import polars as pl
 
+from toolkit.charts.model_charts import judged_labels, judged_note
 from toolkit.charts.theme import (
     MAX_ROWS,
     NEUTRAL,
@@ -27,6 +28,7 @@ from toolkit.pack.units import label_with_unit
 
 if TYPE_CHECKING:
     from toolkit.engine.grid import ExplorerGrid, GridAxis
+    from toolkit.pack.load import Pack
 
 # per panel: title, y title, stacked area (True) or lines
 _PANELS: dict[str, tuple[str, str, bool]] = {
@@ -91,11 +93,13 @@ def _wide_csv(grid: ExplorerGrid) -> tuple[str, dict[str, list[str]]]:
     return compact.write_csv(), columns
 
 
-def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
+def chart_explorer_grid(grid: ExplorerGrid, pack: Pack | None = None) -> alt.VConcatChart:
     """Three stacked panels (phases, transfers by tier, highest response) for the slice the sliders pick.
 
     The grid (see `toolkit.engine.grid.compute_explorer_grid`) is inlined once as CSV; one slider per grid
     parameter (a range slider for evenly spaced values, else a drop-down) starts at the scenario's value.
+    With the `pack`, a series that rests on an analyst assumption is marked † in its legend, as in the
+    other model charts. Tooltips name each series in words (they showed "phases:rear_support").
     """
     csv, columns = _wide_csv(grid)
     keys = [a.parameter for a in grid.axes]
@@ -105,7 +109,8 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
     data = alt.InlineData(values=csv, format=alt.DataFormat(type="csv", parse=parse))
     params = [alt.param(name=_signal(a), value=a.default, bind=_binding(a)) for a in grid.axes]
     where = _slice_filter(grid.axes)
-    labels = {f"{p}:{s}": grid.labels.get(s, s) for p in _PANELS for s in grid.series(p)}
+    words = {**grid.labels, **_judged(pack)}
+    labels = {f"{p}:{s}": words.get(s, s) for p in _PANELS for s in grid.series(p)}
     panels = []
     last = [p for p in _PANELS if columns[p]][-1]
     for panel, (title, y_title, stacked) in _PANELS.items():
@@ -117,7 +122,10 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
             alt.Chart(title=alt.Title(title, fontSize=12, fontWeight="normal", anchor="start"))
             .transform_filter(where)
             .transform_fold(fields, as_=["series", "probability"])
-            .transform_calculate(rank=f"indexof({json.dumps(fields)}, datum.series)")
+            .transform_calculate(
+                rank=f"indexof({json.dumps(fields)}, datum.series)",
+                label=f"{json.dumps({f: labels[f] for f in fields})}[datum.series]",
+            )
         )
         encoding = {
             "x": alt.X(
@@ -139,7 +147,7 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
             ),
             "tooltip": [
                 alt.Tooltip("month:Q"),
-                alt.Tooltip("series:N"),
+                alt.Tooltip("label:N", title=panel.rstrip("s")),
                 alt.Tooltip("probability:Q", format=".1%"),
             ],
         }
@@ -165,8 +173,21 @@ def chart_explorer_grid(grid: ExplorerGrid) -> alt.VConcatChart:
         explorer,
         f"Explore: move the sliders to change {names}",
         f"Precomputed: {n_points} engine runs ({grid.paths:,} paths, {grid.months} months, seed {grid.seed}, scenario “{grid.scenario}”; {inputs}); the sliders pick a run, nothing is recomputed in the page.",
-        "The slider parameters are fixed at each grid point; every other parameter keeps its value or band under the scenario and overrides. Analyst assumptions: parameters.yaml.",
+        judged_note(labels)
+        + "The slider parameters are fixed at each grid point; every other parameter keeps its value or band under the scenario and overrides. Analyst assumptions: parameters.yaml.",
     )
+
+
+def _judged(pack: Pack | None) -> dict[str, str]:
+    """The pack's phase, technology tier and response tier labels, † where they rest on an
+    assumption ({} without a pack: the grid's own labels)."""
+    if pack is None:
+        return {}
+    return {
+        **judged_labels(pack, "phases"),
+        **judged_labels(pack, "tech_tiers"),
+        **judged_labels(pack, "response_tiers"),
+    }
 
 
 def _month0_words(grid: ExplorerGrid) -> str:

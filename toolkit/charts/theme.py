@@ -362,3 +362,17 @@ def category_scale(order: Sequence[str]) -> alt.Scale:
     """A colour scale for categories in a fixed order, Okabe–Ito colours in that order (then further
     distinct ones, `category_colours`)."""
     return alt.Scale(domain=list(order), range=category_colours(max(len(order), 1)))
+
+
+def needs_white_text(fill: str) -> bool:
+    """Whether text on the colour `fill` (#rrggbb) reads better white than near-black (#111111):
+    the higher WCAG contrast ratio wins."""
+    lum = _luminance(fill)
+    return (1.05) / (lum + 0.05) > (lum + 0.05) / (_luminance("#111111") + 0.05)
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of #rrggbb."""
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b

@@ -69,7 +69,7 @@ def build_chart(
         from toolkit.engine.grid import compute_explorer_grid
 
         grid = compute_explorer_grid(pack, scenario, paths=min(paths, 2_000), seed=seed)
-        return charts.chart_explorer_grid(grid)
+        return charts.chart_explorer_grid(grid, pack)
     if name == "policy":
         return charts.chart_policy_table(_policy_table(pack, scenario), pack)
     if name == "tornado":

@@ -80,11 +80,11 @@ def explorer(
     if tracked is not None:
         from toolkit.track.forecast import grid_from
 
-        return charts.chart_explorer_grid(grid_from(tracked, pack, **settings))
+        return charts.chart_explorer_grid(grid_from(tracked, pack, **settings), pack)
     from toolkit.engine.grid import compute_explorer_grid
 
     return charts.chart_explorer_grid(
-        compute_explorer_grid(pack, scenario, start=start, **settings)
+        compute_explorer_grid(pack, scenario, start=start, **settings), pack
     )
 
 

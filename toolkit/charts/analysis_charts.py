@@ -316,11 +316,8 @@ def chart_tornado(
                 legend=alt.Legend(orient="bottom"),
             ),
             # a swing within Monte Carlo noise is faded, not drawn as an effect
-            opacity=alt.Opacity(
-                "within_noise:N",
-                scale=alt.Scale(domain=[False, True], range=[0.9, 0.3]),
-                legend=None,
-            ),
+            # (a condition, not an opacity scale on a discrete field, which Vega-Lite warns about)
+            opacity=alt.OpacityValue(0.9, condition={"test": "datum.within_noise", "value": 0.3}),
             tooltip=[
                 alt.Tooltip("label:N", title="parameter"),
                 alt.Tooltip("end:N"),

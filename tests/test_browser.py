@@ -87,6 +87,30 @@ def test_sweep_with_shared_assets_draws_from_the_folder(tmp_path: Path) -> None:
     assert len(findings.charts) == 2
     assert all(chart["drawn"] for chart in findings.charts)
     assert findings.file_requests == []  # nothing but the file beside it
+    # copied out of its folder, the report says why it draws nothing (it drew blank chart areas
+    # with no word why; found in a bug hunt)
+    alone = tmp_path / "alone" / report.name
+    alone.parent.mkdir()
+    alone.write_bytes(report.read_bytes())
+    assert "need vega-bundle-" in _missing_library_notice(alone)
+
+
+def _missing_library_notice(path: Path) -> str:
+    """The text of the page's missing-library notice, loaded offline with nothing beside it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_check import CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            url = path.resolve().as_uri()
+            page.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
+            page.goto(url, wait_until="load")
+            return page.locator(".tk-missing-library").inner_text(timeout=10_000)
+        finally:
+            browser.close()
 
 
 def test_script_in_data_renders_as_text(xss_report: Path) -> None:

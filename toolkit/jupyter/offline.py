@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import os
 import re
@@ -201,8 +202,26 @@ def bundle_file_script(directory: Path, vl_version: str | None = None) -> str:
         write_atomic(path, body)
     return (
         f'<script src="{name}" data-toolkit="vega-bundle" data-vega-lite="{version}" '
-        f'data-sha256="{digest}"></script>'
+        f'data-sha256="{digest}" onerror="{_missing_library_handler(name)}"></script>'
     )
+
+
+def _missing_library_handler(name: str) -> str:
+    """An `onerror` for the shared library's script: a report copied out of its sweep's folder drew
+    blank chart areas with no word why (found in a bug hunt); it now says so at the top of the page.
+    Attribute-escaped; `name` is the toolkit's own file name (no quotes in it)."""
+    message = (
+        f"The charts of this report need {name} beside it: the report was rendered with "
+        "--shared-assets. Open it from its sweep's folder (copy the whole folder), or render it "
+        "without --shared-assets for one self-contained file."
+    )
+    script = (
+        "function tkMissing(){var p=document.createElement('p');p.className='tk-missing-library';"
+        f"p.setAttribute('role','alert');p.textContent={json.dumps(message)};"
+        "document.body.insertBefore(p,document.body.firstChild);}"
+        "if(document.body){tkMissing();}else{document.addEventListener('DOMContentLoaded',tkMissing);}"
+    )
+    return html.escape(script, quote=True)
 
 
 # -- the Altair renderer --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 import yaml
 
 from toolkit.errors import ToolkitError
-from toolkit.files import hold_folders, write_atomic
+from toolkit.files import hold_folders, not_a_file, write_atomic
 from toolkit.pack.observations import TEXTS_DIR
 from toolkit.pack.safe_yaml import load_yaml
 from toolkit.pack.text import contains_word, find_mentions, split_residue, split_sentences
@@ -239,8 +239,11 @@ def accept(
     (`source`, `reliability`, `credibility`, `reported`, as given on the command line) replace the
     draft's values of those fields in every accepted proposal."""
     path = draft_path(pack, article)
-    if not path.is_file():
+    missing = not_a_file(path)
+    if missing == "file not found":
         raise ToolkitError(f"no draft at {str(path)!r}: run `toolkit ingest {article}` first")
+    if missing is not None:
+        raise ToolkitError(f"draft {str(path)!r} {missing}")
     try:
         data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -213,6 +213,17 @@ def test_start_names_each_phase_once() -> None:
     assert "--start gives the phase 'adaptation_training' twice" in res.output
 
 
+def test_simulate_refuses_a_parameter_given_twice() -> None:
+    """`-p troops=5000 -p troops=6000` ran with 6000 and said nothing, where `report` refuses the
+    same line: one line now, exit 2, before the run (found in a bug hunt)."""
+    res = runner.invoke(
+        app, ["simulate", "--paths", "200", "-p", "troops=5000", "-p", "troops=6000,5000,7000"]
+    )
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    assert res.stderr == "error: parameter 'troops' given twice\n"
+
+
 def test_within_off_the_reporting_periods_is_refused_before_the_run() -> None:
     res = runner.invoke(
         app, ["simulate", "--paths", "200", "--months", "12", "--step", "3", "--within", "4"]

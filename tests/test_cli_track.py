@@ -276,6 +276,33 @@ def test_ingest_drafts_then_accepts(pack_dir: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_ingest_prints_an_accept_line_that_works(pack_dir: Path, tmp_path: Path) -> None:
+    """The hint ingest printed, the draft's header and README's table showed `--accept ID [ID ...]`,
+    several ids after one --accept, which click refuses ("unexpected extra argument"); the usage they
+    show now, followed to the letter with two ids, appends both (found in a bug hunt)."""
+    article = tmp_path / "illustrative.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    code, out, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
+    assert code == 0, err
+    hint = out.splitlines()[-1]
+    assert hint.startswith("Review the draft, then: toolkit ingest ARTICLE --accept ID")
+    usage = hint.removeprefix("Review the draft, then: toolkit ingest ARTICLE ")
+    draft = (pack_dir / "drafts" / "illustrative.txt.yaml").read_text(encoding="utf-8")
+    assert f"toolkit ingest ARTICLE {usage}\n" in draft
+    ids = iter(["o_illustrative_i_westward_transport", "o_illustrative_air_defence"])
+    # the usage's first form with its optional part taken once: --accept ID --accept ID
+    words = usage.split("  (or ")[0].replace("[", "").replace(" ...]", "").split()
+    args = [next(ids) if w == "ID" else w for w in words]
+    code, _, err = invoke("ingest", article, *args, "--pack", pack_dir)
+    assert code == 0, err
+    assert load_pack(pack_dir).observations["id"].to_list() == [
+        "o_illustrative_i_westward_transport",
+        "o_illustrative_air_defence",
+    ]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "[--accept ID [--accept ID …]]" in readme
+
+
 def test_ingest_accept_takes_the_grades_given_and_reads_a_bad_draft_in_one_line(
     pack_dir: Path, tmp_path: Path
 ) -> None:

@@ -346,3 +346,39 @@ def test_validate_checks_the_forecast_questions(pack_dir: Path, tmp_path: Path) 
     assert "questions.yaml" in output
     assert "moon_landing" in output
     assert len(list(cache.glob("questions-valid-*"))) == 1  # the broken set is not remembered
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["forecasts.csv", "questions.yaml", "observations.yaml", "phases.yaml", "article.txt"],
+)
+def test_a_directory_where_a_file_belongs_is_named_as_one(
+    pack_dir: Path, tmp_path: Path, name: str
+) -> None:
+    """A directory where the forecast log, the questions or the observation log (all optional)
+    should be was taken for no file ("valid"; `score` said "nothing scored"), and a pack file that
+    is a symbolic link to a directory was "file not found": each is now one line naming the file,
+    the path and "is a directory" (found in a bug hunt)."""
+    target = pack_dir / name
+    target.unlink(missing_ok=True)
+    if name == "phases.yaml":  # a link to a directory elsewhere
+        (tmp_path / "elsewhere").mkdir()
+        target.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    else:
+        target.mkdir()
+    code, lines = validate(pack_dir)
+    assert code == 1
+    assert lines[0].startswith(f"{name}: ")
+    assert "is a directory (value: '" in lines[0]  # the path, shortened if long
+    assert lines[1:] == [f"{pack_dir}: 1 problem(s)"]
+
+
+def test_score_names_a_directory_where_the_forecast_log_belongs(pack_dir: Path) -> None:
+    """`score` read a directory named forecasts.csv as no log and said "nothing scored", exit 0
+    (found in a bug hunt)."""
+    log = pack_dir / "forecasts.csv"
+    log.mkdir()
+    result = runner.invoke(app, ["score", "--pack", str(pack_dir)])
+    assert result.exit_code != 0
+    assert result.stderr.startswith("error: forecasts.csv: is a directory (value: '")
+    assert result.stderr.count("\n") == 1

@@ -117,6 +117,18 @@ def _probe(folder: Path, what: str, path: Path) -> None:
         raise OutputError(f"{what} {str(path)!r} cannot be written: {reason}") from None
 
 
+def not_a_file(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` cannot be read as a file ("file not found", "is a directory", ...), or None if it
+    can: a directory where a file belongs (a symlink to one included) is named as a directory, not
+    taken for a missing file, which an optional file's reader would skip without a word."""
+    path = Path(path)
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return "is a directory"
+    return "is not a regular file" if path.exists() else "file not found"
+
+
 def check_output_file(path: str | os.PathLike[str], what: str = "--out") -> Path:
     """`path` as a file the toolkit can write, checked before any work and creating nothing: a
     directory, a path under a file or a read-only place raises a one-line OutputError naming it."""

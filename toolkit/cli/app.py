@@ -20,6 +20,7 @@ from toolkit.cli import track as cli_track
 from toolkit.cli.options import PackOption, handles_errors
 from toolkit.engine.defaults import DEFAULT_MONTHS, DEFAULT_PATHS, DEFAULT_SCENARIO, DEFAULT_SEED
 from toolkit.errors import PackError, Problem
+from toolkit.files import not_a_file
 
 app = typer.Typer(
     name="toolkit",
@@ -91,8 +92,11 @@ def _forecast_log(pack: Path) -> list[Problem]:
     """The problems of the pack's forecast log (forecasts.csv), if it has one: a log `score` could
     not read is no valid pack."""
     log = Path(pack) / "forecasts.csv"
-    if not log.is_file():
+    missing = not_a_file(log)
+    if missing == "file not found":
         return []
+    if missing is not None:  # a directory there is no "no log" (a bug hunt)
+        return [Problem(log.name, None, None, str(log), missing)]
     from toolkit.track.forecasts import parse_forecasts
 
     problems: list[Problem] = []

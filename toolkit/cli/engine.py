@@ -210,6 +210,8 @@ def parse_overrides(items: list[str], model: Model) -> dict[str, object]:
         if not sep or not name:
             raise ParameterError(f"-p expects NAME=VALUE, got {shown(item)}")
         i = model.parameters.index(name)  # unknown name -> ParameterError
+        if name in out:  # keeping the last would drop a value silently; `report` refuses it too
+            raise ParameterError(f"parameter {name!r} given twice")
         numbers = [_number(part.strip()) for part in text.split(",")]
         if len(numbers) not in (1, 3) or any(x is None for x in numbers):
             kind = "a whole number" if model.parameters.is_int[i] else "a number"

@@ -192,7 +192,10 @@ def ingest(
     ] = None,
     accept: Annotated[
         list[str] | None,
-        typer.Option(help="Append these proposals of the article's draft to the log (repeatable)."),
+        typer.Option(
+            help="Append this proposal of the article's draft to the log; repeat the option for "
+            "several (--accept A --accept B), or join them with commas (--accept A,B)."
+        ),
     ] = None,
     log: ObservationLogOption = None,
     pack: PackOption = None,

@@ -20,6 +20,7 @@ which `config/labconfig/page_config.json` here disables (a Jupyter config direct
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -27,9 +28,10 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from toolkit import DISTRIBUTION
-from toolkit.errors import ToolkitError
+from toolkit.errors import ParameterError, ToolkitError
 from toolkit.files import PACKAGE_DIR, data_dir
 
 #: The cells of the analyst entry point, `notebooks/explore.ipynb`: the first is tagged `parameters`
@@ -52,6 +54,7 @@ EXPLORE_PARAMETERS_CELL = 0
 #: Voilà template that serves the dashboard without any CDN link (see the module docstring).
 VOILA_TEMPLATE = "toolkit"
 DEFAULT_SERVE_PORT = 8866
+MAX_PORT = 65535  # TCP ports are 16 bits; 0 (any free port) would print a URL with no real port
 DEFAULT_MAX_KERNELS = 8  # explorers open at once (~160 MB each)
 DEFAULT_CULL_IDLE = 600  # seconds before an idle explorer's kernel is shut down
 _HERE = Path(__file__).resolve().parent
@@ -137,6 +140,59 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_port(port: int | None) -> None:
+    """Refuse a port no socket can have, before a server starts: the OS took 99999 modulo 65536
+    (listening on 34463 while the printed URL said 99999), and -1 was a traceback once the server
+    had started (found in a bug hunt). No port (None) lets the server choose."""
+    if port is not None and not 1 <= port <= MAX_PORT:
+        raise ParameterError(f"--port {port} is not a port: give one in 1..{MAX_PORT}")
+
+
+def check_host(host: str) -> None:
+    """Refuse an address the server could not listen on, before a server starts: one that does not
+    resolve (999.1.1.1, a misspelt name) or is not this machine's (192.0.2.7) was a traceback after
+    Voilà had started (found in a bug hunt). Each address is resolved and bound as the server binds
+    them (tornado's `bind_sockets`: passive TCP, IPv6 apart from IPv4), on a free port (0) so that a
+    busy port is left to the server's own message."""
+    import socket
+
+    address = host.strip("[]") or None  # "" is every interface, as for the server
+    try:
+        found = socket.getaddrinfo(address, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ParameterError(
+            f"--host {host!r}: cannot resolve it to an address ({reason})"
+        ) from None
+    for family, kind, proto, _, sockaddr in dict.fromkeys(found):
+        try:
+            _probe_bind(family, kind, proto, sockaddr)
+        except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL and host == "localhost" and sockaddr[0] == "::1":
+                continue  # IPv6 half disabled (docker): the server skips this address too
+            reason = exc.strerror or type(exc).__name__
+            raise ParameterError(
+                f"--host {host!r}: cannot listen on {sockaddr[0]} ({reason})"
+            ) from None
+
+
+def _probe_bind(family: int, kind: int, proto: int, sockaddr: tuple[Any, ...]) -> None:
+    """Bind a socket to `sockaddr` and close it; OSError if the address cannot be bound (an address
+    family the system lacks is skipped, as the server skips it)."""
+    import socket
+
+    try:
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        if exc.errno == errno.EAFNOSUPPORT:
+            return
+        raise
+    with sock:
+        if family == socket.AF_INET6 and hasattr(socket, "IPPROTO_IPV6"):
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(sockaddr)
+
+
 def voila_argv(
     notebook: Path,
     port: int = DEFAULT_SERVE_PORT,
@@ -204,6 +260,8 @@ def run_serve(
     cull_idle: int = DEFAULT_CULL_IDLE,
 ) -> None:
     """Serve `notebooks/explore.ipynb` as a Voilà dashboard until interrupted."""
+    check_port(port)
+    check_host(host)
     require_extra("voila", "Voilà", "serve")
     _environment(pack)
     from voila.app import Voila
@@ -235,6 +293,7 @@ def scratch_copy(folder: Path) -> Iterator[Path]:
 def run_lab(port: int | None = None, open_browser: bool = True, pack: Path | None = None) -> None:
     """Start JupyterLab on `notebooks/` until interrupted: the clone's, or, installed from a wheel, a
     temporary copy of the shipped notebooks (removed when JupyterLab stops)."""
+    check_port(port)
     require_extra("jupyterlab", "JupyterLab", "lab")
     root = notebooks_dir()
     if not root.is_dir():

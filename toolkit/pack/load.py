@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import PackError, Problem
+from toolkit.files import not_a_file
 from toolkit.pack import records as r
 from toolkit.pack.frames import FrameBuilder
 from toolkit.pack.rows import make_frame
@@ -219,8 +220,9 @@ class Loader:
 
     def _read_yaml(self, name: str) -> Any:
         path = self.root / name
-        if not path.is_file():
-            self.problem(name, None, None, str(path), "file not found")
+        missing = not_a_file(path)
+        if missing is not None:
+            self.problem(name, None, None, str(path), missing)
             return None
         if not self._inside(name):
             self.problem(
@@ -292,8 +294,9 @@ class Loader:
             )  # fmt: skip
             self.fatal = True
             return ""
-        if not path.is_file():
-            self.problem(name, None, None, str(path), "article file not found")
+        missing = not_a_file(path)
+        if missing is not None:
+            self.problem(name, None, None, str(path), f"article {missing}")
             return ""
         with path.open("rb") as file:  # UTF-8 takes at most 4 bytes a character
             data = file.read(4 * MAX_ARTICLE_CHARS + 1)

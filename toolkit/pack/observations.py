@@ -22,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from toolkit.errors import PackError, Problem
+from toolkit.files import not_a_file
 from toolkit.pack import records as r
 from toolkit.pack.safe_yaml import load_yaml
 from toolkit.pack.text import find_quote, quote_not_found
@@ -283,8 +284,9 @@ def _text_refused(root: Path, name: str) -> str | None:
         inside = False
     if not inside:
         return "a link out of the pack: the text must be inside it"
-    if not path.is_file():
-        return "text file not found under the pack"
+    missing = not_a_file(path)
+    if missing is not None:
+        return f"text {missing} under the pack"
     size = path.stat().st_size
     if size > MAX_TEXT_BYTES:
         return f"longer than {MAX_TEXT_BYTES:,} bytes ({size:,})"

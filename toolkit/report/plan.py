@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from toolkit.errors import ParameterError, ToolkitError, shown
+from toolkit.files import not_a_file
 from toolkit.jupyter.nbparams import (
     NotebookParameter,
     coerce_parameters,
@@ -406,8 +407,10 @@ def _check_backtest(
         if key not in declared or not isinstance(given, str) or not given:
             continue
         path = Path(given).resolve()
-        if not path.is_file():
-            raise ParameterError(f"{key} {shown(given)}: no such file")
+        missing = not_a_file(path)
+        if missing is not None:
+            reason = "no such file" if missing == "file not found" else missing
+            raise ParameterError(f"{key} {shown(given)}: {reason}")
         overrides[key] = str(path)
         if key == "questions":
             from toolkit.track.questions import load_questions

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SEED
 from toolkit.errors import PackError, ParameterError, Problem
-from toolkit.files import append_durably
+from toolkit.files import append_durably, not_a_file
 from toolkit.pack.records.base import control_character, is_id
 from toolkit.track.chain import DAYS_PER_MONTH
 
@@ -298,10 +298,13 @@ def _header(old: bytes) -> tuple[str, ...]:
 def read_forecasts(pack: Pack, log: str | Path | None = None) -> list[Forecast]:
     """The forecast log's rows (none if it does not exist); PackError if it is malformed."""
     path = log_path(pack, log)
-    if not path.is_file():
+    missing = not_a_file(path)
+    if missing == "file not found":
         if log is not None:  # a log asked for by name must be there (a typo is no empty log)
             raise ParameterError(f"--log {str(path)!r}: no such file")
         return []
+    if missing is not None:  # a directory is no empty log (it was read as one: a bug hunt)
+        raise PackError([Problem(path.name, None, None, str(path), missing)])
     problems: list[Problem] = []
     rows = parse_forecasts(path.read_bytes(), str(path), problems)
     if problems:

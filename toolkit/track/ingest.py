@@ -14,8 +14,8 @@ from the pack's own article (the last line that starts with it and all after it)
 stays byte-exact.
 Grades default to F6 ("cannot be judged") until the analyst sets them.
 
-The proposals are written to a draft file; nothing enters the log until `--accept ID ...` appends the
-chosen ones (validated like `toolkit observe`).
+The proposals are written to a draft file; nothing enters the log until `--accept ID` (once per
+id, or the ids joined by commas) appends the chosen ones (validated like `toolkit observe`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 import yaml
 
 from toolkit.errors import ToolkitError
-from toolkit.files import hold_folders, write_atomic
+from toolkit.files import hold_folders, not_a_file, write_atomic
 from toolkit.pack.observations import TEXTS_DIR
 from toolkit.pack.safe_yaml import load_yaml
 from toolkit.pack.text import contains_word, find_mentions, split_residue, split_sentences
@@ -50,6 +50,10 @@ DRAFTS_DIR: Final = "drafts"
 WEEK_BEFORE: Final = 6  # a proposal with no date: observed in the week up to its reported date
 NEGATIONS: Final = ("no", "not", "never", "denied", "denies", "deny", "without", "nor")
 # a contraction ending in n't ("didn't", "haven’t") is a negation too
+# How to accept proposals, as the hint and the draft's header write it: click options take one
+# value each, so several ids are several --accept options (or one comma-separated list).
+ACCEPT_USAGE = "--accept ID [--accept ID ...]  (or --accept ID,ID,...)"
+
 _CONTRACTED_NEGATION = re.compile(r"\b\w+n[’']t\b", re.IGNORECASE)
 # words that make a sentence a possibility or an expectation rather than a sighting, beside the
 # pack's estimative phrases (estimative.yaml)
@@ -235,8 +239,11 @@ def accept(
     (`source`, `reliability`, `credibility`, `reported`, as given on the command line) replace the
     draft's values of those fields in every accepted proposal."""
     path = draft_path(pack, article)
-    if not path.is_file():
+    missing = not_a_file(path)
+    if missing == "file not found":
         raise ToolkitError(f"no draft at {str(path)!r}: run `toolkit ingest {article}` first")
+    if missing is not None:
+        raise ToolkitError(f"draft {str(path)!r} {missing}")
     try:
         data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -517,7 +524,7 @@ def _draft_yaml(
         "# Nothing here is in the observation log. Review each proposal: keep the quote verbatim, set\n"
         "# reliability and credibility (F6 until reviewed), `present: false` for a reported absence,\n"
         "# the right `observed` date; then append the ones you accept with\n"
-        "#   toolkit ingest ARTICLE --accept ID [ID ...]\n"
+        f"#   toolkit ingest ARTICLE {ACCEPT_USAGE}\n"
     ) + "".join(f"# Note: {n}.\n" for n in notes)
     body = yaml.dump(
         {"text": text, "reported": reported, "proposals": proposals},
@@ -539,7 +546,7 @@ def describe_draft(draft: Draft) -> str:
             f"  {p['id']}: {kind} {p[kind]} on {p['observed']} - \u201c{_cut(p['quote'])}\u201d"
         )
     if draft.proposals:
-        lines.append("Review the draft, then: toolkit ingest ARTICLE --accept ID [ID ...]")
+        lines.append(f"Review the draft, then: toolkit ingest ARTICLE {ACCEPT_USAGE}")
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import yaml
 
 from toolkit.errors import PackError, Problem
+from toolkit.files import not_a_file
 from toolkit.pack.records.base import control_character, is_id
 
 if TYPE_CHECKING:
@@ -80,8 +81,11 @@ def load_questions(pack: Pack, source: QuestionsSource = None) -> list[Question]
     if source is None or isinstance(source, str | os.PathLike):
         path = Path(source) if source is not None else pack.path / QUESTIONS_FILE
         name = str(path)
-        if source is None and not path.is_file():
-            return []
+        missing = not_a_file(path)
+        if source is None and missing == "file not found":
+            return []  # a pack without questions
+        if missing is not None:
+            raise PackError([Problem(name, None, None, str(path), missing)])
         try:
             raw = load_yaml(path.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -140,6 +144,9 @@ def check_questions(checked: PackSummary) -> list[Problem]:
     from toolkit.cache import cache_dir, code_fingerprint, write_atomic_text
 
     path = checked.path / QUESTIONS_FILE
+    missing = not_a_file(path)
+    if missing is not None and missing != "file not found":
+        return [Problem(QUESTIONS_FILE, None, None, str(path), missing)]
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -6,6 +6,7 @@ Each test starts its own small `LocalCluster` (one worker process of one thread,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -316,3 +317,80 @@ def test_a_second_sigterm_is_no_longer_ctrl_c() -> None:
         "third: Ctrl-C",
     ], run.stderr
     assert run.returncode == -signal.SIGTERM  # no handler before: the second one ends the process
+
+
+@contextmanager
+def _not_a_scheduler(banner: bytes | None) -> Iterator[str]:
+    """A server on 127.0.0.1 that is no Dask scheduler: an HTTP server (as a scheduler's dashboard
+    port is) or, with `banner`, one that speaks first and then keeps the connection open (as SSH
+    does). Yields its tcp:// address; stopped at the end."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # not into the command's stderr
+            pass
+
+    if banner is None:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"tcp://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+        return
+    listener = socket.create_server(("127.0.0.1", 0))
+    conns: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the listener closed: done
+            while True:
+                conn, _ = listener.accept()
+                conn.sendall(banner)
+                conns.append(conn)
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        for conn in conns:
+            conn.close()
+
+
+@pytest.mark.parametrize("banner", [None, b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n"])
+def test_a_port_that_is_not_a_scheduler_is_one_line_in_bounded_time(
+    banner: bytes | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in a bug hunt: `--scheduler` at an open port that is no Dask scheduler (an HTTP server
+    such as the dashboard's port) hung for ever in Dask's handshake (Dask's connect timeout ends at
+    the TCP connect), and a server that speaks first crashed with a numpy allocation traceback (its
+    banner read as a frame length). Now: one line naming the address, exit 2, within the deadline."""
+    import threading
+    import time
+
+    import toolkit.distributed.cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "CONNECT_SECONDS", 2.0)
+    out = tmp_path / "paths.parquet"
+    done: list[Any] = []
+    with _not_a_scheduler(banner) as address:
+        start = time.monotonic()
+        # in a thread joined with a time limit: without the fix the command never returns
+        thread = threading.Thread(target=lambda: done.append(_simulate(address, out)), daemon=True)
+        thread.start()
+        thread.join(60)
+        took = time.monotonic() - start
+    assert done, "--scheduler at a port that is no scheduler still runs after 60 s"
+    [result] = done
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr, result.stderr
+    [error] = result.stderr.splitlines()
+    assert error.startswith(f"error: --scheduler {address!r}: no Dask scheduler reached: "), error
+    assert "not its dashboard's or another server's port?" in error
+    assert took < 15, took  # the deadline (2 s here) and a little, not Dask's unbounded wait
+    assert not out.exists()

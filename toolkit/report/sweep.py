@@ -21,6 +21,8 @@ while rendering one report (a full disk, an unwritable file) is that report's fa
 Ctrl-C stops promptly: no new report starts, the running cells are interrupted, the reports already
 written stay, `index.html` lists what did not finish, every kernel is shut down, and
 `SweepInterrupted` (a KeyboardInterrupt) is raised. A second Ctrl-C kills the kernels at once.
+SIGTERM while the reports render is handled as Ctrl-C (`toolkit.report.interrupt`; a second one more
+than a second later ends the process at once).
 """
 
 from __future__ import annotations
@@ -306,7 +308,27 @@ def _run(
     progress: bool,
     shared_assets: bool = False,
 ) -> tuple[dict[int, SweepItem], bool]:
-    """Render the jobs on the kernels; (results by job index, whether Ctrl-C stopped it)."""
+    """Render the jobs on the kernels; (results by job index, whether Ctrl-C or SIGTERM stopped
+    it)."""
+    from toolkit.report.interrupt import sigterm_as_ctrl_c
+
+    with sigterm_as_ctrl_c():
+        return _run_on_kernels(
+            kernels, jobs, imports, show_code=show_code, progress=progress,
+            shared_assets=shared_assets,
+        )  # fmt: skip
+
+
+def _run_on_kernels(
+    kernels: list[Kernel],
+    jobs: list[tuple[int, ReportPlan, Path, dict[str, Any]]],
+    imports: list[str],
+    *,
+    show_code: bool,
+    progress: bool,
+    shared_assets: bool,
+) -> tuple[dict[int, SweepItem], bool]:
+    """`_run`'s work, with SIGTERM handled as Ctrl-C."""
     from toolkit.report.render import _prepare_export
 
     todo: queue.Queue[tuple[int, ReportPlan, Path, dict[str, Any]]] = queue.Queue()

@@ -7,7 +7,8 @@ every further report restores it (`toolkit.jupyter.kernel_state`: fresh namespac
 process state reset), so a report sees nothing an earlier one did. Kernels of all workers start at once
 and boot while the parent validates, imports nbconvert and loads the chart library.
 
-Every combination is validated (names, types, scenario, engine ranges) before any kernel starts.
+Every combination is validated (names, types, scenario, engine ranges) before any kernel starts,
+against its own pack (`--grid pack=A,B`: each combination against the pack it names).
 A report that fails does not stop the sweep: it is listed as failed in `index.html` (its
 error-annotated notebook under `failed/`), and `SweepError` is raised at the end.
 
@@ -210,11 +211,20 @@ def _sweep(
     from toolkit.report.plan import PackInfo, pack_parameter, plan_report
 
     info = NotebookInfo.from_source(source)
-    pack_info = PackInfo.load(pack if pack is not None else pack_parameter(info, fixed))
+    packs: dict[Any, PackInfo] = {}  # each pack the grid names, loaded and checked once
+
+    def pack_of(combo: Mapping[str, Any]) -> PackInfo:
+        """The combination's own pack: --pack, else its `pack` value (swept or fixed)."""
+        where = pack if pack is not None else pack_parameter(info, {**fixed, **combo})
+        key = str(Path(where).resolve()) if where is not None else None
+        if key not in packs:
+            packs[key] = PackInfo.load(where)
+        return packs[key]
+
     plans = [
         plan_report(
             info,
-            pack_info,
+            pack_of(combo),
             scenario=scenario,
             parameters={**fixed, **combo},
             pack_given=pack is not None,

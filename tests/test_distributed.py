@@ -158,6 +158,25 @@ def test_simulate_on_the_cluster_equals_the_local_run(
         assert all(np.array_equal(a.values[k], b.values[k]) for k in a.values)
 
 
+def test_simulate_as_of_takes_a_client_and_equals_the_local_run(
+    cluster: Cluster, pack: Pack
+) -> None:
+    """Found in a bug hunt: `toolkit.simulate(pack, as_of=..., client=c)` (both documented) failed
+    with "unknown parameter 'client'": the as-of path took `client` for a model parameter of the
+    tracker. Now it runs on the cluster and gives the local run's counts; a start state given with
+    as_of (any `start*` keyword) is refused in one line, not a TypeError."""
+    import toolkit
+    from toolkit.errors import ParameterError
+
+    settings: dict[str, Any] = {"paths": 20_000, "seed": 9, "as_of": "2024-11-30"}
+    local = toolkit.simulate(pack, **settings)
+    remote = toolkit.simulate(pack, client=cluster.client, **settings)
+    _same_counts(local, remote)
+    assert remote.summary() == local.summary()
+    with pytest.raises(ParameterError, match="give start_decided or as_of, not both"):
+        toolkit.simulate(pack, start_decided={}, **settings)
+
+
 def test_any_split_into_tasks_gives_the_same_counts(cluster: Cluster, pack: Pack) -> None:
     from toolkit.engine.cluster import plan_tasks, run_on_cluster, task_paths
     from toolkit.engine.compile import compile_model

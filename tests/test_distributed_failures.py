@@ -6,6 +6,7 @@ Each test starts its own small `LocalCluster` (one worker process of one thread,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -167,7 +168,9 @@ def test_a_sweep_plugin_a_worker_refused_is_unregistered(tmp_path: Path) -> None
 @pytest.mark.notebook
 def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path: Path) -> None:
     """SIGTERM to `toolkit sweep --scheduler` while a report renders: the sweep stops as on Ctrl-C
-    (exit 130, one line), and the plugin is unregistered, so no worker keeps its kernels."""
+    (exit 130, one line), and the plugin is unregistered, so no worker keeps its kernels. Sent twice
+    at once, as GNU `timeout` does (process and group): found in a bug hunt, the duplicate used to
+    end the process at once (exit 143, no index, kernels left running)."""
     import subprocess
     import sys
     import time
@@ -201,6 +204,8 @@ def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path: Path) -> None:
                 assert sweep.poll() is None, sweep.communicate()
                 assert time.monotonic() < deadline, "no report started"
                 time.sleep(0.05)
+            sweep.send_signal(signal.SIGTERM)  # twice, as `timeout` sends it (process, group);
+            time.sleep(0.2)  # apart enough that the first one's handler has run (signals coalesce)
             sweep.send_signal(signal.SIGTERM)
             _, stderr = sweep.communicate(timeout=120)
         assert client.run_on_scheduler(_sweep_plugins) == []
@@ -264,7 +269,10 @@ def test_a_worker_killed_too_often_is_one_line(pack: Pack) -> None:
 # raise_signal runs the Python handler before it returns (os.kill may let a line or two run first)
 SECOND_SIGTERM = """\
 import signal, time
-from toolkit.distributed.sweep import sigterm_as_ctrl_c
+from toolkit.report import interrupt
+from toolkit.report.interrupt import sigterm_as_ctrl_c
+
+interrupt.BURST_SECONDS = 0.5
 
 def mine(signum, frame):
     print("previous handler", flush=True)
@@ -277,9 +285,12 @@ with sigterm_as_ctrl_c():
     except KeyboardInterrupt:
         print("first: Ctrl-C", flush=True)
     try:
+        signal.raise_signal(signal.SIGTERM)  # at once, as `timeout` sends it to the process group
+        print("at once: the same request", flush=True)
+        time.sleep(0.7)
         signal.raise_signal(signal.SIGTERM)
     except KeyboardInterrupt:
-        print("second: Ctrl-C again", flush=True)
+        print("later: Ctrl-C again", flush=True)
 signal.raise_signal(signal.SIGTERM)
 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 with sigterm_as_ctrl_c():
@@ -289,6 +300,9 @@ with sigterm_as_ctrl_c():
     except KeyboardInterrupt:
         print("third: Ctrl-C", flush=True)
     signal.raise_signal(signal.SIGTERM)
+    print("at once: the same request", flush=True)
+    time.sleep(0.7)
+    signal.raise_signal(signal.SIGTERM)
     time.sleep(30)
 print("not reached", flush=True)
 """
@@ -296,9 +310,12 @@ print("not reached", flush=True)
 
 def test_a_second_sigterm_is_no_longer_ctrl_c() -> None:
     """`sigterm_as_ctrl_c`: the first SIGTERM in the block is a KeyboardInterrupt (the sweep cancels
-    and writes its index); the handler is then the one from before the block at once, so a second
-    SIGTERM gets it (here a handler of the caller's; with none, the default: the process ends), and
-    the caller's handler is back after the block."""
+    and writes its index). One arriving within `BURST_SECONDS` of it is the same request and is
+    ignored: found in a bug hunt, GNU `timeout` sends SIGTERM to the process and to its group at
+    once, and that duplicate used to end the process before the clean-up (no index, worker kernels
+    left running). A SIGTERM after that goes to the handler from before the block (here a handler
+    of the caller's; with none, the default: the process ends), and the caller's handler is back
+    after the block."""
     import subprocess
     import sys
 
@@ -311,8 +328,87 @@ def test_a_second_sigterm_is_no_longer_ctrl_c() -> None:
     )
     assert run.stdout.splitlines() == [
         "first: Ctrl-C",
-        "previous handler",  # the second SIGTERM in the block: the caller's handler, no Ctrl-C
+        "at once: the same request",  # the duplicate: neither Ctrl-C nor the caller's handler
+        "previous handler",  # a later SIGTERM in the block: the caller's handler, no Ctrl-C
         "previous handler",  # after the block
         "third: Ctrl-C",
+        "at once: the same request",
     ], run.stderr
-    assert run.returncode == -signal.SIGTERM  # no handler before: the second one ends the process
+    assert run.returncode == -signal.SIGTERM  # no handler before: a later one ends the process
+
+
+@contextmanager
+def _not_a_scheduler(banner: bytes | None) -> Iterator[str]:
+    """A server on 127.0.0.1 that is no Dask scheduler: an HTTP server (as a scheduler's dashboard
+    port is) or, with `banner`, one that speaks first and then keeps the connection open (as SSH
+    does). Yields its tcp:// address; stopped at the end."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # not into the command's stderr
+            pass
+
+    if banner is None:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"tcp://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+        return
+    listener = socket.create_server(("127.0.0.1", 0))
+    conns: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):  # the listener closed: done
+            while True:
+                conn, _ = listener.accept()
+                conn.sendall(banner)
+                conns.append(conn)
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        for conn in conns:
+            conn.close()
+
+
+@pytest.mark.parametrize("banner", [None, b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n"])
+def test_a_port_that_is_not_a_scheduler_is_one_line_in_bounded_time(
+    banner: bytes | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in a bug hunt: `--scheduler` at an open port that is no Dask scheduler (an HTTP server
+    such as the dashboard's port) hung for ever in Dask's handshake (Dask's connect timeout ends at
+    the TCP connect), and a server that speaks first crashed with a numpy allocation traceback (its
+    banner read as a frame length). Now: one line naming the address, exit 2, within the deadline."""
+    import threading
+    import time
+
+    import toolkit.distributed.cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "CONNECT_SECONDS", 2.0)
+    out = tmp_path / "paths.parquet"
+    done: list[Any] = []
+    with _not_a_scheduler(banner) as address:
+        start = time.monotonic()
+        # in a thread joined with a time limit: without the fix the command never returns
+        thread = threading.Thread(target=lambda: done.append(_simulate(address, out)), daemon=True)
+        thread.start()
+        thread.join(60)
+        took = time.monotonic() - start
+    assert done, "--scheduler at a port that is no scheduler still runs after 60 s"
+    [result] = done
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.stderr, result.stderr
+    [error] = result.stderr.splitlines()
+    assert error.startswith(f"error: --scheduler {address!r}: no Dask scheduler reached: "), error
+    assert "not its dashboard's or another server's port?" in error
+    assert took < 15, took  # the deadline (2 s here) and a little, not Dask's unbounded wait
+    assert not out.exists()

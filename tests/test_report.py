@@ -628,6 +628,36 @@ def test_sweep_with_shared_assets_writes_the_library_once(rendered: Path, tmp_pa
 
 @pytest.mark.notebook
 @pytest.mark.slow
+def test_a_kept_shared_assets_report_keeps_its_library(tmp_path: Path) -> None:
+    """Found in a bug hunt: a sweep without --shared-assets into a --shared-assets sweep's folder
+    removed the chart library although a report it failed to write, its earlier version kept at its
+    name, still loads it: the kept report showed no charts. Now the library stays while a report in
+    the folder loads it."""
+    import nbformat
+
+    from toolkit.report.sweep import SweepError, sweep
+
+    notebook = tmp_path / "charts.ipynb"
+    nb = nbformat.read(CHARTS, as_version=4)
+    nbformat.write(nb, notebook)
+    out = tmp_path / "out"
+    first = sweep(
+        {"n_points": [5, 12]}, notebook=notebook, out_dir=out, workers=1, shared_assets=True
+    )
+    (bundle,) = out.glob("vega-bundle-*.js")
+    nb.cells.append(nbformat.v4.new_code_cell("if n_points != 5:\n    raise RuntimeError('fails')"))
+    nbformat.write(nb, notebook)
+    with pytest.raises(SweepError, match="1 of 2 reports failed") as caught:
+        sweep({"n_points": [5, 12]}, notebook=notebook, out_dir=out, workers=1)
+    kept = first.reports[1]
+    assert kept.is_file()  # the earlier version, kept
+    assert f'src="{bundle.name}"' in kept.read_text(encoding="utf-8")
+    assert bundle.is_file(), "the kept report's chart library was removed"
+    assert bundle not in caught.value.result.removed
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
 def test_sweep_reports_do_not_leak_state(tmp_path: Path) -> None:
     from toolkit.report.render import render_report
     from toolkit.report.sweep import sweep

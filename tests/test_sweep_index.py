@@ -210,3 +210,52 @@ def test_a_failed_folder_linking_elsewhere_is_neither_cleaned_nor_written(tmp_pa
     assert (victim / "precious.ipynb").read_text(encoding="utf-8") == "precious"
     assert _keep_failed([nbformat.v4.new_notebook()], target / "precious.html") is None
     assert (victim / "precious.ipynb").read_text(encoding="utf-8") == "precious"
+
+
+def test_a_grid_of_packs_checks_each_combination_against_its_own_pack(
+    tmp_path: Path, pack_dir: Path
+) -> None:
+    """Found in a bug hunt: with `--grid pack=A,B` every combination was checked against one pack
+    (the default or the fixed one), so a scenario missing from B or a malformed B was found only in
+    a kernel, after the other reports had rendered; and the index showed one pack's hash for all.
+    Now each combination is checked against its own pack before anything is written, and the index
+    shows each report's pack hash when they differ."""
+    import shutil
+
+    from toolkit.errors import PackError, ParameterError
+    from toolkit.pack.summary import default_pack_path
+    from toolkit.report.plan import PackInfo
+    from toolkit.report.sweep import sweep
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(
+        'pack: str = ""  # a pack folder\nscenario: str = "baseline"'
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print('RAN', scenario)")]
+    notebook = tmp_path / "packs.ipynb"
+    nbformat.write(nb, notebook)
+    scenarios = pack_dir / "scenarios.yaml"
+    text = scenarios.read_text(encoding="utf-8")
+    assert "  - id: rapid_frontline\n" in text
+    scenarios.write_text(text.replace("  - id: rapid_frontline\n", "  - id: rapid_2\n"), "utf-8")
+    default = str(default_pack_path())
+    out = tmp_path / "out"
+    grid = {"pack": [default, str(pack_dir)], "scenario": ["baseline", "rapid_frontline"]}
+    with pytest.raises(ParameterError, match="unknown scenario 'rapid_frontline'"):
+        sweep(grid, notebook=notebook, out_dir=out, workers=1)
+    assert not out.exists()  # refused before any report
+    broken = tmp_path / "broken"
+    shutil.copytree(pack_dir, broken)
+    with (broken / "parameters.yaml").open("a", encoding="utf-8") as f:
+        f.write("garbage: [unclosed\n")
+    with pytest.raises(PackError, match="malformed YAML"):
+        sweep({"pack": [default, str(broken)]}, notebook=notebook, out_dir=out, workers=1)
+    assert not out.exists()
+    result = sweep({"pack": [default, str(pack_dir)]}, notebook=notebook, out_dir=out, workers=1)
+    index = _text(result.index)
+    hashes = [PackInfo.load(p).content_hash for p in (default, pack_dir)]
+    assert hashes[0] != hashes[1]
+    assert "Pack content hash one per pack (the pack hash column)" in index
+    cells = re.findall(r'<td><code title="([0-9a-f]+)">([0-9a-f]+)</code></td>', index)
+    assert cells == [(h, h[:12]) for h in hashes]

@@ -62,14 +62,22 @@ def test_one_unwritable_report_fails_alone(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "where", [["--workers", "1"], pytest.param(["--scheduler", "local:1"], id="cluster")]
+    ("where", "signals"),
+    [
+        pytest.param(["--workers", "1"], [signal.SIGINT], id="local"),
+        pytest.param(["--scheduler", "local:1"], [signal.SIGINT], id="cluster"),
+        pytest.param(["--workers", "1"], [signal.SIGTERM, signal.SIGTERM], id="local-sigterm"),
+    ],
 )
 def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_process(
-    tmp_path: Path, where: list[str]
+    tmp_path: Path, where: list[str], signals: list[signal.Signals]
 ) -> None:
     """Locally (kernels are the sweep's children) and on a LocalCluster the sweep starts (a worker
     process whose kernel runs the reports): Ctrl-C stops it, keeps the finished report, lists the
-    others as not rendered and leaves no process it started behind."""
+    others as not rendered and leaves no process it started behind. SIGTERM does the same, also
+    sent twice as GNU `timeout` sends it (to the process and its group): found in a bug hunt, a
+    local sweep died at once on SIGTERM (exit 143, no message, an index that did not list the
+    reports it had written)."""
     notebook = _sleepy_notebook(tmp_path)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "toolkit", "sweep", str(notebook), "--grid", "delay=0,600,601"]
@@ -91,12 +99,15 @@ def test_ctrl_c_stops_the_sweep_keeps_what_finished_and_leaves_no_process(
     started = descendants(proc.pid)
     assert started, "the sweep runs no kernel"
 
-    proc.send_signal(signal.SIGINT)  # the second report is sleeping 600 s in its kernel
+    for n, signum in enumerate(signals):  # the second report is sleeping 600 s in its kernel
+        if n:
+            time.sleep(0.2)  # apart enough that the first one's handler has run (signals coalesce)
+        proc.send_signal(signum)
     try:
         _, stderr = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
-        pytest.fail("Ctrl-C did not stop the sweep")
+        pytest.fail(f"{signals} did not stop the sweep")
     assert proc.returncode == 130, stderr
     assert "interrupted: 1 of 3 reports written" in stderr
     assert "Traceback" not in stderr

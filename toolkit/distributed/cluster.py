@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
 CONNECT_TIMEOUT = "20s"
+CONNECT_SECONDS = 20.0  # the whole connect and handshake to an ADDRESS, however the other end acts
 LOCAL_DASHBOARD = "127.0.0.1:8787"  # Dask's usual port; another one if it is taken
 _LOCAL = re.compile(r"local(?::([0-9]+))?")
 
@@ -108,13 +109,7 @@ def connect(
             client = Client(cluster)
         else:
             _check_tls(spec, target)
-            try:
-                client = Client(target, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ToolkitError(
-                    f"--scheduler {shown(spec)}: no Dask scheduler reached: "
-                    + " ".join(str(exc).split())
-                ) from None
+            client = _connect_client(spec, target)
         try:
             if announce is not None:
                 announce(dashboard_line(client))
@@ -126,6 +121,86 @@ def connect(
             cluster.close()
             if in_toolkit_process():  # a user's session may track resources of its own
                 _stop_resource_tracker()
+
+
+def _connect_client(spec: str, address: str) -> Client:
+    """A client of the scheduler at `address`, or a one-line ToolkitError within about
+    `CONNECT_SECONDS`. Dask's own connect timeout stops at the TCP connect: a port that is open but
+    is no scheduler (its dashboard, any HTTP server) leaves Dask's handshake waiting for ever, and a
+    server that speaks first (SSH, SMTP) makes it read its banner as a frame length (a numpy
+    allocation error). So a bounded probe asks the address who it is first."""
+    import time
+
+    from distributed import Client
+
+    start = time.monotonic()
+    _probe_scheduler(spec, address, CONNECT_SECONDS)
+    left = max(5.0, CONNECT_SECONDS - (time.monotonic() - start))
+    try:
+        return Client(address, timeout=f"{left:.1f}s")
+    except Exception as exc:  # Dask raises many kinds here (OSError, TimeoutError, MemoryError)
+        raise _not_reached(spec, exc) from None
+
+
+def _probe_scheduler(spec: str, address: str, seconds: float) -> None:
+    """Connect to `address` and ask its identity, all within `seconds`: a ToolkitError unless a Dask
+    scheduler answers. Runs its own event loop in a thread of its own (the caller may be inside a
+    running loop, as a Jupyter kernel is); a probe past its time is abandoned with its thread."""
+    import asyncio
+    import threading
+
+    outcome: list[Exception | str] = []
+
+    async def identify() -> str:
+        from distributed.comm import connect as comm_connect
+        from distributed.security import Security
+
+        args = Security().get_connection_args("client")
+        comm = await comm_connect(address, timeout=seconds, **args)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            answer = await comm.read()
+        finally:
+            comm.abort()
+        kind = answer.get("type") if isinstance(answer, dict) else None
+        return str(kind)
+
+    def run() -> None:
+        try:
+            outcome.append(asyncio.run(asyncio.wait_for(identify(), seconds)))
+        except Exception as exc:  # any failure is "not reached", reported below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, name="toolkit-scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(seconds + 1.0)
+    if not outcome:
+        outcome.append(TimeoutError(f"no answer within {seconds:g} s"))
+    [result] = outcome[:1]
+    if isinstance(result, (asyncio.TimeoutError, TimeoutError)):
+        result = TimeoutError(
+            f"the port is open but no Dask scheduler answered within {seconds:g} s"
+        )
+    if isinstance(result, Exception):
+        raise _not_reached(spec, result, hint=isinstance(result, MemoryError | TimeoutError))
+    if result != "Scheduler":  # a worker, a nanny: Dask, but not what --scheduler names
+        raise _not_reached(
+            spec, ValueError(f"a Dask {result} answered, not a scheduler"), hint=True
+        )
+
+
+def _not_reached(spec: str, exc: BaseException, *, hint: bool = False) -> ToolkitError:
+    """The one line for an address where no scheduler answered; with `hint`, when something else
+    answered (a MemoryError: a banner read as a frame length), that it may be the wrong port."""
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, MemoryError):
+        detail = "the server there does not speak Dask's protocol"
+    if hint:
+        detail += (
+            " (is it a Dask scheduler's address, as `dask scheduler` prints it, e.g."
+            " tcp://host:8786, not its dashboard's or another server's port?)"
+        )
+    return ToolkitError(f"--scheduler {shown(spec)}: no Dask scheduler reached: {detail}")
 
 
 def _check_tls(spec: str | Client, address: str) -> None:

@@ -17,7 +17,7 @@ checked before anything starts, file names, the folder lock, `index.html`, `Swee
   `KilledWorker` error).
 - A scheduler with no worker: after `toolkit.engine.cluster.WORKER_WAIT` seconds without one, a
   one-line `ClusterError`, as `simulate` (nothing is written).
-- Ctrl-C (or SIGTERM, handled as Ctrl-C: `sigterm_as_ctrl_c`) cancels the tasks not yet done; the
+- Ctrl-C (or SIGTERM, handled as Ctrl-C: `toolkit.report.interrupt`) cancels the tasks not yet done; the
   reports already written stay, and the index lists the others as not rendered. The plugin is
   unregistered at the end, even when registering it failed half-way, which shuts the kernels down.
 """
@@ -28,13 +28,14 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ParameterError, ToolkitError
 from toolkit.report.index import SweepItem
+from toolkit.report.interrupt import sigterm_as_ctrl_c
 from toolkit.report.sweep import NOT_RENDERED, SweepResult
 
 if TYPE_CHECKING:
@@ -281,31 +282,6 @@ def _register(client: Client, plugin: KernelPool, name: str) -> None:
         raise
     except Exception as exc:
         raise cluster_error(client, exc) from None
-
-
-@contextlib.contextmanager
-def sigterm_as_ctrl_c() -> Iterator[None]:
-    """In the main thread, SIGTERM during the block is handled as Ctrl-C (a KeyboardInterrupt): the
-    tasks not done are cancelled, the plugin is unregistered and the index lists what was not
-    rendered. A second SIGTERM ends the process at once, as without the block."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set a handler (a sweep run from a thread: as before)
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    restore = previous if previous is not None else signal.SIG_DFL
-
-    def interrupt(signum: int, frame: object) -> None:
-        signal.signal(signal.SIGTERM, restore)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, restore)
 
 
 _LIBRARY_TAG = re.compile(rb'<script [^>]*data-toolkit="vega-bundle"[^>]*>')

@@ -124,12 +124,18 @@ def write_index(
     e = html.escape
     prov = plans[0].provenance()
     summary = summarise(names, plans)
+    hashes = [plan.pack.content_hash for plan in plans]
+    per_report = len(set(hashes)) > 1  # `--grid pack=A,B`: each report's own pack
     head = "".join(f"<th>{e(n)}</th>" for n in names)
+    if per_report:
+        head += "<th>pack hash</th>"
     rows = []
-    for i, item in enumerate(items, 1):
+    for i, (item, digest) in enumerate(zip(items, hashes, strict=True), 1):
         cells = "".join(
             f"<td><code>{e(shown_value(item.values.get(n)))}</code></td>" for n in names
         )
+        if per_report:
+            cells += f'<td><code title="{e(digest)}">{e(digest[:12])}</code></td>'
         if item.error is None:
             link = f'<a href="{e(item.path.name)}">{e(item.path.name)}</a>'
             status = "ok"
@@ -160,8 +166,13 @@ def write_index(
         "reports": [item.path.name for item in items],
         "failed": [f"failed/{item.path.stem}.ipynb" for item in items if item.error is not None],
     }
+    shown_hash = (
+        "one per pack (the pack hash column)"
+        if per_report
+        else f"<code>{e(prov.pack_hash or '')}</code>"
+    )
     pack = (
-        f"<p>Pack content hash <code>{e(prov.pack_hash or '')}</code>; toolkit "
+        f"<p>Pack content hash {shown_hash}; toolkit "
         f"{e(prov.toolkit_version)}; generated {e(generated_at())} (UTC).</p>"
     )
     document = f"""<!DOCTYPE html>

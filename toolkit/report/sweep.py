@@ -7,20 +7,24 @@ every further report restores it (`toolkit.jupyter.kernel_state`: fresh namespac
 process state reset), so a report sees nothing an earlier one did. Kernels of all workers start at once
 and boot while the parent validates, imports nbconvert and loads the chart library.
 
-Every combination is validated (names, types, scenario, engine ranges) before any kernel starts.
+Every combination is validated (names, types, scenario, engine ranges) before any kernel starts,
+against its own pack (`--grid pack=A,B`: each combination against the pack it names).
 A report that fails does not stop the sweep: it is listed as failed in `index.html` (its
 error-annotated notebook under `failed/`), and `SweepError` is raised at the end.
 
 The output folder is the sweep's: the reports an earlier sweep wrote there (those its `index.html`
 lists) that this sweep does not write are removed, so every report in the folder is in the index; so is
-an earlier `--shared-assets` sweep's chart library, unless this sweep shares one too. A failed report
-never costs a good one: the earlier version at its name stays (the index says so), and a sweep that
-writes no report at all leaves the folder and its index as they were. Any exception
+an earlier `--shared-assets` sweep's chart library, unless this sweep shares one too or a report
+staying in the folder (an earlier one kept because this sweep failed to write it) still loads it.
+A failed report never costs a good one: the earlier version at its name stays (the index says so),
+and a sweep that writes no report at all leaves the folder and its index as they were. Any exception
 while rendering one report (a full disk, an unwritable file) is that report's failure, not the sweep's.
 
 Ctrl-C stops promptly: no new report starts, the running cells are interrupted, the reports already
 written stay, `index.html` lists what did not finish, every kernel is shut down, and
 `SweepInterrupted` (a KeyboardInterrupt) is raised. A second Ctrl-C kills the kernels at once.
+SIGTERM while the reports render is handled as Ctrl-C (`toolkit.report.interrupt`; a second one more
+than a second later ends the process at once).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import json
 import numbers
 import os
 import queue
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -208,11 +213,20 @@ def _sweep(
     from toolkit.report.plan import PackInfo, pack_parameter, plan_report
 
     info = NotebookInfo.from_source(source)
-    pack_info = PackInfo.load(pack if pack is not None else pack_parameter(info, fixed))
+    packs: dict[Any, PackInfo] = {}  # each pack the grid names, loaded and checked once
+
+    def pack_of(combo: Mapping[str, Any]) -> PackInfo:
+        """The combination's own pack: --pack, else its `pack` value (swept or fixed)."""
+        where = pack if pack is not None else pack_parameter(info, {**fixed, **combo})
+        key = str(Path(where).resolve()) if where is not None else None
+        if key not in packs:
+            packs[key] = PackInfo.load(where)
+        return packs[key]
+
     plans = [
         plan_report(
             info,
-            pack_info,
+            pack_of(combo),
             scenario=scenario,
             parameters={**fixed, **combo},
             pack_given=pack is not None,
@@ -250,8 +264,8 @@ def _sweep(
             # The folder is the sweep's: an earlier sweep's reports that this index would not list
             # go. A sweep that wrote no report leaves the folder (and its index) as it was.
             removed = stale_files(target, ordered, listed)
-            if not shared_assets:  # no report left here loads an earlier --shared-assets library
-                removed += sorted(p for p in target.glob(LIBRARY_GLOB) if p.is_file())
+            if not shared_assets:  # an earlier --shared-assets library goes, unless still loaded
+                removed += unused_libraries(target, ordered, removed)
             for path in removed:
                 path.unlink(missing_ok=True)
             index = write_index(target, info.path.name, names, plans, ordered)
@@ -274,6 +288,30 @@ def _sweep(
             result,
         )
     return result
+
+
+_LIBRARY_TAG = re.compile(rb'<script [^>]*data-toolkit="vega-bundle"[^>]*>')
+_SRC = re.compile(rb'\ssrc="([^"]+)"')
+
+
+def unused_libraries(
+    target: Path, items: Sequence[SweepItem], removed: Sequence[Path]
+) -> list[Path]:
+    """The chart library files in `target` (`LIBRARY_GLOB`) that no report staying there loads.
+    A report this sweep wrote without `--shared-assets` carries its own library, but an earlier
+    `--shared-assets` report kept at its name (this sweep failed to write it) or any other page in
+    the folder may load one: removing that would leave it without charts."""
+    libraries = sorted(p for p in target.glob(LIBRARY_GLOB) if p.is_file())
+    if not libraries:
+        return []
+    skip = {*removed, *(item.path for item in items if item.error is None)}
+    loaded: set[str] = set()
+    for page in target.glob("*.html"):
+        if page not in skip and page.name != INDEX_NAME and page.is_file():
+            with contextlib.suppress(OSError):
+                for tag in _LIBRARY_TAG.findall(page.read_bytes()):
+                    loaded.update(m.decode() for m in _SRC.findall(tag))
+    return [p for p in libraries if p.name not in loaded]
 
 
 Job = tuple[int, "ReportPlan", Path, dict[str, Any]]  # (index, plan, output file, grid values)
@@ -306,7 +344,27 @@ def _run(
     progress: bool,
     shared_assets: bool = False,
 ) -> tuple[dict[int, SweepItem], bool]:
-    """Render the jobs on the kernels; (results by job index, whether Ctrl-C stopped it)."""
+    """Render the jobs on the kernels; (results by job index, whether Ctrl-C or SIGTERM stopped
+    it)."""
+    from toolkit.report.interrupt import sigterm_as_ctrl_c
+
+    with sigterm_as_ctrl_c():
+        return _run_on_kernels(
+            kernels, jobs, imports, show_code=show_code, progress=progress,
+            shared_assets=shared_assets,
+        )  # fmt: skip
+
+
+def _run_on_kernels(
+    kernels: list[Kernel],
+    jobs: list[tuple[int, ReportPlan, Path, dict[str, Any]]],
+    imports: list[str],
+    *,
+    show_code: bool,
+    progress: bool,
+    shared_assets: bool,
+) -> tuple[dict[int, SweepItem], bool]:
+    """`_run`'s work, with SIGTERM handled as Ctrl-C."""
     from toolkit.report.render import _prepare_export
 
     todo: queue.Queue[tuple[int, ReportPlan, Path, dict[str, Any]]] = queue.Queue()

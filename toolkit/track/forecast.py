@@ -17,6 +17,7 @@ Without `as_of` (and `observations`) this is the engine's `simulate` as it is.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
@@ -31,10 +32,15 @@ if TYPE_CHECKING:
     from toolkit.pack.load import Pack
     from toolkit.track.tracker import Observations, TrackResult
 
-# keyword arguments that are the run's, not parameter overrides
+# keyword arguments that are the run's, not parameter overrides: every keyword the engine's
+# `simulate` names (paths, seed, client, ...), read from its signature so that none is missed
 RUN_KEYS: Final = frozenset(
-    {"paths", "months", "seed", "chunk_size", "keep_samples", "progress", "step"}
+    name
+    for name, param in inspect.signature(engine_simulate).parameters.items()
+    if param.kind is inspect.Parameter.KEYWORD_ONLY
 )
+# the start state `as_of` sets (the tracker's posterior); a caller's would clash with it
+START_KEYS: Final = frozenset(k for k in RUN_KEYS if k == "start" or k.startswith("start_"))
 
 
 def simulate(
@@ -56,8 +62,9 @@ def simulate(
 
     if isinstance(pack, Model):
         raise ParameterError("simulate(as_of=...) needs the pack (its observations), not a model")
-    if "start" in kwargs:
-        raise ParameterError("give start or as_of, not both: as_of sets the start state")
+    clash = sorted(START_KEYS & set(kwargs))
+    if clash:
+        raise ParameterError(f"give {clash[0]} or as_of, not both: as_of sets the start state")
     overrides = {k: v for k, v in kwargs.items() if k not in RUN_KEYS}
     tracked = track(pack, as_of, observations, scenario=scenario, overrides=overrides)
     return simulate_from(tracked, pack, **kwargs)

@@ -259,3 +259,23 @@ def test_a_grid_of_packs_checks_each_combination_against_its_own_pack(
     assert "Pack content hash one per pack (the pack hash column)" in index
     cells = re.findall(r'<td><code title="([0-9a-f]+)">([0-9a-f]+)</code></td>', index)
     assert cells == [(h, h[:12]) for h in hashes]
+
+
+def test_names_that_differ_only_by_case_get_distinct_files(tmp_path: Path) -> None:
+    """Found in a bug hunt: `--grid s=A,a` named its reports `tiny-s-A.html` and `tiny-s-a.html`,
+    one file on a disk that ignores case (macOS's and Windows's by default): the second report
+    replaced the first and the index linked both rows to it. Names now clash case-insensitively."""
+    from toolkit.report.sweep import sweep
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('s: str = "a"  # a letter')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print('RAN', s)")]
+    notebook = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, notebook)
+    result = sweep({"s": ["A", "a", "INDEX"]}, notebook=notebook, out_dir=tmp_path / "o", workers=1)
+    names = [p.name for p in result.reports]
+    assert names == ["tiny-s-A.html", "tiny-s-a-2.html", "tiny-s-INDEX.html"]
+    assert len({n.casefold() for n in names}) == len(names)
+    assert "RAN A" in _text(result.reports[0])
+    assert "RAN a" in _text(result.reports[1])

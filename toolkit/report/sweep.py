@@ -107,13 +107,16 @@ def combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 
 def _file_name(stem: str, values: Mapping[str, Any], taken: set[str]) -> str:
+    """A file name for the combination not in `taken` (names compared casefolded: on a disk that
+    ignores case, as macOS's and Windows's do by default, `s-A.html` and `s-a.html` are one file
+    and the second report would replace the first); it is added to `taken`, casefolded."""
     from toolkit.report.render import slug
 
     base = f"{stem}-" + "_".join(f"{slug(k, 20)}-{slug(v)}" for k, v in values.items())
     name, n = f"{base}.html", 2
-    while name in taken:
+    while name.casefold() in taken:
         name, n = f"{base}-{n}.html", n + 1
-    taken.add(name)
+    taken.add(name.casefold())
     return name
 
 
@@ -234,7 +237,7 @@ def _sweep(
         )
         for combo in combos
     ]
-    taken: set[str] = {INDEX_NAME}
+    taken: set[str] = {INDEX_NAME.casefold()}
     jobs = []
     seen: dict[str, dict[str, Any]] = {}
     for i, (plan, combo) in enumerate(zip(plans, combos, strict=True)):

@@ -1084,3 +1084,54 @@ def test_observe_appends_to_an_empty_log_written_any_valid_way(pack_dir: Path, e
         "o_20241104_i_westward_transport"
     ]
     assert load_pack(pack_dir).observations.height == 1
+
+
+def test_ingest_refuses_a_future_reported_date_as_observe_does(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """`ingest --reported 2030-01-01` drafted and `--accept` appended observations reported years
+    ahead, where `observe` refuses the date: a mistyped year entered the append-only log, skipped by
+    every as-of run until then. Now `--reported`, a dateline and a draft edited to a date after today
+    are refused, the log unchanged; `validate` names such a record already in a log (found in a bug
+    hunt). Dates are computed from today, never written out."""
+    today = dt.date.today()
+    ahead = today + dt.timedelta(days=3)
+    article = tmp_path / "illustrative.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    log = pack_dir / "observations.yaml"
+    before = log.read_bytes()
+    code, _, err = invoke("ingest", article, "--reported", str(ahead), "--pack", pack_dir)
+    assert code == 2
+    assert err == f"error: --reported {ahead} is after today ({today})\n"
+    dated = tmp_path / "dated.txt"
+    dated.write_text(f"SEOUL, Nov. 5, {today.year + 2} — Troop trains moved west.\n", "utf-8")
+    code, _, err = invoke("ingest", dated, "--pack", pack_dir)
+    assert code == 2
+    assert f"dateline date {today.year + 2}-11-05 is after today ({today})" in err
+    code, _, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
+    assert code == 0, err
+    pid = "o_illustrative_i_westward_transport"
+    code, _, err = invoke(
+        "ingest", article, "--accept", pid, "--reported", str(ahead), "--pack", pack_dir
+    )
+    assert code == 2
+    draft = pack_dir / "drafts" / "illustrative.txt.yaml"
+    text = draft.read_text(encoding="utf-8")
+    draft.write_text(text.replace("reported: 2024-11-06", f"reported: {ahead}"), "utf-8")
+    code, _, err = invoke("ingest", article, "--accept", pid, "--pack", pack_dir)
+    assert code == 2
+    assert f"[{pid}] reported: after today ({today})" in err
+    assert err.count("\n") == 1
+    assert log.read_bytes() == before
+    # a record already in the log (appended by an older toolkit, or by hand) fails validate
+    code, _, err = invoke(*OBSERVE, "--id", "o_typo", "--pack", pack_dir)
+    assert code == 0, err
+    text = log.read_text(encoding="utf-8")
+    assert text.count("reported: 2024-11-05") == 1
+    log.write_text(text.replace("reported: 2024-11-05", f"reported: {ahead}"), "utf-8")
+    code, out, err = invoke("validate", "--pack", pack_dir)
+    assert code == 1
+    assert (
+        f"observations.yaml [o_typo] reported: after today ({today}): a report is logged once it "
+        f"is known (value: '{ahead}')\n"
+    ) in out + err

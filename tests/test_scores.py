@@ -583,6 +583,17 @@ def test_the_scorecard_says_which_forecasts_were_hindsight() -> None:
     assert "are not scored: bob on q1." in text
 
 
+def test_the_scorecard_says_which_forecasts_were_left_out_for_their_date() -> None:
+    """The scorecard notebook's table dropped a misdated forecast without a word, like `score` (found
+    in a bug hunt); it now names each, with why."""
+    from toolkit.report.scores_text import describe_scores
+
+    left = [{"forecaster": "bob", "question": "q1", "as_of": "2030-01-01", "why": "after today"}]
+    text = describe_scores({"forecasters": {}, "references": {}, "unscored": left}, "The log")
+    assert "1 forecast(s) of a resolved question are not scored for their as-of date: " in text
+    assert "bob on q1 as of 2030-01-01 (after today)." in text
+
+
 @pytest.mark.parametrize(
     ("row", "field"),
     [
@@ -691,3 +702,75 @@ def test_a_huge_backtest_step_is_one_line_not_a_traceback(pack: Pack) -> None:
         backtest(pack, qs, dt.date(2024, 11, 1), dt.date(2024, 11, 2), 3_000_000, **RUN)
     ran = CliRunner().invoke(app, ["backtest", "--from", "2024-11-01", "--every", "3000000d"])
     assert (ran.exit_code, ran.output.count("\n")) == (2, 1), ran.output
+
+
+def test_misdated_allows_the_time_zones_ahead_of_utc() -> None:
+    """A forecast's as-of date is the forecaster's local date and `logged_at` is UTC: east of UTC the
+    date is a day ahead, so only a date no time zone had reached is misdated. `now` is given, not
+    read from the clock."""
+    logged = dt.datetime(2024, 11, 20, 11, 0, tzinfo=dt.UTC)  # 01:00 on the 21st at UTC+14
+    row = fc.Forecast(
+        question="q", forecaster="ana", as_of=dt.date(2024, 11, 20), probability=0.5,
+        logged_at=logged,
+    )  # fmt: skip
+    now = dt.datetime(2024, 11, 25, 12, 0, tzinfo=dt.UTC)  # 02:00 on the 26th at UTC+14
+    assert fc.misdated(row, now) is None
+    assert fc.misdated(dataclasses.replace(row, as_of=dt.date(2024, 11, 21)), now) is None
+    late = fc.misdated(dataclasses.replace(row, as_of=dt.date(2024, 11, 22)), now)
+    assert late == "after the day it was logged (2024-11-20T11:00:00Z)"
+    before_midnight = dataclasses.replace(row, logged_at=logged - dt.timedelta(hours=2))
+    assert fc.misdated(dataclasses.replace(before_midnight, as_of=dt.date(2024, 11, 21)), now)
+    legacy = dataclasses.replace(row, logged_at=None, as_of=dt.date(2024, 11, 27))
+    assert fc.misdated(legacy, now) == "after today (2024-11-25 UTC)"
+    assert fc.misdated(dataclasses.replace(legacy, as_of=dt.date(2024, 11, 26)), now) is None
+
+
+def test_a_forecast_dated_after_it_was_logged_is_named_by_validate_and_listed_by_score(
+    pack_dir: Path,
+) -> None:
+    """A hand-edited forecasts.csv row as of 2030 (after its own logged_at, and after today) was
+    valid, and `score` dropped it without a word (n fell from 2 to 1). `validate` now names the
+    line, field and value; `score` lists it under "not scored" with why, as it lists a forecast as
+    of a day its question was not open (found in a bug hunt). ILLUSTRATIVE forecasts; dates ahead
+    are computed from today."""
+    pack = load_pack(pack_dir)
+    qs = load_questions(pack, QUESTIONS)
+    q = next(q for q in qs if q.id == "q_frontline_by_dec")
+    assert q.resolved is not None
+    logged = dt.datetime.combine(q.opens, dt.time(12), tzinfo=dt.UTC)
+    rows = [
+        fc.Forecast(question=q.id, forecaster=name, as_of=q.opens, probability=0.8)
+        for name in ("ana", "bob", "cy")
+    ]
+    fc.append_forecasts(pack, rows, qs, now=logged)
+    log = pack_dir / fc.LOG_FILE
+    lines = log.read_text(encoding="utf-8").splitlines()
+    ahead = dt.date.today() + dt.timedelta(days=400)
+    lines[2] = lines[2].replace(f",{q.opens},", f",{ahead},", 1)  # bob: after logged_at, today
+    early = q.opens - dt.timedelta(days=1)
+    lines[3] = lines[3].replace(f",{q.opens},", f",{early},", 1)  # cy: before the question opened
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = CliRunner().invoke(app, ["validate", "--pack", str(pack_dir)])
+    assert done.exit_code == 1
+    assert (
+        f"forecasts.csv [line 3] as_of: after the day it was logged ({logged:%Y-%m-%dT%H:%M:%SZ}) "
+        f"(value: '{ahead}')"
+    ) in done.output
+    assert "[line 4]" not in done.output  # a question's window is the question file's business
+    done = CliRunner().invoke(
+        app, ["score", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "300"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "ana: Brier" in done.output
+    assert "not scored: 2 forecast(s) of a resolved question, for their as-of date:" in done.output
+    assert f"  bob on {q.id} as of {ahead}: after the day it was logged" in done.output
+    assert f"  cy on {q.id} as of {early}: before the question opened ({q.opens})" in done.output
+    done = CliRunner().invoke(
+        app,
+        ["score", "--pack", str(pack_dir), "--questions", str(QUESTIONS), "--paths", "300",
+         "--json"],
+    )  # fmt: skip
+    data = json.loads(done.output)
+    assert data["forecasters"]["ana"]["n"] == 1
+    assert set(data["forecasters"]) == {"ana"}
+    assert [u["forecaster"] for u in data["unscored"]] == ["bob", "cy"]

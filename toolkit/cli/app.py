@@ -6,6 +6,7 @@ line on stderr and exit status 2; `toolkit validate` prints one line per problem
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -59,7 +60,8 @@ def validate(pack: PackOption = None) -> None:
     Runs every check the engine runs too: each scenario of the pack is compiled into a model (once
     per pack content and toolkit code: `toolkit.engine.check.check_checked_pack`); then the forecast
     questions of questions.yaml, if any, against the model (`toolkit.track.questions`), and the
-    forecast log, forecasts.csv, if any.
+    logs: no observation reported after today; forecasts.csv, if any, readable, and no forecast as
+    of a day after today or after it was logged.
     """
     from toolkit.engine.check import check_checked_pack
     from toolkit.pack.load import default_pack_path, validate_pack
@@ -70,7 +72,11 @@ def validate(pack: PackOption = None) -> None:
         checked = validate_pack(path)  # every check of load_pack, without building the frames
     except PackError as exc:
         _fail_validation(path, exc.problems)
-    problems = check_checked_pack(checked) or check_questions(checked) or _forecast_log(path)
+    problems = (
+        check_checked_pack(checked)
+        or check_questions(checked)
+        or [*_observation_dates(path), *_forecast_log(path)]
+    )
     if problems:
         _fail_validation(path, problems)
     counts = ", ".join(
@@ -88,6 +94,20 @@ def validate(pack: PackOption = None) -> None:
     typer.echo(f"{path}: valid ({counts}); content hash {checked.content_hash[:12]}")
 
 
+def _observation_dates(pack: Path) -> list[Problem]:
+    """The pack's observations reported after today (the log is otherwise valid by now): a record
+    appended with a mistyped year would be skipped by every as-of run until then, without a word."""
+    from toolkit.pack.observations import LOG_FILE, check_reported_by, parse_log
+
+    log = Path(pack) / LOG_FILE
+    if not log.is_file():
+        return []
+    problems: list[Problem] = []
+    records = parse_log(log.read_bytes(), LOG_FILE, problems)
+    check_reported_by(records, LOG_FILE, dt.date.today(), problems)
+    return problems
+
+
 def _forecast_log(pack: Path) -> list[Problem]:
     """The problems of the pack's forecast log (forecasts.csv), if it has one: a log `score` could
     not read is no valid pack."""
@@ -100,7 +120,7 @@ def _forecast_log(pack: Path) -> list[Problem]:
     from toolkit.track.forecasts import parse_forecasts
 
     problems: list[Problem] = []
-    parse_forecasts(log.read_bytes(), log.name, problems)
+    parse_forecasts(log.read_bytes(), log.name, problems, now=dt.datetime.now(dt.UTC))
     return problems
 
 

@@ -229,13 +229,16 @@ def describe(result: dict[str, Any]) -> str:
     """Scores in words: one line per forecaster and reference."""
     lines = []
     late = result.get("hindsight") or []
-    # why nothing is scored: no forecast of a resolved question, or every one was hindsight
-    why = (
-        "every forecast of a resolved question was logged on or after the day it was resolved, "
-        "see below"
-        if late
-        else "no forecast of a resolved question"
-    )
+    left_out = result.get("unscored") or []
+    # why nothing is scored: no forecast of a resolved question, or every one was left out
+    why = "no forecast of a resolved question"
+    if left_out:
+        why = "every forecast of a resolved question was left out, see below"
+    elif late:
+        why = (
+            "every forecast of a resolved question was logged on or after the day it was "
+            "resolved, see below"
+        )
     for group in ("forecasters", "references"):
         lines.append(f"{group}:")
         if not result[group]:
@@ -256,6 +259,14 @@ def describe(result: dict[str, Any]) -> str:
             + ", ".join(f"{h['forecaster']} on {h['question']}" for h in late[:5])
             + (" …" if len(late) > 5 else "")
         )
+    if left_out:
+        lines.append(
+            f"not scored: {len(left_out)} forecast(s) of a resolved question, for their as-of date:"
+        )
+        lines += [
+            f"  {u['forecaster']} on {u['question']} as of {u['as_of']}: {u['why']}"
+            for u in left_out
+        ]
     return "\n".join(lines)
 
 

@@ -211,6 +211,8 @@ def ingest(
     if credibility is not None and not 1 <= credibility <= 6:
         raise ParameterError(f"--credibility expects a grade 1-6, got {credibility}")
     day = parse_date(reported, "--reported") if reported is not None else None
+    if day is not None and day > dt.date.today():  # as `observe` refuses it (a bug hunt)
+        raise ParameterError(f"--reported {day} is after today ({dt.date.today()})")
     loaded = load_pack(pack)
     if accept:
         grades = {

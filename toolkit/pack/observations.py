@@ -397,6 +397,21 @@ def parse_log(data: bytes, name: str, problems: list[Problem]) -> list[r.Observa
     return out
 
 
+def check_reported_by(
+    records: Sequence[r.Observation], name: str, today: dt.date, problems: list[Problem]
+) -> None:
+    """Append a problem for each record reported after `today`: a report is logged once it is known,
+    so a later date is a typo (2030 for 2024) that every as-of run would skip without a word until
+    then (found in a bug hunt). Observed dates need no check of their own: a record is never
+    observed after it was reported."""
+    message = f"after today ({today}): a report is logged once it is known"
+    problems.extend(
+        Problem(name, rec.id, "reported", rec.reported.isoformat(), message)
+        for rec in records
+        if rec.reported > today
+    )
+
+
 def read_log(pack: Pack, path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """The observation rows of the log file at `path` (YAML or CSV), checked against `pack` like the
     pack's own log; PackError with every problem otherwise."""

@@ -32,7 +32,7 @@ def describe_scores(result: dict[str, Any], what: str) -> str:
         for name, s in result.get(group, {}).items()
         if s.get("n")
     ]
-    notes = hindsight_note(result) + replayed_note(result)
+    notes = hindsight_note(result) + unscored_note(result) + replayed_note(result)
     if not rows:
         return (
             f"**{what}: no scores.** No question of this set has resolved with a forecast to score "
@@ -70,6 +70,23 @@ def hindsight_note(result: dict[str, Any]) -> str:
     return (
         f" {len(late)} forecast(s) logged on or after the day their question was resolved (the outcome may have been known) "
         f"are not scored: {named}{more}."
+    )
+
+
+def unscored_note(result: dict[str, Any]) -> str:
+    """ " N forecasts ... are not scored: ..." for the log's forecasts as of a day their question was
+    not open, or a day not come when logged (`toolkit.track.scores.unscored`), else ""."""
+    left_out = result.get("unscored") or []
+    if not left_out:
+        return ""
+    named = "; ".join(
+        f"{esc(u['forecaster'])} on {esc(u['question'])} as of {u['as_of']} ({esc(u['why'])})"
+        for u in left_out[:5]
+    )
+    more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+    return (
+        f" {len(left_out)} forecast(s) of a resolved question are not scored for their as-of "
+        f"date: {named}{more}."
     )
 
 

@@ -166,8 +166,12 @@ def log_path(pack: Pack, log: str | Path | None = None) -> Path:
     return Path(log) if log is not None else pack.path / LOG_FILE
 
 
-def parse_forecasts(data: bytes, name: str, problems: list[Problem]) -> list[Forecast]:
-    """The rows of a forecast log's bytes; problems appended to `problems`."""
+def parse_forecasts(
+    data: bytes, name: str, problems: list[Problem], now: dt.datetime | None = None
+) -> list[Forecast]:
+    """The rows of a forecast log's bytes; problems appended to `problems`. Given `now` (UTC), a row
+    as of a day that had not come when it was logged, or has not yet (`misdated`), is one too: the
+    check of `toolkit validate`; `score` reads such a row and lists it as not scored."""
     if not data:
         return []
     try:
@@ -185,10 +189,37 @@ def parse_forecasts(data: bytes, name: str, problems: list[Problem]) -> list[For
     out = []
     for n, row in enumerate(reader, start=2):
         try:
-            out.append(_forecast(row, columns))
+            forecast = _forecast(row, columns)
         except FieldError as exc:
             problems.append(Problem(name, f"line {n}", exc.field, exc.value, exc.message))
+            continue
+        out.append(forecast)
+        why = misdated(forecast, now) if now is not None else None
+        if why is not None:
+            problems.append(Problem(name, f"line {n}", "as_of", forecast.as_of.isoformat(), why))
     return out
+
+
+# The furthest time zone ahead of UTC (Kiribati, UTC+14): the latest date anywhere at a moment.
+AHEAD_OF_UTC: Final = dt.timedelta(hours=14)
+
+
+def latest_date(moment: dt.datetime) -> dt.date:
+    """The latest calendar date anywhere on Earth at `moment` (aware): `as_of` is the forecaster's
+    local date and `logged_at` UTC, so an honest as-of date is never later than this."""
+    return (moment.astimezone(dt.UTC) + AHEAD_OF_UTC).date()
+
+
+def misdated(forecast: Forecast, now: dt.datetime) -> str | None:
+    """Why `forecast`'s as-of date cannot be the day it was made, or None: after the day it was
+    logged (`logged_at`), or after today (`now`), anywhere on Earth. Such a row (a hand-edited
+    2030 for 2024) would be forecast "as of" a day whose news it could not have had, and it falls
+    outside its question's window, so score left it out without a word (found in a bug hunt)."""
+    if forecast.logged_at is not None and forecast.as_of > latest_date(forecast.logged_at):
+        return f"after the day it was logged ({timestamp(forecast.logged_at)})"
+    if forecast.as_of > latest_date(now):
+        return f"after today ({now.astimezone(dt.UTC):%Y-%m-%d} UTC)"
+    return None
 
 
 class FieldError(ValueError):

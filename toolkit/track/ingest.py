@@ -193,9 +193,11 @@ def propose(
     reported: dt.date | None = None,
 ) -> Draft:
     """Store `article` under the pack and write a draft of proposed observations from it."""
-    start = pack.meta.publication.date
+    start, today = pack.meta.publication.date, dt.date.today()
     if reported is not None and reported < start:
         raise ToolkitError(f"--reported {reported} is before the pack's start date {start}")
+    if reported is not None and reported > today:  # as `observe` refuses it (a bug hunt)
+        raise ToolkitError(f"--reported {reported} is after today ({today})")
     with hold_folders(pack.path), stored_text(pack, article, "ARTICLE") as text:
         marker = pack.meta.residue_marker
         # a BOM (Notepad's "UTF-8") is no text: left in, it hid the dateline and opened a quote
@@ -215,6 +217,11 @@ def propose(
                     raise ToolkitError(
                         f"the article's dateline date {reported} is before the pack's start date "
                         f"{start}: give --reported"
+                    )
+                if reported > today:
+                    raise ToolkitError(
+                        f"the article's dateline date {reported} is after today ({today}): "
+                        "give --reported"
                     )
             else:
                 reported = dt.date.today()

@@ -10,6 +10,7 @@ out while an id is chosen, a text copied and the record appended.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,7 +22,14 @@ import yaml
 
 from toolkit.errors import PackError, Problem, ToolkitError
 from toolkit.files import append_durably, hold_folders, write_atomic
-from toolkit.pack.observations import LOG_FILE, MAX_TEXT_BYTES, TEXTS_DIR, check_log, parse_log
+from toolkit.pack.observations import (
+    LOG_FILE,
+    MAX_TEXT_BYTES,
+    TEXTS_DIR,
+    check_log,
+    check_reported_by,
+    parse_log,
+)
 from toolkit.pack.safe_yaml import MAX_YAML_BYTES
 
 if TYPE_CHECKING:
@@ -103,6 +111,7 @@ def append_observations(
             problems.append(Problem(str(path), None, "observations", None, CANNOT_APPEND))
         if not problems:
             check_log(pack, after, str(path), problems)
+            check_reported_by(after[len(before) :], str(path), dt.date.today(), problems)
         if problems:
             raise PackError(problems)
         return head + body

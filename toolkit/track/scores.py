@@ -13,7 +13,8 @@
   when the forecasts within each bin are equal, else off by the within-bin spread.
 
 `score_log` scores each forecaster's last forecast of each resolved question made while it was open
-(`Question.is_open`) and logged before it was resolved (`hindsight` lists the others), beside two references on the same questions: always 0.5 (`even`), and the model
+(`Question.is_open`) and logged before it was resolved (`hindsight` lists the others; `unscored` those
+as of a day the question was not open, or a day that had not come when they were logged), beside two references on the same questions: always 0.5 (`even`), and the model
 as of each question's `opens` date without observations (`model_at_opens`). `backtest` replays the
 observation log: on each date it forecasts every open question from only the observations reported
 by then (`model`) and without any (`model_without_observations`), and scores the resolved ones.
@@ -122,17 +123,22 @@ def _check(ps: Sequence[float], ys: Sequence[bool]) -> None:
 
 
 def latest(
-    forecasts: Sequence[Forecast], questions: Sequence[Question]
+    forecasts: Sequence[Forecast], questions: Sequence[Question], now: dt.datetime | None = None
 ) -> dict[str, dict[str, float]]:
     """forecaster -> question id -> its last forecast made while the question was open, for the
     resolved questions (the log's order breaks ties on the same as-of date). A forecast logged after
-    its question was resolved is left out (`hindsight`), whatever its as-of date."""
+    its question was resolved is left out (`hindsight`), whatever its as-of date, and so is one
+    whose as-of date had not come when it was logged or has not come at `now` (`unscored` lists
+    both kinds)."""
+    from toolkit.track.forecasts import misdated
+
+    moment = now if now is not None else dt.datetime.now(dt.UTC)
     by_id = {q.id: q for q in questions if q.outcome is not None}
     late = {id(f) for f in hindsight(forecasts, questions)}
     out: dict[str, dict[str, tuple[dt.date, float]]] = defaultdict(dict)
     for f in forecasts:
         q = by_id.get(f.question)
-        if q is None or not q.is_open(f.as_of) or id(f) in late:
+        if q is None or not q.is_open(f.as_of) or id(f) in late or misdated(f, moment):
             continue
         seen = out[f.forecaster].get(q.id)
         if seen is None or f.as_of >= seen[0]:
@@ -154,6 +160,41 @@ def hindsight(forecasts: Sequence[Forecast], questions: Sequence[Question]) -> l
     ]
 
 
+def unscored(
+    forecasts: Sequence[Forecast], questions: Sequence[Question], now: dt.datetime | None = None
+) -> list[tuple[Forecast, str]]:
+    """The forecasts of resolved questions that `latest` leaves out, each with why, besides the
+    `hindsight` ones and those a later forecast replaced: as of a day that had not come when it
+    was logged or has not come yet (`misdated`), or as of a day the question was not open. Such a
+    forecast was dropped without a word, so a mistyped date lowered the count scored unseen (found
+    in a bug hunt)."""
+    from toolkit.track.forecasts import misdated
+
+    moment = now if now is not None else dt.datetime.now(dt.UTC)
+    by_id = {q.id: q for q in questions if q.outcome is not None}
+    late = {id(f) for f in hindsight(forecasts, questions)}
+    out = []
+    for f in forecasts:
+        q = by_id.get(f.question)
+        if q is None or id(f) in late:
+            continue
+        why = misdated(f, moment) or _outside(f.as_of, q)
+        if why is not None:
+            out.append((f, why))
+    return out
+
+
+def _outside(day: dt.date, question: Question) -> str | None:
+    """Why `question` was not open for forecasts on `day` (`Question.is_open`), or None."""
+    if day < question.opens:
+        return f"before the question opened ({question.opens})"
+    if day > question.closes:
+        return f"after the question closed ({question.closes})"
+    if question.resolved is not None and day >= question.resolved:
+        return f"on or after the day the question was resolved ({question.resolved})"
+    return None
+
+
 def at_opens(pack: Pack, questions: Sequence[Question], **run: Any) -> dict[str, float]:
     """question id -> the model's forecast as of its `opens` date without observations."""
     from toolkit.track.forecasts import model_forecasts
@@ -168,13 +209,17 @@ def at_opens(pack: Pack, questions: Sequence[Question], **run: Any) -> dict[str,
 
 
 def score_log(
-    pack: Pack, questions: Sequence[Question], forecasts: Sequence[Forecast], **run: Any
+    pack: Pack,
+    questions: Sequence[Question],
+    forecasts: Sequence[Forecast],
+    now: dt.datetime | None = None,
+    **run: Any,
 ) -> dict[str, Any]:
     """{"forecasters": {name: score}, "references": {"even": score, "model_at_opens": score}}; each
     forecaster's entry also holds the references' Brier on its own questions (`brier_even`,
     `brier_model_at_opens`). The references cover every question any forecaster was scored on."""
     outcome = {q.id: bool(q.outcome) for q in questions if q.outcome is not None}
-    chosen = latest(forecasts, questions)
+    chosen = latest(forecasts, questions, now)
     scored = sorted({qid for rows in chosen.values() for qid in rows})
     ref = at_opens(pack, [q for q in questions if q.id in scored], **run) if scored else {}
     out: dict[str, Any] = {"forecasters": {}, "references": {}}
@@ -193,6 +238,11 @@ def score_log(
         {"question": f.question, "forecaster": f.forecaster, "as_of": f.as_of.isoformat(),
          "logged_at": f.logged_at.isoformat() if f.logged_at is not None else None}
         for f in hindsight(forecasts, questions)
+    ]  # fmt: skip
+    out["unscored"] = [
+        {"question": f.question, "forecaster": f.forecaster, "as_of": f.as_of.isoformat(),
+         "why": why}
+        for f, why in unscored(forecasts, questions, now)
     ]  # fmt: skip
     return out
 

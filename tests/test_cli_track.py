@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +18,14 @@ from typer.testing import CliRunner
 
 import toolkit
 from toolkit.cli.app import app
+from toolkit.dates import latest_today
 from toolkit.files import append_durably
 from toolkit.pack.load import Pack, load_pack
 from toolkit.track.tracker import track
 
 from .conftest import ROOT
+
+DAY = r"\d{4}-\d{2}-\d{2}"  # a date in a message, matched by pattern (never today's, read twice)
 
 STORY = ROOT / "tests" / "fixtures" / "tracker" / "story.yaml"
 runner = CliRunner()
@@ -1093,21 +1099,27 @@ def test_ingest_refuses_a_future_reported_date_as_observe_does(
     ahead, where `observe` refuses the date: a mistyped year entered the append-only log, skipped by
     every as-of run until then. Now `--reported`, a dateline and a draft edited to a date after today
     are refused, the log unchanged; `validate` names such a record already in a log (found in a bug
-    hunt). Dates are computed from today, never written out."""
-    today = dt.date.today()
-    ahead = today + dt.timedelta(days=3)
+    hunt). Dates are computed from today, never written out; "today" in a message is the latest date
+    on Earth (toolkit.dates), read once per command, so the tests match it by pattern (reading it
+    here and there raced with midnight)."""
+    ahead = latest_today() + dt.timedelta(days=3)
     article = tmp_path / "illustrative.txt"
     article.write_text(ARTICLE, encoding="utf-8")
     log = pack_dir / "observations.yaml"
     before = log.read_bytes()
     code, _, err = invoke("ingest", article, "--reported", str(ahead), "--pack", pack_dir)
     assert code == 2
-    assert err == f"error: --reported {ahead} is after today ({today})\n"
+    assert re.fullmatch(
+        rf"error: --reported {ahead} is after today \({DAY} in the time zone furthest ahead\): "
+        r"give a date that has come\n",
+        err,
+    ), err
     dated = tmp_path / "dated.txt"
-    dated.write_text(f"SEOUL, Nov. 5, {today.year + 2} — Troop trains moved west.\n", "utf-8")
+    year = ahead.year + 2
+    dated.write_text(f"SEOUL, Nov. 5, {year} — Troop trains moved west.\n", "utf-8")
     code, _, err = invoke("ingest", dated, "--pack", pack_dir)
     assert code == 2
-    assert f"dateline date {today.year + 2}-11-05 is after today ({today})" in err
+    assert re.search(rf"dateline date {year}-11-05 is after today \({DAY} in the time zone", err)
     code, _, err = invoke("ingest", article, "--reported", "2024-11-06", "--pack", pack_dir)
     assert code == 0, err
     pid = "o_illustrative_i_westward_transport"
@@ -1120,7 +1132,7 @@ def test_ingest_refuses_a_future_reported_date_as_observe_does(
     draft.write_text(text.replace("reported: 2024-11-06", f"reported: {ahead}"), "utf-8")
     code, _, err = invoke("ingest", article, "--accept", pid, "--pack", pack_dir)
     assert code == 2
-    assert f"[{pid}] reported: after today ({today})" in err
+    assert re.search(rf"\[{pid}\] reported: after today \({DAY} in the time zone furthest", err)
     assert err.count("\n") == 1
     assert log.read_bytes() == before
     # a record already in the log (appended by an older toolkit, or by hand) fails validate
@@ -1131,7 +1143,28 @@ def test_ingest_refuses_a_future_reported_date_as_observe_does(
     log.write_text(text.replace("reported: 2024-11-05", f"reported: {ahead}"), "utf-8")
     code, out, err = invoke("validate", "--pack", pack_dir)
     assert code == 1
-    assert (
-        f"observations.yaml [o_typo] reported: after today ({today}): a report is logged once it "
-        f"is known (value: '{ahead}')\n"
-    ) in out + err
+    assert re.search(
+        rf"observations.yaml \[o_typo\] reported: after today \({DAY} in the time zone furthest "
+        rf"ahead\): a report is logged once it is known \(value: '{ahead}'\)\n",
+        out + err,
+    )
+
+
+def test_validate_judges_after_today_wherever_it_runs(pack_dir: Path) -> None:
+    """A record reported on the latest date on Earth (Seoul's morning, say) is no typo: `validate`
+    on a machine in Honolulu (UTC-10, always a day behind UTC+14) named it "after today" because it
+    used the machine's local date (a review finding). A record a day later still fails."""
+    code, _, err = invoke(*OBSERVE, "--id", "o_seoul", "--pack", pack_dir)
+    assert code == 0, err
+    log = pack_dir / "observations.yaml"
+    text = log.read_text(encoding="utf-8")
+    log.write_text(text.replace("reported: 2024-11-05", f"reported: {latest_today()}"), "utf-8")
+    env = {**os.environ, "TZ": "Pacific/Honolulu"}
+    command = [sys.executable, "-m", "toolkit", "validate", "--pack", str(pack_dir)]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    later = latest_today() + dt.timedelta(days=2)
+    log.write_text(text.replace("reported: 2024-11-05", f"reported: {later}"), "utf-8")
+    run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == 1
+    assert "[o_seoul] reported: after today (" in run.stdout + run.stderr

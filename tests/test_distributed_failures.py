@@ -204,9 +204,8 @@ def test_sigterm_stops_a_sweep_as_ctrl_c_does(tmp_path: Path) -> None:
                 assert sweep.poll() is None, sweep.communicate()
                 assert time.monotonic() < deadline, "no report started"
                 time.sleep(0.05)
-            sweep.send_signal(signal.SIGTERM)  # twice, as `timeout` sends it (process, group);
-            time.sleep(0.2)  # apart enough that the first one's handler has run (signals coalesce)
-            sweep.send_signal(signal.SIGTERM)
+            sweep.send_signal(signal.SIGTERM)  # twice at once, as `timeout` sends it (process,
+            sweep.send_signal(signal.SIGTERM)  # group): the second is the same request
             _, stderr = sweep.communicate(timeout=120)
         assert client.run_on_scheduler(_sweep_plugins) == []
     assert sweep.returncode == 130, stderr
@@ -266,13 +265,15 @@ def test_a_worker_killed_too_often_is_one_line(pack: Pack) -> None:
     assert "(KilledWorker)" in message
 
 
-# raise_signal runs the Python handler before it returns (os.kill may let a line or two run first)
+# raise_signal runs the Python handler before it returns (os.kill may let a line or two run first).
+# The clock is moved by hand: a real sleep against a real burst window raced with a loaded machine.
 SECOND_SIGTERM = """\
-import signal, time
+import signal
 from toolkit.report import interrupt
 from toolkit.report.interrupt import sigterm_as_ctrl_c
 
-interrupt.BURST_SECONDS = 0.5
+now = [100.0]
+interrupt._clock = lambda: now[0]
 
 def mine(signum, frame):
     print("previous handler", flush=True)
@@ -281,13 +282,14 @@ signal.signal(signal.SIGTERM, mine)
 with sigterm_as_ctrl_c():
     try:
         signal.raise_signal(signal.SIGTERM)
-        time.sleep(30)
+        print("not reached", flush=True)
     except KeyboardInterrupt:
         print("first: Ctrl-C", flush=True)
     try:
-        signal.raise_signal(signal.SIGTERM)  # at once, as `timeout` sends it to the process group
+        now[0] += interrupt.BURST_SECONDS * 0.9  # at once, as `timeout` sends it to the group
+        signal.raise_signal(signal.SIGTERM)
         print("at once: the same request", flush=True)
-        time.sleep(0.7)
+        now[0] += interrupt.BURST_SECONDS * 0.2
         signal.raise_signal(signal.SIGTERM)
     except KeyboardInterrupt:
         print("later: Ctrl-C again", flush=True)
@@ -296,14 +298,13 @@ signal.signal(signal.SIGTERM, signal.SIG_DFL)
 with sigterm_as_ctrl_c():
     try:
         signal.raise_signal(signal.SIGTERM)
-        time.sleep(30)
+        print("not reached", flush=True)
     except KeyboardInterrupt:
         print("third: Ctrl-C", flush=True)
     signal.raise_signal(signal.SIGTERM)
     print("at once: the same request", flush=True)
-    time.sleep(0.7)
+    now[0] += interrupt.BURST_SECONDS * 1.5
     signal.raise_signal(signal.SIGTERM)
-    time.sleep(30)
 print("not reached", flush=True)
 """
 

@@ -279,3 +279,14 @@ def test_names_that_differ_only_by_case_get_distinct_files(tmp_path: Path) -> No
     assert len({n.casefold() for n in names}) == len(names)
     assert "RAN A" in _text(result.reports[0])
     assert "RAN a" in _text(result.reports[1])
+
+
+@pytest.mark.parametrize("values", ["0.3", 0.3, {"a": 1}, {1, 2}])
+def test_a_grid_value_that_is_not_a_list_is_refused_in_one_line(values: object) -> None:
+    """`sweep({"n_paths": "0.3"})` swept the characters "0", ".", "3" (found in a bug hunt, C7)."""
+    from toolkit.errors import ParameterError
+    from toolkit.report.sweep import combinations
+
+    with pytest.raises(ParameterError, match=r"grid parameter .*n_paths.* must be a list") as err:
+        combinations({"n_paths": values})  # type: ignore[dict-item]
+    assert "\n" not in str(err.value)

@@ -104,7 +104,7 @@ def _observation_dates(pack: Path) -> list[Problem]:
         return []
     problems: list[Problem] = []
     records = parse_log(log.read_bytes(), LOG_FILE, problems)
-    check_reported_by(records, LOG_FILE, dt.date.today(), problems)
+    check_reported_by(records, LOG_FILE, problems)
     return problems
 
 

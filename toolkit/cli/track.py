@@ -6,7 +6,6 @@ of `toolkit.track`; heavy imports happen inside the commands so `toolkit --help`
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -116,13 +115,11 @@ def observe(
 
     from toolkit.pack.load import load_pack
     from toolkit.track.log import append_observations, holding_log, new_id, stored_text
-    from toolkit.track.tracker import parse_date
+    from toolkit.track.tracker import check_not_after_today, parse_date
 
     day, known = parse_date(observed, "--observed"), parse_date(reported, "--reported")
-    today = dt.date.today()
     for flag, when in (("--observed", day), ("--reported", known)):
-        if when > today:  # a report is logged once it is known
-            raise ParameterError(f"{flag} {when} is after today ({today})")
+        check_not_after_today(when, flag)  # a report is logged once it is known
     targets = {"indicator": indicator, "transferred": transferred, "decided": decided}
     given = {k: v for k, v in targets.items() if v is not None}
     if len(given) != 1:
@@ -204,15 +201,15 @@ def ingest(
     from toolkit.pack.load import load_pack
     from toolkit.track.ingest import accept as accept_ids
     from toolkit.track.ingest import describe_draft, propose
-    from toolkit.track.tracker import parse_date
+    from toolkit.track.tracker import check_not_after_today, parse_date
 
     if reliability is not None and reliability not in ("A", "B", "C", "D", "E", "F"):
         raise ParameterError(f"--reliability expects a grade A-F, got {reliability!r}")
     if credibility is not None and not 1 <= credibility <= 6:
         raise ParameterError(f"--credibility expects a grade 1-6, got {credibility}")
     day = parse_date(reported, "--reported") if reported is not None else None
-    if day is not None and day > dt.date.today():  # as `observe` refuses it (a bug hunt)
-        raise ParameterError(f"--reported {day} is after today ({dt.date.today()})")
+    if day is not None:  # as `observe` refuses it (a bug hunt)
+        check_not_after_today(day, "--reported")
     loaded = load_pack(pack)
     if accept:
         grades = {

@@ -397,19 +397,18 @@ def parse_log(data: bytes, name: str, problems: list[Problem]) -> list[r.Observa
     return out
 
 
-def check_reported_by(
-    records: Sequence[r.Observation], name: str, today: dt.date, problems: list[Problem]
-) -> None:
-    """Append a problem for each record reported after `today`: a report is logged once it is known,
-    so a later date is a typo (2030 for 2024) that every as-of run would skip without a word until
-    then (found in a bug hunt). Observed dates need no check of their own: a record is never
-    observed after it was reported."""
-    message = f"after today ({today}): a report is logged once it is known"
-    problems.extend(
-        Problem(name, rec.id, "reported", rec.reported.isoformat(), message)
-        for rec in records
-        if rec.reported > today
-    )
+def check_reported_by(records: Sequence[r.Observation], name: str, problems: list[Problem]) -> None:
+    """Append a problem for each record reported after today (anywhere on Earth: `toolkit.dates`):
+    a report is logged once it is known, so a later date is a typo (2030 for 2024) that every as-of
+    run would skip without a word until then (found in a bug hunt). Observed dates need no check of
+    their own: a record is never observed after it was reported."""
+    from toolkit.dates import after_today
+
+    for rec in records:
+        why = after_today(rec.reported)
+        if why is not None:
+            message = f"{why}: a report is logged once it is known"
+            problems.append(Problem(name, rec.id, "reported", rec.reported.isoformat(), message))
 
 
 def read_log(pack: Pack, path: str | os.PathLike[str]) -> list[dict[str, Any]]:

@@ -139,7 +139,8 @@ def describe_findings(result: SimulationResult, pack: Pack, within: int | None =
             )
             lines.append(
                 f"- The response tier {shown} is decided on no path within {result.months} "
-                f"months: its trigger does not hold in this run.{where}"
+                f"months: no path meets its trigger early enough (the trigger, its lag or the "
+                f"horizon may be why).{where}"
             )
             continue
         lines.append(

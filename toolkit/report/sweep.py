@@ -100,6 +100,11 @@ def combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     if not grid:
         raise ParameterError("the grid is empty: give at least one name=v1,v2")
     for name, values in grid.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise ParameterError(
+                f"grid parameter {shown(name)} must be a list of values (in order), not "
+                f"{type(values).__name__} {shown(values)}"
+            )
         if not values:
             raise ParameterError(f"grid parameter {shown(name)} has no values")
     names = list(grid)

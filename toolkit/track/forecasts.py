@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from toolkit.dates import latest_date
 from toolkit.engine.defaults import DEFAULT_PATHS, DEFAULT_SEED
 from toolkit.errors import PackError, ParameterError, Problem
 from toolkit.files import append_durably, not_a_file
@@ -198,16 +199,6 @@ def parse_forecasts(
         if why is not None:
             problems.append(Problem(name, f"line {n}", "as_of", forecast.as_of.isoformat(), why))
     return out
-
-
-# The furthest time zone ahead of UTC (Kiribati, UTC+14): the latest date anywhere at a moment.
-AHEAD_OF_UTC: Final = dt.timedelta(hours=14)
-
-
-def latest_date(moment: dt.datetime) -> dt.date:
-    """The latest calendar date anywhere on Earth at `moment` (aware): `as_of` is the forecaster's
-    local date and `logged_at` UTC, so an honest as-of date is never later than this."""
-    return (moment.astimezone(dt.UTC) + AHEAD_OF_UTC).date()
 
 
 def misdated(forecast: Forecast, now: dt.datetime) -> str | None:

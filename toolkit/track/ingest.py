@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import yaml
 
+from toolkit.dates import after_today
 from toolkit.errors import ToolkitError
 from toolkit.files import hold_folders, not_a_file, write_atomic
 from toolkit.pack.observations import TEXTS_DIR
@@ -193,11 +194,11 @@ def propose(
     reported: dt.date | None = None,
 ) -> Draft:
     """Store `article` under the pack and write a draft of proposed observations from it."""
-    start, today = pack.meta.publication.date, dt.date.today()
+    start = pack.meta.publication.date
     if reported is not None and reported < start:
         raise ToolkitError(f"--reported {reported} is before the pack's start date {start}")
-    if reported is not None and reported > today:  # as `observe` refuses it (a bug hunt)
-        raise ToolkitError(f"--reported {reported} is after today ({today})")
+    if reported is not None and (late := after_today(reported)) is not None:  # as `observe` does
+        raise ToolkitError(f"--reported {reported} is {late}")
     with hold_folders(pack.path), stored_text(pack, article, "ARTICLE") as text:
         marker = pack.meta.residue_marker
         # a BOM (Notepad's "UTF-8") is no text: left in, it hid the dateline and opened a quote
@@ -218,10 +219,9 @@ def propose(
                         f"the article's dateline date {reported} is before the pack's start date "
                         f"{start}: give --reported"
                     )
-                if reported > today:
+                if (late := after_today(reported)) is not None:
                     raise ToolkitError(
-                        f"the article's dateline date {reported} is after today ({today}): "
-                        "give --reported"
+                        f"the article's dateline date {reported} is {late}: give --reported"
                     )
             else:
                 reported = dt.date.today()

@@ -10,7 +10,6 @@ out while an id is chosen, a text copied and the record appended.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -111,7 +110,7 @@ def append_observations(
             problems.append(Problem(str(path), None, "observations", None, CANNOT_APPEND))
         if not problems:
             check_log(pack, after, str(path), problems)
-            check_reported_by(after[len(before) :], str(path), dt.date.today(), problems)
+            check_reported_by(after[len(before) :], str(path), problems)
         if problems:
             raise PackError(problems)
         return head + body

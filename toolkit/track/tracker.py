@@ -116,9 +116,11 @@ def check_not_after_today(day: dt.date, name: str = "as_of") -> None:
     """ParameterError (naming the date `name`) if `day` is after today: an assessment, a forecast
     or a report is as of a day that has come (the tracker would run the model on without the reports
     of the days between, and call that what is known then)."""
-    today = dt.date.today()
-    if day > today:
-        raise ParameterError(f"{name} {day} is after today ({today}): give a date that has come")
+    from toolkit.dates import after_today
+
+    why = after_today(day)
+    if why is not None:
+        raise ParameterError(f"{name} {day} is {why}: give a date that has come")
 
 
 def track(

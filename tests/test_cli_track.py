@@ -828,6 +828,8 @@ def test_ingest_reads_a_dateline_as_the_reports_date(pack_dir: Path, tmp_path: P
         ("WASHINGTON, D.C., Dec. 2 — Officials said so.", "2024-12-02"),  # a region with dots
         ("WASHINGTON (Reuters), Dec. 2 — Officials said so.", "2024-12-02"),  # agency first
         ("KYIV, Ukraine, Nov. 20 (AP) —Troops moved.", "2024-11-20"),
+        ("SEOUL, Nov. 5, 2024 -  The troops moved.", "2024-11-05"),  # two spaces (review)
+        ("SEOUL, Nov. 5, 2024 — «Troops moved», an official said.", "2024-11-05"),
     ],
 )
 def test_wire_datelines_are_read_as_datelines(text: str, day: str) -> None:
@@ -1062,11 +1064,11 @@ def test_a_source_text_too_long_for_the_pack_is_not_stored(pack_dir: Path, tmp_p
     from toolkit.pack.observations import MAX_TEXT_BYTES
 
     big = tmp_path / "big.txt"
-    with big.open("wb") as out:
-        out.truncate(MAX_TEXT_BYTES + 1)
+    with big.open("wb") as out:  # sparse: 1 GB on no disk; read no further than the limit
+        out.truncate(2**30)  # (a review finding: it was read whole before it was refused)
     code, out, err = invoke("ingest", big, "--reported", "2024-11-05", "--pack", pack_dir)
     assert code == 2
-    assert f"is longer than {MAX_TEXT_BYTES:,} bytes ({MAX_TEXT_BYTES + 1:,})" in out + err
+    assert f"is longer than {MAX_TEXT_BYTES:,} bytes" in out + err
     assert not (pack_dir / "texts").exists()
 
 
@@ -1168,3 +1170,36 @@ def test_validate_judges_after_today_wherever_it_runs(pack_dir: Path) -> None:
     run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert "[o_seoul] reported: after today (" in run.stdout + run.stderr
+
+
+def test_an_empty_log_behind_a_link_stays_a_link_with_its_mode(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """An empty log (`observations: []`) is rewritten whole for the first record: it replaced a
+    symbolic link (to a file in the pack: one out of it is refused) with a regular file and reset the file's mode (a
+    review finding). Now the file the link names is rewritten, under the append's lock, its mode
+    kept."""
+    shared = pack_dir / "team" / "observations.yaml"
+    shared.parent.mkdir()
+    shared.write_text("observations: []\n", encoding="utf-8")
+    shared.chmod(0o640)
+    log = pack_dir / "observations.yaml"
+    log.unlink()
+    log.symlink_to(shared)
+    code, _, err = invoke(*OBSERVE, "--pack", pack_dir)
+    assert code == 0, err
+    assert log.is_symlink()
+    assert (shared.stat().st_mode & 0o777) == 0o640
+    records = yaml.safe_load(shared.read_text(encoding="utf-8"))["observations"]
+    assert [o["id"] for o in records] == ["o_20241104_i_westward_transport"]
+    assert sorted(p.name for p in shared.parent.iterdir()) == ["observations.yaml"]  # no temp left
+
+
+def test_a_verb_that_starts_like_last_is_not_last() -> None:
+    """ "The drill lasted Monday" on a Monday is that Monday; "last Monday" is the week before
+    (a review finding: any word starting "last" moved the date a week back). ILLUSTRATIVE."""
+    from toolkit.track.ingest import _dates_in
+
+    monday = dt.date(2024, 11, 4)
+    assert _dates_in("The drill lasted Monday, officials said.", monday) == [monday]
+    assert _dates_in("Troops were seen there last Monday.", monday) == [monday - dt.timedelta(7)]

@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -774,3 +776,30 @@ def test_a_forecast_dated_after_it_was_logged_is_named_by_validate_and_listed_by
     assert data["forecasters"]["ana"]["n"] == 1
     assert set(data["forecasters"]) == {"ana"}
     assert [u["forecaster"] for u in data["unscored"]] == ["bob", "cy"]
+
+
+def test_questions_can_come_through_a_pipe(pack: Pack, tmp_path: Path) -> None:
+    """`--questions /dev/stdin` or `<(...)` was refused as "is not a regular file" (a review
+    finding): a pipe is read as the file it stands for; a device such as /dev/zero still is not."""
+    from toolkit.track.questions import load_questions
+
+    fifo = tmp_path / "questions.fifo"
+    os.mkfifo(fifo)
+    data = QUESTIONS.read_bytes()
+
+    def feed() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        piped = load_questions(pack, fifo)
+    finally:
+        if writer.is_alive():  # refused before reading: let the writer's open return
+            with open(fifo, "rb") as fh:
+                fh.read()
+        writer.join()
+    assert piped == load_questions(pack, QUESTIONS)
+    with pytest.raises(PackError, match="is not a regular file"):
+        load_questions(pack, "/dev/zero")

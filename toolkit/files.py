@@ -117,13 +117,21 @@ def _probe(folder: Path, what: str, path: Path) -> None:
         raise OutputError(f"{what} {str(path)!r} cannot be written: {reason}") from None
 
 
-def not_a_file(path: str | os.PathLike[str]) -> str | None:
+def not_a_file(path: str | os.PathLike[str], *, pipes: bool = False) -> str | None:
     """Why `path` cannot be read as a file ("file not found", "is a directory", ...), or None if it
     can: a directory where a file belongs (a symlink to one included) is named as a directory, not
-    taken for a missing file, which an optional file's reader would skip without a word."""
+    taken for a missing file, which an optional file's reader would skip without a word. With
+    `pipes`, a pipe is read as a file too (`--questions /dev/stdin`, `<(...)`: a review finding);
+    a device is not (/dev/zero never ends)."""
+    import stat
+
     path = Path(path)
     if path.is_file():
         return None
+    if pipes:
+        with contextlib.suppress(OSError):
+            if stat.S_ISFIFO(path.stat().st_mode):
+                return None
     if path.is_dir():
         return "is a directory"
     return "is not a regular file" if path.exists() else "file not found"
@@ -258,6 +266,39 @@ def _open_locked(path: Path) -> tuple[int, bool]:
     raise OSError(errno.EBUSY, "the file kept being removed or replaced while waiting for it")
 
 
+class Rewrite(bytes):
+    """What `append_durably`'s `make` returns to replace the file's whole content instead of
+    appending: done under the same lock, whole or not at all, through a symbolic link to the file
+    it names, with the file's mode kept (an empty log `observations: []` is reopened that way)."""
+
+
+def _replace_locked(path: Path, fd: int, data: bytes) -> None:
+    """Replace the file `fd` (open and locked at `path`) by `data`, atomically: a temporary file
+    beside the file the path resolves to, the old mode, synced, renamed over it. A writer waiting
+    for the old file's lock finds it replaced and opens the new one (`_open_locked`)."""
+    import stat
+
+    real = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(os.fstat(fd).st_mode)
+    tmp_fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    try:
+        with open(tmp_fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+        os.replace(tmp, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(real.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
 def append_durably(path: str | os.PathLike[str], make: Callable[[bytes], bytes]) -> None:
     """Append to `path` (created if missing, mode from the umask) under an exclusive lock.
 
@@ -283,6 +324,9 @@ def append_durably(path: str | os.PathLike[str], make: Callable[[bytes], bytes])
                 with contextlib.suppress(OSError):
                     path.unlink()
             raise
+        if isinstance(data, Rewrite):
+            _replace_locked(path, fd, data)
+            return
         try:
             view = memoryview(data)
             while view:

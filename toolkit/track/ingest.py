@@ -96,8 +96,8 @@ _DATES: Final = (
 # "UKRAINE-RUSSIA WAR, 5 November - live updates" is no dateline.
 _DATELINE: Final = re.compile(
     r"[A-Z][A-Z.'’ -]*[A-Z.](?:\s*\([^)\n]*\))?(?:, [A-Z][A-Za-z.]+(?:[ -][A-Z][A-Za-z.]+)*)?, "
-    r"(?P<date>[^—–\n]{3,40}?)\s*(?:\([^)\n]*\)\s*)?(?:[—–]\s*|-{1,2}\s)"
-    r"(?=[A-Z0-9\"“‘'(\[]|$)"
+    r"(?P<date>[^—–\n]{3,40}?)\s*(?:\([^)\n]*\)\s*)?(?:[—–]|-{1,2}(?=\s))\s*"
+    r"(?=[A-Z0-9\"“‘'«(\[]|$)"
 )
 
 
@@ -159,7 +159,7 @@ def _relative_day(match: re.Match[str], reported: dt.date) -> dt.date:
     weekday, word = match.groups()
     if weekday is not None:
         back = (reported.weekday() - _WEEKDAYS.index(weekday)) % 7
-        if back == 0 and match.group(0).lower().startswith(("last", "since")):
+        if back == 0 and match.group(0).split()[0].lower() in ("last", "since"):  # not "lasted"
             back = 7
         return reported - dt.timedelta(days=back)
     return reported - dt.timedelta(days=1 if word.lower() == "yesterday" else 0)

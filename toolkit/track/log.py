@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from toolkit.errors import PackError, Problem, ToolkitError
-from toolkit.files import append_durably, hold_folders, write_atomic
+from toolkit.files import Rewrite, append_durably, hold_folders, write_atomic
 from toolkit.pack.observations import (
     LOG_FILE,
     MAX_TEXT_BYTES,
@@ -82,7 +82,7 @@ def append_observations(
     if not items:
         raise ToolkitError("nothing to append")
 
-    def make(old: bytes) -> bytes:
+    def appended(old: bytes) -> bytes:
         text = old.decode("utf-8", errors="replace")
         head = b"" if old else HEADER.encode()
         if old and not old.endswith(b"\n"):
@@ -115,23 +115,28 @@ def append_observations(
             raise PackError(problems)
         return head + body
 
-    opened = _opened_empty_list(path)
-    if opened is None:
-        append_durably(path, make)
-    else:  # a log with no record yet: rewritten whole, once the records are checked
-        write_atomic(path, opened + make(opened))
+    def make(old: bytes) -> bytes:
+        opened = _opened_empty_list(old)
+        if opened is None:
+            return appended(old)
+        # a log with no record yet: rewritten whole, once the records are checked, under the
+        # append's lock, through a symbolic link and with its mode kept (a review finding: it was
+        # replaced outside the lock, a link by a regular file, its mode reset)
+        return Rewrite(opened + appended(opened))
+
+    append_durably(path, make)
     return path
 
 
-def _opened_empty_list(path: Path) -> bytes | None:
+def _opened_empty_list(old: bytes) -> bytes | None:
     """For a log that holds no record but writes its list as `observations: []`, `~` or `null`
     (valid, and what seeds/README allows): its bytes with `observations:` alone, comments kept, so
     that items can be appended in block style (it was refused, or appended to as malformed YAML;
     found in a bug hunt). None for any other file (the append's own checks name its problems)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = old.decode("utf-8")
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (UnicodeDecodeError, yaml.YAMLError):
         return None
     if not isinstance(root, yaml.MappingNode):
         return None
@@ -229,18 +234,19 @@ def stored_text(pack: Pack, source: str | Path, given_as: str = "--text") -> Ite
     command line took it, `given_as` (`--text`, or `ingest`'s ARTICLE)."""
     src = Path(source)
     try:
-        data = src.read_bytes()
+        with open(src, "rb") as fh:
+            # never more than one byte past the limit: a 4 GB file (or /dev/zero) given by mistake
+            # is refused without being read whole (a review finding)
+            data = fh.read(MAX_TEXT_BYTES + 1)
     except OSError as exc:
         raise ToolkitError(f"{given_as} {str(src)!r}: {exc.strerror or 'cannot read'}") from None
+    if len(data) > MAX_TEXT_BYTES:
+        # the pack refuses a source text this long: storing it would break the pack
+        raise ToolkitError(f"{given_as} {str(src)!r} is longer than {MAX_TEXT_BYTES:,} bytes")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
         raise ToolkitError(f"{given_as} {str(src)!r} is not UTF-8 text") from None
-    if len(data) > MAX_TEXT_BYTES:
-        # the pack refuses a source text this long: storing it would break the pack
-        raise ToolkitError(
-            f"{given_as} {str(src)!r} is longer than {MAX_TEXT_BYTES:,} bytes ({len(data):,})"
-        )
     root = pack.path.resolve()
     resolved = src.resolve()
     if resolved.is_relative_to(root):

@@ -81,7 +81,7 @@ def load_questions(pack: Pack, source: QuestionsSource = None) -> list[Question]
     if source is None or isinstance(source, str | os.PathLike):
         path = Path(source) if source is not None else pack.path / QUESTIONS_FILE
         name = str(path)
-        missing = not_a_file(path)
+        missing = not_a_file(path, pipes=source is not None)  # a user's file may be a pipe
         if source is None and missing == "file not found":
             return []  # a pack without questions
         if missing is not None:

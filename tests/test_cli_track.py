@@ -62,7 +62,7 @@ def test_track_says_when_nothing_can_move_the_estimate() -> None:
     code, out, _ = invoke("track", "--as-of", "2024-10-27")
     assert code == 0
     watch = out.split("What to watch", 1)[1]
-    assert watch.startswith(": No report of an unseen indicator could move today's phase estimate")
+    assert watch.startswith(": No report of an unseen indicator could move the phase estimate on ")
     assert "certain" in watch
     assert " i_" not in watch
     assert "0.000" not in watch

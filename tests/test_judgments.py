@@ -181,3 +181,23 @@ def test_outside_the_yardstick_the_words_say_so(pack: Pack) -> None:
     inside = judgments.judge("reached", "x", "s", 0.03, 20_000, bands)
     assert inside.estimate.startswith(f"{lowest.words} (")
     assert judgments.judge("reached", "x", "s", 1.0, 500, bands).words == "every simulated path"
+
+
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [
+        (0.9996, "(over 99.9 %)"),
+        (0.996, "(99.6 %)"),
+        (1.0, "Certain in the tracker's model (100 %)"),
+    ],
+)
+def test_the_phase_now_is_never_almost_certain_at_100(pack: Pack, p: float, expected: str) -> None:
+    """ "Almost certain (100 %)" read as certain where the tracker was not, and as "almost" where it
+    was (a review finding): a share that rounds to 100 keeps a decimal; a certain one says so."""
+    tracked = track(pack)
+    top = max(tracked.phases, key=tracked.phases.__getitem__)
+    others = [k for k in tracked.phases if k != top]
+    phases = {top: p, **dict.fromkeys(others, (1 - p) / len(others))}
+    text = _shown(judgments.describe_now(dataclasses.replace(tracked, phases=phases), pack))
+    assert expected in text.replace("\u00a0", " ")
+    assert "(100 %)" not in text.replace("\u00a0", " ") or p == 1

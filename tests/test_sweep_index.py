@@ -290,3 +290,15 @@ def test_a_grid_value_that_is_not_a_list_is_refused_in_one_line(values: object) 
     with pytest.raises(ParameterError, match=r"grid parameter .*n_paths.* must be a list") as err:
         combinations({"n_paths": values})  # type: ignore[dict-item]
     assert "\n" not in str(err.value)
+
+
+def test_a_report_named_by_case_alone_is_not_stale(tmp_path: Path) -> None:
+    """On a case-insensitive disk an earlier index's "Report-A.html" is the file this sweep just
+    wrote as "report-a.html": it was listed as stale and would have been deleted (a review
+    finding). Names compare casefolded; an unrelated earlier report is still stale."""
+    from toolkit.report.index import SweepItem, stale_files
+
+    (tmp_path / "report-a.html").write_text("new", encoding="utf-8")
+    (tmp_path / "old.html").write_text("old", encoding="utf-8")
+    items = [SweepItem({"s": "a"}, tmp_path / "report-a.html")]
+    assert stale_files(tmp_path, items, ["Report-A.html", "old.html"]) == [tmp_path / "old.html"]

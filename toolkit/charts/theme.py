@@ -373,6 +373,6 @@ def needs_white_text(fill: str) -> bool:
 
 def _luminance(colour: str) -> float:
     """WCAG relative luminance of #rrggbb."""
-    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [c / 255 for c in _rgb(colour)]
     r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b

@@ -179,7 +179,7 @@ def describe_track(result: TrackResult) -> str:
     lines += [f"  {k:<32}{v:>7.1%}" for k, v in result.decided.items()]
     top = result.most_influential(5)
     if top.height:
-        lines += ["", "Observations that moved it most (shift of today's estimate without each)"]
+        lines += ["", "Observations that moved it most (shift of the estimate without each)"]
         width = max(24, *(len(str(i)) + 2 for i in top["id"]))  # an id never runs into its date
         for r in top.iter_rows(named=True):
             sign = "" if r["present"] else "absent: "

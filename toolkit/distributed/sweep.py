@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.errors import ParameterError, ToolkitError
 from toolkit.report.index import SweepItem
 from toolkit.report.interrupt import sigterm_as_ctrl_c
-from toolkit.report.sweep import NOT_RENDERED, SweepResult
+from toolkit.report.sweep import LIBRARY_TAG, NOT_RENDERED, SweepResult
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -284,9 +284,6 @@ def _register(client: Client, plugin: KernelPool, name: str) -> None:
         raise cluster_error(client, exc) from None
 
 
-_LIBRARY_TAG = re.compile(rb'<script [^>]*data-toolkit="vega-bundle"[^>]*>')
-
-
 def _write_library(folder: Path, report: bytes) -> None:
     """The chart library file a `--shared-assets` report loads (`<script src=NAME>`), written by
     the client into `folder` as a local sweep writes it (`toolkit.jupyter.offline.bundle_file_script`);
@@ -294,7 +291,7 @@ def _write_library(folder: Path, report: bytes) -> None:
     self-contained report."""
     from toolkit.jupyter import offline
 
-    tag = _LIBRARY_TAG.search(report)
+    tag = LIBRARY_TAG.search(report)
     if tag is None or b" src=" not in tag.group(0):
         return
     attrs = dict(re.findall(rb'([\w-]+)="([^"]*)"', tag.group(0)))

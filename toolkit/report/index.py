@@ -245,10 +245,14 @@ def stale_files(target: Path, items: Sequence[SweepItem], listed: Sequence[str])
     earlier index listed (`listed`) and this sweep neither wrote nor failed to write. The earlier
     version of a report this sweep failed to write stays (a failed run never costs a good report;
     this index lists it as kept), and so does its earlier failed notebook unless this sweep kept its
-    own."""
-    ours = {item.path.name for item in items}
-    kept_failed = {f"failed/{item.path.stem}.ipynb" for item in items if item.error is not None}
-    candidates = [n for n in listed if n not in ours and n not in kept_failed]
+    own. Names compare casefolded, as sweeps name reports: on a case-insensitive disk (macOS,
+    Windows) an earlier index's "Report-A.html" is this sweep's "report-a.html" (a review finding:
+    it would have been deleted as stale right after it was written)."""
+    ours = {item.path.name.casefold() for item in items}
+    kept_failed = {
+        f"failed/{item.path.stem}.ipynb".casefold() for item in items if item.error is not None
+    }
+    candidates = [n for n in listed if n.casefold() not in ours | kept_failed]
     found = []
     for name in dict.fromkeys(candidates):
         path = target / name

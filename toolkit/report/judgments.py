@@ -253,9 +253,12 @@ def describe_now(tracked: TrackResult, pack: Pack) -> str:
     shown = f"{p * 100:.0f}"
     if any(round(p * 100) == round(b.high * 100) for b in bands):  # 54.9 % is not "55 %" here
         shown = f"{p * 100:.1f}"
+    if p < 1 and float(shown) >= 100:  # "almost certain (100 %)" read as certain (a review finding)
+        shown = "over 99.9" if p > 0.999 else f"{p * 100:.1f}"
+    words = _capital(band.words) if p < 1 else "Certain in the tracker's model"
     judged = JUDGED if top in assumptions(pack.phases) else ""
     return (
-        f"- **{esc(_capital(band.words))} ({shown}{NBSP}%)**: on "
+        f"- **{esc(words)} ({shown}{NBSP}%)**: on "
         f"{tracked.as_of:%d %B %Y} the deployment is in **{esc(labels(pack.phases)[top])}**"
         f"{judged}, its most likely phase by the tracker's reading of the observations."
     )

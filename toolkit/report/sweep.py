@@ -298,7 +298,7 @@ def _sweep(
     return result
 
 
-_LIBRARY_TAG = re.compile(rb'<script [^>]*data-toolkit="vega-bundle"[^>]*>')
+LIBRARY_TAG = re.compile(rb'<script [^>]*data-toolkit="vega-bundle"[^>]*>')
 _SRC = re.compile(rb'\ssrc="([^"]+)"')
 
 
@@ -317,7 +317,7 @@ def unused_libraries(
     for page in target.glob("*.html"):
         if page not in skip and page.name != INDEX_NAME and page.is_file():
             with contextlib.suppress(OSError):
-                for tag in _LIBRARY_TAG.findall(page.read_bytes()):
+                for tag in LIBRARY_TAG.findall(page.read_bytes()):
                     loaded.update(m.decode() for m in _SRC.findall(tag))
     return [p for p in libraries if p.name not in loaded]
 

@@ -440,7 +440,7 @@ def watch_list(
 
 
 def still_estimate(result: TrackResult) -> str | None:
-    """One sentence when no report of an unseen indicator would move today's phase estimate (every
+    """One sentence when no report of an unseen indicator would move the as-of phase estimate (every
     shift rounds to 0), saying why; None when some would. A ranking of equal zeros ranks nothing."""
     unseen = result.watch.filter(~pl.col("seen"))
     if unseen.height == 0 or unseen["shift_if_seen"].round(SHIFT_DIGITS).max() != 0:
@@ -450,4 +450,7 @@ def still_estimate(result: TrackResult) -> str | None:
         if round(max(result.phases.values()), SHIFT_DIGITS) == 1
         else "no unseen indicator tells apart the phases it is spread over"
     )
-    return f"No report of an unseen indicator could move today's phase estimate: {why}."
+    # the as-of date, not "today's": an assessment as of a past day is read later (a review finding)
+    return (
+        f"No report of an unseen indicator could move the phase estimate on {result.as_of}: {why}."
+    )

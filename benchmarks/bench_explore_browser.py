@@ -103,8 +103,10 @@ def serve(stack: ExitStack, mode: str, tmp: Path) -> str:
 def open_page(browser: Any, url: str, external: list[str]) -> Any:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.route("**/*", local_only(external))
-    page.goto(url)
-    page.locator(".tk-headline").wait_for(timeout=120_000)
+    # Voilà runs the notebook before it sends the page: "load" may come long after the 30 s default
+    # on a loaded 2-core machine (a CI failure); the headline's own wait bounds it
+    page.goto(url, wait_until="commit", timeout=120_000)
+    page.locator(".tk-headline").wait_for(timeout=180_000)
     for name in ("phases", "transfers", "responses", "policy"):
         page.locator(f".tk-chart-{name} .vega-embed svg").first.wait_for(timeout=60_000)
     return page

@@ -201,3 +201,19 @@ def test_the_phase_now_is_never_almost_certain_at_100(pack: Pack, p: float, expe
     text = _shown(judgments.describe_now(dataclasses.replace(tracked, phases=phases), pack))
     assert expected in text.replace("\u00a0", " ")
     assert "(100 %)" not in text.replace("\u00a0", " ") or p == 1
+
+
+def test_a_level_judgment_says_how_it_differs_from_the_tier_itself(
+    result: SimulationResult, pack: Pack
+) -> None:
+    """ "The response climbs at least to X" (79 %) beside the findings' "X is decided in 78 % of
+    paths" read as a mistake (a bug hunt): where they differ, the bottom line says why."""
+    tracked = track(pack)
+    for within in (6, 12, 24):
+        text = _shown(judgments.describe_bottom_line(result, pack, tracked, within, False))
+        for j in judgments.key_judgments(result, pack, within):
+            if j.kind != "level_at_least":
+                continue
+            itself = result.probability_by(j.item, within, "decided")
+            explained = "this tier itself is decided on" in text
+            assert explained == (judgments.percent(itself) != judgments.percent(j.probability))

@@ -24,7 +24,7 @@ from toolkit.charts.theme import (
     sequential_colours,
     titled,
 )
-from toolkit.pack.units import label_with_unit
+from toolkit.pack.units import label_with_unit, whole_percents
 
 if TYPE_CHECKING:
     from toolkit.engine.grid import ExplorerGrid, GridAxis
@@ -162,7 +162,11 @@ def chart_explorer_grid(grid: ExplorerGrid, pack: Pack | None = None) -> alt.VCo
     names = " and ".join(a.label for a in grid.axes)
     n_points = grid.frame.select(keys).unique().height
     fixed = ", ".join(f"{k} = {v}" for k, v in grid.overrides) or "none"
-    start = ", ".join(f"“{grid.labels.get(k, k)}” {v:.0%}" for k, v in grid.start_state)
+    shown = whole_percents([float(v) for _, v in grid.start_state])  # adds up to 100
+    start = ", ".join(
+        f"“{grid.labels.get(k, k)}” {p.replace(' ', '')}"
+        for (k, _), p in zip(grid.start_state, shown, strict=True)
+    )
     start_words = (
         "start"
         if grid.as_of is None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from toolkit.pack.units import whole_percents
+
 if TYPE_CHECKING:
     from toolkit.engine.model import Model
     from toolkit.engine.result import SimulationResult
@@ -96,7 +98,8 @@ def describe_result(
         return out
 
     overrides = ", ".join(f"{k}={v}" for k, v in s["overrides"].items()) or "none"
-    start = ", ".join(f"{k} {v:.0%}" for k, v in s["start"].items())
+    shown = whole_percents([float(v) for v in s["start"].values()])  # adds up to 100
+    start = ", ".join(f"{k} {p.replace(' ', '')}" for k, p in zip(s["start"], shown, strict=True))
     lines = [
         f"Scenario {s['scenario']!r}: {s['paths']:,} paths x {m} months from {origin} (month 0), "
         f"seed {s['seed']}",

@@ -35,3 +35,29 @@ def label_with_unit(label: str, unit: str) -> str:
     if units <= set(unit_words(label)):  # "North Korean troops deployed" (troops)
         return label
     return f"{label} ({unit})"
+
+
+def whole_percents(shares: list[float]) -> list[str]:
+    """Shares of one whole as whole percents that add up to 100 ("48 %", "33 %", "19 %"), by the
+    largest remainder; rounded one by one, 0.475/0.335/0.19 showed as 48 + 34 + 19 = 101 %, and a
+    start state could read 99 % (a bug hunt). A share above 0 that gets 0 shows "<1 %", one below 1
+    that gets 100 shows ">99 %". Shares that do not add up to 1 are rounded one by one."""
+    import math
+
+    if not shares or abs(sum(shares) - 1) > 1e-6 or min(shares) < 0:
+        whole = [round(s * 100) for s in shares]
+    else:
+        scaled = [s * 100 for s in shares]
+        whole = [math.floor(x) for x in scaled]
+        by_remainder = sorted(range(len(shares)), key=lambda i: (-(scaled[i] - whole[i]), i))
+        for i in by_remainder[: 100 - sum(whole)]:
+            whole[i] += 1
+    out = []
+    for s, w in zip(shares, whole, strict=True):
+        if s > 0 and w == 0:
+            out.append("<1 %")
+        elif s < 1 and w >= 100:
+            out.append(">99 %")
+        else:
+            out.append(f"{w} %")
+    return out

@@ -24,7 +24,7 @@ import polars as pl
 
 from toolkit.engine.result import SimulationResult
 from toolkit.pack.load import Pack
-from toolkit.report.markdown import JUDGED, assumptions, esc, labels
+from toolkit.report.markdown import JUDGED, assumptions, esc, labels, percent
 
 if TYPE_CHECKING:
     from toolkit.track.tracker import TrackResult
@@ -282,6 +282,15 @@ def describe_bottom_line(
             " %", f"{NBSP}%"
         )  # esc folds the no-break space
         line = f"- **{estimate}**: {j.statement} (by {by:%B %Y})."
+        if j.kind == "level_at_least":
+            # the findings give the tier itself: 79 % here beside 78 % there read as a mistake
+            # (a bug hunt); paths that decide a higher tier without this one count here only
+            itself = result.probability_by(j.item, within, "decided")
+            if percent(itself) != percent(j.probability):
+                line += (
+                    f" It counts paths that decide a higher tier without this one; this tier "
+                    f"itself is decided on {percent(itself).replace(' %', f'{NBSP}%')} of paths."
+                )
         if j.other is not None:
             line += (
                 f" The Monte Carlo interval reaches into {esc(j.other.words)}: more paths would "

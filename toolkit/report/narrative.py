@@ -14,6 +14,7 @@ import polars as pl
 from toolkit.engine.result import SimulationResult, share_in_words
 from toolkit.pack.load import Pack
 from toolkit.pack.names import in_words, names
+from toolkit.pack.units import whole_percents
 from toolkit.report.claims_text import describe_claims, describe_words_vs_model  # noqa: F401
 from toolkit.report.markdown import JUDGED, assumptions, esc, labels, percent, sourced, table
 
@@ -193,7 +194,10 @@ def describe_inputs(result: SimulationResult, pack: Pack) -> str:
     )
     phase = labels(pack.phases)
     start = inputs["start"]
-    shares = ", ".join(f"{percent(v)} in “{esc(phase.get(k, k))}”" for k, v in start.items())
+    shown = whole_percents([float(v) for v in start.values()])  # adds up to 100 (a bug hunt)
+    shares = ", ".join(
+        f"{p} in “{esc(phase.get(k, k))}”" for k, p in zip(start, shown, strict=True)
+    )
     pack_start = {
         str(k): float(v)
         for k, v in pack.start.select(pl.col("phase").cast(pl.String), "probability").iter_rows()

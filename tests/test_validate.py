@@ -382,3 +382,57 @@ def test_score_names_a_directory_where_the_forecast_log_belongs(pack_dir: Path) 
     assert result.exit_code != 0
     assert result.stderr.startswith("error: forecasts.csv: is a directory (value: '")
     assert result.stderr.count("\n") == 1
+
+
+LAUNCH_VALIDATE = """
+import sys
+from toolkit.cli.launch import main
+sys.argv = ["toolkit", "validate", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    print("exit", exc.code, file=sys.stderr)
+print("typer" in sys.modules, "pydantic" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_validate_remembers_a_valid_pack_until_anything_in_it_changes(
+    pack_dir: Path, tmp_path: Path
+) -> None:
+    """A pack found valid is found valid again without the checks, without typer or pydantic, and
+    with the same line (`toolkit.cli.validated`): the first check of a pack is the slow one, as an
+    analyst repeats `toolkit validate`. Any change under the pack is checked in full again: an edit
+    that breaks it fails at once, a new file (a draft) is checked, and a fixed pack is valid."""
+    import os
+
+    from toolkit.cache import CACHE_ENV
+
+    env = dict(os.environ, **{CACHE_ENV: str(tmp_path / "cache")})
+
+    def run(*args: str) -> tuple[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCH_VALIDATE, *args],
+            capture_output=True, text=True, check=False, env=env,
+        )  # fmt: skip
+        return done.stdout, done.stderr.strip()
+
+    first = run("--pack", str(pack_dir))
+    assert first[0].startswith(f"{pack_dir}: valid (")
+    assert first[1].endswith("True True")  # checked in full
+    assert run("--pack", str(pack_dir)) == (first[0], "False False")  # remembered
+    assert run(f"--pack={pack_dir}") == (first[0], "False False")
+    (pack_dir / "drafts").mkdir()
+    (pack_dir / "drafts" / "note.yaml").write_text("x: 1\n", encoding="utf-8")
+    assert run("--pack", str(pack_dir))[1].endswith("True True")  # a new file: checked again
+    path = pack_dir / "parameters.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("parameters:", "parameter:", 1), encoding="utf-8")
+    out, err = run("--pack", str(pack_dir))
+    assert out == ""
+    assert "exit 1" in err
+    path.write_text(good, encoding="utf-8")
+    assert run("--pack", str(pack_dir)) == (first[0], "False False")  # as before: remembered
+    # the typer command remembers the same verdict and prints the same line
+    result = runner.invoke(app, ["validate", "--pack", str(pack_dir)], env=env)
+    assert result.exit_code == 0
+    assert result.output == first[0]

@@ -63,11 +63,20 @@ def validate(pack: PackOption = None) -> None:
     logs: no observation reported after today; forecasts.csv, if any, readable, and no forecast as
     of a day after today or after it was logged.
     """
-    from toolkit.engine.check import check_checked_pack
-    from toolkit.pack.load import default_pack_path, validate_pack
-    from toolkit.track.questions import check_questions
+    from toolkit.cli.validated import pack_digest, remember, remembered
+    from toolkit.pack.summary import default_pack_path
 
     path = pack or default_pack_path()
+    digest = pack_digest(path)
+    verdict = remembered(path, digest)  # found valid before, nothing changed since
+    if verdict is not None:
+        typer.echo(f"{path}: {verdict}")
+        return
+
+    from toolkit.engine.check import check_checked_pack
+    from toolkit.pack.load import validate_pack
+    from toolkit.track.questions import check_questions
+
     try:
         checked = validate_pack(path)  # every check of load_pack, without building the frames
     except PackError as exc:
@@ -91,7 +100,9 @@ def validate(pack: PackOption = None) -> None:
             "observations",
         )
     )
-    typer.echo(f"{path}: valid ({counts}); content hash {checked.content_hash[:12]}")
+    verdict = f"valid ({counts}); content hash {checked.content_hash[:12]}"
+    remember(path, digest, verdict)
+    typer.echo(f"{path}: {verdict}")
 
 
 def _observation_dates(pack: Path) -> list[Problem]:

@@ -166,6 +166,12 @@ def main() -> None:
     try:
         if is_help_request(sys.argv[1:]):
             serve_help(sys.argv[1:], _run_cli)
+        from toolkit.cli.validated import remembered_line
+
+        valid = remembered_line(sys.argv[1:])  # a pack found valid before: no typer, no checks
+        if valid is not None:
+            sys.stdout.write(f"{valid}\n")
+            return
         plain = plain_report(sys.argv[1:])
         if plain is not None:
             prespawn_report_kernel(plain)

@@ -4,6 +4,7 @@ non-zero exit; nothing changed on disk."""
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -436,3 +437,22 @@ def test_validate_remembers_a_valid_pack_until_anything_in_it_changes(
     result = runner.invoke(app, ["validate", "--pack", str(pack_dir)], env=env)
     assert result.exit_code == 0
     assert result.output == first[0]
+
+
+def test_the_pack_digest_reads_no_huge_file_and_no_device(tmp_path: Path) -> None:
+    """The remembered verdict's digest stops at its limit before reading a file (a 1 GB sparse
+    file is not read) and never reads a pipe or a device (a link to /dev/zero would never end)."""
+    from toolkit.cli.validated import MAX_DIGEST_BYTES, pack_digest
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "a.yaml").write_text("a: 1\n", encoding="utf-8")
+    os.mkfifo(pack / "pipe")
+    (pack / "zero").symlink_to("/dev/zero")
+    first = pack_digest(pack)
+    assert first is not None
+    (pack / "a.yaml").write_text("a: 2\n", encoding="utf-8")
+    assert pack_digest(pack) not in (None, first)
+    with (pack / "big.bin").open("wb") as fh:
+        fh.truncate(max(2**30, MAX_DIGEST_BYTES + 1))
+    assert pack_digest(pack) is None

@@ -40,10 +40,13 @@ def pack_digest(pack: Path) -> str | None:
             for name in sorted(files):
                 entry = Path(folder, name)
                 target = os.readlink(entry) if entry.is_symlink() else ""
-                data = entry.read_bytes() if entry.is_file() else b"(not a regular file)"
-                total += len(data)
-                if total > MAX_DIGEST_BYTES:
-                    return None
+                if entry.is_file():
+                    total += entry.stat().st_size  # before reading: never a huge file whole
+                    if total > MAX_DIGEST_BYTES:
+                        return None
+                    data = entry.read_bytes()
+                else:
+                    data = b"(not a regular file)"  # a pipe or a device is never read
                 digest.update(f"f\0{rel}/{name}\0{target}\0{len(data)}\0".encode() + data)
     except (OSError, UnicodeError):
         return None

@@ -300,6 +300,16 @@ with sigterm_as_ctrl_c():
         signal.raise_signal(signal.SIGTERM)
         print("not reached", flush=True)
     except KeyboardInterrupt:
+        print("second: Ctrl-C", flush=True)
+now[0] += interrupt.BURST_SECONDS * 0.5  # the block is over; the duplicate comes late
+signal.raise_signal(signal.SIGTERM)
+print("after the block: the same request", flush=True)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+with sigterm_as_ctrl_c():
+    try:
+        signal.raise_signal(signal.SIGTERM)
+        print("not reached", flush=True)
+    except KeyboardInterrupt:
         print("third: Ctrl-C", flush=True)
     signal.raise_signal(signal.SIGTERM)
     print("at once: the same request", flush=True)
@@ -332,6 +342,8 @@ def test_a_second_sigterm_is_no_longer_ctrl_c() -> None:
         "at once: the same request",  # the duplicate: neither Ctrl-C nor the caller's handler
         "previous handler",  # a later SIGTERM in the block: the caller's handler, no Ctrl-C
         "previous handler",  # after the block
+        "second: Ctrl-C",
+        "after the block: the same request",  # a slow duplicate finds no default handler
         "third: Ctrl-C",
         "at once: the same request",
     ], run.stderr

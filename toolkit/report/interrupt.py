@@ -24,9 +24,13 @@ _clock = time.monotonic  # read through the module, so a test can move time by h
 def sigterm_as_ctrl_c() -> Iterator[None]:
     """In the main thread, SIGTERM during the block is handled as Ctrl-C (a KeyboardInterrupt): no
     new report starts, the reports written stay and the index lists what was not rendered. A SIGTERM
-    within `BURST_SECONDS` of the first is ignored (the same request sent twice); a later one goes
-    to the handler from before the block (with none, the default: the process ends at once), which
-    is back after the block."""
+    within `BURST_SECONDS` of the first is ignored (the same request sent twice), in the block or
+    after it; a later one goes to the handler from before the block (with none, the default: the
+    process ends at once), which is back after the block. After a block that had a SIGTERM, the
+    handler left in place passes a SIGTERM to that handler once the burst is over (and puts it back):
+    the block ends as soon as the first one's KeyboardInterrupt leaves it, and a duplicate the
+    sender was slow to send (a loaded machine: a CI failure, exit -15 with no index) used to find the
+    default handler there and end the process before its clean-up."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set a handler (a sweep run from a thread: as before)
         return
@@ -44,8 +48,14 @@ def sigterm_as_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGTERM, restore)
         signal.raise_signal(signal.SIGTERM)  # a new request: as if the block had never been
 
+    def after(signum: int, frame: object) -> None:
+        if _clock() - first[0] < BURST_SECONDS:
+            return  # the duplicate of the request that ended the block
+        signal.signal(signal.SIGTERM, restore)
+        signal.raise_signal(signal.SIGTERM)
+
     signal.signal(signal.SIGTERM, interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, restore)
+        signal.signal(signal.SIGTERM, after if first else restore)

@@ -35,6 +35,20 @@ def test_version_option_prints_the_package_version() -> None:
     assert result.output == f"toolkit {toolkit.__version__}\n"
 
 
+def test_the_launcher_prints_the_version_as_the_app_does() -> None:
+    """`toolkit --version` is answered by the launcher without loading typer (0.25 s): the same
+    line as the app's option."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from toolkit.cli.launch import main; sys.argv = ['toolkit', '--version']; "
+        "main(); print('typer' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == f"toolkit {toolkit.__version__}\nFalse\n"
+
+
 def test_version_is_the_installed_distributions() -> None:
     from importlib.metadata import version
 

@@ -166,6 +166,11 @@ def main() -> None:
     try:
         if is_help_request(sys.argv[1:]):
             serve_help(sys.argv[1:], _run_cli)
+        if sys.argv[1:] == ["--version"]:  # as the app's --version prints it, without typer
+            import toolkit
+
+            sys.stdout.write(f"toolkit {toolkit.__version__}\n")
+            return
         from toolkit.cli.validated import remembered_line
 
         valid = remembered_line(sys.argv[1:])  # a pack found valid before: no typer, no checks

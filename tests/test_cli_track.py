@@ -260,7 +260,9 @@ def test_ingest_drafts_then_accepts(pack_dir: Path, tmp_path: Path) -> None:
     assert air["transferred"] == "air_defence"
     assert "estimative words may" in air["note"]
     training = proposals["o_illustrative_i_training_in_far_east"]
-    assert "negation no" in training["note"]
+    assert "negation no: proposed as reported absent (present: false)" in training["note"]
+    assert training["present"] is False  # "no sign of training grounds being used"
+    assert west["present"] is True
     assert training["precision"] == "week"
     # the note says what the draft did: the week up to the reported date, not the date itself
     # (found in a bug hunt)
@@ -565,6 +567,7 @@ def test_ingest_reads_later_articles_as_an_analyst_would(pack_dir: Path, tmp_pat
         "neg.txt", "North Korean troops didn’t take part in combat, a spokesman said.", "2024-12-05"
     )
     assert all("negation didn’t" in str(p["note"]) for p in neg.values())
+    assert all(p["present"] is False for p in neg.values())  # reported absent, not a sighting
     overlap = one(
         "overlap.txt",
         "On 20 November 12 North Korean soldiers were seen in combat, officials said.",

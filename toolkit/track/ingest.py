@@ -363,7 +363,12 @@ def _proposals(
                 "estimative words " + ", ".join(estimative) + " (a possibility, not a sighting?)"
             )
         if negated:
-            note.append("negation " + ", ".join(negated) + " (reported absent? set present: false)")
+            # "no sign of training", "didn't take part in combat": a report of absence, not a
+            # sighting (proposed as present and accepted as one, it moved the tracker the wrong way)
+            note.append(
+                "negation " + ", ".join(negated) + ": proposed as reported absent (present: false); "
+                "check it (a negation may bear on another part of the sentence)"
+            )
         if opening is not None:
             note.append(
                 f"dateline date {opening[1]} is the report's date, not the event's: not read as "
@@ -399,7 +404,7 @@ def _proposals(
                 "precision": precision,
                 "reported": reported,
                 kind: target,
-                "present": True,
+                "present": not negated,
                 "source": source,
                 "reliability": reliability,
                 "credibility": credibility,

@@ -366,7 +366,9 @@ def _proposals(
             # "no sign of training", "didn't take part in combat": a report of absence, not a
             # sighting (proposed as present and accepted as one, it moved the tracker the wrong way)
             note.append(
-                "negation " + ", ".join(negated) + ": proposed as reported absent (present: false); "
+                "negation "
+                + ", ".join(negated)
+                + ": proposed as reported absent (present: false); "
                 "check it (a negation may bear on another part of the sentence)"
             )
         if opening is not None:

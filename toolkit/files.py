@@ -157,16 +157,17 @@ def check_output_dir(path: str | os.PathLike[str], what: str = "--out") -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], mode: int | None = None) -> Iterator[Path]:
     """A temporary path beside `path` to write to; when the block ends it is renamed over `path`
-    (mode 0666 less the umask, as a new file gets), and if the block raises it is removed."""
+    (with `mode`, else 0666 less the umask, as a new file gets), and if the block raises it is
+    removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_umask() if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -174,9 +175,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write `data` to `path` whole or not at all (synced to disk before the rename)."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """Write `data` to `path` whole or not at all (synced to disk before the rename); `mode` as
+    `atomic_path` takes it."""
+    with atomic_path(path, mode) as tmp, open(tmp, "wb") as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
@@ -279,20 +281,13 @@ def _replace_locked(path: Path, fd: int, data: bytes) -> None:
     import stat
 
     real = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(os.fstat(fd).st_mode)
-    tmp_fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
-    try:
-        with open(tmp_fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, real)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(real.parent, os.O_RDONLY)
+    write_atomic(real, data, mode=stat.S_IMODE(os.fstat(fd).st_mode))
+    _sync_dir(real.parent)
+
+
+def _sync_dir(folder: Path) -> None:
+    """Sync `folder` itself to disk, so a file created or renamed in it stays after a crash."""
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
@@ -337,10 +332,6 @@ def append_durably(path: str | os.PathLike[str], make: Callable[[bytes], bytes])
             os.fsync(fd)
             raise
         if created:
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            _sync_dir(path.parent)
     finally:
         os.close(fd)  # releases the lock

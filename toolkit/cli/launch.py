@@ -171,12 +171,13 @@ def main() -> None:
 
             sys.stdout.write(f"toolkit {toolkit.__version__}\n")
             return
-        from toolkit.cli.validated import remembered_line
+        if sys.argv[1:2] == ["validate"]:  # other commands never load the memo's modules
+            from toolkit.cli.validated import remembered_line
 
-        valid = remembered_line(sys.argv[1:])  # a pack found valid before: no typer, no checks
-        if valid is not None:
-            sys.stdout.write(f"{valid}\n")
-            return
+            valid = remembered_line(sys.argv[1:])  # a pack found valid before: no typer, no checks
+            if valid is not None:
+                sys.stdout.write(f"{valid}\n")
+                return
         plain = plain_report(sys.argv[1:])
         if plain is not None:
             prespawn_report_kernel(plain)
